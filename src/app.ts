@@ -1,0 +1,99 @@
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { migrate } from './db/migrate.ts';
+import { openDatabase, type Db } from './db/open.ts';
+import { databaseCheck, healthRoutes } from './http/health.ts';
+import { createHttpServer, type Route } from './http/server.ts';
+import { InboxRepository } from './inbox/repository.ts';
+import { IncidentRepository } from './incidents/repository.ts';
+import { IncidentService } from './incidents/service.ts';
+import type { Logger } from './logger.ts';
+import { OutboxRepository } from './outbox/repository.ts';
+import { OutboxWorker } from './outbox/worker.ts';
+import { createBoltApp } from './slack/bolt-app.ts';
+import { slackEffectHandlers } from './slack/effects.ts';
+import { registerCommands } from './slack/register-commands.ts';
+
+export interface AppOptions {
+  logger: Logger;
+  /** Interface to listen on; all interfaces unless given (tests pass 127.0.0.1). */
+  host?: string;
+  now?: () => number;
+  worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+}
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  db: Db;
+  incidents: IncidentService;
+  outbox: OutboxRepository;
+  worker: OutboxWorker;
+  /** Stops accepting requests, then gives in-flight deliveries `graceMs` before closing the database. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The composition root: config → db → services → Slack → HTTP routes → worker. */
+export async function startApp(config: Config, opts: AppOptions): Promise<RunningApp> {
+  const log = opts.logger;
+  const now = opts.now ?? Date.now;
+
+  const db = openDatabase(config.databasePath);
+  const applied = migrate(db);
+  if (applied.length > 0) log.info({ applied }, 'database migrated');
+
+  const incidentRepo = new IncidentRepository(db);
+  const outbox = new OutboxRepository(db);
+  // The inbox is wired here for the webhook edges that record delivery ids.
+  new InboxRepository(db);
+
+  const { app: bolt, receiver } = createBoltApp(config.slack, log);
+  const worker = new OutboxWorker({
+    repo: outbox,
+    handlers: slackEffectHandlers({ client: bolt.client, incidents: incidentRepo, settings: config.settings, now }),
+    logger: log.child({ source: 'outbox' }),
+    now,
+    concurrency: config.settings.outbox.concurrency,
+    maxAttempts: config.settings.outbox.max_attempts,
+    ...opts.worker,
+  });
+  const incidents = new IncidentService({
+    db,
+    incidents: incidentRepo,
+    outbox,
+    now,
+    onEffectsEnqueued: () => worker.notify(),
+  });
+  registerCommands(bolt, { incidents, settings: config.settings }, log);
+
+  const routes: Route[] = [...healthRoutes([databaseCheck(db)])];
+  if (receiver) {
+    routes.push({ method: 'POST', path: '/slack/events', handle: (req, res) => receiver.requestListener(req, res) });
+  }
+  const server = createHttpServer(routes, log.child({ source: 'http' }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, opts.host, () => resolve());
+  });
+  if (!receiver) await bolt.start();
+  worker.start();
+
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${opts.host ?? 'localhost'}:${port}`;
+  log.info({ port, mode: receiver ? 'http' : 'socket' }, 'incident-bot ready');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs = 5000) =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      if (!receiver) await bolt.stop();
+      await worker.stop(graceMs);
+      db.close();
+      log.info('incident-bot stopped');
+    })());
+
+  return { url, port, db, incidents, outbox, worker, stop };
+}

@@ -1,0 +1,49 @@
+import { ErrorCode, UserError } from '../errors.ts';
+import { DESCRIPTION_MAX, SEVERITIES, TITLE_MAX, type Severity } from '../incidents/types.ts';
+import { escapeMrkdwn, truncate } from '../slack/mrkdwn.ts';
+import { severityLabel } from '../slack/summary-message.ts';
+import { fromSlackText, stripControl } from './slack-text.ts';
+import type { CommandContext, CommandReply } from './types.ts';
+
+const SEVERITY_TOKEN = /^sev-?([1-4])$/i;
+
+/** "Checkout is down sev1" → title and severity; the severity, if given, is the last word. */
+export function parseDeclare(args: string, defaultSeverity: Severity): { title: string; severity: Severity; description: string | null } {
+  const text = stripControl(fromSlackText(args)).replace(/\s+/g, ' ').trim();
+  const words = text.split(' ');
+  const last = SEVERITY_TOKEN.exec(words.at(-1) ?? '');
+  const severity = last ? SEVERITIES[Number(last[1]) - 1]! : defaultSeverity;
+  const full = (last ? words.slice(0, -1) : words).join(' ').trim();
+  if (full.length === 0) {
+    throw new UserError(
+      ErrorCode.BadArgument,
+      'Give the incident a title: `/incident declare <what is broken> [sev1-4]`, e.g. `/incident declare Checkout is down sev1`.',
+    );
+  }
+  if (full.length > DESCRIPTION_MAX) {
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `That title is ${full.length.toLocaleString('en')} characters; the most is ${DESCRIPTION_MAX.toLocaleString('en')}. ` +
+        'Declare with a short title, then add details with `/incident note` in the incident channel.',
+    );
+  }
+  // A long title is kept whole as the description rather than rejected: at 3 a.m. nobody retypes.
+  if (full.length > TITLE_MAX) return { title: truncate(full, TITLE_MAX), severity, description: full };
+  return { title: full, severity, description: null };
+}
+
+export function declare(ctx: CommandContext): CommandReply {
+  const { services, userId, log } = ctx;
+  const parsed = parseDeclare(ctx.args, services.settings.default_severity);
+  const incident = services.incidents.declare({
+    ...parsed,
+    declaredBy: userId,
+    source: 'slack',
+  });
+  log.info({ incident_id: incident.id, severity: incident.severity }, 'incident declared');
+  return {
+    text:
+      `Declared incident #${incident.id}: *${escapeMrkdwn(incident.title)}* (${severityLabel(incident)}). ` +
+      'Opening its channel now; you will be invited and named commander.',
+  };
+}

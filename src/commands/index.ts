@@ -1,0 +1,61 @@
+import { ErrorCode, UserError } from '../errors.ts';
+import { escapeMrkdwn } from '../slack/mrkdwn.ts';
+import { declare } from './declare.ts';
+import { help } from './help.ts';
+import { splitVerb } from './slack-text.ts';
+import type { CommandContext, CommandReply, CommandSpec } from './types.ts';
+
+/** Every `/incident` verb, in the order `help` lists them. */
+export const COMMANDS: Record<string, CommandSpec> = {
+  declare: {
+    handler: declare,
+    usage: 'declare <title> [sev1-4]',
+    summary: 'open an incident with its own channel; you become commander',
+  },
+  help: { handler: help(() => COMMANDS), usage: 'help', summary: 'list these commands' },
+};
+
+const ALIASES: Record<string, string> = { '': 'help', '?': 'help', new: 'declare', open: 'declare' };
+
+export async function runCommand(
+  text: string,
+  ctx: Omit<CommandContext, 'args'>,
+  table: Record<string, CommandSpec> = COMMANDS,
+): Promise<CommandReply> {
+  const { verb, rest } = splitVerb(text);
+  const name = ALIASES[verb] ?? verb;
+  const spec = Object.hasOwn(table, name) ? table[name] : undefined;
+  if (!spec) {
+    const guess = closest(name, Object.keys(table));
+    throw new UserError(
+      ErrorCode.UnknownVerb,
+      `\`${escapeMrkdwn(verb.slice(0, 40))}\` is not an /incident command.` +
+        (guess ? ` Did you mean \`/incident ${guess}\`?` : '') +
+        ' `/incident help` lists them all.',
+    );
+  }
+  return spec.handler({ ...ctx, args: rest });
+}
+
+/** The known verb within two edits of what was typed, if any. */
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of candidates) {
+    const distance = editDistance(word, name);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,34 @@
+import type { Logger } from '../logger.ts';
+import type { Settings } from '../config-file.ts';
+import type { IncidentService } from '../incidents/service.ts';
+
+/** Everything a verb may use. Verbs get their dependencies here, never from globals. */
+export interface CommandServices {
+  incidents: IncidentService;
+  settings: Settings;
+}
+
+export interface CommandContext {
+  /** The text after the verb, as Slack sent it (entity-encoded, with mention markup). */
+  args: string;
+  userId: string;
+  channelId: string;
+  triggerId?: string;
+  services: CommandServices;
+  log: Logger;
+}
+
+/** What the person who ran the command sees; ephemeral unless `inChannel`. */
+export interface CommandReply {
+  text: string;
+  blocks?: Record<string, unknown>[];
+  inChannel?: boolean;
+}
+
+export type CommandHandler = (ctx: CommandContext) => CommandReply | Promise<CommandReply>;
+
+export interface CommandSpec {
+  handler: CommandHandler;
+  usage: string;
+  summary: string;
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+
+/**
+ * The YAML file (`CONFIG_PATH`): team settings that are not secrets. Every key is optional;
+ * unknown keys are errors so that a typo is reported instead of silently ignored.
+ */
+const severity = z.enum(['sev1', 'sev2', 'sev3', 'sev4']);
+
+export const settingsSchema = z
+  .object({
+    timezone: z
+      .string()
+      .refine(isTimeZone, { message: 'is not an IANA time zone (e.g. Europe/Berlin, UTC)' })
+      .default('UTC'),
+    default_severity: severity.default('sev3'),
+    channel_prefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,19}$/, 'must be 1-20 lowercase letters, digits, - or _')
+      .default('inc'),
+    outbox: z
+      .object({
+        concurrency: z.number().int().min(1).max(64).default(8),
+        max_attempts: z.number().int().min(1).max(1000).default(30),
+      })
+      .strict()
+      .default({ concurrency: 8, max_attempts: 30 }),
+  })
+  .strict();
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses and validates the YAML text; returns settings or one message per problem, with line numbers. */
+export function parseSettings(
+  text: string,
+  fileName: string,
+): { settings: Settings; problems: [] } | { settings?: undefined; problems: string[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      problems: doc.errors.map((e) => {
+        const line = e.linePos?.[0]?.line;
+        return `${fileName}${line ? `:${line}` : ''}: ${e.message.split('\n')[0]}`;
+      }),
+    };
+  }
+  const raw = doc.toJS() ?? {};
+  const result = settingsSchema.safeParse(raw);
+  if (result.success) return { settings: result.data, problems: [] };
+  return {
+    problems: result.error.issues.map((issue) => {
+      const node = doc.getIn(issue.path as (string | number)[], true);
+      const offset = isNode(node) && node.range ? node.range[0] : undefined;
+      const line = offset === undefined ? undefined : lineCounter.linePos(offset).line;
+      const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      return `${fileName}${line ? `:${line}` : ''}: ${where} ${issue.message}`;
+    }),
+  };
+}

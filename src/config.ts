@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { AppError, ErrorCode } from './errors.ts';
+import { parseSettings, settingsSchema, type Settings } from './config-file.ts';
+
+/**
+ * The operator contract's environment variables (DESIGN.md), each with what it is for, so that a
+ * problem can name both the variable and why the bot needs it.
+ */
+export const ENV_VARS = {
+  SLACK_BOT_TOKEN: 'the Slack bot token (xoxb-…) the bot calls the Web API with',
+  SLACK_SIGNING_SECRET: 'the Slack signing secret used to verify requests from Slack',
+  SLACK_APP_TOKEN: 'a Slack app-level token (xapp-…); when set the bot uses Socket Mode instead of HTTP',
+  SLACK_API_URL: 'the Slack Web API base URL',
+  PAGERDUTY_TOKEN: 'the PagerDuty REST API token used to read users and acknowledge/resolve incidents',
+  PAGERDUTY_FROM: 'the email address PagerDuty requires in the From header of writes',
+  PAGERDUTY_WEBHOOK_SECRETS: 'comma-separated PagerDuty v3 webhook signing secrets',
+  PAGERDUTY_API_URL: 'the PagerDuty REST API base URL',
+  GITHUB_TOKEN: 'a GitHub token that can push branches and open pull requests for postmortems',
+  GITHUB_REPO: 'the owner/name repository postmortem drafts are pushed to',
+  GITHUB_API_URL: 'the GitHub REST API base URL',
+  STATUSPAGE_API_KEY: 'the Atlassian Statuspage API key for mirroring public updates',
+  STATUSPAGE_PAGE_ID: 'the Atlassian Statuspage page id to mirror to',
+  STATUSPAGE_API_URL: 'the Atlassian Statuspage API base URL',
+  PORT: 'the HTTP port the bot listens on',
+  DATABASE_PATH: 'the SQLite database file',
+  CONFIG_PATH: 'the YAML settings file',
+  PUBLIC_URL: 'the base URL used in links the bot posts',
+  LOG_LEVEL: 'the log level (fatal, error, warn, info, debug, trace, silent)',
+} as const;
+type EnvVar = keyof typeof ENV_VARS;
+
+export interface Config {
+  slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl: string };
+  pagerduty: { token?: string; from?: string; webhookSecrets: string[]; apiUrl: string };
+  github: { token?: string; repo?: { owner: string; name: string }; apiUrl: string };
+  statuspage: { apiKey?: string; pageId?: string; apiUrl: string };
+  port: number;
+  databasePath: string;
+  configPath: string;
+  publicUrl: string;
+  logLevel: string;
+  settings: Settings;
+}
+
+export class ConfigError extends AppError {
+  constructor(readonly problems: string[]) {
+    super(ErrorCode.ConfigInvalid, `Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const optional = z
+  .string()
+  .transform((s) => s.trim())
+  .optional()
+  .transform((s) => (s ? s : undefined));
+const url = (fallback: string) =>
+  optional.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()).transform((s) => s ?? fallback);
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: optional,
+  SLACK_SIGNING_SECRET: optional,
+  SLACK_APP_TOKEN: optional.pipe(z.string().startsWith('xapp-', 'must start with xapp-').optional()),
+  SLACK_API_URL: url('https://slack.com/api/').transform((s) => (s.endsWith('/') ? s : `${s}/`)),
+  PAGERDUTY_TOKEN: optional,
+  PAGERDUTY_FROM: optional.pipe(z.email('must be an email address').optional()),
+  PAGERDUTY_WEBHOOK_SECRETS: optional.transform((s) =>
+    (s ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+  ),
+  PAGERDUTY_API_URL: url('https://api.pagerduty.com'),
+  GITHUB_TOKEN: optional,
+  GITHUB_REPO: optional.pipe(
+    z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name, e.g. acme/postmortems').optional(),
+  ),
+  GITHUB_API_URL: url('https://api.github.com'),
+  STATUSPAGE_API_KEY: optional,
+  STATUSPAGE_PAGE_ID: optional,
+  STATUSPAGE_API_URL: url('https://api.statuspage.io/v1'),
+  PORT: optional.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()).transform((n) => n ?? 3000),
+  DATABASE_PATH: optional.transform((s) => s ?? './data/incident-bot.db'),
+  CONFIG_PATH: optional,
+  PUBLIC_URL: optional.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
+  LOG_LEVEL: optional.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
+});
+
+/** Variables that only make sense together: if one is set, the others must be too. */
+const TOGETHER: EnvVar[][] = [
+  ['PAGERDUTY_TOKEN', 'PAGERDUTY_FROM'],
+  ['GITHUB_TOKEN', 'GITHUB_REPO'],
+  ['STATUSPAGE_API_KEY', 'STATUSPAGE_PAGE_ID'],
+];
+
+const DEFAULT_CONFIG_PATH = './incident-bot.yaml';
+
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Config {
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]) as EnvVar;
+      problems.push(`${name} ${issue.message} (${ENV_VARS[name]})`);
+    }
+  }
+  const e = parsed.success ? parsed.data : undefined;
+  const present = (name: EnvVar) => Boolean(env[name]?.trim());
+
+  const required: EnvVar[] = ['SLACK_BOT_TOKEN'];
+  if (!present('SLACK_APP_TOKEN')) required.push('SLACK_SIGNING_SECRET');
+  for (const name of required) {
+    if (!present(name)) problems.push(`${name} is not set: ${ENV_VARS[name]}`);
+  }
+  for (const group of TOGETHER) {
+    const set = group.filter(present);
+    if (set.length > 0 && set.length < group.length) {
+      for (const name of group.filter((n) => !present(n))) {
+        problems.push(`${name} is not set but ${set.join(', ')} is: ${ENV_VARS[name]}`);
+      }
+    }
+  }
+
+  const configPath = e?.CONFIG_PATH ?? DEFAULT_CONFIG_PATH;
+  const settings = loadSettings(configPath, Boolean(e?.CONFIG_PATH), readFile, problems);
+
+  if (problems.length > 0 || !e || !settings) throw new ConfigError(problems);
+
+  const [owner, name] = e.GITHUB_REPO?.split('/') ?? [];
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN!,
+      signingSecret: e.SLACK_SIGNING_SECRET ?? '',
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+    },
+    pagerduty: {
+      token: e.PAGERDUTY_TOKEN,
+      from: e.PAGERDUTY_FROM,
+      webhookSecrets: e.PAGERDUTY_WEBHOOK_SECRETS,
+      apiUrl: e.PAGERDUTY_API_URL,
+    },
+    github: {
+      token: e.GITHUB_TOKEN,
+      repo: owner && name ? { owner, name } : undefined,
+      apiUrl: e.GITHUB_API_URL,
+    },
+    statuspage: { apiKey: e.STATUSPAGE_API_KEY, pageId: e.STATUSPAGE_PAGE_ID, apiUrl: e.STATUSPAGE_API_URL },
+    port: e.PORT,
+    databasePath: e.DATABASE_PATH,
+    configPath,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    logLevel: e.LOG_LEVEL ?? 'info',
+    settings,
+  };
+}
+
+function loadSettings(
+  path: string,
+  explicit: boolean,
+  readFile: (path: string) => string,
+  problems: string[],
+): Settings | undefined {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    // The default file is optional; a file the operator named must exist.
+    if (missing && !explicit) return settingsSchema.parse({});
+    problems.push(`CONFIG_PATH ${path} cannot be read (${(error as Error).message}): ${ENV_VARS.CONFIG_PATH}`);
+    return undefined;
+  }
+  const result = parseSettings(text, path);
+  problems.push(...result.problems);
+  return result.settings;
+}

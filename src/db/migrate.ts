@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Db } from './open.ts';
+import { AppError, ErrorCode } from '../errors.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const FILE_PATTERN = /^(\d{3})_([a-z0-9_]+)\.sql$/;
+
+export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+  const migrations = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .map((file) => {
+      const match = FILE_PATTERN.exec(file);
+      if (!match) {
+        throw new AppError(ErrorCode.MigrationFailed, `Migration file ${file} must be named NNN_name.sql`);
+      }
+      return { version: Number(match[1]), name: match[2]!, sql: readFileSync(join(dir, file), 'utf8') };
+    })
+    .sort((a, b) => a.version - b.version);
+  migrations.forEach((m, i) => {
+    if (i > 0 && migrations[i - 1]!.version === m.version) {
+      throw new AppError(ErrorCode.MigrationFailed, `Two migrations share version ${m.version}`);
+    }
+  });
+  return migrations;
+}
+
+/**
+ * Applies every migration not yet recorded, in order, each in its own transaction, and
+ * returns the names of those applied. A failing migration rolls back and stops the run.
+ */
+export function migrate(db: Db, dir: string = MIGRATIONS_DIR): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const applied = new Set(
+    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
+  );
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const done: string[] = [];
+  for (const m of readMigrations(dir)) {
+    if (applied.has(m.version)) continue;
+    const apply = db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, new Date().toISOString());
+    });
+    try {
+      apply();
+    } catch (error) {
+      throw new AppError(
+        ErrorCode.MigrationFailed,
+        `Migration ${String(m.version).padStart(3, '0')}_${m.name} failed: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    done.push(`${String(m.version).padStart(3, '0')}_${m.name}`);
+  }
+  return done;
+}

@@ -1,0 +1,45 @@
+import type { Db } from '../db/open.ts';
+import { sendJson, type Route } from './server.ts';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves to undefined when ready, or to a reason a person can act on. */
+  check(): Promise<string | undefined> | string | undefined;
+}
+
+export function databaseCheck(db: Db): ReadinessCheck {
+  return {
+    name: 'database',
+    check: () => {
+      try {
+        db.prepare('SELECT 1').get();
+        return undefined;
+      } catch (error) {
+        return `database query failed: ${(error as Error).message}`;
+      }
+    },
+  };
+}
+
+export function healthRoutes(checks: ReadinessCheck[]): Route[] {
+  return [
+    // Liveness: the process answers. Deliberately touches nothing else.
+    { method: 'GET', path: '/healthz', handle: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handle: async (_req, res) => {
+        const results = await Promise.all(
+          checks.map(async (c) => {
+            const reason = await Promise.resolve()
+              .then(() => c.check())
+              .catch((error: unknown) => `check threw: ${(error as Error).message}`);
+            return { name: c.name, ok: reason === undefined, ...(reason ? { reason } : {}) };
+          }),
+        );
+        const ready = results.every((r) => r.ok);
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks: results });
+      },
+    },
+  ];
+}

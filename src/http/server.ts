@@ -1,0 +1,51 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../logger.ts';
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Exact path, or segments with `:name` placeholders. */
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void | Promise<void>;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}
+
+function match(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    if (w.startsWith(':')) {
+      try {
+        params[w.slice(1)] = decodeURIComponent(got[i]!);
+      } catch {
+        return undefined;
+      }
+    } else if (w !== got[i]) return undefined;
+  }
+  return params;
+}
+
+/** One HTTP server for every endpoint; a data table of routes, no framework. */
+export function createHttpServer(routes: Route[], log: Logger): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const candidates = routes.map((r) => ({ r, params: match(r.path, path) })).filter((c) => c.params);
+    if (candidates.length === 0) return sendJson(res, 404, { error: 'not_found' });
+    const hit = candidates.find((c) => c.r.method === req.method || (req.method === 'HEAD' && c.r.method === 'GET'));
+    if (!hit) {
+      return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: candidates.map((c) => c.r.method).join(', ') });
+    }
+    Promise.resolve(hit.r.handle(req, res, hit.params!)).catch((error: unknown) => {
+      log.error({ err: error, path, method: req.method }, 'request handler failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+      else res.destroy();
+    });
+  });
+}

@@ -1,0 +1,50 @@
+export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const ROLES = ['commander', 'comms'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A user reference as the edges know it (a Slack user id); the domain treats it as opaque. */
+export type UserRef = string;
+
+export interface Incident {
+  id: number;
+  title: string;
+  description: string | null;
+  severity: Severity;
+  status: Status;
+  source: string;
+  externalId: string | null;
+  declaredBy: UserRef;
+  declaredAt: number;
+  acknowledgedAt: number | null;
+  mitigatedAt: number | null;
+  resolvedAt: number | null;
+  channelId: string | null;
+  channelName: string | null;
+  summaryTs: string | null;
+  updatedAt: number;
+}
+
+export interface TimelineEvent {
+  id: number;
+  incidentId: number;
+  at: number;
+  kind: string;
+  actor: UserRef | null;
+  body: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface RoleAssignment {
+  role: Role;
+  userId: UserRef;
+  assignedAt: number;
+  assignedBy: UserRef | null;
+}
+
+export const TITLE_MAX = 150;
+export const DESCRIPTION_MAX = 3000;

@@ -1,0 +1,80 @@
+import { loadConfig, ConfigError, type Config } from './config.ts';
+import { migrate } from './db/migrate.ts';
+import { openDatabase } from './db/open.ts';
+import { startApp } from './app.ts';
+import { createLogger } from './logger.ts';
+import { AppError } from './errors.ts';
+
+const USAGE = `Usage: incident-bot <command>
+
+Commands:
+  start     run the bot (HTTP server, Slack, outbox worker)
+  migrate   apply database migrations and exit
+  help      show this text`;
+
+type Verb = (argv: string[]) => Promise<number>;
+
+const VERBS: Record<string, Verb> = {
+  async start() {
+    const config = loadConfig(process.env);
+    const log = createLogger(config.logLevel);
+    const app = await startApp(config, { logger: log });
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      app.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    return new Promise<number>(() => {}); // runs until a signal
+  },
+  async migrate() {
+    // Migrating needs only the database; it must work before Slack is set up.
+    const path = process.env.DATABASE_PATH?.trim() || './data/incident-bot.db';
+    const db = openDatabase(path);
+    const applied = migrate(db);
+    db.close();
+    console.log(applied.length > 0 ? `Applied ${applied.join(', ')} to ${path}` : `${path} is up to date`);
+    return 0;
+  },
+  async help() {
+    console.log(USAGE);
+    return 0;
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const verb = VERBS[argv[0] ?? 'start'];
+  if (!verb) {
+    console.error(`Unknown command "${argv[0]}".\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await verb(argv.slice(1));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`incident-bot cannot start.\n${error.message}\n\nSee README.md ("Configuration") for every variable.`);
+      return 1;
+    }
+    if (error instanceof AppError) {
+      console.error(`incident-bot: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+export type { Config };
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

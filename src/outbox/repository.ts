@@ -1,0 +1,87 @@
+import type { Db } from '../db/open.ts';
+import type { NewEffect, OutboxRow } from './types.ts';
+
+interface Row {
+  id: number;
+  ordering_key: string;
+  incident_id: number | null;
+  kind: string;
+  payload: string;
+  idempotency_key: string;
+  attempts: number;
+  available_at: number;
+  created_at: number;
+}
+
+const toRow = (r: Row): OutboxRow => ({
+  id: r.id,
+  orderingKey: r.ordering_key,
+  incidentId: r.incident_id,
+  kind: r.kind,
+  payload: JSON.parse(r.payload) as Record<string, unknown>,
+  idempotencyKey: r.idempotency_key,
+  attempts: r.attempts,
+  availableAt: r.available_at,
+  createdAt: r.created_at,
+});
+
+export class OutboxRepository {
+  private readonly stmt;
+
+  constructor(readonly db: Db) {
+    this.stmt = {
+      enqueue: db.prepare(`INSERT INTO outbox
+        (ordering_key, incident_id, kind, payload, idempotency_key, available_at, created_at)
+        VALUES (@orderingKey, @incidentId, @kind, @payload, @idempotencyKey, @now, @now)
+        ON CONFLICT (idempotency_key) DO NOTHING`),
+      // The head of each ordering key: a row is only deliverable once every earlier row of its key is settled.
+      heads: db.prepare(`SELECT o.* FROM outbox o
+        WHERE o.state = 'pending'
+          AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending')
+          AND o.available_at <= ?
+        ORDER BY o.id LIMIT ?`),
+      nextAvailable: db.prepare("SELECT min(available_at) FROM outbox WHERE state = 'pending'").pluck(),
+      delivered: db.prepare(`UPDATE outbox SET state = 'delivered', attempts = attempts + 1, result = ?,
+        delivered_at = ?, last_error = NULL WHERE id = ?`),
+      retry: db.prepare('UPDATE outbox SET attempts = attempts + ?, available_at = ?, last_error = ? WHERE id = ?'),
+      dead: db.prepare("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?"),
+      pendingStats: db.prepare("SELECT count(*) AS depth, min(created_at) AS oldest FROM outbox WHERE state = 'pending'"),
+      byKind: db.prepare('SELECT kind, state, attempts, result, last_error FROM outbox WHERE incident_id = ? ORDER BY id'),
+    };
+  }
+
+  /** Returns false when a row with the same idempotency key already exists. */
+  enqueue(effect: NewEffect, now: number): boolean {
+    const info = this.stmt.enqueue.run({ ...effect, payload: JSON.stringify(effect.payload), now });
+    return info.changes === 1;
+  }
+
+  heads(now: number, limit: number): OutboxRow[] {
+    return (this.stmt.heads.all(now, limit) as Row[]).map(toRow);
+  }
+
+  nextAvailableAt(): number | null {
+    return (this.stmt.nextAvailable.get() as number | null) ?? null;
+  }
+
+  markDelivered(id: number, result: unknown, now: number): void {
+    this.stmt.delivered.run(result === undefined ? null : JSON.stringify(result), now, id);
+  }
+
+  /** Puts a row back for a later attempt; a rate-limit wait does not count as an attempt. */
+  reschedule(id: number, availableAt: number, error: string, countsAsAttempt: boolean): void {
+    this.stmt.retry.run(countsAsAttempt ? 1 : 0, availableAt, error, id);
+  }
+
+  markDead(id: number, error: string): void {
+    this.stmt.dead.run(error, id);
+  }
+
+  pendingStats(): { depth: number; oldest: number | null } {
+    return this.stmt.pendingStats.get() as { depth: number; oldest: number | null };
+  }
+
+  forIncident(incidentId: number): { kind: string; state: string; attempts: number; result: string | null; last_error: string | null }[] {
+    return this.stmt.byKind.all(incidentId) as never;
+  }
+}

@@ -1,0 +1,22 @@
+/** A side effect to deliver, as the domain enqueues it. */
+export interface NewEffect {
+  kind: string;
+  /** Effects with the same key are delivered strictly in enqueue order. */
+  orderingKey: string;
+  incidentId: number | null;
+  payload: Record<string, unknown>;
+  /** Enqueuing the same key twice is a no-op: the first row stands. */
+  idempotencyKey: string;
+}
+
+export interface OutboxRow {
+  id: number;
+  orderingKey: string;
+  incidentId: number | null;
+  kind: string;
+  payload: Record<string, unknown>;
+  idempotencyKey: string;
+  attempts: number;
+  availableAt: number;
+  createdAt: number;
+}

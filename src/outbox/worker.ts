@@ -1,0 +1,200 @@
+import type { Logger } from '../logger.ts';
+import { backoffMs } from './backoff.ts';
+import type { OutboxRepository } from './repository.ts';
+import type { OutboxRow } from './types.ts';
+
+/** How a failed delivery should be treated. */
+export type Failure =
+  | { type: 'rate_limited'; retryAfterMs: number }
+  | { type: 'transient' }
+  | { type: 'permanent' };
+
+export interface Delivered {
+  /** Stored on the row for operators and later effects. */
+  result?: unknown;
+  /** Writes the result back (e.g. the channel id); runs in the same transaction that marks the row delivered. */
+  commit?: () => void;
+}
+
+export interface EffectHandler {
+  /** Rows in the same lane share a rate limit: a 429 pauses the whole lane. */
+  lane: string;
+  deliver(row: OutboxRow, log: Logger): Promise<Delivered>;
+  classify(error: unknown): Failure;
+}
+
+export interface WorkerOptions {
+  repo: OutboxRepository;
+  handlers: Record<string, EffectHandler>;
+  logger: Logger;
+  now?: () => number;
+  concurrency: number;
+  maxAttempts: number;
+  pollMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+/**
+ * Delivers outbox rows: in order per ordering key, in parallel across keys, pausing a lane for as
+ * long as the API's Retry-After says, retrying with backoff. Rows stay pending in the database
+ * until delivered, so a crash at any point only means they are picked up again on start.
+ */
+export class OutboxWorker {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly pausedUntil = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private abandoned = false;
+  private pumping = false;
+  private pumpAgain = false;
+  private readonly now: () => number;
+  private readonly pollMs: number;
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.now = opts.now ?? Date.now;
+    this.pollMs = opts.pollMs ?? 250;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abandoned = false;
+    this.notify();
+  }
+
+  /** Asks the worker to look for work now (called after a transaction enqueued effects). */
+  notify(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.pump();
+      } while (this.pumpAgain && this.running);
+    } finally {
+      this.pumping = false;
+    }
+    this.arm();
+  }
+
+  /**
+   * Stops taking work. In-flight deliveries get `graceMs` to finish and be recorded; after that
+   * their outcome is ignored, exactly as if the process had died, and they are redelivered on start.
+   */
+  async stop(graceMs = 5000): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.inFlight.size > 0 && graceMs > 0) {
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inFlight.values()]),
+        new Promise((resolve) => (timeout = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(timeout);
+    }
+    this.abandoned = true;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  private pump(): void {
+    const free = this.opts.concurrency - this.inFlight.size;
+    if (free <= 0) return;
+    const now = this.now();
+    // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
+    const heads = this.opts.repo.heads(now, free + this.inFlight.size + this.pausedUntil.size + 32);
+    let started = 0;
+    for (const row of heads) {
+      if (started >= free) break;
+      if (this.inFlight.has(row.orderingKey)) continue;
+      const handler = this.opts.handlers[row.kind];
+      if (handler && (this.pausedUntil.get(handler.lane) ?? 0) > now) continue;
+      started++;
+      const delivery = this.deliver(row, handler).finally(() => {
+        this.inFlight.delete(row.orderingKey);
+        if (this.running) this.notify();
+      });
+      this.inFlight.set(row.orderingKey, delivery);
+    }
+  }
+
+  /** Sleeps until the next poll; rows due later than that, or lanes still paused, are found then. */
+  private arm(): void {
+    clearTimeout(this.timer);
+    if (!this.running) return;
+    this.timer = setTimeout(() => this.notify(), this.pollMs);
+    this.timer.unref();
+  }
+
+  private async deliver(row: OutboxRow, handler: EffectHandler | undefined): Promise<void> {
+    const log = this.opts.logger.child({
+      outbox_id: row.id,
+      kind: row.kind,
+      incident_id: row.incidentId ?? undefined,
+      attempt: row.attempts + 1,
+    });
+    const { repo } = this.opts;
+    if (!handler) {
+      // A row no handler knows (e.g. written by a newer version) must not block its key forever.
+      log.error('no handler for outbox row kind; marking it dead');
+      repo.markDead(row.id, `no handler for kind ${row.kind}`);
+      return;
+    }
+    let outcome: { ok: true; delivered: Delivered } | { ok: false; error: unknown };
+    try {
+      outcome = { ok: true, delivered: await handler.deliver(row, log) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    if (this.abandoned) return;
+    const now = this.now();
+    if (outcome.ok) {
+      const { delivered } = outcome;
+      repo.db.transaction(() => {
+        delivered.commit?.();
+        repo.markDelivered(row.id, delivered.result, now);
+      })();
+      log.debug({ latency_ms: now - row.createdAt }, 'delivered');
+      return;
+    }
+    this.fail(row, handler, outcome.error, now, log);
+  }
+
+  private fail(row: OutboxRow, handler: EffectHandler, error: unknown, now: number, log: Logger): void {
+    const { repo, maxAttempts } = this.opts;
+    const failure = handler.classify(error);
+    const message = describe(error);
+    if (failure.type === 'rate_limited') {
+      const until = now + failure.retryAfterMs;
+      this.pausedUntil.set(handler.lane, Math.max(until, this.pausedUntil.get(handler.lane) ?? 0));
+      repo.reschedule(row.id, until, message, false);
+      log.warn({ lane: handler.lane, retry_after_ms: failure.retryAfterMs }, 'rate limited; lane paused');
+      return;
+    }
+    const attempt = row.attempts + 1;
+    if (failure.type === 'permanent' || attempt >= maxAttempts) {
+      repo.markDead(row.id, message);
+      log.error({ err: error, failure: failure.type }, 'delivery failed for good; row is dead');
+      return;
+    }
+    const delay = backoffMs(attempt, this.opts.backoffBaseMs ?? 1000, this.opts.backoffMaxMs ?? 300_000);
+    repo.reschedule(row.id, now + delay, message, true);
+    log.warn({ err: error, retry_in_ms: delay }, 'delivery failed; will retry');
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return `${typeof code === 'string' ? `${code}: ` : ''}${error.message}`.slice(0, 1000);
+  }
+  return String(error).slice(0, 1000);
+}

@@ -1,0 +1,185 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { METHODS, type Args } from './methods.ts';
+import { loadMethodSpecs, type MethodSpec } from './spec.ts';
+import { FakeWorkspace, type FakeUser } from './state.ts';
+
+/** A fault to inject into the next call(s) of a method. */
+export type Fault =
+  | { status: 429; retryAfter: number }
+  | { status: 500 | 502 | 503 }
+  | { error: string }
+  /** Hold the request and never answer; Slack never acts on it. */
+  | { hang: true }
+  | { delayMs: number };
+
+export interface RecordedCall {
+  method: string;
+  args: Args;
+  ok: boolean;
+  error?: string;
+  status: number;
+  at: number;
+}
+
+export interface FakeSlackOptions {
+  token?: string;
+  users?: FakeUser[];
+}
+
+/**
+ * A Slack Web API on 127.0.0.1 for tests and the sandbox: Slack's paths, auth, argument rules
+ * (from Slack's own API description), response shapes and errors; records every call and can
+ * inject 429s with Retry-After, 5xx, errors, delays and hangs.
+ */
+export class FakeSlack extends EventEmitter {
+  readonly ws: FakeWorkspace;
+  readonly calls: RecordedCall[] = [];
+  /** Calls refused for not matching Slack's API description: a bug in the caller. */
+  readonly rejected: RecordedCall[] = [];
+  readonly token: string;
+  private readonly specs: Record<string, MethodSpec> = loadMethodSpecs();
+  private readonly faults = new Map<string, Fault[]>();
+  private readonly sockets = new Set<Socket>();
+  private server?: Server;
+  url = '';
+
+  constructor(opts: FakeSlackOptions = {}) {
+    super();
+    this.token = opts.token ?? 'xoxb-fake-token';
+    this.ws = new FakeWorkspace(opts.users);
+  }
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Queues faults for a method's next calls, in order ('*' for any method). */
+  inject(method: string, ...faults: Fault[]): void {
+    this.faults.set(method, [...(this.faults.get(method) ?? []), ...faults]);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Successful calls of a method. */
+  succeeded(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method && c.ok);
+  }
+
+  /** Resolves once a call matching `predicate` has been recorded (or is already). */
+  waitFor(predicate: (c: RecordedCall) => boolean, timeoutMs = 10_000): Promise<RecordedCall> {
+    const found = this.calls.find(predicate);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('call', listener);
+        reject(new Error(`fake Slack: no matching call within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (c: RecordedCall) => {
+        if (!predicate(c)) return;
+        clearTimeout(timer);
+        this.off('call', listener);
+        resolve(c);
+      };
+      this.on('call', listener);
+    });
+  }
+
+  private takeFault(method: string): Fault | undefined {
+    for (const key of [method, '*']) {
+      const queue = this.faults.get(key);
+      if (queue && queue.length > 0) return queue.shift();
+    }
+    return undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = decodeURIComponent((req.url ?? '').split('?')[0]!.replace(/^\/api\//, ''));
+    const raw = await readBody(req);
+    const args = parseArgs(raw, req.headers['content-type'] ?? '', req.url ?? '');
+    const send = (status: number, body: Record<string, unknown> & { ok: boolean; error?: string }, headers = {}) => {
+      const call: RecordedCall = { method, args, ok: body.ok, error: body.error, status, at: Date.now() };
+      this.calls.push(call);
+      this.emit('call', call);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.end(JSON.stringify(body));
+    };
+
+    const fault = this.takeFault(method);
+    if (fault && 'hang' in fault) return; // the socket is destroyed by stop() or by the client
+    if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault && 'status' in fault) {
+      if (fault.status === 429) {
+        return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter) });
+      }
+      return send(fault.status, { ok: false, error: 'fatal_error' });
+    }
+
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (args.token as string | undefined);
+    if (!token) return send(200, { ok: false, error: 'not_authed' });
+    if (token !== this.token) return send(200, { ok: false, error: 'invalid_auth' });
+    delete args.token;
+
+    const spec = this.specs[method];
+    const impl = METHODS[method];
+    if (!spec || !impl) return send(200, { ok: false, error: 'unknown_method' });
+    const problem = argumentProblem(spec, args);
+    if (problem) {
+      send(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] ${problem}`] } });
+      this.rejected.push(this.calls.at(-1)!);
+      return;
+    }
+    if (fault && 'error' in fault) return send(200, { ok: false, error: fault.error });
+    const outcome = impl(this.ws, args);
+    if (!outcome.ok) return send(200, { ok: false, error: outcome.error });
+    send(200, { ok: true, ...outcome.body });
+  }
+}
+
+function argumentProblem(spec: MethodSpec, args: Args): string | undefined {
+  for (const name of Object.keys(args)) {
+    if (!spec.params.includes(name)) return `unexpected argument: ${name}`;
+  }
+  for (const name of spec.required) {
+    if (args[name] === undefined || args[name] === '') return `missing required argument: ${name}`;
+  }
+  return undefined;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(''));
+  });
+}
+
+function parseArgs(raw: string, contentType: string, url: string): Args {
+  const args: Args = Object.fromEntries(new URL(url, 'http://x').searchParams);
+  if (contentType.includes('application/json') && raw) {
+    try {
+      Object.assign(args, JSON.parse(raw));
+    } catch {
+      args.__invalid_json = true;
+    }
+  } else if (raw) {
+    Object.assign(args, Object.fromEntries(new URLSearchParams(raw)));
+  }
+  return args;
+}

@@ -1,0 +1,71 @@
+export interface FakeUser {
+  id: string;
+  name: string;
+  email: string;
+  is_bot?: boolean;
+}
+
+export interface FakeChannel {
+  id: string;
+  name: string;
+  created: number;
+  creator: string;
+  is_private: boolean;
+  is_archived: boolean;
+  topic: string;
+  members: Set<string>;
+}
+
+export interface FakeMessage {
+  channel: string;
+  ts: string;
+  user: string;
+  text: string;
+  blocks?: unknown[];
+  metadata?: unknown;
+  thread_ts?: string;
+  pinned: boolean;
+  edited?: boolean;
+}
+
+/** The fake workspace: what Slack would hold after the calls it has been sent. */
+export class FakeWorkspace {
+  readonly teamId = 'T0FAKE001';
+  readonly bot: FakeUser = { id: 'U0BOT0001', name: 'incident-bot', email: 'bot@example.com', is_bot: true };
+  readonly users = new Map<string, FakeUser>();
+  readonly channels = new Map<string, FakeChannel>();
+  readonly messages: FakeMessage[] = [];
+  readonly ephemerals: { channel: string; user: string; text: string; blocks?: unknown[] }[] = [];
+  readonly views: { id: string; view: unknown; trigger_id?: string }[] = [];
+  private seq = 0;
+  private tsSeq = 0;
+
+  constructor(users: FakeUser[] = []) {
+    this.users.set(this.bot.id, this.bot);
+    for (const u of users) this.users.set(u.id, u);
+  }
+
+  nextId(prefix: string): string {
+    this.seq += 1;
+    return `${prefix}${String(this.seq).padStart(8, '0')}`;
+  }
+
+  /** Slack message timestamps: seconds, a dot, six digits; unique per channel. */
+  nextTs(): string {
+    this.tsSeq += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.tsSeq).padStart(6, '0')}`;
+  }
+
+  channelByName(name: string): FakeChannel | undefined {
+    for (const c of this.channels.values()) if (c.name === name) return c;
+    return undefined;
+  }
+
+  message(channel: string, ts: string): FakeMessage | undefined {
+    return this.messages.find((m) => m.channel === channel && m.ts === ts);
+  }
+
+  channelMessages(channel: string): FakeMessage[] {
+    return this.messages.filter((m) => m.channel === channel);
+  }
+}

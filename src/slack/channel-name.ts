@@ -1,0 +1,51 @@
+/**
+ * Slack channel names: lowercase letters, digits, hyphens and underscores, at most 80 characters.
+ * We name incident channels `<prefix>-YYYYMMDD-<slug>` so they sort by date and say what broke.
+ */
+export const CHANNEL_NAME_MAX = 80;
+const SUFFIX_ROOM = 4; // "-999": room for the suffix that resolves name_taken
+
+export function slugify(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '') // strip the accents NFKD split off, so "Café" becomes "cafe"
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+export function datePart(ms: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(new Date(ms));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}${get('month')}${get('day')}`;
+}
+
+export function baseChannelName(opts: {
+  prefix: string;
+  title: string;
+  incidentId: number;
+  declaredAt: number;
+  timeZone: string;
+}): string {
+  const head = `${opts.prefix}-${datePart(opts.declaredAt, opts.timeZone)}-`;
+  const room = CHANNEL_NAME_MAX - SUFFIX_ROOM - head.length;
+  // A title with nothing Slack can spell (only symbols, or a non-Latin script) still gets a unique name.
+  let slug = slugify(opts.title) || `incident-${opts.incidentId}`;
+  if (slug.length > room) {
+    slug = slug.slice(0, room);
+    const lastHyphen = slug.lastIndexOf('-');
+    if (lastHyphen > room / 2) slug = slug.slice(0, lastHyphen);
+    slug = slug.replace(/-+$/, '');
+  }
+  return head + slug;
+}
+
+/** The name to try on the n-th attempt (0-based) after `name_taken`. */
+export function candidateName(base: string, attempt: number): string {
+  return attempt === 0 ? base : `${base}-${attempt + 1}`;
+}
+
+export function isLegalChannelName(name: string): boolean {
+  return name.length > 0 && name.length <= CHANNEL_NAME_MAX && /^[a-z0-9][a-z0-9_-]*$/.test(name);
+}

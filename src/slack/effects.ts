@@ -1,0 +1,110 @@
+import type { webApi } from '@slack/bolt';
+import type { Settings } from '../config-file.ts';
+import { EffectKind } from '../incidents/effects.ts';
+import type { IncidentRepository } from '../incidents/repository.ts';
+import type { Incident } from '../incidents/types.ts';
+import type { EffectHandler } from '../outbox/worker.ts';
+import type { OutboxRow } from '../outbox/types.ts';
+import { baseChannelName, candidateName } from './channel-name.ts';
+import { classifySlackError, slackErrorName } from './classify-error.ts';
+import { channelTopic, summaryMessage } from './summary-message.ts';
+
+export interface SlackEffectDeps {
+  client: webApi.WebClient;
+  incidents: IncidentRepository;
+  settings: Settings;
+  now: () => number;
+}
+
+/** How many `-N` suffixes to try before giving up on a name (and retrying later). */
+const NAME_ATTEMPTS = 50;
+
+class NotReadyError extends Error {
+  readonly code = 'not_ready';
+}
+
+/** The Slack implementation of the domain's room effects, as outbox handlers. */
+export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, EffectHandler> {
+  const { client, incidents, settings, now } = deps;
+
+  const incidentOf = (row: OutboxRow): Incident => {
+    const incident = row.incidentId === null ? undefined : incidents.get(row.incidentId);
+    if (!incident) throw new Error(`incident ${row.incidentId} of outbox row ${row.id} does not exist`);
+    return incident;
+  };
+  // Ordering per incident means the channel exists by now, unless creating it failed for good.
+  const channelOf = (row: OutboxRow): { incident: Incident; channel: string } => {
+    const incident = incidentOf(row);
+    if (!incident.channelId) throw new NotReadyError(`incident ${incident.id} has no channel yet`);
+    return { incident, channel: incident.channelId };
+  };
+  const handler = (lane: string, deliver: EffectHandler['deliver']): EffectHandler => ({
+    lane: `slack:${lane}`,
+    deliver,
+    classify: classifySlackError,
+  });
+
+  return {
+    [EffectKind.ChannelCreate]: handler('conversations.create', async (row, log) => {
+      const incident = incidentOf(row);
+      const base = baseChannelName({
+        prefix: settings.channel_prefix,
+        title: incident.title,
+        incidentId: incident.id,
+        declaredAt: incident.declaredAt,
+        timeZone: settings.timezone,
+      });
+      for (let attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
+        const name = candidateName(base, attempt);
+        try {
+          const res = await client.conversations.create({ name, is_private: false });
+          const id = res.channel!.id!;
+          log.info({ channel_id: id, channel_name: name }, 'channel created');
+          return { result: { channel_id: id, name }, commit: () => incidents.setChannel(incident.id, id, name, now()) };
+        } catch (error) {
+          if (slackErrorName(error) !== 'name_taken') throw error;
+        }
+      }
+      throw new Error(`every name from ${base} to ${candidateName(base, NAME_ATTEMPTS - 1)} is taken`);
+    }),
+
+    [EffectKind.ChannelInvite]: handler('conversations.invite', async (row) => {
+      const { channel } = channelOf(row);
+      const users = (row.payload.users as string[] | undefined) ?? [];
+      if (users.length === 0) return { result: { invited: [] } };
+      try {
+        await client.conversations.invite({ channel, users: users.join(',') });
+      } catch (error) {
+        // Already there (e.g. the creator) is the outcome we wanted.
+        if (!['already_in_channel', 'cant_invite_self'].includes(slackErrorName(error) ?? '')) throw error;
+      }
+      return { result: { invited: users } };
+    }),
+
+    [EffectKind.ChannelSetTopic]: handler('conversations.setTopic', async (row) => {
+      const { incident, channel } = channelOf(row);
+      const topic = channelTopic(incident, incidents.roles(incident.id));
+      await client.conversations.setTopic({ channel, topic });
+      return { result: { topic } };
+    }),
+
+    [EffectKind.ChannelPostSummary]: handler('chat.postMessage', async (row) => {
+      const { incident, channel } = channelOf(row);
+      const message = summaryMessage(incident, incidents.roles(incident.id));
+      const res = await client.chat.postMessage({ channel, ...message, unfurl_links: false });
+      const ts = res.ts!;
+      return { result: { ts }, commit: () => incidents.setSummaryTs(incident.id, ts, now()) };
+    }),
+
+    [EffectKind.ChannelPinSummary]: handler('pins.add', async (row) => {
+      const { incident, channel } = channelOf(row);
+      if (!incident.summaryTs) throw new NotReadyError(`incident ${incident.id} has no summary message yet`);
+      try {
+        await client.pins.add({ channel, timestamp: incident.summaryTs });
+      } catch (error) {
+        if (slackErrorName(error) !== 'already_pinned') throw error;
+      }
+      return { result: { ts: incident.summaryTs } };
+    }),
+  };
+}

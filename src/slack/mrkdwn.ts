@@ -1,0 +1,21 @@
+/**
+ * Slack's mrkdwn gives `&`, `<` and `>` control meaning (entities, links, mentions); user text must
+ * have them escaped so that it shows as typed and cannot forge a mention or a link.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Cuts text to at most `max` characters, marking the cut. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
+}
+
+export const mention = (userId: string): string => `<@${userId}>`;
+
+/** A date Slack renders in each reader's own time zone, with a fallback for old clients. */
+export function slackDate(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
+}

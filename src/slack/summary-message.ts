@@ -1,0 +1,59 @@
+import type { Incident, RoleAssignment } from '../incidents/types.ts';
+import { escapeMrkdwn, mention, slackDate, truncate } from './mrkdwn.ts';
+
+const SEVERITY_LABEL = { sev1: 'SEV1', sev2: 'SEV2', sev3: 'SEV3', sev4: 'SEV4' } as const;
+const STATUS_LABEL = {
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+} as const;
+
+export const severityLabel = (i: Pick<Incident, 'severity'>) => SEVERITY_LABEL[i.severity];
+export const statusLabel = (i: Pick<Incident, 'status'>) => STATUS_LABEL[i.status];
+
+const roleHolder = (roles: RoleAssignment[], role: RoleAssignment['role']) => {
+  const holder = roles.find((r) => r.role === role);
+  return holder ? mention(holder.userId) : '_nobody yet_';
+};
+
+/** Slack caps a channel topic at 250 characters. */
+export function channelTopic(incident: Incident, roles: RoleAssignment[]): string {
+  const head = `${severityLabel(incident)} · ${statusLabel(incident)} · Commander: ${roleHolder(roles, 'commander')} · `;
+  return head + truncate(escapeMrkdwn(incident.title), 250 - head.length);
+}
+
+/** The pinned message that says what this channel is about; re-rendered as the incident changes. */
+export function summaryMessage(incident: Incident, roles: RoleAssignment[]) {
+  const title = escapeMrkdwn(incident.title);
+  const blocks: Record<string, unknown>[] = [
+    // plain_text: Slack shows it literally, so it needs no escaping, only the 150-character cap.
+    { type: 'header', text: { type: 'plain_text', text: truncate(incident.title, 150), emoji: false } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Severity*\n${severityLabel(incident)}` },
+        { type: 'mrkdwn', text: `*Status*\n${statusLabel(incident)}` },
+        { type: 'mrkdwn', text: `*Commander*\n${roleHolder(roles, 'commander')}` },
+        { type: 'mrkdwn', text: `*Comms lead*\n${roleHolder(roles, 'comms')}` },
+      ],
+    },
+  ];
+  if (incident.description) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(incident.description), 3000) } });
+  }
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `Incident #${incident.id} · declared by ${mention(incident.declaredBy)} ${slackDate(incident.declaredAt)}`,
+      },
+    ],
+  });
+  const text = truncate(
+    `Incident #${incident.id}: ${title} (${severityLabel(incident)}, ${statusLabel(incident).toLowerCase()})`,
+    3000,
+  );
+  return { text, blocks };
+}

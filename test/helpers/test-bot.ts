@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApp, type RunningApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
+import type { FakeUser } from '../../src/sandbox/fake-slack/state.ts';
+import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+
+export const ALICE: FakeUser = { id: 'U0ALICE01', name: 'alice', email: 'alice@example.com' };
+export const BOB: FakeUser = { id: 'U0BOB0001', name: 'bob', email: 'bob@example.com' };
+export const CAROL: FakeUser = { id: 'U0CAROL01', name: 'carol', email: 'carol@example.com' };
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-bot-test-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function testEnv(slack: FakeSlack, databasePath: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.url,
+    DATABASE_PATH: databasePath,
+    CONFIG_PATH: '',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...extra,
+  };
+}
+
+export interface TestBot {
+  app: RunningApp;
+  config: Config;
+  /** Sends a slash command signed as Slack signs it; resolves with the HTTP answer and how long it took. */
+  command(text: string, opts?: { user?: string; channel?: string; timestamp?: number; secret?: string }): Promise<{
+    status: number;
+    body: { response_type?: string; text?: string } | string;
+    ms: number;
+  }>;
+  post(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }>;
+}
+
+export async function startTestBot(
+  slack: FakeSlack,
+  databasePath: string,
+  opts: { env?: Record<string, string>; worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number } } = {},
+): Promise<TestBot> {
+  const config = loadConfig(testEnv(slack, databasePath, opts.env));
+  const app = await startApp(config, {
+    logger: createLogger(config.logLevel),
+    host: '127.0.0.1',
+    worker: { pollMs: 50, backoffBaseMs: 20, backoffMaxMs: 200, ...opts.worker },
+  });
+  const post = async (path: string, body: string, headers: Record<string, string>) => {
+    const res = await fetch(`${app.url}${path}`, { method: 'POST', body, headers });
+    return { status: res.status, text: await res.text() };
+  };
+  return {
+    app,
+    config,
+    post,
+    async command(text, o = {}) {
+      const body = slashCommandBody({ text, userId: o.user ?? ALICE.id, channelId: o.channel ?? 'C0GENERAL' });
+      const started = performance.now();
+      const res = await post('/slack/events', body, {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...slackSignatureHeaders(o.secret ?? SIGNING_SECRET, body, o.timestamp),
+      });
+      const ms = performance.now() - started;
+      let parsed: { response_type?: string; text?: string } | string = res.text;
+      try {
+        parsed = JSON.parse(res.text);
+      } catch {
+        // Bolt answers an empty ack with an empty body.
+      }
+      return { status: res.status, body: parsed, ms };
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
