@@ -45,7 +45,7 @@ export function parseSettings(
   fileName: string,
 ): { settings: Settings; problems: [] } | { settings?: undefined; problems: string[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
     return {
       problems: doc.errors.map((e) => {
@@ -58,12 +58,19 @@ export function parseSettings(
   const result = settingsSchema.safeParse(raw);
   if (result.success) return { settings: result.data, problems: [] };
   return {
-    problems: result.error.issues.map((issue) => {
-      const node = doc.getIn(issue.path as (string | number)[], true);
-      const offset = isNode(node) && node.range ? node.range[0] : undefined;
-      const line = offset === undefined ? undefined : lineCounter.linePos(offset).line;
-      const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      return `${fileName}${line ? `:${line}` : ''}: ${where} ${issue.message}`;
+    problems: result.error.issues.flatMap((issue) => {
+      const path = issue.path as (string | number)[];
+      const at = (p: (string | number)[]) => {
+        const node = doc.getIn(p, true);
+        const offset = isNode(node) && node.range ? node.range[0] : undefined;
+        return offset === undefined ? '' : `:${lineCounter.linePos(offset).line}`;
+      };
+      // A misspelt key is reported at its own line, by the name the operator typed.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => `${fileName}${at([...path, key])}: ${[...path, key].join('.')} is not a setting`);
+      }
+      const where = path.length > 0 ? path.join('.') : '(top level)';
+      return [`${fileName}${at(path)}: ${where} ${issue.message}`];
     }),
   };
 }

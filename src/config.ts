@@ -76,7 +76,14 @@ const envSchema = z.object({
   STATUSPAGE_API_KEY: optional,
   STATUSPAGE_PAGE_ID: optional,
   STATUSPAGE_API_URL: url('https://api.statuspage.io/v1'),
-  PORT: optional.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()).transform((n) => n ?? 3000),
+  PORT: optional
+    .pipe(
+      z
+        .string()
+        .refine((p) => /^\d{1,5}$/.test(p) && Number(p) <= 65535, 'must be a port number from 0 to 65535')
+        .optional(),
+    )
+    .transform((p) => (p === undefined ? 3000 : Number(p))),
   DATABASE_PATH: optional.transform((s) => s ?? './data/incident-bot.db'),
   CONFIG_PATH: optional,
   PUBLIC_URL: optional.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),

@@ -3,7 +3,7 @@ import type { Settings } from '../config-file.ts';
 import { EffectKind } from '../incidents/effects.ts';
 import type { IncidentRepository } from '../incidents/repository.ts';
 import type { Incident } from '../incidents/types.ts';
-import type { EffectHandler } from '../outbox/worker.ts';
+import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import type { OutboxRow } from '../outbox/types.ts';
 import { baseChannelName, candidateName } from './channel-name.ts';
 import { classifySlackError, slackErrorName } from './classify-error.ts';
@@ -19,9 +19,16 @@ export interface SlackEffectDeps {
 /** How many `-N` suffixes to try before giving up on a name (and retrying later). */
 const NAME_ATTEMPTS = 50;
 
-class NotReadyError extends Error {
-  readonly code = 'not_ready';
+/**
+ * Rows of one incident run strictly in order, so when a later row finds no channel (or no summary),
+ * the row that should have made it has already failed for good: retrying cannot help.
+ */
+class PrerequisiteFailedError extends Error {
+  readonly code = 'prerequisite_failed';
 }
+
+const classify = (error: unknown): Failure =>
+  error instanceof PrerequisiteFailedError ? { type: 'permanent' } : classifySlackError(error);
 
 /** The Slack implementation of the domain's room effects, as outbox handlers. */
 export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, EffectHandler> {
@@ -32,16 +39,15 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     if (!incident) throw new Error(`incident ${row.incidentId} of outbox row ${row.id} does not exist`);
     return incident;
   };
-  // Ordering per incident means the channel exists by now, unless creating it failed for good.
   const channelOf = (row: OutboxRow): { incident: Incident; channel: string } => {
     const incident = incidentOf(row);
-    if (!incident.channelId) throw new NotReadyError(`incident ${incident.id} has no channel yet`);
+    if (!incident.channelId) throw new PrerequisiteFailedError(`incident ${incident.id} has no channel yet`);
     return { incident, channel: incident.channelId };
   };
   const handler = (lane: string, deliver: EffectHandler['deliver']): EffectHandler => ({
     lane: `slack:${lane}`,
     deliver,
-    classify: classifySlackError,
+    classify,
   });
 
   return {
@@ -98,7 +104,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
 
     [EffectKind.ChannelPinSummary]: handler('pins.add', async (row) => {
       const { incident, channel } = channelOf(row);
-      if (!incident.summaryTs) throw new NotReadyError(`incident ${incident.id} has no summary message yet`);
+      if (!incident.summaryTs) throw new PrerequisiteFailedError(`incident ${incident.id} has no summary message yet`);
       try {
         await client.pins.add({ channel, timestamp: incident.summaryTs });
       } catch (error) {

@@ -121,7 +121,10 @@ export class FakeSlack extends EventEmitter {
     };
 
     const fault = this.takeFault(method);
-    if (fault && 'hang' in fault) return; // the socket is destroyed by stop() or by the client
+    if (fault && 'hang' in fault) {
+      this.emit('hang', method, args); // the socket is destroyed by stop() or by the client
+      return;
+    }
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault && 'status' in fault) {
       if (fault.status === 429) {

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
+const noFile = (path: string): string => {
+  throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
+};
+const problems = (env: Record<string, string>, readFile: (p: string) => string = noFile): string[] => {
+  try {
+    loadConfig(env, readFile);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('configuration', () => {
+  it('applies the operator contract defaults', () => {
+    const config = loadConfig(base, noFile);
+    expect(config).toMatchObject({
+      port: 3000,
+      databasePath: './data/incident-bot.db',
+      configPath: './incident-bot.yaml',
+      publicUrl: 'http://localhost:3000',
+      logLevel: 'info',
+      slack: { apiUrl: 'https://slack.com/api/' },
+      pagerduty: { apiUrl: 'https://api.pagerduty.com', webhookSecrets: [] },
+      github: { apiUrl: 'https://api.github.com' },
+      settings: { timezone: 'UTC', default_severity: 'sev3', channel_prefix: 'inc', outbox: { concurrency: 8, max_attempts: 30 } },
+    });
+  });
+
+  it('reports every problem at once, naming the variable and what it is for', () => {
+    expect(problems({ PORT: 'http', PAGERDUTY_TOKEN: 't', GITHUB_REPO: 'not a repo', SLACK_API_URL: 'ftp://x' })).toEqual([
+      'SLACK_API_URL must be an http(s) URL (the Slack Web API base URL)',
+      'GITHUB_REPO must be owner/name, e.g. acme/postmortems (the owner/name repository postmortem drafts are pushed to)',
+      'PORT must be a port number from 0 to 65535 (the HTTP port the bot listens on)',
+      'SLACK_BOT_TOKEN is not set: the Slack bot token (xoxb-…) the bot calls the Web API with',
+      'SLACK_SIGNING_SECRET is not set: the Slack signing secret used to verify requests from Slack',
+      'PAGERDUTY_FROM is not set but PAGERDUTY_TOKEN is: the email address PagerDuty requires in the From header of writes',
+      'GITHUB_TOKEN is not set but GITHUB_REPO is: a GitHub token that can push branches and open pull requests for postmortems',
+    ]);
+  });
+
+  it('needs no signing secret in Socket Mode, but a real app token', () => {
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' })).toEqual([]);
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-oops' })).toEqual([
+      expect.stringMatching(/^SLACK_APP_TOKEN must start with xapp- /),
+    ]);
+  });
+
+  it('splits rotated PagerDuty webhook secrets and parses the GitHub repository', () => {
+    const c = loadConfig({ ...base, PAGERDUTY_WEBHOOK_SECRETS: ' old , new ,', GITHUB_TOKEN: 'g', GITHUB_REPO: 'acme/pm' }, noFile);
+    expect(c.pagerduty.webhookSecrets).toEqual(['old', 'new']);
+    expect(c.github.repo).toEqual({ owner: 'acme', name: 'pm' });
+  });
+
+  it('reads the YAML settings file', () => {
+    const yaml = 'timezone: Europe/Berlin\ndefault_severity: sev2\noutbox:\n  concurrency: 2\n';
+    const c = loadConfig({ ...base, CONFIG_PATH: 'team.yaml' }, () => yaml);
+    expect(c.settings).toMatchObject({ timezone: 'Europe/Berlin', default_severity: 'sev2', outbox: { concurrency: 2, max_attempts: 30 } });
+  });
+
+  it('reports bad settings with their line, including typos in key names', () => {
+    const yaml = 'timezone: Mars/Olympus\nchannel_prefix: INC!\noutbox:\n  concurrency: 0\ndefault_sevrity: sev1\n';
+    expect(problems({ ...base, CONFIG_PATH: 'team.yaml' }, () => yaml)).toEqual([
+      'team.yaml:1: timezone is not an IANA time zone (e.g. Europe/Berlin, UTC)',
+      'team.yaml:2: channel_prefix must be 1-20 lowercase letters, digits, - or _',
+      'team.yaml:4: outbox.concurrency Too small: expected number to be >=1',
+      'team.yaml:5: default_sevrity is not a setting',
+    ]);
+  });
+
+  it('reports YAML that does not parse, with its line', () => {
+    expect(problems({ ...base, CONFIG_PATH: 'team.yaml' }, () => 'timezone: UTC\noutbox: [unclosed\n')).toEqual([
+      expect.stringMatching(/^team\.yaml:\d+: /),
+    ]);
+  });
+
+  it('needs a settings file the operator named, but not the default one', () => {
+    expect(problems(base)).toEqual([]);
+    expect(problems({ ...base, CONFIG_PATH: '/nope/team.yaml' })).toEqual([
+      expect.stringMatching(/^CONFIG_PATH \/nope\/team\.yaml cannot be read/),
+    ]);
+  });
+});

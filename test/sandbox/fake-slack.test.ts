@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
+import { USED_METHODS, extractMethods } from '../../src/sandbox/fake-slack/spec.ts';
+import { ALICE } from '../helpers/test-bot.ts';
+
+const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/slack/web-api-openapi-v2.json', import.meta.url));
+
+describe('the fake Slack Web API', () => {
+  let slack: FakeSlack;
+  beforeEach(async () => {
+    slack = await new FakeSlack({ users: [ALICE] }).start();
+  });
+  afterEach(() => slack.stop());
+
+  const call = async (method: string, args: Record<string, string>, token = slack.token) => {
+    const res = await fetch(`${slack.url}${method}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(args).toString(),
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('validates calls against an extract that matches Slack\'s published API description', () => {
+    const spec = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const committed = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../../src/sandbox/fake-slack/web-api-methods.json', import.meta.url)), 'utf8'),
+    );
+    expect(committed).toEqual(extractMethods(spec, USED_METHODS));
+  });
+
+  it('refuses an unknown method, an unexpected argument and a missing required one', async () => {
+    expect((await call('chat.postMessag', { channel: 'C1' })).body).toEqual({ ok: false, error: 'unknown_method' });
+    const extra = await call('pins.add', { channel: 'C1', timestamp: '1.0', colour: 'red' });
+    expect(extra.body).toMatchObject({ ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] unexpected argument: colour'] } });
+    const missing = await call('chat.postMessage', { text: 'hi' });
+    expect(missing.body).toMatchObject({ ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] missing required argument: channel'] } });
+    expect(slack.rejected.map((c) => c.method)).toEqual(['pins.add', 'chat.postMessage']);
+  });
+
+  it('answers a bad token with invalid_auth and none with not_authed', async () => {
+    expect((await call('auth.test', {}, 'xoxb-wrong')).body).toEqual({ ok: false, error: 'invalid_auth' });
+    const res = await fetch(`${slack.url}auth.test`, { method: 'POST' });
+    expect(await res.json()).toEqual({ ok: false, error: 'not_authed' });
+  });
+
+  it('speaks Slack\'s errors for channels: name_taken, illegal names, channel_not_found', async () => {
+    expect((await call('conversations.create', { name: 'inc-a' })).body).toMatchObject({ ok: true, channel: { name: 'inc-a' } });
+    expect((await call('conversations.create', { name: 'inc-a' })).body).toEqual({ ok: false, error: 'name_taken' });
+    expect((await call('conversations.create', { name: 'Inc A' })).body).toEqual({ ok: false, error: 'invalid_name_specials' });
+    expect((await call('conversations.create', { name: 'a'.repeat(81) })).body).toEqual({ ok: false, error: 'invalid_name_maxlength' });
+    expect((await call('chat.postMessage', { channel: 'C404', text: 'x' })).body).toEqual({ ok: false, error: 'channel_not_found' });
+  });
+
+  it('refuses Block Kit that Slack would refuse', async () => {
+    const { body } = await call('conversations.create', { name: 'inc-b' });
+    const channel = (body.channel as { id: string }).id;
+    const header = [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }];
+    expect((await call('chat.postMessage', { channel, blocks: JSON.stringify(header) })).body).toEqual({ ok: false, error: 'invalid_blocks' });
+    expect((await call('chat.postMessage', { channel, blocks: '[{"type":"bogus"}]' })).body).toEqual({ ok: false, error: 'invalid_blocks' });
+  });
+
+  it('injects a 429 with Retry-After, then answers normally', async () => {
+    slack.inject('auth.test', { status: 429, retryAfter: 7 });
+    const limited = await call('auth.test', {});
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('7');
+    expect(limited.body).toEqual({ ok: false, error: 'ratelimited' });
+    expect((await call('auth.test', {})).body).toMatchObject({ ok: true, user_id: 'U0BOT0001' });
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { baseChannelName, candidateName, datePart, isLegalChannelName, slugify } from '../../src/slack/channel-name.ts';
+
+const name = (title: string, incidentId = 1) =>
+  baseChannelName({ prefix: 'inc', title, incidentId, declaredAt: Date.UTC(2026, 10, 25, 3, 0), timeZone: 'UTC' });
+
+describe('incident channel names', () => {
+  it('is inc-YYYYMMDD-<slug>', () => {
+    expect(name('Checkout is down')).toBe('inc-20261125-checkout-is-down');
+  });
+
+  it('uses the team time zone for the date', () => {
+    const at = Date.UTC(2026, 10, 25, 3, 0); // 22:00 the day before in New York
+    expect(datePart(at, 'America/New_York')).toBe('20261124');
+    expect(datePart(at, 'Asia/Tokyo')).toBe('20261125');
+  });
+
+  it('folds accents and drops what Slack cannot spell', () => {
+    expect(slugify('Crème brûlée — Señor Ünïcödé 🔥')).toBe('creme-brulee-senor-unicode');
+    expect(slugify('"quotes" | pipes {braces}')).toBe('quotes-pipes-braces');
+  });
+
+  it('falls back to the incident number when nothing is left', () => {
+    expect(name('🔥🔥🔥', 42)).toBe('inc-20261125-incident-42');
+    expect(name('', 7)).toBe('inc-20261125-incident-7');
+  });
+
+  it('keeps within 80 characters, cutting at a word, leaving room for a suffix', () => {
+    const n = name('the primary postgres cluster in eu-west-1 is refusing connections from every api pod');
+    expect(n.length).toBeLessThanOrEqual(76);
+    expect(n).toBe('inc-20261125-the-primary-postgres-cluster-in-eu-west-1-is-refusing');
+    expect(candidateName(n, 98).length).toBeLessThanOrEqual(80);
+    expect(isLegalChannelName(candidateName(n, 98))).toBe(true);
+  });
+
+  it('cuts a single very long word hard rather than produce an illegal name', () => {
+    const n = name('a'.repeat(10_000));
+    expect(n.length).toBe(76);
+    expect(isLegalChannelName(n)).toBe(true);
+  });
+
+  it('suffixes -2, -3 … after name_taken', () => {
+    expect([0, 1, 2].map((i) => candidateName('inc-x', i))).toEqual(['inc-x', 'inc-x-2', 'inc-x-3']);
+  });
+});
