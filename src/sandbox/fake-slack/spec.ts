@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import extracted from './web-api-methods.json' with { type: 'json' };
 
 /** One Web API method as Slack's description gives it: its argument names, and which are required. */
 export interface MethodSpec {
@@ -67,13 +67,10 @@ export function extractMethods(
   return out;
 }
 
-const require = createRequire(import.meta.url);
-
 /** The committed extract, with the later arguments added. */
 export function loadMethodSpecs(): Record<string, MethodSpec> {
-  const extracted = require('./web-api-methods.json') as Record<string, MethodSpec>;
   const specs: Record<string, MethodSpec> = {};
-  for (const [method, spec] of Object.entries(extracted)) {
+  for (const [method, spec] of Object.entries(extracted as Record<string, MethodSpec>)) {
     specs[method] = { ...spec, params: [...spec.params, ...(LATER_ARGUMENTS[method] ?? [])] };
   }
   return specs;
