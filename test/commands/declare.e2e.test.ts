@@ -1,34 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
+import { describe, expect, it } from 'vitest';
 import { isLegalChannelName } from '../../src/slack/channel-name.ts';
-import { ALICE, BOB, eventually, startTestBot, tempDir, type TestBot } from '../helpers/test-bot.ts';
+import { ALICE, BOB, eventually, useBot } from '../helpers/test-bot.ts';
 
 describe('/incident declare, end to end', () => {
-  let slack: FakeSlack;
-  let bot: TestBot;
-  let tmp: ReturnType<typeof tempDir>;
-
-  beforeEach(async () => {
-    tmp = tempDir();
-    slack = await new FakeSlack({ users: [ALICE, BOB] }).start();
-    bot = await startTestBot(slack, join(tmp.dir, 'bot.db'));
-  });
-  afterEach(async () => {
-    await bot.app.stop(0);
-    await slack.stop();
-    tmp.cleanup();
-  });
+  const h = useBot();
 
   /** Waits until the incident's summary is pinned, the last of the effects a declaration implies. */
   const roomOpened = (incidentId: number) =>
     eventually(() => {
-      const i = bot.app.incidents.get(incidentId);
-      return i?.channelId && i.summaryTs && slack.ws.message(i.channelId, i.summaryTs)?.pinned ? i : undefined;
+      const i = h.bot.app.incidents.get(incidentId);
+      return i?.channelId && i.summaryTs && h.slack.ws.message(i.channelId, i.summaryTs)?.pinned ? i : undefined;
     }, 10_000, `incident ${incidentId} room to open`);
 
   it('acks at once, then opens a staffed channel with topic and pinned summary', async () => {
-    const res = await bot.command('declare Checkout is down sev1', { user: ALICE.id });
+    const res = await h.bot.command('declare Checkout is down sev1', { user: ALICE.id });
 
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(3000);
@@ -38,18 +23,18 @@ describe('/incident declare, end to end', () => {
     const incident = await roomOpened(1);
     expect(incident).toMatchObject({ title: 'Checkout is down', severity: 'sev1', status: 'investigating', declaredBy: ALICE.id });
 
-    const [create] = slack.succeeded('conversations.create');
+    const [create] = h.slack.succeeded('conversations.create');
     const name = create!.args.name as string;
     expect(name).toMatch(/^inc-\d{8}-checkout-is-down$/);
     expect(isLegalChannelName(name)).toBe(true);
     expect(incident.channelName).toBe(name);
 
-    const channel = slack.ws.channels.get(incident.channelId!)!;
+    const channel = h.slack.ws.channels.get(incident.channelId!)!;
     expect(channel.members.has(ALICE.id)).toBe(true);
-    expect(slack.succeeded('conversations.invite')[0]!.args).toMatchObject({ channel: channel.id, users: ALICE.id });
+    expect(h.slack.succeeded('conversations.invite')[0]!.args).toMatchObject({ channel: channel.id, users: ALICE.id });
     expect(channel.topic).toBe(`SEV1 · Investigating · Commander: <@${ALICE.id}> · Checkout is down`);
 
-    const summary = slack.ws.message(channel.id, incident.summaryTs!)!;
+    const summary = h.slack.ws.message(channel.id, incident.summaryTs!)!;
     expect(summary.pinned).toBe(true);
     expect(summary.text).toBe('Incident #1: Checkout is down (SEV1, investigating)');
     expect(summary.blocks?.[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Checkout is down', emoji: false } });
@@ -57,12 +42,12 @@ describe('/incident declare, end to end', () => {
 
     // Each effect happened exactly once, and every call matched Slack's API description.
     for (const method of ['conversations.create', 'conversations.invite', 'conversations.setTopic', 'chat.postMessage', 'pins.add']) {
-      expect(slack.succeeded(method), method).toHaveLength(1);
+      expect(h.slack.succeeded(method), method).toHaveLength(1);
     }
-    expect(slack.rejected).toEqual([]);
+    expect(h.slack.rejected).toEqual([]);
 
     // The incident, its timeline and roles are in SQLite.
-    const db = bot.app.db;
+    const db = h.bot.app.db;
     expect(db.prepare('SELECT kind, actor, body FROM timeline_events WHERE incident_id = 1 ORDER BY id').all()).toEqual([
       { kind: 'declared', actor: ALICE.id, body: 'Checkout is down' },
       { kind: 'role_assigned', actor: ALICE.id, body: null },
@@ -74,13 +59,13 @@ describe('/incident declare, end to end', () => {
   });
 
   it('gives a second incident with the same title its own channel', async () => {
-    await bot.command('declare Checkout is down sev1');
-    await bot.command('declare Checkout is down sev2', { user: BOB.id });
+    await h.bot.command('declare Checkout is down sev1');
+    await h.bot.command('declare Checkout is down sev2', { user: BOB.id });
     const [first, second] = [await roomOpened(1), await roomOpened(2)];
 
     expect(first.channelId).not.toBe(second.channelId);
     expect(second.channelName).toBe(`${first.channelName}-2`);
-    expect(slack.calls.filter((c) => c.method === 'conversations.create').map((c) => c.error ?? 'ok')).toEqual([
+    expect(h.slack.calls.filter((c) => c.method === 'conversations.create').map((c) => c.error ?? 'ok')).toEqual([
       'ok',
       'name_taken',
       'ok',
@@ -89,7 +74,7 @@ describe('/incident declare, end to end', () => {
   });
 
   it('uses the configured default severity when none is given', async () => {
-    await bot.command('declare Search is slow');
+    await h.bot.command('declare Search is slow');
     expect((await roomOpened(1)).severity).toBe('sev3');
   });
 });

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,4 +92,32 @@ export async function eventually<T>(check: () => T | undefined | false, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+export interface Harness {
+  slack: FakeSlack;
+  bot: TestBot;
+  dbPath: string;
+}
+
+/**
+ * Registers hooks that start a fake Slack and a bot on a fresh database around each test (or once
+ * for the file, with `scope: 'all'`), and returns the live handles.
+ */
+export function useBot(opts: { users?: FakeUser[]; env?: Record<string, string>; scope?: 'each' | 'all' } = {}): Harness {
+  const h = {} as Harness;
+  let tmp: ReturnType<typeof tempDir>;
+  const [before, after] = opts.scope === 'all' ? [beforeAll, afterAll] : [beforeEach, afterEach];
+  before(async () => {
+    tmp = tempDir();
+    h.dbPath = join(tmp.dir, 'bot.db');
+    h.slack = await new FakeSlack({ users: opts.users ?? [ALICE, BOB, CAROL] }).start();
+    h.bot = await startTestBot(h.slack, h.dbPath, { env: opts.env });
+  });
+  after(async () => {
+    await h.bot.app.stop(0);
+    await h.slack.stop();
+    tmp.cleanup();
+  });
+  return h;
 }

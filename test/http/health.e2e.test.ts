@@ -1,38 +1,24 @@
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
-import { startTestBot, tempDir, type TestBot } from '../helpers/test-bot.ts';
+import { describe, expect, it } from 'vitest';
+import { useBot } from '../helpers/test-bot.ts';
 
 describe('health endpoints', () => {
-  let slack: FakeSlack;
-  let bot: TestBot;
-  let tmp: ReturnType<typeof tempDir>;
-  beforeEach(async () => {
-    tmp = tempDir();
-    slack = await new FakeSlack().start();
-    bot = await startTestBot(slack, join(tmp.dir, 'bot.db'));
-  });
-  afterEach(async () => {
-    await bot.app.stop(0);
-    await slack.stop();
-    tmp.cleanup();
-  });
+  const h = useBot();
 
   it('answers /healthz without touching anything', async () => {
-    const res = await fetch(`${bot.app.url}/healthz`);
+    const res = await fetch(`${h.bot.app.url}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
   it('reports ready while the database answers', async () => {
-    const res = await fetch(`${bot.app.url}/readyz`);
+    const res = await fetch(`${h.bot.app.url}/readyz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ready', checks: [{ name: 'database', ok: true }] });
   });
 
   it('reports 503 with the reason when the database does not answer', async () => {
-    bot.app.db.close();
-    const res = await fetch(`${bot.app.url}/readyz`);
+    h.bot.app.db.close();
+    const res = await fetch(`${h.bot.app.url}/readyz`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({
       status: 'not_ready',
@@ -41,14 +27,14 @@ describe('health endpoints', () => {
   });
 
   it('answers unknown paths with 404 and wrong methods with 405', async () => {
-    expect((await fetch(`${bot.app.url}/nope`)).status).toBe(404);
-    const res = await fetch(`${bot.app.url}/healthz`, { method: 'POST' });
+    expect((await fetch(`${h.bot.app.url}/nope`)).status).toBe(404);
+    const res = await fetch(`${h.bot.app.url}/healthz`, { method: 'POST' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET');
   });
 
   it('refuses a Slack request body over the limit before parsing it', async () => {
-    const res = await fetch(`${bot.app.url}/slack/events`, {
+    const res = await fetch(`${h.bot.app.url}/slack/events`, {
       method: 'POST',
       body: 'x'.repeat(300 * 1024),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -1,38 +1,24 @@
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
-import { ALICE, BOB, eventually, startTestBot, tempDir, type TestBot } from '../helpers/test-bot.ts';
+import { describe, expect, it } from 'vitest';
+import { BOB, eventually, useBot } from '../helpers/test-bot.ts';
 
 describe('the outbox worker delivering to Slack', () => {
-  let slack: FakeSlack;
-  let bot: TestBot;
-  let tmp: ReturnType<typeof tempDir>;
-  beforeEach(async () => {
-    tmp = tempDir();
-    slack = await new FakeSlack({ users: [ALICE, BOB] }).start();
-    bot = await startTestBot(slack, join(tmp.dir, 'bot.db'));
-  });
-  afterEach(async () => {
-    await bot.app.stop(0);
-    await slack.stop();
-    tmp.cleanup();
-  });
+  const h = useBot();
 
   const outboxStates = (incidentId: number) =>
-    bot.app.outbox.forIncident(incidentId).map((r) => `${r.kind}:${r.state}`);
+    h.bot.app.outbox.forIncident(incidentId).map((r) => `${r.kind}:${r.state}`);
   const settled = (incidentId: number) =>
-    eventually(() => bot.app.outbox.forIncident(incidentId).every((r) => r.state !== 'pending'), 10_000, 'settled rows');
+    eventually(() => h.bot.app.outbox.forIncident(incidentId).every((r) => r.state !== 'pending'), 10_000, 'settled rows');
 
   it('delivers one incident in order while another incident proceeds in parallel', async () => {
-    slack.inject('conversations.create', { delayMs: 400 });
-    await bot.command('declare Slow one');
-    await bot.command('declare Fast one', { user: BOB.id });
+    h.slack.inject('conversations.create', { delayMs: 400 });
+    await h.bot.command('declare Slow one');
+    await h.bot.command('declare Fast one', { user: BOB.id });
     await settled(1);
     await settled(2);
 
-    const order = slack.calls.filter((c) => c.ok).map((c) => `${c.method}@${c.args.channel ?? c.args.name}`);
-    const fast = bot.app.incidents.get(2)!;
-    const slow = bot.app.incidents.get(1)!;
+    const order = h.slack.calls.filter((c) => c.ok).map((c) => `${c.method}@${c.args.channel ?? c.args.name}`);
+    const fast = h.bot.app.incidents.get(2)!;
+    const slow = h.bot.app.incidents.get(1)!;
     // Incident 2's whole room was ready before incident 1's channel even existed.
     expect(order.indexOf(`pins.add@${fast.channelId}`)).toBeLessThan(order.indexOf(`conversations.create@${slow.channelName}`));
     // Within incident 1, strict order.
@@ -47,30 +33,30 @@ describe('the outbox worker delivering to Slack', () => {
   });
 
   it('waits out Retry-After on a 429 before calling that method again', async () => {
-    slack.inject('conversations.create', { status: 429, retryAfter: 1 });
-    await bot.command('declare Rate limited');
+    h.slack.inject('conversations.create', { status: 429, retryAfter: 1 });
+    await h.bot.command('declare Rate limited');
     await settled(1);
 
-    const creates = slack.calls.filter((c) => c.method === 'conversations.create');
+    const creates = h.slack.calls.filter((c) => c.method === 'conversations.create');
     expect(creates.map((c) => c.status)).toEqual([429, 200]);
     expect(creates[1]!.at - creates[0]!.at).toBeGreaterThanOrEqual(1000);
     expect(outboxStates(1).every((s) => s.endsWith(':delivered'))).toBe(true);
     // A rate-limit wait is not a failed attempt.
-    expect(bot.app.outbox.forIncident(1)[0]!.attempts).toBe(1);
+    expect(h.bot.app.outbox.forIncident(1)[0]!.attempts).toBe(1);
   });
 
   it('retries 5xx answers with backoff until delivered', async () => {
-    slack.inject('conversations.setTopic', { status: 503 }, { status: 500 });
-    await bot.command('declare Flaky Slack');
+    h.slack.inject('conversations.setTopic', { status: 503 }, { status: 500 });
+    await h.bot.command('declare Flaky Slack');
     await settled(1);
-    const topicRow = bot.app.outbox.forIncident(1).find((r) => r.kind === 'channel.set_topic')!;
+    const topicRow = h.bot.app.outbox.forIncident(1).find((r) => r.kind === 'channel.set_topic')!;
     expect(topicRow).toMatchObject({ state: 'delivered', attempts: 3 });
-    expect(slack.succeeded('conversations.setTopic')).toHaveLength(1);
+    expect(h.slack.succeeded('conversations.setTopic')).toHaveLength(1);
   });
 
   it('gives up on an error retrying cannot fix, and does not hammer Slack with the rows behind it', async () => {
-    slack.inject('conversations.create', { error: 'invalid_name_specials' });
-    await bot.command('declare Broken name');
+    h.slack.inject('conversations.create', { error: 'invalid_name_specials' });
+    await h.bot.command('declare Broken name');
     await settled(1);
     expect(outboxStates(1)).toEqual([
       'channel.create:dead',
@@ -79,7 +65,7 @@ describe('the outbox worker delivering to Slack', () => {
       'channel.post_summary:dead',
       'channel.pin_summary:dead',
     ]);
-    expect(bot.app.outbox.forIncident(1)[0]!.last_error).toContain('invalid_name_specials');
-    expect(slack.calls.map((c) => c.method)).toEqual(['auth.test', 'conversations.create']);
+    expect(h.bot.app.outbox.forIncident(1)[0]!.last_error).toContain('invalid_name_specials');
+    expect(h.slack.calls.map((c) => c.method)).toEqual(['auth.test', 'conversations.create']);
   });
 });
