@@ -12,6 +12,10 @@ import { OutboxRepository } from './outbox/repository.ts';
 import { OutboxWorker } from './outbox/worker.ts';
 import { createBoltApp } from './slack/bolt-app.ts';
 import { slackEffectHandlers } from './slack/effects.ts';
+import { DirectoryRepository } from './pagerduty/directory.ts';
+import { pagerDutyEffectHandlers } from './pagerduty/effects.ts';
+import { createPagerDutyClient } from './pagerduty/rest-client.ts';
+import { pagerDutyWebhookRoute } from './pagerduty/webhook-route.ts';
 import { registerCommands } from './slack/register-commands.ts';
 
 export interface AppOptions {
@@ -44,29 +48,48 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
 
   const incidentRepo = new IncidentRepository(db);
   const outbox = new OutboxRepository(db);
-  // The inbox is wired here for the webhook edges that record delivery ids.
-  new InboxRepository(db);
-
   const { app: bolt, receiver } = createBoltApp(config.slack, log);
+
+  // The worker and the service need each other (effects → domain commits → new effects); the
+  // service reaches the worker only through this callback.
+  let wake = () => {};
+  const incidents = new IncidentService({
+    db,
+    incidents: incidentRepo,
+    outbox,
+    inbox: new InboxRepository(db),
+    now,
+    commsRotation: config.settings.comms.rotation,
+    onEffectsEnqueued: () => wake(),
+  });
+  const { token, from, apiUrl } = config.pagerduty;
+  const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl }) : undefined;
   const worker = new OutboxWorker({
     repo: outbox,
-    handlers: slackEffectHandlers({ client: bolt.client, incidents: incidentRepo, settings: config.settings, now }),
+    handlers: {
+      ...slackEffectHandlers({ client: bolt.client, incidents: incidentRepo, settings: config.settings, now }),
+      ...pagerDutyEffectHandlers({
+        pagerduty,
+        slack: bolt.client,
+        directory: new DirectoryRepository(db),
+        incidents,
+        settings: config.settings,
+        now,
+      }),
+    },
     logger: log.child({ source: 'outbox' }),
     now,
     concurrency: config.settings.outbox.concurrency,
     maxAttempts: config.settings.outbox.max_attempts,
     ...opts.worker,
   });
-  const incidents = new IncidentService({
-    db,
-    incidents: incidentRepo,
-    outbox,
-    now,
-    onEffectsEnqueued: () => worker.notify(),
-  });
+  wake = () => worker.notify();
   registerCommands(bolt, { incidents, settings: config.settings }, log);
 
-  const routes: Route[] = [...healthRoutes([databaseCheck(db)])];
+  const routes: Route[] = [
+    ...healthRoutes([databaseCheck(db)]),
+    pagerDutyWebhookRoute({ secrets: config.pagerduty.webhookSecrets, settings: config.settings, incidents, log }),
+  ];
   if (receiver) {
     routes.push({ method: 'POST', path: '/slack/events', handle: (req, res) => receiver.requestListener(req, res) });
   }

@@ -18,6 +18,22 @@ export const settingsSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]{0,19}$/, 'must be 1-20 lowercase letters, digits, - or _')
       .default('inc'),
+    comms: z
+      .object({
+        // Slack user ids who take turns as communications lead.
+        rotation: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be Slack user ids like U012ABCDEF')).max(200).default([]),
+        // A PagerDuty schedule whose on-call person is the comms lead (needs PAGERDUTY_TOKEN).
+        pagerduty_schedule: z.string().regex(/^[A-Z0-9]{2,20}$/, 'must be a PagerDuty schedule id like PABC123').optional(),
+      })
+      .strict()
+      .default({ rotation: [] }),
+    pagerduty: z
+      .object({
+        priorities: z.record(z.string().max(64), severity).default({ P1: 'sev1', P2: 'sev2', P3: 'sev3', P4: 'sev4', P5: 'sev4' }),
+        urgencies: z.record(z.string().max(32), severity).default({ high: 'sev2', low: 'sev4' }),
+      })
+      .strict()
+      .default({ priorities: { P1: 'sev1', P2: 'sev2', P3: 'sev3', P4: 'sev4', P5: 'sev4' }, urgencies: { high: 'sev2', low: 'sev4' } }),
     outbox: z
       .object({
         concurrency: z.number().int().min(1).max(64).default(8),

@@ -1,7 +1,9 @@
 import { ErrorCode, UserError } from '../errors.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
+import { ack } from './ack.ts';
 import { declare } from './declare.ts';
 import { help } from './help.ts';
+import { resolve } from './resolve.ts';
 import { splitVerb } from './slack-text.ts';
 import type { CommandContext, CommandReply, CommandSpec } from './types.ts';
 
@@ -12,10 +14,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'declare <title> [sev1-4]',
     summary: 'open an incident with its own channel; you become commander',
   },
+  ack: { handler: ack, usage: 'ack', summary: 'acknowledge this channel\'s incident (and its PagerDuty incident)' },
+  resolve: { handler: resolve, usage: 'resolve [note]', summary: 'resolve this channel\'s incident (and its PagerDuty incident)' },
   help: { handler: help(() => COMMANDS), usage: 'help', summary: 'list these commands' },
 };
 
-const ALIASES: Record<string, string> = { '': 'help', '?': 'help', new: 'declare', open: 'declare' };
+const ALIASES: Record<string, string> = { '': 'help', '?': 'help', new: 'declare', open: 'declare', acknowledge: 'ack' };
 
 export async function runCommand(
   text: string,

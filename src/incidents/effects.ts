@@ -1,10 +1,10 @@
 import type { NewEffect } from '../outbox/types.ts';
-import type { UserRef } from './types.ts';
+import type { ExternalUser, UserRef } from './types.ts';
 
 /**
- * The side effects the domain asks for. They name what should happen to the incident's room
- * (a chat channel), not how: the Slack gateway implements each kind. Payloads stay small because
- * the deliverer renders from the incident as it stands at delivery time.
+ * The side effects the domain asks for. They name what should happen (a room for the incident,
+ * a notice in it, a status written back to where a page came from), not how: the edges implement
+ * each kind. Payloads stay small; deliverers render from the incident as it is at delivery time.
  */
 export const EffectKind = {
   ChannelCreate: 'channel.create',
@@ -12,10 +12,28 @@ export const EffectKind = {
   ChannelSetTopic: 'channel.set_topic',
   ChannelPostSummary: 'channel.post_summary',
   ChannelPinSummary: 'channel.pin_summary',
+  ChannelUpdateSummary: 'channel.update_summary',
+  ChannelNotice: 'channel.notice',
+  PeopleResolve: 'people.resolve',
+  ExternalSetStatus: 'external.set_status',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 
-const forIncident = (
+/** Something to tell the incident channel; the Slack side renders each type. */
+export type Notice =
+  | { type: 'roles'; commander: UserRef | null; comms: UserRef | null }
+  | { type: 'unresolved_people'; people: { name: string; reason: string }[] }
+  | { type: 'acknowledged'; by: string; via: string }
+  | { type: 'unacknowledged'; via: string }
+  | { type: 'resolved'; by: string; via: string; note: string | null }
+  | { type: 'reopened'; by: string; via: string }
+  | { type: 'reassigned'; to: string[]; via: string; how: string }
+  | { type: 'severity_changed'; from: string; to: string; by: string; via: string }
+  | { type: 'external_note'; by: string; via: string; text: string }
+  | { type: 'responder_added'; name: string; via: string; message: string | null }
+  | { type: 'linked'; via: string; externalId: string; url: string | null; title: string };
+
+export const forIncident = (
   incidentId: number,
   kind: EffectKind,
   discriminator: string,
@@ -33,9 +51,42 @@ export function openRoomEffects(incidentId: number, invitees: UserRef[]): NewEff
   const users = [...new Set(invitees)].sort();
   return [
     forIncident(incidentId, EffectKind.ChannelCreate, 'open'),
-    forIncident(incidentId, EffectKind.ChannelInvite, users.join(','), { users }),
+    forIncident(incidentId, EffectKind.ChannelInvite, users.join(',') || 'nobody', { users }),
     forIncident(incidentId, EffectKind.ChannelSetTopic, 'open'),
     forIncident(incidentId, EffectKind.ChannelPostSummary, 'open'),
     forIncident(incidentId, EffectKind.ChannelPinSummary, 'open'),
   ];
 }
+
+/** A notice, keyed by what caused it (a delivery id or timeline event id) so a retry never posts twice. */
+export const noticeEffect = (incidentId: number, cause: string, notice: Notice): NewEffect =>
+  forIncident(incidentId, EffectKind.ChannelNotice, `${notice.type}:${cause}`, { notice });
+
+/** Re-renders the pinned summary and the topic after a change of state, severity or roles. */
+export const refreshEffects = (incidentId: number, cause: string): NewEffect[] => [
+  forIncident(incidentId, EffectKind.ChannelUpdateSummary, cause),
+  forIncident(incidentId, EffectKind.ChannelSetTopic, cause),
+];
+
+export const resolvePeopleEffect = (
+  incidentId: number,
+  cause: string,
+  source: string,
+  people: ExternalUser[],
+  purpose: 'staff' | 'invite',
+): NewEffect => forIncident(incidentId, EffectKind.PeopleResolve, `${purpose}:${cause}`, { source, people, purpose });
+
+export const setExternalStatusEffect = (
+  incidentId: number,
+  cause: string,
+  source: string,
+  externalId: string,
+  status: 'acknowledged' | 'resolved',
+  note: string | null,
+): NewEffect =>
+  forIncident(incidentId, EffectKind.ExternalSetStatus, `${source}:${externalId}:${status}:${cause}`, {
+    source,
+    externalId,
+    status,
+    note,
+  });

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from '../db/open.ts';
 import type { Incident, RoleAssignment, Role, Severity, TimelineEvent, UserRef } from './types.ts';
 
@@ -17,6 +18,9 @@ interface IncidentRow {
   channel_id: string | null;
   channel_name: string | null;
   summary_ts: string | null;
+  dedup_key: string | null;
+  service_name: string | null;
+  external_url: string | null;
   updated_at: number;
 }
 
@@ -36,6 +40,9 @@ const toIncident = (r: IncidentRow): Incident => ({
   channelId: r.channel_id,
   channelName: r.channel_name,
   summaryTs: r.summary_ts,
+  dedupKey: r.dedup_key,
+  serviceName: r.service_name,
+  externalUrl: r.external_url,
   updatedAt: r.updated_at,
 });
 
@@ -47,7 +54,27 @@ export interface NewIncident {
   externalId: string | null;
   declaredBy: UserRef;
   declaredAt: number;
+  dedupKey?: string | null;
+  serviceName?: string | null;
+  externalUrl?: string | null;
 }
+
+/** Timestamps and state a change may set; absent keys are left alone. */
+export interface IncidentPatch {
+  status?: Incident['status'];
+  severity?: Severity;
+  acknowledgedAt?: number | null;
+  mitigatedAt?: number | null;
+  resolvedAt?: number | null;
+}
+
+const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
+  status: 'status',
+  severity: 'severity',
+  acknowledgedAt: 'acknowledged_at',
+  mitigatedAt: 'mitigated_at',
+  resolvedAt: 'resolved_at',
+};
 
 export interface NewTimelineEvent {
   incidentId: number;
@@ -65,8 +92,27 @@ export class IncidentRepository {
   constructor(readonly db: Db) {
     this.stmt = {
       insert: db.prepare(`INSERT INTO incidents
-        (title, description, severity, source, external_id, declared_by, declared_at, updated_at)
-        VALUES (@title, @description, @severity, @source, @externalId, @declaredBy, @declaredAt, @declaredAt)`),
+        (title, description, severity, source, external_id, declared_by, declared_at, updated_at,
+         dedup_key, service_name, external_url)
+        VALUES (@title, @description, @severity, @source, @externalId, @declaredBy, @declaredAt, @declaredAt,
+         @dedupKey, @serviceName, @externalUrl)`),
+      // One statement per patchable column, so every UPDATE is a prepared statement.
+      patch: Object.fromEntries(
+        Object.entries(PATCH_COLUMNS).map(([key, column]) => [
+          key,
+          db.prepare(`UPDATE incidents SET ${column} = ?, updated_at = ? WHERE id = ?`),
+        ]),
+      ) as Record<keyof IncidentPatch, Database.Statement>,
+      link: db.prepare(`INSERT INTO incident_links (source, external_id, incident_id, html_url, linked_at)
+        VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+      byLink: db.prepare(`SELECT i.* FROM incidents i JOIN incident_links l ON l.incident_id = i.id
+        WHERE l.source = ? AND l.external_id = ?`),
+      links: db.prepare('SELECT external_id FROM incident_links WHERE incident_id = ? AND source = ? ORDER BY linked_at'),
+      openByDedup: db.prepare(`SELECT * FROM incidents WHERE source = ? AND dedup_key = ? AND status <> 'resolved'
+        ORDER BY id LIMIT 1`),
+      rotationGet: db.prepare('SELECT position FROM rotations WHERE name = ?').pluck(),
+      rotationSet: db.prepare(`INSERT INTO rotations (name, position) VALUES (?, ?)
+        ON CONFLICT (name) DO UPDATE SET position = excluded.position`),
       byId: db.prepare('SELECT * FROM incidents WHERE id = ?'),
       byChannel: db.prepare('SELECT * FROM incidents WHERE channel_id = ?'),
       open: db.prepare("SELECT * FROM incidents WHERE status <> 'resolved' ORDER BY declared_at DESC"),
@@ -85,7 +131,41 @@ export class IncidentRepository {
   }
 
   insert(incident: NewIncident): number {
-    return Number(this.stmt.insert.run(incident).lastInsertRowid);
+    return Number(
+      this.stmt.insert.run({ dedupKey: null, serviceName: null, externalUrl: null, ...incident }).lastInsertRowid,
+    );
+  }
+
+  update(id: number, patch: IncidentPatch, now: number): void {
+    for (const [key, value] of Object.entries(patch) as [keyof IncidentPatch, unknown][]) {
+      if (value !== undefined) this.stmt.patch[key].run(value, now, id);
+    }
+  }
+
+  link(source: string, externalId: string, incidentId: number, htmlUrl: string | null, now: number): void {
+    this.stmt.link.run(source, externalId, incidentId, htmlUrl, now);
+  }
+
+  byLink(source: string, externalId: string): Incident | undefined {
+    const row = this.stmt.byLink.get(source, externalId) as IncidentRow | undefined;
+    return row && toIncident(row);
+  }
+
+  links(incidentId: number, source: string): string[] {
+    return this.stmt.links.pluck().all(incidentId, source) as string[];
+  }
+
+  openByDedupKey(source: string, dedupKey: string): Incident | undefined {
+    const row = this.stmt.openByDedup.get(source, dedupKey) as IncidentRow | undefined;
+    return row && toIncident(row);
+  }
+
+  /** Advances a named rotation and returns the position to use now. */
+  nextInRotation(name: string, size: number): number {
+    const current = (this.stmt.rotationGet.get(name) as number | undefined) ?? -1;
+    const next = (current + 1) % size;
+    this.stmt.rotationSet.run(name, next);
+    return next;
   }
 
   get(id: number): Incident | undefined {

@@ -26,6 +26,9 @@ export interface Incident {
   channelId: string | null;
   channelName: string | null;
   summaryTs: string | null;
+  dedupKey: string | null;
+  serviceName: string | null;
+  externalUrl: string | null;
   updatedAt: number;
 }
 
@@ -48,3 +51,16 @@ export interface RoleAssignment {
 
 export const TITLE_MAX = 150;
 export const DESCRIPTION_MAX = 3000;
+
+/** A person as an external system (e.g. PagerDuty) names them. */
+export interface ExternalUser {
+  id: string;
+  name: string;
+}
+
+/** A person resolved to the chat user id the edges use, or the reason they could not be. */
+export interface ResolvedPerson {
+  external: ExternalUser;
+  userId: UserRef | null;
+  reason?: string;
+}

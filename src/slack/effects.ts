@@ -1,12 +1,13 @@
 import type { webApi } from '@slack/bolt';
 import type { Settings } from '../config-file.ts';
-import { EffectKind } from '../incidents/effects.ts';
+import { EffectKind, type Notice } from '../incidents/effects.ts';
 import type { IncidentRepository } from '../incidents/repository.ts';
 import type { Incident } from '../incidents/types.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import type { OutboxRow } from '../outbox/types.ts';
 import { baseChannelName, candidateName } from './channel-name.ts';
 import { classifySlackError, slackErrorName } from './classify-error.ts';
+import { renderNotice } from './notices.ts';
 import { channelTopic, summaryMessage } from './summary-message.ts';
 
 export interface SlackEffectDeps {
@@ -55,7 +56,8 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
       const incident = incidentOf(row);
       const base = baseChannelName({
         prefix: settings.channel_prefix,
-        title: incident.title,
+        // A page's channel says which service fired as well as what.
+        title: incident.serviceName ? `${incident.serviceName} ${incident.title}` : incident.title,
         incidentId: incident.id,
         declaredAt: incident.declaredAt,
         timeZone: settings.timezone,
@@ -79,7 +81,8 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
       const users = (row.payload.users as string[] | undefined) ?? [];
       if (users.length === 0) return { result: { invited: [] } };
       try {
-        await client.conversations.invite({ channel, users: users.join(',') });
+        // force: one deactivated or unknown user must not keep everyone else out of the room.
+        await client.conversations.invite({ channel, users: users.join(','), force: true });
       } catch (error) {
         // Already there (e.g. the creator) is the outcome we wanted.
         if (!['already_in_channel', 'cant_invite_self'].includes(slackErrorName(error) ?? '')) throw error;
@@ -100,6 +103,20 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
       const res = await client.chat.postMessage({ channel, ...message, unfurl_links: false });
       const ts = res.ts!;
       return { result: { ts }, commit: () => incidents.setSummaryTs(incident.id, ts, now()) };
+    }),
+
+    [EffectKind.ChannelUpdateSummary]: handler('chat.update', async (row) => {
+      const { incident, channel } = channelOf(row);
+      if (!incident.summaryTs) throw new PrerequisiteFailedError(`incident ${incident.id} has no summary message yet`);
+      await client.chat.update({ channel, ts: incident.summaryTs, ...summaryMessage(incident, incidents.roles(incident.id)) });
+      return { result: { ts: incident.summaryTs } };
+    }),
+
+    [EffectKind.ChannelNotice]: handler('chat.postMessage', async (row) => {
+      const { channel } = channelOf(row);
+      const text = renderNotice(row.payload.notice as Notice);
+      const res = await client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
+      return { result: { ts: res.ts } };
     }),
 
     [EffectKind.ChannelPinSummary]: handler('pins.add', async (row) => {

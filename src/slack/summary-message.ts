@@ -9,6 +9,14 @@ const STATUS_LABEL = {
   resolved: 'Resolved',
 } as const;
 
+const SOURCE_NAME: Record<string, string> = { pagerduty: 'PagerDuty' };
+
+/** Only http(s) links, and none of the characters that end a Slack link early. */
+export function safeUrl(url: string | null): string | null {
+  if (!url || !/^https?:\/\/[^\s<>|]+$/.test(url) || url.length > 2000) return null;
+  return url;
+}
+
 export const severityLabel = (i: Pick<Incident, 'severity'>) => SEVERITY_LABEL[i.severity];
 export const statusLabel = (i: Pick<Incident, 'status'>) => STATUS_LABEL[i.status];
 
@@ -20,7 +28,9 @@ const roleHolder = (roles: RoleAssignment[], role: RoleAssignment['role']) => {
 /** Slack caps a channel topic at 250 characters. */
 export function channelTopic(incident: Incident, roles: RoleAssignment[]): string {
   const head = `${severityLabel(incident)} · ${statusLabel(incident)} · Commander: ${roleHolder(roles, 'commander')} · `;
-  return head + truncate(escapeMrkdwn(incident.title), 250 - head.length);
+  const link = safeUrl(incident.externalUrl);
+  const tail = link && head.length + link.length + 3 < 250 ? ` · ${link}` : '';
+  return head + truncate(escapeMrkdwn(incident.title), 250 - head.length - tail.length) + tail;
 }
 
 /** The pinned message that says what this channel is about; re-rendered as the incident changes. */
@@ -42,12 +52,14 @@ export function summaryMessage(incident: Incident, roles: RoleAssignment[]) {
   if (incident.description) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(incident.description), 3000) } });
   }
+  const origin = incident.source === 'slack' ? `declared by ${mention(incident.declaredBy)}` : `paged via ${SOURCE_NAME[incident.source] ?? escapeMrkdwn(incident.source)}`;
+  const link = safeUrl(incident.externalUrl);
   blocks.push({
     type: 'context',
     elements: [
       {
         type: 'mrkdwn',
-        text: `Incident #${incident.id} · declared by ${mention(incident.declaredBy)} ${slackDate(incident.declaredAt)}`,
+        text: `Incident #${incident.id} · ${origin} ${slackDate(incident.declaredAt)}${link ? ` · <${link}|open in ${SOURCE_NAME[incident.source] ?? 'source'}>` : ''}`,
       },
     ],
   });

@@ -1,0 +1,10 @@
+import { incidentHere } from './incident-here.ts';
+import type { CommandContext, CommandReply } from './types.ts';
+
+export function ack(ctx: CommandContext): CommandReply {
+  const incident = incidentHere(ctx, 'ack');
+  ctx.services.incidents.acknowledge(incident.id, ctx.userId);
+  ctx.log.info({ incident_id: incident.id }, 'incident acknowledged');
+  const synced = incident.source === 'pagerduty' ? ' PagerDuty will be updated too.' : '';
+  return { text: `Acknowledged incident #${incident.id}.${synced}` };
+}

@@ -1,0 +1,193 @@
+import type { InboxRepository } from '../inbox/repository.ts';
+import { noticeEffect, refreshEffects, resolvePeopleEffect, type Notice } from './effects.ts';
+import type { IncidentRepository } from './repository.ts';
+import type { Change } from './service.ts';
+import { TITLE_MAX, type ExternalUser, type Incident, type Severity } from './types.ts';
+
+export const EXTERNAL_EVENT_KINDS = [
+  'triggered',
+  'acknowledged',
+  'unacknowledged',
+  'resolved',
+  'reopened',
+  'reassigned',
+  'escalated',
+  'delegated',
+  'priority_updated',
+  'annotated',
+  'responder_added',
+] as const;
+export type ExternalEventKind = (typeof EXTERNAL_EVENT_KINDS)[number];
+
+/** What the paging system says about its incident; `complete` is false when the event carried only a reference. */
+export interface ExternalSnapshot {
+  title: string;
+  complete: boolean;
+  dedupKey: string | null;
+  url: string | null;
+  serviceName: string | null;
+  severity: Severity;
+  assignees: ExternalUser[];
+  description: string | null;
+}
+
+/** An event from a paging system, already verified and mapped to our words by its edge. */
+export interface ExternalEvent {
+  source: string;
+  /** The delivery's own id: a redelivery of the same id changes nothing. */
+  deliveryId: string;
+  externalId: string;
+  kind: ExternalEventKind;
+  occurredAt: number;
+  /** Who did it, as the paging system names them (display only). */
+  actor: string | null;
+  snapshot: ExternalSnapshot;
+  note?: string;
+  responder?: ExternalUser & { message: string | null };
+}
+
+export type ApplyOutcome = 'duplicate' | 'opened' | 'joined' | 'applied' | 'no_change';
+
+interface Deps {
+  incidents: IncidentRepository;
+  inbox: InboxRepository;
+}
+
+const VIA: Record<string, string> = { pagerduty: 'PagerDuty' };
+
+export function applyExternalEvent(deps: Deps, change: Change, ev: ExternalEvent): { outcome: ApplyOutcome; incidentId: number | null } {
+  const { incidents, inbox } = deps;
+  if (!inbox.firstSeen(ev.source, ev.deliveryId, change.at)) return { outcome: 'duplicate', incidentId: null };
+
+  let incident = incidents.byLink(ev.source, ev.externalId);
+  let outcome: ApplyOutcome | undefined;
+  if (!incident && ev.snapshot.dedupKey) {
+    const open = incidents.openByDedupKey(ev.source, ev.snapshot.dedupKey);
+    if (open) {
+      incident = open;
+      join(deps, change, open, ev);
+      outcome = 'joined';
+    }
+  }
+  if (!incident) {
+    // Opened late when the first event we see is not the trigger (we were down, or it was reordered).
+    incident = open(deps, change, ev);
+    if (ev.kind === 'triggered') return { outcome: 'opened', incidentId: incident.id };
+    outcome = 'opened';
+  }
+  const applied = APPLY[ev.kind](deps, change, incident, ev);
+  return { outcome: outcome ?? (applied ? 'applied' : 'no_change'), incidentId: incident.id };
+}
+
+function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
+  const { incidents } = deps;
+  const s = ev.snapshot;
+  const title = s.title.trim().slice(0, TITLE_MAX) || `${VIA[ev.source] ?? ev.source} incident ${ev.externalId}`;
+  const id = incidents.insert({
+    title,
+    description: s.description,
+    severity: s.severity,
+    source: ev.source,
+    externalId: ev.externalId,
+    declaredBy: ev.source,
+    declaredAt: ev.occurredAt,
+    dedupKey: s.dedupKey,
+    serviceName: s.serviceName,
+    externalUrl: s.url,
+  });
+  incidents.link(ev.source, ev.externalId, id, s.url, change.at);
+  change.event({
+    incidentId: id,
+    at: ev.occurredAt,
+    kind: 'paged',
+    actor: ev.actor,
+    body: title,
+    data: { source: ev.source, external_id: ev.externalId, severity: s.severity, service: s.serviceName, url: s.url, first_event: ev.kind },
+  });
+  change.effect(resolvePeopleEffect(id, ev.deliveryId, ev.source, s.assignees, 'staff'));
+  return incidents.get(id)!;
+}
+
+function join(deps: Deps, change: Change, incident: Incident, ev: ExternalEvent): void {
+  deps.incidents.link(ev.source, ev.externalId, incident.id, ev.snapshot.url, change.at);
+  change.event({ incidentId: incident.id, at: ev.occurredAt, kind: 'linked', actor: ev.actor, body: ev.snapshot.title, data: { external_id: ev.externalId } });
+  change.effect(
+    noticeEffect(incident.id, ev.deliveryId, {
+      type: 'linked',
+      via: VIA[ev.source] ?? ev.source,
+      externalId: ev.externalId,
+      url: ev.snapshot.url,
+      title: ev.snapshot.title,
+    }),
+  );
+}
+
+type Applier = (deps: Deps, change: Change, incident: Incident, ev: ExternalEvent) => boolean;
+
+/** Records the event in the timeline and posts its notice; returns true. */
+const tell = (change: Change, incident: Incident, ev: ExternalEvent, notice: Notice | null, body: string | null = null, data: Record<string, unknown> = {}) => {
+  change.event({ incidentId: incident.id, at: ev.occurredAt, kind: ev.kind, actor: ev.actor, body, data: { via: ev.source, ...data } });
+  if (notice) change.effect(noticeEffect(incident.id, ev.deliveryId, notice));
+  return true;
+};
+const via = (ev: ExternalEvent) => VIA[ev.source] ?? ev.source;
+const by = (ev: ExternalEvent) => ev.actor ?? via(ev);
+
+const reassign: Applier = (_deps, change, incident, ev) => {
+  tell(change, incident, ev, { type: 'reassigned', to: ev.snapshot.assignees.map((a) => a.name), via: via(ev), how: ev.kind }, null, {
+    assignees: ev.snapshot.assignees,
+  });
+  if (ev.snapshot.assignees.length > 0) {
+    change.effect(resolvePeopleEffect(incident.id, ev.deliveryId, ev.source, ev.snapshot.assignees, 'invite'));
+  }
+  return true;
+};
+
+/**
+ * Each kind's effect on an existing incident. State only moves forward in time: an acknowledgement
+ * that arrives after the incident was resolved is recorded but does not reopen it, and an event
+ * whose state we already hold (e.g. the echo of an ack made from Slack) changes nothing.
+ */
+const APPLY: Record<ExternalEventKind, Applier> = {
+  triggered: () => false,
+  acknowledged: (deps, change, incident, ev) => {
+    if (incident.acknowledgedAt !== null) return false;
+    deps.incidents.update(incident.id, { acknowledgedAt: ev.occurredAt }, change.at);
+    change.effect(...refreshEffects(incident.id, ev.deliveryId));
+    return tell(change, incident, ev, { type: 'acknowledged', by: by(ev), via: via(ev) });
+  },
+  unacknowledged: (_deps, change, incident, ev) =>
+    incident.status !== 'resolved' && tell(change, incident, ev, { type: 'unacknowledged', via: via(ev) }),
+  resolved: (deps, change, incident, ev) => {
+    if (incident.status === 'resolved') return false;
+    deps.incidents.update(incident.id, { status: 'resolved', resolvedAt: ev.occurredAt }, change.at);
+    change.effect(...refreshEffects(incident.id, ev.deliveryId));
+    return tell(change, incident, ev, { type: 'resolved', by: by(ev), via: via(ev), note: null });
+  },
+  reopened: (deps, change, incident, ev) => {
+    if (incident.status !== 'resolved' || (incident.resolvedAt ?? 0) > ev.occurredAt) return false;
+    deps.incidents.update(incident.id, { status: 'investigating', resolvedAt: null }, change.at);
+    change.effect(...refreshEffects(incident.id, ev.deliveryId));
+    return tell(change, incident, ev, { type: 'reopened', by: by(ev), via: via(ev) });
+  },
+  reassigned: reassign,
+  escalated: reassign,
+  delegated: reassign,
+  priority_updated: (deps, change, incident, ev) => {
+    if (!ev.snapshot.complete || ev.snapshot.severity === incident.severity) return false;
+    deps.incidents.update(incident.id, { severity: ev.snapshot.severity }, change.at);
+    change.effect(...refreshEffects(incident.id, ev.deliveryId));
+    const notice: Notice = { type: 'severity_changed', from: incident.severity, to: ev.snapshot.severity, by: by(ev), via: via(ev) };
+    return tell(change, incident, ev, notice, null, { from: incident.severity, to: ev.snapshot.severity });
+  },
+  annotated: (_deps, change, incident, ev) =>
+    tell(change, incident, ev, { type: 'external_note', by: by(ev), via: via(ev), text: ev.note ?? '' }, ev.note ?? ''),
+  responder_added: (_deps, change, incident, ev) => {
+    if (!ev.responder) return false;
+    tell(change, incident, ev, { type: 'responder_added', name: ev.responder.name, via: via(ev), message: ev.responder.message }, ev.responder.message, {
+      responder: { id: ev.responder.id, name: ev.responder.name },
+    });
+    change.effect(resolvePeopleEffect(incident.id, ev.deliveryId, ev.source, [ev.responder], 'invite'));
+    return true;
+  },
+};

@@ -1,0 +1,105 @@
+import type { webApi } from '@slack/bolt';
+import type { Settings } from '../config-file.ts';
+import { EffectKind } from '../incidents/effects.ts';
+import type { IncidentService } from '../incidents/service.ts';
+import type { ExternalUser, ResolvedPerson } from '../incidents/types.ts';
+import type { Logger } from '../logger.ts';
+import type { EffectHandler, Failure } from '../outbox/worker.ts';
+import { classifySlackError, slackErrorName } from '../slack/classify-error.ts';
+import type { DirectoryRepository, DirectoryEntry } from './directory.ts';
+import { PagerDutyHttpError, type PagerDutyClient } from './rest-client.ts';
+
+export interface PagerDutyEffectDeps {
+  pagerduty: PagerDutyClient | undefined;
+  slack: webApi.WebClient;
+  directory: DirectoryRepository;
+  incidents: IncidentService;
+  settings: Settings;
+  now: () => number;
+}
+
+/** A found person stays cached this long; a miss is never cached, so a fixed email works on the next page. */
+const DIRECTORY_TTL_MS = 60 * 60 * 1000;
+
+export function classifyPagerDutyError(error: unknown): Failure {
+  if (error instanceof PagerDutyHttpError) {
+    if (error.status === 429) return { type: 'rate_limited', retryAfterMs: error.retryAfterMs ?? 5000 };
+    if (error.status >= 500 || error.status === 408) return { type: 'transient' };
+    // 401/403 are the operator's to fix (token, From); keep the work until they do.
+    if (error.status === 401 || error.status === 403) return { type: 'transient' };
+    return { type: 'permanent' };
+  }
+  if ((error as { code?: string })?.code?.startsWith('slack_webapi_')) return classifySlackError(error);
+  return { type: 'transient' };
+}
+
+export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<string, EffectHandler> {
+  return {
+    [EffectKind.PeopleResolve]: {
+      lane: 'pagerduty:rest',
+      classify: classifyPagerDutyError,
+      async deliver(row, log) {
+        const { people, purpose } = row.payload as { people: ExternalUser[]; purpose: 'staff' | 'invite' };
+        const fresh: [string, DirectoryEntry][] = [];
+        const resolved = await resolveAll(deps, people, fresh, log);
+        let scheduled: string[] = [];
+        const schedule = deps.settings.comms.pagerduty_schedule;
+        if (purpose === 'staff' && schedule && deps.pagerduty) {
+          const onCall = await resolveAll(deps, await deps.pagerduty.onCall(schedule), fresh, log);
+          scheduled = onCall.flatMap((p) => (p.userId ? [p.userId] : []));
+        }
+        return {
+          result: { resolved: resolved.map((p) => ({ id: p.external.id, user: p.userId, reason: p.reason })), scheduled },
+          commit: () => {
+            for (const [id, entry] of fresh) deps.directory.put('pagerduty', id, entry);
+            deps.incidents.staff(row.incidentId!, purpose, `outbox:${row.id}`, resolved, scheduled);
+          },
+        };
+      },
+    },
+
+    [EffectKind.ExternalSetStatus]: {
+      lane: 'pagerduty:rest',
+      classify: classifyPagerDutyError,
+      async deliver(row) {
+        const { externalId, status, note } = row.payload as { externalId: string; status: 'acknowledged' | 'resolved'; note: string | null };
+        if (!deps.pagerduty) throw new PagerDutyHttpError(400, undefined, 'PAGERDUTY_TOKEN is not set: cannot write the status back to PagerDuty');
+        if (note) await deps.pagerduty.addNote(externalId, note);
+        const outcome = await deps.pagerduty.setIncidentStatus(externalId, status);
+        return { result: { externalId, status, outcome } };
+      },
+    },
+  };
+}
+
+/** PagerDuty user → email (REST) → Slack user (users.lookupByEmail), via the cache. */
+async function resolveAll(deps: PagerDutyEffectDeps, people: ExternalUser[], fresh: [string, DirectoryEntry][], log: Logger): Promise<ResolvedPerson[]> {
+  const out: ResolvedPerson[] = [];
+  for (const person of people) {
+    const cached = deps.directory.get('pagerduty', person.id);
+    if (cached?.slackUserId && deps.now() - cached.resolvedAt < DIRECTORY_TTL_MS) {
+      out.push({ external: person, userId: cached.slackUserId });
+      continue;
+    }
+    if (!deps.pagerduty) {
+      out.push({ external: person, userId: null, reason: 'PAGERDUTY_TOKEN is not set, so their email cannot be looked up' });
+      continue;
+    }
+    const user = await deps.pagerduty.getUser(person.id);
+    if (!user?.email) {
+      out.push({ external: person, userId: null, reason: user ? 'PagerDuty has no email for them' : 'PagerDuty does not know this user' });
+      continue;
+    }
+    try {
+      const res = await deps.slack.users.lookupByEmail({ email: user.email });
+      const slackUserId = res.user!.id!;
+      fresh.push([person.id, { name: user.name, email: user.email, slackUserId, resolvedAt: deps.now() }]);
+      out.push({ external: { ...person, name: user.name }, userId: slackUserId });
+    } catch (error) {
+      if (slackErrorName(error) !== 'users_not_found') throw error;
+      log.info({ pagerduty_user: person.id }, 'no Slack user for PagerDuty user');
+      out.push({ external: { ...person, name: user.name }, userId: null, reason: `no Slack account uses ${user.email}` });
+    }
+  }
+  return out;
+}

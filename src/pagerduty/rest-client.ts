@@ -1,0 +1,85 @@
+import { api } from '@pagerduty/pdjs';
+import type { ExternalUser } from '../incidents/types.ts';
+
+export class PagerDutyHttpError extends Error {
+  readonly code = 'pagerduty_http_error';
+  constructor(
+    readonly status: number,
+    readonly retryAfterMs: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface PagerDutyClient {
+  /** The user's name and email, or null when PagerDuty has no such user. */
+  getUser(id: string): Promise<{ id: string; name: string; email: string | null } | null>;
+  /** Who is on call now for a schedule. */
+  onCall(scheduleId: string): Promise<ExternalUser[]>;
+  setIncidentStatus(id: string, status: 'acknowledged' | 'resolved'): Promise<'changed' | 'already'>;
+  addNote(id: string, content: string): Promise<void>;
+}
+
+export interface PagerDutyClientOptions {
+  token: string;
+  from: string;
+  apiUrl: string;
+}
+
+/**
+ * The PagerDuty REST API through @pagerduty/pdjs. pdjs builds https URLs from `server`, so the full
+ * `url` is passed instead (that is how PAGERDUTY_API_URL reaches a fake or a proxy). pdjs retries a
+ * 429 itself; its pause is kept short because the outbox owns waiting and retrying.
+ */
+export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyClient {
+  const base = opts.apiUrl.replace(/\/+$/, '');
+  const call = async (method: string, path: string, extra: { data?: object; query?: Record<string, string>; from?: boolean } = {}) => {
+    const res = await api({
+      token: opts.token,
+      url: `${base}${path}`,
+      method,
+      data: extra.data,
+      queryParameters: extra.query,
+      headers: extra.from ? { From: opts.from } : {},
+      retryTimeout: 500,
+      requestTimeout: 10_000,
+    });
+    if (!res.ok) {
+      const retryAfter = Number(res.headers.get('retry-after'));
+      const detail = JSON.stringify(res.data ?? {}).slice(0, 300);
+      throw new PagerDutyHttpError(res.status, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, `PagerDuty ${method} ${path} answered ${res.status}: ${detail}`);
+    }
+    return res.data as Record<string, unknown>;
+  };
+  return {
+    async getUser(id) {
+      try {
+        const data = (await call('GET', `/users/${encodeURIComponent(id)}`)) as { user: { id: string; name?: string; summary?: string; email?: string } };
+        return { id: data.user.id, name: data.user.name ?? data.user.summary ?? id, email: data.user.email ?? null };
+      } catch (error) {
+        if (error instanceof PagerDutyHttpError && error.status === 404) return null;
+        throw error;
+      }
+    },
+    async onCall(scheduleId) {
+      const data = (await call('GET', '/oncalls', { query: { 'schedule_ids[]': scheduleId, earliest: 'true' } })) as {
+        oncalls: { user?: { id: string; summary?: string } }[];
+      };
+      return data.oncalls.flatMap((o) => (o.user ? [{ id: o.user.id, name: o.user.summary ?? o.user.id }] : []));
+    },
+    async setIncidentStatus(id, status) {
+      try {
+        await call('PUT', `/incidents/${encodeURIComponent(id)}`, { data: { incident: { type: 'incident_reference', status } }, from: true });
+        return 'changed';
+      } catch (error) {
+        // Resolved (or acknowledged) there already, e.g. by someone in PagerDuty: the outcome we wanted.
+        if (error instanceof PagerDutyHttpError && error.status === 400 && /already/i.test(error.message)) return 'already';
+        throw error;
+      }
+    },
+    async addNote(id, content) {
+      await call('POST', `/incidents/${encodeURIComponent(id)}/notes`, { data: { note: { content } }, from: true });
+    },
+  };
+}

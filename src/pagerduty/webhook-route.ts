@@ -1,0 +1,82 @@
+import type { ServerResponse } from 'node:http';
+import type { Settings } from '../config-file.ts';
+import { BodyTooLargeError, readBody } from '../http/read-body.ts';
+import { sendJson, type Route } from '../http/server.ts';
+import type { IncidentService } from '../incidents/service.ts';
+import type { Logger } from '../logger.ts';
+import { mapPagerDutyEvent } from './map-event.ts';
+import { verifyPagerDutySignature } from './verify-signature.ts';
+import { envelopeSchema } from './webhook-schema.ts';
+
+/** PagerDuty's largest v3 payloads are a few kB; 1 MB leaves room without inviting abuse. */
+export const PAGERDUTY_BODY_LIMIT = 1024 * 1024;
+
+export interface PagerDutyWebhookDeps {
+  secrets: readonly string[];
+  settings: Settings;
+  incidents: IncidentService;
+  log: Logger;
+}
+
+/**
+ * `POST /webhooks/pagerduty`: verify, bound, parse once, record and apply in one transaction,
+ * answer 202. All Slack work happens later, in the outbox. A status code for every outcome:
+ * 401 unsigned, 413 too large, 400 malformed (with the reason), 202 accepted, ignored or duplicate.
+ */
+export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
+  return {
+    method: 'POST',
+    path: '/webhooks/pagerduty',
+    async handle(req, res) {
+      const log = deps.log.child({ source: 'pagerduty' });
+      const reply = (status: number, body: Record<string, unknown>) => sendJson(res as ServerResponse, status, body);
+      if (deps.secrets.length === 0) {
+        log.warn('PagerDuty webhook received but PAGERDUTY_WEBHOOK_SECRETS is not set');
+        return reply(503, { error: 'not_configured', reason: 'PAGERDUTY_WEBHOOK_SECRETS is not set on the bot' });
+      }
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, PAGERDUTY_BODY_LIMIT);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          log.warn({ reason: error.message }, 'webhook refused: too large');
+          res.setHeader('connection', 'close');
+          return reply(413, { error: 'too_large', reason: error.message });
+        }
+        throw error;
+      }
+      const signature = req.headers['x-pagerduty-signature'];
+      if (!verifyPagerDutySignature(raw, Array.isArray(signature) ? signature.join(',') : signature, deps.secrets)) {
+        log.warn({ has_signature: Boolean(signature) }, 'webhook refused: bad or missing signature');
+        return reply(401, { error: 'bad_signature' });
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(raw.toString('utf8'));
+      } catch (error) {
+        log.warn({ reason: (error as Error).message }, 'webhook refused: not JSON');
+        return reply(400, { error: 'malformed', reason: `body is not valid JSON: ${(error as Error).message}` });
+      }
+      const envelope = envelopeSchema.safeParse(json);
+      if (!envelope.success) {
+        const reason = envelope.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+        log.warn({ reason }, 'webhook refused: not a v3 event');
+        return reply(400, { error: 'malformed', reason });
+      }
+      const e = envelope.data.event;
+      const evLog = log.child({ event_id: e.id, event_type: e.event_type });
+      const mapped = mapPagerDutyEvent(envelope.data, deps.settings);
+      if (mapped.type === 'ignored') {
+        evLog.debug({ reason: mapped.reason }, 'webhook ignored');
+        return reply(202, { status: 'ignored', reason: mapped.reason });
+      }
+      if (mapped.type === 'invalid') {
+        evLog.warn({ reason: mapped.reason }, 'webhook refused: unexpected shape');
+        return reply(400, { error: 'malformed', reason: mapped.reason });
+      }
+      const { outcome, incidentId } = deps.incidents.applyExternal(mapped.event);
+      evLog.info({ incident_id: incidentId ?? undefined, outcome, pagerduty_incident: mapped.event.externalId }, 'webhook applied');
+      reply(202, { status: outcome, incident_id: incidentId });
+    },
+  };
+}

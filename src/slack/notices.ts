@@ -1,0 +1,33 @@
+import type { Notice } from '../incidents/effects.ts';
+import { escapeMrkdwn as e, mention, truncate } from './mrkdwn.ts';
+
+type Renderers = { [T in Notice['type']]: (n: Extract<Notice, { type: T }>) => string };
+
+const who = (user: string | null) => (user ? mention(user) : '_nobody yet_ (use `/incident role`)');
+/** A Slack user id is mentioned; a name from elsewhere (e.g. PagerDuty) is shown as text. */
+const actor = (by: string) => (/^[UW][A-Z0-9]{2,}$/.test(by) ? mention(by) : `*${e(by)}*`);
+
+/** How each notice reads in the incident channel. All text from people or other systems is escaped. */
+const RENDER: Renderers = {
+  roles: (n) => `:busts_in_silhouette: Commander: ${who(n.commander)} · Comms lead: ${who(n.comms)}`,
+  unresolved_people: (n) =>
+    `:warning: Could not invite ${n.people.length === 1 ? 'this responder' : 'these responders'} — please add them by hand:\n` +
+    n.people.map((p) => `• *${e(p.name)}*: ${e(p.reason)}`).join('\n'),
+  acknowledged: (n) => `:eyes: Acknowledged by ${actor(n.by)}${n.via === 'slack' ? '' : ` in ${e(n.via)}`}.`,
+  unacknowledged: (n) => `:rotating_light: The acknowledgement ran out in ${e(n.via)}; the incident is paging again.`,
+  resolved: (n) =>
+    `:white_check_mark: Resolved by ${actor(n.by)}${n.via === 'slack' ? '' : ` in ${e(n.via)}`}.` +
+    (n.note ? `\n>${e(truncate(n.note, 2500)).replace(/\n/g, '\n>')}` : ''),
+  reopened: (n) => `:arrows_counterclockwise: Reopened by ${actor(n.by)} in ${e(n.via)}.`,
+  reassigned: (n) => `:arrow_right: ${n.how === 'escalated' ? 'Escalated' : 'Reassigned'} in ${e(n.via)} to ${n.to.map((t) => `*${e(t)}*`).join(', ') || 'nobody'}.`,
+  severity_changed: (n) => `:chart_with_upwards_trend: Severity ${n.from.toUpperCase()} → *${n.to.toUpperCase()}* (by ${actor(n.by)} in ${e(n.via)}).`,
+  external_note: (n) => `:memo: Note from ${actor(n.by)} in ${e(n.via)}:\n>${e(truncate(n.text, 2500)).replace(/\n/g, '\n>')}`,
+  responder_added: (n) => `:sos: *${e(n.name)}* was asked to help in ${e(n.via)}${n.message ? `: “${e(truncate(n.message, 500))}”` : '.'}`,
+  linked: (n) =>
+    `:link: Another ${e(n.via)} page joined this incident: ${n.url && /^https?:\/\//.test(n.url) ? `<${n.url.replace(/[<>|]/g, '')}|${e(truncate(n.title, 200))}>` : `*${e(truncate(n.title, 200))}*`} (${e(n.externalId)}).`,
+};
+
+export function renderNotice(notice: Notice): string {
+  const render = RENDER[notice.type] as (n: Notice) => string;
+  return truncate(render(notice), 3900);
+}
