@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { FakePagerDuty, type FakePdUser } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import type { FakeUser } from '../../src/sandbox/fake-slack/state.ts';
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
@@ -98,13 +99,33 @@ export interface Harness {
   slack: FakeSlack;
   bot: TestBot;
   dbPath: string;
+  /** Present with `pagerduty: true`: subscribed to the bot's webhook, signing with WEBHOOK_SECRET. */
+  pd: FakePagerDuty;
+}
+
+export const WEBHOOK_SECRET = 'pd-webhook-secret-current';
+export const PD_ALICE: FakePdUser = { id: 'PALICE1', name: 'Alice Anders', email: ALICE.email };
+export const PD_BOB: FakePdUser = { id: 'PBOB001', name: 'Bob Berg', email: BOB.email };
+export const PD_CAROL: FakePdUser = { id: 'PCAROL1', name: 'Carol Chen', email: CAROL.email };
+export const PD_DAVE: FakePdUser = { id: 'PDAVE01', name: 'Dave NoSlack', email: 'dave@elsewhere.example' };
+
+/** Env that points the bot at a fake PagerDuty. */
+export function pagerDutyEnv(pd: FakePagerDuty): Record<string, string> {
+  return {
+    PAGERDUTY_TOKEN: pd.token,
+    PAGERDUTY_FROM: 'bot@example.com',
+    PAGERDUTY_API_URL: pd.url,
+    PAGERDUTY_WEBHOOK_SECRETS: `old-secret-being-rotated-out,${WEBHOOK_SECRET}`,
+  };
 }
 
 /**
  * Registers hooks that start a fake Slack and a bot on a fresh database around each test (or once
  * for the file, with `scope: 'all'`), and returns the live handles.
  */
-export function useBot(opts: { users?: FakeUser[]; env?: Record<string, string>; scope?: 'each' | 'all' } = {}): Harness {
+export function useBot(
+  opts: { users?: FakeUser[]; env?: Record<string, string>; scope?: 'each' | 'all'; pagerduty?: boolean; settings?: string } = {},
+): Harness {
   const h = {} as Harness;
   let tmp: ReturnType<typeof tempDir>;
   const [before, after] = opts.scope === 'all' ? [beforeAll, afterAll] : [beforeEach, afterEach];
@@ -112,11 +133,22 @@ export function useBot(opts: { users?: FakeUser[]; env?: Record<string, string>;
     tmp = tempDir();
     h.dbPath = join(tmp.dir, 'bot.db');
     h.slack = await new FakeSlack({ users: opts.users ?? [ALICE, BOB, CAROL] }).start();
-    h.bot = await startTestBot(h.slack, h.dbPath, { env: opts.env });
+    const env: Record<string, string> = { ...opts.env };
+    if (opts.settings) {
+      writeFileSync(join(tmp.dir, 'settings.yaml'), opts.settings);
+      env.CONFIG_PATH = join(tmp.dir, 'settings.yaml');
+    }
+    if (opts.pagerduty) {
+      h.pd = await new FakePagerDuty({ users: [PD_ALICE, PD_BOB, PD_CAROL, PD_DAVE] }).start();
+      Object.assign(env, pagerDutyEnv(h.pd));
+    }
+    h.bot = await startTestBot(h.slack, h.dbPath, { env });
+    h.pd?.subscribe(`${h.bot.app.url}/webhooks/pagerduty`, [WEBHOOK_SECRET]);
   });
   after(async () => {
     await h.bot.app.stop(0);
     await h.slack.stop();
+    await h.pd?.stop();
     tmp.cleanup();
   });
   return h;
