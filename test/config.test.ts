@@ -85,3 +85,12 @@ describe('configuration', () => {
     ]);
   });
 });
+
+describe('the example settings file', () => {
+  it('is valid, so what the README points at works as written', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseSettings } = await import('../src/config-file.ts');
+    const path = new URL('../incident-bot.example.yaml', import.meta.url);
+    expect(parseSettings(readFileSync(path, 'utf8'), 'incident-bot.example.yaml').problems).toEqual([]);
+  });
+});

@@ -34,6 +34,7 @@ export function classifyPagerDutyError(error: unknown): Failure {
 }
 
 export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<string, EffectHandler> {
+  const inFlight = new Map<string, Promise<Lookup>>();
   return {
     [EffectKind.PeopleResolve]: {
       lane: 'pagerduty:rest',
@@ -41,11 +42,11 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
       async deliver(row, log) {
         const { people, purpose } = row.payload as { people: ExternalUser[]; purpose: 'staff' | 'invite' };
         const fresh: [string, DirectoryEntry][] = [];
-        const resolved = await resolveAll(deps, people, fresh, log);
+        const resolved = await resolveAll(deps, inFlight, people, fresh, log);
         let scheduled: string[] = [];
         const schedule = deps.settings.comms.pagerduty_schedule;
         if (purpose === 'staff' && schedule && deps.pagerduty) {
-          const onCall = await resolveAll(deps, await deps.pagerduty.onCall(schedule), fresh, log);
+          const onCall = await resolveAll(deps, inFlight, await deps.pagerduty.onCall(schedule), fresh, log);
           scheduled = onCall.flatMap((p) => (p.userId ? [p.userId] : []));
         }
         return {
@@ -72,8 +73,16 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
   };
 }
 
+type Lookup = { person: ResolvedPerson; entry?: DirectoryEntry };
+
 /** PagerDuty user → email (REST) → Slack user (users.lookupByEmail), via the cache. */
-async function resolveAll(deps: PagerDutyEffectDeps, people: ExternalUser[], fresh: [string, DirectoryEntry][], log: Logger): Promise<ResolvedPerson[]> {
+async function resolveAll(
+  deps: PagerDutyEffectDeps,
+  inFlight: Map<string, Promise<Lookup>>,
+  people: ExternalUser[],
+  fresh: [string, DirectoryEntry][],
+  log: Logger,
+): Promise<ResolvedPerson[]> {
   const out: ResolvedPerson[] = [];
   for (const person of people) {
     const cached = deps.directory.get('pagerduty', person.id);
@@ -81,25 +90,37 @@ async function resolveAll(deps: PagerDutyEffectDeps, people: ExternalUser[], fre
       out.push({ external: person, userId: cached.slackUserId });
       continue;
     }
-    if (!deps.pagerduty) {
-      out.push({ external: person, userId: null, reason: 'PAGERDUTY_TOKEN is not set, so their email cannot be looked up' });
-      continue;
+    // In a storm many incidents page the same people at once: share the lookup already under way.
+    let lookup = inFlight.get(person.id);
+    if (!lookup) {
+      lookup = lookUp(deps, person, log).finally(() => inFlight.delete(person.id));
+      inFlight.set(person.id, lookup);
     }
-    const user = await deps.pagerduty.getUser(person.id);
-    if (!user?.email) {
-      out.push({ external: person, userId: null, reason: user ? 'PagerDuty has no email for them' : 'PagerDuty does not know this user' });
-      continue;
-    }
-    try {
-      const res = await deps.slack.users.lookupByEmail({ email: user.email });
-      const slackUserId = res.user!.id!;
-      fresh.push([person.id, { name: user.name, email: user.email, slackUserId, resolvedAt: deps.now() }]);
-      out.push({ external: { ...person, name: user.name }, userId: slackUserId });
-    } catch (error) {
-      if (slackErrorName(error) !== 'users_not_found') throw error;
-      log.info({ pagerduty_user: person.id }, 'no Slack user for PagerDuty user');
-      out.push({ external: { ...person, name: user.name }, userId: null, reason: `no Slack account uses ${user.email}` });
-    }
+    const { person: resolved, entry } = await lookup;
+    if (entry) fresh.push([person.id, entry]);
+    out.push(resolved);
   }
   return out;
+}
+
+async function lookUp(deps: PagerDutyEffectDeps, person: ExternalUser, log: Logger): Promise<Lookup> {
+  if (!deps.pagerduty) {
+    return { person: { external: person, userId: null, reason: 'PAGERDUTY_TOKEN is not set, so their email cannot be looked up' } };
+  }
+  const user = await deps.pagerduty.getUser(person.id);
+  if (!user?.email) {
+    return { person: { external: person, userId: null, reason: user ? 'PagerDuty has no email for them' : 'PagerDuty does not know this user' } };
+  }
+  try {
+    const res = await deps.slack.users.lookupByEmail({ email: user.email });
+    const slackUserId = res.user!.id!;
+    return {
+      person: { external: { ...person, name: user.name }, userId: slackUserId },
+      entry: { name: user.name, email: user.email, slackUserId, resolvedAt: deps.now() },
+    };
+  } catch (error) {
+    if (slackErrorName(error) !== 'users_not_found') throw error;
+    log.info({ pagerduty_user: person.id }, 'no Slack user for PagerDuty user');
+    return { person: { external: { ...person, name: user.name }, userId: null, reason: `no Slack account uses ${user.email}` } };
+  }
 }
