@@ -71,7 +71,11 @@ export class IncidentService {
       for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
       return value;
     })();
-    if (enqueued) this.deps.onEffectsEnqueued();
+    if (enqueued) {
+      // Nested in a caller's transaction (an outbox commit): wake the worker only once that commits.
+      if (db.inTransaction) setImmediate(this.deps.onEffectsEnqueued);
+      else this.deps.onEffectsEnqueued();
+    }
     return result;
   }
 
