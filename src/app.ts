@@ -17,6 +17,8 @@ import { pagerDutyEffectHandlers } from './pagerduty/effects.ts';
 import { createPagerDutyClient } from './pagerduty/rest-client.ts';
 import { pagerDutyWebhookRoute } from './pagerduty/webhook-route.ts';
 import { registerCommands } from './slack/register-commands.ts';
+import { registerEvents } from './slack/register-events.ts';
+import { registerInteractions } from './slack/register-interactions.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -59,7 +61,12 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     outbox,
     inbox: new InboxRepository(db),
     now,
-    commsRotation: config.settings.comms.rotation,
+    policy: {
+      cadenceMinutes: config.settings.update_cadence_minutes,
+      commsVacantMinutes: config.settings.comms_vacant_reminder_minutes,
+      archiveAfterMinutes: config.settings.archive_after_minutes,
+      commsRotation: config.settings.comms.rotation,
+    },
     onEffectsEnqueued: () => wake(),
   });
   const { token, from, apiUrl } = config.pagerduty;
@@ -67,7 +74,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const worker = new OutboxWorker({
     repo: outbox,
     handlers: {
-      ...slackEffectHandlers({ client: bolt.client, incidents: incidentRepo, settings: config.settings, now }),
+      ...slackEffectHandlers({
+        client: bolt.client,
+        incidents: incidentRepo,
+        settings: config.settings,
+        now,
+        capture: (id, message) => incidents.captureMessage(id, message),
+      }),
       ...pagerDutyEffectHandlers({
         pagerduty,
         slack: bolt.client,
@@ -84,7 +97,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     ...opts.worker,
   });
   wake = () => worker.notify();
-  registerCommands(bolt, { incidents, settings: config.settings }, log);
+  const edge = { services: { incidents, settings: config.settings }, log, now };
+  registerCommands(bolt, edge);
+  registerInteractions(bolt, edge);
+  registerEvents(bolt, edge);
 
   const routes: Route[] = [
     ...healthRoutes([databaseCheck(db)]),

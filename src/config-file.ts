@@ -7,6 +7,15 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
  */
 const severity = z.enum(['sev1', 'sev2', 'sev3', 'sev4']);
 
+const minutes = z.number().int().min(1).max(24 * 60);
+const principals = z
+  .array(
+    z.string().regex(/^(anyone|commander|comms|declarer|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, 'must be anyone, commander, comms, declarer, a Slack user id (U…) or a user group id (S…)'),
+  )
+  .min(1)
+  .max(100)
+  .default(['anyone']);
+
 export const settingsSchema = z
   .object({
     timezone: z
@@ -34,6 +43,22 @@ export const settingsSchema = z
       })
       .strict()
       .default({ priorities: { P1: 'sev1', P2: 'sev2', P3: 'sev3', P4: 'sev4', P5: 'sev4' }, urgencies: { high: 'sev2', low: 'sev4' } }),
+    // Minutes between status updates the comms lead owes, per severity.
+    update_cadence_minutes: z
+      .object({ sev1: minutes, sev2: minutes, sev3: minutes, sev4: minutes })
+      .strict()
+      .default({ sev1: 15, sev2: 30, sev3: 60, sev4: 60 }),
+    // How often the channel is told that nobody holds the comms lead role.
+    comms_vacant_reminder_minutes: minutes.default(5),
+    // Resolved channels are archived this long after resolution (never at once).
+    archive_after_minutes: z.number().int().min(5).max(60 * 24 * 90).default(24 * 60),
+    // Messages reacted to with this emoji are copied into the timeline (as are pinned ones).
+    capture_emoji: z.string().regex(/^[a-z0-9_+'-]{1,64}$/, 'must be an emoji name without colons, e.g. pushpin').default('pushpin'),
+    // Who may resolve or change severity: anyone, the incident's roles, Slack users (U…) or user groups (S…).
+    permissions: z
+      .object({ resolve: principals, severity: principals })
+      .strict()
+      .default({ resolve: ['anyone'], severity: ['anyone'] }),
     outbox: z
       .object({
         concurrency: z.number().int().min(1).max(64).default(8),

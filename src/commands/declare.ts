@@ -2,6 +2,7 @@ import { ErrorCode, UserError } from '../errors.ts';
 import { DESCRIPTION_MAX, SEVERITIES, TITLE_MAX, type Severity } from '../incidents/types.ts';
 import { escapeMrkdwn, truncate } from '../slack/mrkdwn.ts';
 import { severityLabel } from '../slack/summary-message.ts';
+import { declareModal } from '../slack/views.ts';
 import { fromSlackText, stripControl } from './slack-text.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
@@ -32,18 +33,27 @@ export function parseDeclare(args: string, defaultSeverity: Severity): { title: 
   return { title: full, severity, description: null };
 }
 
-export function declare(ctx: CommandContext): CommandReply {
+/** A trailing `<@U…>` names the commander: `/incident declare Checkout down sev1 @bob`. */
+const TRAILING_MENTION = /\s*<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*$/;
+
+export async function declare(ctx: CommandContext): Promise<CommandReply> {
   const { services, userId, log } = ctx;
-  const parsed = parseDeclare(ctx.args, services.settings.default_severity);
-  const incident = services.incidents.declare({
-    ...parsed,
-    declaredBy: userId,
-    source: 'slack',
-  });
+  if (!ctx.args.trim()) {
+    await ctx.ports.openModal(declareModal(services.settings.default_severity, ctx.channelId));
+    return { text: '' };
+  }
+  let args = ctx.args;
+  let commander: string | undefined;
+  const mention = TRAILING_MENTION.exec(args);
+  if (mention) {
+    commander = mention[1];
+    args = args.slice(0, mention.index);
+  }
+  const parsed = parseDeclare(args, services.settings.default_severity);
+  const incident = services.incidents.declare({ ...parsed, declaredBy: userId, commander, source: 'slack' });
   log.info({ incident_id: incident.id, severity: incident.severity }, 'incident declared');
+  const lead = commander && commander !== userId ? `<@${commander}> is commander` : 'you are commander';
   return {
-    text:
-      `Declared incident #${incident.id}: *${escapeMrkdwn(incident.title)}* (${severityLabel(incident)}). ` +
-      'Opening its channel now; you will be invited and named commander.',
+    text: `Declared incident #${incident.id}: *${escapeMrkdwn(incident.title)}* (${severityLabel(incident)}). Opening its channel now; ${lead}.`,
   };
 }

@@ -3,23 +3,35 @@ import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ack } from './ack.ts';
 import { declare } from './declare.ts';
 import { help } from './help.ts';
+import { list } from './list.ts';
+import { mitigate } from './mitigate.ts';
+import { note } from './note.ts';
+import { reopen } from './reopen.ts';
+import { role } from './role.ts';
+import { sev } from './sev.ts';
+import { status } from './status.ts';
+import { update } from './update.ts';
 import { resolve } from './resolve.ts';
 import { splitVerb } from './slack-text.ts';
 import type { CommandContext, CommandReply, CommandSpec } from './types.ts';
 
 /** Every `/incident` verb, in the order `help` lists them. */
 export const COMMANDS: Record<string, CommandSpec> = {
-  declare: {
-    handler: declare,
-    usage: 'declare <title> [sev1-4]',
-    summary: 'open an incident with its own channel; you become commander',
-  },
-  ack: { handler: ack, usage: 'ack', summary: 'acknowledge this channel\'s incident (and its PagerDuty incident)' },
-  resolve: { handler: resolve, usage: 'resolve [note]', summary: 'resolve this channel\'s incident (and its PagerDuty incident)' },
+  declare: { handler: declare, usage: 'declare [title] [sev1-4] [@commander]', summary: 'open an incident with its own channel (no title: a form)' },
+  status: { handler: status, usage: 'status', summary: 'state, severity, roles, age, last and next update' },
+  update: { handler: update, usage: 'update <investigating|identified|monitoring|resolved> <message>', summary: 'post a status update (no text: a form)' },
+  sev: { handler: sev, usage: 'sev <1-4>', summary: 'change the severity' },
+  role: { handler: role, usage: 'role <commander|comms> @user', summary: 'hand a role to someone' },
+  note: { handler: note, usage: 'note <text>', summary: 'add a note to the timeline' },
+  mitigate: { handler: mitigate, usage: 'mitigate', summary: 'the fix is in: mark mitigated, now monitoring' },
+  ack: { handler: ack, usage: 'ack', summary: 'acknowledge (and in PagerDuty, if paged)' },
+  resolve: { handler: resolve, usage: 'resolve [message]', summary: 'resolve (and in PagerDuty, if paged)' },
+  reopen: { handler: reopen, usage: 'reopen', summary: 'reopen a resolved incident' },
+  list: { handler: list, usage: 'list', summary: 'open incidents, anywhere' },
   help: { handler: help(() => COMMANDS), usage: 'help', summary: 'list these commands' },
 };
 
-const ALIASES: Record<string, string> = { '': 'help', '?': 'help', new: 'declare', open: 'declare', acknowledge: 'ack' };
+const ALIASES: Record<string, string> = { '': 'help', '?': 'help', new: 'declare', open: 'declare', acknowledge: 'ack', severity: 'sev', roles: 'role', ls: 'list' };
 
 export async function runCommand(
   text: string,

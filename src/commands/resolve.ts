@@ -2,14 +2,16 @@ import { DESCRIPTION_MAX } from '../incidents/types.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 import { fromSlackText, stripControl } from './slack-text.ts';
 import { incidentHere } from './incident-here.ts';
+import { requirePermission } from './permissions.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
-export function resolve(ctx: CommandContext): CommandReply {
+export async function resolve(ctx: CommandContext): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'resolve');
   const note = stripControl(fromSlackText(ctx.args)).trim() || null;
   if (note && note.length > DESCRIPTION_MAX) {
     throw new UserError(ErrorCode.BadArgument, `A resolve note has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters; this one has ${note.length.toLocaleString('en')}.`);
   }
+  await requirePermission(ctx, incident, 'resolve');
   ctx.services.incidents.resolve(incident.id, ctx.userId, note);
   ctx.log.info({ incident_id: incident.id }, 'incident resolved');
   const synced = incident.source === 'pagerduty' ? ' PagerDuty will be resolved too.' : '';

@@ -8,6 +8,14 @@ export interface CommandServices {
   settings: Settings;
 }
 
+/** What the Slack edge does for a verb that is not a domain change (UI, directory look-ups). */
+export interface CommandPorts {
+  /** Opens a modal for the person who ran the command (needs the command's trigger id). */
+  openModal(view: Record<string, unknown>): Promise<void>;
+  /** Members of a Slack user group, cached. */
+  groupMembers(groupId: string): Promise<string[]>;
+}
+
 export interface CommandContext {
   /** The text after the verb, as Slack sent it (entity-encoded, with mention markup). */
   args: string;
@@ -15,7 +23,9 @@ export interface CommandContext {
   channelId: string;
   triggerId?: string;
   services: CommandServices;
+  ports: CommandPorts;
   log: Logger;
+  now: number;
 }
 
 /** What the person who ran the command sees; ephemeral unless `inChannel`. */

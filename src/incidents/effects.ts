@@ -14,6 +14,8 @@ export const EffectKind = {
   ChannelPinSummary: 'channel.pin_summary',
   ChannelUpdateSummary: 'channel.update_summary',
   ChannelNotice: 'channel.notice',
+  ChannelArchive: 'channel.archive',
+  TimelineCapture: 'timeline.capture',
   PeopleResolve: 'people.resolve',
   ExternalSetStatus: 'external.set_status',
 } as const;
@@ -31,7 +33,13 @@ export type Notice =
   | { type: 'severity_changed'; from: string; to: string; by: string; via: string }
   | { type: 'external_note'; by: string; via: string; text: string }
   | { type: 'responder_added'; name: string; via: string; message: string | null }
-  | { type: 'linked'; via: string; externalId: string; url: string | null; title: string };
+  | { type: 'linked'; via: string; externalId: string; url: string | null; title: string }
+  | { type: 'update'; status: string; body: string; by: string }
+  | { type: 'update_overdue'; comms: string | null; minutes: number }
+  | { type: 'comms_vacant' }
+  | { type: 'handoff'; role: string; from: string | null; to: string; by: string }
+  | { type: 'mitigated'; by: string }
+  | { type: 'closing_summary'; declaredAt: number; acknowledgedAt: number | null; mitigatedAt: number | null; resolvedAt: number; responders: number };
 
 export const forIncident = (
   incidentId: number,
@@ -90,3 +98,20 @@ export const setExternalStatusEffect = (
     status,
     note,
   });
+
+/**
+ * Archives the channel later; it has its own ordering key so the wait does not hold up the
+ * incident's other effects, and it checks at delivery that the incident was not reopened.
+ */
+export const archiveEffect = (incidentId: number, resolvedAt: number, availableAt: number): NewEffect => ({
+  kind: EffectKind.ChannelArchive,
+  orderingKey: `incident:${incidentId}:archive`,
+  incidentId,
+  payload: { resolvedAt },
+  idempotencyKey: `incident:${incidentId}:${EffectKind.ChannelArchive}:${resolvedAt}`,
+  availableAt,
+});
+
+/** Reads a message (text, author, permalink) that was pinned or marked, then appends it to the timeline. */
+export const captureEffect = (incidentId: number, cause: string, payload: Record<string, unknown>): NewEffect =>
+  forIncident(incidentId, EffectKind.TimelineCapture, cause, payload);

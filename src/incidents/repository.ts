@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db/open.ts';
-import type { Incident, RoleAssignment, Role, Severity, TimelineEvent, UserRef } from './types.ts';
+import type { Incident, IncidentUpdate, RoleAssignment, Role, Severity, TimelineEvent, UserRef } from './types.ts';
 
 interface IncidentRow {
   id: number;
@@ -21,6 +21,9 @@ interface IncidentRow {
   dedup_key: string | null;
   service_name: string | null;
   external_url: string | null;
+  last_update_at: number | null;
+  update_due_at: number | null;
+  comms_nag_at: number | null;
   updated_at: number;
 }
 
@@ -43,6 +46,9 @@ const toIncident = (r: IncidentRow): Incident => ({
   dedupKey: r.dedup_key,
   serviceName: r.service_name,
   externalUrl: r.external_url,
+  lastUpdateAt: r.last_update_at,
+  updateDueAt: r.update_due_at,
+  commsNagAt: r.comms_nag_at,
   updatedAt: r.updated_at,
 });
 
@@ -66,6 +72,9 @@ export interface IncidentPatch {
   acknowledgedAt?: number | null;
   mitigatedAt?: number | null;
   resolvedAt?: number | null;
+  lastUpdateAt?: number | null;
+  updateDueAt?: number | null;
+  commsNagAt?: number | null;
 }
 
 const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
@@ -74,6 +83,9 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   acknowledgedAt: 'acknowledged_at',
   mitigatedAt: 'mitigated_at',
   resolvedAt: 'resolved_at',
+  lastUpdateAt: 'last_update_at',
+  updateDueAt: 'update_due_at',
+  commsNagAt: 'comms_nag_at',
 };
 
 export interface NewTimelineEvent {
@@ -107,9 +119,16 @@ export class IncidentRepository {
         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       byLink: db.prepare(`SELECT i.* FROM incidents i JOIN incident_links l ON l.incident_id = i.id
         WHERE l.source = ? AND l.external_id = ?`),
-      links: db.prepare('SELECT external_id FROM incident_links WHERE incident_id = ? AND source = ? ORDER BY linked_at'),
+      links: db.prepare('SELECT external_id FROM incident_links WHERE incident_id = ? AND source = ? ORDER BY linked_at').pluck(),
       openByDedup: db.prepare(`SELECT * FROM incidents WHERE source = ? AND dedup_key = ? AND status <> 'resolved'
         ORDER BY id LIMIT 1`),
+      addUpdate: db.prepare(`INSERT INTO incident_updates (incident_id, at, status, body, author, public)
+        VALUES (@incidentId, @at, @status, @body, @author, @public)`),
+      updates: db.prepare('SELECT * FROM incident_updates WHERE incident_id = ? ORDER BY at DESC, id DESC'),
+      updatesDue: db.prepare(`SELECT * FROM incidents WHERE status <> 'resolved' AND update_due_at IS NOT NULL
+        AND update_due_at <= ? ORDER BY update_due_at`),
+      commsVacantDue: db.prepare(`SELECT * FROM incidents i WHERE status <> 'resolved' AND comms_nag_at IS NOT NULL
+        AND comms_nag_at <= ? AND NOT EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.id AND r.role = 'comms')`),
       rotationGet: db.prepare('SELECT position FROM rotations WHERE name = ?').pluck(),
       rotationSet: db.prepare(`INSERT INTO rotations (name, position) VALUES (?, ?)
         ON CONFLICT (name) DO UPDATE SET position = excluded.position`),
@@ -152,12 +171,39 @@ export class IncidentRepository {
   }
 
   links(incidentId: number, source: string): string[] {
-    return this.stmt.links.pluck().all(incidentId, source) as string[];
+    return this.stmt.links.all(incidentId, source) as string[];
   }
 
   openByDedupKey(source: string, dedupKey: string): Incident | undefined {
     const row = this.stmt.openByDedup.get(source, dedupKey) as IncidentRow | undefined;
     return row && toIncident(row);
+  }
+
+  addUpdate(u: Omit<IncidentUpdate, 'id'>): number {
+    return Number(this.stmt.addUpdate.run({ ...u, public: u.public ? 1 : 0 }).lastInsertRowid);
+  }
+
+  updates(incidentId: number): IncidentUpdate[] {
+    type Row = { id: number; incident_id: number; at: number; status: IncidentUpdate['status']; body: string; author: string | null; public: number };
+    return (this.stmt.updates.all(incidentId) as Row[]).map((r) => ({
+      id: r.id,
+      incidentId: r.incident_id,
+      at: r.at,
+      status: r.status,
+      body: r.body,
+      author: r.author,
+      public: r.public === 1,
+    }));
+  }
+
+  /** Open incidents whose next status update is overdue at `now`. */
+  updatesDue(now: number): Incident[] {
+    return (this.stmt.updatesDue.all(now) as IncidentRow[]).map(toIncident);
+  }
+
+  /** Open incidents with nobody as comms lead whose reminder is due at `now`. */
+  commsVacantDue(now: number): Incident[] {
+    return (this.stmt.commsVacantDue.all(now) as IncidentRow[]).map(toIncident);
   }
 
   /** Advances a named rotation and returns the position to use now. */

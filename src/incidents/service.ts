@@ -3,18 +3,22 @@ import { ErrorCode, UserError } from '../errors.ts';
 import type { InboxRepository } from '../inbox/repository.ts';
 import type { OutboxRepository } from '../outbox/repository.ts';
 import type { NewEffect } from '../outbox/types.ts';
-import {
-  EffectKind,
-  forIncident,
-  noticeEffect,
-  openRoomEffects,
-  refreshEffects,
-  setExternalStatusEffect,
-} from './effects.ts';
+import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendReminders } from './communication.ts';
+import { EffectKind, forIncident, noticeEffect, openRoomEffects } from './effects.ts';
 import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './external-events.ts';
-import type { IncidentRepository, IncidentPatch, NewTimelineEvent } from './repository.ts';
+import { acknowledge, mitigate, reopen, resolve, setSeverity } from './lifecycle.ts';
+import type { IncidentRepository, NewTimelineEvent } from './repository.ts';
 import { pickCommsLead } from './roles.ts';
-import { DESCRIPTION_MAX, TITLE_MAX, type Incident, type ResolvedPerson, type Role, type Severity, type UserRef } from './types.ts';
+import { DESCRIPTION_MAX, TITLE_MAX, type CapturedMessage, type Incident, type ResolvedPerson, type Role, type Severity, type Status, type UserRef } from './types.ts';
+
+/** The team's rhythm, from the settings file. */
+export interface Policy {
+  cadenceMinutes: Record<Severity, number>;
+  commsVacantMinutes: number;
+  archiveAfterMinutes: number;
+  /** Slack users who take turns as communications lead when no on-call schedule names one. */
+  commsRotation: UserRef[];
+}
 
 export interface IncidentServiceDeps {
   db: Db;
@@ -22,8 +26,7 @@ export interface IncidentServiceDeps {
   outbox: OutboxRepository;
   inbox: InboxRepository;
   now: () => number;
-  /** Slack users who take turns as communications lead when no on-call schedule names one. */
-  commsRotation: UserRef[];
+  policy: Policy;
   /** Called after a transaction that enqueued effects has committed, so delivery starts at once. */
   onEffectsEnqueued: () => void;
 }
@@ -34,7 +37,6 @@ export interface DeclareInput {
   severity: Severity;
   declaredBy: UserRef;
   source: string;
-  externalId?: string | null;
   commander?: UserRef;
 }
 
@@ -56,12 +58,22 @@ export class Change {
   }
 }
 
-/** The incident domain: every change is one transaction that also records its timeline and effects. */
-export class IncidentService {
-  constructor(private readonly deps: IncidentServiceDeps) {}
+/** What the domain's modules (lifecycle, communication) build on. */
+export interface Core {
+  deps: IncidentServiceDeps;
+  transact<T>(fn: (change: Change) => T): T;
+  require(id: number): Incident;
+  /** Appends a timeline event at once and returns its id, which keys the effects it causes. */
+  record(change: Change, event: Omit<NewTimelineEvent, 'at'>): string;
+  assignRole(change: Change, incidentId: number, role: Role, user: UserRef, by: UserRef | null): UserRef;
+  cadenceMs(severity: Severity): number;
+}
 
-  /** Runs `fn` in a transaction, writes what it collected, and wakes the outbox after commit. */
-  private transact<T>(fn: (change: Change) => T): T {
+/** The incident domain: every change is one transaction that also records its timeline and effects. */
+export class IncidentService implements Core {
+  constructor(readonly deps: IncidentServiceDeps) {}
+
+  transact<T>(fn: (change: Change) => T): T {
     const { db, incidents, outbox } = this.deps;
     let enqueued = false;
     const result = db.transaction(() => {
@@ -79,17 +91,35 @@ export class IncidentService {
     return result;
   }
 
+  require(id: number): Incident {
+    const incident = this.deps.incidents.get(id);
+    if (!incident) throw new UserError(ErrorCode.NotFound, `There is no incident #${id}.`);
+    return incident;
+  }
+
+  record(change: Change, event: Omit<NewTimelineEvent, 'at'>): string {
+    return String(this.deps.incidents.appendEvent({ at: change.at, ...event }));
+  }
+
+  assignRole(change: Change, incidentId: number, role: Role, user: UserRef, by: UserRef | null): UserRef {
+    this.deps.incidents.setRole(incidentId, role, user, change.at, by);
+    change.event({ incidentId, kind: 'role_assigned', actor: by, data: { role, user } });
+    return user;
+  }
+
+  cadenceMs(severity: Severity): number {
+    return this.deps.policy.cadenceMinutes[severity] * 60_000;
+  }
+
   declare(input: DeclareInput): Incident {
     const title = input.title.trim();
     if (title.length === 0) throw new UserError(ErrorCode.BadArgument, 'An incident needs a title.');
-    if (title.length > TITLE_MAX) {
-      throw new UserError(ErrorCode.BadArgument, `An incident title has at most ${TITLE_MAX} characters.`);
-    }
+    if (title.length > TITLE_MAX) throw new UserError(ErrorCode.BadArgument, `An incident title has at most ${TITLE_MAX} characters.`);
     const description = input.description?.trim() || null;
     if (description && description.length > DESCRIPTION_MAX) {
       throw new UserError(ErrorCode.BadArgument, `A description has at most ${DESCRIPTION_MAX} characters.`);
     }
-    const { incidents } = this.deps;
+    const { incidents, policy } = this.deps;
     const commander = input.commander ?? input.declaredBy;
     const id = this.transact((change) => {
       const incidentId = incidents.insert({
@@ -97,21 +127,43 @@ export class IncidentService {
         description,
         severity: input.severity,
         source: input.source,
-        externalId: input.externalId ?? null,
+        externalId: null,
         declaredBy: input.declaredBy,
         declaredAt: change.at,
       });
       change.event({ incidentId, kind: 'declared', actor: input.declaredBy, body: title, data: { severity: input.severity, source: input.source } });
       this.assignRole(change, incidentId, 'commander', commander, input.declaredBy);
-      change.effect(...openRoomEffects(incidentId, [input.declaredBy, commander]));
+      const comms = pickCommsLead(incidents, { scheduled: [], rotation: policy.commsRotation, commander });
+      if (comms) this.assignRole(change, incidentId, 'comms', comms, null);
+      this.startClocks(change, incidentId, input.severity, comms);
+      change.effect(
+        ...openRoomEffects(incidentId, [input.declaredBy, commander, ...(comms ? [comms] : [])]),
+        noticeEffect(incidentId, 'declared', { type: 'roles', commander, comms }),
+      );
       return incidentId;
     });
     return incidents.get(id)!;
   }
 
+  /** The first update is due one cadence after declaration; a vacant comms role is called out at once. */
+  private startClocks(change: Change, incidentId: number, severity: Severity, comms: UserRef | null): void {
+    this.deps.incidents.update(
+      incidentId,
+      { updateDueAt: change.at + this.cadenceMs(severity), commsNagAt: comms ? null : change.at + this.deps.policy.commsVacantMinutes * 60_000 },
+      change.at,
+    );
+  }
+
   /** Applies an event from a paging system (already verified and mapped by its edge). */
   applyExternal(event: ExternalEvent): { outcome: ApplyOutcome; incidentId: number | null } {
-    return this.transact((change) => applyExternalEvent(this.deps, change, event));
+    return this.transact((change) => {
+      const result = applyExternalEvent(this.deps, change, event);
+      if (result.outcome === 'opened' && result.incidentId !== null) {
+        const incident = this.require(result.incidentId);
+        if (incident.status !== 'resolved') this.startClocks(change, incident.id, incident.severity, null);
+      }
+      return result;
+    });
   }
 
   /**
@@ -119,7 +171,7 @@ export class IncidentService {
    * asks for the room (purpose 'staff') or for invitations into it (purpose 'invite').
    */
   staff(incidentId: number, purpose: 'staff' | 'invite', cause: string, people: ResolvedPerson[], scheduled: UserRef[]): void {
-    const { incidents, commsRotation } = this.deps;
+    const { incidents, policy } = this.deps;
     this.transact((change) => {
       const found = people.map((p) => p.userId).filter((u): u is UserRef => Boolean(u));
       const missing = people.filter((p) => !p.userId).map((p) => ({ name: p.external.name, reason: p.reason ?? 'not found' }));
@@ -129,8 +181,11 @@ export class IncidentService {
         if (!commander && found[0]) commander = this.assignRole(change, incidentId, 'commander', found[0], null);
         let comms = roles.find((r) => r.role === 'comms')?.userId ?? null;
         if (!comms) {
-          const pick = pickCommsLead(incidents, { scheduled, rotation: commsRotation, commander });
-          if (pick) comms = this.assignRole(change, incidentId, 'comms', pick, null);
+          const pick = pickCommsLead(incidents, { scheduled, rotation: policy.commsRotation, commander });
+          if (pick) {
+            comms = this.assignRole(change, incidentId, 'comms', pick, null);
+            incidents.update(incidentId, { commsNagAt: null }, change.at);
+          }
         }
         const invitees = [...found, ...(commander ? [commander] : []), ...(comms ? [comms] : [])];
         change.effect(...openRoomEffects(incidentId, invitees), noticeEffect(incidentId, cause, { type: 'roles', commander, comms }));
@@ -142,33 +197,17 @@ export class IncidentService {
     });
   }
 
-  acknowledge(incidentId: number, by: UserRef): Incident {
-    return this.transact((change) => {
-      const incident = this.require(incidentId);
-      if (incident.acknowledgedAt !== null) {
-        throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} was already acknowledged.`);
-      }
-      this.patch(change, incident, { acknowledgedAt: change.at });
-      const eventId = this.record(change, { incidentId, kind: 'acknowledged', actor: by, data: { via: 'slack' } });
-      change.effect(noticeEffect(incidentId, eventId, { type: 'acknowledged', by, via: 'slack' }), ...refreshEffects(incidentId, eventId));
-      this.syncExternal(change, incident, eventId, 'acknowledged', null);
-      return this.require(incidentId);
-    });
-  }
-
-  resolve(incidentId: number, by: UserRef, note: string | null): Incident {
-    return this.transact((change) => {
-      const incident = this.require(incidentId);
-      if (incident.status === 'resolved') {
-        throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already resolved.`);
-      }
-      this.patch(change, incident, { status: 'resolved', resolvedAt: change.at });
-      const eventId = this.record(change, { incidentId, kind: 'resolved', actor: by, body: note, data: { via: 'slack' } });
-      change.effect(noticeEffect(incidentId, eventId, { type: 'resolved', by, via: 'slack', note }), ...refreshEffects(incidentId, eventId));
-      this.syncExternal(change, incident, eventId, 'resolved', note);
-      return this.require(incidentId);
-    });
-  }
+  acknowledge = (incidentId: number, by: UserRef) => acknowledge(this, incidentId, by);
+  mitigate = (incidentId: number, by: UserRef) => mitigate(this, incidentId, by);
+  resolve = (incidentId: number, by: UserRef, note: string | null) => resolve(this, incidentId, by, note);
+  reopen = (incidentId: number, by: UserRef) => reopen(this, incidentId, by);
+  setSeverity = (incidentId: number, severity: Severity, by: UserRef) => setSeverity(this, incidentId, severity, by);
+  postUpdate = (incidentId: number, status: Status, body: string, by: UserRef) => postUpdate(this, incidentId, status, body, by);
+  addNote = (incidentId: number, text: string, by: UserRef) => addNote(this, incidentId, text, by);
+  handOff = (incidentId: number, role: Role, to: UserRef, by: UserRef) => handOff(this, incidentId, role, to, by);
+  sendReminders = (now: number = this.deps.now()) => sendReminders(this, now);
+  captureMessage = (incidentId: number, message: CapturedMessage) => captureMessage(this, incidentId, message);
+  requestCapture = (incidentId: number, eventId: string, message: Parameters<typeof requestCapture>[3]) => requestCapture(this, incidentId, eventId, message);
 
   get(id: number): Incident | undefined {
     return this.deps.incidents.get(id);
@@ -178,33 +217,15 @@ export class IncidentService {
     return this.deps.incidents.byChannel(channelId);
   }
 
-  private require(id: number): Incident {
-    const incident = this.deps.incidents.get(id);
-    if (!incident) throw new UserError(ErrorCode.NotFound, `There is no incident #${id}.`);
-    return incident;
+  listOpen(): Incident[] {
+    return this.deps.incidents.listOpen();
   }
 
-  private patch(change: Change, incident: Incident, patch: IncidentPatch): void {
-    this.deps.incidents.update(incident.id, patch, change.at);
+  roles(incidentId: number) {
+    return this.deps.incidents.roles(incidentId);
   }
 
-  /** Appends a timeline event at once (its id keys the effects it causes). */
-  private record(change: Change, event: Omit<NewTimelineEvent, 'at'>): string {
-    return String(this.deps.incidents.appendEvent({ at: change.at, ...event }));
-  }
-
-  private assignRole(change: Change, incidentId: number, role: Role, user: UserRef, by: UserRef | null): UserRef {
-    this.deps.incidents.setRole(incidentId, role, user, change.at, by);
-    change.event({ incidentId, kind: 'role_assigned', actor: by, data: { role, user } });
-    return user;
-  }
-
-  /** Writes a status made in Slack back to every external incident linked to this one. */
-  private syncExternal(change: Change, incident: Incident, cause: string, status: 'acknowledged' | 'resolved', note: string | null) {
-    for (const source of incident.source === 'slack' ? [] : [incident.source]) {
-      for (const externalId of this.deps.incidents.links(incident.id, source)) {
-        change.effect(setExternalStatusEffect(incident.id, cause, source, externalId, status, note));
-      }
-    }
+  updates(incidentId: number) {
+    return this.deps.incidents.updates(incidentId);
   }
 }

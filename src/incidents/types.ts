@@ -29,7 +29,20 @@ export interface Incident {
   dedupKey: string | null;
   serviceName: string | null;
   externalUrl: string | null;
+  lastUpdateAt: number | null;
+  updateDueAt: number | null;
+  commsNagAt: number | null;
   updatedAt: number;
+}
+
+export interface IncidentUpdate {
+  id: number;
+  incidentId: number;
+  at: number;
+  status: Status;
+  body: string;
+  author: UserRef | null;
+  public: boolean;
 }
 
 export interface TimelineEvent {
@@ -63,4 +76,16 @@ export interface ResolvedPerson {
   external: ExternalUser;
   userId: UserRef | null;
   reason?: string;
+}
+
+export const NOTE_MAX = 3000;
+
+/** A Slack message pinned or marked (reacted to) in an incident channel, or un-pinned/un-marked. */
+export interface CapturedMessage {
+  kind: 'pinned' | 'unpinned' | 'marked' | 'unmarked';
+  by: UserRef;
+  ts: string;
+  text: string;
+  author: UserRef | null;
+  permalink: string | null;
 }

@@ -32,7 +32,7 @@ export class OutboxRepository {
     this.stmt = {
       enqueue: db.prepare(`INSERT INTO outbox
         (ordering_key, incident_id, kind, payload, idempotency_key, available_at, created_at)
-        VALUES (@orderingKey, @incidentId, @kind, @payload, @idempotencyKey, @now, @now)
+        VALUES (@orderingKey, @incidentId, @kind, @payload, @idempotencyKey, @availableAt, @now)
         ON CONFLICT (idempotency_key) DO NOTHING`),
       // The head of each ordering key: a row is only deliverable once every earlier row of its key is settled.
       heads: db.prepare(`SELECT o.* FROM outbox o
@@ -46,13 +46,14 @@ export class OutboxRepository {
       retry: db.prepare('UPDATE outbox SET attempts = attempts + ?, available_at = ?, last_error = ? WHERE id = ?'),
       dead: db.prepare("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?"),
       pendingStats: db.prepare("SELECT count(*) AS depth, min(created_at) AS oldest FROM outbox WHERE state = 'pending'"),
+      dueDepth: db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending' AND available_at <= ?").pluck(),
       byKind: db.prepare('SELECT kind, state, attempts, result, last_error FROM outbox WHERE incident_id = ? ORDER BY id'),
     };
   }
 
   /** Returns false when a row with the same idempotency key already exists. */
   enqueue(effect: NewEffect, now: number): boolean {
-    const info = this.stmt.enqueue.run({ ...effect, payload: JSON.stringify(effect.payload), now });
+    const info = this.stmt.enqueue.run({ ...effect, payload: JSON.stringify(effect.payload), availableAt: effect.availableAt ?? now, now });
     return info.changes === 1;
   }
 
@@ -79,6 +80,11 @@ export class OutboxRepository {
 
   pendingStats(): { depth: number; oldest: number | null } {
     return this.stmt.pendingStats.get() as { depth: number; oldest: number | null };
+  }
+
+  /** Rows waiting to go out now (scheduled ones, like a later archive, are not counted). */
+  dueDepth(now: number): number {
+    return this.stmt.dueDepth.get(now) as number;
   }
 
   forIncident(incidentId: number): { kind: string; state: string; attempts: number; result: string | null; last_error: string | null }[] {

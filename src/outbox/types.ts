@@ -7,6 +7,8 @@ export interface NewEffect {
   payload: Record<string, unknown>;
   /** Enqueuing the same key twice is a no-op: the first row stands. */
   idempotencyKey: string;
+  /** Not before this time (ms); now when absent. */
+  availableAt?: number;
 }
 
 export interface OutboxRow {

@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { Settings } from '../config-file.ts';
 import { EffectKind, type Notice } from '../incidents/effects.ts';
 import type { IncidentRepository } from '../incidents/repository.ts';
-import type { Incident } from '../incidents/types.ts';
+import type { CapturedMessage, Incident } from '../incidents/types.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import type { OutboxRow } from '../outbox/types.ts';
 import { baseChannelName, candidateName } from './channel-name.ts';
@@ -15,6 +15,8 @@ export interface SlackEffectDeps {
   incidents: IncidentRepository;
   settings: Settings;
   now: () => number;
+  /** Records a captured message in the timeline (the domain's `captureMessage`). */
+  capture: (incidentId: number, capture: CapturedMessage) => void;
 }
 
 /** How many `-N` suffixes to try before giving up on a name (and retrying later). */
@@ -117,6 +119,33 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
       const text = renderNotice(row.payload.notice as Notice);
       const res = await client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
       return { result: { ts: res.ts } };
+    }),
+
+    [EffectKind.ChannelArchive]: handler('conversations.archive', async (row) => {
+      const { incident, channel } = channelOf(row);
+      // Reopened (or resolved again later) since this was scheduled: this archive is void.
+      if (incident.status !== 'resolved' || incident.resolvedAt !== row.payload.resolvedAt) return { result: { skipped: 'reopened' } };
+      try {
+        await client.conversations.archive({ channel });
+      } catch (error) {
+        if (slackErrorName(error) !== 'already_archived') throw error;
+      }
+      return { result: { archived: channel } };
+    }),
+
+    [EffectKind.TimelineCapture]: handler('conversations.history', async (row) => {
+      const { channel } = channelOf(row);
+      const p = row.payload as { ts: string; kind: CapturedMessage['kind']; by: string; text?: string; author?: string; permalink?: string };
+      let { text, author, permalink } = p;
+      if (text === undefined) {
+        const res = await client.conversations.history({ channel, latest: p.ts, inclusive: true, limit: 1 });
+        const message = res.messages?.find((m) => m.ts === p.ts);
+        text = message?.text ?? '';
+        author = message?.user ?? message?.bot_id;
+      }
+      if (!permalink) permalink = (await client.chat.getPermalink({ channel, message_ts: p.ts })).permalink;
+      const capture = { kind: p.kind, by: p.by, ts: p.ts, text: text ?? '', author: author ?? null, permalink: permalink ?? null };
+      return { result: capture, commit: () => deps.capture(row.incidentId!, capture) };
     }),
 
     [EffectKind.ChannelPinSummary]: handler('pins.add', async (row) => {

@@ -1,5 +1,9 @@
 import type { Notice } from '../incidents/effects.ts';
+import { formatDuration } from './durations.ts';
 import { escapeMrkdwn as e, mention, truncate } from './mrkdwn.ts';
+
+const STATUS: Record<string, string> = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' };
+const ROLE: Record<string, string> = { commander: 'Commander', comms: 'Comms lead' };
 
 type Renderers = { [T in Notice['type']]: (n: Extract<Notice, { type: T }>) => string };
 
@@ -23,6 +27,22 @@ const RENDER: Renderers = {
   severity_changed: (n) => `:chart_with_upwards_trend: Severity ${n.from.toUpperCase()} → *${n.to.toUpperCase()}* (by ${actor(n.by)} in ${e(n.via)}).`,
   external_note: (n) => `:memo: Note from ${actor(n.by)} in ${e(n.via)}:\n>${e(truncate(n.text, 2500)).replace(/\n/g, '\n>')}`,
   responder_added: (n) => `:sos: *${e(n.name)}* was asked to help in ${e(n.via)}${n.message ? `: “${e(truncate(n.message, 500))}”` : '.'}`,
+  update: (n) => `:mega: *Update — ${e(STATUS[n.status] ?? n.status)}* (from ${mention(n.by)})\n${e(truncate(n.body, 3000))}`,
+  update_overdue: (n) =>
+    `:alarm_clock: ${n.comms ? mention(n.comms) : 'Comms lead'}, an update is due — the last one was ${n.minutes} min ago. ` +
+    'Post one with `/incident update <investigating|identified|monitoring> <message>`.',
+  comms_vacant: () => ':loudspeaker: Nobody is comms lead for this incident. Take it with `/incident role comms @you`.',
+  handoff: (n) =>
+    `:handshake: ${ROLE[n.role] ?? e(n.role)}: ${n.from ? `${mention(n.from)} → ` : ''}${mention(n.to)}${n.by !== n.to ? ` (handed over by ${mention(n.by)})` : ''}.`,
+  mitigated: (n) => `:adhesive_bandage: Mitigated by ${mention(n.by)} — now monitoring.`,
+  closing_summary: (n) =>
+    [
+      `:checkered_flag: *Incident closed* after ${formatDuration(n.resolvedAt - n.declaredAt)} with ${n.responders} ${n.responders === 1 ? 'responder' : 'responders'}.`,
+      `• Time to acknowledge: ${n.acknowledgedAt ? formatDuration(n.acknowledgedAt - n.declaredAt) : '—'}`,
+      `• Time to mitigate: ${n.mitigatedAt ? formatDuration(n.mitigatedAt - n.declaredAt) : '—'}`,
+      `• Time to resolve: ${formatDuration(n.resolvedAt - n.declaredAt)}`,
+      'This channel will be archived later; `/incident reopen` keeps it open.',
+    ].join('\n'),
   linked: (n) =>
     `:link: Another ${e(n.via)} page joined this incident: ${n.url && /^https?:\/\//.test(n.url) ? `<${n.url.replace(/[<>|]/g, '')}|${e(truncate(n.title, 200))}>` : `*${e(truncate(n.title, 200))}*`} (${e(n.externalId)}).`,
 };

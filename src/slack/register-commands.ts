@@ -1,42 +1,53 @@
 import type { App } from '@slack/bolt';
 import { runCommand } from '../commands/index.ts';
-import type { CommandServices } from '../commands/types.ts';
+import type { CommandPorts, CommandServices } from '../commands/types.ts';
 import { isUserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { userGroupDirectory } from './user-groups.ts';
+
+export interface SlackEdgeDeps {
+  services: CommandServices;
+  log: Logger;
+  now: () => number;
+}
+
+/** The text shown when something failed on our side: nothing changed, and where to look. */
+export const bugReply = (requestId: string) =>
+  `Something went wrong on the bot's side and nothing was changed. It is logged under request id \`${requestId}\`; try again, or tell whoever runs the bot.`;
 
 /** Wires `/incident` to the verb table: every reply is an ack, so Slack's 3-second limit is kept. */
-export function registerCommands(app: App, services: CommandServices, log: Logger): void {
+export function registerCommands(app: App, deps: SlackEdgeDeps): void {
+  const groupMembers = userGroupDirectory(app.client, deps.now);
+  const client = app.client;
   app.command('/incident', async ({ command, ack }) => {
-    const reqLog = log.child({
-      source: 'slack',
-      request_id: command.trigger_id,
-      user_id: command.user_id,
-      channel_id: command.channel_id,
-    });
+    const log = deps.log.child({ source: 'slack', request_id: command.trigger_id, user_id: command.user_id, channel_id: command.channel_id });
+    const ports: CommandPorts = {
+      // A modal is the reply itself (it must open within the trigger's 3 s), not a side effect to queue.
+      openModal: async (view) => {
+        await client.views.open({ trigger_id: command.trigger_id, view: view as never });
+      },
+      groupMembers,
+    };
     try {
       const reply = await runCommand(command.text ?? '', {
         userId: command.user_id,
         channelId: command.channel_id,
         triggerId: command.trigger_id,
-        services,
-        log: reqLog,
+        services: deps.services,
+        ports,
+        log,
+        now: deps.now(),
       });
-      await ack({
-        response_type: reply.inChannel ? 'in_channel' : 'ephemeral',
-        text: reply.text,
-        ...(reply.blocks ? { blocks: reply.blocks } : {}),
-      });
+      if (!reply.text) return await ack();
+      await ack({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
     } catch (error) {
       if (isUserError(error)) {
-        reqLog.info({ code: error.code }, 'command refused');
+        log.info({ code: error.code }, 'command refused');
         await ack({ response_type: 'ephemeral', text: error.message });
         return;
       }
-      reqLog.error({ err: error, text_length: command.text?.length }, 'command failed');
-      await ack({
-        response_type: 'ephemeral',
-        text: `Something went wrong on the bot's side and nothing was changed. It is logged under request id \`${command.trigger_id}\`; try again, or tell whoever runs the bot.`,
-      });
+      log.error({ err: error, text_length: command.text?.length }, 'command failed');
+      await ack({ response_type: 'ephemeral', text: bugReply(command.trigger_id) });
     }
   });
 }

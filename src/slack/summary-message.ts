@@ -63,9 +63,40 @@ export function summaryMessage(incident: Incident, roles: RoleAssignment[]) {
       },
     ],
   });
+  const actions = summaryActions(incident);
+  if (actions.length > 0) blocks.push({ type: 'actions', block_id: 'incident_actions', elements: actions });
   const text = truncate(
     `Incident #${incident.id}: ${title} (${severityLabel(incident)}, ${statusLabel(incident).toLowerCase()})`,
     3000,
   );
   return { text, blocks };
+}
+
+/** The action ids the summary's buttons carry; the same verbs as the slash commands. */
+export const ACTION = { ack: 'incident_ack', update: 'incident_update', resolve: 'incident_resolve' } as const;
+
+function summaryActions(incident: Incident): Record<string, unknown>[] {
+  if (incident.status === 'resolved') return [];
+  const value = String(incident.id);
+  const button = (text: string, action_id: string, extra: Record<string, unknown> = {}) => ({
+    type: 'button',
+    text: { type: 'plain_text', text },
+    action_id,
+    value,
+    ...extra,
+  });
+  return [
+    ...(incident.acknowledgedAt === null ? [button('Acknowledge', ACTION.ack, { style: 'primary' })] : []),
+    button('Post update', ACTION.update),
+    // Resolving closes the incident for everyone (and in PagerDuty): ask first.
+    button('Resolve', ACTION.resolve, {
+      style: 'danger',
+      confirm: {
+        title: { type: 'plain_text', text: 'Resolve this incident?' },
+        text: { type: 'plain_text', text: truncate(`#${incident.id} ${incident.title} will be marked resolved everywhere it is linked.`, 300) },
+        confirm: { type: 'plain_text', text: 'Resolve' },
+        deny: { type: 'plain_text', text: 'Cancel' },
+      },
+    }),
+  ];
 }

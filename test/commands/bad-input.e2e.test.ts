@@ -47,8 +47,17 @@ describe('/incident with bad or hostile input', () => {
     });
   });
 
-  it('asks for a title when there is none, and changes nothing', async () => {
-    for (const input of ['declare', 'declare   ', 'declare sev1']) {
+  it('opens the declare form when there is no title at all', async () => {
+    const res = await h.bot.command('declare   ');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('');
+    const view = JSON.parse(String(h.slack.succeeded('views.open').at(-1)!.args.view));
+    expect(view).toMatchObject({ type: 'modal', callback_id: 'incident_declare' });
+    expect(incidentCount()).toBe(before);
+  });
+
+  it('asks for a title when only a severity is given, and changes nothing', async () => {
+    for (const input of ['declare sev1', 'declare SEV-2']) {
       const res = await h.bot.command(input);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ response_type: 'ephemeral' });
@@ -95,8 +104,9 @@ describe('/incident with bad or hostile input', () => {
     await h.bot.command('declare &lt;script&gt; &amp; <@U0BOB0001|bob> broke <#C0OPS001|ops> sev1');
     const incident = h.bot.app.incidents.get(before + 1)!;
     expect(incident.title).toBe('<script> & @bob broke #ops');
-    await eventually(() => h.slack.succeeded('chat.postMessage').find((c) => c.args.channel === h.bot.app.incidents.get(incident.id)?.channelId));
-    const post = h.slack.succeeded('chat.postMessage').at(-1)!;
+    const summaryPost = () =>
+      h.slack.succeeded('chat.postMessage').find((c) => c.args.channel === h.bot.app.incidents.get(incident.id)?.channelId && c.args.blocks);
+    const post = await eventually(summaryPost);
     expect(post.args.text).toContain('&lt;script&gt; &amp; @bob broke #ops');
     expect(post.args.text).not.toContain('<script>');
     expect(h.slack.rejected).toEqual([]);
@@ -126,7 +136,7 @@ describe('/incident with bad or hostile input', () => {
   it('lists the verbs for help, and for no verb at all', async () => {
     for (const input of ['help', '']) {
       const res = await h.bot.command(input);
-      expect(text(res.body)).toContain('`/incident declare <title> [sev1-4]`');
+      expect(text(res.body)).toContain('`/incident declare [title] [sev1-4] [@commander]`');
       expect(text(res.body)).toContain('`/incident help`');
     }
   });

@@ -25,6 +25,7 @@ describe('/incident declare, end to end', () => {
 
     const [create] = h.slack.succeeded('conversations.create');
     const name = create!.args.name as string;
+    expect(create!.args.is_private).toBe('false');
     expect(name).toMatch(/^inc-\d{8}-checkout-is-down$/);
     expect(isLegalChannelName(name)).toBe(true);
     expect(incident.channelName).toBe(name);
@@ -41,9 +42,14 @@ describe('/incident declare, end to end', () => {
     expect(JSON.stringify(summary.blocks)).toContain(`*Commander*\\n<@${ALICE.id}>`);
 
     // Each effect happened exactly once, and every call matched Slack's API description.
-    for (const method of ['conversations.create', 'conversations.invite', 'conversations.setTopic', 'chat.postMessage', 'pins.add']) {
+    for (const method of ['conversations.create', 'conversations.invite', 'conversations.setTopic', 'pins.add']) {
       expect(h.slack.succeeded(method), method).toHaveLength(1);
     }
+    await eventually(() => h.slack.succeeded('chat.postMessage').length === 2);
+    // The summary, then who holds which role (nobody is comms lead: no rotation is configured).
+    expect(h.slack.succeeded('chat.postMessage')[1]!.args.text).toBe(
+      `:busts_in_silhouette: Commander: <@${ALICE.id}> · Comms lead: _nobody yet_ (use \`/incident role\`)`,
+    );
     expect(h.slack.rejected).toEqual([]);
 
     // The incident, its timeline and roles are in SQLite.
@@ -55,7 +61,7 @@ describe('/incident declare, end to end', () => {
     expect(db.prepare('SELECT role, user_id FROM incident_roles WHERE incident_id = 1').all()).toEqual([
       { role: 'commander', user_id: ALICE.id },
     ]);
-    expect(db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'delivered'").get()).toEqual({ n: 5 });
+    await eventually(() => (db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'delivered'").get() as { n: number }).n === 6);
   });
 
   it('gives a second incident with the same title its own channel', async () => {

@@ -29,6 +29,7 @@ describe('the outbox worker delivering to Slack', () => {
       'conversations.setTopic',
       'chat.postMessage',
       'pins.add',
+      'chat.postMessage', // who holds which role
     ]);
   });
 
@@ -64,6 +65,7 @@ describe('the outbox worker delivering to Slack', () => {
       'channel.set_topic:dead',
       'channel.post_summary:dead',
       'channel.pin_summary:dead',
+      'channel.notice:dead',
     ]);
     expect(h.bot.app.outbox.forIncident(1)[0]!.last_error).toContain('invalid_name_specials');
     expect(h.slack.calls.map((c) => c.method)).toEqual(['auth.test', 'conversations.create']);

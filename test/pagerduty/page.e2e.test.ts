@@ -15,7 +15,7 @@ const staffedChannel = async (h: Harness, pdIncidentId: string) => {
   return { incident, channel: h.slack.ws.channels.get(incident.channelId!)! };
 };
 const postsIn = (h: Harness, channel: string) => h.slack.ws.channelMessages(channel).map((m) => m.text);
-const settle = (h: Harness) => eventually(() => h.bot.app.outbox.pendingStats().depth === 0, 10_000, 'an empty outbox');
+const settle = (h: Harness) => eventually(() => h.bot.app.outbox.dueDepth(Date.now()) === 0 && h.bot.app.worker.inFlightCount === 0, 10_000, 'a settled outbox');
 
 describe('a PagerDuty page', () => {
   const h = useBot({ pagerduty: true, settings: SETTINGS });

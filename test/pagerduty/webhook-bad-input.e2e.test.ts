@@ -11,7 +11,7 @@ describe('POST /webhooks/pagerduty with bad or hostile input', () => {
   let before: ReturnType<typeof state>;
   beforeEach(async () => {
     // Earlier tests' staffing effects land asynchronously; compare against a settled database.
-    await eventually(() => h.bot.app.outbox.pendingStats().depth === 0 && h.bot.app.worker.inFlightCount === 0, 10_000, 'a settled outbox');
+    await eventually(() => h.bot.app.outbox.dueDepth(Date.now()) === 0 && h.bot.app.worker.inFlightCount === 0, 10_000, 'a settled outbox');
     before = state();
   });
 

@@ -105,8 +105,21 @@ export const METHODS: Record<string, Method> = {
 
   'conversations.history': withChannel((ws, c, args) => {
     const limit = Math.min(Number(args.limit ?? 100) || 100, 1000);
-    const messages = ws.channelMessages(c.id).slice(-limit).reverse();
-    return ok({ messages, has_more: false });
+    const inclusive = str(args.inclusive) === 'true' || args.inclusive === true;
+    const latest = args.latest === undefined ? Infinity : Number(args.latest);
+    const oldest = args.oldest === undefined ? -Infinity : Number(args.oldest);
+    // Newest first, between oldest and latest, as Slack returns them.
+    const messages = ws
+      .channelMessages(c.id)
+      .filter((m) => {
+        const ts = Number(m.ts);
+        return (inclusive ? ts <= latest && ts >= oldest : ts < latest && ts > oldest);
+      })
+      .reverse();
+    return ok({
+      messages: messages.slice(0, limit).map((m) => ({ type: 'message', user: m.user, text: m.text, ts: m.ts, ...(m.metadata ? { metadata: m.metadata } : {}) })),
+      has_more: messages.length > limit,
+    });
   }),
 
   'chat.postMessage': withChannel((ws, c, args) => {

@@ -65,6 +65,13 @@ export class FakeWorkspace {
     return this.messages.find((m) => m.channel === channel && m.ts === ts);
   }
 
+  /** A message a person posted (not through the API), e.g. to pin or react to in a test or the sandbox. */
+  postAs(user: string, channel: string, text: string): FakeMessage {
+    const message: FakeMessage = { channel, ts: this.nextTs(), user, text, pinned: false };
+    this.messages.push(message);
+    return message;
+  }
+
   channelMessages(channel: string): FakeMessage[] {
     return this.messages.filter((m) => m.channel === channel);
   }

@@ -1,0 +1,24 @@
+import type { Settings } from '../config-file.ts';
+import { ErrorCode, UserError } from '../errors.ts';
+import type { Incident } from '../incidents/types.ts';
+import type { CommandContext } from './types.ts';
+
+type Action = keyof Settings['permissions'];
+const VERB: Record<Action, string> = { resolve: 'resolve', severity: 'change the severity of' };
+const ROLE_NAME: Record<string, string> = { commander: 'the commander', comms: 'the comms lead', declarer: 'whoever declared it' };
+
+/** Refuses, with who may, unless the person is allowed to do `action` on this incident. */
+export async function requirePermission(ctx: CommandContext, incident: Incident, action: Action): Promise<void> {
+  const allowed = ctx.services.settings.permissions[action];
+  if (allowed.includes('anyone')) return;
+  const roles = ctx.services.incidents.roles(incident.id);
+  const holds = (role: string) => roles.some((r) => r.role === role && r.userId === ctx.userId);
+  for (const p of allowed) {
+    if ((p === 'commander' || p === 'comms') && holds(p)) return;
+    if (p === 'declarer' && incident.declaredBy === ctx.userId) return;
+    if (p === ctx.userId) return;
+    if (p.startsWith('S') && (await ctx.ports.groupMembers(p)).includes(ctx.userId)) return;
+  }
+  const who = allowed.map((p) => ROLE_NAME[p] ?? (p.startsWith('S') ? `members of <!subteam^${p}>` : `<@${p}>`));
+  throw new UserError(ErrorCode.Forbidden, `Only ${who.join(', ')} may ${VERB[action]} incident #${incident.id}.`);
+}

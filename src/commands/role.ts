@@ -1,0 +1,19 @@
+import { ErrorCode, UserError } from '../errors.ts';
+import type { Role } from '../incidents/types.ts';
+import { incidentHere } from './incident-here.ts';
+import { parseMention, words } from './parse.ts';
+import type { CommandContext, CommandReply } from './types.ts';
+
+const ROLE_WORDS: Record<string, Role> = { commander: 'commander', ic: 'commander', lead: 'commander', comms: 'comms', communications: 'comms' };
+
+export function role(ctx: CommandContext): CommandReply {
+  const incident = incidentHere(ctx, 'role');
+  const [roleWord, who, ...extra] = words(ctx.args);
+  const role = ROLE_WORDS[roleWord?.toLowerCase() ?? ''];
+  if (!role || extra.length > 0) {
+    throw new UserError(ErrorCode.BadArgument, 'Say which role and who: `/incident role commander @alice` or `/incident role comms @bob`.');
+  }
+  const user = parseMention(who, `the new ${role === 'comms' ? 'comms lead' : 'commander'}`);
+  ctx.services.incidents.handOff(incident.id, role, user, ctx.userId);
+  return { text: `<@${user}> is now ${role === 'comms' ? 'comms lead' : 'commander'} of incident #${incident.id}.` };
+}

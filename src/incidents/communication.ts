@@ -1,0 +1,112 @@
+import { ErrorCode, UserError } from '../errors.ts';
+import { EffectKind, captureEffect, forIncident, noticeEffect, refreshEffects } from './effects.ts';
+import { resolve } from './lifecycle.ts';
+import type { Core } from './service.ts';
+import { DESCRIPTION_MAX, NOTE_MAX, type CapturedMessage, type Incident, type Role, type Status, type UserRef } from './types.ts';
+
+/** An update from the comms lead: recorded, posted, and it resets the clock on the next one. */
+export function postUpdate(core: Core, incidentId: number, status: Status, body: string, by: UserRef): Incident {
+  const text = body.trim();
+  if (!text) throw new UserError(ErrorCode.BadArgument, 'An update needs a message: what is known, what is being done, when the next update comes.');
+  if (text.length > DESCRIPTION_MAX) {
+    throw new UserError(ErrorCode.BadArgument, `An update has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`);
+  }
+  // "resolved" is a resolution, with everything that brings (closing summary, PagerDuty, archive).
+  if (status === 'resolved') return resolve(core, incidentId, by, text);
+  return core.transact((change) => {
+    const incident = core.require(incidentId);
+    if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is resolved; \`/incident reopen\` it first.`);
+    const { incidents } = core.deps;
+    incidents.addUpdate({ incidentId, at: change.at, status, body: text, author: by, public: false });
+    incidents.update(incidentId, { status, lastUpdateAt: change.at, updateDueAt: change.at + core.cadenceMs(incident.severity) }, change.at);
+    const cause = core.record(change, { incidentId, kind: 'update', actor: by, body: text, data: { status, public: false } });
+    change.effect(noticeEffect(incidentId, cause, { type: 'update', status, body: text, by }));
+    if (status !== incident.status) change.effect(...refreshEffects(incidentId, cause));
+    return core.require(incidentId);
+  });
+}
+
+export function addNote(core: Core, incidentId: number, text: string, by: UserRef): void {
+  const note = text.trim();
+  if (!note) throw new UserError(ErrorCode.BadArgument, 'A note needs text: `/incident note <what happened>`.');
+  if (note.length > NOTE_MAX) {
+    throw new UserError(ErrorCode.BadArgument, `A note has at most ${NOTE_MAX.toLocaleString('en')} characters; this one has ${note.length.toLocaleString('en')}. Split it in two.`);
+  }
+  core.transact((change) => {
+    core.require(incidentId);
+    change.event({ incidentId, kind: 'note', actor: by, body: note });
+  });
+}
+
+/** Hands a role to someone: announced in the channel, invited if they are not there yet. */
+export function handOff(core: Core, incidentId: number, role: Role, to: UserRef, by: UserRef): Incident {
+  return core.transact((change) => {
+    const incident = core.require(incidentId);
+    const { incidents } = core.deps;
+    const from = incidents.roles(incidentId).find((r) => r.role === role)?.userId ?? null;
+    if (from === to) throw new UserError(ErrorCode.BadArgument, `<@${to}> is already the ${role === 'comms' ? 'comms lead' : role}.`);
+    core.assignRole(change, incidentId, role, to, by);
+    if (role === 'comms') incidents.update(incidentId, { commsNagAt: null }, change.at);
+    const cause = String(change.at) + `:${role}:${to}`;
+    change.effect(
+      forIncident(incidentId, EffectKind.ChannelInvite, `handoff:${cause}`, { users: [to] }),
+      noticeEffect(incidentId, cause, { type: 'handoff', role, from, to, by }),
+      ...refreshEffects(incidentId, `handoff:${cause}`),
+    );
+    return incident;
+  });
+}
+
+/**
+ * The scheduler's tick: one reminder per overdue interval, keyed by the due time it is about so a
+ * tick repeated after a restart cannot post it twice; the next due time moves past `now`, so a bot
+ * that was down for three intervals reminds once, not three times.
+ */
+export function sendReminders(core: Core, now: number): number {
+  const { incidents, policy } = core.deps;
+  return core.transact((change) => {
+    let sent = 0;
+    for (const incident of incidents.updatesDue(now)) {
+      const cadence = core.cadenceMs(incident.severity);
+      const due = incident.updateDueAt!;
+      const comms = incidents.roles(incident.id).find((r) => r.role === 'comms')?.userId ?? null;
+      change.effect(noticeEffect(incident.id, `due:${due}`, { type: 'update_overdue', comms, minutes: Math.round((now - (incident.lastUpdateAt ?? incident.declaredAt)) / 60_000) }));
+      incidents.update(incident.id, { updateDueAt: nextAfter(due, cadence, now) }, change.at);
+      sent++;
+    }
+    const vacantMs = policy.commsVacantMinutes * 60_000;
+    for (const incident of incidents.commsVacantDue(now)) {
+      change.effect(noticeEffect(incident.id, `vacant:${incident.commsNagAt}`, { type: 'comms_vacant' }));
+      incidents.update(incident.id, { commsNagAt: nextAfter(incident.commsNagAt!, vacantMs, now) }, change.at);
+      sent++;
+    }
+    return sent;
+  });
+}
+
+const nextAfter = (due: number, every: number, now: number) => due + every * (Math.floor((now - due) / every) + 1);
+
+/** A message someone pinned or marked goes into the timeline (and so into the postmortem). */
+export function captureMessage(core: Core, incidentId: number, m: CapturedMessage): void {
+  core.transact((change) => {
+    change.event({
+      incidentId,
+      kind: `message_${m.kind}`,
+      actor: m.by,
+      body: m.text.slice(0, DESCRIPTION_MAX),
+      data: { author: m.author, ts: m.ts, permalink: m.permalink },
+    });
+  });
+}
+
+/**
+ * Queues reading a pinned or marked message into the timeline. The event's id goes in the inbox in
+ * the same transaction, so Slack's retries of the event are no-ops.
+ */
+export function requestCapture(core: Core, incidentId: number, eventId: string, message: Partial<CapturedMessage> & Pick<CapturedMessage, 'kind' | 'by' | 'ts'>): 'queued' | 'duplicate' {
+  return core.transact((change) => {
+    if (!core.deps.inbox.firstSeen('slack-events', eventId, change.at)) return 'duplicate';
+    change.effect(captureEffect(incidentId, eventId, { ...message }));
+    return 'queued';
+  });
+}

@@ -1,0 +1,94 @@
+import { ErrorCode, UserError } from '../errors.ts';
+import { archiveEffect, noticeEffect, refreshEffects, setExternalStatusEffect } from './effects.ts';
+import type { Change, Core } from './service.ts';
+import type { Incident, Severity, UserRef } from './types.ts';
+
+/** Writes a status made in Slack back to every external incident (e.g. PagerDuty) linked to this one. */
+function syncExternal(core: Core, change: Change, incident: Incident, cause: string, status: 'acknowledged' | 'resolved', note: string | null) {
+  if (incident.source === 'slack') return;
+  for (const externalId of core.deps.incidents.links(incident.id, incident.source)) {
+    change.effect(setExternalStatusEffect(incident.id, cause, incident.source, externalId, status, note));
+  }
+}
+
+export function acknowledge(core: Core, incidentId: number, by: UserRef): Incident {
+  return core.transact((change) => {
+    const incident = core.require(incidentId);
+    if (incident.acknowledgedAt !== null) {
+      throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} was already acknowledged.`);
+    }
+    core.deps.incidents.update(incidentId, { acknowledgedAt: change.at }, change.at);
+    const cause = core.record(change, { incidentId, kind: 'acknowledged', actor: by, data: { via: 'slack' } });
+    change.effect(noticeEffect(incidentId, cause, { type: 'acknowledged', by, via: 'slack' }), ...refreshEffects(incidentId, cause));
+    syncExternal(core, change, incident, cause, 'acknowledged', null);
+    return core.require(incidentId);
+  });
+}
+
+/** The fix is in and being watched: Heroku's and Statuspage's "monitoring". */
+export function mitigate(core: Core, incidentId: number, by: UserRef): Incident {
+  return core.transact((change) => {
+    const incident = core.require(incidentId);
+    if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is resolved; \`/incident reopen\` it first.`);
+    if (incident.mitigatedAt !== null) throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already mitigated.`);
+    core.deps.incidents.update(incidentId, { mitigatedAt: change.at, status: 'monitoring' }, change.at);
+    const cause = core.record(change, { incidentId, kind: 'mitigated', actor: by });
+    change.effect(noticeEffect(incidentId, cause, { type: 'mitigated', by }), ...refreshEffects(incidentId, cause));
+    return core.require(incidentId);
+  });
+}
+
+export function resolve(core: Core, incidentId: number, by: UserRef, note: string | null): Incident {
+  return core.transact((change) => {
+    const incident = core.require(incidentId);
+    if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already resolved.`);
+    const { incidents, policy } = core.deps;
+    incidents.update(incidentId, { status: 'resolved', resolvedAt: change.at, updateDueAt: null, commsNagAt: null }, change.at);
+    const cause = core.record(change, { incidentId, kind: 'resolved', actor: by, body: note, data: { via: 'slack' } });
+    const responders = new Set(incidents.roles(incidentId).map((r) => r.userId)).size;
+    change.effect(
+      noticeEffect(incidentId, cause, { type: 'resolved', by, via: 'slack', note }),
+      noticeEffect(incidentId, cause, {
+        type: 'closing_summary',
+        declaredAt: incident.declaredAt,
+        acknowledgedAt: incident.acknowledgedAt,
+        mitigatedAt: incident.mitigatedAt,
+        resolvedAt: change.at,
+        responders,
+      }),
+      ...refreshEffects(incidentId, cause),
+      archiveEffect(incidentId, change.at, change.at + policy.archiveAfterMinutes * 60_000),
+    );
+    syncExternal(core, change, incident, cause, 'resolved', note);
+    return core.require(incidentId);
+  });
+}
+
+export function reopen(core: Core, incidentId: number, by: UserRef): Incident {
+  return core.transact((change) => {
+    const incident = core.require(incidentId);
+    if (incident.status !== 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is not resolved.`);
+    const due = change.at + core.cadenceMs(incident.severity);
+    core.deps.incidents.update(incidentId, { status: 'investigating', resolvedAt: null, updateDueAt: due }, change.at);
+    const cause = core.record(change, { incidentId, kind: 'reopened', actor: by, data: { via: 'slack' } });
+    change.effect(noticeEffect(incidentId, cause, { type: 'reopened', by, via: 'slack' }), ...refreshEffects(incidentId, cause));
+    return core.require(incidentId);
+  });
+}
+
+export function setSeverity(core: Core, incidentId: number, severity: Severity, by: UserRef): Incident {
+  return core.transact((change) => {
+    const incident = core.require(incidentId);
+    if (incident.severity === severity) throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already ${severity.toUpperCase()}.`);
+    // A new severity brings its own cadence, counted from the last update (or the declaration).
+    const from = incident.lastUpdateAt ?? incident.declaredAt;
+    const due = incident.status === 'resolved' ? null : Math.max(from + core.cadenceMs(severity), change.at);
+    core.deps.incidents.update(incidentId, { severity, updateDueAt: due }, change.at);
+    const cause = core.record(change, { incidentId, kind: 'severity_changed', actor: by, data: { from: incident.severity, to: severity, via: 'slack' } });
+    change.effect(
+      noticeEffect(incidentId, cause, { type: 'severity_changed', from: incident.severity, to: severity, by, via: 'slack' }),
+      ...refreshEffects(incidentId, cause),
+    );
+    return core.require(incidentId);
+  });
+}

@@ -1,0 +1,82 @@
+import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
+import { parseDeclare } from '../commands/declare.ts';
+import { runCommand } from '../commands/index.ts';
+import { isUserError } from '../errors.ts';
+import type { SlackEdgeDeps } from './register-commands.ts';
+import { bugReply } from './register-commands.ts';
+import { userGroupDirectory } from './user-groups.ts';
+import { ACTION } from './summary-message.ts';
+import { VIEW, metadata, parseSeverityChoice, parseStatusChoice, viewValues } from './views.ts';
+
+/** Each summary button runs the verb of the same name, so a click and a command behave the same. */
+const BUTTON_VERB: Record<string, string> = { [ACTION.ack]: 'ack', [ACTION.update]: 'update', [ACTION.resolve]: 'resolve' };
+
+export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
+  const client = app.client;
+  const groupMembers = userGroupDirectory(client, deps.now);
+
+  for (const [actionId, verb] of Object.entries(BUTTON_VERB)) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body }) => {
+      await ack();
+      const channel = body.channel?.id ?? '';
+      const user = body.user.id;
+      const log = deps.log.child({ source: 'slack', request_id: body.trigger_id, user_id: user, channel_id: channel, action: actionId });
+      const tell = (text: string) => client.chat.postEphemeral({ channel, user, text }).catch((error: unknown) => log.warn({ err: error }, 'could not answer a button'));
+      try {
+        const reply = await runCommand(verb, {
+          userId: user,
+          channelId: channel,
+          triggerId: body.trigger_id,
+          services: deps.services,
+          ports: { openModal: async (view) => void (await client.views.open({ trigger_id: body.trigger_id, view: view as never })), groupMembers },
+          log,
+          now: deps.now(),
+        });
+        if (reply.text) await tell(reply.text);
+      } catch (error) {
+        if (isUserError(error)) return void (await tell(error.message));
+        log.error({ err: error }, 'button failed');
+        await tell(bugReply(body.trigger_id));
+      }
+    });
+  }
+
+  app.view<SlackViewAction>(VIEW.declare, async ({ ack, body, view }) => {
+    const log = deps.log.child({ source: 'slack', user_id: body.user.id, view: VIEW.declare });
+    const v = viewValues(view.state);
+    try {
+      const parsed = parseDeclare(v.text('title'), deps.services.settings.default_severity);
+      const severity = parseSeverityChoice(v.choice('severity'));
+      const description = v.text('description') || parsed.description;
+      const incident = deps.services.incidents.declare({
+        title: parsed.title,
+        description,
+        severity,
+        declaredBy: body.user.id,
+        commander: v.user('commander'),
+        source: 'slack',
+      });
+      log.info({ incident_id: incident.id, channel: metadata(view.private_metadata).channel }, 'incident declared from the form');
+      await ack();
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      // Shown under the field, and the form stays open with what was typed: nothing is lost.
+      await ack({ response_action: 'errors', errors: { title: error.message.slice(0, 150) } });
+    }
+  });
+
+  app.view<SlackViewAction>(VIEW.update, async ({ ack, body, view }) => {
+    const v = viewValues(view.state);
+    const incidentId = Number(metadata(view.private_metadata).incident);
+    try {
+      const incident = deps.services.incidents.get(incidentId);
+      if (!incident) throw new Error(`update form for unknown incident ${incidentId}`);
+      deps.services.incidents.postUpdate(incident.id, parseStatusChoice(v.choice('status')), v.text('message'), body.user.id);
+      await ack();
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      await ack({ response_action: 'errors', errors: { message: error.message.slice(0, 150) } });
+    }
+  });
+}
+
