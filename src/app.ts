@@ -19,6 +19,7 @@ import { pagerDutyWebhookRoute } from './pagerduty/webhook-route.ts';
 import { registerCommands } from './slack/register-commands.ts';
 import { registerEvents } from './slack/register-events.ts';
 import { registerInteractions } from './slack/register-interactions.ts';
+import { startReminderJob } from './scheduler/reminders.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -116,6 +117,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   });
   if (!receiver) await bolt.start();
   worker.start();
+  const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }));
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host ?? 'localhost'}:${port}`;
@@ -129,6 +131,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         server.closeAllConnections();
       });
       if (!receiver) await bolt.stop();
+      await reminders.stop();
       await worker.stop(graceMs);
       db.close();
       log.info('incident-bot stopped');

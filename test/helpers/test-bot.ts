@@ -9,6 +9,7 @@ import { FakePagerDuty, type FakePdUser } from '../../src/sandbox/fake-pagerduty
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import type { FakeUser } from '../../src/sandbox/fake-slack/state.ts';
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
+import { blockActionBody, eventCallbackBody, viewSubmissionBody, type ViewValues } from '../../src/sandbox/slack-payloads.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 
@@ -44,27 +45,39 @@ export interface TestBot {
     ms: number;
   }>;
   post(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }>;
+  /** A signed interactivity or Events API request, as Slack sends them. */
+  slack(body: string, contentType?: string): Promise<{ status: number; text: string }>;
+  click(actionId: string, value: string, opts: { user: string; channel: string }): Promise<{ status: number; text: string }>;
+  submit(callbackId: string, values: ViewValues, opts: { user: string; privateMetadata?: string }): Promise<{ status: number; text: string }>;
+  event(event: Record<string, unknown>, eventId?: string): Promise<{ status: number; text: string }>;
 }
 
 export async function startTestBot(
   slack: FakeSlack,
   databasePath: string,
-  opts: { env?: Record<string, string>; worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number } } = {},
+  opts: { env?: Record<string, string>; worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number }; now?: () => number } = {},
 ): Promise<TestBot> {
   const config = loadConfig(testEnv(slack, databasePath, opts.env));
   const app = await startApp(config, {
     logger: createLogger(config.logLevel),
     host: '127.0.0.1',
+    now: opts.now,
     worker: { pollMs: 50, backoffBaseMs: 20, backoffMaxMs: 200, ...opts.worker },
   });
   const post = async (path: string, body: string, headers: Record<string, string>) => {
     const res = await fetch(`${app.url}${path}`, { method: 'POST', body, headers });
     return { status: res.status, text: await res.text() };
   };
+  const signedSlack = (body: string, contentType = 'application/x-www-form-urlencoded') =>
+    post('/slack/events', body, { 'content-type': contentType, ...slackSignatureHeaders(SIGNING_SECRET, body) });
   return {
     app,
     config,
     post,
+    slack: signedSlack,
+    click: (actionId, value, o) => signedSlack(blockActionBody({ actionId, value, user: o.user, channel: o.channel })),
+    submit: (callbackId, values, o) => signedSlack(viewSubmissionBody({ callbackId, values, user: o.user, privateMetadata: o.privateMetadata })),
+    event: (event, eventId) => signedSlack(eventCallbackBody(event, eventId), 'application/json'),
     async command(text, o = {}) {
       const body = slashCommandBody({ text, userId: o.user ?? ALICE.id, channelId: o.channel ?? 'C0GENERAL' });
       const started = performance.now();
@@ -101,6 +114,8 @@ export interface Harness {
   dbPath: string;
   /** Present with `pagerduty: true`: subscribed to the bot's webhook, signing with WEBHOOK_SECRET. */
   pd: FakePagerDuty;
+  /** With `clock: true` the bot's clock: set `clock.now` to move time. */
+  clock: { now: number };
 }
 
 export const WEBHOOK_SECRET = 'pd-webhook-secret-current';
@@ -124,7 +139,7 @@ export function pagerDutyEnv(pd: FakePagerDuty): Record<string, string> {
  * for the file, with `scope: 'all'`), and returns the live handles.
  */
 export function useBot(
-  opts: { users?: FakeUser[]; env?: Record<string, string>; scope?: 'each' | 'all'; pagerduty?: boolean; settings?: string } = {},
+  opts: { users?: FakeUser[]; env?: Record<string, string>; scope?: 'each' | 'all'; pagerduty?: boolean; settings?: string; clock?: boolean } = {},
 ): Harness {
   const h = {} as Harness;
   let tmp: ReturnType<typeof tempDir>;
@@ -142,7 +157,9 @@ export function useBot(
       h.pd = await new FakePagerDuty({ users: [PD_ALICE, PD_BOB, PD_CAROL, PD_DAVE] }).start();
       Object.assign(env, pagerDutyEnv(h.pd));
     }
-    h.bot = await startTestBot(h.slack, h.dbPath, { env });
+    // Without `clock: true` the harness clock is just the real one.
+    h.clock = opts.clock ? { now: Date.now() } : Object.defineProperty({} as { now: number }, 'now', { get: () => Date.now() });
+    h.bot = await startTestBot(h.slack, h.dbPath, { env, now: opts.clock ? () => h.clock.now : undefined });
     h.pd?.subscribe(`${h.bot.app.url}/webhooks/pagerduty`, [WEBHOOK_SECRET]);
   });
   after(async () => {
@@ -152,4 +169,20 @@ export function useBot(
     tmp.cleanup();
   });
   return h;
+}
+
+/** Waits until the bot has nothing due to deliver and nothing in flight. */
+export const settled = (app: RunningApp, now: () => number = Date.now) =>
+  eventually(() => app.outbox.dueDepth(now()) === 0 && app.worker.inFlightCount === 0, 10_000, 'a settled outbox');
+
+/** Declares an incident from Slack and waits for its room; returns the incident and its channel id. */
+export async function declared(h: Harness, text: string, user = ALICE.id) {
+  const res = await h.bot.command(`declare ${text}`, { user });
+  const id = Number(/#(\d+)/.exec((res.body as { text: string }).text)?.[1]);
+  const incident = await eventually(() => {
+    const i = h.bot.app.incidents.get(id);
+    return i?.summaryTs && h.slack.ws.message(i.channelId!, i.summaryTs)?.pinned ? i : undefined;
+  }, 10_000, `incident ${id} room`);
+  await settled(h.bot.app, () => h.clock.now);
+  return { incident, channel: incident.channelId! };
 }

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Bodies Slack POSTs to the app for interactivity and events, in Slack's shapes (block_actions and
+ * view_submission as a form field `payload`, event_callback as JSON). The sandbox and the tests
+ * send these, signed, to the real Bolt receiver.
+ */
+const TEAM = { id: 'T0FAKE001', domain: 'fake' };
+const trigger = () => `${Date.now()}.${Math.floor(Math.random() * 1e9)}.fake`;
+
+export function blockActionBody(opts: { actionId: string; value: string; user: string; channel: string; messageTs?: string }): string {
+  const payload = {
+    type: 'block_actions',
+    team: TEAM,
+    user: { id: opts.user, username: opts.user.toLowerCase(), team_id: TEAM.id },
+    api_app_id: 'A0FAKE001',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: opts.messageTs ?? '1.000001', channel_id: opts.channel, is_ephemeral: false },
+    trigger_id: trigger(),
+    channel: { id: opts.channel, name: 'incident' },
+    message: { type: 'message', ts: opts.messageTs ?? '1.000001', text: '' },
+    response_url: 'https://hooks.slack.com/actions/T0FAKE001/1/fake',
+    actions: [{ type: 'button', action_id: opts.actionId, block_id: 'incident_actions', value: opts.value, action_ts: String(Date.now() / 1000) }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** Values as Slack reports them: block id → action id → a typed value. */
+export type ViewValues = Record<string, Record<string, Record<string, unknown>>>;
+
+export function viewSubmissionBody(opts: { callbackId: string; user: string; values: ViewValues; privateMetadata?: string }): string {
+  const payload = {
+    type: 'view_submission',
+    team: TEAM,
+    user: { id: opts.user, username: opts.user.toLowerCase(), team_id: TEAM.id },
+    api_app_id: 'A0FAKE001',
+    token: 'deprecated-verification-token',
+    trigger_id: trigger(),
+    view: {
+      id: `V${randomUUID().slice(0, 8).toUpperCase()}`,
+      team_id: TEAM.id,
+      type: 'modal',
+      callback_id: opts.callbackId,
+      private_metadata: opts.privateMetadata ?? '',
+      state: { values: opts.values },
+      hash: '1.abc',
+    },
+    response_urls: [],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+export function eventCallbackBody(event: Record<string, unknown>, eventId: string = `Ev${randomUUID().slice(0, 10).toUpperCase()}`): string {
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: TEAM.id,
+    api_app_id: 'A0FAKE001',
+    event: { event_ts: String(Date.now() / 1000), ...event },
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: TEAM.id, user_id: 'U0BOT0001', is_bot: true, is_enterprise_install: false }],
+  });
+}

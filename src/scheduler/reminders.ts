@@ -1,0 +1,24 @@
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { IncidentService } from '../incidents/service.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Every 30 seconds: overdue-update reminders and vacant-comms-lead calls. The tick only asks the
+ * domain what is due; due times live in the database, so a restart neither loses nor repeats one.
+ */
+export function startReminderJob(incidents: IncidentService, log: Logger): { stop(): Promise<void> } {
+  const tick = () => {
+    try {
+      const sent = incidents.sendReminders();
+      if (sent > 0) log.info({ sent }, 'reminders queued');
+    } catch (error) {
+      log.error({ err: error }, 'reminder tick failed');
+    }
+  };
+  const task: ScheduledTask = schedule('*/30 * * * * *', tick, { name: 'reminders', noOverlap: true, unref: true });
+  return {
+    stop: async () => {
+      await task.destroy();
+    },
+  };
+}
