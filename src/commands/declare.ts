@@ -9,8 +9,13 @@ import type { CommandContext, CommandReply } from './types.ts';
 const SEVERITY_TOKEN = /^sev-?([1-4])$/i;
 
 /** "Checkout is down sev1" → title and severity; the severity, if given, is the last word. */
-export function parseDeclare(args: string, defaultSeverity: Severity): { title: string; severity: Severity; description: string | null } {
-  const text = stripControl(fromSlackText(args)).replace(/\s+/g, ' ').trim();
+export function parseDeclare(
+  args: string,
+  defaultSeverity: Severity,
+  // Slash-command text comes entity-encoded with mention markup; a form field comes as typed.
+  encoding: 'slack' | 'plain' = 'slack',
+): { title: string; severity: Severity; description: string | null } {
+  const text = stripControl(encoding === 'slack' ? fromSlackText(args) : args).replace(/\s+/g, ' ').trim();
   const words = text.split(' ');
   const last = SEVERITY_TOKEN.exec(words.at(-1) ?? '');
   const severity = last ? SEVERITIES[Number(last[1]) - 1]! : defaultSeverity;

@@ -45,7 +45,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
     const log = deps.log.child({ source: 'slack', user_id: body.user.id, view: VIEW.declare });
     const v = viewValues(view.state);
     try {
-      const parsed = parseDeclare(v.text('title'), deps.services.settings.default_severity);
+      const parsed = parseDeclare(v.text('title'), deps.services.settings.default_severity, 'plain');
       const severity = parseSeverityChoice(v.choice('severity'));
       const description = v.text('description') || parsed.description;
       const incident = deps.services.incidents.declare({

@@ -191,6 +191,11 @@ export const METHODS: Record<string, Method> = {
     return user ? ok({ user: { id: user.id, name: user.name, is_bot: Boolean(user.is_bot), profile: { email: user.email } } }) : fail('user_not_found');
   },
 
+  'usergroups.users.list': (ws, args) => {
+    const members = ws.userGroups.get(str(args.usergroup));
+    return members ? ok({ users: members }) : fail('no_such_subteam');
+  },
+
   'views.open': (ws, args) => {
     if (!args.trigger_id) return fail('invalid_trigger_id');
     const id = ws.nextId('V');

@@ -37,6 +37,8 @@ export class FakeWorkspace {
   readonly messages: FakeMessage[] = [];
   readonly ephemerals: { channel: string; user: string; text: string; blocks?: unknown[] }[] = [];
   readonly views: { id: string; view: unknown; trigger_id?: string }[] = [];
+  /** User group id (S…) → member user ids. */
+  readonly userGroups = new Map<string, string[]>();
   private seq = 0;
   private tsSeq = 0;
 
