@@ -8,15 +8,20 @@ import { randomUUID } from 'node:crypto';
 const TEAM = { id: 'T0FAKE001', domain: 'fake' };
 const trigger = () => `${Date.now()}.${Math.floor(Math.random() * 1e9)}.fake`;
 
+/** What every interactivity payload carries: who, in which workspace, from which app. */
+const interaction = (type: string, user: string) => ({
+  type,
+  team: TEAM,
+  user: { id: user, username: user.toLowerCase(), team_id: TEAM.id },
+  api_app_id: 'A0FAKE001',
+  token: 'deprecated-verification-token',
+  trigger_id: trigger(),
+});
+
 export function blockActionBody(opts: { actionId: string; value: string; user: string; channel: string; messageTs?: string }): string {
   const payload = {
-    type: 'block_actions',
-    team: TEAM,
-    user: { id: opts.user, username: opts.user.toLowerCase(), team_id: TEAM.id },
-    api_app_id: 'A0FAKE001',
-    token: 'deprecated-verification-token',
+    ...interaction('block_actions', opts.user),
     container: { type: 'message', message_ts: opts.messageTs ?? '1.000001', channel_id: opts.channel, is_ephemeral: false },
-    trigger_id: trigger(),
     channel: { id: opts.channel, name: 'incident' },
     message: { type: 'message', ts: opts.messageTs ?? '1.000001', text: '' },
     response_url: 'https://hooks.slack.com/actions/T0FAKE001/1/fake',
@@ -30,12 +35,7 @@ export type ViewValues = Record<string, Record<string, Record<string, unknown>>>
 
 export function viewSubmissionBody(opts: { callbackId: string; user: string; values: ViewValues; privateMetadata?: string }): string {
   const payload = {
-    type: 'view_submission',
-    team: TEAM,
-    user: { id: opts.user, username: opts.user.toLowerCase(), team_id: TEAM.id },
-    api_app_id: 'A0FAKE001',
-    token: 'deprecated-verification-token',
-    trigger_id: trigger(),
+    ...interaction('view_submission', opts.user),
     view: {
       id: `V${randomUUID().slice(0, 8).toUpperCase()}`,
       team_id: TEAM.id,

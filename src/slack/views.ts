@@ -7,6 +7,13 @@ export const VIEW = { declare: 'incident_declare', update: 'incident_update' } a
 
 const option = (value: string, text: string) => ({ text: { type: 'plain_text', text }, value });
 const plain = (text: string) => ({ type: 'plain_text', text });
+/** A required pick-one input, its labels from a table. */
+const select = <T extends string>(blockId: string, label: string, values: readonly T[], labels: Record<T, string>, initial: T) => ({
+  type: 'input',
+  block_id: blockId,
+  label: plain(label),
+  element: { type: 'static_select', action_id: 'value', initial_option: option(initial, labels[initial]), options: values.map((v) => option(v, labels[v])) },
+});
 const SEVERITY_TEXT: Record<Severity, string> = {
   sev1: 'SEV1 — critical, customer-facing outage',
   sev2: 'SEV2 — major, degraded for many',
@@ -30,17 +37,7 @@ export function declareModal(defaultSeverity: Severity, channelId: string) {
     close: plain('Cancel'),
     blocks: [
       { type: 'input', block_id: 'title', label: plain('What is broken?'), element: { type: 'plain_text_input', action_id: 'value', max_length: 150, placeholder: plain('Checkout is down in EU') } },
-      {
-        type: 'input',
-        block_id: 'severity',
-        label: plain('Severity'),
-        element: {
-          type: 'static_select',
-          action_id: 'value',
-          initial_option: option(defaultSeverity, SEVERITY_TEXT[defaultSeverity]),
-          options: SEVERITIES.map((s) => option(s, SEVERITY_TEXT[s])),
-        },
-      },
+      select('severity', 'Severity', SEVERITIES, SEVERITY_TEXT, defaultSeverity),
       { type: 'input', block_id: 'description', optional: true, label: plain('What do we know?'), element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 } },
       { type: 'input', block_id: 'commander', optional: true, label: plain('Commander (you, if left empty)'), element: { type: 'users_select', action_id: 'value' } },
     ],
@@ -58,17 +55,7 @@ export function updateModal(incident: Incident) {
     close: plain('Cancel'),
     blocks: [
       { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`Incident #${incident.id}: ${incident.title.replace(/[&<>]/g, ' ')}`, 300) }] },
-      {
-        type: 'input',
-        block_id: 'status',
-        label: plain('Status'),
-        element: {
-          type: 'static_select',
-          action_id: 'value',
-          initial_option: option(current, STATUS_TEXT[current]),
-          options: STATUSES.map((s) => option(s, STATUS_TEXT[s])),
-        },
-      },
+      select('status', 'Status', STATUSES, STATUS_TEXT, current),
       { type: 'input', block_id: 'message', label: plain('Update'), element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 } },
     ],
   };
