@@ -7,6 +7,7 @@ import { createHttpServer, type Route } from './http/server.ts';
 import { InboxRepository } from './inbox/repository.ts';
 import { IncidentRepository } from './incidents/repository.ts';
 import { IncidentService } from './incidents/service.ts';
+import { UpdateRepository } from './incidents/update-repository.ts';
 import type { Logger } from './logger.ts';
 import { OutboxRepository } from './outbox/repository.ts';
 import { OutboxWorker } from './outbox/worker.ts';
@@ -50,6 +51,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   if (applied.length > 0) log.info({ applied }, 'database migrated');
 
   const incidentRepo = new IncidentRepository(db);
+  const updateRepo = new UpdateRepository(db);
   const outbox = new OutboxRepository(db);
   const { app: bolt, receiver } = createBoltApp(config.slack, log);
 
@@ -59,6 +61,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const incidents = new IncidentService({
     db,
     incidents: incidentRepo,
+    updates: updateRepo,
     outbox,
     inbox: new InboxRepository(db),
     now,
@@ -67,6 +70,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       commsVacantMinutes: config.settings.comms_vacant_reminder_minutes,
       archiveAfterMinutes: config.settings.archive_after_minutes,
       commsRotation: config.settings.comms.rotation,
+      components: config.settings.components,
+      mirrorStatuspage: Boolean(config.statuspage.apiKey && config.statuspage.pageId),
     },
     onEffectsEnqueued: () => wake(),
   });

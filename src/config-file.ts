@@ -59,6 +59,30 @@ export const settingsSchema = z
       .object({ resolve: principals, severity: principals })
       .strict()
       .default({ resolve: ['anyone'], severity: ['anyone'] }),
+    status_page: z
+      .object({
+        name: z.string().min(1).max(100).default('Service status'),
+        // Who may publish a public update (same principals as permissions).
+        publish: principals.default(['commander', 'comms']),
+      })
+      .strict()
+      .default({ name: 'Service status', publish: ['commander', 'comms'] }),
+    components: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be 1-40 lowercase letters, digits, - or _'),
+            name: z.string().min(1).max(100),
+            description: z.string().max(500).optional(),
+            group: z.string().min(1).max(100).optional(),
+            // The component's id on Atlassian Statuspage, when mirroring.
+            statuspage_id: z.string().max(64).optional(),
+          })
+          .strict(),
+      )
+      .max(200)
+      .default([])
+      .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'component ids must be unique'),
     outbox: z
       .object({
         concurrency: z.number().int().min(1).max(64).default(8),

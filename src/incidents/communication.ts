@@ -1,29 +1,58 @@
 import { ErrorCode, UserError } from '../errors.ts';
-import { EffectKind, captureEffect, forIncident, noticeEffect, refreshEffects } from './effects.ts';
+import { EffectKind, captureEffect, forIncident, noticeEffect, refreshEffects, statuspageSyncEffect } from './effects.ts';
 import { resolve } from './lifecycle.ts';
-import type { Core } from './service.ts';
-import { DESCRIPTION_MAX, NOTE_MAX, type CapturedMessage, type Incident, type Role, type Status, type UserRef } from './types.ts';
+import type { Change, Core } from './service.ts';
+import { DESCRIPTION_MAX, NOTE_MAX, type CapturedMessage, type ComponentStatus, type Incident, type Role, type Status, type UserRef } from './types.ts';
+
+export interface UpdateOptions {
+  /** Published to the status page (and mirrored) as well as posted in the channel. */
+  public?: boolean;
+  /** Components this update says something about, and their new status. */
+  components?: { id: string; status: ComponentStatus }[];
+}
 
 /** An update from the comms lead: recorded, posted, and it resets the clock on the next one. */
-export function postUpdate(core: Core, incidentId: number, status: Status, body: string, by: UserRef): Incident {
+export function postUpdate(core: Core, incidentId: number, status: Status, body: string, by: UserRef, options: UpdateOptions = {}): Incident {
   const text = body.trim();
   if (!text) throw new UserError(ErrorCode.BadArgument, 'An update needs a message: what is known, what is being done, when the next update comes.');
   if (text.length > DESCRIPTION_MAX) {
     throw new UserError(ErrorCode.BadArgument, `An update has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`);
   }
+  const known = new Set(core.deps.policy.components.map((c) => c.id));
+  const unknown = (options.components ?? []).filter((c) => !known.has(c.id)).map((c) => c.id);
+  if (unknown.length > 0) {
+    const list = [...known].join(', ') || 'none are configured';
+    throw new UserError(ErrorCode.BadArgument, `Unknown component ${unknown.map((u) => `\`${u.slice(0, 40)}\``).join(', ')}; the components are: ${list}.`);
+  }
   // "resolved" is a resolution, with everything that brings (closing summary, PagerDuty, archive).
-  if (status === 'resolved') return resolve(core, incidentId, by, text);
+  if (status === 'resolved') return resolve(core, incidentId, by, text, options);
   return core.transact((change) => {
     const incident = core.require(incidentId);
     if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is resolved; \`/incident reopen\` it first.`);
     const { incidents } = core.deps;
-    incidents.addUpdate({ incidentId, at: change.at, status, body: text, author: by, public: false });
+    const cause = recordUpdate(core, change, incident, status, text, by, options);
     incidents.update(incidentId, { status, lastUpdateAt: change.at, updateDueAt: change.at + core.cadenceMs(incident.severity) }, change.at);
-    const cause = core.record(change, { incidentId, kind: 'update', actor: by, body: text, data: { status, public: false } });
-    change.effect(noticeEffect(incidentId, cause, { type: 'update', status, body: text, by }));
+    change.effect(noticeEffect(incidentId, cause, { type: 'update', status, body: text, by, public: Boolean(options.public) }));
     if (status !== incident.status) change.effect(...refreshEffects(incidentId, cause));
     return core.require(incidentId);
   });
+}
+
+/**
+ * Stores an update with what it says about components; a public one publishes the incident and is
+ * mirrored. Updates are never edited: a wrong public update is corrected by the next one.
+ */
+export function recordUpdate(core: Core, change: Change, incident: Incident, status: Status, body: string, by: UserRef, options: UpdateOptions): string {
+  const { incidents, updates, policy } = core.deps;
+  const before = new Map(updates.componentStatuses(incident.id).map((c) => [c.id, c.status]));
+  const components = (options.components ?? []).map((c) => ({ id: c.id, old: before.get(c.id) ?? 'operational', new: c.status }));
+  for (const c of components) updates.setComponentStatus(incident.id, c.id, c.new, change.at);
+  const updateId = updates.addUpdate({ incidentId: incident.id, at: change.at, status, body, author: by, public: Boolean(options.public), components });
+  if (options.public) {
+    if (incident.publicAt === null) incidents.update(incident.id, { publicAt: change.at }, change.at);
+    if (policy.mirrorStatuspage) change.effect(statuspageSyncEffect(incident.id, updateId));
+  }
+  return core.record(change, { incidentId: incident.id, kind: 'update', actor: by, body, data: { status, public: Boolean(options.public), components } });
 }
 
 export function addNote(core: Core, incidentId: number, text: string, by: UserRef): void {

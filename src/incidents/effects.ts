@@ -18,6 +18,7 @@ export const EffectKind = {
   TimelineCapture: 'timeline.capture',
   PeopleResolve: 'people.resolve',
   ExternalSetStatus: 'external.set_status',
+  StatuspageSync: 'statuspage.sync',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 
@@ -34,7 +35,7 @@ export type Notice =
   | { type: 'external_note'; by: string; via: string; text: string }
   | { type: 'responder_added'; name: string; via: string; message: string | null }
   | { type: 'linked'; via: string; externalId: string; url: string | null; title: string }
-  | { type: 'update'; status: string; body: string; by: string }
+  | { type: 'update'; status: string; body: string; by: string; public?: boolean }
   | { type: 'update_overdue'; comms: string | null; minutes: number }
   | { type: 'comms_vacant' }
   | { type: 'handoff'; role: string; from: string | null; to: string; by: string }
@@ -115,3 +116,12 @@ export const archiveEffect = (incidentId: number, resolvedAt: number, availableA
 /** Reads a message (text, author, permalink) that was pinned or marked, then appends it to the timeline. */
 export const captureEffect = (incidentId: number, cause: string, payload: Record<string, unknown>): NewEffect =>
   forIncident(incidentId, EffectKind.TimelineCapture, cause, payload);
+
+/** Mirrors a public update to Atlassian Statuspage (creating the incident there on the first). */
+export const statuspageSyncEffect = (incidentId: number, updateId: number): NewEffect => ({
+  kind: EffectKind.StatuspageSync,
+  orderingKey: `incident:${incidentId}:statuspage`,
+  incidentId,
+  payload: { updateId },
+  idempotencyKey: `incident:${incidentId}:${EffectKind.StatuspageSync}:${updateId}`,
+});

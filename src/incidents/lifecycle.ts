@@ -1,5 +1,6 @@
 import { ErrorCode, UserError } from '../errors.ts';
 import { archiveEffect, noticeEffect, refreshEffects, setExternalStatusEffect } from './effects.ts';
+import { recordUpdate, type UpdateOptions } from './communication.ts';
 import type { Change, Core } from './service.ts';
 import type { Incident, Severity, UserRef } from './types.ts';
 
@@ -38,11 +39,16 @@ export function mitigate(core: Core, incidentId: number, by: UserRef): Incident 
   });
 }
 
-export function resolve(core: Core, incidentId: number, by: UserRef, note: string | null): Incident {
+export function resolve(core: Core, incidentId: number, by: UserRef, note: string | null, options: UpdateOptions = {}): Incident {
   return core.transact((change) => {
     const incident = core.require(incidentId);
     if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already resolved.`);
     const { incidents, policy } = core.deps;
+    // Customers who were told about it are told it is over, and its components are back to operational.
+    if (incident.publicAt !== null || options.public) {
+      const components = core.deps.updates.componentStatuses(incidentId).map((c) => ({ id: c.id, status: 'operational' as const }));
+      recordUpdate(core, change, incident, 'resolved', note || 'This incident has been resolved.', by, { public: true, components });
+    }
     incidents.update(incidentId, { status: 'resolved', resolvedAt: change.at, updateDueAt: null, commsNagAt: null }, change.at);
     const cause = core.record(change, { incidentId, kind: 'resolved', actor: by, body: note, data: { via: 'slack' } });
     const responders = new Set(incidents.roles(incidentId).map((r) => r.userId)).size;

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db/open.ts';
-import type { Incident, IncidentUpdate, RoleAssignment, Role, Severity, TimelineEvent, UserRef } from './types.ts';
+import type { Incident, RoleAssignment, Role, Severity, TimelineEvent, UserRef } from './types.ts';
 
-interface IncidentRow {
+export interface IncidentRow {
   id: number;
   title: string;
   description: string | null;
@@ -24,10 +24,12 @@ interface IncidentRow {
   last_update_at: number | null;
   update_due_at: number | null;
   comms_nag_at: number | null;
+  public_at: number | null;
+  statuspage_id: string | null;
   updated_at: number;
 }
 
-const toIncident = (r: IncidentRow): Incident => ({
+export const toIncident = (r: IncidentRow): Incident => ({
   id: r.id,
   title: r.title,
   description: r.description,
@@ -49,6 +51,8 @@ const toIncident = (r: IncidentRow): Incident => ({
   lastUpdateAt: r.last_update_at,
   updateDueAt: r.update_due_at,
   commsNagAt: r.comms_nag_at,
+  publicAt: r.public_at,
+  statuspageId: r.statuspage_id,
   updatedAt: r.updated_at,
 });
 
@@ -75,6 +79,8 @@ export interface IncidentPatch {
   lastUpdateAt?: number | null;
   updateDueAt?: number | null;
   commsNagAt?: number | null;
+  publicAt?: number | null;
+  statuspageId?: string | null;
 }
 
 const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
@@ -86,6 +92,8 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   lastUpdateAt: 'last_update_at',
   updateDueAt: 'update_due_at',
   commsNagAt: 'comms_nag_at',
+  publicAt: 'public_at',
+  statuspageId: 'statuspage_id',
 };
 
 export interface NewTimelineEvent {
@@ -122,9 +130,6 @@ export class IncidentRepository {
       links: db.prepare('SELECT external_id FROM incident_links WHERE incident_id = ? AND source = ? ORDER BY linked_at').pluck(),
       openByDedup: db.prepare(`SELECT * FROM incidents WHERE source = ? AND dedup_key = ? AND status <> 'resolved'
         ORDER BY id LIMIT 1`),
-      addUpdate: db.prepare(`INSERT INTO incident_updates (incident_id, at, status, body, author, public)
-        VALUES (@incidentId, @at, @status, @body, @author, @public)`),
-      updates: db.prepare('SELECT * FROM incident_updates WHERE incident_id = ? ORDER BY at DESC, id DESC'),
       updatesDue: db.prepare(`SELECT * FROM incidents WHERE status <> 'resolved' AND update_due_at IS NOT NULL
         AND update_due_at <= ? ORDER BY update_due_at`),
       commsVacantDue: db.prepare(`SELECT * FROM incidents i WHERE status <> 'resolved' AND comms_nag_at IS NOT NULL
@@ -177,23 +182,6 @@ export class IncidentRepository {
   openByDedupKey(source: string, dedupKey: string): Incident | undefined {
     const row = this.stmt.openByDedup.get(source, dedupKey) as IncidentRow | undefined;
     return row && toIncident(row);
-  }
-
-  addUpdate(u: Omit<IncidentUpdate, 'id'>): number {
-    return Number(this.stmt.addUpdate.run({ ...u, public: u.public ? 1 : 0 }).lastInsertRowid);
-  }
-
-  updates(incidentId: number): IncidentUpdate[] {
-    type Row = { id: number; incident_id: number; at: number; status: IncidentUpdate['status']; body: string; author: string | null; public: number };
-    return (this.stmt.updates.all(incidentId) as Row[]).map((r) => ({
-      id: r.id,
-      incidentId: r.incident_id,
-      at: r.at,
-      status: r.status,
-      body: r.body,
-      author: r.author,
-      public: r.public === 1,
-    }));
   }
 
   /** Open incidents whose next status update is overdue at `now`. */

@@ -3,13 +3,14 @@ import { ErrorCode, UserError } from '../errors.ts';
 import type { InboxRepository } from '../inbox/repository.ts';
 import type { OutboxRepository } from '../outbox/repository.ts';
 import type { NewEffect } from '../outbox/types.ts';
-import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendReminders } from './communication.ts';
+import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendReminders, type UpdateOptions } from './communication.ts';
 import { EffectKind, forIncident, noticeEffect, openRoomEffects } from './effects.ts';
 import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './external-events.ts';
 import { acknowledge, mitigate, reopen, resolve, setSeverity } from './lifecycle.ts';
 import type { IncidentRepository, NewTimelineEvent } from './repository.ts';
+import type { UpdateRepository } from './update-repository.ts';
 import { pickCommsLead } from './roles.ts';
-import { DESCRIPTION_MAX, TITLE_MAX, type CapturedMessage, type Incident, type ResolvedPerson, type Role, type Severity, type Status, type UserRef } from './types.ts';
+import { DESCRIPTION_MAX, TITLE_MAX, type CapturedMessage, type Component, type Incident, type ResolvedPerson, type Role, type Severity, type Status, type UserRef } from './types.ts';
 
 /** The team's rhythm, from the settings file. */
 export interface Policy {
@@ -18,11 +19,16 @@ export interface Policy {
   archiveAfterMinutes: number;
   /** Slack users who take turns as communications lead when no on-call schedule names one. */
   commsRotation: UserRef[];
+  /** The status page's components. */
+  components: Component[];
+  /** Whether public updates are mirrored to Atlassian Statuspage. */
+  mirrorStatuspage: boolean;
 }
 
 export interface IncidentServiceDeps {
   db: Db;
   incidents: IncidentRepository;
+  updates: UpdateRepository;
   outbox: OutboxRepository;
   inbox: InboxRepository;
   now: () => number;
@@ -202,7 +208,7 @@ export class IncidentService implements Core {
   resolve = (incidentId: number, by: UserRef, note: string | null) => resolve(this, incidentId, by, note);
   reopen = (incidentId: number, by: UserRef) => reopen(this, incidentId, by);
   setSeverity = (incidentId: number, severity: Severity, by: UserRef) => setSeverity(this, incidentId, severity, by);
-  postUpdate = (incidentId: number, status: Status, body: string, by: UserRef) => postUpdate(this, incidentId, status, body, by);
+  postUpdate = (incidentId: number, status: Status, body: string, by: UserRef, options?: UpdateOptions) => postUpdate(this, incidentId, status, body, by, options);
   addNote = (incidentId: number, text: string, by: UserRef) => addNote(this, incidentId, text, by);
   handOff = (incidentId: number, role: Role, to: UserRef, by: UserRef) => handOff(this, incidentId, role, to, by);
   sendReminders = (now: number = this.deps.now()) => sendReminders(this, now);
@@ -226,6 +232,6 @@ export class IncidentService implements Core {
   }
 
   updates(incidentId: number) {
-    return this.deps.incidents.updates(incidentId);
+    return this.deps.updates.updates(incidentId);
   }
 }

@@ -32,6 +32,8 @@ export interface Incident {
   lastUpdateAt: number | null;
   updateDueAt: number | null;
   commsNagAt: number | null;
+  publicAt: number | null;
+  statuspageId: string | null;
   updatedAt: number;
 }
 
@@ -43,6 +45,7 @@ export interface IncidentUpdate {
   body: string;
   author: UserRef | null;
   public: boolean;
+  components: ComponentChange[];
 }
 
 export interface TimelineEvent {
@@ -88,4 +91,23 @@ export interface CapturedMessage {
   text: string;
   author: UserRef | null;
   permalink: string | null;
+}
+
+/** Statuspage's component statuses, best to worst (under_maintenance is planned, so it ranks low). */
+export const COMPONENT_STATUSES = ['operational', 'under_maintenance', 'degraded_performance', 'partial_outage', 'major_outage'] as const;
+export type ComponentStatus = (typeof COMPONENT_STATUSES)[number];
+
+export interface ComponentChange {
+  id: string;
+  old: ComponentStatus;
+  new: ComponentStatus;
+}
+
+/** A component as configured for the status page. */
+export interface Component {
+  id: string;
+  name: string;
+  description?: string;
+  group?: string;
+  statuspage_id?: string;
 }

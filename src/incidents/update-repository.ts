@@ -1,0 +1,90 @@
+import type { Db } from '../db/open.ts';
+import { toIncident, type IncidentRow } from './repository.ts';
+import type { ComponentChange, ComponentStatus, Incident, IncidentUpdate } from './types.ts';
+
+interface UpdateRow {
+  id: number;
+  incident_id: number;
+  at: number;
+  status: IncidentUpdate['status'];
+  body: string;
+  author: string | null;
+  public: number;
+  components: string;
+}
+
+const toUpdate = (r: UpdateRow): IncidentUpdate => ({
+  id: r.id,
+  incidentId: r.incident_id,
+  at: r.at,
+  status: r.status,
+  body: r.body,
+  author: r.author,
+  public: r.public === 1,
+  components: JSON.parse(r.components) as ComponentChange[],
+});
+
+/** All SQL about status updates, the components they touch, and what the public status page may show. */
+export class UpdateRepository {
+  private readonly stmt;
+
+  constructor(readonly db: Db) {
+    this.stmt = {
+      addUpdate: db.prepare(`INSERT INTO incident_updates (incident_id, at, status, body, author, public, components)
+        VALUES (@incidentId, @at, @status, @body, @author, @public, @components)`),
+      setComponent: db.prepare(`INSERT INTO incident_components (incident_id, component_id, status, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (incident_id, component_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`),
+      components: db.prepare('SELECT component_id AS id, status FROM incident_components WHERE incident_id = ? ORDER BY component_id'),
+      // Public pages read only incidents that were published, and only their public updates.
+      publicIncidents: db.prepare(`SELECT * FROM incidents WHERE public_at IS NOT NULL AND (resolved_at IS NULL OR resolved_at >= ?)
+        ORDER BY declared_at DESC LIMIT ? OFFSET ?`),
+      publicCount: db.prepare('SELECT count(*) FROM incidents WHERE public_at IS NOT NULL AND (resolved_at IS NULL OR resolved_at >= ?)').pluck(),
+      publicUpdates: db.prepare('SELECT * FROM incident_updates WHERE public = 1 AND incident_id = ? ORDER BY at DESC, id DESC'),
+      recentPublicUpdates: db.prepare(`SELECT u.* FROM incident_updates u JOIN incidents i ON i.id = u.incident_id
+        WHERE u.public = 1 AND i.public_at IS NOT NULL ORDER BY u.at DESC, u.id DESC LIMIT ?`),
+      worstOpenComponents: db.prepare(`SELECT c.component_id AS id, c.status, max(c.updated_at) AS updated_at FROM incident_components c
+        JOIN incidents i ON i.id = c.incident_id WHERE i.status <> 'resolved' AND i.public_at IS NOT NULL
+        GROUP BY c.component_id, c.status`),
+      updates: db.prepare('SELECT * FROM incident_updates WHERE incident_id = ? ORDER BY at DESC, id DESC'),
+    };
+  }
+
+  addUpdate(u: Omit<IncidentUpdate, 'id'>): number {
+    return Number(this.stmt.addUpdate.run({ ...u, public: u.public ? 1 : 0, components: JSON.stringify(u.components) }).lastInsertRowid);
+  }
+
+  updates(incidentId: number): IncidentUpdate[] {
+    return (this.stmt.updates.all(incidentId) as UpdateRow[]).map(toUpdate);
+  }
+
+  setComponentStatus(incidentId: number, componentId: string, status: ComponentStatus, now: number): void {
+    this.stmt.setComponent.run(incidentId, componentId, status, now);
+  }
+
+  /** The incident's latest word on each component it affects. */
+  componentStatuses(incidentId: number): { id: string; status: ComponentStatus }[] {
+    return this.stmt.components.all(incidentId) as { id: string; status: ComponentStatus }[];
+  }
+
+  /** Published incidents, newest first, that were open at any time since `since`. */
+  publicIncidents(since: number, limit: number, offset: number): Incident[] {
+    return (this.stmt.publicIncidents.all(since, limit, offset) as IncidentRow[]).map(toIncident);
+  }
+
+  publicIncidentCount(since: number): number {
+    return this.stmt.publicCount.get(since) as number;
+  }
+
+  publicUpdates(incidentId: number): IncidentUpdate[] {
+    return (this.stmt.publicUpdates.all(incidentId) as UpdateRow[]).map(toUpdate);
+  }
+
+  recentPublicUpdates(limit: number): IncidentUpdate[] {
+    return (this.stmt.recentPublicUpdates.all(limit) as UpdateRow[]).map(toUpdate);
+  }
+
+  /** Each component's statuses among published, unresolved incidents (the page shows the worst). */
+  openComponentStatuses(): { id: string; status: ComponentStatus; updated_at: number }[] {
+    return this.stmt.worstOpenComponents.all() as { id: string; status: ComponentStatus; updated_at: number }[];
+  }
+}
