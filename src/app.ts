@@ -20,6 +20,10 @@ import { pagerDutyWebhookRoute } from './pagerduty/webhook-route.ts';
 import { registerCommands } from './slack/register-commands.ts';
 import { registerEvents } from './slack/register-events.ts';
 import { registerInteractions } from './slack/register-interactions.ts';
+import type { StatusContext } from './statuspage/model.ts';
+import { createStatusRenderer } from './statuspage/render.ts';
+import { statusPageRoutes } from './statuspage/routes.ts';
+import { statuspageMirrorHandlers } from './statuspage/mirror.ts';
 import { startReminderJob } from './scheduler/reminders.ts';
 
 export interface AppOptions {
@@ -95,6 +99,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         settings: config.settings,
         now,
       }),
+      ...statuspageMirrorHandlers({ config: config.statuspage, incidents: incidentRepo, updates: updateRepo, components: config.settings.components, now }),
     },
     logger: log.child({ source: 'outbox' }),
     now,
@@ -108,8 +113,18 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   registerInteractions(bolt, edge);
   registerEvents(bolt, edge);
 
+  const status: StatusContext = {
+    updates: updateRepo,
+    components: config.settings.components,
+    pageName: config.settings.status_page.name,
+    publicUrl: config.publicUrl,
+    timeZone: config.settings.timezone,
+    startedAt: now(),
+    now,
+  };
   const routes: Route[] = [
     ...healthRoutes([databaseCheck(db)]),
+    ...statusPageRoutes(status, createStatusRenderer(status)),
     pagerDutyWebhookRoute({ secrets: config.pagerduty.webhookSecrets, settings: config.settings, incidents, log }),
   ];
   if (receiver) {

@@ -19,7 +19,7 @@ import type { CommandContext, CommandReply, CommandSpec } from './types.ts';
 export const COMMANDS: Record<string, CommandSpec> = {
   declare: { handler: declare, usage: 'declare [title] [sev1-4] [@commander]', summary: 'open an incident with its own channel (no title: a form)' },
   status: { handler: status, usage: 'status', summary: 'state, severity, roles, age, last and next update' },
-  update: { handler: update, usage: 'update <investigating|identified|monitoring|resolved> <message>', summary: 'post a status update (no text: a form)' },
+  update: { handler: update, usage: 'update <investigating|identified|monitoring|resolved> <message> [--public] [--components api:major,…]', summary: 'post a status update; --public also puts it on the status page (no text: a form)' },
   sev: { handler: sev, usage: 'sev <1-4>', summary: 'change the severity' },
   role: { handler: role, usage: 'role <commander|comms> @user', summary: 'hand a role to someone' },
   note: { handler: note, usage: 'note <text>', summary: 'add a note to the timeline' },

@@ -1,5 +1,5 @@
 import { ErrorCode, UserError } from '../errors.ts';
-import { STATUSES, type Status } from '../incidents/types.ts';
+import { STATUSES, type ComponentStatus, type Status } from '../incidents/types.ts';
 
 /** A Slack user mention as Slack sends it in command text: `<@U123|name>` or `<@U123>`. */
 const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
@@ -31,4 +31,51 @@ export function bounded(text: string, max: number, what: string): string {
     throw new UserError(ErrorCode.BadArgument, `${what} has at most ${max.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`);
   }
   return text;
+}
+
+const COMPONENT_STATUS_WORDS: Record<string, ComponentStatus> = {
+  operational: 'operational',
+  ok: 'operational',
+  degraded: 'degraded_performance',
+  degraded_performance: 'degraded_performance',
+  partial: 'partial_outage',
+  partial_outage: 'partial_outage',
+  major: 'major_outage',
+  major_outage: 'major_outage',
+  maintenance: 'under_maintenance',
+  under_maintenance: 'under_maintenance',
+};
+
+/**
+ * Pulls `--public` and `--components api:major,web:degraded` out of an update's text; the rest is
+ * the message. Flags are whole words, so a message may still mention "--public" inside a sentence.
+ */
+export function parseUpdateFlags(text: string): { message: string; public: boolean; components: { id: string; status: ComponentStatus }[] } {
+  const words = text.split(/(\s+)/);
+  let isPublic = false;
+  const components: { id: string; status: ComponentStatus }[] = [];
+  const kept: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '--public') {
+      isPublic = true;
+      continue;
+    }
+    const inline = /^--components=(.*)$/.exec(w);
+    if (w === '--components' || inline) {
+      const list = inline ? inline[1]! : (words[i + 2] ?? '');
+      if (!inline) i += 2;
+      for (const item of list.split(',').filter(Boolean)) {
+        const [id = '', word = 'major'] = item.split(':');
+        const status = COMPONENT_STATUS_WORDS[word.toLowerCase()];
+        if (!status) {
+          throw new UserError(ErrorCode.BadArgument, `\`${item.slice(0, 60)}\`: say how the component is — operational, degraded, partial, major or maintenance (e.g. \`--components api:partial\`).`);
+        }
+        components.push({ id: id.toLowerCase(), status });
+      }
+      continue;
+    }
+    kept.push(w);
+  }
+  return { message: kept.join('').replace(/\s+/g, ' ').trim(), public: isPublic, components };
 }

@@ -3,13 +3,14 @@ import { ErrorCode, UserError } from '../errors.ts';
 import type { Incident } from '../incidents/types.ts';
 import type { CommandContext } from './types.ts';
 
-type Action = keyof Settings['permissions'];
-const VERB: Record<Action, string> = { resolve: 'resolve', severity: 'change the severity of' };
+type Action = keyof Settings['permissions'] | 'publish';
+const VERB: Record<Action, string> = { resolve: 'resolve', severity: 'change the severity of', publish: 'publish status page updates for' };
 const ROLE_NAME: Record<string, string> = { commander: 'the commander', comms: 'the comms lead', declarer: 'whoever declared it' };
 
 /** Refuses, with who may, unless the person is allowed to do `action` on this incident. */
-export async function requirePermission(ctx: CommandContext, incident: Incident, action: Action): Promise<void> {
-  const allowed = ctx.services.settings.permissions[action];
+export async function requirePermission(ctx: Pick<CommandContext, 'services' | 'userId' | 'ports'>, incident: Incident, action: Action): Promise<void> {
+  const { settings } = ctx.services;
+  const allowed = action === 'publish' ? settings.status_page.publish : settings.permissions[action];
   if (allowed.includes('anyone')) return;
   const roles = ctx.services.incidents.roles(incident.id);
   const holds = (role: string) => roles.some((r) => r.role === role && r.userId === ctx.userId);

@@ -1,6 +1,7 @@
 import { updateModal } from '../slack/views.ts';
 import { incidentHere } from './incident-here.ts';
-import { parseStatus } from './parse.ts';
+import { parseStatus, parseUpdateFlags } from './parse.ts';
+import { requirePermission } from './permissions.ts';
 import { fromSlackText, stripControl } from './slack-text.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
@@ -8,11 +9,17 @@ export async function update(ctx: CommandContext): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'update');
   const text = stripControl(fromSlackText(ctx.args)).trim();
   if (!text) {
-    await ctx.ports.openModal(updateModal(incident));
+    await ctx.ports.openModal(updateModal(incident, ctx.services.settings.components));
     return { text: '' };
   }
-  const [first = '', ...rest] = text.split(/\s+/);
+  const [first = ''] = text.split(/\s+/);
   const status = parseStatus(first);
-  ctx.services.incidents.postUpdate(incident.id, status, text.slice(first.length).trim() || rest.join(' '), ctx.userId);
-  return { text: `Posted a *${status}* update to incident #${incident.id}.` };
+  const flags = parseUpdateFlags(text.slice(first.length));
+  if (flags.public) await requirePermission(ctx, incident, 'publish');
+  ctx.services.incidents.postUpdate(incident.id, status, flags.message, ctx.userId, { public: flags.public, components: flags.components });
+  return {
+    text: flags.public
+      ? `Published a *${status}* update for incident #${incident.id}: it is on the status page now.`
+      : `Posted a *${status}* update to incident #${incident.id}.`,
+  };
 }

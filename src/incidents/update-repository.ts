@@ -38,6 +38,8 @@ export class UpdateRepository {
       // Public pages read only incidents that were published, and only their public updates.
       publicIncidents: db.prepare(`SELECT * FROM incidents WHERE public_at IS NOT NULL AND (resolved_at IS NULL OR resolved_at >= ?)
         ORDER BY declared_at DESC LIMIT ? OFFSET ?`),
+      byId: db.prepare('SELECT * FROM incident_updates WHERE id = ?'),
+      publicById: db.prepare('SELECT * FROM incidents WHERE id = ? AND public_at IS NOT NULL'),
       publicCount: db.prepare('SELECT count(*) FROM incidents WHERE public_at IS NOT NULL AND (resolved_at IS NULL OR resolved_at >= ?)').pluck(),
       publicUpdates: db.prepare('SELECT * FROM incident_updates WHERE public = 1 AND incident_id = ? ORDER BY at DESC, id DESC'),
       recentPublicUpdates: db.prepare(`SELECT u.* FROM incident_updates u JOIN incidents i ON i.id = u.incident_id
@@ -57,6 +59,11 @@ export class UpdateRepository {
     return (this.stmt.updates.all(incidentId) as UpdateRow[]).map(toUpdate);
   }
 
+  get(id: number): IncidentUpdate | undefined {
+    const row = this.stmt.byId.get(id) as UpdateRow | undefined;
+    return row && toUpdate(row);
+  }
+
   setComponentStatus(incidentId: number, componentId: string, status: ComponentStatus, now: number): void {
     this.stmt.setComponent.run(incidentId, componentId, status, now);
   }
@@ -69,6 +76,12 @@ export class UpdateRepository {
   /** Published incidents, newest first, that were open at any time since `since`. */
   publicIncidents(since: number, limit: number, offset: number): Incident[] {
     return (this.stmt.publicIncidents.all(since, limit, offset) as IncidentRow[]).map(toIncident);
+  }
+
+  /** The incident if it was ever published; otherwise nothing, as if it did not exist. */
+  publicIncidentById(id: number): Incident | undefined {
+    const row = this.stmt.publicById.get(id) as IncidentRow | undefined;
+    return row && toIncident(row);
   }
 
   publicIncidentCount(since: number): number {

@@ -27,7 +27,7 @@ const RENDER: Renderers = {
   severity_changed: (n) => `:chart_with_upwards_trend: Severity ${n.from.toUpperCase()} → *${n.to.toUpperCase()}* (by ${actor(n.by)} in ${e(n.via)}).`,
   external_note: (n) => `:memo: Note from ${actor(n.by)} in ${e(n.via)}:\n>${e(truncate(n.text, 2500)).replace(/\n/g, '\n>')}`,
   responder_added: (n) => `:sos: *${e(n.name)}* was asked to help in ${e(n.via)}${n.message ? `: “${e(truncate(n.message, 500))}”` : '.'}`,
-  update: (n) => `:mega: *Update — ${e(STATUS[n.status] ?? n.status)}* (from ${mention(n.by)})\n${e(truncate(n.body, 3000))}`,
+  update: (n) => `:mega: *Update — ${e(STATUS[n.status] ?? n.status)}* (${n.public ? 'public, on the status page, ' : ''}from ${mention(n.by)})\n${e(truncate(n.body, 3000))}`,
   update_overdue: (n) =>
     `:alarm_clock: ${n.comms ? mention(n.comms) : 'Comms lead'}, an update is due — the last one was ${n.minutes} min ago. ` +
     'Post one with `/incident update <investigating|identified|monitoring> <message>`.',

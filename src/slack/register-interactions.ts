@@ -1,12 +1,13 @@
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
 import { parseDeclare } from '../commands/declare.ts';
 import { runCommand } from '../commands/index.ts';
-import { isUserError } from '../errors.ts';
+import { requirePermission } from '../commands/permissions.ts';
+import { ErrorCode, UserError, isUserError } from '../errors.ts';
 import type { SlackEdgeDeps } from './register-commands.ts';
 import { bugReply } from './register-commands.ts';
 import { userGroupDirectory } from './user-groups.ts';
 import { ACTION } from './summary-message.ts';
-import { VIEW, metadata, parseSeverityChoice, parseStatusChoice, viewValues } from './views.ts';
+import { VIEW, metadata, parseComponentStatusChoice, parseSeverityChoice, parseStatusChoice, previewModal, viewValues, type UpdateDraft } from './views.ts';
 
 /** Each summary button runs the verb of the same name, so a click and a command behave the same. */
 const BUTTON_VERB: Record<string, string> = { [ACTION.ack]: 'ack', [ACTION.update]: 'update', [ACTION.resolve]: 'resolve' };
@@ -71,12 +72,42 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
     try {
       const incident = deps.services.incidents.get(incidentId);
       if (!incident) throw new Error(`update form for unknown incident ${incidentId}`);
-      deps.services.incidents.postUpdate(incident.id, parseStatusChoice(v.choice('status')), v.text('message'), body.user.id);
+      const componentStatus = parseComponentStatusChoice(v.choice('component_status'));
+      const draft: UpdateDraft = {
+        incident: incident.id,
+        status: parseStatusChoice(v.choice('status')),
+        body: v.text('message'),
+        components: v.choices('components').map((id) => ({ id, status: componentStatus })),
+      };
+      if (v.choices('public').includes('public')) {
+        if (!draft.body) throw new UserError(ErrorCode.BadArgument, 'An update needs a message.');
+        await requirePermission({ services: deps.services, userId: body.user.id, ports: { openModal: async () => {}, groupMembers } }, incident, 'publish');
+        // Publishing goes through a preview of exactly what customers will see.
+        return await ack({ response_action: 'push', view: previewModal(draft, incident.title, deps.services.settings.components) as never });
+      }
+      deps.services.incidents.postUpdate(incident.id, draft.status, draft.body, body.user.id, { components: draft.components });
       await ack();
     } catch (error) {
       if (!isUserError(error)) throw error;
       await ack({ response_action: 'errors', errors: { message: error.message.slice(0, 150) } });
     }
   });
-}
 
+  app.view<SlackViewAction>(VIEW.preview, async ({ ack, body, view }) => {
+    const draft = metadata(view.private_metadata) as Partial<UpdateDraft>;
+    const incident = deps.services.incidents.get(Number(draft.incident));
+    if (!incident) throw new Error(`preview for unknown incident ${String(draft.incident)}`);
+    try {
+      await requirePermission({ services: deps.services, userId: body.user.id, ports: { openModal: async () => {}, groupMembers } }, incident, 'publish');
+      deps.services.incidents.postUpdate(incident.id, parseStatusChoice(draft.status), String(draft.body ?? ''), body.user.id, {
+        public: true,
+        components: (Array.isArray(draft.components) ? draft.components : []).map((c) => ({ id: String(c.id), status: parseComponentStatusChoice(c.status) })),
+      });
+      await ack({ response_action: 'clear' });
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      // The preview has no input to attach an error to: show it in place of the preview.
+      await ack({ response_action: 'update', view: { type: 'modal', title: { type: 'plain_text', text: 'Not published' }, close: { type: 'plain_text', text: 'Close' }, blocks: [{ type: 'section', text: { type: 'plain_text', text: error.message.slice(0, 2900) } }] } as never });
+    }
+  });
+}

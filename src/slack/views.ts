@@ -1,9 +1,9 @@
 import { ErrorCode, UserError } from '../errors.ts';
-import { SEVERITIES, STATUSES, type Incident, type Severity, type Status } from '../incidents/types.ts';
+import { COMPONENT_STATUSES, SEVERITIES, STATUSES, type Component, type ComponentStatus, type Incident, type Severity, type Status } from '../incidents/types.ts';
 import { truncate } from './mrkdwn.ts';
 
 /** Callback ids of our modals; the view_submission handlers are registered under these. */
-export const VIEW = { declare: 'incident_declare', update: 'incident_update' } as const;
+export const VIEW = { declare: 'incident_declare', update: 'incident_update', preview: 'incident_update_preview' } as const;
 
 const option = (value: string, text: string) => ({ text: { type: 'plain_text', text }, value });
 const plain = (text: string) => ({ type: 'plain_text', text });
@@ -44,7 +44,61 @@ export function declareModal(defaultSeverity: Severity, channelId: string) {
   };
 }
 
-export function updateModal(incident: Incident) {
+const COMPONENT_TEXT: Record<ComponentStatus, string> = {
+  operational: 'Operational',
+  degraded_performance: 'Degraded performance',
+  partial_outage: 'Partial outage',
+  major_outage: 'Major outage',
+  under_maintenance: 'Under maintenance',
+};
+
+/** The public part of the update form: which components, how they are, and whether to publish. */
+function publicBlocks(components: Component[]) {
+  if (components.length === 0) {
+    return [{ type: 'input', block_id: 'public', optional: true, label: plain('Status page'), element: { type: 'checkboxes', action_id: 'value', options: [option('public', 'Publish to the status page (you will see a preview first)')] } }];
+  }
+  return [
+    {
+      type: 'input',
+      block_id: 'components',
+      optional: true,
+      label: plain('Affected components'),
+      element: { type: 'multi_static_select', action_id: 'value', options: components.slice(0, 100).map((c) => option(c.id, truncate(c.name, 75))) },
+    },
+    { ...select('component_status', 'Their status', COMPONENT_STATUSES, COMPONENT_TEXT, 'major_outage'), optional: true },
+    { type: 'input', block_id: 'public', optional: true, label: plain('Status page'), element: { type: 'checkboxes', action_id: 'value', options: [option('public', 'Publish to the status page (you will see a preview first)')] } },
+  ];
+}
+
+export interface UpdateDraft {
+  incident: number;
+  status: Status;
+  body: string;
+  components: { id: string; status: ComponentStatus }[];
+}
+
+/** Exactly what customers will see, before it goes out. Publishing is the submit button. */
+export function previewModal(draft: UpdateDraft, incidentTitle: string, components: Component[]) {
+  const names = new Map(components.map((c) => [c.id, c.name]));
+  return {
+    type: 'modal',
+    callback_id: VIEW.preview,
+    private_metadata: JSON.stringify(draft),
+    title: plain('Preview'),
+    submit: plain('Publish'),
+    close: plain('Back'),
+    blocks: [
+      { type: 'context', elements: [{ type: 'plain_text', text: 'Customers will see this on the status page, and it cannot be edited afterwards (only corrected by a later update):' }] },
+      { type: 'header', text: plain(truncate(incidentTitle, 150)) },
+      { type: 'section', text: plain(`${STATUS_TEXT[draft.status]} — ${draft.body}`.slice(0, 3000)) },
+      ...(draft.components.length > 0
+        ? [{ type: 'context', elements: [{ type: 'plain_text', text: truncate(draft.components.map((c) => `${names.get(c.id) ?? c.id}: ${COMPONENT_TEXT[c.status]}`).join(' · '), 2000) }] }]
+        : []),
+    ],
+  };
+}
+
+export function updateModal(incident: Incident, components: Component[] = []) {
   const current = incident.status === 'resolved' ? 'monitoring' : incident.status;
   return {
     type: 'modal',
@@ -57,11 +111,14 @@ export function updateModal(incident: Incident) {
       { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`Incident #${incident.id}: ${incident.title.replace(/[&<>]/g, ' ')}`, 300) }] },
       select('status', 'Status', STATUSES, STATUS_TEXT, current),
       { type: 'input', block_id: 'message', label: plain('Update'), element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 } },
+      ...publicBlocks(components),
     ],
   };
 }
 
-type ViewState = { values?: Record<string, Record<string, { value?: string | null; selected_option?: { value?: string } | null; selected_user?: string | null }>> };
+type ViewState = {
+  values?: Record<string, Record<string, { value?: string | null; selected_option?: { value?: string } | null; selected_options?: { value?: string }[] | null; selected_user?: string | null }>>;
+};
 
 /** Reads a submitted modal's values by block id; untrusted input, so shapes and values are checked. */
 export function viewValues(state: unknown) {
@@ -71,6 +128,7 @@ export function viewValues(state: unknown) {
     text: (block: string) => (typeof get(block)?.value === 'string' ? get(block)!.value!.trim() : ''),
     choice: (block: string) => get(block)?.selected_option?.value ?? undefined,
     user: (block: string) => get(block)?.selected_user ?? undefined,
+    choices: (block: string) => (get(block)?.selected_options ?? []).map((o) => o.value).filter((v): v is string => typeof v === 'string'),
   };
 }
 
@@ -92,4 +150,8 @@ export function metadata(raw: unknown): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+export function parseComponentStatusChoice(value: string | undefined): ComponentStatus {
+  return value && (COMPONENT_STATUSES as readonly string[]).includes(value) ? (value as ComponentStatus) : 'major_outage';
 }

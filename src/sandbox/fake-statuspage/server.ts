@@ -1,0 +1,61 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StatuspageCall {
+  method: string;
+  path: string;
+  body: { incident?: Record<string, unknown> };
+  status: number;
+}
+
+/** An Atlassian Statuspage management API (v1) on 127.0.0.1: incidents created and patched, calls recorded. */
+export class FakeStatuspage {
+  readonly calls: StatuspageCall[] = [];
+  readonly incidents = new Map<string, Record<string, unknown>>();
+  readonly apiKey = 'sp-fake-key';
+  readonly pageId = 'pfake123';
+  readonly faults: number[] = [];
+  url = '';
+  private server?: Server;
+  private seq = 0;
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        const send = (status: number, body: unknown) => {
+          this.calls.push({ method: req.method ?? '', path: req.url ?? '', body: raw ? JSON.parse(raw) : {}, status });
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        };
+        const fault = this.faults.shift();
+        if (fault) return send(fault, { error: 'injected' });
+        if (req.headers.authorization !== `OAuth ${this.apiKey}`) return send(401, { error: 'Could not authenticate' });
+        const prefix = `/v1/pages/${this.pageId}/incidents`;
+        const body = (raw ? JSON.parse(raw) : {}) as { incident?: Record<string, unknown> };
+        if (!body.incident || typeof body.incident.status !== 'string') return send(422, { error: 'incident.status is required' });
+        if (req.method === 'POST' && req.url === prefix) {
+          if (typeof body.incident.name !== 'string') return send(422, { error: 'incident.name is required' });
+          const id = `spinc${++this.seq}`;
+          this.incidents.set(id, { id, ...body.incident });
+          return send(201, { id, ...body.incident });
+        }
+        const match = new RegExp(`^${prefix}/([^/]+)$`).exec(req.url ?? '');
+        if (req.method === 'PATCH' && match && this.incidents.has(match[1]!)) {
+          Object.assign(this.incidents.get(match[1]!)!, body.incident);
+          return send(200, this.incidents.get(match[1]!));
+        }
+        send(404, { error: 'Not found' });
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

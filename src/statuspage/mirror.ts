@@ -1,0 +1,74 @@
+import type { Config } from '../config.ts';
+import { EffectKind } from '../incidents/effects.ts';
+import type { IncidentRepository } from '../incidents/repository.ts';
+import type { Component } from '../incidents/types.ts';
+import type { UpdateRepository } from '../incidents/update-repository.ts';
+import type { EffectHandler, Failure } from '../outbox/worker.ts';
+
+export class StatuspageHttpError extends Error {
+  readonly code = 'statuspage_http_error';
+  constructor(readonly status: number, readonly retryAfterMs: number | undefined, message: string) {
+    super(message);
+  }
+}
+
+const IMPACT = { sev1: 'critical', sev2: 'major', sev3: 'minor', sev4: 'none' } as const;
+
+export function classifyStatuspageError(error: unknown): Failure {
+  if (!(error instanceof StatuspageHttpError)) return { type: 'transient' };
+  if (error.status === 429) return { type: 'rate_limited', retryAfterMs: error.retryAfterMs ?? 5000 };
+  if (error.status >= 500 || error.status === 401 || error.status === 403 || error.status === 408) return { type: 'transient' };
+  return { type: 'permanent' };
+}
+
+/**
+ * Mirrors public updates to Atlassian Statuspage (REST v1): the first creates the incident there,
+ * later ones patch it, each with the components it names. Runs per incident in order.
+ */
+export function statuspageMirrorHandlers(deps: {
+  config: Config['statuspage'];
+  incidents: IncidentRepository;
+  updates: UpdateRepository;
+  components: Component[];
+  now: () => number;
+}): Record<string, EffectHandler> {
+  const { apiKey, pageId, apiUrl } = deps.config;
+  const base = `${apiUrl.replace(/\/+$/, '')}/pages/${encodeURIComponent(pageId ?? '')}`;
+  const mapped = new Map(deps.components.filter((c) => c.statuspage_id).map((c) => [c.id, c.statuspage_id!]));
+  const call = async (method: string, path: string, body: object) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `OAuth ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      const retryAfter = Number(res.headers.get('retry-after'));
+      throw new StatuspageHttpError(res.status, retryAfter > 0 ? retryAfter * 1000 : undefined, `Statuspage ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+    }
+    return JSON.parse(text || '{}') as { id?: string };
+  };
+  return {
+    [EffectKind.StatuspageSync]: {
+      lane: 'statuspage',
+      classify: classifyStatuspageError,
+      async deliver(row) {
+        const incident = deps.incidents.get(row.incidentId!);
+        const update = deps.updates.get(Number(row.payload.updateId));
+        if (!incident || !update) throw new StatuspageHttpError(404, undefined, `update ${String(row.payload.updateId)} of incident ${row.incidentId} is gone`);
+        const components = Object.fromEntries(update.components.filter((c) => mapped.has(c.id)).map((c) => [mapped.get(c.id)!, c.new]));
+        const fields = { status: update.status, body: update.body, components };
+        if (incident.statuspageId) {
+          await call('PATCH', `/incidents/${encodeURIComponent(incident.statuspageId)}`, { incident: fields });
+          return { result: { statuspage_id: incident.statuspageId, patched: update.id } };
+        }
+        const created = await call('POST', '/incidents', {
+          incident: { name: incident.title, impact_override: IMPACT[incident.severity], component_ids: Object.keys(components), ...fields },
+        });
+        const id = String(created.id);
+        return { result: { statuspage_id: id, created: update.id }, commit: () => deps.incidents.update(incident.id, { statuspageId: id }, deps.now()) };
+      },
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { UpdateRepository } from '../incidents/update-repository.ts';
+import { COMPONENT_STATUSES, type Component, type ComponentStatus, type Incident, type IncidentUpdate, type Severity } from '../incidents/types.ts';
+
+/**
+ * What the public may see, built only from published incidents and their public updates: internal
+ * updates, notes, roles and Slack ids never enter this model, so no page or API can leak them.
+ */
+export interface PublicIncident {
+  id: string;
+  name: string;
+  status: IncidentUpdate['status'];
+  impact: 'none' | 'minor' | 'major' | 'critical';
+  createdAt: number;
+  updatedAt: number;
+  monitoringAt: number | null;
+  resolvedAt: number | null;
+  url: string;
+  updates: { id: string; status: IncidentUpdate['status']; body: string; at: number; components: { id: string; name: string; old: ComponentStatus; new: ComponentStatus }[] }[];
+  components: string[];
+}
+
+export interface PublicComponent extends Component {
+  status: ComponentStatus;
+  position: number;
+  updatedAt: number | null;
+}
+
+export interface StatusContext {
+  updates: UpdateRepository;
+  components: Component[];
+  pageName: string;
+  publicUrl: string;
+  timeZone: string;
+  /** When the configuration (and so the component list) was loaded: the components' creation time. */
+  startedAt: number;
+  now: () => number;
+}
+
+const IMPACT: Record<Severity, PublicIncident['impact']> = { sev1: 'critical', sev2: 'major', sev3: 'minor', sev4: 'none' };
+const rank = (s: ComponentStatus) => COMPONENT_STATUSES.indexOf(s);
+export const HISTORY_DAYS = 90;
+
+export function publicComponents(ctx: StatusContext): PublicComponent[] {
+  const worst = new Map<string, { status: ComponentStatus; at: number }>();
+  for (const row of ctx.updates.openComponentStatuses()) {
+    const seen = worst.get(row.id);
+    if (!seen || rank(row.status) > rank(seen.status)) worst.set(row.id, { status: row.status, at: row.updated_at });
+  }
+  return ctx.components.map((c, position) => ({
+    ...c,
+    position: position + 1,
+    status: worst.get(c.id)?.status ?? 'operational',
+    updatedAt: worst.get(c.id)?.at ?? null,
+  }));
+}
+
+export function publicIncident(ctx: StatusContext, incident: Incident): PublicIncident {
+  const names = new Map(ctx.components.map((c) => [c.id, c.name]));
+  const updates = ctx.updates.publicUpdates(incident.id);
+  const latest = updates[0];
+  const monitoring = updates.filter((u) => u.status === 'monitoring').at(-1);
+  return {
+    id: String(incident.id),
+    name: incident.title,
+    status: incident.status === 'resolved' ? 'resolved' : (latest?.status ?? 'investigating'),
+    impact: IMPACT[incident.severity],
+    createdAt: incident.publicAt ?? incident.declaredAt,
+    updatedAt: latest?.at ?? incident.publicAt ?? incident.declaredAt,
+    monitoringAt: monitoring?.at ?? null,
+    resolvedAt: incident.resolvedAt,
+    url: `${ctx.publicUrl}/status/incidents/${incident.id}`,
+    updates: updates.map((u) => ({
+      id: String(u.id),
+      status: u.status,
+      body: u.body,
+      at: u.at,
+      components: u.components.filter((c) => names.has(c.id)).map((c) => ({ ...c, name: names.get(c.id)! })),
+    })),
+    components: [...new Set(updates.flatMap((u) => u.components.map((c) => c.id)))].filter((id) => names.has(id)),
+  };
+}
+
+/** Published incidents open at any time in the last 90 days, newest first. */
+export function publicIncidents(ctx: StatusContext, opts: { limit: number; offset?: number; unresolvedOnly?: boolean }): PublicIncident[] {
+  const since = ctx.now() - HISTORY_DAYS * 86_400_000;
+  return ctx.updates
+    .publicIncidents(since, opts.limit, opts.offset ?? 0)
+    .filter((i) => !opts.unresolvedOnly || i.status !== 'resolved')
+    .map((i) => publicIncident(ctx, i));
+}
+
+export function publicIncidentCount(ctx: StatusContext): number {
+  return ctx.updates.publicIncidentCount(ctx.now() - HISTORY_DAYS * 86_400_000);
+}
+
+/** Statuspage's overall indicator: the worst of the components and of the open incidents' impact. */
+export function overallStatus(components: PublicComponent[], active: PublicIncident[]) {
+  const order = ['none', 'minor', 'major', 'critical'] as const;
+  const fromComponent: Record<ComponentStatus, (typeof order)[number]> = {
+    operational: 'none',
+    under_maintenance: 'none',
+    degraded_performance: 'minor',
+    partial_outage: 'major',
+    major_outage: 'critical',
+  };
+  let indicator: (typeof order)[number] = 'none';
+  for (const c of components) if (order.indexOf(fromComponent[c.status]) > order.indexOf(indicator)) indicator = fromComponent[c.status];
+  // An open incident with no component named still means something is wrong.
+  if (indicator === 'none' && active.length > 0) indicator = 'minor';
+  const description = { none: 'All Systems Operational', minor: 'Minor Service Outage', major: 'Partial System Outage', critical: 'Major Service Outage' }[indicator];
+  return { indicator, description };
+}

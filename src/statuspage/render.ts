@@ -1,0 +1,97 @@
+import Handlebars from 'handlebars';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ComponentStatus, Status } from '../incidents/types.ts';
+import {
+  HISTORY_DAYS,
+  overallStatus,
+  publicComponents,
+  publicIncident,
+  publicIncidentCount,
+  publicIncidents,
+  type PublicIncident,
+  type StatusContext,
+} from './model.ts';
+
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/statuspage/', import.meta.url));
+const PER_PAGE = 20;
+
+const STATUS_LABEL: Record<Status, string> = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' };
+const COMPONENT_LABEL: Record<ComponentStatus, string> = {
+  operational: 'Operational',
+  degraded_performance: 'Degraded performance',
+  partial_outage: 'Partial outage',
+  major_outage: 'Major outage',
+  under_maintenance: 'Under maintenance',
+};
+
+/** A heading and text of the post-incident report, once one is published for an incident. */
+export type ReportSection = { heading: string; text: string };
+
+/**
+ * Renders the public pages. Its own Handlebars instance, templates compiled once. Every value is
+ * inserted with `{{…}}` (escaped); the only triple-stash is the layout's body, which is our output.
+ */
+export function createStatusRenderer(ctx: StatusContext, opts: { report?: (incidentId: number) => ReportSection[] | null } = {}) {
+  const hbs = Handlebars.create();
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone: ctx.timeZone, dateStyle: 'medium', timeStyle: 'short' });
+  hbs.registerHelper('statusLabel', (s: Status) => STATUS_LABEL[s] ?? s);
+  hbs.registerHelper('componentLabel', (s: ComponentStatus) => COMPONENT_LABEL[s] ?? s);
+  hbs.registerHelper('formatTime', (ms: number) => time.format(new Date(ms)));
+  hbs.registerHelper('isoTime', (ms: number) => new Date(ms).toISOString());
+  const compile = (name: string) => hbs.compile(readFileSync(`${TEMPLATES_DIR}${name}`, 'utf8'), { strict: false });
+  const layout = compile('layout.hbs');
+  const index = compile('index.hbs');
+  const incidentPage = compile('incident.hbs');
+  const atom = compile('history.atom.hbs');
+  // Pages link root-relative (right behind any proxy); the feed needs absolute URLs (PUBLIC_URL).
+  const common = { base: '', pageName: ctx.pageName, timeZone: ctx.timeZone, historyDays: HISTORY_DAYS };
+  const page = (title: string, body: string) => layout({ ...common, title, body });
+
+  return {
+    css: readFileSync(`${TEMPLATES_DIR}style.css`, 'utf8'),
+
+    index(pageNumber: number): string {
+      const components = publicComponents(ctx);
+      const active = publicIncidents(ctx, { limit: 1000, unresolvedOnly: true });
+      const pastAll = publicIncidentCount(ctx);
+      const offset = (pageNumber - 1) * PER_PAGE;
+      const past = publicIncidents(ctx, { limit: PER_PAGE, offset }).filter((i) => i.status === 'resolved');
+      const groups = new Map<string, typeof components>();
+      for (const c of components) groups.set(c.group ?? '', [...(groups.get(c.group ?? '') ?? []), c]);
+      return page(
+        'Current status',
+        index({
+          ...common,
+          status: overallStatus(components, active),
+          active,
+          groups: [...groups].map(([name, list]) => ({ name, components: list })),
+          past,
+          prevPage: pageNumber > 1 ? pageNumber - 1 : null,
+          nextPage: offset + PER_PAGE < pastAll ? pageNumber + 1 : null,
+        }),
+      );
+    },
+
+    /** The incident's page, or null when there is no such published incident. */
+    incident(id: number): string | null {
+      const row = findPublic(ctx, id);
+      if (!row) return null;
+      const names = new Map(ctx.components.map((c) => [c.id, c.name]));
+      return page(row.name, incidentPage({ ...common, incident: row, components: row.components.map((c) => names.get(c)), report: opts.report?.(id) ?? null }));
+    },
+
+    atom(): string {
+      const entries = ctx.updates.recentPublicUpdates(50).map((u) => {
+        const incident = findPublic(ctx, u.incidentId);
+        return { id: u.id, incidentId: u.incidentId, incidentName: incident?.name ?? '', status: u.status, body: u.body, at: u.at };
+      });
+      return atom({ ...common, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries });
+    },
+  };
+}
+
+function findPublic(ctx: StatusContext, id: number): PublicIncident | null {
+  const incident = ctx.updates.publicIncidentById(id);
+  return incident ? publicIncident(ctx, incident) : null;
+}

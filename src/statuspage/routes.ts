@@ -1,0 +1,53 @@
+import type { ServerResponse } from 'node:http';
+import { sendJson, type Route } from '../http/server.ts';
+import type { StatusContext } from './model.ts';
+import type { createStatusRenderer } from './render.ts';
+import { v2 } from './v2-api.ts';
+
+/** Pages render everything server-side; nothing runs in the browser and nothing loads from elsewhere. */
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const PAGE_HEADERS = {
+  'content-security-policy': CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'public, max-age=30',
+};
+/** Public GET data: readable from any origin (status widgets), cacheable briefly. */
+const API_HEADERS = { 'access-control-allow-origin': '*', 'cache-control': 'public, max-age=30', 'x-content-type-options': 'nosniff' };
+
+function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string>) {
+  res.writeHead(status, { 'content-type': type, ...headers });
+  res.end(body);
+}
+
+export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatusRenderer>): Route[] {
+  const html = (res: ServerResponse, status: number, body: string) => send(res, status, 'text/html; charset=utf-8', body, PAGE_HEADERS);
+  const api = (pick: (api: ReturnType<typeof v2>) => unknown): Route['handle'] => (_req, res) => sendJson(res, 200, pick(v2(ctx)), API_HEADERS);
+  return [
+    {
+      method: 'GET',
+      path: '/status',
+      handle: (req, res) => {
+        const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '1');
+        html(res, 200, renderer.index(Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : 1));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/status/incidents/:id',
+      handle: (_req, res, params) => {
+        const id = /^\d{1,12}$/.test(params.id ?? '') ? Number(params.id) : NaN;
+        const page = Number.isNaN(id) ? null : renderer.incident(id);
+        if (!page) return send(res, 404, 'text/plain; charset=utf-8', 'No such incident.\n', PAGE_HEADERS);
+        html(res, 200, page);
+      },
+    },
+    { method: 'GET', path: '/status/style.css', handle: (_req, res) => send(res, 200, 'text/css; charset=utf-8', renderer.css, { 'cache-control': 'public, max-age=3600' }) },
+    { method: 'GET', path: '/status/history.atom', handle: (_req, res) => send(res, 200, 'application/atom+xml; charset=utf-8', renderer.atom(), API_HEADERS) },
+    { method: 'GET', path: '/api/v2/summary.json', handle: api((a) => a.summary()) },
+    { method: 'GET', path: '/api/v2/status.json', handle: api((a) => a.status()) },
+    { method: 'GET', path: '/api/v2/components.json', handle: api((a) => a.components()) },
+    { method: 'GET', path: '/api/v2/incidents.json', handle: api((a) => a.incidents()) },
+    { method: 'GET', path: '/api/v2/incidents/unresolved.json', handle: api((a) => a.unresolved()) },
+  ];
+}

@@ -1,0 +1,89 @@
+import { overallStatus, publicComponents, publicIncidents, type PublicComponent, type PublicIncident, type StatusContext } from './model.ts';
+
+/**
+ * The public Statuspage v2 API's shapes (field names, value sets, nesting), so tools that read a
+ * Statuspage page can read ours: /api/v2/summary.json, status.json, components.json,
+ * incidents.json, incidents/unresolved.json.
+ */
+const PAGE_ID = 'incident-bot';
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function page(ctx: StatusContext, components: PublicComponent[], incidents: PublicIncident[]) {
+  const latest = Math.max(ctx.startedAt, ...components.map((c) => c.updatedAt ?? 0), ...incidents.map((i) => i.updatedAt));
+  return { id: PAGE_ID, name: ctx.pageName, url: `${ctx.publicUrl}/status`, time_zone: ctx.timeZone, updated_at: iso(latest) };
+}
+
+function component(ctx: StatusContext, c: PublicComponent) {
+  return {
+    id: c.id,
+    name: c.name,
+    status: c.status,
+    created_at: iso(ctx.startedAt),
+    updated_at: iso(c.updatedAt ?? ctx.startedAt),
+    position: c.position,
+    description: c.description ?? null,
+    showcase: true,
+    start_date: null,
+    group_id: null,
+    page_id: PAGE_ID,
+    group: false,
+    only_show_if_degraded: false,
+  };
+}
+
+function incident(ctx: StatusContext, i: PublicIncident, components: PublicComponent[]) {
+  const byId = new Map(components.map((c) => [c.id, c]));
+  return {
+    id: i.id,
+    name: i.name,
+    status: i.status,
+    created_at: iso(i.createdAt),
+    updated_at: iso(i.updatedAt),
+    monitoring_at: iso(i.monitoringAt),
+    resolved_at: iso(i.resolvedAt),
+    impact: i.impact,
+    shortlink: i.url,
+    started_at: iso(i.createdAt),
+    page_id: PAGE_ID,
+    incident_updates: i.updates.map((u) => ({
+      id: u.id,
+      status: u.status,
+      body: u.body,
+      incident_id: i.id,
+      created_at: iso(u.at),
+      updated_at: iso(u.at),
+      display_at: iso(u.at),
+      affected_components: u.components.map((c) => ({ code: c.id, name: c.name, old_status: c.old, new_status: c.new })),
+      deliver_notifications: true,
+      custom_tweet: null,
+      tweet_id: null,
+    })),
+    components: i.components.flatMap((id) => (byId.has(id) ? [component(ctx, byId.get(id)!)] : [])),
+  };
+}
+
+/** The last 50 incidents, as Statuspage's incidents.json returns. */
+const RECENT = 50;
+
+export function v2(ctx: StatusContext) {
+  const components = publicComponents(ctx);
+  const unresolved = publicIncidents(ctx, { limit: 1000, unresolvedOnly: true });
+  const status = overallStatus(components, unresolved);
+  const pageOf = (incidents: PublicIncident[]) => page(ctx, components, incidents);
+  return {
+    summary: () => ({
+      page: pageOf(unresolved),
+      components: components.map((c) => component(ctx, c)),
+      incidents: unresolved.map((i) => incident(ctx, i, components)),
+      scheduled_maintenances: [],
+      status,
+    }),
+    status: () => ({ page: pageOf(unresolved), status }),
+    components: () => ({ page: pageOf(unresolved), components: components.map((c) => component(ctx, c)) }),
+    incidents: () => {
+      const recent = publicIncidents(ctx, { limit: RECENT });
+      return { page: pageOf(recent), incidents: recent.map((i) => incident(ctx, i, components)) };
+    },
+    unresolved: () => ({ page: pageOf(unresolved), incidents: unresolved.map((i) => incident(ctx, i, components)) }),
+  };
+}
