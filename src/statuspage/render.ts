@@ -50,6 +50,7 @@ export function createStatusRenderer(ctx: StatusContext, opts: { report?: (incid
 
   return {
     css: readFileSync(`${TEMPLATES_DIR}style.css`, 'utf8'),
+    favicon: readFileSync(`${TEMPLATES_DIR}favicon.svg`, 'utf8'),
 
     index(pageNumber: number): string {
       const components = publicComponents(ctx);

@@ -43,6 +43,7 @@ export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof
       },
     },
     { method: 'GET', path: '/status/style.css', handle: (_req, res) => send(res, 200, 'text/css; charset=utf-8', renderer.css, { 'cache-control': 'public, max-age=3600' }) },
+    { method: 'GET', path: '/status/favicon.svg', handle: (_req, res) => send(res, 200, 'image/svg+xml', renderer.favicon, { 'cache-control': 'public, max-age=86400' }) },
     { method: 'GET', path: '/status/history.atom', handle: (_req, res) => send(res, 200, 'application/atom+xml; charset=utf-8', renderer.atom(), API_HEADERS) },
     { method: 'GET', path: '/api/v2/summary.json', handle: api((a) => a.summary()) },
     { method: 'GET', path: '/api/v2/status.json', handle: api((a) => a.status()) },
