@@ -44,7 +44,7 @@ const TRAILING_MENTION = /\s*<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*$/;
 export async function declare(ctx: CommandContext): Promise<CommandReply> {
   const { services, userId, log } = ctx;
   if (!ctx.args.trim()) {
-    await ctx.ports.openModal(declareModal(services.settings.default_severity, ctx.channelId));
+    await ctx.ports.openModal(declareModal(services.settings.default_severity, ctx.channelId, services.settings.components));
     return { text: '' };
   }
   let args = ctx.args;

@@ -46,7 +46,8 @@ export function recordUpdate(core: Core, change: Change, incident: Incident, sta
   const { incidents, updates, policy } = core.deps;
   const before = new Map(updates.componentStatuses(incident.id).map((c) => [c.id, c.status]));
   const components = (options.components ?? []).map((c) => ({ id: c.id, old: before.get(c.id) ?? 'operational', new: c.status }));
-  for (const c of components) updates.setComponentStatus(incident.id, c.id, c.new, change.at);
+  // Customers' view of components moves only with public updates; an internal one records its claim.
+  if (options.public) for (const c of components) updates.setComponentStatus(incident.id, c.id, c.new, change.at);
   const updateId = updates.addUpdate({ incidentId: incident.id, at: change.at, status, body, author: by, public: Boolean(options.public), components });
   if (options.public) {
     if (incident.publicAt === null) incidents.update(incident.id, { publicAt: change.at }, change.at);

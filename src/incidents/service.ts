@@ -10,7 +10,7 @@ import { acknowledge, mitigate, reopen, resolve, setSeverity } from './lifecycle
 import type { IncidentRepository, NewTimelineEvent } from './repository.ts';
 import type { UpdateRepository } from './update-repository.ts';
 import { pickCommsLead } from './roles.ts';
-import { DESCRIPTION_MAX, TITLE_MAX, type CapturedMessage, type Component, type Incident, type ResolvedPerson, type Role, type Severity, type Status, type UserRef } from './types.ts';
+import { DESCRIPTION_MAX, TITLE_MAX, type CapturedMessage, type Component, type ComponentStatus, type Incident, type ResolvedPerson, type Role, type Severity, type Status, type UserRef } from './types.ts';
 
 /** The team's rhythm, from the settings file. */
 export interface Policy {
@@ -44,6 +44,8 @@ export interface DeclareInput {
   declaredBy: UserRef;
   source: string;
   commander?: UserRef;
+  /** Components affected from the start (shown once the incident is published). */
+  components?: { id: string; status: ComponentStatus }[];
 }
 
 /**
@@ -125,8 +127,11 @@ export class IncidentService implements Core {
     if (description && description.length > DESCRIPTION_MAX) {
       throw new UserError(ErrorCode.BadArgument, `A description has at most ${DESCRIPTION_MAX} characters.`);
     }
-    const { incidents, policy } = this.deps;
+    const { incidents, updates, policy } = this.deps;
     const commander = input.commander ?? input.declaredBy;
+    const known = new Set(policy.components.map((c) => c.id));
+    const unknown = (input.components ?? []).filter((c) => !known.has(c.id));
+    if (unknown.length > 0) throw new UserError(ErrorCode.BadArgument, `Unknown component ${unknown.map((c) => c.id.slice(0, 40)).join(', ')}.`);
     const id = this.transact((change) => {
       const incidentId = incidents.insert({
         title,
@@ -139,6 +144,7 @@ export class IncidentService implements Core {
       });
       change.event({ incidentId, kind: 'declared', actor: input.declaredBy, body: title, data: { severity: input.severity, source: input.source } });
       this.assignRole(change, incidentId, 'commander', commander, input.declaredBy);
+      for (const c of input.components ?? []) updates.setComponentStatus(incidentId, c.id, c.status, change.at);
       const comms = pickCommsLead(incidents, { scheduled: [], rotation: policy.commsRotation, commander });
       if (comms) this.assignRole(change, incidentId, 'comms', comms, null);
       this.startClocks(change, incidentId, input.severity, comms);

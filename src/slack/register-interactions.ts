@@ -56,6 +56,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         declaredBy: body.user.id,
         commander: v.user('commander'),
         source: 'slack',
+        components: v.choices('components').map((id) => ({ id, status: parseComponentStatusChoice(v.choice('component_status')) })),
       });
       log.info({ incident_id: incident.id, channel: metadata(view.private_metadata).channel }, 'incident declared from the form');
       await ack();

@@ -27,7 +27,7 @@ const STATUS_TEXT: Record<Status, string> = {
   resolved: 'Resolved',
 };
 
-export function declareModal(defaultSeverity: Severity, channelId: string) {
+export function declareModal(defaultSeverity: Severity, channelId: string, components: Component[] = []) {
   return {
     type: 'modal',
     callback_id: VIEW.declare,
@@ -40,6 +40,8 @@ export function declareModal(defaultSeverity: Severity, channelId: string) {
       select('severity', 'Severity', SEVERITIES, SEVERITY_TEXT, defaultSeverity),
       { type: 'input', block_id: 'description', optional: true, label: plain('What do we know?'), element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 } },
       { type: 'input', block_id: 'commander', optional: true, label: plain('Commander (you, if left empty)'), element: { type: 'users_select', action_id: 'value' } },
+      // Which components customers will see affected once the incident is published.
+      ...publicBlocks(components).filter((b) => b.block_id !== 'public'),
     ],
   };
 }

@@ -45,3 +45,24 @@ describe('publishing from the update form', () => {
     expect(refused).toMatchObject({ response_action: 'errors', errors: { message: expect.stringMatching(/^Only the commander, the comms lead may publish/) } });
   });
 });
+
+describe('components chosen when declaring', () => {
+  const h = useBot({ settings: SETTINGS });
+
+  it('are offered in the declare form and shown once the incident is published', async () => {
+    await h.bot.command('declare', { user: ALICE.id });
+    const view = JSON.parse(String((await eventually(() => h.slack.succeeded('views.open').at(-1))).args.view));
+    expect(view.blocks.map((b: { block_id?: string }) => b.block_id)).toEqual(['title', 'severity', 'description', 'commander', 'components', 'component_status']);
+    await h.bot.submit('incident_declare', {
+      title: { value: { type: 'plain_text_input', value: 'Website down' } },
+      severity: { value: { type: 'static_select', selected_option: { value: 'sev1' } } },
+      components: { value: { type: 'multi_static_select', selected_options: [{ value: 'web' }] } },
+      component_status: { value: { type: 'static_select', selected_option: { value: 'major_outage' } } },
+    }, { user: ALICE.id });
+    const incident = await eventually(() => h.bot.app.incidents.listOpen()[0]?.channelId ? h.bot.app.incidents.listOpen()[0] : undefined);
+    const web = async () => (await (await fetch(`${h.bot.app.url}/api/v2/components.json`)).json()).components.find((c: { id: string }) => c.id === 'web').status;
+    expect(await web()).toBe('operational'); // not public yet
+    await h.bot.command('update investigating We are looking into it --public', { channel: incident.channelId!, user: ALICE.id });
+    expect(await web()).toBe('major_outage');
+  });
+});

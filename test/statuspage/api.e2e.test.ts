@@ -96,6 +96,14 @@ describe('the public status page and its API', () => {
     }
   });
 
+  it('lets only public updates move a component customers see', async () => {
+    const { channel } = await declared(h, 'Search degraded sev3');
+    await h.bot.command('update investigating Looking --public --components api:degraded', { channel, user: BOB.id });
+    await h.bot.command('update identified internal guess --components api:major', { channel, user: BOB.id });
+    const api = (await json(h, '/api/v2/components.json')).components.find((c: { id: string }) => c.id === 'api');
+    expect(api.status).toBe('degraded_performance');
+  });
+
   it('keeps an incident with only internal updates off every public output', async () => {
     const { incident, channel } = await declared(h, 'Secret project outage sev2');
     await h.bot.command('update identified internal detail only', { channel });
