@@ -8,6 +8,7 @@ import { InboxRepository } from './inbox/repository.ts';
 import { IncidentRepository } from './incidents/repository.ts';
 import { IncidentService } from './incidents/service.ts';
 import { UpdateRepository } from './incidents/update-repository.ts';
+import { PostmortemRepository } from './incidents/postmortem-repository.ts';
 import type { Logger } from './logger.ts';
 import { OutboxRepository } from './outbox/repository.ts';
 import { OutboxWorker } from './outbox/worker.ts';
@@ -24,6 +25,9 @@ import type { StatusContext } from './statuspage/model.ts';
 import { createStatusRenderer } from './statuspage/render.ts';
 import { statusPageRoutes } from './statuspage/routes.ts';
 import { statuspageMirrorHandlers } from './statuspage/mirror.ts';
+import { postmortemHandlers } from './postmortem/effects.ts';
+import { createReportRenderer } from './postmortem/render.ts';
+import { dirname } from 'node:path';
 import { startReminderJob } from './scheduler/reminders.ts';
 
 export interface AppOptions {
@@ -56,6 +60,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
 
   const incidentRepo = new IncidentRepository(db);
   const updateRepo = new UpdateRepository(db);
+  const postmortemRepo = new PostmortemRepository(db);
   const outbox = new OutboxRepository(db);
   const { app: bolt, receiver } = createBoltApp(config.slack, log);
 
@@ -66,6 +71,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     db,
     incidents: incidentRepo,
     updates: updateRepo,
+    postmortems: postmortemRepo,
     outbox,
     inbox: new InboxRepository(db),
     now,
@@ -76,6 +82,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       commsRotation: config.settings.comms.rotation,
       components: config.settings.components,
       mirrorStatuspage: Boolean(config.statuspage.apiKey && config.statuspage.pageId),
+      postmortemOnResolve: config.settings.postmortem.on_resolve,
     },
     onEffectsEnqueued: () => wake(),
   });
@@ -98,6 +105,19 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         incidents,
         settings: config.settings,
         now,
+      }),
+      ...postmortemHandlers({
+        incidents: incidentRepo,
+        updates: updateRepo,
+        postmortems: postmortemRepo,
+        components: config.settings.components,
+        timeZone: config.settings.timezone,
+        render: createReportRenderer(config.settings.postmortem.template, config.settings.timezone),
+        now,
+        github: config.github,
+        slack: bolt.client,
+        incidentsService: incidents,
+        dataDir: dirname(config.databasePath),
       }),
       ...statuspageMirrorHandlers({ config: config.statuspage, incidents: incidentRepo, updates: updateRepo, components: config.settings.components, now }),
     },

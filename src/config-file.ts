@@ -83,6 +83,15 @@ export const settingsSchema = z
       .max(200)
       .default([])
       .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'component ids must be unique'),
+    postmortem: z
+      .object({
+        // Draft and publish the report as soon as an incident is resolved.
+        on_resolve: z.boolean().default(true),
+        // A team's own Handlebars template (path), instead of templates/postmortem.md.hbs.
+        template: z.string().min(1).max(1024).optional(),
+      })
+      .strict()
+      .default({ on_resolve: true }),
     outbox: z
       .object({
         concurrency: z.number().int().min(1).max(64).default(8),

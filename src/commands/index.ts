@@ -2,7 +2,10 @@ import { ErrorCode, UserError } from '../errors.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ack } from './ack.ts';
 import { declare } from './declare.ts';
+import { followup } from './followup.ts';
 import { help } from './help.ts';
+import { impact } from './impact.ts';
+import { postmortem } from './postmortem.ts';
 import { list } from './list.ts';
 import { mitigate } from './mitigate.ts';
 import { note } from './note.ts';
@@ -26,12 +29,15 @@ export const COMMANDS: Record<string, CommandSpec> = {
   mitigate: { handler: mitigate, usage: 'mitigate', summary: 'the fix is in: mark mitigated, now monitoring' },
   ack: { handler: ack, usage: 'ack', summary: 'acknowledge (and in PagerDuty, if paged)' },
   resolve: { handler: resolve, usage: 'resolve [message]', summary: 'resolve (and in PagerDuty, if paged)' },
+  impact: { handler: impact, usage: 'impact <who was affected>', summary: 'say who was affected, for the report' },
+  followup: { handler: followup, usage: 'followup <what> [@owner]', summary: 'a follow-up action (becomes a GitHub issue)' },
+  postmortem: { handler: postmortem, usage: 'postmortem [--force]', summary: 'draft the post-incident report (a GitHub pull request)' },
   reopen: { handler: reopen, usage: 'reopen', summary: 'reopen a resolved incident' },
   list: { handler: list, usage: 'list', summary: 'open incidents, anywhere' },
   help: { handler: help(() => COMMANDS), usage: 'help', summary: 'list these commands' },
 };
 
-const ALIASES: Record<string, string> = { '': 'help', '?': 'help', new: 'declare', open: 'declare', acknowledge: 'ack', severity: 'sev', roles: 'role', ls: 'list' };
+const ALIASES: Record<string, string> = { '': 'help', '?': 'help', new: 'declare', open: 'declare', acknowledge: 'ack', severity: 'sev', roles: 'role', ls: 'list', pm: 'postmortem', 'follow-up': 'followup' };
 
 export async function runCommand(
   text: string,

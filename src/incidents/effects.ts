@@ -19,6 +19,7 @@ export const EffectKind = {
   PeopleResolve: 'people.resolve',
   ExternalSetStatus: 'external.set_status',
   StatuspageSync: 'statuspage.sync',
+  PostmortemPublish: 'postmortem.publish',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 
@@ -40,6 +41,8 @@ export type Notice =
   | { type: 'comms_vacant' }
   | { type: 'handoff'; role: string; from: string | null; to: string; by: string }
   | { type: 'mitigated'; by: string }
+  | { type: 'followup'; text: string; owner: string | null; by: string }
+  | { type: 'postmortem'; url: string | null; file: string | null; issues: number; edited: boolean }
   | { type: 'closing_summary'; declaredAt: number; acknowledgedAt: number | null; mitigatedAt: number | null; resolvedAt: number; responders: number };
 
 export const forIncident = (
@@ -124,4 +127,13 @@ export const statuspageSyncEffect = (incidentId: number, updateId: number): NewE
   incidentId,
   payload: { updateId },
   idempotencyKey: `incident:${incidentId}:${EffectKind.StatuspageSync}:${updateId}`,
+});
+
+/** Drafts and publishes the report (GitHub, or a file in the channel); each request is its own row. */
+export const postmortemEffect = (incidentId: number, cause: string, force: boolean): NewEffect => ({
+  kind: EffectKind.PostmortemPublish,
+  orderingKey: `incident:${incidentId}:postmortem`,
+  incidentId,
+  payload: { force },
+  idempotencyKey: `incident:${incidentId}:${EffectKind.PostmortemPublish}:${cause}`,
 });

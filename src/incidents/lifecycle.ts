@@ -1,5 +1,5 @@
 import { ErrorCode, UserError } from '../errors.ts';
-import { archiveEffect, noticeEffect, refreshEffects, setExternalStatusEffect } from './effects.ts';
+import { archiveEffect, noticeEffect, postmortemEffect, refreshEffects, setExternalStatusEffect } from './effects.ts';
 import { recordUpdate, type UpdateOptions } from './communication.ts';
 import type { Change, Core } from './service.ts';
 import type { Incident, Severity, UserRef } from './types.ts';
@@ -65,6 +65,7 @@ export function resolve(core: Core, incidentId: number, by: UserRef, note: strin
       ...refreshEffects(incidentId, cause),
       archiveEffect(incidentId, change.at, change.at + policy.archiveAfterMinutes * 60_000),
     );
+    if (policy.postmortemOnResolve) change.effect(postmortemEffect(incidentId, cause, false));
     syncExternal(core, change, incident, cause, 'resolved', note);
     return core.require(incidentId);
   });

@@ -26,6 +26,7 @@ export interface IncidentRow {
   comms_nag_at: number | null;
   public_at: number | null;
   statuspage_id: string | null;
+  customer_impact: string | null;
   updated_at: number;
 }
 
@@ -53,6 +54,7 @@ export const toIncident = (r: IncidentRow): Incident => ({
   commsNagAt: r.comms_nag_at,
   publicAt: r.public_at,
   statuspageId: r.statuspage_id,
+  customerImpact: r.customer_impact,
   updatedAt: r.updated_at,
 });
 
@@ -81,6 +83,7 @@ export interface IncidentPatch {
   commsNagAt?: number | null;
   publicAt?: number | null;
   statuspageId?: string | null;
+  customerImpact?: string | null;
 }
 
 const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
@@ -94,6 +97,7 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   commsNagAt: 'comms_nag_at',
   publicAt: 'public_at',
   statuspageId: 'statuspage_id',
+  customerImpact: 'customer_impact',
 };
 
 export interface NewTimelineEvent {

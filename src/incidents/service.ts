@@ -9,6 +9,8 @@ import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './ext
 import { acknowledge, mitigate, reopen, resolve, setSeverity } from './lifecycle.ts';
 import type { IncidentRepository, NewTimelineEvent } from './repository.ts';
 import type { UpdateRepository } from './update-repository.ts';
+import type { PostmortemRepository } from './postmortem-repository.ts';
+import { addFollowup, postmortemPublished, requestPostmortem, setImpact } from './followups.ts';
 import { pickCommsLead } from './roles.ts';
 import { DESCRIPTION_MAX, TITLE_MAX, type CapturedMessage, type Component, type ComponentStatus, type Incident, type ResolvedPerson, type Role, type Severity, type Status, type UserRef } from './types.ts';
 
@@ -23,12 +25,15 @@ export interface Policy {
   components: Component[];
   /** Whether public updates are mirrored to Atlassian Statuspage. */
   mirrorStatuspage: boolean;
+  /** Whether resolving drafts the post-incident report by itself. */
+  postmortemOnResolve: boolean;
 }
 
 export interface IncidentServiceDeps {
   db: Db;
   incidents: IncidentRepository;
   updates: UpdateRepository;
+  postmortems: PostmortemRepository;
   outbox: OutboxRepository;
   inbox: InboxRepository;
   now: () => number;
@@ -218,6 +223,10 @@ export class IncidentService implements Core {
   addNote = (incidentId: number, text: string, by: UserRef) => addNote(this, incidentId, text, by);
   handOff = (incidentId: number, role: Role, to: UserRef, by: UserRef) => handOff(this, incidentId, role, to, by);
   sendReminders = (now: number = this.deps.now()) => sendReminders(this, now);
+  addFollowup = (incidentId: number, text: string, owner: UserRef | null, by: UserRef) => addFollowup(this, incidentId, text, owner, by);
+  setImpact = (incidentId: number, text: string, by: UserRef) => setImpact(this, incidentId, text, by);
+  requestPostmortem = (incidentId: number, by: UserRef | null, force = false) => requestPostmortem(this, incidentId, by, force);
+  postmortemPublished = (incidentId: number, cause: string, notice: Parameters<typeof postmortemPublished>[3]) => postmortemPublished(this, incidentId, cause, notice);
   captureMessage = (incidentId: number, message: CapturedMessage) => captureMessage(this, incidentId, message);
   requestCapture = (incidentId: number, eventId: string, message: Parameters<typeof requestCapture>[3]) => requestCapture(this, incidentId, eventId, message);
 

@@ -34,6 +34,7 @@ export interface Incident {
   commsNagAt: number | null;
   publicAt: number | null;
   statuspageId: string | null;
+  customerImpact: string | null;
   updatedAt: number;
 }
 

@@ -34,6 +34,13 @@ const RENDER: Renderers = {
   comms_vacant: () => ':loudspeaker: Nobody is comms lead for this incident. Take it with `/incident role comms @you`.',
   handoff: (n) =>
     `:handshake: ${ROLE[n.role] ?? e(n.role)}: ${n.from ? `${mention(n.from)} → ` : ''}${mention(n.to)}${n.by !== n.to ? ` (handed over by ${mention(n.by)})` : ''}.`,
+  followup: (n) => `:white_check_mark: Follow-up for the report${n.owner ? ` (owner ${mention(n.owner)})` : ''}: ${e(truncate(n.text, 500))}`,
+  postmortem: (n) =>
+    n.edited
+      ? ':raised_hand: The report on GitHub was edited by hand since the bot last wrote it, so the bot did not overwrite it. Edit it there, or run `/incident postmortem --force` to replace it with a fresh draft.'
+      : n.url
+        ? `:memo: Post-incident report drafted: <${n.url.replace(/[<>|]/g, '')}|the pull request>${n.issues ? ` (${n.issues} follow-up ${n.issues === 1 ? 'issue' : 'issues'} filed)` : ''}. Review it, then merge to publish.`
+        : `:memo: Post-incident report drafted${n.file ? ` and saved as \`${e(n.file)}\`` : ''}. GitHub is not configured, so it is attached here.`,
   mitigated: (n) => `:adhesive_bandage: Mitigated by ${mention(n.by)} — now monitoring.`,
   closing_summary: (n) =>
     [

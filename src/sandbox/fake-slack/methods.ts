@@ -196,6 +196,33 @@ export const METHODS: Record<string, Method> = {
     return members ? ok({ users: members }) : fail('no_such_subteam');
   },
 
+  'files.getUploadURLExternal': (ws, args) => {
+    const length = Number(args.length);
+    if (!Number.isInteger(length) || length <= 0) return fail('invalid_arguments');
+    const id = ws.nextId('F');
+    ws.files.set(id, { id, filename: str(args.filename), length });
+    // The fake's own upload route; the server fills in its address.
+    return ok({ upload_url: `UPLOAD_BASE/${id}`, file_id: id });
+  },
+
+  'files.completeUploadExternal': (ws, args) => {
+    let list: { id?: string; title?: string }[];
+    try {
+      list = parseJson(args.files) as typeof list;
+    } catch {
+      return fail('invalid_arguments');
+    }
+    if (!Array.isArray(list) || list.length === 0) return fail('invalid_arguments');
+    const channel = args.channel_id === undefined ? undefined : ws.channels.get(str(args.channel_id));
+    if (args.channel_id !== undefined && !channel) return fail('channel_not_found');
+    for (const f of list) {
+      const file = ws.files.get(String(f.id));
+      if (!file || file.content === undefined) return fail('file_not_found');
+      Object.assign(file, { channel: channel?.id, title: f.title, comment: args.initial_comment === undefined ? undefined : str(args.initial_comment) });
+    }
+    return ok({ files: list.map((f) => ({ id: f.id, title: f.title })) });
+  },
+
   'views.open': (ws, args) => {
     if (!args.trigger_id) return fail('invalid_trigger_id');
     const id = ws.nextId('V');

@@ -111,6 +111,15 @@ export class FakeSlack extends EventEmitter {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = decodeURIComponent((req.url ?? '').split('?')[0]!.replace(/^\/api\//, ''));
     const raw = await readBody(req);
+    const upload = /^\/upload\/(F\w+)$/.exec((req.url ?? '').split('?')[0]!);
+    if (upload) {
+      // Step two of files.uploadV2: the bytes go to the URL getUploadURLExternal gave out.
+      const file = this.ws.files.get(upload[1]!);
+      if (file) file.content = raw;
+      res.writeHead(file ? 200 : 404, { 'content-type': 'text/plain' });
+      res.end(file ? `OK - ${raw.length}` : 'not found');
+      return;
+    }
     const args = parseArgs(raw, req.headers['content-type'] ?? '', req.url ?? '');
     const send = (status: number, body: Record<string, unknown> & { ok: boolean; error?: string }, headers = {}) => {
       const call: RecordedCall = { method, args, ok: body.ok, error: body.error, status, at: Date.now() };
@@ -150,7 +159,8 @@ export class FakeSlack extends EventEmitter {
     if (fault && 'error' in fault) return send(200, { ok: false, error: fault.error });
     const outcome = impl(this.ws, args);
     if (!outcome.ok) return send(200, { ok: false, error: outcome.error });
-    send(200, { ok: true, ...outcome.body });
+    const body = JSON.parse(JSON.stringify(outcome.body).replace(/UPLOAD_BASE/g, this.url.replace(/\/api\/$/, '/upload')));
+    send(200, { ok: true, ...body });
   }
 }
 

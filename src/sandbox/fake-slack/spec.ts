@@ -67,9 +67,18 @@ export function extractMethods(
   return out;
 }
 
-/** The committed extract, with the later arguments added. */
+/**
+ * Methods Slack added after the 2021 description (the files.uploadV2 flow, 2023), specified by hand
+ * from Slack's current method docs.
+ */
+export const LATER_METHODS: Record<string, MethodSpec> = {
+  'files.getUploadURLExternal': { params: ['alt_txt', 'filename', 'length', 'snippet_type'], required: ['filename', 'length'] },
+  'files.completeUploadExternal': { params: ['blocks', 'channel_id', 'channels', 'files', 'initial_comment', 'thread_ts'], required: ['files'] },
+};
+
+/** The committed extract, with the later arguments and methods added. */
 export function loadMethodSpecs(): Record<string, MethodSpec> {
-  const specs: Record<string, MethodSpec> = {};
+  const specs: Record<string, MethodSpec> = { ...LATER_METHODS };
   for (const [method, spec] of Object.entries(extracted as Record<string, MethodSpec>)) {
     specs[method] = { ...spec, params: [...spec.params, ...(LATER_ARGUMENTS[method] ?? [])] };
   }

@@ -37,6 +37,8 @@ export class FakeWorkspace {
   readonly messages: FakeMessage[] = [];
   readonly ephemerals: { channel: string; user: string; text: string; blocks?: unknown[] }[] = [];
   readonly views: { id: string; view: unknown; trigger_id?: string }[] = [];
+  /** Files uploaded with the files.uploadV2 flow: content arrives at the upload URL, then is shared. */
+  readonly files = new Map<string, { id: string; filename: string; length: number; content?: string; channel?: string; title?: string; comment?: string }>();
   /** User group id (S…) → member user ids. */
   readonly userGroups = new Map<string, string[]>();
   private seq = 0;

@@ -1,0 +1,64 @@
+import type { Db } from '../db/open.ts';
+
+export interface Followup {
+  id: number;
+  incidentId: number;
+  text: string;
+  owner: string | null;
+  createdBy: string | null;
+  createdAt: number;
+  issueNumber: number | null;
+  issueUrl: string | null;
+}
+
+export interface PostmortemRecord {
+  incidentId: number;
+  branch: string | null;
+  path: string | null;
+  prNumber: number | null;
+  prUrl: string | null;
+  lastSha: string | null;
+  localPath: string | null;
+  publishedAt: number | null;
+}
+
+/** All SQL about follow-ups and where each incident's report was published. */
+export class PostmortemRepository {
+  private readonly stmt;
+
+  constructor(readonly db: Db) {
+    this.stmt = {
+      addFollowup: db.prepare(`INSERT INTO followups (incident_id, text, owner, created_by, created_at)
+        VALUES (@incidentId, @text, @owner, @createdBy, @createdAt)`),
+      followups: db.prepare(`SELECT id, incident_id AS incidentId, text, owner, created_by AS createdBy, created_at AS createdAt,
+        issue_number AS issueNumber, issue_url AS issueUrl FROM followups WHERE incident_id = ? ORDER BY id`),
+      setIssue: db.prepare('UPDATE followups SET issue_number = ?, issue_url = ? WHERE id = ?'),
+      get: db.prepare(`SELECT incident_id AS incidentId, branch, path, pr_number AS prNumber, pr_url AS prUrl, last_sha AS lastSha,
+        local_path AS localPath, published_at AS publishedAt FROM postmortems WHERE incident_id = ?`),
+      save: db.prepare(`INSERT INTO postmortems (incident_id, branch, path, pr_number, pr_url, last_sha, local_path, published_at)
+        VALUES (@incidentId, @branch, @path, @prNumber, @prUrl, @lastSha, @localPath, @publishedAt)
+        ON CONFLICT (incident_id) DO UPDATE SET branch = excluded.branch, path = excluded.path, pr_number = excluded.pr_number,
+          pr_url = excluded.pr_url, last_sha = excluded.last_sha, local_path = excluded.local_path, published_at = excluded.published_at`),
+    };
+  }
+
+  addFollowup(f: Omit<Followup, 'id' | 'issueNumber' | 'issueUrl'>): number {
+    return Number(this.stmt.addFollowup.run(f).lastInsertRowid);
+  }
+
+  followups(incidentId: number): Followup[] {
+    return this.stmt.followups.all(incidentId) as Followup[];
+  }
+
+  setIssue(followupId: number, number: number, url: string): void {
+    this.stmt.setIssue.run(number, url, followupId);
+  }
+
+  get(incidentId: number): PostmortemRecord | undefined {
+    return this.stmt.get.get(incidentId) as PostmortemRecord | undefined;
+  }
+
+  save(record: PostmortemRecord): void {
+    this.stmt.save.run(record);
+  }
+}

@@ -1,0 +1,66 @@
+import type { webApi } from '@slack/bolt';
+import type { IncidentRepository } from '../incidents/repository.ts';
+import type { PostmortemRepository } from '../incidents/postmortem-repository.ts';
+import type { Component } from '../incidents/types.ts';
+import type { UpdateRepository } from '../incidents/update-repository.ts';
+import { slugify } from '../slack/channel-name.ts';
+import { buildReport } from './report.ts';
+
+export interface DraftDeps {
+  incidents: IncidentRepository;
+  updates: UpdateRepository;
+  postmortems: PostmortemRepository;
+  components: Component[];
+  timeZone: string;
+  render: (model: ReturnType<typeof buildReport>) => string;
+  now: () => number;
+}
+
+/** Display names for the Slack users in a timeline, looked up once each (unknown ids stay ids). */
+export async function slackNames(client: webApi.WebClient, ids: Iterable<string>): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const id of new Set(ids)) {
+    if (!/^[UW][A-Z0-9]{2,}$/.test(id)) continue;
+    try {
+      const res = await client.users.info({ user: id });
+      const user = res.user as { real_name?: string; name?: string; profile?: { display_name?: string; real_name?: string } } | undefined;
+      names.set(id, user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name || id);
+    } catch {
+      names.set(id, id);
+    }
+  }
+  return names;
+}
+
+/** The people a report mentions: roles, actors, follow-up owners, authors of captured messages. */
+export function peopleIn(deps: DraftDeps, incidentId: number): string[] {
+  const timeline = deps.incidents.timeline(incidentId);
+  return [
+    ...deps.incidents.roles(incidentId).map((r) => r.userId),
+    ...timeline.flatMap((e) => [e.actor, e.data.user, e.data.author].filter((x): x is string => typeof x === 'string')),
+    ...deps.postmortems.followups(incidentId).flatMap((f) => (f.owner ? [f.owner] : [])),
+  ];
+}
+
+export function draftReport(deps: DraftDeps, incidentId: number, names: Map<string, string>, channelUrl: string | null): { markdown: string; slug: string; date: string } {
+  const incident = deps.incidents.get(incidentId);
+  if (!incident) throw new Error(`no incident ${incidentId}`);
+  const markdown = deps.render(
+    buildReport({
+      incident,
+      timeline: deps.incidents.timeline(incidentId),
+      updates: deps.updates.updates(incidentId),
+      roles: deps.incidents.roles(incidentId),
+      followups: deps.postmortems.followups(incidentId),
+      components: deps.components,
+      componentStatuses: deps.updates.componentStatuses(incidentId),
+      timeZone: deps.timeZone,
+      names,
+      channelUrl,
+      now: deps.now(),
+    }),
+  );
+  const date = new Intl.DateTimeFormat('en-CA', { timeZone: deps.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(incident.declaredAt);
+  // Slugs only ever hold [a-z0-9-]: no "../", no slashes, whatever the title says.
+  return { markdown, slug: slugify(incident.title).slice(0, 60).replace(/-+$/, '') || `incident-${incident.id}`, date };
+}

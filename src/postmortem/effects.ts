@@ -1,0 +1,95 @@
+import { Octokit } from '@octokit/rest';
+import type { webApi } from '@slack/bolt';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config.ts';
+import { EffectKind } from '../incidents/effects.ts';
+import type { IncidentService } from '../incidents/service.ts';
+import type { EffectHandler, Failure } from '../outbox/worker.ts';
+import { classifySlackError } from '../slack/classify-error.ts';
+import { draftReport, peopleIn, slackNames, type DraftDeps } from './draft.ts';
+import { publishToGitHub } from './publish-github.ts';
+
+/** GitHub's answers: rate limits wait, 5xx retry, other 4xx are reported in the channel (not retried forever). */
+export function classifyGitHubError(error: unknown): Failure {
+  const e = error as { status?: number; response?: { headers?: Record<string, string> } };
+  if (typeof e?.status !== 'number') return (error as { code?: string })?.code?.startsWith('slack_webapi_') ? classifySlackError(error) : { type: 'transient' };
+  const headers = e.response?.headers ?? {};
+  if (e.status === 429 || (e.status === 403 && headers['x-ratelimit-remaining'] === '0')) {
+    const after = Number(headers['retry-after']) * 1000 || Math.max(1000, Number(headers['x-ratelimit-reset']) * 1000 - Date.now()) || 60_000;
+    return { type: 'rate_limited', retryAfterMs: after };
+  }
+  return e.status >= 500 || e.status === 401 || e.status === 408 ? { type: 'transient' } : { type: 'permanent' };
+}
+
+export function postmortemHandlers(deps: DraftDeps & {
+  github: Config['github'];
+  slack: webApi.WebClient;
+  incidentsService: IncidentService;
+  dataDir: string;
+}): Record<string, EffectHandler> {
+  const { token, repo, apiUrl } = deps.github;
+  const octokit = token && repo ? new Octokit({ auth: token, baseUrl: apiUrl.replace(/\/+$/, ''), userAgent: 'incident-bot' }) : undefined;
+
+  /** Without GitHub, or when GitHub refuses: the draft is saved beside the database and attached in Slack. */
+  const saveLocally = async (markdown: string, file: string, channel: string | null, comment: string) => {
+    const path = join(deps.dataDir, 'postmortems', file);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, markdown);
+    if (channel) await deps.slack.filesUploadV2({ channel_id: channel, filename: file, title: file, content: markdown, initial_comment: comment });
+    return path;
+  };
+
+  return {
+    [EffectKind.PostmortemPublish]: {
+      lane: octokit ? 'github' : 'slack:files',
+      classify: classifyGitHubError,
+      async deliver(row, log) {
+        const incidentId = row.incidentId!;
+        const incident = deps.incidents.get(incidentId);
+        if (!incident) throw new Error(`no incident ${incidentId}`);
+        const names = await slackNames(deps.slack, peopleIn(deps, incidentId));
+        const channelUrl = incident.channelId ? `https://slack.com/app_redirect?channel=${incident.channelId}` : null;
+        const draft = () => draftReport(deps, incidentId, names, channelUrl);
+        const { slug, date } = draft();
+        const file = `${date}-${slug}-${incidentId}.md`;
+        const cause = `outbox:${row.id}`;
+        if (!octokit || !repo) {
+          const local = await saveLocally(draft().markdown, file, incident.channelId, 'Post-incident report draft (GitHub is not configured).');
+          return { result: { local }, commit: () => deps.incidentsService.postmortemPublished(incidentId, cause, { url: null, file, issues: 0, edited: false }) };
+        }
+        try {
+          const outcome = await publishToGitHub({
+            gh: { octokit, owner: repo.owner, repo: repo.name },
+            incident,
+            slug,
+            date,
+            channelUrl,
+            postmortems: deps.postmortems,
+            render: () => draft().markdown,
+            force: Boolean(row.payload.force),
+            now: deps.now(),
+          });
+          return {
+            result: { type: outcome.type, pr: outcome.record.prUrl },
+            commit: () => {
+              if (outcome.type === 'published') deps.postmortems.save(outcome.record);
+              deps.incidentsService.postmortemPublished(incidentId, cause, {
+                url: outcome.record.prUrl,
+                file: outcome.record.path,
+                issues: outcome.type === 'published' ? outcome.issues : 0,
+                edited: outcome.type === 'edited',
+              });
+            },
+          };
+        } catch (error) {
+          if (classifyGitHubError(error).type !== 'permanent') throw error;
+          // GitHub refused for good (e.g. 422, no access): keep the draft and say so where people look.
+          log.error({ err: error }, 'GitHub refused the report; saving it locally');
+          const local = await saveLocally(draft().markdown, file, incident.channelId, `GitHub refused the report (${(error as Error).message.slice(0, 200)}); here is the draft.`);
+          return { result: { local, github_error: (error as Error).message.slice(0, 300) }, commit: () => deps.incidentsService.postmortemPublished(incidentId, cause, { url: null, file, issues: 0, edited: false }) };
+        }
+      },
+    },
+  };
+}

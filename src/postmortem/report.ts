@@ -1,0 +1,133 @@
+import type { Followup } from '../incidents/postmortem-repository.ts';
+import type { Component, ComponentStatus, Incident, IncidentUpdate, RoleAssignment, TimelineEvent } from '../incidents/types.ts';
+import { COMPONENT_STATUSES } from '../incidents/types.ts';
+
+/** Everything the report template sees; built from the timeline, never from Slack scrollback. */
+export interface ReportModel {
+  incident: { id: number; title: string; severity: string; status: string; declaredAt: string; resolvedAt: string | null; channel: string | null };
+  summary: { description: string | null; lastUpdates: string[]; resolution: string | null };
+  affected: { impact: string | null; components: { name: string; worst: string; duration: string }[] };
+  timeline: { day: string | null; time: string; who: string; what: string }[];
+  followups: { text: string; owner: string | null; issue: string | null }[];
+  timings: { acknowledge: string; mitigate: string; resolve: string; total: string; responders: number };
+}
+
+export interface ReportInput {
+  incident: Incident;
+  timeline: TimelineEvent[];
+  updates: IncidentUpdate[];
+  roles: RoleAssignment[];
+  followups: Followup[];
+  components: Component[];
+  componentStatuses: { id: string; status: ComponentStatus }[];
+  timeZone: string;
+  /** Display names for Slack user ids (unknown ids are shown as ids). */
+  names: Map<string, string>;
+  channelUrl: string | null;
+  now: number;
+}
+
+const STATUS: Record<string, string> = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' };
+const COMPONENT: Record<ComponentStatus, string> = {
+  operational: 'operational',
+  degraded_performance: 'degraded performance',
+  partial_outage: 'partial outage',
+  major_outage: 'major outage',
+  under_maintenance: 'under maintenance',
+};
+
+export function duration(ms: number | null): string {
+  if (ms === null || ms < 0) return '—';
+  const m = Math.round(ms / 60_000);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${m % 60} min`;
+}
+
+/** How each timeline event reads in "What happened?" (a data table, not an if-chain). */
+const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) => string> = {
+  declared: (e) => `Incident declared: ${e.body ?? ''} (${String(e.data.severity ?? '').toUpperCase()})`,
+  paged: (e) => `Paged via ${e.data.source === 'pagerduty' ? 'PagerDuty' : String(e.data.source)}: ${e.body ?? ''}`,
+  linked: (e) => `Another page joined: ${e.body ?? ''}`,
+  role_assigned: (e, n) => `${n(e.data.user)} became ${e.data.role === 'comms' ? 'comms lead' : 'commander'}`,
+  acknowledged: (e) => `Acknowledged${e.data.via && e.data.via !== 'slack' ? ' in PagerDuty' : ''}`,
+  unacknowledged: () => 'Acknowledgement timed out in PagerDuty',
+  mitigated: () => 'Mitigated; monitoring',
+  resolved: (e) => `Resolved${e.body ? `: ${e.body}` : ''}`,
+  reopened: () => 'Reopened',
+  severity_changed: (e) => `Severity ${String(e.data.from).toUpperCase()} → ${String(e.data.to).toUpperCase()}`,
+  priority_updated: (e) => `Priority changed in PagerDuty${e.data.to ? ` (now ${String(e.data.to).toUpperCase()})` : ''}`,
+  reassigned: () => 'Reassigned in PagerDuty',
+  escalated: () => 'Escalated in PagerDuty',
+  delegated: () => 'Delegated in PagerDuty',
+  responder_added: (e) => `Responder requested${e.body ? `: ${e.body}` : ''}`,
+  annotated: (e) => `Note in PagerDuty: ${e.body ?? ''}`,
+  update: (e) => `${e.data.public ? 'Public update' : 'Internal update'} (${STATUS[String(e.data.status)] ?? String(e.data.status)}): ${e.body ?? ''}`,
+  note: (e) => `Note: ${e.body ?? ''}`,
+  impact: (e) => `Impact noted: ${e.body ?? ''}`,
+  followup: (e) => `Follow-up added: ${e.body ?? ''}`,
+  message_pinned: (e, n) => `Pinned message from ${n(e.data.author)}: ${e.body ?? ''}`,
+  message_marked: (e, n) => `Marked message from ${n(e.data.author)}: ${e.body ?? ''}`,
+  runbook_run: (e) => `Runbook run: ${e.body ?? ''}`,
+};
+/** Bookkeeping that says nothing about the incident itself. */
+const SKIP = new Set(['postmortem_requested', 'postmortem_published', 'postmortem_held', 'message_unpinned', 'message_unmarked']);
+
+export function buildReport(input: ReportInput): ReportModel {
+  const { incident, timeZone, names } = input;
+  const name = (u: unknown) => (typeof u === 'string' && u ? (names.get(u) ?? u) : 'someone');
+  const dayFmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const timeFmt = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const stamp = (ms: number) => `${dayFmt.format(ms)} ${timeFmt.format(ms)}`;
+
+  // The date is shown on the first line and again whenever the incident crosses midnight.
+  let lastDay = '';
+  const timeline = input.timeline
+    .filter((e) => !SKIP.has(e.kind))
+    .map((e) => {
+      const day = dayFmt.format(e.at);
+      const showDay = day !== lastDay ? day : null;
+      lastDay = day;
+      const describe = DESCRIBE[e.kind] ?? ((ev: TimelineEvent) => `${ev.kind.replace(/_/g, ' ')}${ev.body ? `: ${ev.body}` : ''}`);
+      return { day: showDay, time: timeFmt.format(e.at), who: e.actor ? name(e.actor) : '', what: describe(e, name) };
+    });
+
+  const at = (ms: number | null) => (ms === null ? null : ms - incident.declaredAt);
+  const end = incident.resolvedAt ?? input.now;
+  const componentNames = new Map(input.components.map((c) => [c.id, c.name]));
+  const affected = input.componentStatuses.flatMap((c) => {
+    const changes = input.updates.flatMap((u) => u.components.filter((x) => x.id === c.id).map((x) => ({ at: u.at, status: x.new })));
+    const worst = changes.reduce<ComponentStatus>((w, x) => (COMPONENT_STATUSES.indexOf(x.status) > COMPONENT_STATUSES.indexOf(w) ? x.status : w), c.status);
+    const hit = changes.filter((x) => x.status !== 'operational');
+    const from = hit.length ? Math.min(...hit.map((x) => x.at)) : incident.declaredAt;
+    const back = changes.filter((x) => x.status === 'operational' && x.at > from).map((x) => x.at);
+    return [{ name: componentNames.get(c.id) ?? c.id, worst: COMPONENT[worst], duration: duration((back.length ? Math.min(...back) : end) - from) }];
+  });
+  const resolution = [...input.timeline].reverse().find((e) => e.kind === 'resolved')?.body ?? null;
+  return {
+    incident: {
+      id: incident.id,
+      title: incident.title,
+      severity: incident.severity.toUpperCase(),
+      status: incident.status,
+      declaredAt: stamp(incident.declaredAt),
+      resolvedAt: incident.resolvedAt === null ? null : stamp(incident.resolvedAt),
+      channel: input.channelUrl,
+    },
+    summary: {
+      description: incident.description,
+      lastUpdates: input.updates.slice(0, 3).map((u) => `${STATUS[u.status] ?? u.status}: ${u.body}`),
+      resolution,
+    },
+    affected: { impact: incident.customerImpact, components: affected },
+    timeline,
+    followups: input.followups.map((f) => ({ text: f.text, owner: f.owner ? name(f.owner) : null, issue: f.issueUrl })),
+    timings: {
+      acknowledge: duration(at(incident.acknowledgedAt)),
+      mitigate: duration(at(incident.mitigatedAt)),
+      resolve: duration(at(incident.resolvedAt)),
+      total: duration(end - incident.declaredAt),
+      responders: new Set(input.roles.map((r) => r.userId).concat(input.timeline.map((e) => e.actor).filter((a): a is string => Boolean(a && /^[UW][A-Z0-9]+$/.test(a))))).size,
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface GhCall {
+  method: string;
+  route: string;
+  path: string;
+  body: Record<string, unknown>;
+  status: number;
+}
+
+interface Pull {
+  number: number;
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  draft: boolean;
+  state: 'open' | 'closed';
+}
+
+/** Git's blob id: what GitHub reports as a file's `sha`. */
+const blobSha = (content: string) => createHash('sha1').update(`blob ${Buffer.byteLength(content)}\0${content}`).digest('hex');
+
+/**
+ * The part of GitHub's REST API the bot uses to publish reports, on 127.0.0.1: repository, refs,
+ * contents, pull requests, issues, with GitHub's shapes and its 404/409/422 answers. Records
+ * calls; can inject failures per route; a test can edit a file as a person would.
+ */
+export class FakeGitHub {
+  readonly token = 'ghp_fake_token';
+  readonly owner = 'acme';
+  readonly repo = 'postmortems';
+  readonly calls: GhCall[] = [];
+  readonly branches = new Map<string, string>([['main', 'c0ffee0000000000000000000000000000000000']]);
+  /** branch → path → content */
+  readonly files = new Map<string, Map<string, string>>();
+  readonly pulls: Pull[] = [];
+  readonly issues: { number: number; title: string; body: string; labels: string[] }[] = [];
+  private readonly faults: { route: string; status: number; message: string }[] = [];
+  private server?: Server;
+  private seq = 0;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** The next request to `route` (e.g. 'POST /pulls') answers `status`. */
+  inject(route: string, status: number, message = 'Injected failure'): void {
+    this.faults.push({ route, status, message });
+  }
+
+  /** A person edits the report on GitHub. */
+  edit(branch: string, path: string, content: string): void {
+    this.files.get(branch)?.set(path, content);
+  }
+
+  file(branch: string, path: string): string | undefined {
+    return this.files.get(branch)?.get(path);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await new Promise<string>((resolve) => {
+      let d = '';
+      req.on('data', (c: Buffer) => (d += c.toString()));
+      req.on('end', () => resolve(d));
+    });
+    const url = new URL(req.url ?? '/', 'http://x');
+    const prefix = `/repos/${this.owner}/${this.repo}`;
+    const method = req.method ?? 'GET';
+    const rest = url.pathname.startsWith(prefix) ? decodeURIComponent(url.pathname.slice(prefix.length)) : null;
+    const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
+    const route = rest === null ? 'unknown' : `${method} ${rest === '' ? '/' : (/^\/(git\/refs?|contents|pulls|issues)/.exec(rest)?.[0] ?? rest)}`;
+    const send = (status: number, payload: unknown) => {
+      this.calls.push({ method, route, path: rest ?? url.pathname, body, status });
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3' });
+      res.end(JSON.stringify(payload));
+    };
+    const error = (status: number, message: string) => send(status, { message, documentation_url: 'https://docs.github.com/rest' });
+    if (!/^(token|Bearer) ghp_fake_token$/.test(req.headers.authorization ?? '')) return error(401, 'Bad credentials');
+    if (rest === null) return error(404, 'Not Found');
+    const fault = this.faults.findIndex((f) => f.route === route);
+    if (fault >= 0) {
+      const f = this.faults.splice(fault, 1)[0]!;
+      return error(f.status, f.message);
+    }
+    const html = `https://github.test/${this.owner}/${this.repo}`;
+    let m: RegExpExecArray | null;
+    if (method === 'GET' && rest === '') return send(200, { id: 1, name: this.repo, full_name: `${this.owner}/${this.repo}`, default_branch: 'main', html_url: html });
+    if (method === 'GET' && (m = /^\/git\/ref\/heads\/(.+)$/.exec(rest))) {
+      const sha = this.branches.get(m[1]!);
+      return sha ? send(200, { ref: `refs/heads/${m[1]}`, object: { sha, type: 'commit' } }) : error(404, 'Not Found');
+    }
+    if (method === 'POST' && rest === '/git/refs') {
+      const name = String(body.ref ?? '').replace(/^refs\/heads\//, '');
+      if (!name || typeof body.sha !== 'string') return error(422, 'Invalid request');
+      if (this.branches.has(name)) return error(422, 'Reference already exists');
+      this.branches.set(name, body.sha);
+      this.files.set(name, new Map(this.files.get('main') ?? []));
+      return send(201, { ref: body.ref, object: { sha: body.sha, type: 'commit' } });
+    }
+    if ((m = /^\/contents\/(.+)$/.exec(rest))) {
+      const path = m[1]!;
+      const branch = method === 'GET' ? (url.searchParams.get('ref') ?? 'main') : String(body.branch ?? 'main');
+      const files = this.files.get(branch);
+      if (!files) return error(404, 'No commit found for the ref');
+      const current = files.get(path);
+      if (method === 'GET') {
+        return current === undefined
+          ? error(404, 'Not Found')
+          : send(200, { type: 'file', path, sha: blobSha(current), content: Buffer.from(current).toString('base64'), encoding: 'base64', html_url: `${html}/blob/${branch}/${path}` });
+      }
+      if (method === 'PUT') {
+        if (typeof body.content !== 'string' || typeof body.message !== 'string') return error(422, 'Invalid request');
+        if (current !== undefined && body.sha !== blobSha(current)) return error(409, `${path} does not match ${String(body.sha)}`);
+        if (current === undefined && body.sha) return error(422, 'sha wasn\'t supplied for a new file');
+        const content = Buffer.from(body.content, 'base64').toString('utf8');
+        files.set(path, content);
+        return send(current === undefined ? 201 : 200, { content: { path, sha: blobSha(content), html_url: `${html}/blob/${branch}/${path}` }, commit: { sha: blobSha(`commit${++this.seq}`) } });
+      }
+    }
+    if (method === 'GET' && rest === '/pulls') {
+      const head = url.searchParams.get('head')?.replace(`${this.owner}:`, '');
+      return send(200, this.pulls.filter((p) => !head || p.head === head).map((p) => this.pullJson(p, html)));
+    }
+    if (method === 'POST' && rest === '/pulls') {
+      const head = String(body.head ?? '');
+      if (!this.branches.has(head)) return error(422, 'Validation Failed: head does not exist');
+      if (this.pulls.some((p) => p.head === head && p.state === 'open')) return error(422, `A pull request already exists for ${this.owner}:${head}.`);
+      const pull: Pull = { number: ++this.seq, head, base: String(body.base), title: String(body.title), body: String(body.body ?? ''), draft: Boolean(body.draft), state: 'open' };
+      this.pulls.push(pull);
+      return send(201, this.pullJson(pull, html));
+    }
+    if (method === 'PATCH' && (m = /^\/pulls\/(\d+)$/.exec(rest))) {
+      const pull = this.pulls.find((p) => p.number === Number(m![1]));
+      if (!pull) return error(404, 'Not Found');
+      if (typeof body.body === 'string') pull.body = body.body;
+      return send(200, this.pullJson(pull, html));
+    }
+    if (method === 'POST' && rest === '/issues') {
+      if (typeof body.title !== 'string' || !body.title) return error(422, 'Validation Failed: title is missing');
+      const issue = { number: ++this.seq, title: body.title, body: String(body.body ?? ''), labels: (body.labels as string[]) ?? [] };
+      this.issues.push(issue);
+      return send(201, { ...issue, html_url: `${html}/issues/${issue.number}`, labels: issue.labels.map((name) => ({ name })) });
+    }
+    error(404, 'Not Found');
+  }
+
+  private pullJson(p: Pull, html: string) {
+    return { number: p.number, html_url: `${html}/pull/${p.number}`, state: p.state, draft: p.draft, title: p.title, body: p.body, head: { ref: p.head }, base: { ref: p.base } };
+  }
+}
