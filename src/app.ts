@@ -62,7 +62,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
   const outbox = new OutboxRepository(db);
-  const { app: bolt, receiver } = createBoltApp(config.slack, log);
+  const { app: bolt, receiver, client: slack } = createBoltApp(config.slack, log);
 
   // The worker and the service need each other (effects → domain commits → new effects); the
   // service reaches the worker only through this callback.
@@ -92,7 +92,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     repo: outbox,
     handlers: {
       ...slackEffectHandlers({
-        client: bolt.client,
+        client: slack,
         incidents: incidentRepo,
         settings: config.settings,
         now,
@@ -100,7 +100,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       }),
       ...pagerDutyEffectHandlers({
         pagerduty,
-        slack: bolt.client,
+        slack,
         directory: new DirectoryRepository(db),
         incidents,
         settings: config.settings,
@@ -115,7 +115,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         render: createReportRenderer(config.settings.postmortem.template, config.settings.timezone),
         now,
         github: config.github,
-        slack: bolt.client,
+        slack,
         incidentsService: incidents,
         dataDir: dirname(config.databasePath),
       }),
@@ -128,7 +128,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     ...opts.worker,
   });
   wake = () => worker.notify();
-  const edge = { services: { incidents, settings: config.settings }, log, now };
+  const edge = { services: { incidents, settings: config.settings }, client: slack, log, now };
   registerCommands(bolt, edge);
   registerInteractions(bolt, edge);
   registerEvents(bolt, edge);

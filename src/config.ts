@@ -1,4 +1,6 @@
+import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError, ErrorCode } from './errors.ts';
 import { parseSettings, settingsSchema, type Settings } from './config-file.ts';
@@ -180,5 +182,22 @@ function loadSettings(
   }
   const result = parseSettings(text, path);
   problems.push(...result.problems);
-  return result.settings;
+  return result.settings && withTemplate(result.settings, path, readFile, problems);
+}
+
+/**
+ * A team's report template is found beside the settings file and checked now: a typo in it should
+ * stop `start`, not surface hours later as a report that fails to draft after an incident.
+ */
+function withTemplate(settings: Settings, settingsPath: string, readFile: (path: string) => string, problems: string[]): Settings {
+  const template = settings.postmortem.template;
+  if (!template) return settings;
+  const full = resolve(dirname(settingsPath), template);
+  try {
+    Handlebars.parse(readFile(full));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ? `cannot be read (${(error as Error).message})` : `is not a valid Handlebars template: ${(error as Error).message.split('\n')[0]}`;
+    problems.push(`${settingsPath}: postmortem.template ${full} ${reason}`);
+  }
+  return { ...settings, postmortem: { ...settings.postmortem, template: full } };
 }

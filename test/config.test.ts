@@ -86,6 +86,24 @@ describe('configuration', () => {
   });
 });
 
+describe('a team report template', () => {
+  const files = (map: Record<string, string>) => (path: string) => map[path] ?? noFile(path);
+
+  it('is found beside the settings file', () => {
+    const config = loadConfig({ ...base, CONFIG_PATH: '/etc/bot/team.yaml' }, files({ '/etc/bot/team.yaml': 'postmortem:\n  template: reports/ours.md.hbs\n', '/etc/bot/reports/ours.md.hbs': '# {{md incident.title}}\n' }));
+    expect(config.settings.postmortem.template).toBe('/etc/bot/reports/ours.md.hbs');
+  });
+
+  it('stops start when it is missing or does not parse, naming the file', () => {
+    expect(problems({ ...base, CONFIG_PATH: '/etc/bot/team.yaml' }, files({ '/etc/bot/team.yaml': 'postmortem:\n  template: gone.hbs\n' }))).toEqual([
+      expect.stringMatching(/^\/etc\/bot\/team\.yaml: postmortem\.template \/etc\/bot\/gone\.hbs cannot be read \(ENOENT/),
+    ]);
+    expect(problems({ ...base, CONFIG_PATH: '/etc/bot/team.yaml' }, files({ '/etc/bot/team.yaml': 'postmortem:\n  template: bad.hbs\n', '/etc/bot/bad.hbs': '{{#each timeline}} unclosed' }))).toEqual([
+      expect.stringMatching(/^\/etc\/bot\/team\.yaml: postmortem\.template \/etc\/bot\/bad\.hbs is not a valid Handlebars template: /),
+    ]);
+  });
+});
+
 describe('the example settings file', () => {
   it('is valid, so what the README points at works as written', async () => {
     const { readFileSync } = await import('node:fs');

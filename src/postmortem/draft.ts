@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { IncidentRepository } from '../incidents/repository.ts';
 import type { PostmortemRepository } from '../incidents/postmortem-repository.ts';
-import type { Component } from '../incidents/types.ts';
+import type { Component, Incident } from '../incidents/types.ts';
 import type { UpdateRepository } from '../incidents/update-repository.ts';
 import { slugify } from '../slack/channel-name.ts';
 import { buildReport } from './report.ts';
@@ -42,6 +42,13 @@ export function peopleIn(deps: DraftDeps, incidentId: number): string[] {
   ];
 }
 
+/** The report's date (the declaration's, in the team's zone) and slug: what its file and branch are named. */
+export function reportName(incident: Incident, timeZone: string): { slug: string; date: string } {
+  const date = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(incident.declaredAt);
+  // Slugs only ever hold [a-z0-9-]: no "../", no slashes, whatever the title says.
+  return { slug: slugify(incident.title).slice(0, 60).replace(/-+$/, '') || `incident-${incident.id}`, date };
+}
+
 export function draftReport(deps: DraftDeps, incidentId: number, names: Map<string, string>, channelUrl: string | null): { markdown: string; slug: string; date: string } {
   const incident = deps.incidents.get(incidentId);
   if (!incident) throw new Error(`no incident ${incidentId}`);
@@ -60,7 +67,5 @@ export function draftReport(deps: DraftDeps, incidentId: number, names: Map<stri
       now: deps.now(),
     }),
   );
-  const date = new Intl.DateTimeFormat('en-CA', { timeZone: deps.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(incident.declaredAt);
-  // Slugs only ever hold [a-z0-9-]: no "../", no slashes, whatever the title says.
-  return { markdown, slug: slugify(incident.title).slice(0, 60).replace(/-+$/, '') || `incident-${incident.id}`, date };
+  return { markdown, ...reportName(incident, deps.timeZone) };
 }

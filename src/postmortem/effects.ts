@@ -7,7 +7,7 @@ import { EffectKind } from '../incidents/effects.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import { classifySlackError } from '../slack/classify-error.ts';
-import { draftReport, peopleIn, slackNames, type DraftDeps } from './draft.ts';
+import { draftReport, peopleIn, reportName, slackNames, type DraftDeps } from './draft.ts';
 import { publishToGitHub } from './publish-github.ts';
 
 /** GitHub's answers: rate limits wait, 5xx retry, other 4xx are reported in the channel (not retried forever). */
@@ -51,7 +51,7 @@ export function postmortemHandlers(deps: DraftDeps & {
         const names = await slackNames(deps.slack, peopleIn(deps, incidentId));
         const channelUrl = incident.channelId ? `https://slack.com/app_redirect?channel=${incident.channelId}` : null;
         const draft = () => draftReport(deps, incidentId, names, channelUrl);
-        const { slug, date } = draft();
+        const { slug, date } = reportName(incident, deps.timeZone);
         const file = `${date}-${slug}-${incidentId}.md`;
         const cause = `outbox:${row.id}`;
         if (!octokit || !repo) {

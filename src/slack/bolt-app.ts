@@ -1,7 +1,8 @@
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, webApi, type Authorize } from '@slack/bolt';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { boltLogger } from './bolt-logger.ts';
+import { botIdentity } from './bot-identity.ts';
 
 /** Slack never sends us more than this in one request; anything larger is refused before parsing. */
 export const SLACK_BODY_LIMIT = 256 * 1024;
@@ -10,6 +11,8 @@ export interface BoltParts {
   app: App;
   /** Present in HTTP mode: the listener our HTTP server hands `/slack/events` to. */
   receiver?: HTTPReceiver;
+  /** The bot token's client, for effects and replies (Bolt's own `app.client` has no token here). */
+  client: webApi.WebClient;
 }
 
 export function createBoltApp(config: Config['slack'], log: Logger): BoltParts {
@@ -21,9 +24,14 @@ export function createBoltApp(config: Config['slack'], log: Logger): BoltParts {
     rejectRateLimitedCalls: true,
     timeout: 10_000,
   };
+  const client = new webApi.WebClient(config.botToken, { ...clientOptions, logger });
+  const identity = botIdentity(client, config.botToken);
+  // Ask early so the first command is fast; if Slack is unreachable now, the first request asks again.
+  identity().catch((error: unknown) => log.warn({ source: 'slack', err: error }, 'auth.test failed at start; will ask again on the first Slack request'));
+  const authorize: Authorize<boolean> = async () => ({ botToken: config.botToken, ...(await identity()) });
   if (config.appToken) {
-    const app = new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger, clientOptions });
-    return { app };
+    const app = new App({ authorize, appToken: config.appToken, socketMode: true, logger, clientOptions });
+    return { app, client };
   }
   const receiver = new HTTPReceiver({
     signingSecret: config.signingSecret,
@@ -31,6 +39,6 @@ export function createBoltApp(config: Config['slack'], log: Logger): BoltParts {
     logger,
     bodyLimit: SLACK_BODY_LIMIT,
   });
-  const app = new App({ token: config.botToken, receiver, logger, clientOptions });
-  return { app, receiver };
+  const app = new App({ authorize, receiver, logger, clientOptions });
+  return { app, receiver, client };
 }

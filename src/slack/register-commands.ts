@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { App, webApi } from '@slack/bolt';
 import { runCommand } from '../commands/index.ts';
 import type { CommandPorts, CommandServices } from '../commands/types.ts';
 import { isUserError } from '../errors.ts';
@@ -7,6 +7,7 @@ import { userGroupDirectory } from './user-groups.ts';
 
 export interface SlackEdgeDeps {
   services: CommandServices;
+  client: webApi.WebClient;
   log: Logger;
   now: () => number;
 }
@@ -17,8 +18,8 @@ export const bugReply = (requestId: string) =>
 
 /** Wires `/incident` to the verb table: every reply is an ack, so Slack's 3-second limit is kept. */
 export function registerCommands(app: App, deps: SlackEdgeDeps): void {
-  const groupMembers = userGroupDirectory(app.client, deps.now);
-  const client = app.client;
+  const { client } = deps;
+  const groupMembers = userGroupDirectory(client, deps.now);
   app.command('/incident', async ({ command, ack }) => {
     const log = deps.log.child({ source: 'slack', request_id: command.trigger_id, user_id: command.user_id, channel_id: command.channel_id });
     const ports: CommandPorts = {

@@ -13,7 +13,7 @@ import { VIEW, metadata, parseComponentStatusChoice, parseSeverityChoice, parseS
 const BUTTON_VERB: Record<string, string> = { [ACTION.ack]: 'ack', [ACTION.update]: 'update', [ACTION.resolve]: 'resolve' };
 
 export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
-  const client = app.client;
+  const { client } = deps;
   const groupMembers = userGroupDirectory(client, deps.now);
 
   for (const [actionId, verb] of Object.entries(BUTTON_VERB)) {

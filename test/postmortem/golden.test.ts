@@ -2,14 +2,10 @@ import { webApi } from '@slack/bolt';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { settingsSchema } from '../../src/config-file.ts';
-import { PostmortemRepository } from '../../src/incidents/postmortem-repository.ts';
-import { IncidentRepository } from '../../src/incidents/repository.ts';
-import { UpdateRepository } from '../../src/incidents/update-repository.ts';
-import { draftReport, peopleIn, slackNames, type DraftDeps } from '../../src/postmortem/draft.ts';
-import { createReportRenderer } from '../../src/postmortem/render.ts';
+import { draftReport, peopleIn, slackNames } from '../../src/postmortem/draft.ts';
 import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
-import { ALICE, BOB, CAROL, PD_ALICE, eventually, settled, useBot, type Harness } from '../helpers/test-bot.ts';
+import { draftDeps } from '../helpers/report.ts';
+import { ALICE, BOB, CAROL, PD_ALICE, eventually, settled, useBot } from '../helpers/test-bot.ts';
 
 const GOLDEN = fileURLToPath(new URL('../golden/postmortem.md', import.meta.url));
 const SETTINGS = `timezone: Europe/Berlin
@@ -22,20 +18,6 @@ comms:
   rotation: [${BOB.id}]
 `;
 const MIN = 60_000;
-
-export function draftDeps(h: Harness): DraftDeps {
-  const db = h.bot.app.db;
-  const settings = settingsSchema.parse({ timezone: 'Europe/Berlin', components: [{ id: 'checkout', name: 'Checkout' }, { id: 'api', name: 'API' }] });
-  return {
-    incidents: new IncidentRepository(db),
-    updates: new UpdateRepository(db),
-    postmortems: new PostmortemRepository(db),
-    components: settings.components,
-    timeZone: 'Europe/Berlin',
-    render: createReportRenderer(undefined, 'Europe/Berlin'),
-    now: () => h.clock.now,
-  };
-}
 
 describe('the post-incident report', () => {
   const h = useBot({ pagerduty: true, clock: true, settings: SETTINGS });

@@ -115,7 +115,7 @@ export class FakeSlack extends EventEmitter {
     if (upload) {
       // Step two of files.uploadV2: the bytes go to the URL getUploadURLExternal gave out.
       const file = this.ws.files.get(upload[1]!);
-      if (file) file.content = raw;
+      if (file) file.content = await uploadedContent(raw, req.headers['content-type'] ?? '');
       res.writeHead(file ? 200 : 404, { 'content-type': 'text/plain' });
       res.end(file ? `OK - ${raw.length}` : 'not found');
       return;
@@ -172,6 +172,14 @@ function argumentProblem(spec: MethodSpec, args: Args): string | undefined {
     if (args[name] === undefined || args[name] === '') return `missing required argument: ${name}`;
   }
   return undefined;
+}
+
+/** The upload URL takes the bytes either raw or as a multipart form (the Node SDK sends a form). */
+async function uploadedContent(raw: string, contentType: string): Promise<string> {
+  if (!contentType.startsWith('multipart/form-data')) return raw;
+  const form = await new Request('http://upload.invalid/', { method: 'POST', headers: { 'content-type': contentType }, body: raw }).formData();
+  for (const value of form.values()) if (typeof value !== 'string') return value.text();
+  return '';
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApp, type RunningApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
+
+export const BENCH_USERS = Array.from({ length: 4 }, (_, i) => ({ id: `U0BENCH0${i}`, name: `u${i}`, email: `u${i}@example.com` }));
+
+/** The real bot on 127.0.0.1 against a zero-latency fake Slack, in a scratch directory. */
+export async function benchBot(env: Record<string, string> = {}, databasePath?: string): Promise<{ app: RunningApp; slack: FakeSlack; dir: string; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'incident-bot-bench-'));
+  const slack = await new FakeSlack({ users: BENCH_USERS }).start();
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_SIGNING_SECRET: 'bench-signing-secret',
+    SLACK_API_URL: slack.url,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATABASE_PATH: databasePath ?? join(dir, 'bench.db'),
+    ...env,
+  });
+  const app = await startApp(config, { logger: createLogger('silent'), host: '127.0.0.1' });
+  return {
+    app,
+    slack,
+    dir,
+    async stop() {
+      await app.stop();
+      await slack.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Runs the benchmark suites on 127.0.0.1, prints one Markdown table and writes
+ * bench/results/latest.json. `npm run bench` (full) or `npm run bench -- --quick` (CI smoke);
+ * name suites to run only those: `npm run bench -- --quick postmortem`.
+ * No figure here fails the run: only a benchmark that breaks does.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { markdownTable } from './lib/table.ts';
+import type { Figure, Suite } from './lib/stats.ts';
+import { pageToChannel } from './suites/page-to-channel.ts';
+import { postmortem } from './suites/postmortem.ts';
+
+const SUITES: Suite[] = [pageToChannel, postmortem];
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args.filter((a) => !a.startsWith('--'));
+  const unknown = only.filter((n) => !SUITES.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`unknown suite(s): ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), platform: process.platform, node: process.version };
+  const figures: Figure[] = [];
+  const started = Date.now();
+  for (const suite of SUITES.filter((s) => only.length === 0 || only.includes(s.name))) {
+    const t0 = Date.now();
+    process.stderr.write(`bench: ${suite.name} …`);
+    figures.push(...(await suite.run({ quick })));
+    process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  const result = { date: new Date().toISOString(), mode: quick ? 'quick' : 'full', commit: commit(), machine, seconds: (Date.now() - started) / 1000, figures };
+  const out = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(`${out}latest.json`, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\n${result.date.slice(0, 10)} · ${result.mode} run · commit ${result.commit} · ${machine.cpu} × ${machine.cores} · ${machine.memoryGb} GB · Node ${machine.node}\n`);
+  console.log(markdownTable(figures));
+  console.log(`\nwritten: bench/results/latest.json (${result.seconds.toFixed(0)} s)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+/**
+ * Page → staffed channel: a signed PagerDuty trigger to the real bot, until the channel is created,
+ * responders invited and the summary pinned, against fakes on 127.0.0.1. Also the webhook's own
+ * response time.
+ */
+import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
+import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { summarise, type Suite } from '../lib/stats.ts';
+
+const SECRET = 'bench-secret';
+
+export const pageToChannel: Suite = {
+  name: 'page-to-channel',
+  async run({ quick }) {
+    const samples = quick ? 30 : 200;
+    const pd = await new FakePagerDuty({ users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })) }).start();
+    const bot = await benchBot({ PAGERDUTY_TOKEN: pd.token, PAGERDUTY_FROM: 'bot@example.com', PAGERDUTY_API_URL: pd.url, PAGERDUTY_WEBHOOK_SECRETS: SECRET });
+    pd.subscribe(`${bot.app.url}/webhooks/pagerduty`, [SECRET]);
+    const ack: number[] = [];
+    const staffed: number[] = [];
+    try {
+      for (let i = 0; i < samples; i++) {
+        const page = pd.createIncident({ title: `Bench page ${i}`, assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }] });
+        const pinned = bot.slack.waitFor((c) => c.method === 'pins.add' && c.ok && bot.slack.ws.channels.get(String(c.args.channel))?.name.includes(`bench-page-${i}`) === true, 10_000);
+        const t0 = performance.now();
+        const res = await pd.trigger(page);
+        ack.push(performance.now() - t0);
+        if (res.status !== 202) throw new Error(`trigger answered ${res.status}`);
+        await pinned;
+        staffed.push(performance.now() - t0);
+      }
+    } finally {
+      await bot.stop();
+      await pd.stop();
+    }
+    return [
+      summarise('page-to-channel', 'webhook → 202', 'ms', ack),
+      summarise('page-to-channel', 'page → channel + invites + pinned summary (0 ms fakes)', 'ms', staffed, 'p50 < 50 ms'),
+    ];
+  },
+};
