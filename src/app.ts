@@ -27,6 +27,11 @@ import { statusPageRoutes } from './statuspage/routes.ts';
 import { statuspageMirrorHandlers } from './statuspage/mirror.ts';
 import { postmortemHandlers } from './postmortem/effects.ts';
 import { createReportRenderer } from './postmortem/render.ts';
+import { loadRunbooks } from './runbooks/load.ts';
+import { RunbookRepository } from './runbooks/repository.ts';
+import { RunbookRunner } from './runbooks/runner.ts';
+import { registerRunbooks } from './slack/register-runbooks.ts';
+import { slackRunReporter } from './slack/runbook-reporter.ts';
 import { dirname } from 'node:path';
 import { startReminderJob } from './scheduler/reminders.ts';
 
@@ -36,6 +41,8 @@ export interface AppOptions {
   host?: string;
   now?: () => number;
   worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+  /** The environment runbook steps may take listed names from (default: this process's). */
+  processEnv?: Record<string, string | undefined>;
 }
 
 export interface RunningApp {
@@ -128,10 +135,29 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     ...opts.worker,
   });
   wake = () => worker.notify();
-  const edge = { services: { incidents, settings: config.settings }, client: slack, log, now };
+
+  const runbookSet = loadRunbooks(config.settings.runbooks.dir);
+  for (const problem of runbookSet.problems) log.warn({ source: 'runbooks', problem }, 'a runbook file was not loaded');
+  const runner = new RunbookRunner({
+    runs: new RunbookRepository(db),
+    runbooks: () => runbookSet,
+    incidents,
+    reporter: slackRunReporter(slack),
+    pagerduty,
+    env: opts.processEnv ?? process.env,
+    maxConcurrent: config.settings.runbooks.max_concurrent,
+    outputLimitBytes: config.settings.runbooks.output_limit_kb * 1024,
+    log: log.child({ source: 'runbooks' }),
+    now,
+  });
+  const interrupted = runner.recover();
+  if (interrupted > 0) log.warn({ source: 'runbooks', interrupted }, 'runbook runs were interrupted by the last stop');
+
+  const edge = { services: { incidents, settings: config.settings, runbooks: { set: () => runbookSet, runner } }, client: slack, log, now };
   registerCommands(bolt, edge);
   registerInteractions(bolt, edge);
   registerEvents(bolt, edge);
+  registerRunbooks(bolt, edge);
 
   const status: StatusContext = {
     updates: updateRepo,
@@ -172,6 +198,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       });
       if (!receiver) await bolt.stop();
       await reminders.stop();
+      // A step still running at shutdown is stopped; the next start reports the run as interrupted.
+      runner.stopAll();
+      await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
       await worker.stop(graceMs);
       db.close();
       log.info('incident-bot stopped');

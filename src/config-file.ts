@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { parseYamlFile } from './yaml-file.ts';
 
 /**
  * The YAML file (`CONFIG_PATH`): team settings that are not secrets. Every key is optional;
@@ -99,6 +99,17 @@ export const settingsSchema = z
       })
       .strict()
       .default({ concurrency: 8, max_attempts: 30 }),
+    runbooks: z
+      .object({
+        // Where runbook files (*.yaml) are, relative to this file.
+        dir: z.string().min(1).max(1024).default('runbooks'),
+        // Runbook runs at once, across all incidents.
+        max_concurrent: z.number().int().min(1).max(64).default(4),
+        // Output kept per step; beyond it the rest is dropped (and said so).
+        output_limit_kb: z.number().int().min(1).max(16 * 1024).default(1024),
+      })
+      .strict()
+      .default({ dir: 'runbooks', max_concurrent: 4, output_limit_kb: 1024 }),
   })
   .strict();
 
@@ -118,33 +129,6 @@ export function parseSettings(
   text: string,
   fileName: string,
 ): { settings: Settings; problems: [] } | { settings?: undefined; problems: string[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    return {
-      problems: doc.errors.map((e) => {
-        const line = e.linePos?.[0]?.line;
-        return `${fileName}${line ? `:${line}` : ''}: ${e.message.split('\n')[0]}`;
-      }),
-    };
-  }
-  const raw = doc.toJS() ?? {};
-  const result = settingsSchema.safeParse(raw);
-  if (result.success) return { settings: result.data, problems: [] };
-  return {
-    problems: result.error.issues.flatMap((issue) => {
-      const path = issue.path as (string | number)[];
-      const at = (p: (string | number)[]) => {
-        const node = doc.getIn(p, true);
-        const offset = isNode(node) && node.range ? node.range[0] : undefined;
-        return offset === undefined ? '' : `:${lineCounter.linePos(offset).line}`;
-      };
-      // A misspelt key is reported at its own line, by the name the operator typed.
-      if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => `${fileName}${at([...path, key])}: ${[...path, key].join('.')} is not a setting`);
-      }
-      const where = path.length > 0 ? path.join('.') : '(top level)';
-      return [`${fileName}${at(path)}: ${where} ${issue.message}`];
-    }),
-  };
+  const parsed = parseYamlFile(settingsSchema, text, fileName);
+  return parsed.value ? { settings: parsed.value, problems: [] } : { problems: parsed.problems };
 }

@@ -176,14 +176,20 @@ function loadSettings(
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     // The default file is optional; a file the operator named must exist.
-    if (missing && !explicit) return settingsSchema.parse({});
+    if (missing && !explicit) return withRunbookDir(settingsSchema.parse({}), path);
     problems.push(`CONFIG_PATH ${path} cannot be read (${(error as Error).message}): ${ENV_VARS.CONFIG_PATH}`);
     return undefined;
   }
   const result = parseSettings(text, path);
   problems.push(...result.problems);
-  return result.settings && withTemplate(result.settings, path, readFile, problems);
+  return result.settings && withRunbookDir(withTemplate(result.settings, path, readFile, problems), path);
 }
+
+/** Runbooks are found beside the settings file, whether or not that file exists. */
+const withRunbookDir = (settings: Settings, settingsPath: string): Settings => ({
+  ...settings,
+  runbooks: { ...settings.runbooks, dir: resolve(dirname(settingsPath), settings.runbooks.dir) },
+});
 
 /**
  * A team's report template is found beside the settings file and checked now: a typo in it should

@@ -10,6 +10,8 @@ export const ErrorCode = {
   NotInIncidentChannel: 'not_in_incident_channel',
   Forbidden: 'forbidden',
   MigrationFailed: 'migration_failed',
+  Busy: 'busy',
+  Conflict: 'conflict',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

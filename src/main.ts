@@ -4,12 +4,14 @@ import { openDatabase } from './db/open.ts';
 import { startApp } from './app.ts';
 import { createLogger } from './logger.ts';
 import { AppError } from './errors.ts';
+import { doctor } from './doctor.ts';
 
 const USAGE = `Usage: incident-bot <command>
 
 Commands:
   start     run the bot (HTTP server, Slack, outbox worker)
   migrate   apply database migrations and exit
+  doctor    check the configuration, the database and the runbooks; change nothing
   help      show this text`;
 
 type Verb = (argv: string[]) => Promise<number>;
@@ -41,6 +43,9 @@ const VERBS: Record<string, Verb> = {
     db.close();
     console.log(applied.length > 0 ? `Applied ${applied.join(', ')} to ${path}` : `${path} is up to date`);
     return 0;
+  },
+  async doctor() {
+    return doctor(process.env, (line) => console.log(line));
   },
   async help() {
     console.log(USAGE);

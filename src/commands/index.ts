@@ -15,6 +15,7 @@ import { sev } from './sev.ts';
 import { status } from './status.ts';
 import { update } from './update.ts';
 import { resolve } from './resolve.ts';
+import { runbook } from './runbook.ts';
 import { splitVerb } from './slack-text.ts';
 import type { CommandContext, CommandReply, CommandSpec } from './types.ts';
 
@@ -32,12 +33,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
   impact: { handler: impact, usage: 'impact <who was affected>', summary: 'say who was affected, for the report' },
   followup: { handler: followup, usage: 'followup <what> [@owner]', summary: 'a follow-up action (becomes a GitHub issue)' },
   postmortem: { handler: postmortem, usage: 'postmortem [--force]', summary: 'draft the post-incident report (a GitHub pull request)' },
+  runbook: { handler: runbook, usage: 'runbook list | run <name> [key=value …] [--dry-run] | stop <run id>', summary: 'list, run (or dry-run) and stop vetted runbooks' },
   reopen: { handler: reopen, usage: 'reopen', summary: 'reopen a resolved incident' },
   list: { handler: list, usage: 'list', summary: 'open incidents, anywhere' },
   help: { handler: help(() => COMMANDS), usage: 'help', summary: 'list these commands' },
 };
 
-const ALIASES: Record<string, string> = { '': 'help', '?': 'help', new: 'declare', open: 'declare', acknowledge: 'ack', severity: 'sev', roles: 'role', ls: 'list', pm: 'postmortem', 'follow-up': 'followup' };
+const ALIASES: Record<string, string> = { '': 'help', '?': 'help', new: 'declare', open: 'declare', acknowledge: 'ack', severity: 'sev', roles: 'role', ls: 'list', pm: 'postmortem', rb: 'runbook', runbooks: 'runbook', 'follow-up': 'followup' };
 
 export async function runCommand(
   text: string,

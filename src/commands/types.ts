@@ -1,11 +1,14 @@
 import type { Logger } from '../logger.ts';
 import type { Settings } from '../config-file.ts';
 import type { IncidentService } from '../incidents/service.ts';
+import type { RunbookSet } from '../runbooks/load.ts';
+import type { RunbookRunner } from '../runbooks/runner.ts';
 
 /** Everything a verb may use. Verbs get their dependencies here, never from globals. */
 export interface CommandServices {
   incidents: IncidentService;
   settings: Settings;
+  runbooks?: { set(): RunbookSet; runner: RunbookRunner };
 }
 
 /** What the Slack edge does for a verb that is not a domain change (UI, directory look-ups). */

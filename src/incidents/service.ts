@@ -10,6 +10,7 @@ import { acknowledge, mitigate, reopen, resolve, setSeverity } from './lifecycle
 import type { IncidentRepository, NewTimelineEvent } from './repository.ts';
 import type { UpdateRepository } from './update-repository.ts';
 import type { PostmortemRepository } from './postmortem-repository.ts';
+import { recordRunbookEvent, responders } from './runbook-events.ts';
 import { addFollowup, postmortemPublished, requestPostmortem, setImpact } from './followups.ts';
 import { pickCommsLead } from './roles.ts';
 import { DESCRIPTION_MAX, TITLE_MAX, type CapturedMessage, type Component, type ComponentStatus, type Incident, type ResolvedPerson, type Role, type Severity, type Status, type UserRef } from './types.ts';
@@ -227,6 +228,8 @@ export class IncidentService implements Core {
   setImpact = (incidentId: number, text: string, by: UserRef) => setImpact(this, incidentId, text, by);
   requestPostmortem = (incidentId: number, by: UserRef | null, force = false) => requestPostmortem(this, incidentId, by, force);
   postmortemPublished = (incidentId: number, cause: string, notice: Parameters<typeof postmortemPublished>[3]) => postmortemPublished(this, incidentId, cause, notice);
+  recordRunbookEvent = (incidentId: number, event: Parameters<typeof recordRunbookEvent>[2], opts?: Parameters<typeof recordRunbookEvent>[3]) => recordRunbookEvent(this, incidentId, event, opts);
+  responders = (incidentId: number) => responders(this, incidentId);
   captureMessage = (incidentId: number, message: CapturedMessage) => captureMessage(this, incidentId, message);
   requestCapture = (incidentId: number, eventId: string, message: Parameters<typeof requestCapture>[3]) => requestCapture(this, incidentId, eventId, message);
 

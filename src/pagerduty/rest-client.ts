@@ -19,6 +19,7 @@ export interface PagerDutyClient {
   onCall(scheduleId: string): Promise<ExternalUser[]>;
   setIncidentStatus(id: string, status: 'acknowledged' | 'resolved'): Promise<'changed' | 'already'>;
   addNote(id: string, content: string): Promise<void>;
+  escalate(id: string, level: number): Promise<void>;
 }
 
 export interface PagerDutyClientOptions {
@@ -80,6 +81,9 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
     },
     async addNote(id, content) {
       await call('POST', `/incidents/${encodeURIComponent(id)}/notes`, { data: { note: { content } }, from: true });
+    },
+    async escalate(id, level) {
+      await call('PUT', `/incidents/${encodeURIComponent(id)}`, { data: { incident: { type: 'incident_reference', escalation_level: level } }, from: true });
     },
   };
 }

@@ -68,7 +68,11 @@ const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) 
   followup: (e) => `Follow-up added: ${e.body ?? ''}`,
   message_pinned: (e, n) => `Pinned message from ${n(e.data.author)}: ${e.body ?? ''}`,
   message_marked: (e, n) => `Marked message from ${n(e.data.author)}: ${e.body ?? ''}`,
-  runbook_run: (e) => `Runbook run: ${e.body ?? ''}`,
+  runbook_started: (e) => `Runbook started: ${e.body ?? ''}`,
+  runbook_step: (e) => `Runbook ${e.body ?? ''}`,
+  runbook_approved: (e, n) => `${n(e.actor)} approved runbook ${e.body ?? ''}`,
+  runbook_rejected: (e, n) => `${n(e.actor)} rejected runbook ${e.body ?? ''}`,
+  runbook_finished: (e) => `Runbook ${e.body ?? ''}`,
 };
 /** Bookkeeping that says nothing about the incident itself. */
 const SKIP = new Set(['postmortem_requested', 'postmortem_published', 'postmortem_held', 'message_unpinned', 'message_unmarked']);

@@ -19,3 +19,6 @@ export function slackDate(ms: number): string {
   const seconds = Math.floor(ms / 1000);
   return `<!date^${seconds}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
 }
+
+/** Text shown verbatim in a code block: escaped, and unable to close the block early. */
+export const codeBlock = (text: string): string => '```' + (escapeMrkdwn(text).replace(/```/g, '`\u200b``') || ' ') + '```';

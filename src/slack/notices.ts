@@ -41,6 +41,13 @@ const RENDER: Renderers = {
       : n.url
         ? `:memo: Post-incident report drafted: <${n.url.replace(/[<>|]/g, '')}|the pull request>${n.issues ? ` (${n.issues} follow-up ${n.issues === 1 ? 'issue' : 'issues'} filed)` : ''}. Review it, then merge to publish.`
         : `:memo: Post-incident report drafted${n.file ? ` and saved as \`${e(n.file)}\`` : ''}. GitHub is not configured, so it is attached here.`,
+  runbook_finished: (n) => {
+    const icon: Record<string, string> = { succeeded: ':white_check_mark:', failed: ':x:', killed: ':octagonal_sign:', rejected: ':no_entry_sign:', interrupted: ':warning:' };
+    const steps = n.steps.map((s) => `${e(s.name)} ${s.status}${s.exitCode === null ? '' : ` (${s.exitCode})`}`).join(' · ');
+    const what = n.status === 'interrupted' ? 'was interrupted by a restart of the bot; it was not resumed, check what it did and run it again if needed' : n.status;
+    return `${icon[n.status] ?? ':gear:'} Runbook *${e(n.runbook)}* v${e(n.version)}${n.dryRun ? ' (dry run)' : ''} ${what} — run #${n.runId}, started by ${mention(n.by)}, ${formatDuration(n.durationMs)}${steps ? `
+${steps}` : ''}`;
+  },
   mitigated: (n) => `:adhesive_bandage: Mitigated by ${mention(n.by)} — now monitoring.`,
   closing_summary: (n) =>
     [

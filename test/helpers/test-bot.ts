@@ -55,7 +55,7 @@ export interface TestBot {
 export async function startTestBot(
   slack: FakeSlack,
   databasePath: string,
-  opts: { env?: Record<string, string>; worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number }; now?: () => number } = {},
+  opts: { env?: Record<string, string>; worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number }; now?: () => number; processEnv?: Record<string, string> } = {},
 ): Promise<TestBot> {
   const config = loadConfig(testEnv(slack, databasePath, opts.env));
   const app = await startApp(config, {
@@ -63,6 +63,7 @@ export async function startTestBot(
     host: '127.0.0.1',
     now: opts.now,
     worker: { pollMs: 50, backoffBaseMs: 20, backoffMaxMs: 200, ...opts.worker },
+    processEnv: opts.processEnv,
   });
   const post = async (path: string, body: string, headers: Record<string, string>) => {
     const res = await fetch(`${app.url}${path}`, { method: 'POST', body, headers });
@@ -139,7 +140,7 @@ export function pagerDutyEnv(pd: FakePagerDuty): Record<string, string> {
  * for the file, with `scope: 'all'`), and returns the live handles.
  */
 export function useBot(
-  opts: { users?: FakeUser[]; env?: Record<string, string>; scope?: 'each' | 'all'; pagerduty?: boolean; settings?: string; clock?: boolean } = {},
+  opts: { users?: FakeUser[]; env?: Record<string, string>; scope?: 'each' | 'all'; pagerduty?: boolean; settings?: string; clock?: boolean; processEnv?: Record<string, string> } = {},
 ): Harness {
   const h = {} as Harness;
   let tmp: ReturnType<typeof tempDir>;
@@ -159,7 +160,7 @@ export function useBot(
     }
     // Without `clock: true` the harness clock is just the real one.
     h.clock = opts.clock ? { now: Date.now() } : Object.defineProperty({} as { now: number }, 'now', { get: () => Date.now() });
-    h.bot = await startTestBot(h.slack, h.dbPath, { env, now: opts.clock ? () => h.clock.now : undefined });
+    h.bot = await startTestBot(h.slack, h.dbPath, { env, now: opts.clock ? () => h.clock.now : undefined, processEnv: opts.processEnv });
     h.pd?.subscribe(`${h.bot.app.url}/webhooks/pagerduty`, [WEBHOOK_SECRET]);
   });
   after(async () => {

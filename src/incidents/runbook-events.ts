@@ -1,0 +1,32 @@
+import type { Notice } from './effects.ts';
+import { noticeEffect } from './effects.ts';
+import type { Core } from './service.ts';
+import type { UserRef } from './types.ts';
+
+export const RUNBOOK_EVENT_KINDS = ['runbook_started', 'runbook_step', 'runbook_approved', 'runbook_rejected', 'runbook_finished'] as const;
+export type RunbookEventKind = (typeof RUNBOOK_EVENT_KINDS)[number];
+
+/**
+ * A runbook run's progress in the timeline (and so in the report), written in the same transaction
+ * as the run's own record (`write`), with a channel notice when there is something to announce.
+ */
+export function recordRunbookEvent(
+  core: Core,
+  incidentId: number,
+  event: { kind: RunbookEventKind; actor: UserRef | null; body: string; data: Record<string, unknown> },
+  opts: { write?: () => void; notice?: { cause: string; notice: Notice } } = {},
+): void {
+  core.transact((change) => {
+    core.require(incidentId);
+    opts.write?.();
+    change.event({ incidentId, ...event });
+    if (opts.notice) change.effect(noticeEffect(incidentId, opts.notice.cause, opts.notice.notice));
+  });
+}
+
+/** People who took part: role holders and anyone who acted in the timeline from Slack. */
+export function responders(core: Core, incidentId: number): UserRef[] {
+  const { incidents } = core.deps;
+  const people = [...incidents.roles(incidentId).map((r) => r.userId), ...incidents.timeline(incidentId).flatMap((e) => (e.actor && /^[UW][A-Z0-9]{2,}$/.test(e.actor) ? [e.actor] : []))];
+  return [...new Set(people)];
+}

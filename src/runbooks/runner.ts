@@ -1,0 +1,300 @@
+import { ErrorCode, UserError } from '../errors.ts';
+import type { IncidentService } from '../incidents/service.ts';
+import type { Incident } from '../incidents/types.ts';
+import type { Logger } from '../logger.ts';
+import { runExec, type StepResult } from './exec-step.ts';
+import { runHttp } from './http-step.ts';
+import type { Runbook, RunbookSet } from './load.ts';
+import type { ParamValues } from './params.ts';
+import { describeStep, planRun, type IncidentFacts, type PlannedStep } from './plan.ts';
+import type { RunbookRepository, RunRecord, RunStatus } from './repository.ts';
+
+export type LiveStatus = 'running' | 'awaiting_approval' | 'shown' | StepResult['status'] | 'rejected';
+
+/** What the channel sees while a run goes on. Best effort: the database and timeline are the record. */
+export interface RunReporter {
+  /** The run's message (with a stop button); its ts threads the steps. */
+  started(run: RunRecord, plan: PlannedStep[], channel: string): Promise<string | null>;
+  /** A step's message in the thread, created on first call and updated in place after. */
+  step(run: RunRecord, step: PlannedStep, state: { status: LiveStatus; output: string; truncated: boolean; exitCode: number | null; durationMs: number | null }, channel: string): Promise<void>;
+  /** Asks for an approving click on a step marked confirm. */
+  approval(run: RunRecord, step: PlannedStep, description: string, channel: string, requesterMayApprove: boolean): Promise<void>;
+  /** The run is over: its message loses the stop button and shows how it ended. */
+  finished(run: RunRecord, plan: PlannedStep[], channel: string): Promise<void>;
+  /** A `slack` step's message. */
+  post(channel: string, text: string): Promise<void>;
+}
+
+export interface RunnerDeps {
+  runs: RunbookRepository;
+  runbooks: () => RunbookSet;
+  incidents: IncidentService;
+  reporter: RunReporter;
+  pagerduty?: { addNote(id: string, content: string): Promise<void>; escalate(id: string, level: number): Promise<void> };
+  /** The environment exec steps pick their listed names from (and http steps their env.* values). */
+  env: Record<string, string | undefined>;
+  maxConcurrent: number;
+  outputLimitBytes: number;
+  log: Logger;
+  now: () => number;
+}
+
+export interface RunRequest {
+  incident: Incident;
+  runbook: Runbook;
+  values: ParamValues;
+  dryRun: boolean;
+  by: string;
+}
+
+const FINAL: Record<StepResult['status'], RunStatus> = { succeeded: 'succeeded', failed: 'failed', timed_out: 'failed', killed: 'killed' };
+
+/**
+ * Runs runbooks: one step at a time, each recorded (full output in the database, a line in the
+ * timeline), pausing for approval where a step says confirm. Runs happen here, not in the outbox:
+ * a five-minute script must not hold up the incident's other messages.
+ */
+export class RunbookRunner {
+  private readonly controllers = new Map<number, AbortController>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private shuttingDown = false;
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  facts(incident: Incident): IncidentFacts {
+    return { id: incident.id, title: incident.title, severity: incident.severity, channel: incident.channelId, pagerdutyId: incident.source === 'pagerduty' ? incident.externalId : null };
+  }
+
+  /** What a dry run or the approval message shows: every step as it will run. */
+  preview(req: Omit<RunRequest, 'by' | 'dryRun'>): PlannedStep[] {
+    return planRun(req.runbook, req.values, this.facts(req.incident), this.deps.env);
+  }
+
+  /** A run's record, or a message saying there is none. */
+  run(runId: number): RunRecord {
+    const run = this.deps.runs.get(runId);
+    if (!run) throw new UserError(ErrorCode.NotFound, `There is no run #${runId}.`);
+    return run;
+  }
+
+  /** Starts a run (after the edge checked permission) and returns its id at once. */
+  start(req: RunRequest): number {
+    const { runs, incidents } = this.deps;
+    const plan = this.preview(req);
+    const spec = req.runbook.spec;
+    let runId = 0;
+    const data: Record<string, unknown> = { runbook: spec.name, version: spec.version, sha: req.runbook.sha, dry_run: req.dryRun };
+    const write = () => {
+      if (runs.runningCount() >= this.deps.maxConcurrent) {
+        throw new UserError(ErrorCode.Busy, `The limit of ${this.deps.maxConcurrent} runbook run${this.deps.maxConcurrent === 1 ? '' : 's'} at once is reached; try again when one has finished.`);
+      }
+      const active = spec.concurrent ? undefined : runs.activeFor(req.incident.id, spec.name);
+      if (active) throw new UserError(ErrorCode.Conflict, `${spec.name} is already running in this incident (run #${active.id}, ${active.status.replace('_', ' ')}). Stop it first, or wait.`);
+      runId = runs.insert({ incidentId: req.incident.id, runbook: spec.name, version: spec.version, sha: req.runbook.sha, params: req.values, dryRun: req.dryRun, requestedBy: req.by, createdAt: this.deps.now() });
+      data.run = runId;
+    };
+    const params = Object.entries(req.values).map(([k, v]) => `${k}=${v}`).join(' ');
+    incidents.recordRunbookEvent(
+      req.incident.id,
+      { kind: 'runbook_started', actor: req.by, body: `${spec.name} v${spec.version}${req.dryRun ? ' (dry run)' : ''}${params ? ` ${params}` : ''}`, data },
+      { write },
+    );
+    this.track(this.begin(runId, plan));
+    return runId;
+  }
+
+  approve(runId: number, stepIndex: number, by: string): void {
+    const run = this.awaiting(runId, stepIndex);
+    const others = this.deps.incidents.responders(run.incidentId).filter((u) => u !== run.requestedBy);
+    if (by === run.requestedBy && others.length > 0) {
+      throw new UserError(ErrorCode.Forbidden, 'Someone other than the person who started the run has to approve this step.');
+    }
+    const step = this.plan(run)[stepIndex]!;
+    this.deps.incidents.recordRunbookEvent(run.incidentId, { kind: 'runbook_approved', actor: by, body: `${run.runbook} step ${step.name}`, data: { run: run.id, step: stepIndex } }, {
+      write: () => {
+        this.deps.runs.setStatus(run.id, 'running', stepIndex, null);
+        this.deps.runs.saveStep({ runId: run.id, idx: stepIndex, name: step.name, kind: step.kind, status: 'approved', exitCode: null, durationMs: null, output: '', truncated: false, approvedBy: by, startedAt: this.deps.now() });
+      },
+    });
+    this.track(this.continueFrom({ ...run, status: 'running' }, stepIndex, true));
+  }
+
+  reject(runId: number, stepIndex: number, by: string): void {
+    const run = this.awaiting(runId, stepIndex);
+    const step = this.plan(run)[stepIndex]!;
+    this.deps.incidents.recordRunbookEvent(run.incidentId, { kind: 'runbook_rejected', actor: by, body: `${run.runbook} step ${step.name}`, data: { run: run.id, step: stepIndex } });
+    this.track(this.finish(run, 'rejected', stepIndex));
+  }
+
+  /** Stops a running step (its process group gets SIGTERM, then SIGKILL). */
+  kill(runId: number, by: string): void {
+    const run = this.deps.runs.get(runId);
+    if (!run || (run.status !== 'running' && run.status !== 'awaiting_approval')) throw new UserError(ErrorCode.Conflict, `Run #${runId} is not running.`);
+    this.deps.log.info({ run_id: runId, incident_id: run.incidentId, by }, 'runbook run stopped by a person');
+    const controller = this.controllers.get(runId);
+    if (controller) controller.abort();
+    else this.track(this.finish(run, 'killed', run.nextStep));
+  }
+
+  /** After a restart: runs that were mid-step are marked interrupted, never re-run by themselves. */
+  recover(): number {
+    const stale = this.deps.runs.withStatus('running');
+    for (const run of stale) this.track(this.finish(run, 'interrupted', run.nextStep));
+    return stale.length;
+  }
+
+  /** Resolves when no run is executing a step (for shutdown and tests). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** At shutdown: stops running steps and leaves their runs as they are, for `recover` to report. */
+  stopAll(): void {
+    this.shuttingDown = true;
+    for (const c of this.controllers.values()) c.abort();
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked = p.catch((error: unknown) => this.deps.log.error({ err: error }, 'runbook run failed unexpectedly')).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  private awaiting(runId: number, stepIndex: number): RunRecord {
+    const run = this.deps.runs.get(runId);
+    if (!run || run.status !== 'awaiting_approval' || run.nextStep !== stepIndex) throw new UserError(ErrorCode.Conflict, `Run #${runId} is not waiting for this approval any more.`);
+    return run;
+  }
+
+  private plan(run: RunRecord): PlannedStep[] {
+    const runbook = this.deps.runbooks().runbooks.get(run.runbook);
+    if (!runbook || runbook.sha !== run.sha) throw new UserError(ErrorCode.Conflict, `${run.runbook} changed since run #${run.id} started; start it again.`);
+    const incident = this.deps.incidents.get(run.incidentId)!;
+    return planRun(runbook, run.params, this.facts(incident), this.deps.env);
+  }
+
+  private channel(run: RunRecord): string | null {
+    return this.deps.incidents.get(run.incidentId)?.channelId ?? null;
+  }
+
+  private async begin(runId: number, plan: PlannedStep[]): Promise<void> {
+    const run = this.deps.runs.get(runId)!;
+    const channel = this.channel(run);
+    if (channel) {
+      const ts = await this.deps.reporter.started(run, plan, channel).catch((error: unknown) => (this.deps.log.warn({ err: error, run_id: runId }, 'could not post the run message'), null));
+      if (ts) this.deps.runs.setThread(runId, ts);
+    }
+    await this.continueFrom(this.deps.runs.get(runId)!, 0, false);
+  }
+
+  private async continueFrom(run: RunRecord, from: number, approved: boolean): Promise<void> {
+    const plan = this.plan(run);
+    const channel = this.channel(run);
+    for (let i = from; i < plan.length; i++) {
+      const step = plan[i]!;
+      if (run.dryRun && !step.dryRunSafe) {
+        this.saveStep(run, step, { status: 'shown', exitCode: null, output: describeStep(step), truncated: false, durationMs: 0 });
+        if (channel) await this.report(run, step, { status: 'shown', output: describeStep(step), truncated: false, exitCode: null, durationMs: null }, channel);
+        continue;
+      }
+      if (step.confirm && !(approved && i === from) && !run.dryRun) {
+        this.deps.runs.setStatus(run.id, 'awaiting_approval', i, null);
+        const alone = this.deps.incidents.responders(run.incidentId).every((u) => u === run.requestedBy);
+        if (channel) await this.deps.reporter.approval({ ...run, status: 'awaiting_approval', nextStep: i }, step, describeStep(step), channel, alone).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not ask for approval'));
+        return;
+      }
+      this.deps.runs.setStatus(run.id, 'running', i, null);
+      const result = await this.execute(run, step, channel);
+      this.saveStep(run, step, result);
+      if (this.shuttingDown) return;
+      this.deps.incidents.recordRunbookEvent(run.incidentId, {
+        kind: 'runbook_step',
+        actor: null,
+        body: `${run.runbook} step ${step.name}: ${result.status.replace('_', ' ')}${result.exitCode === null ? '' : ` (${step.kind === 'http' ? 'HTTP' : 'exit'} ${result.exitCode})`} in ${(result.durationMs / 1000).toFixed(1)} s`,
+        data: { run: run.id, step: i, status: result.status, exit_code: result.exitCode, duration_ms: result.durationMs, output_tail: result.output.slice(-500) },
+      });
+      if (result.status !== 'succeeded') return this.finish(run, FINAL[result.status], i);
+    }
+    return this.finish(run, 'succeeded', plan.length);
+  }
+
+  private async execute(run: RunRecord, step: PlannedStep, channel: string | null): Promise<StepResult> {
+    const controller = new AbortController();
+    this.controllers.set(run.id, controller);
+    const started = this.deps.now();
+    let output = '';
+    const live = (status: LiveStatus, extra: Partial<StepResult> = {}) =>
+      channel ? this.report(run, step, { status, output: extra.output ?? output, truncated: extra.truncated ?? false, exitCode: extra.exitCode ?? null, durationMs: extra.durationMs ?? null }, channel) : Promise.resolve();
+    await live('running');
+    const onOutput = (chunk: string) => {
+      output = (output + chunk).slice(-8000);
+      void live('running');
+    };
+    const opts = { signal: controller.signal, limitBytes: this.deps.outputLimitBytes, onOutput, now: this.deps.now };
+    try {
+      const result = await this.dispatch(step, opts, channel);
+      await live(result.status, result);
+      return result;
+    } catch (error) {
+      const result: StepResult = { status: 'failed', exitCode: null, output: `[${(error as Error).message}]`, truncated: false, durationMs: this.deps.now() - started };
+      await live('failed', result);
+      return result;
+    } finally {
+      this.controllers.delete(run.id);
+    }
+  }
+
+  private async dispatch(step: PlannedStep, opts: Parameters<typeof runExec>[1], channel: string | null): Promise<StepResult> {
+    const started = this.deps.now();
+    const done = (output: string): StepResult => ({ status: 'succeeded', exitCode: null, output, truncated: false, durationMs: this.deps.now() - started });
+    switch (step.kind) {
+      case 'exec':
+        return runExec(step, opts);
+      case 'http':
+        return runHttp(step, opts);
+      case 'slack':
+        if (!channel) throw new Error('the incident has no channel yet');
+        await this.deps.reporter.post(channel, step.text);
+        return done('posted');
+      case 'pagerduty': {
+        const pd = this.deps.pagerduty;
+        if (!pd) throw new Error('PagerDuty is not configured (PAGERDUTY_TOKEN)');
+        if (!step.incidentId) throw new Error('this incident did not come from a PagerDuty page');
+        if (step.note !== undefined) await pd.addNote(step.incidentId, step.note);
+        else await pd.escalate(step.incidentId, step.escalate!);
+        return done(step.note !== undefined ? 'note added' : `escalated to level ${step.escalate}`);
+      }
+    }
+  }
+
+  private saveStep(run: RunRecord, step: PlannedStep, r: Pick<StepResult, 'exitCode' | 'output' | 'truncated' | 'durationMs'> & { status: string }): void {
+    this.deps.runs.saveStep({ runId: run.id, idx: step.index, name: step.name, kind: step.kind, status: r.status, exitCode: r.exitCode, durationMs: r.durationMs, output: r.output, truncated: r.truncated, approvedBy: null, startedAt: this.deps.now() - r.durationMs });
+  }
+
+  private report(run: RunRecord, step: PlannedStep, state: Parameters<RunReporter['step']>[2], channel: string): Promise<void> {
+    return this.deps.reporter.step(run, step, state, channel).catch((error: unknown) => this.deps.log.warn({ err: error, run_id: run.id }, 'could not show step progress'));
+  }
+
+  private async finish(run: RunRecord, status: RunStatus, nextStep: number): Promise<void> {
+    const now = this.deps.now();
+    const steps = this.deps.runs.steps(run.id).filter((s) => s.status !== 'approved');
+    this.deps.incidents.recordRunbookEvent(
+      run.incidentId,
+      { kind: 'runbook_finished', actor: null, body: `${run.runbook} v${run.version}${run.dryRun ? ' (dry run)' : ''}: ${status}`, data: { run: run.id, status, duration_ms: now - run.createdAt } },
+      {
+        write: () => this.deps.runs.setStatus(run.id, status, nextStep, now),
+        notice: {
+          cause: `run:${run.id}`,
+          notice: { type: 'runbook_finished', runId: run.id, runbook: run.runbook, version: run.version, status, by: run.requestedBy, dryRun: run.dryRun, durationMs: now - run.createdAt, steps: steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode })) },
+        },
+      },
+    );
+    const channel = this.channel(run);
+    let plan: PlannedStep[] = [];
+    try {
+      plan = this.plan(run);
+    } catch {
+      // The runbook changed or went away: the message just lists no steps.
+    }
+    if (channel) await this.deps.reporter.finished({ ...run, status, finishedAt: now }, plan, channel).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not close the run message'));
+  }
+}

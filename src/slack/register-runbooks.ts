@@ -1,0 +1,98 @@
+import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
+import { requireAllowed } from '../commands/permissions.ts';
+import { ErrorCode, UserError, isUserError } from '../errors.ts';
+import { checkParams, paramProblem } from '../runbooks/params.ts';
+import { describeStep } from '../runbooks/plan.ts';
+import { codeBlock } from './mrkdwn.ts';
+import { bugReply, type SlackEdgeDeps } from './register-commands.ts';
+import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
+import { userGroupDirectory } from './user-groups.ts';
+import { metadata, viewValues } from './views.ts';
+
+/** The run's buttons (stop, approve, reject) and the parameters form. */
+export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
+  const rb = deps.services.runbooks;
+  if (!rb) return;
+  const { client } = deps;
+  const groupMembers = userGroupDirectory(client, deps.now);
+  const ports = { openModal: async () => {}, groupMembers };
+
+  const button = (actionId: string, act: (runId: number, step: number, user: string) => Promise<string | null> | string | null) =>
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action }) => {
+      await ack();
+      const channel = body.channel?.id ?? '';
+      const user = body.user.id;
+      const log = deps.log.child({ source: 'slack', request_id: body.trigger_id, user_id: user, channel_id: channel, action: actionId });
+      const tell = (text: string) => client.chat.postEphemeral({ channel, user, text }).catch((error: unknown) => log.warn({ err: error }, 'could not answer a button'));
+      const [runId, step] = String(action.value ?? '').split(':').map(Number);
+      try {
+        if (!Number.isInteger(runId)) throw new UserError(ErrorCode.BadArgument, 'That button no longer refers to a run.');
+        const said = await act(runId!, step ?? 0, user);
+        if (said) await tell(said);
+      } catch (error) {
+        if (isUserError(error)) return void (await tell(error.message));
+        log.error({ err: error }, 'runbook button failed');
+        await tell(bugReply(body.trigger_id));
+      }
+    });
+
+  /** Approving is running: only someone allowed to run the runbook may approve its steps. */
+  const mayRun = async (runId: number, user: string) => {
+    const run = rb.runner.run(runId);
+    const incident = deps.services.incidents.get(run.incidentId)!;
+    const runbook = rb.set().runbooks.get(run.runbook);
+    if (runbook) await requireAllowed({ services: deps.services, userId: user, ports }, incident, runbook.spec.allowed, `approve steps of ${run.runbook}`);
+  };
+
+  button(RUNBOOK_ACTION.kill, (runId, _step, user) => (rb.runner.kill(runId, user), null));
+  button(RUNBOOK_ACTION.approve, async (runId, step, user) => {
+    await mayRun(runId, user);
+    rb.runner.approve(runId, step, user);
+    return null;
+  });
+  button(RUNBOOK_ACTION.reject, async (runId, step, user) => {
+    await mayRun(runId, user);
+    rb.runner.reject(runId, step, user);
+    return null;
+  });
+
+  app.view<SlackViewAction>(RUNBOOK_VIEW, async ({ ack, body, view }) => {
+    const meta = metadata(view.private_metadata);
+    const user = body.user.id;
+    const runbook = rb.set().runbooks.get(String(meta.runbook));
+    const incident = deps.services.incidents.get(Number(meta.incident));
+    if (!runbook || !incident) return void (await ack({ response_action: 'errors', errors: {} }));
+    const v = viewValues(view.state);
+    const pairs = Object.entries(runbook.spec.params).flatMap(([name, p]) => {
+      const raw = p.type === 'enum' ? (v.choice(`p_${name}`) ?? '') : v.text(`p_${name}`);
+      return raw === '' ? [] : [[name, raw] as [string, string]];
+    });
+    const errors = Object.fromEntries(pairs.flatMap(([name, raw]) => {
+      const problem = paramProblem(runbook.spec, name, raw);
+      return problem ? [[`p_${name}`, problem.slice(0, 150)]] : [];
+    }));
+    const { values, missing } = Object.keys(errors).length ? { values: {}, missing: [] } : checkParams(runbook.spec, pairs);
+    for (const name of missing) errors[`p_${name}`] = 'Required.';
+    // Errors show under their fields and the form keeps what was typed.
+    if (Object.keys(errors).length) return void (await ack({ response_action: 'errors', errors }));
+    const log = deps.log.child({ source: 'slack', user_id: user, incident_id: incident.id, view: RUNBOOK_VIEW });
+    try {
+      if (runbook.sha !== meta.sha) throw new UserError(ErrorCode.Conflict, `${runbook.spec.name} changed while the form was open; run the command again.`);
+      await requireAllowed({ services: deps.services, userId: user, ports }, incident, runbook.spec.allowed, `run ${runbook.spec.name}`);
+      const dryRun = meta.dryRun === true;
+      const runId = rb.runner.start({ incident, runbook, values, dryRun, by: user });
+      await ack();
+      if (dryRun && incident.channelId) {
+        const plan = rb.runner.preview({ incident, runbook, values }).map((s) => `${s.index + 1}. ${s.name}\n${describeStep(s)}`).join('\n');
+        await client.chat.postEphemeral({ channel: incident.channelId, user, text: `Dry run of ${runbook.spec.name} (run #${runId}). This is exactly what would run:\n${codeBlock(plan)}` });
+      }
+    } catch (error) {
+      if (!isUserError(error)) {
+        log.error({ err: error }, 'runbook form failed');
+        throw error;
+      }
+      const first = Object.keys(runbook.spec.params)[0];
+      await ack(first ? { response_action: 'errors', errors: { [`p_${first}`]: error.message.slice(0, 150) } } : { response_action: 'clear' });
+    }
+  });
+}

@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadRunbooks } from '../../src/runbooks/load.ts';
+
+const GOOD = `name: good
+version: 3
+description: Fine.
+steps:
+  - exec: { program: node, args: [-e, 'console.log(1)'] }
+`;
+const dirs: string[] = [];
+const dirWith = (files: Record<string, string>) => {
+  const dir = mkdtempSync(join(tmpdir(), 'runbooks-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('loading runbooks', () => {
+  it('reports each broken file by name and line, and still loads the others', () => {
+    const set = loadRunbooks(
+      dirWith({
+        'a-good.yaml': GOOD,
+        'bad-yaml.yaml': 'name: x\nsteps: [\n',
+        'typo.yaml': 'name: typo\nversion: 1\ndescription: d\nsteps:\n  - exec: { program: node }\n    confrim: true\n',
+        'placeholder.yaml': "name: ph\nversion: 1\ndescription: d\nsteps:\n  - exec:\n      program: node\n      args: ['{{missing}}']\n",
+        'program.yaml': 'name: prog\nversion: 1\ndescription: d\nsteps:\n  - exec: { program: no-such-program-here }\n',
+        'secret.yaml': "name: secret\nversion: 1\ndescription: d\nsteps:\n  - http: { url: 'https://x.test/{{env.SLACK_BOT_TOKEN}}' }\n",
+        'dup.yaml': GOOD,
+        'shell.yaml': "name: shell\nversion: 1\ndescription: d\nparams:\n  p: { type: string }\nsteps:\n  - exec: { program: '{{p}}' }\n",
+        'pattern.yaml': "name: pat\nversion: 1\ndescription: d\nparams:\n  p: { type: string, pattern: '([' }\nsteps:\n  - slack: { text: '{{p}}' }\n",
+        'notes.txt': 'not a runbook',
+      }),
+    );
+    expect([...set.runbooks.keys()]).toEqual(['good']);
+    expect(set.problems).toEqual([
+      expect.stringMatching(/^bad-yaml\.yaml:3: /),
+      'dup.yaml:1: name good is already used by a-good.yaml',
+      "pattern.yaml:5: params.p.pattern is not a valid regular expression (Invalid regular expression: /^(?:([)$/u: Unterminated character class)",
+      'placeholder.yaml:7: {{missing}} — no such parameter',
+      'program.yaml:5: program no-such-program-here is not found or not executable',
+      'secret.yaml:5: {{env.SLACK_BOT_TOKEN}} — list SLACK_BOT_TOKEN under this step\'s env to use it',
+      expect.stringMatching(/^shell\.yaml:7: program \{\{p\}\} is not found or not executable$/),
+      'shell.yaml:7: the program cannot come from a parameter',
+      'typo.yaml:6: steps.0.confrim is not a runbook key',
+    ]);
+  });
+
+  it('treats a missing directory as no runbooks', () => {
+    expect(loadRunbooks('/nonexistent/runbooks')).toMatchObject({ problems: [], runbooks: new Map() });
+  });
+
+  it('loads the example runbooks shipped in runbooks/', () => {
+    const set = loadRunbooks(fileURLToPath(new URL('../../runbooks', import.meta.url)));
+    expect(set.problems).toEqual([]);
+    expect([...set.runbooks.keys()].sort()).toEqual(['dns-lookup', 'http-probe', 'recent-deploys']);
+  });
+});
+
+describe('incident-bot doctor', () => {
+  it('lists the runbooks and the problems, and exits 1 when there are any', () => {
+    const dir = dirWith({ 'settings.yaml': 'runbooks:\n  dir: rb\n' });
+    mkdirSync(join(dir, 'rb'));
+    writeFileSync(join(dir, 'rb', 'good.yaml'), GOOD);
+    writeFileSync(join(dir, 'rb', 'broken.yaml'), 'name: [\n');
+    const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+    const env = { PATH: process.env.PATH!, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', CONFIG_PATH: join(dir, 'settings.yaml'), DATABASE_PATH: join(dir, 'none.db') };
+    let out = '';
+    let code = 0;
+    try {
+      out = execFileSync(process.execPath, ['--import', 'tsx', main, 'doctor'], { env, encoding: 'utf8' });
+    } catch (error) {
+      const e = error as { status: number; stdout: string };
+      code = e.status;
+      out = e.stdout;
+    }
+    expect(code).toBe(1);
+    expect(out.split('\n')).toEqual([
+      `✓ configuration (${join(dir, 'settings.yaml')})`,
+      '✓ database',
+      `    ${join(dir, 'none.db')} does not exist yet; \`incident-bot migrate\` or \`start\` creates it`,
+      '✗ runbooks',
+      expect.stringMatching(/^ {4}good v3 \([0-9a-f]{12}\): Fine\. — steps: exec — allowed: anyone$/),
+      expect.stringMatching(/^ {4}problem: broken\.yaml:\d: /),
+      '',
+    ]);
+  });
+});
