@@ -12,8 +12,9 @@ import { markdownTable } from './lib/table.ts';
 import type { Figure, Suite } from './lib/stats.ts';
 import { pageToChannel } from './suites/page-to-channel.ts';
 import { postmortem } from './suites/postmortem.ts';
+import { runbook } from './suites/runbook.ts';
 
-const SUITES: Suite[] = [pageToChannel, postmortem];
+const SUITES: Suite[] = [pageToChannel, postmortem, runbook];
 
 function commit(): string {
   try {

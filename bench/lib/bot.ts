@@ -5,6 +5,7 @@ import { startApp, type RunningApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
+import { SIGNING_SECRET } from './slack-command.ts';
 
 export const BENCH_USERS = Array.from({ length: 4 }, (_, i) => ({ id: `U0BENCH0${i}`, name: `u${i}`, email: `u${i}@example.com` }));
 
@@ -14,7 +15,7 @@ export async function benchBot(env: Record<string, string> = {}, databasePath?: 
   const slack = await new FakeSlack({ users: BENCH_USERS }).start();
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.token,
-    SLACK_SIGNING_SECRET: 'bench-signing-secret',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.url,
     PORT: '0',
     LOG_LEVEL: 'silent',
