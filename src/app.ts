@@ -69,7 +69,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
   const outbox = new OutboxRepository(db);
-  const { app: bolt, receiver, client: slack } = createBoltApp(config.slack, log);
+  const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log);
 
   // The worker and the service need each other (effects → domain commits → new effects); the
   // service reaches the worker only through this callback.
@@ -104,6 +104,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         settings: config.settings,
         now,
         capture: (id, message) => incidents.captureMessage(id, message),
+        botUserId: async () => (await identity()).botUserId,
       }),
       ...pagerDutyEffectHandlers({
         pagerduty,

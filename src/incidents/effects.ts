@@ -59,7 +59,10 @@ export const forIncident = (
   idempotencyKey: `incident:${incidentId}:${kind}:${discriminator}`,
 });
 
-/** What opening an incident's room takes, in the order it must happen. */
+/**
+ * What opening an incident's room takes, in the order it must happen. These go ahead of anything
+ * of the incident's already waiting (priority -1): such rows need the room to exist.
+ */
 export function openRoomEffects(incidentId: number, invitees: UserRef[]): NewEffect[] {
   const users = [...new Set(invitees)].sort();
   return [
@@ -68,7 +71,7 @@ export function openRoomEffects(incidentId: number, invitees: UserRef[]): NewEff
     forIncident(incidentId, EffectKind.ChannelSetTopic, 'open'),
     forIncident(incidentId, EffectKind.ChannelPostSummary, 'open'),
     forIncident(incidentId, EffectKind.ChannelPinSummary, 'open'),
-  ];
+  ].map((e) => ({ ...e, priority: -1 }));
 }
 
 /** A notice, keyed by what caused it (a delivery id or timeline event id) so a retry never posts twice. */

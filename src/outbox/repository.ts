@@ -11,6 +11,7 @@ interface Row {
   attempts: number;
   available_at: number;
   created_at: number;
+  starts: number;
 }
 
 const toRow = (r: Row): OutboxRow => ({
@@ -23,6 +24,7 @@ const toRow = (r: Row): OutboxRow => ({
   attempts: r.attempts,
   availableAt: r.available_at,
   createdAt: r.created_at,
+  uncertain: r.starts > 0,
 });
 
 export class OutboxRepository {
@@ -31,13 +33,13 @@ export class OutboxRepository {
   constructor(readonly db: Db) {
     this.stmt = {
       enqueue: db.prepare(`INSERT INTO outbox
-        (ordering_key, incident_id, kind, payload, idempotency_key, available_at, created_at)
-        VALUES (@orderingKey, @incidentId, @kind, @payload, @idempotencyKey, @availableAt, @now)
+        (ordering_key, incident_id, kind, payload, idempotency_key, available_at, created_at, priority)
+        VALUES (@orderingKey, @incidentId, @kind, @payload, @idempotencyKey, @availableAt, @now, @priority)
         ON CONFLICT (idempotency_key) DO NOTHING`),
       // The head of each ordering key: a row is only deliverable once every earlier row of its key is settled.
       heads: db.prepare(`SELECT o.* FROM outbox o
         WHERE o.state = 'pending'
-          AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending')
+          AND o.id = (SELECT p.id FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending' ORDER BY p.priority, p.id LIMIT 1)
           AND o.available_at <= ?
         ORDER BY o.id LIMIT ?`),
       nextAvailable: db.prepare("SELECT min(available_at) FROM outbox WHERE state = 'pending'").pluck(),
@@ -45,6 +47,8 @@ export class OutboxRepository {
         delivered_at = ?, last_error = NULL WHERE id = ?`),
       retry: db.prepare('UPDATE outbox SET attempts = attempts + ?, available_at = ?, last_error = ? WHERE id = ?'),
       dead: db.prepare("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?"),
+      started: db.prepare('UPDATE outbox SET starts = starts + 1 WHERE id = ?'),
+      prune: db.prepare("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?"),
       pendingStats: db.prepare("SELECT count(*) AS depth, min(created_at) AS oldest FROM outbox WHERE state = 'pending'"),
       dueDepth: db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending' AND available_at <= ?").pluck(),
       byKind: db.prepare('SELECT kind, state, attempts, result, last_error FROM outbox WHERE incident_id = ? ORDER BY id'),
@@ -53,7 +57,7 @@ export class OutboxRepository {
 
   /** Returns false when a row with the same idempotency key already exists. */
   enqueue(effect: NewEffect, now: number): boolean {
-    const info = this.stmt.enqueue.run({ ...effect, payload: JSON.stringify(effect.payload), availableAt: effect.availableAt ?? now, now });
+    const info = this.stmt.enqueue.run({ ...effect, payload: JSON.stringify(effect.payload), availableAt: effect.availableAt ?? now, now, priority: effect.priority ?? 0 });
     return info.changes === 1;
   }
 
@@ -72,6 +76,16 @@ export class OutboxRepository {
   /** Puts a row back for a later attempt; a rate-limit wait does not count as an attempt. */
   reschedule(id: number, availableAt: number, error: string, countsAsAttempt: boolean): void {
     this.stmt.retry.run(countsAsAttempt ? 1 : 0, availableAt, error, id);
+  }
+
+  /** Recorded (and committed) before the effect's API call: see `OutboxRow.uncertain`. */
+  markStarted(id: number): void {
+    this.stmt.started.run(id);
+  }
+
+  /** Forgets delivered rows older than `before` (their idempotency keys go with them). */
+  pruneDelivered(before: number): number {
+    return this.stmt.prune.run(before).changes;
   }
 
   markDead(id: number, error: string): void {

@@ -9,6 +9,8 @@ export interface NewEffect {
   idempotencyKey: string;
   /** Not before this time (ms); now when absent. */
   availableAt?: number;
+  /** Lower goes first within the ordering key (default 0); equal priorities keep enqueue order. */
+  priority?: number;
 }
 
 export interface OutboxRow {
@@ -21,4 +23,9 @@ export interface OutboxRow {
   attempts: number;
   availableAt: number;
   createdAt: number;
+  /**
+   * An earlier delivery of this row began and its outcome was not recorded (a crash, a timeout, an
+   * error after the call): the effect may already exist, so a handler looks for it before acting.
+   */
+  uncertain: boolean;
 }

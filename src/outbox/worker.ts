@@ -149,6 +149,7 @@ export class OutboxWorker {
       return;
     }
     let outcome: { ok: true; delivered: Delivered } | { ok: false; error: unknown };
+    repo.markStarted(row.id);
     try {
       outcome = { ok: true, delivered: await handler.deliver(row, log) };
     } catch (error) {

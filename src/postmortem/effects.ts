@@ -69,6 +69,7 @@ export function postmortemHandlers(deps: DraftDeps & {
             render: () => draft().markdown,
             force: Boolean(row.payload.force),
             now: deps.now(),
+            uncertain: row.uncertain ? { since: row.createdAt - 60_000 } : undefined,
           });
           return {
             result: { type: outcome.type, pr: outcome.record.prUrl },

@@ -2,7 +2,7 @@ import { App, HTTPReceiver, webApi, type Authorize } from '@slack/bolt';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { boltLogger } from './bolt-logger.ts';
-import { botIdentity } from './bot-identity.ts';
+import { botIdentity, type BotIdentity } from './bot-identity.ts';
 
 /** Slack never sends us more than this in one request; anything larger is refused before parsing. */
 export const SLACK_BODY_LIMIT = 256 * 1024;
@@ -13,6 +13,8 @@ export interface BoltParts {
   receiver?: HTTPReceiver;
   /** The bot token's client, for effects and replies (Bolt's own `app.client` has no token here). */
   client: webApi.WebClient;
+  /** Who the bot is (auth.test, remembered once answered). */
+  identity: () => Promise<BotIdentity>;
 }
 
 export function createBoltApp(config: Config['slack'], log: Logger): BoltParts {
@@ -31,7 +33,7 @@ export function createBoltApp(config: Config['slack'], log: Logger): BoltParts {
   const authorize: Authorize<boolean> = async () => ({ botToken: config.botToken, ...(await identity()) });
   if (config.appToken) {
     const app = new App({ authorize, appToken: config.appToken, socketMode: true, logger, clientOptions });
-    return { app, client };
+    return { app, client, identity };
   }
   const receiver = new HTTPReceiver({
     signingSecret: config.signingSecret,
@@ -40,5 +42,5 @@ export function createBoltApp(config: Config['slack'], log: Logger): BoltParts {
     bodyLimit: SLACK_BODY_LIMIT,
   });
   const app = new App({ authorize, receiver, logger, clientOptions });
-  return { app, receiver, client };
+  return { app, receiver, client, identity };
 }

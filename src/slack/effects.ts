@@ -17,7 +17,13 @@ export interface SlackEffectDeps {
   now: () => number;
   /** Records a captured message in the timeline (the domain's `captureMessage`). */
   capture: (incidentId: number, capture: CapturedMessage) => void;
+  /** The bot's own user id (auth.test), to recognise channels it created. */
+  botUserId: () => Promise<string>;
 }
+
+/** Messages the bot posts carry their outbox key, so a retry can find what an earlier try posted. */
+const METADATA_TYPE = 'incident_bot_effect';
+const CREATE_SLACK_MS = 60_000;
 
 /** How many `-N` suffixes to try before giving up on a name (and retrying later). */
 const NAME_ATTEMPTS = 50;
@@ -47,6 +53,36 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     if (!incident.channelId) throw new PrerequisiteFailedError(`incident ${incident.id} has no channel yet`);
     return { incident, channel: incident.channelId };
   };
+  /**
+   * After an uncertain attempt, the channel may exist already under the name we asked for: it is
+   * ours if the bot created it since the incident began and no other incident holds it.
+   */
+  const adoptable = async (name: string, incident: Incident): Promise<string | undefined> => {
+    const bot = await deps.botUserId();
+    let cursor: string | undefined;
+    do {
+      const page = await client.conversations.list({ types: 'public_channel', exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
+      const found = page.channels?.find((c) => c.name === name);
+      if (found) {
+        const ours = found.creator === bot && (found.created ?? 0) * 1000 >= incident.declaredAt - CREATE_SLACK_MS && !incidents.byChannel(found.id!);
+        return ours ? found.id : undefined;
+      }
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return undefined;
+  };
+
+  /** Posts once: after an uncertain attempt, looks for the message that attempt may have posted. */
+  const postOnce = async (row: OutboxRow, args: { channel: string; text: string; blocks?: unknown[]; unfurl_links?: boolean; unfurl_media?: boolean }): Promise<string> => {
+    if (row.uncertain) {
+      const history = await client.conversations.history({ channel: args.channel, oldest: String((row.createdAt - CREATE_SLACK_MS) / 1000), limit: 200, include_all_metadata: true });
+      const earlier = history.messages?.find((m) => (m.metadata as { event_type?: string; event_payload?: { key?: string } } | undefined)?.event_payload?.key === row.idempotencyKey);
+      if (earlier?.ts) return earlier.ts;
+    }
+    const res = await client.chat.postMessage({ ...(args as { channel: string; text: string }), metadata: { event_type: METADATA_TYPE, event_payload: { key: row.idempotencyKey } } });
+    return res.ts!;
+  };
+
   const handler = (lane: string, deliver: EffectHandler['deliver']): EffectHandler => ({
     lane: `slack:${lane}`,
     deliver,
@@ -73,6 +109,11 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
           return { result: { channel_id: id, name }, commit: () => incidents.setChannel(incident.id, id, name, now()) };
         } catch (error) {
           if (slackErrorName(error) !== 'name_taken') throw error;
+          const adopted = row.uncertain ? await adoptable(name, incident) : undefined;
+          if (adopted) {
+            log.warn({ channel_id: adopted, channel_name: name }, 'adopted the channel an earlier, unrecorded attempt created');
+            return { result: { channel_id: adopted, name, adopted: true }, commit: () => incidents.setChannel(incident.id, adopted, name, now()) };
+          }
         }
       }
       throw new Error(`every name from ${base} to ${candidateName(base, NAME_ATTEMPTS - 1)} is taken`);
@@ -102,8 +143,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     [EffectKind.ChannelPostSummary]: handler('chat.postMessage', async (row) => {
       const { incident, channel } = channelOf(row);
       const message = summaryMessage(incident, incidents.roles(incident.id));
-      const res = await client.chat.postMessage({ channel, ...message, unfurl_links: false });
-      const ts = res.ts!;
+      const ts = await postOnce(row, { channel, ...message, unfurl_links: false });
       return { result: { ts }, commit: () => incidents.setSummaryTs(incident.id, ts, now()) };
     }),
 
@@ -117,8 +157,8 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     [EffectKind.ChannelNotice]: handler('chat.postMessage', async (row) => {
       const { channel } = channelOf(row);
       const text = renderNotice(row.payload.notice as Notice);
-      const res = await client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
-      return { result: { ts: res.ts } };
+      const ts = await postOnce(row, { channel, text, unfurl_links: false, unfurl_media: false });
+      return { result: { ts } };
     }),
 
     [EffectKind.ChannelArchive]: handler('conversations.archive', async (row) => {

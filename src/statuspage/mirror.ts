@@ -35,11 +35,11 @@ export function statuspageMirrorHandlers(deps: {
   const { apiKey, pageId, apiUrl } = deps.config;
   const base = `${apiUrl.replace(/\/+$/, '')}/pages/${encodeURIComponent(pageId ?? '')}`;
   const mapped = new Map(deps.components.filter((c) => c.statuspage_id).map((c) => [c.id, c.statuspage_id!]));
-  const call = async (method: string, path: string, body: object) => {
+  const call = async (method: string, path: string, body?: object) => {
     const res = await fetch(`${base}${path}`, {
       method,
       headers: { authorization: `OAuth ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
     const text = await res.text();
@@ -47,8 +47,14 @@ export function statuspageMirrorHandlers(deps: {
       const retryAfter = Number(res.headers.get('retry-after'));
       throw new StatuspageHttpError(res.status, retryAfter > 0 ? retryAfter * 1000 : undefined, `Statuspage ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
     }
-    return JSON.parse(text || '{}') as { id?: string };
+    return JSON.parse(text || '{}') as unknown;
   };
+  type SpIncident = { id?: string; name?: string; created_at?: string; incident_updates?: { body?: string }[] };
+  /** After an unrecorded attempt: the incident it created (same name, created since), if any. */
+  const createdEarlier = async (name: string, since: number) =>
+    ((await call('GET', '/incidents/unresolved')) as SpIncident[]).find((i) => i.name === name && Date.parse(i.created_at ?? '') >= since)?.id;
+  /** After an unrecorded attempt: whether its update is already the newest one there. */
+  const alreadyPosted = async (id: string, body: string) => ((await call('GET', `/incidents/${encodeURIComponent(id)}`)) as SpIncident).incident_updates?.[0]?.body === body;
   return {
     [EffectKind.StatuspageSync]: {
       lane: 'statuspage',
@@ -59,13 +65,18 @@ export function statuspageMirrorHandlers(deps: {
         if (!incident || !update) throw new StatuspageHttpError(404, undefined, `update ${String(row.payload.updateId)} of incident ${row.incidentId} is gone`);
         const components = Object.fromEntries(update.components.filter((c) => mapped.has(c.id)).map((c) => [mapped.get(c.id)!, c.new]));
         const fields = { status: update.status, body: update.body, components };
+        const since = row.createdAt - 60_000;
         if (incident.statuspageId) {
+          if (row.uncertain && (await alreadyPosted(incident.statuspageId, update.body))) return { result: { statuspage_id: incident.statuspageId, found: update.id } };
           await call('PATCH', `/incidents/${encodeURIComponent(incident.statuspageId)}`, { incident: fields });
           return { result: { statuspage_id: incident.statuspageId, patched: update.id } };
         }
-        const created = await call('POST', '/incidents', {
-          incident: { name: incident.title, impact_override: IMPACT[incident.severity], component_ids: Object.keys(components), ...fields },
-        });
+        const earlier = row.uncertain ? await createdEarlier(incident.title, since) : undefined;
+        const created = earlier
+          ? { id: earlier }
+          : ((await call('POST', '/incidents', {
+              incident: { name: incident.title, impact_override: IMPACT[incident.severity], component_ids: Object.keys(components), ...fields },
+            })) as SpIncident);
         const id = String(created.id);
         return { result: { statuspage_id: id, created: update.id }, commit: () => deps.incidents.update(incident.id, { statuspageId: id }, deps.now()) };
       },

@@ -147,6 +147,11 @@ export class FakeGitHub {
       if (typeof body.body === 'string') pull.body = body.body;
       return send(200, this.pullJson(pull, html));
     }
+    if (method === 'GET' && rest === '/issues') {
+      const label = url.searchParams.get('labels');
+      const page = this.issues.filter((i) => !label || i.labels.includes(label)).slice().reverse();
+      return send(200, page.map((i) => ({ ...i, html_url: `${html}/issues/${i.number}`, labels: i.labels.map((name) => ({ name })) })));
+    }
     if (method === 'POST' && rest === '/issues') {
       if (typeof body.title !== 'string' || !body.title) return error(422, 'Validation Failed: title is missing');
       const issue = { number: ++this.seq, title: body.title, body: String(body.body ?? ''), labels: (body.labels as string[]) ?? [] };

@@ -77,6 +77,16 @@ export const METHODS: Record<string, Method> = {
 
   'conversations.info': withChannel((_ws, c) => ok({ channel: channelJson(c) })),
 
+  // Cursor-paginated like Slack's: the cursor is an opaque offset here.
+  'conversations.list': (ws, args) => {
+    const limit = Math.min(Math.max(Number(args.limit ?? 100) || 100, 1), 1000);
+    const offset = args.cursor ? Number(Buffer.from(str(args.cursor), 'base64').toString()) || 0 : 0;
+    const all = [...ws.channels.values()].filter((c) => !(str(args.exclude_archived) === 'true' && c.is_archived));
+    const page = all.slice(offset, offset + limit);
+    const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64') : '';
+    return ok({ channels: page.map(channelJson), response_metadata: { next_cursor: next } });
+  },
+
   'conversations.invite': withChannel((ws, c, args) => {
     const users = str(args.users).split(',').map((u) => u.trim()).filter(Boolean);
     if (users.length === 0) return fail('no_user');

@@ -17,6 +17,7 @@ export const USED_METHODS = [
   'conversations.create',
   'conversations.history',
   'conversations.info',
+  'conversations.list',
   'conversations.invite',
   'conversations.setTopic',
   'pins.add',
