@@ -51,6 +51,8 @@ export type ApplyOutcome = 'duplicate' | 'opened' | 'joined' | 'applied' | 'no_c
 interface Deps {
   incidents: IncidentRepository;
   inbox: InboxRepository;
+  /** What resolving means beyond the state (the domain's `closeIncident`). */
+  close: (change: Change, incident: Incident, opts: { by: string; via: string; note: string | null; cause: string; resolvedAt: number }) => void;
 }
 
 const VIA: Record<string, string> = { pagerduty: 'PagerDuty' };
@@ -160,9 +162,9 @@ const APPLY: Record<ExternalEventKind, Applier> = {
     incident.status !== 'resolved' && tell(change, incident, ev, { type: 'unacknowledged', via: via(ev) }),
   resolved: (deps, change, incident, ev) => {
     if (incident.status === 'resolved') return false;
-    deps.incidents.update(incident.id, { status: 'resolved', resolvedAt: ev.occurredAt }, change.at);
-    change.effect(...refreshEffects(incident.id, ev.deliveryId));
-    return tell(change, incident, ev, { type: 'resolved', by: by(ev), via: via(ev), note: null });
+    tell(change, incident, ev, null);
+    deps.close(change, incident, { by: by(ev), via: via(ev), note: null, cause: ev.deliveryId, resolvedAt: ev.occurredAt });
+    return true;
   },
   reopened: (deps, change, incident, ev) => {
     if (incident.status !== 'resolved' || (incident.resolvedAt ?? 0) > ev.occurredAt) return false;

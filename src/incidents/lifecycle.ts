@@ -39,33 +39,40 @@ export function mitigate(core: Core, incidentId: number, by: UserRef): Incident 
   });
 }
 
+/**
+ * Everything resolving means, wherever it was resolved (Slack or PagerDuty): customers told if they
+ * were, clocks stopped, the closing summary, the archive scheduled and the report drafted.
+ */
+export function closeIncident(core: Core, change: Change, incident: Incident, opts: { by: string; via: string; note: string | null; cause: string; resolvedAt: number; public?: boolean }): void {
+  const { incidents, policy } = core.deps;
+  if (incident.publicAt !== null || opts.public) {
+    const components = core.deps.updates.componentStatuses(incident.id).map((c) => ({ id: c.id, status: 'operational' as const }));
+    recordUpdate(core, change, incident, 'resolved', opts.note || 'This incident has been resolved.', opts.by, { public: true, components });
+  }
+  incidents.update(incident.id, { status: 'resolved', resolvedAt: opts.resolvedAt, updateDueAt: null, commsNagAt: null }, change.at);
+  const responders = new Set(incidents.roles(incident.id).map((r) => r.userId)).size;
+  change.effect(
+    noticeEffect(incident.id, opts.cause, { type: 'resolved', by: opts.by, via: opts.via, note: opts.note }),
+    noticeEffect(incident.id, opts.cause, {
+      type: 'closing_summary',
+      declaredAt: incident.declaredAt,
+      acknowledgedAt: incident.acknowledgedAt,
+      mitigatedAt: incident.mitigatedAt,
+      resolvedAt: opts.resolvedAt,
+      responders,
+    }),
+    ...refreshEffects(incident.id, opts.cause),
+    archiveEffect(incident.id, opts.resolvedAt, change.at + policy.archiveAfterMinutes * 60_000),
+  );
+  if (policy.postmortemOnResolve) change.effect(postmortemEffect(incident.id, opts.cause, false));
+}
+
 export function resolve(core: Core, incidentId: number, by: UserRef, note: string | null, options: UpdateOptions = {}): Incident {
   return core.transact((change) => {
     const incident = core.require(incidentId);
     if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already resolved.`);
-    const { incidents, policy } = core.deps;
-    // Customers who were told about it are told it is over, and its components are back to operational.
-    if (incident.publicAt !== null || options.public) {
-      const components = core.deps.updates.componentStatuses(incidentId).map((c) => ({ id: c.id, status: 'operational' as const }));
-      recordUpdate(core, change, incident, 'resolved', note || 'This incident has been resolved.', by, { public: true, components });
-    }
-    incidents.update(incidentId, { status: 'resolved', resolvedAt: change.at, updateDueAt: null, commsNagAt: null }, change.at);
     const cause = core.record(change, { incidentId, kind: 'resolved', actor: by, body: note, data: { via: 'slack' } });
-    const responders = new Set(incidents.roles(incidentId).map((r) => r.userId)).size;
-    change.effect(
-      noticeEffect(incidentId, cause, { type: 'resolved', by, via: 'slack', note }),
-      noticeEffect(incidentId, cause, {
-        type: 'closing_summary',
-        declaredAt: incident.declaredAt,
-        acknowledgedAt: incident.acknowledgedAt,
-        mitigatedAt: incident.mitigatedAt,
-        resolvedAt: change.at,
-        responders,
-      }),
-      ...refreshEffects(incidentId, cause),
-      archiveEffect(incidentId, change.at, change.at + policy.archiveAfterMinutes * 60_000),
-    );
-    if (policy.postmortemOnResolve) change.effect(postmortemEffect(incidentId, cause, false));
+    closeIncident(core, change, incident, { by, via: 'slack', note, cause, resolvedAt: change.at, public: options.public });
     syncExternal(core, change, incident, cause, 'resolved', note);
     return core.require(incidentId);
   });

@@ -6,7 +6,7 @@ import type { NewEffect } from '../outbox/types.ts';
 import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendReminders, type UpdateOptions } from './communication.ts';
 import { EffectKind, forIncident, noticeEffect, openRoomEffects } from './effects.ts';
 import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './external-events.ts';
-import { acknowledge, mitigate, reopen, resolve, setSeverity } from './lifecycle.ts';
+import { acknowledge, closeIncident, mitigate, reopen, resolve, setSeverity } from './lifecycle.ts';
 import type { IncidentRepository, NewTimelineEvent } from './repository.ts';
 import type { UpdateRepository } from './update-repository.ts';
 import type { PostmortemRepository } from './postmortem-repository.ts';
@@ -175,7 +175,8 @@ export class IncidentService implements Core {
   /** Applies an event from a paging system (already verified and mapped by its edge). */
   applyExternal(event: ExternalEvent): { outcome: ApplyOutcome; incidentId: number | null } {
     return this.transact((change) => {
-      const result = applyExternalEvent(this.deps, change, event);
+      const close = (c: Change, incident: Incident, opts: Parameters<typeof closeIncident>[3]) => closeIncident(this, c, incident, opts);
+      const result = applyExternalEvent({ ...this.deps, close }, change, event);
       if (result.outcome === 'opened' && result.incidentId !== null) {
         const incident = this.require(result.incidentId);
         if (incident.status !== 'resolved') this.startClocks(change, incident.id, incident.severity, null);

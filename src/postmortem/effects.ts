@@ -1,4 +1,3 @@
-import { Octokit } from '@octokit/rest';
 import type { webApi } from '@slack/bolt';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,6 +7,7 @@ import type { IncidentService } from '../incidents/service.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import { classifySlackError } from '../slack/classify-error.ts';
 import { draftReport, peopleIn, reportName, slackNames, type DraftDeps } from './draft.ts';
+import { createGitHubClient } from './github-client.ts';
 import { publishToGitHub } from './publish-github.ts';
 
 /** GitHub's answers: rate limits wait, 5xx retry, other 4xx are reported in the channel (not retried forever). */
@@ -29,7 +29,7 @@ export function postmortemHandlers(deps: DraftDeps & {
   dataDir: string;
 }): Record<string, EffectHandler> {
   const { token, repo, apiUrl } = deps.github;
-  const octokit = token && repo ? new Octokit({ auth: token, baseUrl: apiUrl.replace(/\/+$/, ''), userAgent: 'incident-bot' }) : undefined;
+  const octokit = token && repo ? createGitHubClient({ token, apiUrl }) : undefined;
 
   /** Without GitHub, or when GitHub refuses: the draft is saved beside the database and attached in Slack. */
   const saveLocally = async (markdown: string, file: string, channel: string | null, comment: string) => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Chaos } from '../chaos.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -55,6 +56,9 @@ export class FakeGitHub {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** Random faults on every call from now on, reproducible from the seed. */
+  chaos?: Chaos;
+
   /** The next request to `route` (e.g. 'POST /pulls') answers `status`. */
   inject(route: string, status: number, message = 'Injected failure'): void {
     this.faults.push({ route, status, message });
@@ -89,6 +93,20 @@ export class FakeGitHub {
     const error = (status: number, message: string) => send(status, { message, documentation_url: 'https://docs.github.com/rest' });
     if (!/^(token|Bearer) ghp_fake_token$/.test(req.headers.authorization ?? '')) return error(401, 'Bad credentials');
     if (rest === null) return error(404, 'Not Found');
+    const chaos = this.chaos?.next() ?? null;
+    if (chaos?.type === 'reset_before') return void req.socket.destroy();
+    if (chaos?.type === 'slow') await new Promise((r) => setTimeout(r, chaos.delayMs));
+    if (chaos?.type === 'rate_limited') {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(chaos.retryAfter) });
+      return void res.end(JSON.stringify({ message: 'API rate limit exceeded' }));
+    }
+    if (chaos?.type === 'server_error') return error(chaos.status, 'Server Error');
+    if (chaos?.type === 'reset_after') {
+      // GitHub acts; the answer is lost. The response is written to nowhere.
+      const realEnd = res.end.bind(res);
+      res.end = ((..._args: unknown[]) => (req.socket.destroy(), res)) as typeof res.end;
+      void realEnd;
+    }
     const fault = this.faults.findIndex((f) => f.route === route);
     if (fault >= 0) {
       const f = this.faults.splice(fault, 1)[0]!;

@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { EventEmitter } from 'node:events';
+import type { Chaos } from '../chaos.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pagerDutySignatureHeader } from '../../pagerduty/verify-signature.ts';
@@ -78,6 +79,9 @@ export class FakePagerDuty extends EventEmitter {
   }
 
   /** Where status changes are reported, signed with these secrets (as a v3 webhook subscription). */
+  /** Random faults on every REST call from now on, reproducible from the seed. */
+  chaos?: Chaos;
+
   subscribe(url: string, secrets: string[]): void {
     this.webhook = { url, secrets };
   }
@@ -156,6 +160,11 @@ export class FakePagerDuty extends EventEmitter {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
+    const chaos = this.chaos?.next() ?? null;
+    if (chaos?.type === 'reset_before') return void req.socket.destroy();
+    if (chaos?.type === 'slow') await new Promise((r) => setTimeout(r, chaos.delayMs));
+    if (chaos?.type === 'rate_limited') return send(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, { 'retry-after': String(chaos.retryAfter) });
+    if (chaos?.type === 'server_error') return send(chaos.status, { error: { message: 'Internal Server Error', code: 2000 } });
     const fault = this.faults.shift();
     if (fault && 'hang' in fault) return;
     if (fault && fault.status === 429) return send(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, fault.retryAfter ? { 'retry-after': String(fault.retryAfter) } : {});
@@ -174,6 +183,7 @@ export class FakePagerDuty extends EventEmitter {
     }
     const id = decodeURIComponent(op.pattern.exec(url.pathname)?.[1] ?? '');
     const [status, body] = this.respond(`${method.toUpperCase()} ${op.spec.path}`, id, url, call.body as Record<string, unknown>, req.headers.from as string);
+    if (chaos?.type === 'reset_after') return void req.socket.destroy();
     send(status, body);
   }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Chaos } from '../chaos.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { METHODS, type Args } from './methods.ts';
@@ -67,6 +68,9 @@ export class FakeSlack extends EventEmitter {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** Random faults on every Web API call from now on (auth.test excepted), reproducible from the seed. */
+  chaos?: Chaos;
+
   /** Queues faults for a method's next calls, in order ('*' for any method). */
   inject(method: string, ...faults: Fault[]): void {
     this.faults.set(method, [...(this.faults.get(method) ?? []), ...faults]);
@@ -129,6 +133,12 @@ export class FakeSlack extends EventEmitter {
       res.end(JSON.stringify(body));
     };
 
+    const chaos = method === 'auth.test' ? null : (this.chaos?.next() ?? null);
+    if (chaos?.type === 'reset_before') return void req.socket.destroy();
+    if (chaos?.type === 'slow') await new Promise((r) => setTimeout(r, chaos.delayMs));
+    if (chaos?.type === 'rate_limited') return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(chaos.retryAfter) });
+    if (chaos?.type === 'server_error') return send(chaos.status, { ok: false, error: 'fatal_error' });
+
     const fault = this.takeFault(method);
     if (fault && 'hang' in fault) {
       this.emit('hang', method, args); // the socket is destroyed by stop() or by the client
@@ -158,6 +168,8 @@ export class FakeSlack extends EventEmitter {
     }
     if (fault && 'error' in fault) return send(200, { ok: false, error: fault.error });
     const outcome = impl(this.ws, args);
+    // Slack acted; the answer never arrives.
+    if (chaos?.type === 'reset_after') return void req.socket.destroy();
     if (!outcome.ok) return send(200, { ok: false, error: outcome.error });
     const body = JSON.parse(JSON.stringify(outcome.body).replace(/UPLOAD_BASE/g, this.url.replace(/\/api\/$/, '/upload')));
     send(200, { ok: true, ...body });

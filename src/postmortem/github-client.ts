@@ -1,0 +1,29 @@
+import { Octokit } from '@octokit/rest';
+
+/** Reads are retried in place a couple of times; writes never are (the outbox retries them, after looking). */
+const READ_RETRIES = 2;
+const isRead = (method: string | undefined) => method === 'GET' || method === 'HEAD';
+const transient = (error: unknown) => {
+  const status = (error as { status?: number }).status;
+  return status === undefined || status >= 500;
+};
+
+/**
+ * Octokit for publishing reports. A report takes several reads (repository, branch, file, pull
+ * request) before its writes; retrying a failed read at once keeps one flaky answer from
+ * restarting the whole publication.
+ */
+export function createGitHubClient(opts: { token: string; apiUrl: string }): Octokit {
+  const octokit = new Octokit({ auth: opts.token, baseUrl: opts.apiUrl.replace(/\/+$/, ''), userAgent: 'incident-bot' });
+  octokit.hook.wrap('request', async (request, options) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await request(options);
+      } catch (error) {
+        if (!isRead(options.method) || attempt >= READ_RETRIES || !transient(error)) throw error;
+        await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      }
+    }
+  });
+  return octokit;
+}
