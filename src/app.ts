@@ -18,22 +18,19 @@ import { DirectoryRepository } from './pagerduty/directory.ts';
 import { pagerDutyEffectHandlers } from './pagerduty/effects.ts';
 import { createPagerDutyClient } from './pagerduty/rest-client.ts';
 import { pagerDutyWebhookRoute } from './pagerduty/webhook-route.ts';
-import { registerCommands } from './slack/register-commands.ts';
-import { registerEvents } from './slack/register-events.ts';
-import { registerInteractions } from './slack/register-interactions.ts';
 import type { StatusContext } from './statuspage/model.ts';
 import { createStatusRenderer } from './statuspage/render.ts';
 import { statusPageRoutes } from './statuspage/routes.ts';
 import { statuspageMirrorHandlers } from './statuspage/mirror.ts';
 import { postmortemHandlers } from './postmortem/effects.ts';
 import { createReportRenderer } from './postmortem/render.ts';
-import { loadRunbooks } from './runbooks/load.ts';
-import { RunbookRepository } from './runbooks/repository.ts';
-import { RunbookRunner } from './runbooks/runner.ts';
-import { registerRunbooks } from './slack/register-runbooks.ts';
-import { slackRunReporter } from './slack/runbook-reporter.ts';
 import { dirname } from 'node:path';
 import { startReminderJob } from './scheduler/reminders.ts';
+import { startRetentionJob } from './scheduler/retention.ts';
+import { wireRunbooks } from './app-runbooks.ts';
+import { registerSlackEdge } from './slack/register-all.ts';
+import { createMetrics, metricsRoute } from './metrics.ts';
+import { outboxCheck, slackCheck } from './http/readiness.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -65,6 +62,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const applied = migrate(db);
   if (applied.length > 0) log.info({ applied }, 'database migrated');
 
+  const metrics = createMetrics(db, now);
+  const inbox = new InboxRepository(db);
   const incidentRepo = new IncidentRepository(db);
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
@@ -80,7 +79,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     updates: updateRepo,
     postmortems: postmortemRepo,
     outbox,
-    inbox: new InboxRepository(db),
+    inbox,
     now,
     policy: {
       cadenceMinutes: config.settings.update_cadence_minutes,
@@ -130,6 +129,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       ...statuspageMirrorHandlers({ config: config.statuspage, incidents: incidentRepo, updates: updateRepo, components: config.settings.components, now }),
     },
     logger: log.child({ source: 'outbox' }),
+    onOutcome: metrics.delivery,
     now,
     concurrency: config.settings.outbox.concurrency,
     maxAttempts: config.settings.outbox.max_attempts,
@@ -137,28 +137,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   });
   wake = () => worker.notify();
 
-  const runbookSet = loadRunbooks(config.settings.runbooks.dir);
-  for (const problem of runbookSet.problems) log.warn({ source: 'runbooks', problem }, 'a runbook file was not loaded');
-  const runner = new RunbookRunner({
-    runs: new RunbookRepository(db),
-    runbooks: () => runbookSet,
-    incidents,
-    reporter: slackRunReporter(slack),
-    pagerduty,
-    env: opts.processEnv ?? process.env,
-    maxConcurrent: config.settings.runbooks.max_concurrent,
-    outputLimitBytes: config.settings.runbooks.output_limit_kb * 1024,
-    log: log.child({ source: 'runbooks' }),
-    now,
-  });
-  const interrupted = runner.recover();
-  if (interrupted > 0) log.warn({ source: 'runbooks', interrupted }, 'runbook runs were interrupted by the last stop');
-
-  const edge = { services: { incidents, settings: config.settings, runbooks: { set: () => runbookSet, runner } }, client: slack, log, now };
-  registerCommands(bolt, edge);
-  registerInteractions(bolt, edge);
-  registerEvents(bolt, edge);
-  registerRunbooks(bolt, edge);
+  const runbooks = wireRunbooks({ config, db, incidents, slack, pagerduty, env: opts.processEnv ?? process.env, log, now });
+  const runner = runbooks.runner;
+  registerSlackEdge(bolt, { services: { incidents, settings: config.settings, runbooks }, client: slack, log, now, onCommand: metrics.command });
 
   const status: StatusContext = {
     updates: updateRepo,
@@ -170,14 +151,15 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
   };
   const routes: Route[] = [
-    ...healthRoutes([databaseCheck(db)]),
+    ...healthRoutes([databaseCheck(db), slackCheck(slack, now), outboxCheck(outbox, now)]),
+    metricsRoute(metrics),
     ...statusPageRoutes(status, createStatusRenderer(status)),
     pagerDutyWebhookRoute({ secrets: config.pagerduty.webhookSecrets, settings: config.settings, incidents, log }),
   ];
   if (receiver) {
     routes.push({ method: 'POST', path: '/slack/events', handle: (req, res) => receiver.requestListener(req, res) });
   }
-  const server = createHttpServer(routes, log.child({ source: 'http' }));
+  const server = createHttpServer(routes, log.child({ source: 'http' }), metrics.request);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, opts.host, () => resolve());
@@ -185,6 +167,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   if (!receiver) await bolt.start();
   worker.start();
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }));
+  const retention = startRetentionJob({ outbox, inbox, retentionDays: config.settings.outbox.retention_days, now }, log.child({ source: 'scheduler' }));
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host ?? 'localhost'}:${port}`;
@@ -199,6 +182,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       });
       if (!receiver) await bolt.stop();
       await reminders.stop();
+      await retention.stop();
       // A step still running at shutdown is stopped; the next start reports the run as interrupted.
       runner.stopAll();
       await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);

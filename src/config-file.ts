@@ -96,9 +96,11 @@ export const settingsSchema = z
       .object({
         concurrency: z.number().int().min(1).max(64).default(8),
         max_attempts: z.number().int().min(1).max(1000).default(30),
+        // Delivered effects (and seen webhook ids) are forgotten after this many days.
+        retention_days: z.number().int().min(1).max(3650).default(30),
       })
       .strict()
-      .default({ concurrency: 8, max_attempts: 30 }),
+      .default({ concurrency: 8, max_attempts: 30, retention_days: 30 }),
     runbooks: z
       .object({
         // Where runbook files (*.yaml) are, relative to this file.

@@ -12,6 +12,7 @@ export const ErrorCode = {
   MigrationFailed: 'migration_failed',
   Busy: 'busy',
   Conflict: 'conflict',
+  BackupFailed: 'backup_failed',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

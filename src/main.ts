@@ -5,13 +5,16 @@ import { startApp } from './app.ts';
 import { createLogger } from './logger.ts';
 import { AppError } from './errors.ts';
 import { doctor } from './doctor.ts';
+import { backupDatabase } from './backup.ts';
 
 const USAGE = `Usage: incident-bot <command>
 
 Commands:
   start     run the bot (HTTP server, Slack, outbox worker)
   migrate   apply database migrations and exit
-  doctor    check the configuration, the database and the runbooks; change nothing
+  backup <file> [--force]
+            copy the database while the bot runs (online), then check the copy
+  doctor    check the configuration, the database, the runbooks and each integration
   help      show this text`;
 
 type Verb = (argv: string[]) => Promise<number>;
@@ -42,6 +45,24 @@ const VERBS: Record<string, Verb> = {
     const applied = migrate(db);
     db.close();
     console.log(applied.length > 0 ? `Applied ${applied.join(', ')} to ${path}` : `${path} is up to date`);
+    return 0;
+  },
+  async backup(argv) {
+    const target = argv.find((a) => !a.startsWith('--'));
+    if (!target) {
+      console.error('Usage: incident-bot backup <file> [--force]');
+      return 2;
+    }
+    const source = process.env.DATABASE_PATH?.trim() || './data/incident-bot.db';
+    let shown = -1;
+    const result = await backupDatabase(source, target, {
+      force: argv.includes('--force'),
+      progress: (done, total) => {
+        const pct = total ? Math.floor((done / total) * 100) : 100;
+        if (pct >= shown + 10 || pct === 100) process.stderr.write(`backup: ${pct} % (${done}/${total} pages)\n`), (shown = pct);
+      },
+    });
+    console.log(`Backed up ${source} to ${result.file}: ${result.bytes.toLocaleString('en')} bytes, ${result.incidents} incidents, ${result.timelineEvents} timeline events; integrity ok.`);
     return 0;
   },
   async doctor() {

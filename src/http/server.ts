@@ -33,10 +33,16 @@ function match(pattern: string, path: string): Record<string, string> | undefine
 }
 
 /** One HTTP server for every endpoint; a data table of routes, no framework. */
-export function createHttpServer(routes: Route[], log: Logger): Server {
+export function createHttpServer(routes: Route[], log: Logger, onRequest?: (route: string, method: string, status: number, seconds: number) => void): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const candidates = routes.map((r) => ({ r, params: match(r.path, path) })).filter((c) => c.params);
+    if (onRequest) {
+      const started = performance.now();
+      // The route's pattern, never the raw path: ids in paths must not become metric series.
+      const route = candidates[0]?.r.path ?? '(unmatched)';
+      res.once('finish', () => onRequest(route, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000));
+    }
     if (candidates.length === 0) return sendJson(res, 404, { error: 'not_found' });
     const hit = candidates.find((c) => c.r.method === req.method || (req.method === 'HEAD' && c.r.method === 'GET'));
     if (!hit) {

@@ -3,11 +3,18 @@ import type { Db } from '../db/open.ts';
 /** Deliveries already seen, so that a retried webhook or event is a no-op. */
 export class InboxRepository {
   private readonly insert;
+  private readonly pruneOld;
 
   constructor(db: Db) {
     this.insert = db.prepare(
       'INSERT INTO inbox (source, delivery_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     );
+    this.pruneOld = db.prepare('DELETE FROM inbox WHERE received_at < ?');
+  }
+
+  /** Forgets deliveries seen before `before` (ms); returns how many. */
+  prune(before: number): number {
+    return this.pruneOld.run(before).changes;
   }
 
   /** Records a delivery; returns false if it was seen before. Call inside the transaction that acts on it. */

@@ -50,6 +50,9 @@ export class OutboxRepository {
       started: db.prepare('UPDATE outbox SET starts = starts + 1 WHERE id = ?'),
       prune: db.prepare("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?"),
       pendingStats: db.prepare("SELECT count(*) AS depth, min(created_at) AS oldest FROM outbox WHERE state = 'pending'"),
+      dueBacklog: db.prepare(`SELECT count(*) AS depth, min(available_at) AS oldestDue,
+        (SELECT last_error FROM outbox WHERE state = 'pending' AND available_at <= @now AND last_error IS NOT NULL ORDER BY available_at LIMIT 1) AS lastError
+        FROM outbox WHERE state = 'pending' AND available_at <= @now`),
       dueDepth: db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending' AND available_at <= ?").pluck(),
       byKind: db.prepare('SELECT kind, state, attempts, result, last_error FROM outbox WHERE incident_id = ? ORDER BY id'),
     };
@@ -94,6 +97,11 @@ export class OutboxRepository {
 
   pendingStats(): { depth: number; oldest: number | null } {
     return this.stmt.pendingStats.get() as { depth: number; oldest: number | null };
+  }
+
+  /** What is due and not delivered: how many, since when, and the last error among them. */
+  dueBacklog(now: number): { depth: number; oldestDue: number | null; lastError: string | null } {
+    return this.stmt.dueBacklog.get({ now }) as { depth: number; oldestDue: number | null; lastError: string | null };
   }
 
   /** Rows waiting to go out now (scheduled ones, like a later archive, are not counted). */

@@ -33,6 +33,8 @@ export interface WorkerOptions {
   pollMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Told every attempt's outcome (for metrics). */
+  onOutcome?: (kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead') => void;
 }
 
 /**
@@ -164,6 +166,7 @@ export class OutboxWorker {
         repo.markDelivered(row.id, delivered.result, now);
       })();
       log.debug({ latency_ms: now - row.createdAt }, 'delivered');
+      this.opts.onOutcome?.(row.kind, 'delivered');
       return;
     }
     this.fail(row, handler, outcome.error, now, log);
@@ -178,17 +181,20 @@ export class OutboxWorker {
       this.pausedUntil.set(handler.lane, Math.max(until, this.pausedUntil.get(handler.lane) ?? 0));
       repo.reschedule(row.id, until, message, false);
       log.warn({ lane: handler.lane, retry_after_ms: failure.retryAfterMs }, 'rate limited; lane paused');
+      this.opts.onOutcome?.(row.kind, 'rate_limited');
       return;
     }
     const attempt = row.attempts + 1;
     if (failure.type === 'permanent' || attempt >= maxAttempts) {
       repo.markDead(row.id, message);
       log.error({ err: error, failure: failure.type }, 'delivery failed for good; row is dead');
+      this.opts.onOutcome?.(row.kind, 'dead');
       return;
     }
     const delay = backoffMs(attempt, this.opts.backoffBaseMs ?? 1000, this.opts.backoffMaxMs ?? 300_000);
     repo.reschedule(row.id, now + delay, message, true);
     log.warn({ err: error, retry_in_ms: delay }, 'delivery failed; will retry');
+    this.opts.onOutcome?.(row.kind, 'retry');
   }
 }
 

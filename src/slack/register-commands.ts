@@ -1,5 +1,6 @@
 import type { App, webApi } from '@slack/bolt';
-import { runCommand } from '../commands/index.ts';
+import { COMMANDS, runCommand } from '../commands/index.ts';
+import { splitVerb } from '../commands/slack-text.ts';
 import type { CommandPorts, CommandServices } from '../commands/types.ts';
 import { isUserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -8,6 +9,8 @@ import { userGroupDirectory } from './user-groups.ts';
 export interface SlackEdgeDeps {
   services: CommandServices;
   client: webApi.WebClient;
+  /** Told each command's verb, outcome and time to ack (for metrics). */
+  onCommand?: (verb: string, outcome: 'ok' | 'user_error' | 'bug', seconds: number) => void;
   log: Logger;
   now: () => number;
 }
@@ -29,6 +32,11 @@ export function registerCommands(app: App, deps: SlackEdgeDeps): void {
       },
       groupMembers,
     };
+    const started = performance.now();
+    const word = splitVerb(command.text ?? '').verb;
+    // Known verbs only, so that typos cannot make a metric series each.
+    const verb = Object.hasOwn(COMMANDS, word) ? word : 'other';
+    const done = (outcome: 'ok' | 'user_error' | 'bug') => deps.onCommand?.(verb, outcome, (performance.now() - started) / 1000);
     try {
       const reply = await runCommand(command.text ?? '', {
         userId: command.user_id,
@@ -39,16 +47,19 @@ export function registerCommands(app: App, deps: SlackEdgeDeps): void {
         log,
         now: deps.now(),
       });
-      if (!reply.text) return await ack();
-      await ack({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
+      if (!reply.text) await ack();
+      else await ack({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
+      done('ok');
     } catch (error) {
       if (isUserError(error)) {
         log.info({ code: error.code }, 'command refused');
         await ack({ response_type: 'ephemeral', text: error.message });
+        done('user_error');
         return;
       }
       log.error({ err: error, text_length: command.text?.length }, 'command failed');
       await ack({ response_type: 'ephemeral', text: bugReply(command.trigger_id) });
+      done('bug');
     }
   });
 }

@@ -72,7 +72,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
     const incidentId = Number(metadata(view.private_metadata).incident);
     try {
       const incident = deps.services.incidents.get(incidentId);
-      if (!incident) throw new Error(`update form for unknown incident ${incidentId}`);
+      if (!incident) throw new UserError(ErrorCode.NotFound, 'This incident no longer exists here; close the form.');
       const componentStatus = parseComponentStatusChoice(v.choice('component_status'));
       const draft: UpdateDraft = {
         incident: incident.id,
@@ -96,9 +96,9 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
 
   app.view<SlackViewAction>(VIEW.preview, async ({ ack, body, view }) => {
     const draft = metadata(view.private_metadata) as Partial<UpdateDraft>;
-    const incident = deps.services.incidents.get(Number(draft.incident));
-    if (!incident) throw new Error(`preview for unknown incident ${String(draft.incident)}`);
     try {
+      const incident = deps.services.incidents.get(Number(draft.incident));
+      if (!incident) throw new UserError(ErrorCode.NotFound, 'This incident no longer exists here; nothing was published.');
       await requirePermission({ services: deps.services, userId: body.user.id, ports: { openModal: async () => {}, groupMembers } }, incident, 'publish');
       deps.services.incidents.postUpdate(incident.id, parseStatusChoice(draft.status), String(draft.body ?? ''), body.user.id, {
         public: true,

@@ -1,0 +1,32 @@
+import type { Config } from './config.ts';
+import type { Db } from './db/open.ts';
+import type { IncidentService } from './incidents/service.ts';
+import type { Logger } from './logger.ts';
+import type { PagerDutyClient } from './pagerduty/rest-client.ts';
+import { loadRunbooks, type RunbookSet } from './runbooks/load.ts';
+import { RunbookRepository } from './runbooks/repository.ts';
+import { RunbookRunner } from './runbooks/runner.ts';
+import type { webApi } from '@slack/bolt';
+import { slackRunReporter } from './slack/runbook-reporter.ts';
+
+/** Loads the runbooks (reporting broken files), and builds the runner; runs cut short by the last stop are reported. */
+export function wireRunbooks(deps: { config: Config; db: Db; incidents: IncidentService; slack: webApi.WebClient; pagerduty?: PagerDutyClient; env: Record<string, string | undefined>; log: Logger; now: () => number }): { set: () => RunbookSet; runner: RunbookRunner } {
+  const { config, log } = deps;
+  const set = loadRunbooks(config.settings.runbooks.dir);
+  for (const problem of set.problems) log.warn({ source: 'runbooks', problem }, 'a runbook file was not loaded');
+  const runner = new RunbookRunner({
+    runs: new RunbookRepository(deps.db),
+    runbooks: () => set,
+    incidents: deps.incidents,
+    reporter: slackRunReporter(deps.slack),
+    pagerduty: deps.pagerduty,
+    env: deps.env,
+    maxConcurrent: config.settings.runbooks.max_concurrent,
+    outputLimitBytes: config.settings.runbooks.output_limit_kb * 1024,
+    log: log.child({ source: 'runbooks' }),
+    now: deps.now,
+  });
+  const interrupted = runner.recover();
+  if (interrupted > 0) log.warn({ source: 'runbooks', interrupted }, 'runbook runs were interrupted by the last stop');
+  return { set: () => set, runner };
+}

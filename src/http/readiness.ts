@@ -1,0 +1,39 @@
+import type { webApi } from '@slack/bolt';
+import type { OutboxRepository } from '../outbox/repository.ts';
+import type { ReadinessCheck } from './health.ts';
+
+/**
+ * Slack answers auth.test with this token. Asked at most once a minute (readiness is polled often;
+ * Slack's auth.test is rate limited), and the last answer is reused in between.
+ */
+export function slackCheck(client: webApi.WebClient, now: () => number, everyMs = 60_000): ReadinessCheck {
+  let last: { at: number; reason: string | undefined } | undefined;
+  return {
+    name: 'slack',
+    async check() {
+      if (last && now() - last.at < everyMs) return last.reason;
+      try {
+        await client.auth.test();
+        last = { at: now(), reason: undefined };
+      } catch (error) {
+        const code = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
+        const hint = code === 'invalid_auth' || code === 'token_revoked' || code === 'account_inactive' ? ' — check SLACK_BOT_TOKEN' : ' — Slack is unreachable or failing';
+        last = { at: now(), reason: `Slack auth.test failed: ${code}${hint}` };
+      }
+      return last.reason;
+    },
+  };
+}
+
+/** Effects are going out: none has been due for longer than `maxAgeMs` without being delivered. */
+export function outboxCheck(outbox: OutboxRepository, now: () => number, maxAgeMs = 5 * 60_000): ReadinessCheck {
+  return {
+    name: 'outbox',
+    check() {
+      const { depth, oldestDue, lastError } = outbox.dueBacklog(now());
+      if (oldestDue === null || now() - oldestDue <= maxAgeMs) return undefined;
+      const minutes = Math.round((now() - oldestDue) / 60_000);
+      return `outbox stuck: ${depth} effects due, the oldest for ${minutes} min${lastError ? ` (last error: ${lastError.slice(0, 200)})` : ''}`;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Db } from './db/open.ts';
+import type { Route } from './http/server.ts';
+
+export interface Metrics {
+  registry: Registry;
+  /** One HTTP request, by route pattern (never the raw path: ids would explode the series). */
+  request(route: string, method: string, status: number, seconds: number): void;
+  command(verb: string, outcome: 'ok' | 'user_error' | 'bug', seconds: number): void;
+  delivery(kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead'): void;
+}
+
+/**
+ * Prometheus metrics (prom-client). Counts and latencies are recorded as things happen; the outbox
+ * and incident gauges are read from the database when scraped, so they are never stale.
+ */
+export function createMetrics(db: Db, now: () => number = Date.now): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'incident_bot_' });
+  const requests = new Histogram({
+    name: 'incident_bot_http_request_duration_seconds',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+    registers: [registry],
+  });
+  const commands = new Histogram({
+    name: 'incident_bot_command_duration_seconds',
+    help: 'Slash commands by verb and outcome, until the ack',
+    labelNames: ['verb', 'outcome'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+    registers: [registry],
+  });
+  const deliveries = new Counter({ name: 'incident_bot_outbox_deliveries_total', help: 'Outbox delivery attempts by effect kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] });
+  const pending = db.prepare("SELECT count(*) AS depth, min(available_at) AS oldestDue FROM outbox WHERE state = 'pending' AND available_at <= ?");
+  const dead = db.prepare("SELECT count(*) FROM outbox WHERE state = 'dead'").pluck();
+  const open = db.prepare("SELECT severity, count(*) AS n FROM incidents WHERE status <> 'resolved' GROUP BY severity");
+  new Gauge({
+    name: 'incident_bot_outbox_depth',
+    help: 'Effects due and not yet delivered',
+    registers: [registry],
+    collect() {
+      this.set((pending.get(now()) as { depth: number }).depth);
+    },
+  });
+  new Gauge({
+    name: 'incident_bot_outbox_oldest_due_seconds',
+    help: 'How long the oldest due effect has been waiting (0 when none)',
+    registers: [registry],
+    collect() {
+      const oldest = (pending.get(now()) as { oldestDue: number | null }).oldestDue;
+      this.set(oldest === null ? 0 : Math.max(0, (now() - oldest) / 1000));
+    },
+  });
+  new Gauge({
+    name: 'incident_bot_outbox_dead',
+    help: 'Effects given up on (see the logs and the outbox table)',
+    registers: [registry],
+    collect() {
+      this.set(dead.get() as number);
+    },
+  });
+  new Gauge({
+    name: 'incident_bot_open_incidents',
+    help: 'Open incidents by severity',
+    labelNames: ['severity'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const sev of ['sev1', 'sev2', 'sev3', 'sev4']) this.set({ severity: sev }, 0);
+      for (const r of open.all() as { severity: string; n: number }[]) this.set({ severity: r.severity }, r.n);
+    },
+  });
+  return {
+    registry,
+    request: (route, method, status, seconds) => requests.observe({ route, method, status: String(status) }, seconds),
+    command: (verb, outcome, seconds) => commands.observe({ verb, outcome }, seconds),
+    delivery: (kind, outcome) => deliveries.inc({ kind, outcome }),
+  };
+}
+
+/** `GET /metrics`, in Prometheus' text format. */
+export const metricsRoute = (metrics: Metrics): Route => ({
+  method: 'GET',
+  path: '/metrics',
+  handle: async (_req, res) => {
+    res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+    res.end(await metrics.registry.metrics());
+  },
+});

@@ -1,0 +1,18 @@
+import type { App } from '@slack/bolt';
+import { ackUnknown } from './ack-unknown.ts';
+import { registerCommands, type SlackEdgeDeps } from './register-commands.ts';
+import { registerEvents } from './register-events.ts';
+import { registerInteractions } from './register-interactions.ts';
+import { registerRunbooks } from './register-runbooks.ts';
+import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
+import { ACTION } from './summary-message.ts';
+import { VIEW } from './views.ts';
+
+/** Everything the bot answers in Slack: commands, buttons, forms, events. */
+export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
+  ackUnknown(app, { actions: [...Object.values(ACTION), ...Object.values(RUNBOOK_ACTION)], views: [...Object.values(VIEW), RUNBOOK_VIEW] }, deps.log);
+  registerCommands(app, deps);
+  registerInteractions(app, deps);
+  registerEvents(app, deps);
+  registerRunbooks(app, deps);
+}
