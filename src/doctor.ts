@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { webApi } from '@slack/bolt';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createPagerDutyClient } from './pagerduty/rest-client.ts';
+import { createGitHubClient } from './postmortem/github-client.ts';
 import { readMigrations } from './db/migrate.ts';
 import { loadRunbooks } from './runbooks/load.ts';
 import { describeParam } from './runbooks/params.ts';
@@ -39,9 +42,75 @@ const runbooks: Check = (config) => {
   return { check: 'runbooks', ok: set.problems.length === 0, lines: [...lines, ...set.problems.map((p) => `problem: ${p}`)] };
 };
 
-const CHECKS: Check[] = [database, runbooks];
+/** Runs an integration's probe with a deadline; a failure becomes one line with what to do about it. */
+const probe = async (check: string, configured: boolean, run: () => Promise<string>, fix: (error: unknown) => string): Promise<Finding> => {
+  if (!configured) return { check, ok: true, lines: ['not configured'] };
+  try {
+    const line = await Promise.race([run(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref())]);
+    return { check, ok: true, lines: [line] };
+  } catch (error) {
+    return { check, ok: false, lines: [fix(error)] };
+  }
+};
+const message = (error: unknown) => (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
 
-/** `incident-bot doctor`: checks configuration and what it points at; changes nothing. */
+const slack: Check = (config) =>
+  probe(
+    'slack',
+    true,
+    async () => {
+      const client = new webApi.WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 0 }, timeout: 10_000 });
+      const me = await client.auth.test();
+      return `auth.test: workspace ${String(me.team)}, bot user ${String(me.user)} (${String(me.user_id)})`;
+    },
+    (error) => `auth.test failed: ${message(error)} — ${/invalid_auth|not_authed|token_revoked|account_inactive/.test(message(error)) ? 'SLACK_BOT_TOKEN is wrong or revoked; copy the Bot User OAuth Token (xoxb-…) from the app settings' : `check that ${config.slack.apiUrl} is reachable`}`,
+  );
+
+const pagerduty: Check = (config) =>
+  probe(
+    'pagerduty',
+    Boolean(config.pagerduty.token && config.pagerduty.from),
+    async () => {
+      const abilities = await createPagerDutyClient({ token: config.pagerduty.token!, from: config.pagerduty.from!, apiUrl: config.pagerduty.apiUrl }).abilities();
+      const secrets = config.pagerduty.webhookSecrets.length;
+      return `token works (${abilities.length} abilities); ${secrets ? `${secrets} webhook secret(s) set` : 'no PAGERDUTY_WEBHOOK_SECRETS: pages will be refused until one is set'}`;
+    },
+    (error) => `GET /abilities failed: ${message(error)} — ${/ 401/.test(message(error)) ? 'PAGERDUTY_TOKEN is wrong; create a REST API key (not read-only) under Integrations → API Access Keys' : `check that ${config.pagerduty.apiUrl} is reachable`}`,
+  );
+
+const github: Check = (config) =>
+  probe(
+    'github',
+    Boolean(config.github.token && config.github.repo),
+    async () => {
+      const { owner, name } = config.github.repo!;
+      const repo = (await createGitHubClient({ token: config.github.token!, apiUrl: config.github.apiUrl }).repos.get({ owner, repo: name })).data;
+      if (!repo.permissions?.push) throw Object.assign(new Error(`the token cannot push to ${owner}/${name}`), { status: 403 });
+      return `${repo.full_name}: push allowed, default branch ${repo.default_branch}`;
+    },
+    (error) => {
+      const status = (error as { status?: number }).status;
+      const hint = status === 401 ? 'GITHUB_TOKEN is wrong or expired' : status === 404 ? 'the repository does not exist or the token cannot see it (GITHUB_REPO)' : status === 403 ? 'give the token Contents, Pull requests and Issues: read and write' : `check that ${config.github.apiUrl} is reachable`;
+      return `${config.github.repo?.owner}/${config.github.repo?.name}: ${(error as Error).message} — ${hint}`;
+    },
+  );
+
+const statuspage: Check = (config) =>
+  probe(
+    'statuspage',
+    Boolean(config.statuspage.apiKey && config.statuspage.pageId),
+    async () => {
+      const res = await fetch(`${config.statuspage.apiUrl.replace(/\/+$/, '')}/pages/${encodeURIComponent(config.statuspage.pageId!)}`, { headers: { authorization: `OAuth ${config.statuspage.apiKey}` }, signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw Object.assign(new Error(`GET /pages/${config.statuspage.pageId} answered ${res.status}`), { status: res.status });
+      const page = (await res.json()) as { name?: string };
+      return `page ${config.statuspage.pageId} (${page.name ?? 'unnamed'})`;
+    },
+    (error) => `${(error as Error).message} — ${(error as { status?: number }).status === 401 ? 'STATUSPAGE_API_KEY is wrong' : (error as { status?: number }).status === 404 ? 'STATUSPAGE_PAGE_ID is wrong' : 'check STATUSPAGE_API_URL'}`,
+  );
+
+const CHECKS: Check[] = [database, runbooks, slack, pagerduty, github, statuspage];
+
+/** `incident-bot doctor`: checks configuration and what it points at (each integration's credentials); changes nothing. */
 export async function doctor(env: Record<string, string | undefined>, print: (line: string) => void): Promise<number> {
   let config: Config;
   try {

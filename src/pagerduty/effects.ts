@@ -65,7 +65,9 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
       async deliver(row) {
         const { externalId, status, note } = row.payload as { externalId: string; status: 'acknowledged' | 'resolved'; note: string | null };
         if (!deps.pagerduty) throw new PagerDutyHttpError(400, undefined, 'PAGERDUTY_TOKEN is not set: cannot write the status back to PagerDuty');
-        if (note) await deps.pagerduty.addNote(externalId, note);
+        // After an unrecorded attempt the note may be there already; a status change is idempotent anyway.
+        const noted = note && row.uncertain ? (await deps.pagerduty.notes(externalId)).includes(note) : false;
+        if (note && !noted) await deps.pagerduty.addNote(externalId, note);
         const outcome = await deps.pagerduty.setIncidentStatus(externalId, status);
         return { result: { externalId, status, outcome } };
       },

@@ -19,7 +19,11 @@ export interface PagerDutyClient {
   onCall(scheduleId: string): Promise<ExternalUser[]>;
   setIncidentStatus(id: string, status: 'acknowledged' | 'resolved'): Promise<'changed' | 'already'>;
   addNote(id: string, content: string): Promise<void>;
+  /** The incident's notes' contents (to tell whether an unrecorded earlier attempt added one). */
+  notes(id: string): Promise<string[]>;
   escalate(id: string, level: number): Promise<void>;
+  /** What the token may do (GET /abilities): a cheap call that proves the token works. */
+  abilities(): Promise<string[]>;
 }
 
 export interface PagerDutyClientOptions {
@@ -81,6 +85,13 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
     },
     async addNote(id, content) {
       await call('POST', `/incidents/${encodeURIComponent(id)}/notes`, { data: { note: { content } }, from: true });
+    },
+    async notes(id) {
+      const data = (await call('GET', `/incidents/${encodeURIComponent(id)}/notes`)) as { notes?: { content?: string }[] };
+      return (data.notes ?? []).map((n) => n.content ?? '');
+    },
+    async abilities() {
+      return ((await call('GET', '/abilities')) as { abilities?: string[] }).abilities ?? [];
     },
     async escalate(id, level) {
       await call('PUT', `/incidents/${encodeURIComponent(id)}`, { data: { incident: { type: 'incident_reference', escalation_level: level } }, from: true });

@@ -136,6 +136,18 @@ describe('a PagerDuty page', () => {
     ]);
   });
 
+  it('adds the resolution note once when PagerDuty took it but its answer was lost', async () => {
+    const page = h.pd.createIncident({ title: 'Lost answer', assignees: [PD_ALICE] });
+    await h.pd.trigger(page);
+    const { channel } = await staffedChannel(h, page.id);
+    h.pd.inject({ resetAfter: true }); // the next call (the note) is made, and its answer lost
+    await h.bot.command('resolve Failed over to the replica', { user: ALICE.id, channel: channel.id });
+    await eventually(() => h.pd.incidents.get(page.id)!.status === 'resolved');
+    await settle(h);
+    expect(h.pd.notes.filter((n) => n.incidentId === page.id).map((n) => n.content)).toEqual(['Failed over to the replica']);
+    expect(h.pd.calls.filter((c) => c.operation === 'GET /incidents/{id}/notes')).toHaveLength(1);
+  });
+
   it('resolved then reopened in PagerDuty: state follows, each posted once', async () => {
     const page = h.pd.createIncident({ title: 'Login loop', assignees: [PD_ALICE] });
     await h.pd.trigger(page);

@@ -31,6 +31,8 @@ const blobSha = (content: string) => createHash('sha1').update(`blob ${Buffer.by
  */
 export class FakeGitHub {
   readonly token = 'ghp_fake_token';
+  /** Whether the token may push (GET /repos/… reports it as permissions.push). */
+  canPush = true;
   readonly owner = 'acme';
   readonly repo = 'postmortems';
   readonly calls: GhCall[] = [];
@@ -114,7 +116,7 @@ export class FakeGitHub {
     }
     const html = `https://github.test/${this.owner}/${this.repo}`;
     let m: RegExpExecArray | null;
-    if (method === 'GET' && rest === '') return send(200, { id: 1, name: this.repo, full_name: `${this.owner}/${this.repo}`, default_branch: 'main', html_url: html });
+    if (method === 'GET' && rest === '') return send(200, { id: 1, name: this.repo, full_name: `${this.owner}/${this.repo}`, default_branch: 'main', html_url: html, permissions: { admin: false, maintain: false, push: this.canPush, triage: true, pull: true } });
     if (method === 'GET' && (m = /^\/git\/ref\/heads\/(.+)$/.exec(rest))) {
       const sha = this.branches.get(m[1]!);
       return sha ? send(200, { ref: `refs/heads/${m[1]}`, object: { sha, type: 'commit' } }) : error(404, 'Not Found');

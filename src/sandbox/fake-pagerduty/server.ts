@@ -13,7 +13,7 @@ export interface FakePdUser {
   email: string | null;
 }
 
-export type PdFault = { status: 429; retryAfter?: number } | { status: 500 | 502 | 503 } | { status: 400; message: string } | { hang: true };
+export type PdFault = { status: 429; retryAfter?: number } | { status: 500 | 502 | 503 } | { status: 400; message: string } | { hang: true } | { resetAfter: true };
 
 export interface PdCall {
   method: string;
@@ -167,9 +167,10 @@ export class FakePagerDuty extends EventEmitter {
     if (chaos?.type === 'server_error') return send(chaos.status, { error: { message: 'Internal Server Error', code: 2000 } });
     const fault = this.faults.shift();
     if (fault && 'hang' in fault) return;
-    if (fault && fault.status === 429) return send(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, fault.retryAfter ? { 'retry-after': String(fault.retryAfter) } : {});
-    if (fault && fault.status === 400) return send(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: [fault.message] } });
-    if (fault) return send(fault.status, { error: { message: 'Internal Server Error', code: 2000 } });
+    const resetAfter = Boolean(fault && 'resetAfter' in fault);
+    if (fault && 'status' in fault && fault.status === 429) return send(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, fault.retryAfter ? { 'retry-after': String(fault.retryAfter) } : {});
+    if (fault && 'status' in fault && fault.status === 400) return send(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: [fault.message] } });
+    if (fault && 'status' in fault) return send(fault.status, { error: { message: 'Internal Server Error', code: 2000 } });
 
     if (req.headers.authorization !== `Token token=${this.token}`) {
       return send(401, { error: { message: 'Authentication required', code: 2006 } });
@@ -183,7 +184,8 @@ export class FakePagerDuty extends EventEmitter {
     }
     const id = decodeURIComponent(op.pattern.exec(url.pathname)?.[1] ?? '');
     const [status, body] = this.respond(`${method.toUpperCase()} ${op.spec.path}`, id, url, call.body as Record<string, unknown>, req.headers.from as string);
-    if (chaos?.type === 'reset_after') return void req.socket.destroy();
+    // PagerDuty acted; the answer never arrives.
+    if (chaos?.type === 'reset_after' || resetAfter) return void req.socket.destroy();
     send(status, body);
   }
 
@@ -227,6 +229,8 @@ export class FakePagerDuty extends EventEmitter {
         }
         return [200, { incident: incidentData(i) }];
       }
+      case 'GET /incidents/{id}/notes':
+        return [200, { notes: this.notes.filter((n) => n.incidentId === id).map((n, i) => ({ id: `N${i + 1}`, content: n.content, created_at: new Date().toISOString() })) }];
       case 'POST /incidents/{id}/notes': {
         if (!this.incidents.has(id)) return [404, { error: { message: 'Not Found', code: 2100 } }];
         const content = (body.note as { content: string }).content;

@@ -17,6 +17,7 @@ export const USED_OPERATIONS: [string, string][] = [
   ['get', '/oncalls'],
   ['get', '/incidents/{id}'],
   ['put', '/incidents/{id}'],
+  ['get', '/incidents/{id}/notes'],
   ['post', '/incidents/{id}/notes'],
 ];
 
