@@ -63,12 +63,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   if (applied.length > 0) log.info({ applied }, 'database migrated');
 
   const metrics = createMetrics(db, now);
+  const timeoutMs = config.settings.outbox.timeout_seconds * 1000;
   const inbox = new InboxRepository(db);
   const incidentRepo = new IncidentRepository(db);
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
   const outbox = new OutboxRepository(db);
-  const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log);
+  const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs);
 
   // The worker and the service need each other (effects → domain commits → new effects); the
   // service reaches the worker only through this callback.
@@ -93,7 +94,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     onEffectsEnqueued: () => wake(),
   });
   const { token, from, apiUrl } = config.pagerduty;
-  const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl }) : undefined;
+  const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
   const worker = new OutboxWorker({
     repo: outbox,
     handlers: {
@@ -125,8 +126,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         slack,
         incidentsService: incidents,
         dataDir: dirname(config.databasePath),
+        timeoutMs,
       }),
-      ...statuspageMirrorHandlers({ config: config.statuspage, incidents: incidentRepo, updates: updateRepo, components: config.settings.components, now }),
+      ...statuspageMirrorHandlers({ config: config.statuspage, incidents: incidentRepo, updates: updateRepo, components: config.settings.components, now, timeoutMs }),
     },
     logger: log.child({ source: 'outbox' }),
     onOutcome: metrics.delivery,

@@ -98,9 +98,11 @@ export const settingsSchema = z
         max_attempts: z.number().int().min(1).max(1000).default(30),
         // Delivered effects (and seen webhook ids) are forgotten after this many days.
         retention_days: z.number().int().min(1).max(3650).default(30),
+        // A call to Slack, PagerDuty, GitHub or Statuspage that has not answered by then is given up and retried.
+        timeout_seconds: z.number().min(0.5).max(120).default(10),
       })
       .strict()
-      .default({ concurrency: 8, max_attempts: 30, retention_days: 30 }),
+      .default({ concurrency: 8, max_attempts: 30, retention_days: 30, timeout_seconds: 10 }),
     runbooks: z
       .object({
         // Where runbook files (*.yaml) are, relative to this file.

@@ -30,6 +30,7 @@ export interface PagerDutyClientOptions {
   token: string;
   from: string;
   apiUrl: string;
+  timeoutMs?: number;
 }
 
 /**
@@ -48,7 +49,7 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
       queryParameters: extra.query,
       headers: extra.from ? { From: opts.from } : {},
       retryTimeout: 500,
-      requestTimeout: 10_000,
+      requestTimeout: opts.timeoutMs ?? 10_000,
     });
     if (!res.ok) {
       const retryAfter = Number(res.headers.get('retry-after'));

@@ -27,9 +27,10 @@ export function postmortemHandlers(deps: DraftDeps & {
   slack: webApi.WebClient;
   incidentsService: IncidentService;
   dataDir: string;
+  timeoutMs?: number;
 }): Record<string, EffectHandler> {
   const { token, repo, apiUrl } = deps.github;
-  const octokit = token && repo ? createGitHubClient({ token, apiUrl }) : undefined;
+  const octokit = token && repo ? createGitHubClient({ token, apiUrl, timeoutMs: deps.timeoutMs }) : undefined;
 
   /** Without GitHub, or when GitHub refuses: the draft is saved beside the database and attached in Slack. */
   const saveLocally = async (markdown: string, file: string, channel: string | null, comment: string) => {

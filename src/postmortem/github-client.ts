@@ -13,12 +13,13 @@ const transient = (error: unknown) => {
  * request) before its writes; retrying a failed read at once keeps one flaky answer from
  * restarting the whole publication.
  */
-export function createGitHubClient(opts: { token: string; apiUrl: string }): Octokit {
+export function createGitHubClient(opts: { token: string; apiUrl: string; timeoutMs?: number }): Octokit {
   const octokit = new Octokit({ auth: opts.token, baseUrl: opts.apiUrl.replace(/\/+$/, ''), userAgent: 'incident-bot' });
   octokit.hook.wrap('request', async (request, options) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await request(options);
+        // A call that does not answer in time is abandoned (and, for a write, retried by the outbox after looking).
+        return await request({ ...options, request: { ...options.request, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) } });
       } catch (error) {
         if (!isRead(options.method) || attempt >= READ_RETRIES || !transient(error)) throw error;
         await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));

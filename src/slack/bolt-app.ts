@@ -17,14 +17,14 @@ export interface BoltParts {
   identity: () => Promise<BotIdentity>;
 }
 
-export function createBoltApp(config: Config['slack'], log: Logger): BoltParts {
+export function createBoltApp(config: Config['slack'], log: Logger, timeoutMs = 10_000): BoltParts {
   const logger = boltLogger(log.child({ source: 'slack' }));
   const clientOptions = {
     slackApiUrl: config.apiUrl,
     // The outbox owns retries and Retry-After; the client must report a 429 instead of sleeping on it.
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    timeout: 10_000,
+    timeout: timeoutMs,
   };
   const client = new webApi.WebClient(config.botToken, { ...clientOptions, logger });
   const identity = botIdentity(client, config.botToken);

@@ -31,6 +31,7 @@ export function statuspageMirrorHandlers(deps: {
   updates: UpdateRepository;
   components: Component[];
   now: () => number;
+  timeoutMs?: number;
 }): Record<string, EffectHandler> {
   const { apiKey, pageId, apiUrl } = deps.config;
   const base = `${apiUrl.replace(/\/+$/, '')}/pages/${encodeURIComponent(pageId ?? '')}`;
@@ -40,7 +41,7 @@ export function statuspageMirrorHandlers(deps: {
       method,
       headers: { authorization: `OAuth ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
     });
     const text = await res.text();
     if (!res.ok) {

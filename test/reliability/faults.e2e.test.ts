@@ -23,16 +23,17 @@ describe(`faults: Slack, PagerDuty and GitHub fail ${Math.round(RATE * 100)} % o
     const slack = await new FakeSlack({ users: [ALICE, BOB, CAROL] }).start();
     const pd = await new FakePagerDuty({ users: [PD_ALICE, PD_BOB, PD_CAROL] }).start();
     const gh = await new FakeGitHub().start();
-    writeFileSync(join(tmp.dir, 'settings.yaml'), `comms:\n  rotation: [${BOB.id}, ${CAROL.id}]\n`);
+    // Calls time out after 1 s here (10 s by default), so timeouts can be among the faults.
+    writeFileSync(join(tmp.dir, 'settings.yaml'), `comms:\n  rotation: [${BOB.id}, ${CAROL.id}]\noutbox:\n  timeout_seconds: 1\n`);
     const bot = await startTestBot(slack, join(tmp.dir, 'bot.db'), {
       env: { ...pagerDutyEnv(pd), CONFIG_PATH: join(tmp.dir, 'settings.yaml'), GITHUB_TOKEN: gh.token, GITHUB_REPO: `${gh.owner}/${gh.repo}`, GITHUB_API_URL: gh.url },
     });
     pd.subscribe(`${bot.app.url}/webhooks/pagerduty`, [WEBHOOK_SECRET]);
     const sent: Record<string, number> = { 'webhook: trigger': 0, 'webhook: redelivery': 0, 'webhook: acknowledged': 0, 'webhook: resolved': 0, 'command: declare': 0, 'command: note': 0, 'command: update': 0, 'command: followup': 0, 'command: resolve': 0 };
     try {
-      slack.chaos = new Chaos(RATE, SEED);
-      pd.chaos = new Chaos(RATE, SEED + 1);
-      gh.chaos = new Chaos(RATE, SEED + 2);
+      slack.chaos = new Chaos(RATE, SEED, 1000);
+      pd.chaos = new Chaos(RATE, SEED + 1, 1000);
+      gh.chaos = new Chaos(RATE, SEED + 2, 1000);
       const webhook = async (body: object, what: string) => {
         sent[what]!++;
         // PagerDuty redelivers until it gets a 2xx.
@@ -109,6 +110,7 @@ describe(`faults: Slack, PagerDuty and GitHub fail ${Math.round(RATE * 100)} % o
       expect(Object.values(sent).reduce((a, b) => a + b, 0)).toBe(EVENTS);
       expect(rows.map((r) => [r.effect, r.lost, r.duplicated])).toEqual(rows.map((r) => [r.effect, 0, r.duplicated === '—' ? '—' : 0]));
       expect(slack.chaos.counts.reset_after + gh.chaos.counts.reset_after).toBeGreaterThan(0);
+      expect(slack.chaos.counts.timeout + gh.chaos.counts.timeout).toBeGreaterThan(0);
     } finally {
       slack.chaos = undefined;
       pd.chaos = undefined;

@@ -97,6 +97,7 @@ export class FakeGitHub {
     if (rest === null) return error(404, 'Not Found');
     const chaos = this.chaos?.next() ?? null;
     if (chaos?.type === 'reset_before') return void req.socket.destroy();
+    if (chaos?.type === 'timeout') return void setTimeout(() => req.socket.destroy(), chaos.holdMs);
     if (chaos?.type === 'slow') await new Promise((r) => setTimeout(r, chaos.delayMs));
     if (chaos?.type === 'rate_limited') {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(chaos.retryAfter) });

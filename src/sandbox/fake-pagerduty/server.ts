@@ -162,6 +162,7 @@ export class FakePagerDuty extends EventEmitter {
     };
     const chaos = this.chaos?.next() ?? null;
     if (chaos?.type === 'reset_before') return void req.socket.destroy();
+    if (chaos?.type === 'timeout') return void setTimeout(() => req.socket.destroy(), chaos.holdMs);
     if (chaos?.type === 'slow') await new Promise((r) => setTimeout(r, chaos.delayMs));
     if (chaos?.type === 'rate_limited') return send(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, { 'retry-after': String(chaos.retryAfter) });
     if (chaos?.type === 'server_error') return send(chaos.status, { error: { message: 'Internal Server Error', code: 2000 } });

@@ -135,6 +135,7 @@ export class FakeSlack extends EventEmitter {
 
     const chaos = method === 'auth.test' ? null : (this.chaos?.next() ?? null);
     if (chaos?.type === 'reset_before') return void req.socket.destroy();
+    if (chaos?.type === 'timeout') return void setTimeout(() => req.socket.destroy(), chaos.holdMs);
     if (chaos?.type === 'slow') await new Promise((r) => setTimeout(r, chaos.delayMs));
     if (chaos?.type === 'rate_limited') return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(chaos.retryAfter) });
     if (chaos?.type === 'server_error') return send(chaos.status, { ok: false, error: 'fatal_error' });
