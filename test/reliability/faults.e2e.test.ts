@@ -46,19 +46,23 @@ describe(`faults: Slack, PagerDuty and GitHub fail ${Math.round(RATE * 100)} % o
       };
       const command = async (text: string, channel: string, what: string) => {
         sent[what]!++;
-        const res = await bot.command(text, { channel, user: [ALICE, BOB, CAROL][Math.floor(random() * 3)]!.id });
+        const res = await bot.command(text, { channel, user: users[Object.values(sent).reduce((a, b) => a + b, 0) % EVENTS] });
         expect(res.status).toBe(200);
       };
 
       const pages = Array.from({ length: PAGES }, (_, i) => pd.createIncident({ title: `Faulty page ${i}`, assignees: [[PD_ALICE, PD_BOB, PD_CAROL][i % 3]!] }));
+      // Every random choice is drawn up front, so the same seed sends the same events.
+      const plan = pages.map(() => ({ delay: Math.floor(random() * 200), again: random() < 0.25, ack: random() < 0.5, resolve: random() < 0.4 }));
       const pageWork = pages.map(async (page, i) => {
-        await sleep(Math.floor(random() * 200));
+        const p = plan[i]!;
+        await sleep(p.delay);
         const trigger = webhookBody('incident.triggered', incidentData(page), { id: `F-T-${i}` });
         await webhook(trigger, 'webhook: trigger');
-        if (random() < 0.25) await webhook(trigger, 'webhook: redelivery');
-        if (random() < 0.5) await webhook(webhookBody('incident.acknowledged', incidentData({ ...page, status: 'acknowledged' }), { id: `F-A-${i}`, agent: PD_ALICE }), 'webhook: acknowledged');
-        if (random() < 0.4) await webhook(webhookBody('incident.resolved', incidentData({ ...page, status: 'resolved' }), { id: `F-R-${i}`, agent: PD_ALICE }), 'webhook: resolved');
+        if (p.again) await webhook(trigger, 'webhook: redelivery');
+        if (p.ack) await webhook(webhookBody('incident.acknowledged', incidentData({ ...page, status: 'acknowledged' }), { id: `F-A-${i}`, agent: PD_ALICE }), 'webhook: acknowledged');
+        if (p.resolve) await webhook(webhookBody('incident.resolved', incidentData({ ...page, status: 'resolved' }), { id: `F-R-${i}`, agent: PD_ALICE }), 'webhook: resolved');
       });
+      const users = Array.from({ length: EVENTS }, () => [ALICE, BOB, CAROL][Math.floor(random() * 3)]!.id);
       for (let i = 0; i < DECLARES; i++) await command(`declare Faulty declared ${i} sev${1 + (i % 4)}`, 'C0GENERAL', 'command: declare');
       await Promise.all(pageWork);
       const declared = await eventually(() => {
