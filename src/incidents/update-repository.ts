@@ -38,6 +38,11 @@ export class UpdateRepository {
       // Public pages read only incidents that were published, and only their public updates.
       publicIncidents: db.prepare(`SELECT * FROM incidents WHERE public_at IS NOT NULL AND (resolved_at IS NULL OR resolved_at >= ?)
         ORDER BY declared_at DESC LIMIT ? OFFSET ?`),
+      publicOpenIncidents: db.prepare(`SELECT * FROM incidents WHERE public_at IS NOT NULL AND status <> 'resolved'
+        ORDER BY declared_at DESC LIMIT ?`),
+      publicVersion: db.prepare(`SELECT coalesce((SELECT max(id) FROM incident_updates WHERE public = 1), 0) || ':' ||
+        coalesce((SELECT max(updated_at) FROM incidents WHERE public_at IS NOT NULL), 0) || ':' ||
+        coalesce((SELECT max(updated_at) FROM incident_components), 0)`).pluck(),
       byId: db.prepare('SELECT * FROM incident_updates WHERE id = ?'),
       publicById: db.prepare('SELECT * FROM incidents WHERE id = ? AND public_at IS NOT NULL'),
       publicCount: db.prepare('SELECT count(*) FROM incidents WHERE public_at IS NOT NULL AND (resolved_at IS NULL OR resolved_at >= ?)').pluck(),
@@ -76,6 +81,16 @@ export class UpdateRepository {
   /** Published incidents, newest first, that were open at any time since `since`. */
   publicIncidents(since: number, limit: number, offset: number): Incident[] {
     return (this.stmt.publicIncidents.all(since, limit, offset) as IncidentRow[]).map(toIncident);
+  }
+
+  /** Changes whenever anything the public pages show changes (a public update, an incident, a component). */
+  publicVersion(): string {
+    return this.stmt.publicVersion.get() as string;
+  }
+
+  /** Published incidents still open (uses the incidents_open index; never scans the history). */
+  publicOpenIncidents(limit: number): Incident[] {
+    return (this.stmt.publicOpenIncidents.all(limit) as IncidentRow[]).map(toIncident);
   }
 
   /** The incident if it was ever published; otherwise nothing, as if it did not exist. */

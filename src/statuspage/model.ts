@@ -83,10 +83,9 @@ export function publicIncident(ctx: StatusContext, incident: Incident): PublicIn
 /** Published incidents open at any time in the last 90 days, newest first. */
 export function publicIncidents(ctx: StatusContext, opts: { limit: number; offset?: number; unresolvedOnly?: boolean }): PublicIncident[] {
   const since = ctx.now() - HISTORY_DAYS * 86_400_000;
-  return ctx.updates
-    .publicIncidents(since, opts.limit, opts.offset ?? 0)
-    .filter((i) => !opts.unresolvedOnly || i.status !== 'resolved')
-    .map((i) => publicIncident(ctx, i));
+  // Open ones come from their own query: filtering the whole history here cost a query per past incident.
+  const rows = opts.unresolvedOnly ? ctx.updates.publicOpenIncidents(opts.limit) : ctx.updates.publicIncidents(since, opts.limit, opts.offset ?? 0);
+  return rows.map((i) => publicIncident(ctx, i));
 }
 
 export function publicIncidentCount(ctx: StatusContext): number {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { sendJson, type Route } from '../http/server.ts';
+import type { Route } from '../http/server.ts';
 import type { StatusContext } from './model.ts';
 import type { createStatusRenderer } from './render.ts';
 import { v2 } from './v2-api.ts';
@@ -20,16 +20,36 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
   res.end(body);
 }
 
+/**
+ * Public pages are read far more often than they change: each rendering is kept until something
+ * public changes (one cheap query tells) or the minute turns (the 90-day window moves).
+ */
+function memo(ctx: StatusContext) {
+  const cache = new Map<string, { version: string; value: string }>();
+  return (key: string, render: () => string): string => {
+    const version = `${ctx.updates.publicVersion()}:${Math.floor(ctx.now() / 60_000)}`;
+    const hit = cache.get(key);
+    if (hit?.version === version) return hit.value;
+    const value = render();
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, { version, value });
+    return value;
+  };
+}
+
 export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatusRenderer>): Route[] {
+  const cached = memo(ctx);
   const html = (res: ServerResponse, status: number, body: string) => send(res, status, 'text/html; charset=utf-8', body, PAGE_HEADERS);
-  const api = (pick: (api: ReturnType<typeof v2>) => unknown): Route['handle'] => (_req, res) => sendJson(res, 200, pick(v2(ctx)), API_HEADERS);
+  const api = (name: string, pick: (api: ReturnType<typeof v2>) => unknown): Route['handle'] => (_req, res) =>
+    send(res, 200, 'application/json; charset=utf-8', cached(name, () => JSON.stringify(pick(v2(ctx)))), API_HEADERS);
   return [
     {
       method: 'GET',
       path: '/status',
       handle: (req, res) => {
         const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '1');
-        html(res, 200, renderer.index(Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : 1));
+        const pageNumber = Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : 1;
+        html(res, 200, cached(`index:${pageNumber}`, () => renderer.index(pageNumber)));
       },
     },
     {
@@ -44,11 +64,11 @@ export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof
     },
     { method: 'GET', path: '/status/style.css', handle: (_req, res) => send(res, 200, 'text/css; charset=utf-8', renderer.css, { 'cache-control': 'public, max-age=3600' }) },
     { method: 'GET', path: '/status/favicon.svg', handle: (_req, res) => send(res, 200, 'image/svg+xml', renderer.favicon, { 'cache-control': 'public, max-age=86400' }) },
-    { method: 'GET', path: '/status/history.atom', handle: (_req, res) => send(res, 200, 'application/atom+xml; charset=utf-8', renderer.atom(), API_HEADERS) },
-    { method: 'GET', path: '/api/v2/summary.json', handle: api((a) => a.summary()) },
-    { method: 'GET', path: '/api/v2/status.json', handle: api((a) => a.status()) },
-    { method: 'GET', path: '/api/v2/components.json', handle: api((a) => a.components()) },
-    { method: 'GET', path: '/api/v2/incidents.json', handle: api((a) => a.incidents()) },
-    { method: 'GET', path: '/api/v2/incidents/unresolved.json', handle: api((a) => a.unresolved()) },
+    { method: 'GET', path: '/status/history.atom', handle: (_req, res) => send(res, 200, 'application/atom+xml; charset=utf-8', cached('atom', () => renderer.atom()), API_HEADERS) },
+    { method: 'GET', path: '/api/v2/summary.json', handle: api('summary', (a) => a.summary()) },
+    { method: 'GET', path: '/api/v2/status.json', handle: api('status', (a) => a.status()) },
+    { method: 'GET', path: '/api/v2/components.json', handle: api('components', (a) => a.components()) },
+    { method: 'GET', path: '/api/v2/incidents.json', handle: api('incidents', (a) => a.incidents()) },
+    { method: 'GET', path: '/api/v2/incidents/unresolved.json', handle: api('unresolved', (a) => a.unresolved()) },
   ];
 }

@@ -11,8 +11,8 @@ export interface ChildBot {
 }
 
 /** Runs `incident-bot start` as a real process, as an operator would, and waits until it is ready. */
-export async function startChildBot(env: Record<string, string>, timeoutMs = 20_000): Promise<ChildBot> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
+export async function startChildBot(env: Record<string, string>, timeoutMs = 20_000, args = ['--import', 'tsx', 'src/main.ts', 'start']): Promise<ChildBot> {
+  const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

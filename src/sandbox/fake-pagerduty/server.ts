@@ -79,6 +79,9 @@ export class FakePagerDuty extends EventEmitter {
   }
 
   /** Where status changes are reported, signed with these secrets (as a v3 webhook subscription). */
+  /** Added to every answer (benchmarks). */
+  latencyMs = 0;
+
   /** Random faults on every REST call from now on, reproducible from the seed. */
   chaos?: Chaos;
 
@@ -160,6 +163,7 @@ export class FakePagerDuty extends EventEmitter {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const chaos = this.chaos?.next() ?? null;
     if (chaos?.type === 'reset_before') return void req.socket.destroy();
     if (chaos?.type === 'timeout') return void setTimeout(() => req.socket.destroy(), chaos.holdMs);

@@ -68,6 +68,32 @@ export class FakeSlack extends EventEmitter {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * Slack's published per-method limits (calls per minute), enforced over a window shortened by
+   * `scale` (×60: a minute's allowance per second), answering 429 with Retry-After as Slack does.
+   */
+  tiers?: { scale: number; perMinute: Record<string, number> };
+  private readonly windows = new Map<string, number[]>();
+
+  /** Seconds to wait when `method` is over its limit now, or null. */
+  private rateLimit(method: string): number | null {
+    const limit = this.tiers?.perMinute[method];
+    if (!this.tiers || limit === undefined) return null;
+    const windowMs = 60_000 / this.tiers.scale;
+    const now = Date.now();
+    const recent = (this.windows.get(method) ?? []).filter((t) => now - t < windowMs);
+    if (recent.length >= limit) {
+      this.windows.set(method, recent);
+      return Math.max(1, Math.ceil((windowMs - (now - recent[0]!)) / 1000));
+    }
+    recent.push(now);
+    this.windows.set(method, recent);
+    return null;
+  }
+
+  /** Added to every answer (benchmarks: Slack is not next door). */
+  latencyMs = 0;
+
   /** Random faults on every Web API call from now on (auth.test excepted), reproducible from the seed. */
   chaos?: Chaos;
 
@@ -133,6 +159,14 @@ export class FakeSlack extends EventEmitter {
       res.end(JSON.stringify(body));
     };
 
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const limited = this.rateLimit(method);
+    if (limited !== null) {
+      const call: RecordedCall = { method, args: {}, ok: false, error: 'ratelimited', status: 429, at: Date.now() };
+      this.calls.push(call);
+      res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(limited) });
+      return void res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+    }
     const chaos = method === 'auth.test' ? null : (this.chaos?.next() ?? null);
     if (chaos?.type === 'reset_before') return void req.socket.destroy();
     if (chaos?.type === 'timeout') return void setTimeout(() => req.socket.destroy(), chaos.holdMs);
