@@ -78,6 +78,11 @@ export class OutboxWorker {
         this.pumpAgain = false;
         this.pump();
       } while (this.pumpAgain && this.running);
+    } catch (error) {
+      // The database failed us (closed, disk full, locked past the timeout). Crashing from a timer
+      // would take the webhooks and commands down with it; /readyz reports the database, and the
+      // next poll tries again.
+      this.opts.logger.error({ err: error }, 'outbox could not read its queue; trying again at the next poll');
     } finally {
       this.pumping = false;
     }

@@ -21,6 +21,8 @@ describe('health endpoints', () => {
     const res = await fetch(`${h.bot.app.url}/readyz`);
     expect(res.status).toBe(503);
     expect(((await res.json()) as { checks: unknown[] }).checks).toContainEqual({ name: 'database', ok: false, reason: 'database query failed: The database connection is not open' });
+    // The worker's next poll meets the same closed database: it logs and waits, never crashes the process.
+    expect(() => h.bot.app.worker.notify()).not.toThrow();
   });
 
   it('answers unknown paths with 404 and wrong methods with 405', async () => {
