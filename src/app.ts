@@ -40,6 +40,8 @@ export interface AppOptions {
   worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
   /** The environment runbook steps may take listed names from (default: this process's). */
   processEnv?: Record<string, string | undefined>;
+  /** More endpoints on the same server (the sandbox's console). */
+  extraRoutes?: Route[];
 }
 
 export interface RunningApp {
@@ -157,6 +159,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     metricsRoute(metrics),
     ...statusPageRoutes(status, createStatusRenderer(status)),
     pagerDutyWebhookRoute({ secrets: config.pagerduty.webhookSecrets, settings: config.settings, incidents, log }),
+    ...(opts.extraRoutes ?? []),
   ];
   if (receiver) {
     routes.push({ method: 'POST', path: '/slack/events', handle: (req, res) => receiver.requestListener(req, res) });

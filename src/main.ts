@@ -6,6 +6,8 @@ import { createLogger } from './logger.ts';
 import { AppError } from './errors.ts';
 import { doctor } from './doctor.ts';
 import { backupDatabase } from './backup.ts';
+import { startMode } from './sandbox/mode.ts';
+import { sandboxBanner, startSandbox } from './sandbox/start-sandbox.ts';
 
 const USAGE = `Usage: incident-bot <command>
 
@@ -21,9 +23,18 @@ type Verb = (argv: string[]) => Promise<number>;
 
 const VERBS: Record<string, Verb> = {
   async start() {
-    const config = loadConfig(process.env);
-    const log = createLogger(config.logLevel);
-    const app = await startApp(config, { logger: log });
+    let app: { stop(): Promise<void> };
+    let log;
+    if (startMode(process.env) === 'sandbox') {
+      log = createLogger(process.env.LOG_LEVEL?.trim() || 'info');
+      const sandbox = await startSandbox(process.env, log);
+      console.log(sandboxBanner(sandbox.url));
+      app = sandbox;
+    } else {
+      const config = loadConfig(process.env);
+      log = createLogger(config.logLevel);
+      app = await startApp(config, { logger: log });
+    }
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down');
       app.stop().then(
@@ -84,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
     return await verb(argv.slice(1));
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`incident-bot cannot start.\n${error.message}\n\nSee README.md ("Configuration") for every variable.`);
+      console.error(`incident-bot cannot start.\n${error.message}\n\nSee README.md ("Configuration") for every variable. With no credentials at all (and NODE_ENV not production), npm start runs a local sandbox instead.`);
       return 1;
     }
     if (error instanceof AppError) {

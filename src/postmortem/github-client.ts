@@ -14,7 +14,10 @@ const transient = (error: unknown) => {
  * restarting the whole publication.
  */
 export function createGitHubClient(opts: { token: string; apiUrl: string; timeoutMs?: number }): Octokit {
-  const octokit = new Octokit({ auth: opts.token, baseUrl: opts.apiUrl.replace(/\/+$/, ''), userAgent: 'incident-bot' });
+  // Octokit would print every non-2xx to stderr as plain text; most are the expected 404s of
+  // looking before acting, and real failures are logged by the outbox with the incident's context.
+  const quiet = () => {};
+  const octokit = new Octokit({ auth: opts.token, baseUrl: opts.apiUrl.replace(/\/+$/, ''), userAgent: 'incident-bot', log: { debug: quiet, info: quiet, warn: quiet, error: quiet } });
   octokit.hook.wrap('request', async (request, options) => {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -9,23 +9,23 @@ const TEAM = { id: 'T0FAKE001', domain: 'fake' };
 const trigger = () => `${Date.now()}.${Math.floor(Math.random() * 1e9)}.fake`;
 
 /** What every interactivity payload carries: who, in which workspace, from which app. */
-const interaction = (type: string, user: string) => ({
+const interaction = (type: string, user: string, triggerId = trigger()) => ({
   type,
   team: TEAM,
   user: { id: user, username: user.toLowerCase(), team_id: TEAM.id },
   api_app_id: 'A0FAKE001',
   token: 'deprecated-verification-token',
-  trigger_id: trigger(),
+  trigger_id: triggerId,
 });
 
-export function blockActionBody(opts: { actionId: string; value: string; user: string; channel: string; messageTs?: string }): string {
+export function blockActionBody(opts: { actionId: string; value: string; user: string; channel: string; messageTs?: string; triggerId?: string; blockId?: string }): string {
   const payload = {
-    ...interaction('block_actions', opts.user),
+    ...interaction('block_actions', opts.user, opts.triggerId),
     container: { type: 'message', message_ts: opts.messageTs ?? '1.000001', channel_id: opts.channel, is_ephemeral: false },
     channel: { id: opts.channel, name: 'incident' },
     message: { type: 'message', ts: opts.messageTs ?? '1.000001', text: '' },
     response_url: 'https://hooks.slack.com/actions/T0FAKE001/1/fake',
-    actions: [{ type: 'button', action_id: opts.actionId, block_id: 'incident_actions', value: opts.value, action_ts: String(Date.now() / 1000) }],
+    actions: [{ type: 'button', action_id: opts.actionId, block_id: opts.blockId ?? 'incident_actions', value: opts.value, action_ts: String(Date.now() / 1000) }],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
@@ -33,11 +33,11 @@ export function blockActionBody(opts: { actionId: string; value: string; user: s
 /** Values as Slack reports them: block id → action id → a typed value. */
 export type ViewValues = Record<string, Record<string, Record<string, unknown>>>;
 
-export function viewSubmissionBody(opts: { callbackId: string; user: string; values: ViewValues; privateMetadata?: string }): string {
+export function viewSubmissionBody(opts: { callbackId: string; user: string; values: ViewValues; privateMetadata?: string; viewId?: string; triggerId?: string }): string {
   const payload = {
-    ...interaction('view_submission', opts.user),
+    ...interaction('view_submission', opts.user, opts.triggerId),
     view: {
-      id: `V${randomUUID().slice(0, 8).toUpperCase()}`,
+      id: opts.viewId ?? `V${randomUUID().slice(0, 8).toUpperCase()}`,
       team_id: TEAM.id,
       type: 'modal',
       callback_id: opts.callbackId,

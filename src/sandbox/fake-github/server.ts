@@ -61,6 +61,9 @@ export class FakeGitHub {
   /** Random faults on every call from now on, reproducible from the seed. */
   chaos?: Chaos;
 
+  /** Where the repository's pages are (html_url); the sandbox serves them itself. */
+  htmlUrl = `https://github.test/${this.owner}/${this.repo}`;
+
   /** The next request to `route` (e.g. 'POST /pulls') answers `status`. */
   inject(route: string, status: number, message = 'Injected failure'): void {
     this.faults.push({ route, status, message });
@@ -115,7 +118,7 @@ export class FakeGitHub {
       const f = this.faults.splice(fault, 1)[0]!;
       return error(f.status, f.message);
     }
-    const html = `https://github.test/${this.owner}/${this.repo}`;
+    const html = this.htmlUrl;
     let m: RegExpExecArray | null;
     if (method === 'GET' && rest === '') return send(200, { id: 1, name: this.repo, full_name: `${this.owner}/${this.repo}`, default_branch: 'main', html_url: html, permissions: { admin: false, maintain: false, push: this.canPush, triage: true, pull: true } });
     if (method === 'GET' && (m = /^\/git\/ref\/heads\/(.+)$/.exec(rest))) {

@@ -154,8 +154,9 @@ export const METHODS: Record<string, Method> = {
     const problem = postable(ws, c, args);
     if (problem) return problem;
     if (!ws.users.has(str(args.user))) return fail('user_not_found');
-    ws.ephemerals.push({ channel: c.id, user: str(args.user), text: str(args.text), blocks: parseJson(args.blocks) as unknown[] });
-    return ok({ message_ts: ws.nextTs() });
+    const ts = ws.nextTs();
+    ws.ephemerals.push({ channel: c.id, user: str(args.user), text: str(args.text), blocks: parseJson(args.blocks) as unknown[], ts });
+    return ok({ message_ts: ts });
   }),
 
   'chat.update': withChannel((ws, c, args) => {

@@ -35,7 +35,11 @@ export class FakeWorkspace {
   readonly users = new Map<string, FakeUser>();
   readonly channels = new Map<string, FakeChannel>();
   readonly messages: FakeMessage[] = [];
-  readonly ephemerals: { channel: string; user: string; text: string; blocks?: unknown[] }[] = [];
+  /**
+   * Messages only one person (`user`) sees; `ts` orders them among the channel's messages and `from`
+   * is who they appear from (the bot unless set: the sandbox echoes a person's own slash command).
+   */
+  readonly ephemerals: { channel: string; user: string; text: string; blocks?: unknown[]; ts?: string; from?: string }[] = [];
   readonly views: { id: string; view: unknown; trigger_id?: string }[] = [];
   /** Files uploaded with the files.uploadV2 flow: content arrives at the upload URL, then is shared. */
   readonly files = new Map<string, { id: string; filename: string; length: number; content?: string; channel?: string; title?: string; comment?: string }>();
