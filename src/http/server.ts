@@ -14,9 +14,27 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-function match(pattern: string, path: string): Record<string, string> | undefined {
-  const want = pattern.split('/');
-  const got = path.split('/');
+/** A route's pattern split once; exact patterns are found by a map lookup, not by trying each. */
+function compile(routes: Route[]) {
+  const exact = new Map<string, Route[]>();
+  const patterned: { r: Route; want: string[] }[] = [];
+  for (const r of routes) {
+    if (r.path.includes('/:')) patterned.push({ r, want: r.path.split('/') });
+    else exact.set(r.path, [...(exact.get(r.path) ?? []), r]);
+  }
+  return (path: string): { r: Route; params: Record<string, string> }[] => {
+    const hits = (exact.get(path) ?? []).map((r) => ({ r, params: {} as Record<string, string> }));
+    if (hits.length > 0) return hits;
+    const got = path.split('/');
+    for (const { r, want } of patterned) {
+      const params = match(want, got);
+      if (params) hits.push({ r, params });
+    }
+    return hits;
+  };
+}
+
+function match(want: string[], got: string[]): Record<string, string> | undefined {
   if (want.length !== got.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
@@ -34,9 +52,10 @@ function match(pattern: string, path: string): Record<string, string> | undefine
 
 /** One HTTP server for every endpoint; a data table of routes, no framework. */
 export function createHttpServer(routes: Route[], log: Logger, onRequest?: (route: string, method: string, status: number, seconds: number) => void): Server {
+  const find = compile(routes);
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    const candidates = routes.map((r) => ({ r, params: match(r.path, path) })).filter((c) => c.params);
+    const candidates = find(path);
     if (onRequest) {
       const started = performance.now();
       // The route's pattern, never the raw path: ids in paths must not become metric series.

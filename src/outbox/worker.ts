@@ -65,8 +65,22 @@ export class OutboxWorker {
     this.notify();
   }
 
-  /** Asks the worker to look for work now (called after a transaction enqueued effects). */
+  /**
+   * Asks the worker to look for work now (called after a transaction enqueued effects). Calls in
+   * one turn of the event loop share one look: a burst of 500 webhooks costs one query, not 500.
+   */
   notify(): void {
+    if (!this.running || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pumpNow();
+    });
+  }
+
+  private pumpScheduled = false;
+
+  private pumpNow(): void {
     if (!this.running) return;
     if (this.pumping) {
       this.pumpAgain = true;

@@ -32,7 +32,7 @@ export function createBoltApp(config: Config['slack'], log: Logger, timeoutMs = 
   identity().catch((error: unknown) => log.warn({ source: 'slack', err: error }, 'auth.test failed at start; will ask again on the first Slack request'));
   const authorize: Authorize<boolean> = async () => ({ botToken: config.botToken, ...(await identity()) });
   if (config.appToken) {
-    const app = new App({ authorize, appToken: config.appToken, socketMode: true, logger, clientOptions });
+    const app = new App({ authorize, appToken: config.appToken, socketMode: true, logger, clientOptions, convoStore: false });
     return { app, client, identity };
   }
   const receiver = new HTTPReceiver({
@@ -41,6 +41,8 @@ export function createBoltApp(config: Config['slack'], log: Logger, timeoutMs = 
     logger,
     bodyLimit: SLACK_BODY_LIMIT,
   });
-  const app = new App({ authorize, receiver, logger, clientOptions });
+  // No conversation store: the bot keeps its state in SQLite, and Bolt's in-memory store costs every
+  // request a lookup and a thrown "Conversation not found" error.
+  const app = new App({ authorize, receiver, logger, clientOptions, convoStore: false });
   return { app, receiver, client, identity };
 }
