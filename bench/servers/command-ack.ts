@@ -1,0 +1,34 @@
+/**
+ * The two servers of the command-ack suite, each run in its own process: `bot` (the real bot with
+ * its fake Slack, one declared incident) or `floor` (a Bolt app that only acks).
+ */
+import { App, HTTPReceiver } from '@slack/bolt';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { SIGNING_SECRET, slashCommand } from '../lib/slack-command.ts';
+
+async function floor() {
+  const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, endpoints: ['/slack/events'] });
+  // As lean as Bolt goes (no conversation store, as the bot runs it), so that the floor is a floor.
+  const app = new App({ receiver, token: 'xoxb-floor', tokenVerificationEnabled: false, botId: 'B0', botUserId: 'U0', convoStore: false } as never);
+  app.command('/incident', async ({ ack }) => ack());
+  const server = createServer((req, res) => receiver.requestListener(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { info: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }, stop: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function bot() {
+  const b = await benchBot();
+  await slashCommand(b.app.url, 'declare Bench commands sev3', { user: BENCH_USERS[0]!.id, channel: 'C0GENERAL' });
+  let channel: string | null = null;
+  while (!channel) {
+    channel = b.app.incidents.listOpen()[0]?.channelId ?? null;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { info: { url: b.app.url, channel }, stop: b.stop };
+}
+
+const server = await (process.argv[2] === 'floor' ? floor() : bot());
+process.stdout.write(`${JSON.stringify(server.info)}\n`);
+process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));

@@ -1,0 +1,57 @@
+/**
+ * The two servers of the webhook-ingest suite, each in its own process: `bot` (the real bot with
+ * its fake Slack and fake PagerDuty; `GET /bench/state` on a second port tells what was delivered)
+ * or `floor` (bare node:http that reads the body, verifies the HMAC and answers 202). Arguments:
+ * which, then the webhook secret.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifyPagerDutySignature } from '../../src/pagerduty/verify-signature.ts';
+import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
+import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+
+/** The webhook signing secret, given by the suite. */
+const WEBHOOK_SECRET = process.argv[3] ?? '';
+
+const listen = async (server: Server) => {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+};
+
+async function floor() {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const ok = verifyPagerDutySignature(Buffer.concat(chunks), String(req.headers['x-pagerduty-signature'] ?? ''), [WEBHOOK_SECRET]);
+      res.writeHead(ok ? 202 : 401).end();
+    });
+  });
+  const url = await listen(server);
+  return { info: { url: `${url}/webhooks/pagerduty` }, stop: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function bot() {
+  const pd = await new FakePagerDuty({ users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })) }).start();
+  const b = await benchBot({ PAGERDUTY_TOKEN: pd.token, PAGERDUTY_FROM: 'bot@example.com', PAGERDUTY_API_URL: pd.url, PAGERDUTY_WEBHOOK_SECRETS: WEBHOOK_SECRET });
+  const db = b.app.db;
+  const waiting = db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending' AND kind <> 'channel.archive' AND kind <> 'postmortem.publish'").pluck();
+  const dead = db.prepare("SELECT count(*) FROM outbox WHERE state = 'dead'").pluck();
+  const state = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ waiting: waiting.get(), dead: dead.get(), channels: b.slack.ws.channels.size, pinned: b.slack.ws.messages.filter((m) => m.pinned).length }));
+  });
+  const stateUrl = await listen(state);
+  return {
+    info: { url: `${b.app.url.replace('localhost', '127.0.0.1')}/webhooks/pagerduty`, state: stateUrl },
+    stop: async () => {
+      state.close();
+      await b.stop();
+      await pd.stop();
+    },
+  };
+}
+
+const server = await (process.argv[2] === 'floor' ? floor() : bot());
+process.stdout.write(`${JSON.stringify(server.info)}\n`);
+process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));
