@@ -9,14 +9,21 @@ import { SIGNING_SECRET } from './slack-command.ts';
 
 export const BENCH_USERS = Array.from({ length: 4 }, (_, i) => ({ id: `U0BENCH0${i}`, name: `u${i}`, email: `u${i}@example.com` }));
 
-/** The real bot on 127.0.0.1 against a zero-latency fake Slack, in a scratch directory. */
-export async function benchBot(env: Record<string, string> = {}, databasePath?: string): Promise<{ app: RunningApp; slack: FakeSlack; dir: string; stop: () => Promise<void> }> {
+/**
+ * The real bot on 127.0.0.1 against a zero-latency fake Slack, in a scratch directory. The fake
+ * runs in this process unless `remoteSlack` names one running elsewhere.
+ */
+export async function benchBot(
+  env: Record<string, string> = {},
+  databasePath?: string,
+  remoteSlack?: { url: string; token: string },
+): Promise<{ app: RunningApp; slack: FakeSlack; dir: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'incident-bot-bench-'));
-  const slack = await new FakeSlack({ users: BENCH_USERS }).start();
+  const slack = remoteSlack ? new FakeSlack({ users: BENCH_USERS, token: remoteSlack.token }) : await new FakeSlack({ users: BENCH_USERS }).start();
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.token,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.url,
+    SLACK_API_URL: remoteSlack?.url ?? slack.url,
     PORT: '0',
     LOG_LEVEL: 'silent',
     DATABASE_PATH: databasePath ?? join(dir, 'bench.db'),

@@ -1,6 +1,7 @@
 /**
  * The two servers of the command-ack suite, each run in its own process: `bot` (the real bot with
- * its fake Slack, one declared incident) or `floor` (a Bolt app that only acks).
+ * the fake Slack given as JSON in the next argument, one declared incident; `state` on a second port says how many effects are still
+ * pending) or `floor` (a Bolt app that only acks).
  */
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
@@ -18,17 +19,28 @@ async function floor() {
   return { info: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }, stop: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function bot() {
-  const b = await benchBot();
+async function bot(slack: { url: string; token: string }) {
+  const b = await benchBot({}, undefined, slack);
   await slashCommand(b.app.url, 'declare Bench commands sev3', { user: BENCH_USERS[0]!.id, channel: 'C0GENERAL' });
   let channel: string | null = null;
   while (!channel) {
     channel = b.app.incidents.listOpen()[0]?.channelId ?? null;
     await new Promise((r) => setTimeout(r, 10));
   }
-  return { info: { url: b.app.url, channel }, stop: b.stop };
+  // Tells the suite when the effects of the last run are delivered, so the next starts settled.
+  const pending = b.app.db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending'").pluck();
+  const state = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pending: pending.get() })));
+  await new Promise<void>((r) => state.listen(0, '127.0.0.1', r));
+  const stateUrl = `http://127.0.0.1:${(state.address() as AddressInfo).port}`;
+  return {
+    info: { url: b.app.url, channel, state: stateUrl },
+    stop: async () => {
+      state.close();
+      await b.stop();
+    },
+  };
 }
 
-const server = await (process.argv[2] === 'floor' ? floor() : bot());
+const server = await (process.argv[2] === 'floor' ? floor() : bot(JSON.parse(process.argv[3]!) as { url: string; token: string }));
 process.stdout.write(`${JSON.stringify(server.info)}\n`);
 process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));
