@@ -7,7 +7,6 @@ import { AppError } from './errors.ts';
 import { doctor } from './doctor.ts';
 import { backupDatabase } from './backup.ts';
 import { startMode } from './sandbox/mode.ts';
-import { sandboxBanner, startSandbox } from './sandbox/start-sandbox.ts';
 
 const USAGE = `Usage: incident-bot <command>
 
@@ -27,6 +26,8 @@ const VERBS: Record<string, Verb> = {
     let log;
     if (startMode(process.env) === 'sandbox') {
       log = createLogger(process.env.LOG_LEVEL?.trim() || 'info');
+      // Loaded only here: a real deployment never holds the fakes, their API descriptions or markdown-it.
+      const { sandboxBanner, startSandbox } = await import('./sandbox/start-sandbox.ts');
       const sandbox = await startSandbox(process.env, log);
       console.log(sandboxBanner(sandbox.url));
       app = sandbox;
