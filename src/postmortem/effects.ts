@@ -50,7 +50,8 @@ export function postmortemHandlers(deps: DraftDeps & {
         const incident = deps.incidents.get(incidentId);
         if (!incident) throw new Error(`no incident ${incidentId}`);
         const names = await slackNames(deps.slack, peopleIn(deps, incidentId));
-        const channelUrl = incident.channelId ? `https://slack.com/app_redirect?channel=${incident.channelId}` : null;
+        // Slack's own redirect on the same host as its API (slack.com, a GovSlack host, or the sandbox's fake).
+        const channelUrl = incident.channelId ? new URL(`/app_redirect?channel=${encodeURIComponent(incident.channelId)}`, deps.slack.slackApiUrl).href : null;
         const draft = () => draftReport(deps, incidentId, names, channelUrl);
         const { slug, date } = reportName(incident, deps.timeZone);
         const file = `${date}-${slug}-${incidentId}.md`;

@@ -60,6 +60,7 @@ export async function startSandbox(env: Record<string, string | undefined>, log:
   const port = Number.isInteger(requested) && requested > 0 ? requested : await freePort();
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port}`;
   github.htmlUrl = `${publicUrl.replace(/\/+$/, '')}/sandbox/github`;
+  slack.clientUrl = `${publicUrl.replace(/\/+$/, '')}/sandbox`;
   const config = loadConfig({
     PORT: String(port),
     LOG_LEVEL: env.LOG_LEVEL,

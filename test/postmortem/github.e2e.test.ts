@@ -33,7 +33,8 @@ describe('publishing the report to GitHub', () => {
     const path = `postmortems/${date}-checkout-etc-passwd-b-down-b.md`;
     expect(gh.branches.has(branch)).toBe(true);
     expect(gh.pulls).toEqual([expect.objectContaining({ head: branch, base: 'main', draft: true, title: `Post-incident report: #${incident.id} Checkout ../../etc/passwd <b>down</b>` })]);
-    expect(gh.pulls[0]!.body).toContain(`Slack channel: https://slack.com/app_redirect?channel=${channel}`);
+    // Slack's channel redirect on the host of the Slack API the bot uses (slack.com in production).
+    expect(gh.pulls[0]!.body).toContain(`Slack channel: ${h.slack.url.replace(/\/api\/$/, '')}/app_redirect?channel=${channel}`);
     expect(notice).toBe(`:memo: Post-incident report drafted: <https://github.test/acme/postmortems/pull/${gh.pulls[0]!.number}|the pull request> (2 follow-up issues filed). Review it, then merge to publish.`);
     expect(gh.issues.map((i) => [i.title, i.labels])).toEqual([
       ['Alert on cert expiry', ['incident-followup']],

@@ -132,6 +132,10 @@ describe('the sandbox page, driven by a browser', () => {
     expect(await pm.locator('.gh-title').innerText()).toContain('Alert on the 5xx rate of each deploy');
     await pm.goBack();
     await shot(pm, '6-postmortem');
+    // The report's "Slack channel" link leads back to the channel in the sandbox.
+    await pm.locator('.markdown-body a', { hasText: 'Slack channel' }).click();
+    await pm.waitForURL(/\/sandbox#C/);
+    await expect.poll(() => pm.locator('#chan-name').innerText()).toMatch(/^#inc-/);
     await pm.close();
     expect(pmProblems).toEqual([]);
 

@@ -94,6 +94,9 @@ export class FakeSlack extends EventEmitter {
   /** Added to every answer (benchmarks: Slack is not next door). */
   latencyMs = 0;
 
+  /** Where `/app_redirect?channel=…` sends people (the sandbox's page); 404 when unset. */
+  clientUrl?: string;
+
   /** Random faults on every Web API call from now on (auth.test excepted), reproducible from the seed. */
   chaos?: Chaos;
 
@@ -149,6 +152,12 @@ export class FakeSlack extends EventEmitter {
       res.writeHead(file ? 200 : 404, { 'content-type': 'text/plain' });
       res.end(file ? `OK - ${raw.length}` : 'not found');
       return;
+    }
+    if ((req.url ?? '').startsWith('/app_redirect?')) {
+      // Slack's link to a channel; the sandbox sends it on to its own client.
+      const channel = new URL(req.url!, 'http://x').searchParams.get('channel') ?? '';
+      if (!this.clientUrl || !this.ws.channels.has(channel)) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('channel_not_found');
+      return void res.writeHead(302, { location: `${this.clientUrl}#${channel}` }).end();
     }
     const args = parseArgs(raw, req.headers['content-type'] ?? '', req.url ?? '');
     const send = (status: number, body: Record<string, unknown> & { ok: boolean; error?: string }, headers = {}) => {
