@@ -54,6 +54,8 @@ describe('the sandbox page, driven by a browser', () => {
     await pinned.waitFor();
     await expect.poll(() => pinned.innerText()).toContain('5xx rate above 5% for 5 minutes');
     await expect.poll(() => page.locator('.messages').innerText()).toContain('Comms lead');
+    // Mentions show people's names, as Slack shows them.
+    expect(await pinned.innerText()).toContain('@carol');
     await expect.poll(() => page.locator('#chan-members').innerText()).toMatch(/alice.*bob.*carol/);
     await shot(page, '1-paged-channel');
 

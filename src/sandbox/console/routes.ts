@@ -8,7 +8,7 @@ import { issuePage, postmortemPage } from './postmortem-page.ts';
 import { snapshot } from './snapshot.ts';
 
 const asset = (name: string) => readFileSync(new URL(`../../../templates/sandbox/${name}`, import.meta.url), 'utf8');
-const ASSETS = { html: asset('sandbox.html'), js: asset('sandbox.js'), css: asset('sandbox.css') };
+const ASSETS = { html: asset('sandbox.html'), js: asset('sandbox.js'), mrkdwn: asset('mrkdwn.js'), css: asset('sandbox.css') };
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const HEADERS = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
@@ -79,6 +79,7 @@ export function sandboxRoutes(c: SandboxConsole): Route[] {
   return [
     { method: 'GET', path: '/sandbox', handle: (_req, res) => send(res, 'text/html; charset=utf-8', ASSETS.html) },
     { method: 'GET', path: '/sandbox/sandbox.js', handle: (_req, res) => send(res, 'text/javascript; charset=utf-8', ASSETS.js) },
+    { method: 'GET', path: '/sandbox/mrkdwn.js', handle: (_req, res) => send(res, 'text/javascript; charset=utf-8', ASSETS.mrkdwn) },
     { method: 'GET', path: '/sandbox/sandbox.css', handle: (_req, res) => send(res, 'text/css; charset=utf-8', ASSETS.css) },
     {
       method: 'GET',
