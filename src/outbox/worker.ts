@@ -48,8 +48,7 @@ export class OutboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private abandoned = false;
-  private pumping = false;
-  private pumpAgain = false;
+  private pumpScheduled = false;
   private readonly now: () => number;
   private readonly pollMs: number;
 
@@ -78,27 +77,16 @@ export class OutboxWorker {
     });
   }
 
-  private pumpScheduled = false;
-
+  /** Only ever run from `notify`'s setImmediate, so never re-entered. */
   private pumpNow(): void {
     if (!this.running) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
     try {
-      do {
-        this.pumpAgain = false;
-        this.pump();
-      } while (this.pumpAgain && this.running);
+      this.pump();
     } catch (error) {
       // The database failed us (closed, disk full, locked past the timeout). Crashing from a timer
       // would take the webhooks and commands down with it; /readyz reports the database, and the
       // next poll tries again.
       this.opts.logger.error({ err: error }, 'outbox could not read its queue; trying again at the next poll');
-    } finally {
-      this.pumping = false;
     }
     this.arm();
   }
@@ -141,7 +129,7 @@ export class OutboxWorker {
       started++;
       const delivery = this.deliver(row, handler).finally(() => {
         this.inFlight.delete(row.orderingKey);
-        if (this.running) this.notify();
+        this.notify();
       });
       this.inFlight.set(row.orderingKey, delivery);
     }
