@@ -75,7 +75,7 @@ const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) 
   runbook_finished: (e) => `Runbook ${e.body ?? ''}`,
 };
 /** Bookkeeping that says nothing about the incident itself. */
-const SKIP = new Set(['postmortem_requested', 'postmortem_published', 'postmortem_held', 'message_unpinned', 'message_unmarked']);
+const SKIP = new Set(['postmortem_requested', 'postmortem_published', 'postmortem_held', 'message_unpinned', 'message_unmarked', 'runbook_approval_requested']);
 
 export function buildReport(input: ReportInput): ReportModel {
   const { incident, timeZone, names } = input;

@@ -18,7 +18,6 @@ export interface RunReporter {
   /** A step's message in the thread, created on first call and updated in place after. */
   step(run: RunRecord, step: PlannedStep, state: { status: LiveStatus; output: string; truncated: boolean; exitCode: number | null; durationMs: number | null }, channel: string): Promise<void>;
   /** Asks for an approving click on a step marked confirm. */
-  approval(run: RunRecord, step: PlannedStep, description: string, channel: string, requesterMayApprove: boolean): Promise<void>;
   /** The run is over: its message loses the stop button and shows how it ended. */
   finished(run: RunRecord, plan: PlannedStep[], channel: string): Promise<void>;
   /** A `slack` step's message. */
@@ -197,9 +196,20 @@ export class RunbookRunner {
         continue;
       }
       if (step.confirm && !(approved && i === from) && !run.dryRun) {
-        this.deps.runs.setStatus(run.id, 'awaiting_approval', i, null);
         const alone = this.deps.incidents.responders(run.incidentId).every((u) => u === run.requestedBy);
-        if (channel) await this.deps.reporter.approval({ ...run, status: 'awaiting_approval', nextStep: i }, step, describeStep(step), channel, alone).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not ask for approval'));
+        // The wait and the request for it are one transaction, and the request goes through the
+        // outbox: an approval nobody sees is a stalled run, so it is retried and survives a restart.
+        this.deps.incidents.recordRunbookEvent(
+          run.incidentId,
+          { kind: 'runbook_approval_requested', actor: null, body: `${run.runbook} step ${step.name} waits for approval`, data: { run: run.id, step: i } },
+          {
+            write: () => this.deps.runs.setStatus(run.id, 'awaiting_approval', i, null),
+            notice: {
+              cause: `run:${run.id}:step:${i}`,
+              notice: { type: 'runbook_approval', runId: run.id, runbook: run.runbook, stepIndex: i, stepName: step.name, requestedBy: run.requestedBy, description: describeStep(step), requesterMayApprove: alone },
+            },
+          },
+        );
         return;
       }
       this.deps.runs.setStatus(run.id, 'running', i, null);

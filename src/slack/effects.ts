@@ -7,7 +7,7 @@ import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import type { OutboxRow } from '../outbox/types.ts';
 import { baseChannelName, candidateName } from './channel-name.ts';
 import { classifySlackError, slackErrorName } from './classify-error.ts';
-import { renderNotice } from './notices.ts';
+import { noticeBlocks, renderNotice } from './notices.ts';
 import { channelTopic, summaryMessage } from './summary-message.ts';
 
 export interface SlackEffectDeps {
@@ -156,8 +156,8 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
 
     [EffectKind.ChannelNotice]: handler('chat.postMessage', async (row) => {
       const { channel } = channelOf(row);
-      const text = renderNotice(row.payload.notice as Notice);
-      const ts = await postOnce(row, { channel, text, unfurl_links: false, unfurl_media: false });
+      const notice = row.payload.notice as Notice;
+      const ts = await postOnce(row, { channel, text: renderNotice(notice), blocks: noticeBlocks(notice), unfurl_links: false, unfurl_media: false });
       return { result: { ts } };
     }),
 

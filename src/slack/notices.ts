@@ -1,6 +1,7 @@
 import type { Notice } from '../incidents/effects.ts';
 import { formatDuration } from './durations.ts';
 import { escapeMrkdwn as e, mention, truncate } from './mrkdwn.ts';
+import { approvalMessage } from './runbook-views.ts';
 
 const STATUS: Record<string, string> = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' };
 const ROLE: Record<string, string> = { commander: 'Commander', comms: 'Comms lead' };
@@ -41,6 +42,7 @@ const RENDER: Renderers = {
       : n.url
         ? `:memo: Post-incident report drafted: <${n.url.replace(/[<>|]/g, '')}|the pull request>${n.issues ? ` (${n.issues} follow-up ${n.issues === 1 ? 'issue' : 'issues'} filed)` : ''}. Review it, then merge to publish.`
         : `:memo: Post-incident report drafted${n.file ? ` and saved as \`${e(n.file)}\`` : ''}. GitHub is not configured, so it is attached here.`,
+  runbook_approval: (n) => approvalMessage(n).text,
   runbook_finished: (n) => {
     const icon: Record<string, string> = { succeeded: ':white_check_mark:', failed: ':x:', killed: ':octagonal_sign:', rejected: ':no_entry_sign:', interrupted: ':warning:' };
     const steps = n.steps.map((s) => `${e(s.name)} ${s.status}${s.exitCode === null ? '' : ` (${s.exitCode})`}`).join(' · ');
@@ -64,4 +66,9 @@ ${steps}` : ''}`;
 export function renderNotice(notice: Notice): string {
   const render = RENDER[notice.type] as (n: Notice) => string;
   return truncate(render(notice), 3900);
+}
+
+/** The few notices people act on carry buttons; the rest are text alone. */
+export function noticeBlocks(notice: Notice): unknown[] | undefined {
+  return notice.type === 'runbook_approval' ? approvalMessage(notice).blocks : undefined;
 }

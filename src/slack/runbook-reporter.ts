@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { RunReporter } from '../runbooks/runner.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
-import { approvalMessage, runMessage, stepMessage } from './runbook-views.ts';
+import { runMessage, stepMessage } from './runbook-views.ts';
 
 /** Live output is edited in place at most this often per step (Slack's chat.update is tier 3). */
 const EDIT_EVERY_MS = 1000;
@@ -50,12 +50,6 @@ export function slackRunReporter(client: webApi.WebClient): RunReporter {
       }
       await edit(channel, key, text, final);
       if (final) steps.delete(key);
-    },
-    async approval(run, step, description, channel, requesterMayApprove) {
-      const m = approvalMessage(run, step, description, requesterMayApprove);
-      // In the run's thread, and also in the channel: an approval nobody sees is a stalled run.
-      if (run.threadTs) await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks as never, thread_ts: run.threadTs, reply_broadcast: true });
-      else await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks as never });
     },
     async finished(run, plan, channel) {
       if (!run.threadTs) return;

@@ -1,3 +1,4 @@
+import type { Notice } from '../incidents/effects.ts';
 import type { Runbook } from '../runbooks/load.ts';
 import type { RunRecord } from '../runbooks/repository.ts';
 import type { LiveStatus } from '../runbooks/runner.ts';
@@ -65,14 +66,15 @@ export function stepMessage(run: RunRecord, step: PlannedStep, state: { status: 
   return `${head}${output.trim() ? `\n${codeBlock(output)}` : ''}${note}`;
 }
 
-export function approvalMessage(run: RunRecord, step: PlannedStep, description: string, requesterMayApprove: boolean) {
-  const who = requesterMayApprove ? `${mention(run.requestedBy)} (nobody else is responding, so you may confirm it yourself)` : `someone other than ${mention(run.requestedBy)}`;
-  const text = `:raised_hand: Step *${step.index + 1}. ${e(step.name)}* of *${e(run.runbook)}* (run #${run.id}) needs approval from ${who}. It will run:`;
-  const value = `${run.id}:${step.index}`;
+/** The approval request (an outbox notice, so it is posted once and survives a restart). */
+export function approvalMessage(a: Extract<Notice, { type: 'runbook_approval' }>) {
+  const who = a.requesterMayApprove ? `${mention(a.requestedBy)} (nobody else is responding, so you may confirm it yourself)` : `someone other than ${mention(a.requestedBy)}`;
+  const text = `:raised_hand: Step *${a.stepIndex + 1}. ${e(a.stepName)}* of *${e(a.runbook)}* (run #${a.runId}) needs approval from ${who}. It will run:`;
+  const value = `${a.runId}:${a.stepIndex}`;
   return {
     text,
     blocks: [
-      section(`${text}\n${codeBlock(description)}`),
+      section(`${text}\n${codeBlock(a.description)}`),
       {
         type: 'actions',
         elements: [

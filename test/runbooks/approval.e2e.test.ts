@@ -104,6 +104,21 @@ describe('a step that is alone in the incident', () => {
     await h.bot.click(RUNBOOK_ACTION.approve, `${runId}:1`, { user: ALICE.id, channel });
     expect((await finished(h, runId)).status).toBe('succeeded');
   });
+
+  it('asks for approval once, even when Slack fails the first posts', async () => {
+    const { channel } = await declared(h, 'Flaky Slack sev3');
+    // Every message of the run fails for a while: its live progress is lost, its approval request is not.
+    h.slack.inject('chat.postMessage', ...Array.from({ length: 6 }, () => ({ status: 503 as const })));
+    const runId = runIdOf(await h.bot.command('runbook run restart-db replica=db-2', { channel }));
+    await awaitingApproval(h, runId);
+    const asks = () => texts(h, channel).filter((t) => t.startsWith(`:raised_hand: Step *2. restart* of *restart-db* (run #${runId})`));
+    await eventually(() => asks().length > 0, 10_000, 'the approval request');
+    await settled(h.bot.app);
+    expect(asks()).toHaveLength(1);
+    expect(h.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 503)).toHaveLength(6);
+    await h.bot.click(RUNBOOK_ACTION.approve, `${runId}:1`, { user: ALICE.id, channel });
+    expect((await finished(h, runId)).status).toBe('succeeded');
+  });
 });
 
 describe('an http step with a secret', () => {
