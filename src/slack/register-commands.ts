@@ -4,11 +4,12 @@ import { splitVerb } from '../commands/slack-text.ts';
 import type { CommandPorts, CommandServices } from '../commands/types.ts';
 import { isUserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { userGroupDirectory } from './user-groups.ts';
 
 export interface SlackEdgeDeps {
   services: CommandServices;
   client: webApi.WebClient;
+  /** Members of a Slack user group, for permission checks (one cache for every edge). */
+  groupMembers: (groupId: string) => Promise<string[]>;
   /** Told each command's verb, outcome and time to ack (for metrics). */
   onCommand?: (verb: string, outcome: 'ok' | 'user_error' | 'bug', seconds: number) => void;
   log: Logger;
@@ -21,8 +22,7 @@ export const bugReply = (requestId: string) =>
 
 /** Wires `/incident` to the verb table: every reply is an ack, so Slack's 3-second limit is kept. */
 export function registerCommands(app: App, deps: SlackEdgeDeps): void {
-  const { client } = deps;
-  const groupMembers = userGroupDirectory(client, deps.now);
+  const { client, groupMembers } = deps;
   app.command('/incident', async ({ command, ack }) => {
     const log = deps.log.child({ source: 'slack', request_id: command.trigger_id, user_id: command.user_id, channel_id: command.channel_id });
     const ports: CommandPorts = {

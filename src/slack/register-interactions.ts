@@ -5,7 +5,6 @@ import { requirePermission } from '../commands/permissions.ts';
 import { ErrorCode, UserError, isUserError } from '../errors.ts';
 import type { SlackEdgeDeps } from './register-commands.ts';
 import { bugReply } from './register-commands.ts';
-import { userGroupDirectory } from './user-groups.ts';
 import { ACTION } from './summary-message.ts';
 import { VIEW, metadata, parseComponentStatusChoice, parseSeverityChoice, parseStatusChoice, previewModal, viewValues, type UpdateDraft } from './views.ts';
 
@@ -13,8 +12,7 @@ import { VIEW, metadata, parseComponentStatusChoice, parseSeverityChoice, parseS
 const BUTTON_VERB: Record<string, string> = { [ACTION.ack]: 'ack', [ACTION.update]: 'update', [ACTION.resolve]: 'resolve' };
 
 export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
-  const { client } = deps;
-  const groupMembers = userGroupDirectory(client, deps.now);
+  const { client, groupMembers } = deps;
 
   for (const [actionId, verb] of Object.entries(BUTTON_VERB)) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body }) => {

@@ -6,15 +6,13 @@ import { describeStep } from '../runbooks/plan.ts';
 import { codeBlock } from './mrkdwn.ts';
 import { bugReply, type SlackEdgeDeps } from './register-commands.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
-import { userGroupDirectory } from './user-groups.ts';
 import { metadata, viewValues } from './views.ts';
 
 /** The run's buttons (stop, approve, reject) and the parameters form. */
 export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
   const rb = deps.services.runbooks;
   if (!rb) return;
-  const { client } = deps;
-  const groupMembers = userGroupDirectory(client, deps.now);
+  const { client, groupMembers } = deps;
   const ports = { openModal: async () => {}, groupMembers };
 
   const button = (actionId: string, act: (runId: number, step: number, user: string) => Promise<string | null> | string | null) =>

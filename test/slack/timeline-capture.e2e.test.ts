@@ -65,6 +65,8 @@ describe('permissions to resolve and change severity', () => {
     // The resolve button obeys the same rule.
     await h.bot.click('incident_resolve', String(incident.id), { user: BOB.id, channel });
     await eventually(() => h.slack.ws.ephemerals.some((e) => e.user === BOB.id && e.text.startsWith('Only the commander')));
+    // The command and the button share one cached look at the group.
+    expect(h.slack.succeeded('usergroups.users.list')).toHaveLength(1);
     expect((await h.bot.command('sev 1', { channel, user: ALICE.id })).body).toMatchObject({ text: `Incident #${incident.id} is now SEV1.` });
     expect((await h.bot.command('resolve', { channel, user: CAROL.id })).body).toMatchObject({ text: `Resolved incident #${incident.id}.` });
   });
