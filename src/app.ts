@@ -64,13 +64,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const applied = migrate(db);
   if (applied.length > 0) log.info({ applied }, 'database migrated');
 
-  const metrics = createMetrics(db, now);
   const timeoutMs = config.settings.outbox.timeout_seconds * 1000;
   const inbox = new InboxRepository(db);
   const incidentRepo = new IncidentRepository(db);
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
   const outbox = new OutboxRepository(db);
+  const metrics = createMetrics({ outbox, incidents: incidentRepo }, now);
   const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs);
 
   // The worker and the service need each other (effects → domain commits → new effects); the

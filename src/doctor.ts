@@ -4,7 +4,7 @@ import { webApi } from '@slack/bolt';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createPagerDutyClient } from './pagerduty/rest-client.ts';
 import { createGitHubClient } from './postmortem/github-client.ts';
-import { readMigrations } from './db/migrate.ts';
+import { appliedVersions, readMigrations } from './db/migrate.ts';
 import { loadRunbooks } from './runbooks/load.ts';
 import { describeParam } from './runbooks/params.ts';
 import { stepKind } from './runbooks/schema.ts';
@@ -22,7 +22,7 @@ const database: Check = (config) => {
   if (!existsSync(config.databasePath)) return { check: 'database', ok: true, lines: [`${config.databasePath} does not exist yet; \`incident-bot migrate\` or \`start\` creates it`] };
   try {
     const db = new Database(config.databasePath, { readonly: true, fileMustExist: true });
-    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    const applied = appliedVersions(db);
     db.close();
     const pending = readMigrations().filter((m) => !applied.has(m.version)).map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
     return { check: 'database', ok: true, lines: [`${config.databasePath}: ${applied.size} migrations applied${pending.length ? `, pending: ${pending.join(', ')} (applied on start)` : ''}`] };

@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Db } from './db/open.ts';
 import type { Route } from './http/server.ts';
+import type { IncidentRepository } from './incidents/repository.ts';
+import { SEVERITIES } from './incidents/types.ts';
+import type { OutboxRepository } from './outbox/repository.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -14,7 +16,8 @@ export interface Metrics {
  * Prometheus metrics (prom-client). Counts and latencies are recorded as things happen; the outbox
  * and incident gauges are read from the database when scraped, so they are never stale.
  */
-export function createMetrics(db: Db, now: () => number = Date.now): Metrics {
+export function createMetrics(repos: { outbox: OutboxRepository; incidents: IncidentRepository }, now: () => number = Date.now): Metrics {
+  const { outbox, incidents } = repos;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'incident_bot_' });
   const requests = new Histogram({
@@ -32,15 +35,12 @@ export function createMetrics(db: Db, now: () => number = Date.now): Metrics {
     registers: [registry],
   });
   const deliveries = new Counter({ name: 'incident_bot_outbox_deliveries_total', help: 'Outbox delivery attempts by effect kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] });
-  const pending = db.prepare("SELECT count(*) AS depth, min(available_at) AS oldestDue FROM outbox WHERE state = 'pending' AND available_at <= ?");
-  const dead = db.prepare("SELECT count(*) FROM outbox WHERE state = 'dead'").pluck();
-  const open = db.prepare("SELECT severity, count(*) AS n FROM incidents WHERE status <> 'resolved' GROUP BY severity");
   new Gauge({
     name: 'incident_bot_outbox_depth',
     help: 'Effects due and not yet delivered',
     registers: [registry],
     collect() {
-      this.set((pending.get(now()) as { depth: number }).depth);
+      this.set(outbox.dueDepth(now()));
     },
   });
   new Gauge({
@@ -48,7 +48,7 @@ export function createMetrics(db: Db, now: () => number = Date.now): Metrics {
     help: 'How long the oldest due effect has been waiting (0 when none)',
     registers: [registry],
     collect() {
-      const oldest = (pending.get(now()) as { oldestDue: number | null }).oldestDue;
+      const oldest = outbox.dueBacklog(now()).oldestDue;
       this.set(oldest === null ? 0 : Math.max(0, (now() - oldest) / 1000));
     },
   });
@@ -57,7 +57,7 @@ export function createMetrics(db: Db, now: () => number = Date.now): Metrics {
     help: 'Effects given up on (see the logs and the outbox table)',
     registers: [registry],
     collect() {
-      this.set(dead.get() as number);
+      this.set(outbox.deadCount());
     },
   });
   new Gauge({
@@ -67,8 +67,8 @@ export function createMetrics(db: Db, now: () => number = Date.now): Metrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const sev of ['sev1', 'sev2', 'sev3', 'sev4']) this.set({ severity: sev }, 0);
-      for (const r of open.all() as { severity: string; n: number }[]) this.set({ severity: r.severity }, r.n);
+      for (const sev of SEVERITIES) this.set({ severity: sev }, 0);
+      for (const r of incidents.openBySeverity()) this.set({ severity: r.severity }, r.n);
     },
   });
   return {

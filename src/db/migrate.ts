@@ -37,15 +37,18 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
  * Applies every migration not yet recorded, in order, each in its own transaction, and
  * returns the names of those applied. A failing migration rolls back and stops the run.
  */
+/** The versions already applied to this database (its `schema_migrations` table must exist). */
+export function appliedVersions(db: Db): Set<number> {
+  return new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+}
+
 export function migrate(db: Db, dir: string = MIGRATIONS_DIR): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     applied_at TEXT NOT NULL
   )`);
-  const applied = new Set(
-    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
-  );
+  const applied = appliedVersions(db);
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const done: string[] = [];
   for (const m of readMigrations(dir)) {

@@ -145,6 +145,7 @@ export class IncidentRepository {
       byChannel: db.prepare('SELECT * FROM incidents WHERE channel_id = ?'),
       open: db.prepare("SELECT * FROM incidents WHERE status <> 'resolved' ORDER BY declared_at DESC"),
       count: db.prepare('SELECT count(*) FROM incidents').pluck(),
+      openBySeverity: db.prepare("SELECT severity, count(*) AS n FROM incidents WHERE status <> 'resolved' GROUP BY severity"),
       setChannel: db.prepare('UPDATE incidents SET channel_id = ?, channel_name = ?, updated_at = ? WHERE id = ?'),
       setSummaryTs: db.prepare('UPDATE incidents SET summary_ts = ?, updated_at = ? WHERE id = ?'),
       appendEvent: db.prepare(`INSERT INTO timeline_events (incident_id, at, kind, actor, body, data)
@@ -222,6 +223,11 @@ export class IncidentRepository {
 
   count(): number {
     return this.stmt.count.get() as number;
+  }
+
+  /** Open incidents per severity (severities with none are absent). */
+  openBySeverity(): { severity: Severity; n: number }[] {
+    return this.stmt.openBySeverity.all() as { severity: Severity; n: number }[];
   }
 
   setChannel(id: number, channelId: string, channelName: string, now: number): void {

@@ -54,6 +54,7 @@ export class OutboxRepository {
         (SELECT last_error FROM outbox WHERE state = 'pending' AND available_at <= @now AND last_error IS NOT NULL ORDER BY available_at LIMIT 1) AS lastError
         FROM outbox WHERE state = 'pending' AND available_at <= @now`),
       dueDepth: db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending' AND available_at <= ?").pluck(),
+      deadCount: db.prepare("SELECT count(*) FROM outbox WHERE state = 'dead'").pluck(),
       byKind: db.prepare('SELECT kind, state, attempts, result, last_error FROM outbox WHERE incident_id = ? ORDER BY id'),
     };
   }
@@ -102,6 +103,11 @@ export class OutboxRepository {
   /** What is due and not delivered: how many, since when, and the last error among them. */
   dueBacklog(now: number): { depth: number; oldestDue: number | null; lastError: string | null } {
     return this.stmt.dueBacklog.get({ now }) as { depth: number; oldestDue: number | null; lastError: string | null };
+  }
+
+  /** Effects given up on. */
+  deadCount(): number {
+    return this.stmt.deadCount.get() as number;
   }
 
   /** Rows waiting to go out now (scheduled ones, like a later archive, are not counted). */
