@@ -51,6 +51,11 @@ export class ConfigError extends AppError {
   }
 }
 
+const DEFAULT_DATABASE_PATH = './data/incident-bot.db';
+
+/** The database file alone, for verbs that need nothing else (migrate, backup) and must work before Slack is set up. */
+export const databasePathFrom = (env: Record<string, string | undefined>): string => env.DATABASE_PATH?.trim() || DEFAULT_DATABASE_PATH;
+
 const optional = z
   .string()
   .transform((s) => s.trim())
@@ -86,11 +91,18 @@ const envSchema = z.object({
         .optional(),
     )
     .transform((p) => (p === undefined ? 3000 : Number(p))),
-  DATABASE_PATH: optional.transform((s) => s ?? './data/incident-bot.db'),
+  DATABASE_PATH: optional.transform((s) => s ?? DEFAULT_DATABASE_PATH),
   CONFIG_PATH: optional,
   PUBLIC_URL: optional.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
   LOG_LEVEL: optional.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
 });
+
+/** The log level alone, checked as `loadConfig` checks it (the sandbox needs a logger before its config). */
+export function logLevelFrom(env: Record<string, string | undefined>): string {
+  const parsed = envSchema.shape.LOG_LEVEL.safeParse(env.LOG_LEVEL);
+  if (!parsed.success) throw new ConfigError([`LOG_LEVEL ${parsed.error.issues[0]!.message} (${ENV_VARS.LOG_LEVEL})`]);
+  return parsed.data ?? 'info';
+}
 
 /** Variables that only make sense together: if one is set, the others must be too. */
 const TOGETHER: EnvVar[][] = [

@@ -1,4 +1,4 @@
-import { loadConfig, ConfigError, type Config } from './config.ts';
+import { databasePathFrom, loadConfig, logLevelFrom, ConfigError, type Config } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
 import { startApp } from './app.ts';
@@ -25,7 +25,7 @@ const VERBS: Record<string, Verb> = {
     let app: { stop(): Promise<void> };
     let log;
     if (startMode(process.env) === 'sandbox') {
-      log = createLogger(process.env.LOG_LEVEL?.trim() || 'info');
+      log = createLogger(logLevelFrom(process.env));
       // Loaded only here: a real deployment never holds the fakes, their API descriptions or markdown-it.
       const { sandboxBanner, startSandbox } = await import('./sandbox/start-sandbox.ts');
       const sandbox = await startSandbox(process.env, log);
@@ -52,7 +52,7 @@ const VERBS: Record<string, Verb> = {
   },
   async migrate() {
     // Migrating needs only the database; it must work before Slack is set up.
-    const path = process.env.DATABASE_PATH?.trim() || './data/incident-bot.db';
+    const path = databasePathFrom(process.env);
     const db = openDatabase(path);
     const applied = migrate(db);
     db.close();
@@ -65,7 +65,7 @@ const VERBS: Record<string, Verb> = {
       console.error('Usage: incident-bot backup <file> [--force]');
       return 2;
     }
-    const source = process.env.DATABASE_PATH?.trim() || './data/incident-bot.db';
+    const source = databasePathFrom(process.env);
     let shown = -1;
     const result = await backupDatabase(source, target, {
       force: argv.includes('--force'),

@@ -38,6 +38,13 @@ describe('the incident-bot command line', () => {
     expect(slackOnly.stderr).not.toContain('SANDBOX');
   });
 
+  it('start with no credentials and a bad LOG_LEVEL names it instead of crashing', async () => {
+    const { code, stderr } = await runCli(['start'], { LOG_LEVEL: 'loud' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('LOG_LEVEL Invalid option');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('start with no credentials at all runs the sandbox: a banner, the console, and nothing written to DATABASE_PATH', async () => {
     const bot = await startChildBot({ PORT: '0', DATABASE_PATH: join(tmp.dir, 'real.db') });
     try {
