@@ -17,7 +17,6 @@ export interface RunReporter {
   started(run: RunRecord, plan: PlannedStep[], channel: string): Promise<string | null>;
   /** A step's message in the thread, created on first call and updated in place after. */
   step(run: RunRecord, step: PlannedStep, state: { status: LiveStatus; output: string; truncated: boolean; exitCode: number | null; durationMs: number | null }, channel: string): Promise<void>;
-  /** Asks for an approving click on a step marked confirm. */
   /** The run is over: its message loses the stop button and shows how it ended. */
   finished(run: RunRecord, plan: PlannedStep[], channel: string): Promise<void>;
   /** A `slack` step's message. */

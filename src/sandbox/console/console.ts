@@ -68,6 +68,7 @@ export class SandboxConsole {
     for (; this.seenViews < views.length; this.seenViews++) {
       const v = views[this.seenViews]!;
       const owner = v.trigger_id ? this.issued.get(v.trigger_id) : undefined;
+      if (v.trigger_id) this.issued.delete(v.trigger_id);
       // views.open starts a new stack, replacing whatever that person had open.
       if (owner) this.modals.set(owner, [{ id: v.id, view: v.view as OpenView['view'] }]);
     }
@@ -76,6 +77,8 @@ export class SandboxConsole {
 
   private trigger(user: string): string {
     const id = `${Date.now()}.${++this.triggers}.sandbox`;
+    // Most triggers open nothing; Slack's expire in 3 s, so only the newest few matter.
+    if (this.issued.size >= 200) this.issued.delete(this.issued.keys().next().value!);
     this.issued.set(id, user);
     return id;
   }
