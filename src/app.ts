@@ -14,6 +14,8 @@ import { OutboxRepository } from './outbox/repository.ts';
 import { OutboxWorker } from './outbox/worker.ts';
 import { createBoltApp } from './slack/bolt-app.ts';
 import { slackEffectHandlers } from './slack/effects.ts';
+import { slackFileShare } from './slack/file-share.ts';
+import { slackPeople } from './slack/people-directory.ts';
 import { DirectoryRepository } from './pagerduty/directory.ts';
 import { pagerDutyEffectHandlers } from './pagerduty/effects.ts';
 import { createPagerDutyClient } from './pagerduty/rest-client.ts';
@@ -110,7 +112,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       }),
       ...pagerDutyEffectHandlers({
         pagerduty,
-        slack,
+        people: slackPeople(slack),
         directory: new DirectoryRepository(db),
         incidents,
         settings: config.settings,
@@ -125,7 +127,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         render: createReportRenderer(config.settings.postmortem.template, config.settings.timezone),
         now,
         github: config.github,
-        slack,
+        people: slackPeople(slack),
+        files: slackFileShare(slack),
         incidentsService: incidents,
         dataDir: dirname(config.databasePath),
         timeoutMs,

@@ -1,17 +1,17 @@
-import type { webApi } from '@slack/bolt';
 import type { Settings } from '../config-file.ts';
 import { EffectKind } from '../incidents/effects.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { ExternalUser, ResolvedPerson } from '../incidents/types.ts';
 import type { Logger } from '../logger.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
-import { classifySlackError, slackErrorName } from '../slack/classify-error.ts';
+import { ClassifiedError } from '../outbox/classified-error.ts';
 import type { DirectoryRepository, DirectoryEntry } from './directory.ts';
 import { PagerDutyHttpError, type PagerDutyClient } from './rest-client.ts';
 
 export interface PagerDutyEffectDeps {
   pagerduty: PagerDutyClient | undefined;
-  slack: webApi.WebClient;
+  /** Chat accounts by email (the port to Slack); errors arrive already classified. */
+  people: { userIdByEmail(email: string): Promise<string | null> };
   directory: DirectoryRepository;
   incidents: IncidentService;
   settings: Settings;
@@ -29,7 +29,7 @@ export function classifyPagerDutyError(error: unknown): Failure {
     if (error.status === 401 || error.status === 403) return { type: 'transient' };
     return { type: 'permanent' };
   }
-  if ((error as { code?: string })?.code?.startsWith('slack_webapi_')) return classifySlackError(error);
+  if (error instanceof ClassifiedError) return error.failure;
   return { type: 'transient' };
 }
 
@@ -113,16 +113,13 @@ async function lookUp(deps: PagerDutyEffectDeps, person: ExternalUser, log: Logg
   if (!user?.email) {
     return { person: { external: person, userId: null, reason: user ? 'PagerDuty has no email for them' : 'PagerDuty does not know this user' } };
   }
-  try {
-    const res = await deps.slack.users.lookupByEmail({ email: user.email });
-    const slackUserId = res.user!.id!;
-    return {
-      person: { external: { ...person, name: user.name }, userId: slackUserId },
-      entry: { name: user.name, email: user.email, slackUserId, resolvedAt: deps.now() },
-    };
-  } catch (error) {
-    if (slackErrorName(error) !== 'users_not_found') throw error;
+  const slackUserId = await deps.people.userIdByEmail(user.email);
+  if (!slackUserId) {
     log.info({ pagerduty_user: person.id }, 'no Slack user for PagerDuty user');
     return { person: { external: { ...person, name: user.name }, userId: null, reason: `no Slack account uses ${user.email}` } };
   }
+  return {
+    person: { external: { ...person, name: user.name }, userId: slackUserId },
+    entry: { name: user.name, email: user.email, slackUserId, resolvedAt: deps.now() },
+  };
 }

@@ -1,9 +1,8 @@
-import type { webApi } from '@slack/bolt';
 import type { IncidentRepository } from '../incidents/repository.ts';
 import type { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Component, Incident } from '../incidents/types.ts';
 import type { UpdateRepository } from '../incidents/update-repository.ts';
-import { slugify } from '../slack/channel-name.ts';
+import { slugify } from '../text/slugify.ts';
 import { buildReport } from './report.ts';
 
 export interface DraftDeps {
@@ -14,22 +13,6 @@ export interface DraftDeps {
   timeZone: string;
   render: (model: ReturnType<typeof buildReport>) => string;
   now: () => number;
-}
-
-/** Display names for the Slack users in a timeline, looked up once each (unknown ids stay ids). */
-export async function slackNames(client: webApi.WebClient, ids: Iterable<string>): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  for (const id of new Set(ids)) {
-    if (!/^[UW][A-Z0-9]{2,}$/.test(id)) continue;
-    try {
-      const res = await client.users.info({ user: id });
-      const user = res.user as { real_name?: string; name?: string; profile?: { display_name?: string; real_name?: string } } | undefined;
-      names.set(id, user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name || id);
-    } catch {
-      names.set(id, id);
-    }
-  }
-  return names;
 }
 
 /** The people a report mentions: roles, actors, follow-up owners, authors of captured messages. */

@@ -1,19 +1,19 @@
-import type { webApi } from '@slack/bolt';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config.ts';
 import { EffectKind } from '../incidents/effects.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
-import { classifySlackError } from '../slack/classify-error.ts';
-import { draftReport, peopleIn, reportName, slackNames, type DraftDeps } from './draft.ts';
+import { ClassifiedError } from '../outbox/classified-error.ts';
+import { draftReport, peopleIn, reportName, type DraftDeps } from './draft.ts';
 import { createGitHubClient } from './github-client.ts';
 import { publishToGitHub } from './publish-github.ts';
 
 /** GitHub's answers: rate limits wait, 5xx retry, other 4xx are reported in the channel (not retried forever). */
 export function classifyGitHubError(error: unknown): Failure {
   const e = error as { status?: number; response?: { headers?: Record<string, string> } };
-  if (typeof e?.status !== 'number') return (error as { code?: string })?.code?.startsWith('slack_webapi_') ? classifySlackError(error) : { type: 'transient' };
+  if (error instanceof ClassifiedError) return error.failure;
+  if (typeof e?.status !== 'number') return { type: 'transient' };
   const headers = e.response?.headers ?? {};
   if (e.status === 429 || (e.status === 403 && headers['x-ratelimit-remaining'] === '0')) {
     const after = Number(headers['retry-after']) * 1000 || Math.max(1000, Number(headers['x-ratelimit-reset']) * 1000 - Date.now()) || 60_000;
@@ -24,7 +24,13 @@ export function classifyGitHubError(error: unknown): Failure {
 
 export function postmortemHandlers(deps: DraftDeps & {
   github: Config['github'];
-  slack: webApi.WebClient;
+  /** Display names of the people in the report (the port to Slack). */
+  people: { displayNames(ids: Iterable<string>): Promise<Map<string, string>> };
+  /** Shares the draft where the team is when GitHub cannot take it, and links to the channel. */
+  files: {
+    upload(file: { channel: string; filename: string; content: string; comment: string }): Promise<void>;
+    channelLink(channel: string | null): string | null;
+  };
   incidentsService: IncidentService;
   dataDir: string;
   timeoutMs?: number;
@@ -37,7 +43,7 @@ export function postmortemHandlers(deps: DraftDeps & {
     const path = join(deps.dataDir, 'postmortems', file);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, markdown);
-    if (channel) await deps.slack.filesUploadV2({ channel_id: channel, filename: file, title: file, content: markdown, initial_comment: comment });
+    if (channel) await deps.files.upload({ channel, filename: file, content: markdown, comment });
     return path;
   };
 
@@ -49,9 +55,8 @@ export function postmortemHandlers(deps: DraftDeps & {
         const incidentId = row.incidentId!;
         const incident = deps.incidents.get(incidentId);
         if (!incident) throw new Error(`no incident ${incidentId}`);
-        const names = await slackNames(deps.slack, peopleIn(deps, incidentId));
-        // Slack's own redirect on the same host as its API (slack.com, a GovSlack host, or the sandbox's fake).
-        const channelUrl = incident.channelId ? new URL(`/app_redirect?channel=${encodeURIComponent(incident.channelId)}`, deps.slack.slackApiUrl).href : null;
+        const names = await deps.people.displayNames(peopleIn(deps, incidentId));
+        const channelUrl = deps.files.channelLink(incident.channelId);
         const draft = () => draftReport(deps, incidentId, names, channelUrl);
         const { slug, date } = reportName(incident, deps.timeZone);
         const file = `${date}-${slug}-${incidentId}.md`;

@@ -1,18 +1,11 @@
+import { slugify } from '../text/slugify.ts';
+
 /**
  * Slack channel names: lowercase letters, digits, hyphens and underscores, at most 80 characters.
  * We name incident channels `<prefix>-YYYYMMDD-<slug>` so they sort by date and say what broke.
  */
 export const CHANNEL_NAME_MAX = 80;
 const SUFFIX_ROOM = 4; // "-999": room for the suffix that resolves name_taken
-
-export function slugify(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '') // strip the accents NFKD split off, so "Café" becomes "cafe"
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-}
 
 export function datePart(ms: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })

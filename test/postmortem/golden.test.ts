@@ -2,7 +2,8 @@ import { webApi } from '@slack/bolt';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { draftReport, peopleIn, slackNames } from '../../src/postmortem/draft.ts';
+import { draftReport, peopleIn } from '../../src/postmortem/draft.ts';
+import { slackPeople } from '../../src/slack/people-directory.ts';
 import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
 import { draftDeps } from '../helpers/report.ts';
 import { ALICE, BOB, CAROL, PD_ALICE, eventually, settled, useBot } from '../helpers/test-bot.ts';
@@ -60,7 +61,7 @@ describe('the post-incident report', () => {
 
     const deps = draftDeps(h);
     const client = new webApi.WebClient(h.slack.token, { slackApiUrl: h.slack.url });
-    const names = await slackNames(client, peopleIn(deps, incident.id));
+    const names = await slackPeople(client).displayNames(peopleIn(deps, incident.id));
     const { markdown, slug, date } = draftReport(deps, incident.id, names, `https://slack.com/app_redirect?channel=${channel}`);
     expect({ slug, date }).toEqual({ slug: 'card-payments-failing', date: '2026-11-24' });
     if (process.env.UPDATE_GOLDEN || !existsSync(GOLDEN)) writeFileSync(GOLDEN, markdown);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { baseChannelName, candidateName, datePart, isLegalChannelName, slugify } from '../../src/slack/channel-name.ts';
+import { baseChannelName, candidateName, datePart, isLegalChannelName } from '../../src/slack/channel-name.ts';
+import { slugify } from '../../src/text/slugify.ts';
 
 const name = (title: string, incidentId = 1) =>
   baseChannelName({ prefix: 'inc', title, incidentId, declaredAt: Date.UTC(2026, 10, 25, 3, 0), timeZone: 'UTC' });

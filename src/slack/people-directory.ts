@@ -1,0 +1,44 @@
+import type { webApi } from '@slack/bolt';
+import { ClassifiedError } from '../outbox/classified-error.ts';
+import { classifySlackError, slackErrorName } from './classify-error.ts';
+
+/** Who people are in Slack, for edges that know people by email or id (PagerDuty staffing, reports). */
+export interface SlackPeople {
+  /** The Slack user with this email, or null when the workspace has none. */
+  userIdByEmail(email: string): Promise<string | null>;
+  /** Display names for Slack user ids, looked up once each; ids Slack does not know stay ids. */
+  displayNames(ids: Iterable<string>): Promise<Map<string, string>>;
+}
+
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
+/** Slack's errors leave as ClassifiedError, so the outbox retries or gives up as Slack's answer means. */
+export function slackPeople(client: webApi.WebClient): SlackPeople {
+  return {
+    async userIdByEmail(email) {
+      try {
+        const res = await client.users.lookupByEmail({ email });
+        return res.user?.id ?? null;
+      } catch (error) {
+        if (slackErrorName(error) === 'users_not_found') return null;
+        throw new ClassifiedError(classifySlackError(error), error);
+      }
+    },
+    async displayNames(ids) {
+      const names = new Map<string, string>();
+      for (const id of new Set(ids)) {
+        if (!USER_ID.test(id)) continue;
+        try {
+          const res = await client.users.info({ user: id });
+          const user = res.user as
+            | { real_name?: string; name?: string; profile?: { display_name?: string; real_name?: string } }
+            | undefined;
+          names.set(id, user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name || id);
+        } catch {
+          names.set(id, id);
+        }
+      }
+      return names;
+    },
+  };
+}
