@@ -5,6 +5,7 @@ import { openDatabase, type Db } from './db/open.ts';
 import { databaseCheck, healthRoutes } from './http/health.ts';
 import { createHttpServer, type Route } from './http/server.ts';
 import { InboxRepository } from './inbox/repository.ts';
+import { SeenRequestRepository } from './inbox/seen-requests.ts';
 import { IncidentRepository } from './incidents/repository.ts';
 import { IncidentService } from './incidents/service.ts';
 import { UpdateRepository } from './incidents/update-repository.ts';
@@ -29,6 +30,7 @@ import { startReminderJob } from './scheduler/reminders.ts';
 import { startRetentionJob } from './scheduler/retention.ts';
 import { wireRunbooks } from './app-runbooks.ts';
 import { registerSlackEdge } from './slack/register-all.ts';
+import { SLACK_SIGNATURE_WINDOW_MS, slackEventsRoute } from './slack/request-guard.ts';
 import { createMetrics, metricsRoute } from './metrics.ts';
 import { outboxCheck, slackCheck } from './http/readiness.ts';
 
@@ -66,6 +68,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
 
   const timeoutMs = config.settings.outbox.timeout_seconds * 1000;
   const inbox = new InboxRepository(db);
+  const seenRequests = new SeenRequestRepository(db);
   const incidentRepo = new IncidentRepository(db);
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
@@ -162,7 +165,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     ...(opts.extraRoutes ?? []),
   ];
   if (receiver) {
-    routes.push({ method: 'POST', path: '/slack/events', handle: (req, res) => receiver.requestListener(req, res) });
+    routes.push(slackEventsRoute({ receiver, signingSecret: config.slack.signingSecret, seen: seenRequests, log }));
   }
   const server = createHttpServer(routes, log.child({ source: 'http' }), metrics.request);
   await new Promise<void>((resolve, reject) => {
@@ -172,7 +175,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   if (!receiver) await bolt.start();
   worker.start();
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }));
-  const retention = startRetentionJob({ outbox, inbox, retentionDays: config.settings.outbox.retention_days, now }, log.child({ source: 'scheduler' }));
+  const retention = startRetentionJob({ outbox, inbox, seenRequests, signatureWindowMs: SLACK_SIGNATURE_WINDOW_MS, retentionDays: config.settings.outbox.retention_days, now }, log.child({ source: 'scheduler' }));
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host ?? 'localhost'}:${port}`;
