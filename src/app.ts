@@ -1,10 +1,12 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase, type Db } from './db/open.ts';
-import { databaseCheck, healthRoutes } from './http/health.ts';
+import { databaseCheck, livenessRoute, readinessRoute } from './http/health.ts';
 import { createHttpServer, type Route } from './http/server.ts';
 import { InboxRepository } from './inbox/repository.ts';
+import { SeenRequestRepository } from './inbox/seen-requests.ts';
 import { IncidentRepository } from './incidents/repository.ts';
 import { IncidentService } from './incidents/service.ts';
 import { UpdateRepository } from './incidents/update-repository.ts';
@@ -31,6 +33,7 @@ import { startReminderJob } from './scheduler/reminders.ts';
 import { startRetentionJob } from './scheduler/retention.ts';
 import { wireRunbooks } from './app-runbooks.ts';
 import { registerSlackEdge } from './slack/register-all.ts';
+import { SLACK_SIGNATURE_WINDOW_MS, slackEventsRoute } from './slack/request-guard.ts';
 import { createMetrics, metricsRoute } from './metrics.ts';
 import { outboxCheck, slackCheck } from './http/readiness.ts';
 
@@ -49,6 +52,8 @@ export interface AppOptions {
 export interface RunningApp {
   url: string;
   port: number;
+  /** The second listener's URL, serving /metrics and /readyz, when METRICS_PORT is set. */
+  metricsUrl?: string;
   db: Db;
   incidents: IncidentService;
   outbox: OutboxRepository;
@@ -68,6 +73,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
 
   const timeoutMs = config.settings.outbox.timeout_seconds * 1000;
   const inbox = new InboxRepository(db);
+  const seenRequests = new SeenRequestRepository(db);
   const incidentRepo = new IncidentRepository(db);
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
@@ -157,37 +163,43 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     startedAt: now(),
     now,
   };
+  const operatorRoutes: Route[] = [readinessRoute([databaseCheck(db), slackCheck(slack, now), outboxCheck(outbox, now)]), metricsRoute(metrics)];
   const routes: Route[] = [
-    ...healthRoutes([databaseCheck(db), slackCheck(slack, now), outboxCheck(outbox, now)]),
-    metricsRoute(metrics),
+    livenessRoute(),
+    // With METRICS_PORT set they are served there only: the public need not see the bot's insides.
+    ...(config.metricsPort === undefined ? operatorRoutes : []),
     ...statusPageRoutes(status, createStatusRenderer(status)),
     pagerDutyWebhookRoute({ secrets: config.pagerduty.webhookSecrets, settings: config.settings, incidents, log }),
     ...(opts.extraRoutes ?? []),
   ];
   if (receiver) {
-    routes.push({ method: 'POST', path: '/slack/events', handle: (req, res) => receiver.requestListener(req, res) });
+    routes.push(slackEventsRoute({ receiver, signingSecret: config.slack.signingSecret, seen: seenRequests, log }));
   }
   const server = createHttpServer(routes, log.child({ source: 'http' }), metrics.request);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, opts.host, () => resolve());
-  });
+  const metricsServer =
+    config.metricsPort === undefined ? undefined : createHttpServer([livenessRoute(), ...operatorRoutes], log.child({ source: 'http', listener: 'metrics' }), metrics.request);
+  await listen(server, config.port, opts.host);
+  if (metricsServer) {
+    await listen(metricsServer, config.metricsPort!, opts.host).catch(async (error: unknown) => {
+      await close(server);
+      throw error;
+    });
+  }
   if (!receiver) await bolt.start();
   worker.start();
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }));
-  const retention = startRetentionJob({ outbox, inbox, retentionDays: config.settings.outbox.retention_days, now }, log.child({ source: 'scheduler' }));
+  const retention = startRetentionJob({ outbox, inbox, seenRequests, signatureWindowMs: SLACK_SIGNATURE_WINDOW_MS, retentionDays: config.settings.outbox.retention_days, now }, log.child({ source: 'scheduler' }));
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host ?? 'localhost'}:${port}`;
-  log.info({ port, mode: receiver ? 'http' : 'socket' }, 'incident-bot ready');
+  const metricsPort = metricsServer && (metricsServer.address() as AddressInfo).port;
+  const metricsUrl = metricsServer && `http://${opts.host ?? 'localhost'}:${metricsPort}`;
+  log.info({ port, metrics_port: metricsPort, mode: receiver ? 'http' : 'socket' }, 'incident-bot ready');
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 5000) =>
     (stopping ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all([close(server), metricsServer && close(metricsServer)]);
       if (!receiver) await bolt.stop();
       await reminders.stop();
       await retention.stop();
@@ -199,5 +211,20 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       log.info('incident-bot stopped');
     })());
 
-  return { url, port, db, incidents, outbox, worker, stop };
+  return { url, port, ...(metricsUrl ? { metricsUrl } : {}), db, incidents, outbox, worker, stop };
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
+/** Stops accepting, and drops idle and in-flight connections (deliveries are retried by their senders). */
+function close(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

@@ -25,6 +25,7 @@ export const ENV_VARS = {
   STATUSPAGE_PAGE_ID: 'the Atlassian Statuspage page id to mirror to',
   STATUSPAGE_API_URL: 'the Atlassian Statuspage API base URL',
   PORT: 'the HTTP port the bot listens on',
+  METRICS_PORT: 'a second HTTP port serving /metrics and /readyz (and /healthz), so the public port need not expose them',
   DATABASE_PATH: 'the SQLite database file',
   CONFIG_PATH: 'the YAML settings file',
   PUBLIC_URL: 'the base URL used in links the bot posts',
@@ -38,6 +39,8 @@ export interface Config {
   github: { token?: string; repo?: { owner: string; name: string }; apiUrl: string };
   statuspage: { apiKey?: string; pageId?: string; apiUrl: string };
   port: number;
+  /** When set, /metrics and /readyz are served on this port only, not on `port`. */
+  metricsPort?: number;
   databasePath: string;
   configPath: string;
   publicUrl: string;
@@ -64,6 +67,15 @@ const optional = z
 const url = (fallback: string) =>
   optional.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()).transform((s) => s ?? fallback);
 
+const port = optional
+  .pipe(
+    z
+      .string()
+      .refine((p) => /^\d{1,5}$/.test(p) && Number(p) <= 65535, 'must be a port number from 0 to 65535')
+      .optional(),
+  )
+  .transform((p) => (p === undefined ? undefined : Number(p)));
+
 const envSchema = z.object({
   SLACK_BOT_TOKEN: optional,
   SLACK_SIGNING_SECRET: optional,
@@ -83,14 +95,8 @@ const envSchema = z.object({
   STATUSPAGE_API_KEY: optional,
   STATUSPAGE_PAGE_ID: optional,
   STATUSPAGE_API_URL: url('https://api.statuspage.io/v1'),
-  PORT: optional
-    .pipe(
-      z
-        .string()
-        .refine((p) => /^\d{1,5}$/.test(p) && Number(p) <= 65535, 'must be a port number from 0 to 65535')
-        .optional(),
-    )
-    .transform((p) => (p === undefined ? 3000 : Number(p))),
+  PORT: port.transform((p) => p ?? 3000),
+  METRICS_PORT: port,
   DATABASE_PATH: optional.transform((s) => s ?? DEFAULT_DATABASE_PATH),
   CONFIG_PATH: optional,
   PUBLIC_URL: optional.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
@@ -142,6 +148,11 @@ export function loadConfig(
     }
   }
 
+  // Port 0 asks the system for a free port, so two zeros never collide.
+  if (e?.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    problems.push(`METRICS_PORT is ${e.METRICS_PORT}, the same as PORT: give the metrics listener a port of its own (${ENV_VARS.METRICS_PORT})`);
+  }
+
   const configPath = e?.CONFIG_PATH ?? DEFAULT_CONFIG_PATH;
   const settings = loadSettings(configPath, Boolean(e?.CONFIG_PATH), readFile, problems);
 
@@ -168,6 +179,7 @@ export function loadConfig(
     },
     statuspage: { apiKey: e.STATUSPAGE_API_KEY, pageId: e.STATUSPAGE_PAGE_ID, apiUrl: e.STATUSPAGE_API_URL },
     port: e.PORT,
+    metricsPort: e.METRICS_PORT,
     databasePath: e.DATABASE_PATH,
     configPath,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),

@@ -43,6 +43,18 @@ describe('configuration', () => {
     ]);
   });
 
+  it('serves /metrics and /readyz on METRICS_PORT only when it is set, and checks it as PORT is checked', () => {
+    expect(loadConfig(base, noFile).metricsPort).toBeUndefined();
+    expect(loadConfig({ ...base, METRICS_PORT: ' 9102 ' }, noFile).metricsPort).toBe(9102);
+    expect(problems({ ...base, METRICS_PORT: 'metrics' })).toEqual([
+      'METRICS_PORT must be a port number from 0 to 65535 (a second HTTP port serving /metrics and /readyz (and /healthz), so the public port need not expose them)',
+    ]);
+    expect(problems({ ...base, METRICS_PORT: '70000' })).toHaveLength(1);
+    expect(problems({ ...base, PORT: '8080', METRICS_PORT: '8080' })).toEqual([
+      'METRICS_PORT is 8080, the same as PORT: give the metrics listener a port of its own (a second HTTP port serving /metrics and /readyz (and /healthz), so the public port need not expose them)',
+    ]);
+  });
+
   it('needs no signing secret in Socket Mode, but a real app token', () => {
     expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' })).toEqual([]);
     expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-oops' })).toEqual([

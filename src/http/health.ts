@@ -21,25 +21,25 @@ export function databaseCheck(db: Db): ReadinessCheck {
   };
 }
 
-export function healthRoutes(checks: ReadinessCheck[]): Route[] {
-  return [
-    // Liveness: the process answers. Deliberately touches nothing else.
-    { method: 'GET', path: '/healthz', handle: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
-    {
-      method: 'GET',
-      path: '/readyz',
-      handle: async (_req, res) => {
-        const results = await Promise.all(
-          checks.map(async (c) => {
-            const reason = await Promise.resolve()
-              .then(() => c.check())
-              .catch((error: unknown) => `check threw: ${(error as Error).message}`);
-            return { name: c.name, ok: reason === undefined, ...(reason ? { reason } : {}) };
-          }),
-        );
-        const ready = results.every((r) => r.ok);
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks: results });
-      },
+/** Liveness: the process answers. Deliberately touches nothing else. */
+export const livenessRoute = (): Route => ({ method: 'GET', path: '/healthz', handle: (_req, res) => sendJson(res, 200, { status: 'ok' }) });
+
+/** Readiness: every check passes; else 503 with each failing check's reason. */
+export function readinessRoute(checks: ReadinessCheck[]): Route {
+  return {
+    method: 'GET',
+    path: '/readyz',
+    handle: async (_req, res) => {
+      const results = await Promise.all(
+        checks.map(async (c) => {
+          const reason = await Promise.resolve()
+            .then(() => c.check())
+            .catch((error: unknown) => `check threw: ${(error as Error).message}`);
+          return { name: c.name, ok: reason === undefined, ...(reason ? { reason } : {}) };
+        }),
+      );
+      const ready = results.every((r) => r.ok);
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks: results });
     },
-  ];
+  };
 }

@@ -46,7 +46,30 @@ export interface ExternalEvent {
   responder?: ExternalUser & { message: string | null };
 }
 
-export type ApplyOutcome = 'duplicate' | 'opened' | 'joined' | 'applied' | 'no_change';
+/** `stale`: older than the newest event already applied to the same part of the incident; not applied. */
+export type ApplyOutcome = 'duplicate' | 'opened' | 'joined' | 'applied' | 'no_change' | 'stale';
+
+/**
+ * The part of an incident each kind speaks about, so that events are ordered by when they happened,
+ * not when they arrived: an event older than the newest one applied to its part is stale (it would
+ * roll that part back). Parts are ordered apart, so a newer note or priority change never holds
+ * back an older resolve. `checked: false` kinds move the clock but are applied even when late,
+ * because they cannot undo anything: the first acknowledgement time is only ever filled in.
+ * Notes and added responders only add to the timeline; they are never stale.
+ */
+const ORDER: Record<ExternalEventKind, { aspect: string; checked: boolean } | null> = {
+  triggered: null,
+  acknowledged: { aspect: 'acknowledgement', checked: false },
+  unacknowledged: { aspect: 'acknowledgement', checked: true },
+  resolved: { aspect: 'status', checked: true },
+  reopened: { aspect: 'status', checked: true },
+  reassigned: { aspect: 'assignees', checked: true },
+  escalated: { aspect: 'assignees', checked: true },
+  delegated: { aspect: 'assignees', checked: true },
+  priority_updated: { aspect: 'severity', checked: true },
+  annotated: null,
+  responder_added: null,
+};
 
 interface Deps {
   incidents: IncidentRepository;
@@ -77,7 +100,15 @@ export function applyExternalEvent(deps: Deps, change: Change, ev: ExternalEvent
     if (ev.kind === 'triggered') return { outcome: 'opened', incidentId: incident.id };
     outcome = 'opened';
   }
+  const order = ORDER[ev.kind];
+  if (order?.checked) {
+    const newest = incidents.externalOrder(incident.id, ev.source, order.aspect);
+    if (newest !== null && ev.occurredAt < newest) return { outcome: outcome ?? 'stale', incidentId: incident.id };
+  }
   const applied = APPLY[ev.kind](deps, change, incident, ev);
+  // Even an event that changed nothing is the newest word on its part (a reopen seen before the
+  // resolve it followed must still win over that resolve).
+  if (order) incidents.advanceExternalOrder(incident.id, ev.source, order.aspect, ev.occurredAt);
   return { outcome: outcome ?? (applied ? 'applied' : 'no_change'), incidentId: incident.id };
 }
 

@@ -132,6 +132,9 @@ export class IncidentRepository {
       byLink: db.prepare(`SELECT i.* FROM incidents i JOIN incident_links l ON l.incident_id = i.id
         WHERE l.source = ? AND l.external_id = ?`),
       links: db.prepare('SELECT external_id FROM incident_links WHERE incident_id = ? AND source = ? ORDER BY linked_at').pluck(),
+      externalOrder: db.prepare('SELECT occurred_at FROM incident_external_order WHERE incident_id = ? AND source = ? AND aspect = ?').pluck(),
+      advanceExternalOrder: db.prepare(`INSERT INTO incident_external_order (incident_id, source, aspect, occurred_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (incident_id, source, aspect) DO UPDATE SET occurred_at = max(occurred_at, excluded.occurred_at)`),
       openByDedup: db.prepare(`SELECT * FROM incidents WHERE source = ? AND dedup_key = ? AND status <> 'resolved'
         ORDER BY id LIMIT 1`),
       updatesDue: db.prepare(`SELECT * FROM incidents WHERE status <> 'resolved' AND update_due_at IS NOT NULL
@@ -182,6 +185,16 @@ export class IncidentRepository {
 
   links(incidentId: number, source: string): string[] {
     return this.stmt.links.all(incidentId, source) as string[];
+  }
+
+  /** When the newest event from `source` about this aspect of the incident happened (ms), if any was applied. */
+  externalOrder(incidentId: number, source: string, aspect: string): number | null {
+    return (this.stmt.externalOrder.get(incidentId, source, aspect) as number | undefined) ?? null;
+  }
+
+  /** Moves that time forward to `occurredAt`; never back. */
+  advanceExternalOrder(incidentId: number, source: string, aspect: string, occurredAt: number): void {
+    this.stmt.advanceExternalOrder.run(incidentId, source, aspect, occurredAt);
   }
 
   openByDedupKey(source: string, dedupKey: string): Incident | undefined {

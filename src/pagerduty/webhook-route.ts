@@ -21,7 +21,8 @@ export interface PagerDutyWebhookDeps {
 /**
  * `POST /webhooks/pagerduty`: verify, bound, parse once, record and apply in one transaction,
  * answer 202. All Slack work happens later, in the outbox. A status code for every outcome:
- * 401 unsigned, 413 too large, 400 malformed (with the reason), 202 accepted, ignored or duplicate.
+ * 401 unsigned, 413 too large, 400 malformed (with the reason), 202 accepted, ignored, duplicate or stale
+ * (older than what is already applied: PagerDuty does not promise order).
  */
 export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
   return {
@@ -75,7 +76,9 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
         return reply(400, { error: 'malformed', reason: mapped.reason });
       }
       const { outcome, incidentId } = deps.incidents.applyExternal(mapped.event);
-      evLog.info({ incident_id: incidentId ?? undefined, outcome, pagerduty_incident: mapped.event.externalId }, 'webhook applied');
+      const fields = { incident_id: incidentId ?? undefined, outcome, pagerduty_incident: mapped.event.externalId, occurred_at: e.occurred_at };
+      if (outcome === 'stale') evLog.info(fields, 'webhook ignored: older than the last change PagerDuty made to this incident');
+      else evLog.info(fields, 'webhook applied');
       reply(202, { status: outcome, incident_id: incidentId });
     },
   };

@@ -2,23 +2,39 @@ import { schedule, type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logger.ts';
 import type { OutboxRepository } from '../outbox/repository.ts';
 import type { InboxRepository } from '../inbox/repository.ts';
+import type { SeenRequestRepository } from '../inbox/seen-requests.ts';
+
+interface RetentionDeps {
+  outbox: OutboxRepository;
+  inbox: InboxRepository;
+  seenRequests: SeenRequestRepository;
+  /** How long a request signature stays acceptable: seen signatures are kept that long, and a minute more. */
+  signatureWindowMs: number;
+  retentionDays: number;
+  now: () => number;
+}
 
 /**
  * Once an hour: forgets delivered outbox rows and seen webhook ids older than the retention. Both
  * only guard against repeats (a redelivery, a retry); vendors stop retrying within hours, so days
- * of memory are plenty, and the tables stay small. Pending and dead rows are never pruned.
+ * of memory are plenty, and the tables stay small. Pending and dead rows are never pruned. Seen
+ * request signatures go once their window has passed: a signature that old is refused anyway.
  */
-export function startRetentionJob(deps: { outbox: OutboxRepository; inbox: InboxRepository; retentionDays: number; now: () => number }, log: Logger): { stop(): Promise<void>; runOnce(): { outbox: number; inbox: number } } {
+export function startRetentionJob(deps: RetentionDeps, log: Logger): { stop(): Promise<void>; runOnce(): { outbox: number; inbox: number; requests: number } } {
   const runOnce = () => {
     const before = deps.now() - deps.retentionDays * 86_400_000;
-    return { outbox: deps.outbox.pruneDelivered(before), inbox: deps.inbox.prune(before) };
+    return {
+      outbox: deps.outbox.pruneDelivered(before),
+      inbox: deps.inbox.prune(before),
+      requests: deps.seenRequests.prune(deps.now() - deps.signatureWindowMs - 60_000),
+    };
   };
   const task: ScheduledTask = schedule(
     '17 * * * *',
     () => {
       try {
         const pruned = runOnce();
-        if (pruned.outbox + pruned.inbox > 0) log.info({ pruned }, 'pruned old delivered effects and webhook ids');
+        if (pruned.outbox + pruned.inbox + pruned.requests > 0) log.info({ pruned }, 'pruned old delivered effects, webhook ids and request signatures');
       } catch (error) {
         log.error({ err: error }, 'retention run failed');
       }

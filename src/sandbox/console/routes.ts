@@ -31,21 +31,32 @@ const send = (res: ServerResponse, type: string, body: string, headers: Record<s
 };
 
 /**
+ * A page elsewhere can point its own name at 127.0.0.1 (DNS rebinding) and then read this machine as
+ * same-origin; the Host header still names that site. So every sandbox route, reads included,
+ * answers only a loopback name: localhost, 127.0.0.1 or [::1], with or without a port.
+ */
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+const loopback = (req: IncomingMessage) => LOOPBACK_HOST.test(req.headers.host ?? '');
+const FORBIDDEN = { error: 'forbidden', message: 'The sandbox console only answers its own page on this machine (open it at http://localhost:<port>/sandbox).' };
+
+function onlyLoopback(route: Route): Route {
+  return { ...route, handle: (req, res, params) => (loopback(req) ? route.handle(req, res, params) : sendJson(res, 403, FORBIDDEN)) };
+}
+
+/**
  * The console signs requests as anyone, so only pages it served may drive it: JSON bodies only
- * (a cross-site form cannot send them without a preflight we never allow), a same-origin Origin
- * when the browser sends one, and a Host that is this machine (no DNS rebinding).
+ * (a cross-site form cannot send them without a preflight we never allow) and a same-origin Origin
+ * when the browser sends one (the Host is checked for every route, by `onlyLoopback`).
  */
 function sameOrigin(req: IncomingMessage): boolean {
-  const host = req.headers.host ?? '';
-  if (!/^(localhost|127\.0\.0\.1)(:\d+)?$/.test(host)) return false;
   const origin = req.headers.origin;
-  if (origin && origin !== `http://${host}`) return false;
+  if (origin && origin !== `http://${req.headers.host}`) return false;
   return (req.headers['content-type'] ?? '').startsWith('application/json');
 }
 
 function action<S extends z.ZodType>(schema: S, run: (body: z.infer<S>) => Promise<unknown> | unknown): Route['handle'] {
   return async (req, res) => {
-    if (!sameOrigin(req)) return sendJson(res, 403, { error: 'forbidden', message: 'The sandbox console only answers its own page on this machine.' });
+    if (!sameOrigin(req)) return sendJson(res, 403, FORBIDDEN);
     let raw: unknown;
     try {
       raw = JSON.parse((await readBody(req, 64 * 1024)).toString('utf8'));
@@ -76,7 +87,7 @@ export function sandboxRoutes(c: SandboxConsole): Route[] {
       send(res, 'text/html; charset=utf-8', page);
     },
   });
-  return [
+  const routes: Route[] = [
     { method: 'GET', path: '/sandbox', handle: (_req, res) => send(res, 'text/html; charset=utf-8', ASSETS.html) },
     { method: 'GET', path: '/sandbox/sandbox.js', handle: (_req, res) => send(res, 'text/javascript; charset=utf-8', ASSETS.js) },
     { method: 'GET', path: '/sandbox/mrkdwn.js', handle: (_req, res) => send(res, 'text/javascript; charset=utf-8', ASSETS.mrkdwn) },
@@ -102,4 +113,5 @@ export function sandboxRoutes(c: SandboxConsole): Route[] {
     githubPage('/sandbox/github/pull/:number', postmortemPage, 'pull request'),
     githubPage('/sandbox/github/issues/:number', issuePage, 'issue'),
   ];
+  return routes.map(onlyLoopback);
 }

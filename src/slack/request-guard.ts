@@ -1,0 +1,82 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { isValidSlackRequest, type BufferedIncomingMessage, type HTTPReceiver } from '@slack/bolt';
+import { BodyTooLargeError, readBody } from '../http/read-body.ts';
+import type { Route } from '../http/server.ts';
+import type { SeenRequestRepository } from '../inbox/seen-requests.ts';
+import type { Logger } from '../logger.ts';
+import { SLACK_BODY_LIMIT } from './bolt-app.ts';
+
+/** Slack's validity window for a signature: five minutes either side of now. */
+export const SLACK_SIGNATURE_WINDOW_MS = 5 * 60_000;
+const SOURCE = 'slack';
+
+export interface SlackRequestGuardDeps {
+  receiver: HTTPReceiver;
+  signingSecret: string;
+  seen: SeenRequestRepository;
+  log: Logger;
+  /** The wall clock Slack signs with (and Bolt checks staleness with). */
+  clock?: () => number;
+}
+
+type Verdict = 'new' | 'replay' | 'future' | 'unverified';
+
+/**
+ * What to do with a request, decided only once its signature is known to be Slack's: an
+ * unverified request is Bolt's to refuse (401), and must never be recorded, or anyone could fill
+ * the table. Bolt refuses signatures older than the window but not ones from the future.
+ */
+function judge(headers: IncomingHttpHeaders, body: string, deps: SlackRequestGuardDeps, now: number): Verdict {
+  const signature = headers['x-slack-signature'];
+  const timestamp = Number(headers['x-slack-request-timestamp']);
+  if (typeof signature !== 'string' || !Number.isSafeInteger(timestamp)) return 'unverified';
+  const valid = isValidSlackRequest({
+    signingSecret: deps.signingSecret,
+    body,
+    headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+    nowMilliseconds: now,
+  });
+  if (!valid) return 'unverified';
+  const signedAt = timestamp * 1000;
+  if (signedAt > now + SLACK_SIGNATURE_WINDOW_MS) return 'future';
+  return deps.seen.firstSeen(SOURCE, signature, signedAt) ? 'new' : 'replay';
+}
+
+/**
+ * `POST /slack/events`: Bolt's receiver behind a replay check. Slack signs every delivery anew (a
+ * retry carries a fresh timestamp, so a fresh signature, plus `x-slack-retry-num`; events are
+ * then deduplicated by event id), so the same signature twice is a copy of one request: it is
+ * acknowledged with 200, so that nothing retries it, and not acted on again. Seen signatures are
+ * kept in the database, so a restart does not reopen the window.
+ */
+export function slackEventsRoute(deps: SlackRequestGuardDeps): Route {
+  const log = deps.log.child({ source: 'slack' });
+  const clock = deps.clock ?? Date.now;
+  return {
+    method: 'POST',
+    path: '/slack/events',
+    async handle(req, res) {
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, SLACK_BODY_LIMIT);
+      } catch (error) {
+        if (!(error instanceof BodyTooLargeError)) throw error;
+        log.warn({ reason: error.message }, 'Slack request refused: too large');
+        return void res.writeHead(413, { connection: 'close' }).end();
+      }
+      // Bolt reads a request's `rawBody` when it is already buffered, instead of the spent stream.
+      (req as BufferedIncomingMessage).rawBody = raw;
+      const verdict = judge(req.headers, raw.toString(), deps, clock());
+      const retry = req.headers['x-slack-retry-num'];
+      if (verdict === 'future') {
+        log.warn({ timestamp: req.headers['x-slack-request-timestamp'] }, 'Slack request refused: its timestamp is more than 5 minutes in the future');
+        return void res.writeHead(401).end();
+      }
+      if (verdict === 'replay') {
+        log.info({ retry_num: retry }, 'Slack request seen before (same signature): acknowledged, not acted on again');
+        return void res.writeHead(200).end();
+      }
+      deps.receiver.requestListener(req, res);
+    },
+  };
+}
