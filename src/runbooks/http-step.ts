@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { isUserError } from '../errors.ts';
 import { resolveChecked, systemLookup, type CheckedAddress, type Lookup } from './address-guard.ts';
 import type { StepResult } from './exec-step.ts';
 import { SecretMasker } from './masking.ts';
@@ -55,7 +56,7 @@ export async function runHttp(
   try {
     addresses = await resolveChecked(new URL(step.url).hostname, step.allowPrivate, opts.lookup ?? systemLookup);
   } catch (error) {
-    emit(`[refused: ${(error as Error).message}]\n`);
+    emit(isUserError(error) ? `[refused: ${error.message}]\n` : `[request failed: cannot resolve ${new URL(step.url).hostname} (${(error as Error).message})]\n`);
     return result('failed', null);
   }
   try {
