@@ -13,13 +13,14 @@ import type { Figure, Suite } from './lib/stats.ts';
 import { pageToChannel } from './suites/page-to-channel.ts';
 import { postmortem } from './suites/postmortem.ts';
 import { runbook } from './suites/runbook.ts';
+import { runbookParams } from './suites/runbook-params.ts';
 import { commandAck } from './suites/command-ack.ts';
 import { webhookIngest } from './suites/webhook-ingest.ts';
 import { footprint } from './suites/footprint.ts';
 import { statusPage } from './suites/status-page.ts';
 import { storm } from './suites/storm.ts';
 
-const SUITES: Suite[] = [commandAck, webhookIngest, storm, pageToChannel, statusPage, postmortem, runbook, footprint];
+const SUITES: Suite[] = [commandAck, webhookIngest, storm, pageToChannel, statusPage, postmortem, runbook, runbookParams, footprint];
 
 function commit(): string {
   try {

@@ -4,6 +4,8 @@ export type { Logger };
 
 /** Keys whose values are credentials, whatever object they sit in. */
 const SECRET_KEY = /token|secret|password|authorization|signature|api_?key|cookie/i;
+/** The same rule, for other places that must judge a name (a runbook step's environment). */
+export const SECRET_NAME = SECRET_KEY;
 const MAX_DEPTH = 8;
 
 /**

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import { SecretMasker } from './masking.ts';
 import { BoundedOutput } from './output.ts';
 import type { PlannedStep } from './plan.ts';
 
@@ -44,16 +46,23 @@ export function runExec(
     const timer = setTimeout(() => stop('timed_out'), step.timeoutMs);
     const onAbort = () => stop('killed');
     opts.signal.addEventListener('abort', onAbort, { once: true });
-    const take = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
+    const show = (text: string) => {
+      if (!text) return;
       out.append(text);
       opts.onOutput(text);
     };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
+    // Each stream is decoded and masked on its own: a character or a secret split across two
+    // chunks is held back until it is whole, whatever the other stream writes in between.
+    const streams = [child.stdout, child.stderr].map((stream) => {
+      const decoder = new StringDecoder('utf8');
+      const masker = new SecretMasker(step.secrets);
+      stream.on('data', (chunk: Buffer) => show(masker.push(decoder.write(chunk))));
+      return () => show(masker.push(decoder.end()) + masker.end());
+    });
     const finish = (exitCode: number | null, error?: Error) => {
       clearTimeout(timer);
       opts.signal.removeEventListener('abort', onAbort);
+      for (const flush of streams) flush();
       if (error) out.append(`\n[could not start ${step.program}: ${error.message}]\n`);
       const status: StepStatus = ending ?? (exitCode === 0 ? 'succeeded' : 'failed');
       resolve({ status, exitCode, output: out.toString(), truncated: out.truncated, durationMs: opts.now() - started });

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { parseYamlFile } from '../yaml-file.ts';
+import { bodyProblem, bodyStrings } from './body.ts';
+import { compilePattern } from './pattern.ts';
 import { INCIDENT_FIELDS, PLACEHOLDER, runbookSchema, type RunbookSpec, type StepSpec } from './schema.ts';
 
 /** A runbook that loaded: its spec, where it came from, and what a run records as its version. */
@@ -53,7 +55,7 @@ function stepStrings(step: StepSpec): { path: (string | number)[]; text: string;
     return [
       { path: ['http', 'url'], text: step.http.url, env },
       ...Object.entries(step.http.headers).map(([k, text]) => ({ path: ['http', 'headers', k], text, env })),
-      ...(step.http.body === undefined ? [] : [{ path: ['http', 'body'], text: step.http.body, env }]),
+      ...(step.http.body === undefined ? [] : bodyStrings(step.http.body).map((b) => ({ path: ['http', 'body', ...b.path], text: b.text, env }))),
     ];
   }
   if ('slack' in step) return [{ path: ['slack', 'text'], text: step.slack.text, env: null }];
@@ -67,12 +69,9 @@ function checkSpec(spec: RunbookSpec, where: (path: (string | number)[]) => stri
   for (const [name, p] of Object.entries(spec.params)) {
     const at = where(['params', name]);
     if (p.type === 'string' && p.pattern !== undefined) {
-      try {
-        const re = new RegExp(`^(?:${p.pattern})$`, 'u');
-        if (p.default !== undefined && !re.test(p.default)) problems.push(`${at}: params.${name}.default does not match its pattern`);
-      } catch (error) {
-        problems.push(`${at}: params.${name}.pattern is not a valid regular expression (${(error as Error).message})`);
-      }
+      const { pattern, problem } = compilePattern(p.pattern);
+      if (!pattern) problems.push(`${where(['params', name, 'pattern'])}: params.${name}.pattern is refused: ${problem}`);
+      else if (p.default !== undefined && !pattern.matches(p.default)) problems.push(`${at}: params.${name}.default does not match its pattern`);
     }
     if (p.type === 'enum' && p.default !== undefined && !p.values.includes(p.default)) problems.push(`${at}: params.${name}.default is not one of its values`);
     if (p.type === 'integer' && p.default !== undefined && ((p.min !== undefined && p.default < p.min) || (p.max !== undefined && p.default > p.max))) {
@@ -105,6 +104,13 @@ function checkSpec(spec: RunbookSpec, where: (path: (string | number)[]) => stri
     }
     // A URL may come whole from a placeholder (checked when the run is planned); otherwise it must be http(s) as written.
     if ('http' in step && !/^(https?:\/\/|\{\{)/.test(step.http.url)) problems.push(`${where(['steps', i, 'http', 'url'])}: url must start with http:// or https://`);
+    if ('http' in step && step.http.body !== undefined) {
+      const problem = bodyProblem(step.http.body);
+      if (problem) problems.push(`${where(['steps', i, 'http', 'body'])}: ${problem}`);
+      for (const key of bodyStrings(step.http.body).filter((b) => b.isKey && b.text.search(PLACEHOLDER) >= 0)) {
+        problems.push(`${where(['steps', i, 'http', 'body', ...key.path])}: a body key cannot hold a placeholder (values go in values)`);
+      }
+    }
   });
   return { problems, programs, cwds };
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, UserError } from '../errors.ts';
+import { compilePattern } from './pattern.ts';
 import type { ParamSpec, RunbookSpec } from './schema.ts';
 
 export type ParamValues = Record<string, string | number>;
@@ -22,11 +23,25 @@ export function tokenize(text: string): { pairs: [string, string][]; flags: stri
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+/** Half of a surrogate pair on its own: not text, and it cannot be encoded into a URL. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** No value of any type is longer (a string parameter's own max_length is at most this too). */
+export const MAX_VALUE_CHARS = 4000;
+
+/**
+ * What a value taken from the incident (`{{incident.title}}` …) must satisfy: the rules of a plain
+ * string parameter, so a title like `--version` is refused as a parameter would be.
+ */
+const INCIDENT_VALUE: ParamSpec = { type: 'string', max_length: 300, allow_leading_dash: false };
 
 /** One value checked against its parameter's type; the message says what would be accepted. */
-function checkValue(name: string, spec: ParamSpec, raw: string): string | number {
-  const bad = (why: string) => new UserError(ErrorCode.BadArgument, `\`${name}\` ${why}`);
+function checkValue(name: string, spec: ParamSpec, raw: string, label = `\`${name}\``): string | number {
+  const bad = (why: string) => new UserError(ErrorCode.BadArgument, `${label} ${why}`);
+  // First, before any pattern looks at it: every later check is then over a bounded value.
+  if (raw.length > MAX_VALUE_CHARS) throw bad(`may be at most ${spec.type === 'string' ? spec.max_length : MAX_VALUE_CHARS} characters.`);
   if (CONTROL.test(raw)) throw bad('may not contain control characters (newlines, tabs, NUL).');
+  if (LONE_SURROGATE.test(raw)) throw bad('is not valid text (a lone UTF-16 surrogate).');
   if (spec.type === 'enum') {
     if (!spec.values.includes(raw)) throw bad(`must be one of: ${spec.values.join(', ')}.`);
     return raw;
@@ -39,8 +54,22 @@ function checkValue(name: string, spec: ParamSpec, raw: string): string | number
   }
   if (raw.length > spec.max_length) throw bad(`may be at most ${spec.max_length} characters.`);
   if (!spec.allow_leading_dash && raw.startsWith('-')) throw bad('may not start with "-" (a program could read it as an option).');
-  if (spec.pattern !== undefined && !new RegExp(`^(?:${spec.pattern})$`, 'u').test(raw)) throw bad(`must match \`${spec.pattern}\`${spec.description ? ` (${spec.description})` : ''}.`);
+  if (spec.pattern !== undefined) {
+    const { pattern, problem } = compilePattern(spec.pattern);
+    // The loader refuses a pattern that does not compile; this is only reached for a spec built elsewhere.
+    if (!pattern) throw bad(`cannot be checked: its pattern is refused (${problem}).`);
+    if (!pattern.matches(raw)) throw bad(`must match \`${spec.pattern}\`${spec.description ? ` (${spec.description})` : ''}.`);
+  }
   return raw;
+}
+
+/**
+ * A value from the incident, checked as a string parameter would be, because it reaches the same
+ * places (argv, URLs, bodies). The message says where the value came from.
+ */
+export function checkIncidentValue(ref: string, raw: string): string {
+  const label = `The incident's ${ref.slice('incident.'.length)} (this runbook uses \`{{${ref}}}\`)`;
+  return String(checkValue(ref, INCIDENT_VALUE, raw, label));
 }
 
 const isRequired = (spec: ParamSpec) => spec.default === undefined && spec.required !== false;

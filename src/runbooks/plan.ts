@@ -1,6 +1,10 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { SECRET_NAME } from '../logger.ts';
+import { checkLiteralHost } from './address-guard.ts';
+import { buildBody } from './body.ts';
 import type { Runbook } from './load.ts';
-import type { ParamValues } from './params.ts';
+import { mask } from './masking.ts';
+import { checkIncidentValue, type ParamValues } from './params.ts';
+import { buildUrl } from './url.ts';
 import { PLACEHOLDER, stepName, type StepSpec } from './schema.ts';
 
 export interface IncidentFacts {
@@ -20,51 +24,69 @@ interface Common {
 }
 export type PlannedStep = Common &
   (
-    | { kind: 'exec'; program: string; argv: string[]; cwd: string; env: Record<string, string>; timeoutMs: number }
-    | { kind: 'http'; method: string; url: string; headers: Record<string, string>; body?: string; expect: number[] | null; timeoutMs: number; secrets: Map<string, string> }
+    | { kind: 'exec'; program: string; argv: string[]; cwd: string; env: Record<string, string>; timeoutMs: number; secrets: Map<string, string> }
+    | {
+        kind: 'http';
+        method: string;
+        url: string;
+        headers: Record<string, string>;
+        body?: string;
+        expect: number[] | null;
+        timeoutMs: number;
+        secrets: Map<string, string>;
+        /** The runbook said `allow_private: true`. */
+        allowPrivate: boolean;
+      }
     | { kind: 'slack'; text: string }
     | { kind: 'pagerduty'; incidentId: string | null; note?: string; escalate?: number }
   );
 
-type Lookup = (ref: string) => string;
+type Lookup = (ref: string) => string | number;
 
-/** Replaces each placeholder with its value; `encode` applies to parameter values only. */
-const fill = (text: string, lookup: Lookup, encode: (v: string) => string = (v) => v) =>
-  text.replace(PLACEHOLDER, (_m, ref: string) => (ref.startsWith('env.') ? lookup(ref) : encode(lookup(ref))));
+/** Replaces each placeholder with its value, as text (exec arguments, Slack text, notes, headers). */
+const fill = (text: string, lookup: Lookup) => text.replace(PLACEHOLDER, (_m, ref: string) => String(lookup(ref)));
 
+/**
+ * Where each placeholder's value comes from. A value from the incident is checked as a parameter
+ * is (when it is used, so a runbook that never names the title is not held up by it).
+ */
 function lookupFor(values: ParamValues, incident: IncidentFacts, env: Record<string, string | undefined>): Lookup {
-  const facts: Record<string, string> = { 'incident.id': String(incident.id), 'incident.title': incident.title, 'incident.severity': incident.severity, 'incident.channel': incident.channel ?? '' };
+  const facts = new Map<string, string>([
+    ['incident.id', String(incident.id)],
+    ['incident.title', incident.title],
+    ['incident.severity', incident.severity],
+    ['incident.channel', incident.channel ?? ''],
+  ]);
   return (ref) => {
     if (ref.startsWith('env.')) return env[ref.slice(4)] ?? '';
-    if (ref.startsWith('incident.')) return facts[ref] ?? '';
-    return String(values[ref] ?? '');
+    if (ref.startsWith('incident.')) return checkIncidentValue(ref, facts.get(ref) ?? '');
+    return Object.hasOwn(values, ref) ? values[ref]! : '';
   };
 }
 
-function planHttp(step: Extract<StepSpec, { http: unknown }>['http'], lookup: Lookup, env: Record<string, string | undefined>) {
-  const whole = /^\{\{\s*([A-Za-z_][\w.]*)\s*\}\}$/.exec(step.url);
-  // A URL that is one placeholder is taken whole (it must still be http(s)); a placeholder inside a
-  // URL is one encoded component, so a value cannot add a path, a query or a host.
-  const url = whole ? lookup(whole[1]!) : fill(step.url, lookup, encodeURIComponent);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UserError(ErrorCode.BadArgument, `\`${url.slice(0, 200)}\` is not a URL.`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(ErrorCode.BadArgument, 'Only http and https URLs can be called.');
+function planHttp(step: Extract<StepSpec, { http: unknown }>['http'], lookup: Lookup, env: Record<string, string | undefined>, allowPrivate: boolean) {
+  const url = buildUrl(step.url, (ref) => String(lookup(ref)));
+  checkLiteralHost(new URL(url).hostname, allowPrivate);
   const secrets = new Map(step.env.flatMap((n) => (env[n] ? [[env[n]!, n] as [string, string]] : [])));
+  const headers = Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, fill(v, lookup)]));
+  const body = step.body === undefined ? undefined : buildBody(step.body, lookup);
+  if (body?.json && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
   return {
     kind: 'http' as const,
     method: step.method,
-    url: parsed.href,
-    headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, fill(v, lookup)])),
-    body: step.body === undefined ? undefined : fill(step.body, lookup),
+    url,
+    headers,
+    body: body?.text,
     expect: step.expect_status === undefined ? null : [step.expect_status].flat(),
     timeoutMs: step.timeout_seconds * 1000,
     secrets,
+    allowPrivate,
   };
 }
+
+/** Values of listed names that look like credentials (as the logger judges keys): masked in exec output. */
+const execSecrets = (names: string[], env: Record<string, string | undefined>) =>
+  new Map(names.flatMap((n) => (SECRET_NAME.test(n) && env[n] ? [[env[n]!, n] as [string, string]] : [])));
 
 /**
  * Turns a runbook and checked values into exactly what will run: each exec argument is one argv
@@ -84,10 +106,11 @@ export function planRun(runbook: Runbook, values: ParamValues, incident: Inciden
         argv: step.exec.args.map((a) => fill(a, lookup)),
         cwd: runbook.cwds.get(index)!,
         env: Object.fromEntries(listed),
+        secrets: execSecrets(step.exec.env, env),
         timeoutMs: step.exec.timeout_seconds * 1000,
       };
     }
-    if ('http' in step) return { ...common, ...planHttp(step.http, lookup, env) };
+    if ('http' in step) return { ...common, ...planHttp(step.http, lookup, env, runbook.spec.allow_private) };
     if ('slack' in step) return { ...common, kind: 'slack', text: fill(step.slack.text, lookup) };
     const pd = step.pagerduty;
     return { ...common, kind: 'pagerduty', incidentId: incident.pagerdutyId, ...('note' in pd ? { note: fill(pd.note, lookup) } : { escalate: pd.escalate }) };
@@ -95,11 +118,7 @@ export function planRun(runbook: Runbook, values: ParamValues, incident: Inciden
 }
 
 /** Hides secret values (env.* in http steps) wherever a plan is shown or logged. */
-export const mask = (text: string, secrets: Map<string, string>) => {
-  let out = text;
-  for (const [value, name] of secrets) out = out.split(value).join(`‹${name}›`);
-  return out;
-};
+export { mask };
 
 /** Exactly what a step will do, as text for a dry run (secrets masked). */
 export function describeStep(s: PlannedStep): string {

@@ -50,7 +50,9 @@ export const stepSchema = z.union([
       method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
       url: z.string().min(1).max(2000),
       headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.string().max(2000)).default({}),
-      body: z.string().max(100_000).optional(),
+      // Text as it is (no placeholders unless it is JSON), or JSON: as YAML data or JSON text, built as
+      // data with each value placed in a string and serialised, never spliced into JSON text.
+      body: z.union([z.string().max(100_000), z.record(z.string(), z.json()), z.array(z.json())]).optional(),
       expect_status: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).optional(),
       env: z.array(envName).max(20).default([]),
       timeout_seconds: timeout.default(30),
@@ -72,6 +74,8 @@ export const runbookSchema = z.strictObject({
   allowed: z.array(who).min(1).default(['anyone']),
   /** Several runs of it in one incident at the same time. */
   concurrent: z.boolean().default(false),
+  /** http steps may call loopback, link-local and private addresses (refused by default). */
+  allow_private: z.boolean().default(false),
   params: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case parameter name'), paramSchema).default({}),
   steps: z.array(stepSchema).min(1).max(50),
 });

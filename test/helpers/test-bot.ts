@@ -55,11 +55,12 @@ export interface TestBot {
 export async function startTestBot(
   slack: FakeSlack,
   databasePath: string,
-  opts: { env?: Record<string, string>; worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number }; now?: () => number; processEnv?: Record<string, string> } = {},
+  opts: { env?: Record<string, string>; worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number }; now?: () => number; processEnv?: Record<string, string>; logTo?: string[] } = {},
 ): Promise<TestBot> {
   const config = loadConfig(testEnv(slack, databasePath, opts.env));
+  const lines = opts.logTo;
   const app = await startApp(config, {
-    logger: createLogger(config.logLevel),
+    logger: lines ? createLogger('trace', { write: (line: string) => void lines.push(line) }) : createLogger(config.logLevel),
     host: '127.0.0.1',
     now: opts.now,
     worker: { pollMs: 50, backoffBaseMs: 20, backoffMaxMs: 200, ...opts.worker },
@@ -117,6 +118,8 @@ export interface Harness {
   pd: FakePagerDuty;
   /** With `clock: true` the bot's clock: set `clock.now` to move time. */
   clock: { now: number };
+  /** With `logs: true` every log line the bot wrote (at trace level and up). */
+  logs: string[];
 }
 
 export const WEBHOOK_SECRET = 'pd-webhook-secret-current';
@@ -140,7 +143,7 @@ export function pagerDutyEnv(pd: FakePagerDuty): Record<string, string> {
  * for the file, with `scope: 'all'`), and returns the live handles.
  */
 export function useBot(
-  opts: { users?: FakeUser[]; env?: Record<string, string>; scope?: 'each' | 'all'; pagerduty?: boolean; settings?: string; clock?: boolean; processEnv?: Record<string, string> } = {},
+  opts: { users?: FakeUser[]; env?: Record<string, string>; scope?: 'each' | 'all'; pagerduty?: boolean; settings?: string; clock?: boolean; processEnv?: Record<string, string>; logs?: boolean } = {},
 ): Harness {
   const h = {} as Harness;
   let tmp: ReturnType<typeof tempDir>;
@@ -160,7 +163,8 @@ export function useBot(
     }
     // Without `clock: true` the harness clock is just the real one.
     h.clock = opts.clock ? { now: Date.now() } : Object.defineProperty({} as { now: number }, 'now', { get: () => Date.now() });
-    h.bot = await startTestBot(h.slack, h.dbPath, { env, now: opts.clock ? () => h.clock.now : undefined, processEnv: opts.processEnv });
+    h.logs = [];
+    h.bot = await startTestBot(h.slack, h.dbPath, { env, now: opts.clock ? () => h.clock.now : undefined, processEnv: opts.processEnv, logTo: opts.logs ? h.logs : undefined });
     h.pd?.subscribe(`${h.bot.app.url}/webhooks/pagerduty`, [WEBHOOK_SECRET]);
   });
   after(async () => {

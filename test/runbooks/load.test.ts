@@ -43,13 +43,50 @@ describe('loading runbooks', () => {
     expect(set.problems).toEqual([
       expect.stringMatching(/^bad-yaml\.yaml:3: /),
       'dup.yaml:1: name good is already used by a-good.yaml',
-      "pattern.yaml:5: params.p.pattern is not a valid regular expression (Invalid regular expression: /^(?:([)$/u: Unterminated character class)",
+      'pattern.yaml:5: params.p.pattern is refused: missing closing ]: `[` (patterns use RE2 syntax, matched in linear time: no backreferences or lookaround)',
       'placeholder.yaml:7: {{missing}} — no such parameter',
       'program.yaml:5: program no-such-program-here is not found or not executable',
       'secret.yaml:5: {{env.SLACK_BOT_TOKEN}} — list SLACK_BOT_TOKEN under this step\'s env to use it',
       expect.stringMatching(/^shell\.yaml:7: program \{\{p\}\} is not found or not executable$/),
       'shell.yaml:7: the program cannot come from a parameter',
       'typo.yaml:6: steps.0.confrim is not a runbook key',
+    ]);
+  });
+
+  it('refuses patterns that need a backtracking engine, naming the file and the field', () => {
+    const withPattern = (name: string, pattern: string) => `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p:\n    type: string\n    pattern: '${pattern}'\nsteps:\n  - slack: { text: '{{p}}' }\n`;
+    const set = loadRunbooks(
+      dirWith({
+        'backref.yaml': withPattern('backref', '(a+)\\1'),
+        'lookahead.yaml': withPattern('lookahead', '(?=[a-z])\\w+'),
+        'lookbehind.yaml': withPattern('lookbehind', '(?<!-)[a-z]+'),
+        // Nested quantifiers backtrack on JavaScript's engine but are linear on RE2's: accepted.
+        'nested.yaml': withPattern('nested', '([a-z]+)+'),
+      }),
+    );
+    expect([...set.runbooks.keys()]).toEqual(['nested']);
+    expect(set.problems).toEqual([
+      'backref.yaml:7: params.p.pattern is refused: invalid escape sequence: `\\1` (patterns use RE2 syntax, matched in linear time: no backreferences or lookaround)',
+      'lookahead.yaml:7: params.p.pattern is refused: invalid or unsupported Perl syntax: `(?=` (patterns use RE2 syntax, matched in linear time: no backreferences or lookaround)',
+      expect.stringMatching(/^lookbehind\.yaml:7: params\.p\.pattern is refused: .*no backreferences or lookaround\)$/),
+    ]);
+  });
+
+  it('refuses a text body with placeholders and a placeholder in a body key', () => {
+    const http = (name: string, body: string) => `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p: { type: string }\nsteps:\n  - http:\n      method: POST\n      url: https://x.test/\n      body: ${body}\n`;
+    const set = loadRunbooks(
+      dirWith({
+        'form.yaml': http('form', "'a={{p}}&b=1'"),
+        'spliced.yaml': http('spliced', `'{"n": {{p}}}'`),
+        'key.yaml': http('key', "{ '{{p}}': 1 }"),
+        'ok.yaml': http('ok', "{ n: '{{p}}' }"),
+      }),
+    );
+    expect([...set.runbooks.keys()]).toEqual(['ok']);
+    expect(set.problems).toEqual([
+      expect.stringMatching(/^form\.yaml:10: a body with placeholders must be JSON \(or YAML data\)/),
+      expect.stringMatching(/^key\.yaml:10: a body key cannot hold a placeholder/),
+      expect.stringMatching(/^spliced\.yaml:10: a body with placeholders must be JSON/),
     ]);
   });
 
@@ -70,6 +107,7 @@ describe('incident-bot doctor', () => {
     mkdirSync(join(dir, 'rb'));
     writeFileSync(join(dir, 'rb', 'good.yaml'), GOOD);
     writeFileSync(join(dir, 'rb', 'broken.yaml'), 'name: [\n');
+    writeFileSync(join(dir, 'rb', 'lookaround.yaml'), "name: look\nversion: 1\ndescription: d\nparams:\n  host: { type: string, pattern: '(?!-).+' }\nsteps:\n  - slack: { text: '{{host}}' }\n");
     const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
     // Slack at a closed local port: the doctor says so at once instead of waiting for the internet.
     const env = { PATH: process.env.PATH!, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: 'http://127.0.0.1:9/api/', CONFIG_PATH: join(dir, 'settings.yaml'), DATABASE_PATH: join(dir, 'none.db') };
@@ -90,6 +128,7 @@ describe('incident-bot doctor', () => {
       '✗ runbooks',
       expect.stringMatching(/^ {4}good v3 \([0-9a-f]{12}\): Fine\. — steps: exec — allowed: anyone$/),
       expect.stringMatching(/^ {4}problem: broken\.yaml:\d: /),
+      expect.stringMatching(/^ {4}problem: lookaround\.yaml:5: params\.host\.pattern is refused: invalid or unsupported Perl syntax: `\(\?!`/),
       '✗ slack',
       expect.stringMatching(/^ {4}auth\.test failed: .* — check that http:\/\/127\.0\.0\.1:9\/api\/ is reachable$/),
       '✓ pagerduty',
