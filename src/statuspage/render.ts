@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ComponentStatus, Status } from '../incidents/types.ts';
+import { xmlSafe } from '../text/xml-safe.ts';
 import {
   HISTORY_DAYS,
   overallStatus,
@@ -87,7 +88,8 @@ export function createStatusRenderer(ctx: StatusContext, opts: { report?: (incid
         const incident = findPublic(ctx, u.incidentId);
         return { id: u.id, incidentId: u.incidentId, incidentName: incident?.name ?? '', status: u.status, body: u.body, at: u.at };
       });
-      return atom({ ...common, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries });
+      // What was stored before input was cleaned at the edges must not make the whole feed unreadable.
+      return xmlSafe(atom({ ...common, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries }));
     },
   };
 }
