@@ -16,6 +16,7 @@ import { status } from './status.ts';
 import { update } from './update.ts';
 import { resolve } from './resolve.ts';
 import { runbook } from './runbook.ts';
+import { ownValue } from '../own-value.ts';
 import { splitVerb } from './slack-text.ts';
 import type { CommandContext, CommandReply, CommandSpec } from './types.ts';
 
@@ -47,7 +48,7 @@ export async function runCommand(
   table: Record<string, CommandSpec> = COMMANDS,
 ): Promise<CommandReply> {
   const { verb, rest } = splitVerb(text);
-  const name = ALIASES[verb] ?? verb;
+  const name = ownValue(ALIASES, verb) ?? verb;
   const spec = Object.hasOwn(table, name) ? table[name] : undefined;
   if (!spec) {
     const guess = closest(name, Object.keys(table));

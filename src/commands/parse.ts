@@ -1,5 +1,6 @@
 import { ErrorCode, UserError } from '../errors.ts';
 import { STATUSES, type ComponentStatus, type Status } from '../incidents/types.ts';
+import { ownValue } from '../own-value.ts';
 
 /** A Slack user mention as Slack sends it in command text: `<@U123|name>` or `<@U123>`. */
 const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
@@ -67,7 +68,7 @@ export function parseUpdateFlags(text: string): { message: string; public: boole
       if (!inline) i += 2;
       for (const item of list.split(',').filter(Boolean)) {
         const [id = '', word = 'major'] = item.split(':');
-        const status = COMPONENT_STATUS_WORDS[word.toLowerCase()];
+        const status = ownValue(COMPONENT_STATUS_WORDS, word.toLowerCase());
         if (!status) {
           throw new UserError(ErrorCode.BadArgument, `\`${item.slice(0, 60)}\`: say how the component is — operational, degraded, partial, major or maintenance (e.g. \`--components api:partial\`).`);
         }
