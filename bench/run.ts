@@ -18,8 +18,9 @@ import { webhookIngest } from './suites/webhook-ingest.ts';
 import { footprint } from './suites/footprint.ts';
 import { statusPage } from './suites/status-page.ts';
 import { storm } from './suites/storm.ts';
+import { textRegex } from './suites/text-regex.ts';
 
-const SUITES: Suite[] = [commandAck, webhookIngest, storm, pageToChannel, statusPage, postmortem, runbook, footprint];
+const SUITES: Suite[] = [commandAck, webhookIngest, storm, pageToChannel, statusPage, postmortem, runbook, textRegex, footprint];
 
 function commit(): string {
   try {

@@ -3,6 +3,7 @@ import { DESCRIPTION_MAX, SEVERITIES, TITLE_MAX, type Severity } from '../incide
 import { escapeMrkdwn, truncate } from '../slack/mrkdwn.ts';
 import { severityLabel } from '../slack/summary-message.ts';
 import { declareModal } from '../slack/views.ts';
+import { splitTrailingMention } from './parse.ts';
 import { fromSlackText, stripControl } from './slack-text.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
@@ -38,22 +39,15 @@ export function parseDeclare(
   return { title: full, severity, description: null };
 }
 
-/** A trailing `<@U…>` names the commander: `/incident declare Checkout down sev1 @bob`. */
-const TRAILING_MENTION = /\s*<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*$/;
-
 export async function declare(ctx: CommandContext): Promise<CommandReply> {
   const { services, userId, log } = ctx;
   if (!ctx.args.trim()) {
     await ctx.ports.openModal(declareModal(services.settings.default_severity, ctx.channelId, services.settings.components));
     return { text: '' };
   }
-  let args = ctx.args;
-  let commander: string | undefined;
-  const mention = TRAILING_MENTION.exec(args);
-  if (mention) {
-    commander = mention[1];
-    args = args.slice(0, mention.index);
-  }
+  // A trailing `<@U…>` names the commander: `/incident declare Checkout down sev1 @bob`.
+  const { text: args, user } = splitTrailingMention(ctx.args);
+  const commander = user ?? undefined;
   const parsed = parseDeclare(args, services.settings.default_severity);
   const incident = services.incidents.declare({ ...parsed, declaredBy: userId, commander, source: 'slack' });
   log.info({ incident_id: incident.id, severity: incident.severity }, 'incident declared');
