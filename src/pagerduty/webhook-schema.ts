@@ -23,7 +23,7 @@ const reference = z.object({
 export type PdReference = z.infer<typeof reference>;
 
 /** The body as parsed JSON: first every string loses what XML forbids (see text/xml-safe.ts). */
-export const envelopeSchema = z.preprocess(xmlSafeDeep, z.object({
+export const envelopeSchema = z.preprocess((body) => xmlSafeDeep(body), z.object({
   event: z.object({
     id: z.string().min(1).max(128),
     event_type: z.string().min(1).max(128),
