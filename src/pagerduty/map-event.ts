@@ -3,6 +3,7 @@ import type { Settings } from '../config-file.ts';
 import type { ExternalEvent, ExternalEventKind, ExternalSnapshot } from '../incidents/external-events.ts';
 import { DESCRIPTION_MAX, TITLE_MAX, type ExternalUser, type Severity } from '../incidents/types.ts';
 import { ownValue } from '../own-value.ts';
+import { withoutSlackMentions } from '../text/public-text.ts';
 import { truncateMarked } from '../text/truncate.ts';
 import {
   HANDLED_EVENT_TYPES,
@@ -59,6 +60,7 @@ function describePage(i: PdIncident): string {
 function fromIncident(i: PdIncident, settings: Settings): ExternalSnapshot {
   return {
     title: truncateMarked(i.title, TITLE_MAX),
+    publicTitle: truncateMarked(withoutSlackMentions(i.title).replace(/\s+/g, ' ').trim(), TITLE_MAX),
     complete: true,
     dedupKey: i.incident_key ?? null,
     url: i.html_url ?? null,
