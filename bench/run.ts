@@ -19,8 +19,9 @@ import { webhookIngest } from './suites/webhook-ingest.ts';
 import { footprint } from './suites/footprint.ts';
 import { statusPage } from './suites/status-page.ts';
 import { storm } from './suites/storm.ts';
+import { textRegex } from './suites/text-regex.ts';
 
-const SUITES: Suite[] = [commandAck, webhookIngest, storm, pageToChannel, statusPage, postmortem, runbook, runbookParams, footprint];
+const SUITES: Suite[] = [commandAck, webhookIngest, storm, pageToChannel, statusPage, postmortem, runbook, runbookParams, textRegex, footprint];
 
 function commit(): string {
   try {

@@ -3,10 +3,24 @@ import { DESCRIPTION_MAX, SEVERITIES, TITLE_MAX, type Severity } from '../incide
 import { escapeMrkdwn, truncate } from '../slack/mrkdwn.ts';
 import { severityLabel } from '../slack/summary-message.ts';
 import { declareModal } from '../slack/views.ts';
+import { withoutSlackMentions } from '../text/public-text.ts';
+import { splitTrailingMention } from './parse.ts';
 import { fromSlackText, stripControl } from './slack-text.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
 const SEVERITY_TOKEN = /^sev-?([1-4])$/i;
+
+/**
+ * What the public will call the incident: the title with every Slack mention removed (not turned
+ * into `@name`), or a neutral name when nothing else is left.
+ */
+export function publicTitleOf(args: string, encoding: 'slack' | 'plain' = 'slack'): string {
+  try {
+    return parseDeclare(withoutSlackMentions(args), 'sev3', encoding).title;
+  } catch {
+    return 'Service incident';
+  }
+}
 
 /** "Checkout is down sev1" → title and severity; the severity, if given, is the last word. */
 export function parseDeclare(
@@ -38,24 +52,17 @@ export function parseDeclare(
   return { title: full, severity, description: null };
 }
 
-/** A trailing `<@U…>` names the commander: `/incident declare Checkout down sev1 @bob`. */
-const TRAILING_MENTION = /\s*<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*$/;
-
 export async function declare(ctx: CommandContext): Promise<CommandReply> {
   const { services, userId, log } = ctx;
   if (!ctx.args.trim()) {
     await ctx.ports.openModal(declareModal(services.settings.default_severity, ctx.channelId, services.settings.components));
     return { text: '' };
   }
-  let args = ctx.args;
-  let commander: string | undefined;
-  const mention = TRAILING_MENTION.exec(args);
-  if (mention) {
-    commander = mention[1];
-    args = args.slice(0, mention.index);
-  }
+  // A trailing `<@U…>` names the commander: `/incident declare Checkout down sev1 @bob`.
+  const { text: args, user } = splitTrailingMention(ctx.args);
+  const commander = user ?? undefined;
   const parsed = parseDeclare(args, services.settings.default_severity);
-  const incident = services.incidents.declare({ ...parsed, declaredBy: userId, commander, source: 'slack' });
+  const incident = services.incidents.declare({ ...parsed, publicTitle: publicTitleOf(args), declaredBy: userId, commander, source: 'slack' });
   log.info({ incident_id: incident.id, severity: incident.severity }, 'incident declared');
   const lead = commander && commander !== userId ? `<@${commander}> is commander` : 'you are commander';
   return {

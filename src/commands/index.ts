@@ -6,6 +6,7 @@ import { followup } from './followup.ts';
 import { help } from './help.ts';
 import { impact } from './impact.ts';
 import { postmortem } from './postmortem.ts';
+import { publicName } from './public-name.ts';
 import { list } from './list.ts';
 import { mitigate } from './mitigate.ts';
 import { note } from './note.ts';
@@ -16,6 +17,7 @@ import { status } from './status.ts';
 import { update } from './update.ts';
 import { resolve } from './resolve.ts';
 import { runbook } from './runbook.ts';
+import { ownValue } from '../own-value.ts';
 import { splitVerb } from './slack-text.ts';
 import type { CommandContext, CommandReply, CommandSpec } from './types.ts';
 
@@ -24,6 +26,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   declare: { handler: declare, usage: 'declare [title] [sev1-4] [@commander]', summary: 'open an incident with its own channel (no title: a form)' },
   status: { handler: status, usage: 'status', summary: 'state, severity, roles, age, last and next update' },
   update: { handler: update, usage: 'update <investigating|identified|monitoring|resolved> <message> [--public] [--components api:major,…]', summary: 'post a status update; --public also puts it on the status page (no text: a form)' },
+  'public-name': { handler: publicName, usage: 'public-name [name]', summary: 'what the status page calls the incident (shown, or set)' },
   sev: { handler: sev, usage: 'sev <1-4>', summary: 'change the severity' },
   role: { handler: role, usage: 'role <commander|comms> @user', summary: 'hand a role to someone' },
   note: { handler: note, usage: 'note <text>', summary: 'add a note to the timeline' },
@@ -47,7 +50,7 @@ export async function runCommand(
   table: Record<string, CommandSpec> = COMMANDS,
 ): Promise<CommandReply> {
   const { verb, rest } = splitVerb(text);
-  const name = ALIASES[verb] ?? verb;
+  const name = ownValue(ALIASES, verb) ?? verb;
   const spec = Object.hasOwn(table, name) ? table[name] : undefined;
   if (!spec) {
     const guess = closest(name, Object.keys(table));

@@ -1,5 +1,6 @@
 import { ErrorCode, UserError } from '../errors.ts';
 import type { Role } from '../incidents/types.ts';
+import { ownValue } from '../own-value.ts';
 import { incidentHere } from './incident-here.ts';
 import { parseMention, words } from './parse.ts';
 import type { CommandContext, CommandReply } from './types.ts';
@@ -9,7 +10,7 @@ const ROLE_WORDS: Record<string, Role> = { commander: 'commander', ic: 'commande
 export function role(ctx: CommandContext): CommandReply {
   const incident = incidentHere(ctx, 'role');
   const [roleWord, who, ...extra] = words(ctx.args);
-  const role = ROLE_WORDS[roleWord?.toLowerCase() ?? ''];
+  const role = ownValue(ROLE_WORDS, roleWord?.toLowerCase());
   if (!role || extra.length > 0) {
     throw new UserError(ErrorCode.BadArgument, 'Say which role and who: `/incident role commander @alice` or `/incident role comms @bob`.');
   }

@@ -1,13 +1,16 @@
 import { updateModal } from '../slack/views.ts';
 import { incidentHere } from './incident-here.ts';
-import { parseStatus, parseUpdateFlags } from './parse.ts';
+import { withoutSlackMentions } from '../text/public-text.ts';
+import { parseStatus, parseUpdateFlags, words } from './parse.ts';
 import { requirePermission } from './permissions.ts';
 import { fromSlackText, stripControl } from './slack-text.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
 export async function update(ctx: CommandContext): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'update');
-  const text = stripControl(fromSlackText(ctx.args)).trim();
+  // A public update names nobody: mentions are removed before the markup is decoded into `@name`.
+  const raw = words(ctx.args).includes('--public') ? withoutSlackMentions(ctx.args) : ctx.args;
+  const text = stripControl(fromSlackText(raw)).trim();
   if (!text) {
     await ctx.ports.openModal(updateModal(incident, ctx.services.settings.components));
     return { text: '' };

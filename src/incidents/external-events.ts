@@ -29,6 +29,8 @@ export interface ExternalSnapshot {
   severity: Severity;
   assignees: ExternalUser[];
   description: string | null;
+  /** What the public may call it; the title when absent. */
+  publicTitle?: string;
 }
 
 /** An event from a paging system, already verified and mapped to our words by its edge. */
@@ -115,9 +117,11 @@ export function applyExternalEvent(deps: Deps, change: Change, ev: ExternalEvent
 function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
   const { incidents } = deps;
   const s = ev.snapshot;
-  const title = s.title.trim().slice(0, TITLE_MAX) || `${VIA[ev.source] ?? ev.source} incident ${ev.externalId}`;
+  const fallback = `${VIA[ev.source] ?? ev.source} incident ${ev.externalId}`;
+  const title = s.title.trim().slice(0, TITLE_MAX) || fallback;
   const id = incidents.insert({
     title,
+    publicTitle: (s.publicTitle ?? title).trim().slice(0, TITLE_MAX) || fallback,
     description: s.description,
     severity: s.severity,
     source: ev.source,

@@ -5,6 +5,7 @@ import type { Incident, RoleAssignment, Role, Severity, TimelineEvent, UserRef }
 export interface IncidentRow {
   id: number;
   title: string;
+  public_title: string | null;
   description: string | null;
   severity: Severity;
   status: Incident['status'];
@@ -33,6 +34,7 @@ export interface IncidentRow {
 export const toIncident = (r: IncidentRow): Incident => ({
   id: r.id,
   title: r.title,
+  publicTitle: r.public_title ?? r.title,
   description: r.description,
   severity: r.severity,
   status: r.status,
@@ -60,6 +62,8 @@ export const toIncident = (r: IncidentRow): Incident => ({
 
 export interface NewIncident {
   title: string;
+  /** The title when absent. */
+  publicTitle?: string;
   description: string | null;
   severity: Severity;
   source: string;
@@ -84,6 +88,7 @@ export interface IncidentPatch {
   publicAt?: number | null;
   statuspageId?: string | null;
   customerImpact?: string | null;
+  publicTitle?: string;
 }
 
 const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
@@ -98,6 +103,7 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   publicAt: 'public_at',
   statuspageId: 'statuspage_id',
   customerImpact: 'customer_impact',
+  publicTitle: 'public_title',
 };
 
 export interface NewTimelineEvent {
@@ -116,9 +122,9 @@ export class IncidentRepository {
   constructor(readonly db: Db) {
     this.stmt = {
       insert: db.prepare(`INSERT INTO incidents
-        (title, description, severity, source, external_id, declared_by, declared_at, updated_at,
+        (title, public_title, description, severity, source, external_id, declared_by, declared_at, updated_at,
          dedup_key, service_name, external_url)
-        VALUES (@title, @description, @severity, @source, @externalId, @declaredBy, @declaredAt, @declaredAt,
+        VALUES (@title, @publicTitle, @description, @severity, @source, @externalId, @declaredBy, @declaredAt, @declaredAt,
          @dedupKey, @serviceName, @externalUrl)`),
       // One statement per patchable column, so every UPDATE is a prepared statement.
       patch: Object.fromEntries(
@@ -164,7 +170,7 @@ export class IncidentRepository {
 
   insert(incident: NewIncident): number {
     return Number(
-      this.stmt.insert.run({ dedupKey: null, serviceName: null, externalUrl: null, ...incident }).lastInsertRowid,
+      this.stmt.insert.run({ dedupKey: null, serviceName: null, externalUrl: null, ...incident, publicTitle: incident.publicTitle ?? incident.title }).lastInsertRowid,
     );
   }
 

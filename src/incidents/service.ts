@@ -13,6 +13,7 @@ import type { PostmortemRepository } from './postmortem-repository.ts';
 import { recordRunbookEvent, responders } from './runbook-events.ts';
 import { addFollowup, postmortemPublished, requestPostmortem, setImpact } from './followups.ts';
 import { pickCommsLead } from './roles.ts';
+import { setPublicName } from './public-name.ts';
 import { DESCRIPTION_MAX, TITLE_MAX, type CapturedMessage, type Component, type ComponentStatus, type Incident, type ResolvedPerson, type Role, type Severity, type Status, type UserRef } from './types.ts';
 
 /** The team's rhythm, from the settings file. */
@@ -45,6 +46,8 @@ export interface IncidentServiceDeps {
 
 export interface DeclareInput {
   title: string;
+  /** What the public calls it; the title when absent (the edge removes what must not go public). */
+  publicTitle?: string;
   description?: string | null;
   severity: Severity;
   declaredBy: UserRef;
@@ -129,6 +132,8 @@ export class IncidentService implements Core {
     const title = input.title.trim();
     if (title.length === 0) throw new UserError(ErrorCode.BadArgument, 'An incident needs a title.');
     if (title.length > TITLE_MAX) throw new UserError(ErrorCode.BadArgument, `An incident title has at most ${TITLE_MAX} characters.`);
+    const publicTitle = input.publicTitle?.trim() || title;
+    if (publicTitle.length > TITLE_MAX) throw new UserError(ErrorCode.BadArgument, `A public name has at most ${TITLE_MAX} characters.`);
     const description = input.description?.trim() || null;
     if (description && description.length > DESCRIPTION_MAX) {
       throw new UserError(ErrorCode.BadArgument, `A description has at most ${DESCRIPTION_MAX} characters.`);
@@ -141,6 +146,7 @@ export class IncidentService implements Core {
     const id = this.transact((change) => {
       const incidentId = incidents.insert({
         title,
+        publicTitle,
         description,
         severity: input.severity,
         source: input.source,
@@ -227,6 +233,7 @@ export class IncidentService implements Core {
   sendReminders = (now: number = this.deps.now()) => sendReminders(this, now);
   addFollowup = (incidentId: number, text: string, owner: UserRef | null, by: UserRef) => addFollowup(this, incidentId, text, owner, by);
   setImpact = (incidentId: number, text: string, by: UserRef) => setImpact(this, incidentId, text, by);
+  setPublicName = (incidentId: number, name: string, by: UserRef) => setPublicName(this, incidentId, name, by);
   requestPostmortem = (incidentId: number, by: UserRef | null, force = false) => requestPostmortem(this, incidentId, by, force);
   postmortemPublished = (incidentId: number, cause: string, notice: Parameters<typeof postmortemPublished>[3]) => postmortemPublished(this, incidentId, cause, notice);
   recordRunbookEvent = (incidentId: number, event: Parameters<typeof recordRunbookEvent>[2], opts?: Parameters<typeof recordRunbookEvent>[3]) => recordRunbookEvent(this, incidentId, event, opts);

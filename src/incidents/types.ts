@@ -13,6 +13,8 @@ export type UserRef = string;
 export interface Incident {
   id: number;
   title: string;
+  /** What the public calls it (status page, feed, mirror): never holds who was named in Slack. */
+  publicTitle: string;
   description: string | null;
   severity: Severity;
   status: Status;

@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import type { Settings } from '../config-file.ts';
 import type { ExternalEvent, ExternalEventKind, ExternalSnapshot } from '../incidents/external-events.ts';
-import type { ExternalUser, Severity } from '../incidents/types.ts';
+import { DESCRIPTION_MAX, TITLE_MAX, type ExternalUser, type Severity } from '../incidents/types.ts';
+import { ownValue } from '../own-value.ts';
+import { withoutSlackMentions } from '../text/public-text.ts';
+import { truncateMarked } from '../text/truncate.ts';
 import {
   HANDLED_EVENT_TYPES,
   incidentDataSchema,
@@ -38,24 +41,26 @@ const person = (r: PdReference): ExternalUser => ({ id: r.id, name: r.summary?.t
 /** The severity a page gets: its priority if the map names it, else its urgency, else the default. */
 export function severityOf(incident: Pick<PdIncident, 'priority' | 'urgency'>, settings: Settings): Severity {
   const map = settings.pagerduty;
-  const priority = incident.priority?.summary ?? undefined;
-  return (priority && map.priorities[priority]) || (incident.urgency && map.urgencies[incident.urgency]) || settings.default_severity;
+  return ownValue(map.priorities, incident.priority?.summary) ?? ownValue(map.urgencies, incident.urgency) ?? settings.default_severity;
 }
 
 function describePage(i: PdIncident): string {
   const parts = [
+    // A title too long for the title is kept whole here.
+    i.title.length > TITLE_MAX && `Title: ${i.title}`,
     i.service?.summary && `Service: ${i.service.summary}`,
     i.urgency && `Urgency: ${i.urgency}`,
     i.priority?.summary && `Priority: ${i.priority.summary}`,
     `Assigned: ${i.assignees?.length ? i.assignees.map((a) => a.summary ?? a.id).join(', ') : 'nobody'}`,
     i.number != null && `PagerDuty #${i.number}`,
   ];
-  return parts.filter(Boolean).join(' · ');
+  return truncateMarked(parts.filter(Boolean).join(' · '), DESCRIPTION_MAX);
 }
 
 function fromIncident(i: PdIncident, settings: Settings): ExternalSnapshot {
   return {
-    title: i.title,
+    title: truncateMarked(i.title, TITLE_MAX),
+    publicTitle: truncateMarked(withoutSlackMentions(i.title).replace(/\s+/g, ' ').trim(), TITLE_MAX),
     complete: true,
     dedupKey: i.incident_key ?? null,
     url: i.html_url ?? null,
@@ -68,7 +73,7 @@ function fromIncident(i: PdIncident, settings: Settings): ExternalSnapshot {
 
 function fromReference(ref: PdReference, settings: Settings): ExternalSnapshot {
   return {
-    title: ref.summary ?? '',
+    title: truncateMarked(ref.summary ?? '', TITLE_MAX),
     complete: false,
     dedupKey: null,
     url: ref.html_url ?? null,
@@ -88,7 +93,7 @@ const problem = (error: z.ZodError) =>
 /** Maps a verified v3 webhook to the domain's external event, or says why it is ignored or invalid. */
 export function mapPagerDutyEvent(envelope: Envelope, settings: Settings): MapResult {
   const e = envelope.event;
-  const shape = HANDLED_EVENT_TYPES[e.event_type as keyof typeof HANDLED_EVENT_TYPES];
+  const shape = ownValue(HANDLED_EVENT_TYPES, e.event_type);
   if (!shape) return { type: 'ignored', reason: `event type ${e.event_type} is not one the bot acts on` };
   if (e.resource_type !== 'incident') {
     return { type: 'invalid', reason: `event.resource_type is ${e.resource_type}; ${e.event_type} is about an incident` };

@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
-import { parseDeclare } from '../commands/declare.ts';
+import { parseDeclare, publicTitleOf } from '../commands/declare.ts';
 import { runCommand } from '../commands/index.ts';
 import { requirePermission } from '../commands/permissions.ts';
 import { ErrorCode, UserError, isUserError } from '../errors.ts';
@@ -49,6 +49,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
       const description = v.text('description') || parsed.description;
       const incident = deps.services.incidents.declare({
         title: parsed.title,
+        publicTitle: publicTitleOf(v.text('title'), 'plain'),
         description,
         severity,
         declaredBy: body.user.id,

@@ -3,6 +3,7 @@ import { EffectKind } from '../incidents/effects.ts';
 import type { IncidentRepository } from '../incidents/repository.ts';
 import type { Component } from '../incidents/types.ts';
 import type { UpdateRepository } from '../incidents/update-repository.ts';
+import { withoutSlackMentions } from '../text/public-text.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
 
 export class StatuspageHttpError extends Error {
@@ -65,18 +66,21 @@ export function statuspageMirrorHandlers(deps: {
         const update = deps.updates.get(Number(row.payload.updateId));
         if (!incident || !update) throw new StatuspageHttpError(404, undefined, `update ${String(row.payload.updateId)} of incident ${row.incidentId} is gone`);
         const components = Object.fromEntries(update.components.filter((c) => mapped.has(c.id)).map((c) => [mapped.get(c.id)!, c.new]));
-        const fields = { status: update.status, body: update.body, components };
+        // The public name and words only (as on our own status page); the name follows a rename.
+        const name = withoutSlackMentions(incident.publicTitle);
+        const body = withoutSlackMentions(update.body);
+        const fields = { name, status: update.status, body, components };
         const since = row.createdAt - 60_000;
         if (incident.statuspageId) {
-          if (row.uncertain && (await alreadyPosted(incident.statuspageId, update.body))) return { result: { statuspage_id: incident.statuspageId, found: update.id } };
+          if (row.uncertain && (await alreadyPosted(incident.statuspageId, body))) return { result: { statuspage_id: incident.statuspageId, found: update.id } };
           await call('PATCH', `/incidents/${encodeURIComponent(incident.statuspageId)}`, { incident: fields });
           return { result: { statuspage_id: incident.statuspageId, patched: update.id } };
         }
-        const earlier = row.uncertain ? await createdEarlier(incident.title, since) : undefined;
+        const earlier = row.uncertain ? await createdEarlier(name, since) : undefined;
         const created = earlier
           ? { id: earlier }
           : ((await call('POST', '/incidents', {
-              incident: { name: incident.title, impact_override: IMPACT[incident.severity], component_ids: Object.keys(components), ...fields },
+              incident: { impact_override: IMPACT[incident.severity], component_ids: Object.keys(components), ...fields },
             })) as SpIncident);
         const id = String(created.id);
         return { result: { statuspage_id: id, created: update.id }, commit: () => deps.incidents.update(incident.id, { statuspageId: id }, deps.now()) };

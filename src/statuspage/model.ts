@@ -1,4 +1,5 @@
 import type { UpdateRepository } from '../incidents/update-repository.ts';
+import { withoutSlackMentions } from '../text/public-text.ts';
 import { COMPONENT_STATUSES, type Component, type ComponentStatus, type Incident, type IncidentUpdate, type Severity } from '../incidents/types.ts';
 
 /**
@@ -61,7 +62,8 @@ export function publicIncident(ctx: StatusContext, incident: Incident): PublicIn
   const monitoring = updates.filter((u) => u.status === 'monitoring').at(-1);
   return {
     id: String(incident.id),
-    name: incident.title,
+    // Public text never names who was mentioned in Slack, including what was stored before (see text/public-text.ts).
+    name: withoutSlackMentions(incident.publicTitle),
     status: incident.status === 'resolved' ? 'resolved' : (latest?.status ?? 'investigating'),
     impact: IMPACT[incident.severity],
     createdAt: incident.publicAt ?? incident.declaredAt,
@@ -72,7 +74,7 @@ export function publicIncident(ctx: StatusContext, incident: Incident): PublicIn
     updates: updates.map((u) => ({
       id: String(u.id),
       status: u.status,
-      body: u.body,
+      body: withoutSlackMentions(u.body),
       at: u.at,
       components: u.components.filter((c) => names.has(c.id)).map((c) => ({ ...c, name: names.get(c.id)! })),
     })),

@@ -2,6 +2,8 @@ import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ComponentStatus, Status } from '../incidents/types.ts';
+import { withoutSlackMentions } from '../text/public-text.ts';
+import { xmlSafe } from '../text/xml-safe.ts';
 import {
   HISTORY_DAYS,
   overallStatus,
@@ -85,9 +87,10 @@ export function createStatusRenderer(ctx: StatusContext, opts: { report?: (incid
     atom(): string {
       const entries = ctx.updates.recentPublicUpdates(50).map((u) => {
         const incident = findPublic(ctx, u.incidentId);
-        return { id: u.id, incidentId: u.incidentId, incidentName: incident?.name ?? '', status: u.status, body: u.body, at: u.at };
+        return { id: u.id, incidentId: u.incidentId, incidentName: incident?.name ?? '', status: u.status, body: withoutSlackMentions(u.body), at: u.at };
       });
-      return atom({ ...common, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries });
+      // What was stored before input was cleaned at the edges must not make the whole feed unreadable.
+      return xmlSafe(atom({ ...common, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries }));
     },
   };
 }

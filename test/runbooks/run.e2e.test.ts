@@ -52,7 +52,8 @@ describe('running a runbook from the incident channel', () => {
     const { channel } = await declared(h, 'Refusals sev3');
     const cases: [string, RegExp][] = [
       ['argv value="a\nb"', /`value` may not contain control characters/],
-      ['argv value="a\u0000b"', /`value` may not contain control characters/],
+      // NUL and the other controls XML forbids never get this far: Slack's input loses them at the edge.
+      ['argv value="a\rb"', /`value` may not contain control characters/],
       ['argv value=--output=/etc/passwd', /`value` may not start with "-"/],
       [`argv value=${'x'.repeat(201)}`, /`value` may be at most 200 characters/],
       ['argv value=x mode=reckless', /`mode` must be one of: fast, careful/],

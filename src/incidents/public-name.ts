@@ -1,0 +1,17 @@
+import { ErrorCode, UserError } from '../errors.ts';
+import type { Core } from './service.ts';
+import { TITLE_MAX, type UserRef } from './types.ts';
+
+/** Names the incident for the public (status page, feed, mirror); recorded with who did it. */
+export function setPublicName(core: Core, incidentId: number, name: string, by: UserRef): void {
+  const publicTitle = name.trim();
+  if (!publicTitle) throw new UserError(ErrorCode.BadArgument, 'Give the public name: `/incident public-name Slow checkout for some customers`.');
+  if (publicTitle.length > TITLE_MAX) {
+    throw new UserError(ErrorCode.BadArgument, `A public name has at most ${TITLE_MAX} characters; this one has ${publicTitle.length.toLocaleString('en')}.`);
+  }
+  core.transact((change) => {
+    core.require(incidentId);
+    core.deps.incidents.update(incidentId, { publicTitle }, change.at);
+    change.event({ incidentId, kind: 'public_name_set', actor: by, body: publicTitle });
+  });
+}

@@ -1,0 +1,12 @@
+/** What a cut text ends with, so a reader knows there was more (and where to find it: the source). */
+export const TRUNCATED = '… [truncated]';
+
+/** At most `max` characters; a longer text is cut (between code points) and ends with the marker. */
+export function truncateMarked(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - TRUNCATED.length);
+  // Never split a surrogate pair: half of one is not a character.
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return `${text.slice(0, end).trimEnd()}${TRUNCATED}`;
+}
