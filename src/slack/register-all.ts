@@ -6,12 +6,10 @@ import { registerInteractions } from './register-interactions.ts';
 import { registerRunbooks } from './register-runbooks.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { ACTION } from './summary-message.ts';
-import { userGroupDirectory } from './user-groups.ts';
 import { VIEW } from './views.ts';
 
 /** Everything the bot answers in Slack: commands, buttons, forms, events. */
-export function registerSlackEdge(app: App, edge: Omit<SlackEdgeDeps, 'groupMembers'>): void {
-  const deps: SlackEdgeDeps = { ...edge, groupMembers: userGroupDirectory(edge.client, edge.now) };
+export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
   ackUnknown(app, { actions: [...Object.values(ACTION), ...Object.values(RUNBOOK_ACTION)], views: [...Object.values(VIEW), RUNBOOK_VIEW] }, deps.log);
   registerCommands(app, deps);
   registerInteractions(app, deps);
