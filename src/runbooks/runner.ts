@@ -146,6 +146,7 @@ export class RunbookRunner {
       throw new UserError(ErrorCode.Forbidden, `Run #${runId} belongs to incident #${run.incidentId}; stop it from that incident's channel.`);
     }
     this.authorize(run, actor, 'stop');
+    if (run.stoppedBy) return; // already stopping: the first stop is the one on record
     this.deps.log.info({ run_id: runId, incident_id: run.incidentId, by: actor.id }, 'runbook run stopped by a person');
     this.deps.incidents.recordRunbookEvent(
       run.incidentId,
