@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
+import type { Actor } from './incidents/permissions.ts';
 import type { IncidentService } from './incidents/service.ts';
 import type { Logger } from './logger.ts';
 import type { PagerDutyClient } from './pagerduty/rest-client.ts';
@@ -10,7 +11,17 @@ import type { webApi } from '@slack/bolt';
 import { slackRunReporter } from './slack/runbook-reporter.ts';
 
 /** Loads the runbooks (reporting broken files), and builds the runner; runs cut short by the last stop are reported. */
-export function wireRunbooks(deps: { config: Config; db: Db; incidents: IncidentService; slack: webApi.WebClient; pagerduty?: PagerDutyClient; env: Record<string, string | undefined>; log: Logger; now: () => number }): { set: () => RunbookSet; runner: RunbookRunner } {
+export function wireRunbooks(deps: {
+  config: Config;
+  db: Db;
+  incidents: IncidentService;
+  slack: webApi.WebClient;
+  pagerduty?: PagerDutyClient;
+  env: Record<string, string | undefined>;
+  actorFor: (userId: string, groups: string[]) => Promise<Actor>;
+  log: Logger;
+  now: () => number;
+}): { set: () => RunbookSet; runner: RunbookRunner } {
   const { config, log } = deps;
   const set = loadRunbooks(config.settings.runbooks.dir);
   for (const problem of set.problems) log.warn({ source: 'runbooks', problem }, 'a runbook file was not loaded');
@@ -23,6 +34,7 @@ export function wireRunbooks(deps: { config: Config; db: Db; incidents: Incident
     env: deps.env,
     maxConcurrent: config.settings.runbooks.max_concurrent,
     outputLimitBytes: config.settings.runbooks.output_limit_kb * 1024,
+    actorFor: deps.actorFor,
     log: log.child({ source: 'runbooks' }),
     now: deps.now,
   });

@@ -34,6 +34,10 @@ import { startRetentionJob } from './scheduler/retention.ts';
 import { wireRunbooks } from './app-runbooks.ts';
 import { registerSlackEdge } from './slack/register-all.ts';
 import { SLACK_SIGNATURE_WINDOW_MS, slackEventsRoute } from './slack/request-guard.ts';
+import { actorLookup, userGroupDirectory } from './slack/user-groups.ts';
+import { mention } from './slack/mrkdwn.ts';
+import type { PermissionTable } from './incidents/permissions.ts';
+import type { Settings } from './config-file.ts';
 import { createMetrics, metricsRoute } from './metrics.ts';
 import { outboxCheck, slackCheck } from './http/readiness.ts';
 
@@ -100,8 +104,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       components: config.settings.components,
       mirrorStatuspage: Boolean(config.statuspage.apiKey && config.statuspage.pageId),
       postmortemOnResolve: config.settings.postmortem.on_resolve,
+      permissions: permissionTable(config.settings),
     },
     onEffectsEnqueued: () => wake(),
+    principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
   });
   const { token, from, apiUrl } = config.pagerduty;
   const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
@@ -150,9 +156,11 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   });
   wake = () => worker.notify();
 
-  const runbooks = wireRunbooks({ config, db, incidents, slack, pagerduty, env: opts.processEnv ?? process.env, log, now });
+  // One cache of user groups for every permission check, from any edge or a run's next step.
+  const actorFor = actorLookup(userGroupDirectory(slack, now), log.child({ source: 'permissions' }));
+  const runbooks = wireRunbooks({ config, db, incidents, slack, pagerduty, env: opts.processEnv ?? process.env, actorFor, log, now });
   const runner = runbooks.runner;
-  registerSlackEdge(bolt, { services: { incidents, settings: config.settings, runbooks }, client: slack, log, now, onCommand: metrics.command });
+  registerSlackEdge(bolt, { services: { incidents, settings: config.settings, runbooks }, client: slack, actorFor, log, now, onCommand: metrics.command });
 
   const status: StatusContext = {
     updates: updateRepo,
@@ -227,4 +235,21 @@ function close(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/** The settings' permissions as the domain's table; reopening defaults to whoever may resolve. */
+function permissionTable(settings: Settings): PermissionTable {
+  const p = settings.permissions;
+  return {
+    rules: {
+      resolve: p.resolve,
+      reopen: p.reopen ?? p.resolve,
+      severity: p.severity,
+      publish: settings.status_page.publish,
+      postmortem_force: p.postmortem_force,
+      role_commander: p.role.commander,
+      role_comms: p.role.comms,
+    },
+    admins: p.admins,
+  };
 }

@@ -8,13 +8,15 @@ import { parseYamlFile } from './yaml-file.ts';
 const severity = z.enum(['sev1', 'sev2', 'sev3', 'sev4']);
 
 const minutes = z.number().int().min(1).max(24 * 60);
-const principals = z
-  .array(
-    z.string().regex(/^(anyone|commander|comms|declarer|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, 'must be anyone, commander, comms, declarer, a Slack user id (U…) or a user group id (S…)'),
-  )
-  .min(1)
-  .max(100)
-  .default(['anyone']);
+const principal = z
+  .string()
+  .regex(
+    /^(anyone|commander|comms|declarer|admins|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/,
+    'must be anyone, commander, comms, declarer, admins, a Slack user id (U…) or a user group id (S…)',
+  );
+const principalList = z.array(principal).min(1).max(100);
+const principals = principalList.default(['anyone']);
+const people = z.array(z.string().regex(/^([UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, 'must be a Slack user id (U…) or a user group id (S…)')).max(100);
 
 export const settingsSchema = z
   .object({
@@ -54,11 +56,35 @@ export const settingsSchema = z
     archive_after_minutes: z.number().int().min(5).max(60 * 24 * 90).default(24 * 60),
     // Messages reacted to with this emoji are copied into the timeline (as are pinned ones).
     capture_emoji: z.string().regex(/^[a-z0-9_+'-]{1,64}$/, 'must be an emoji name without colons, e.g. pushpin').default('pushpin'),
-    // Who may resolve or change severity: anyone, the incident's roles, Slack users (U…) or user groups (S…).
+    // Who may do what (src/incidents/permissions.ts): anyone, the incident's roles (commander, comms),
+    // its declarer, the admins, Slack users (U…) or user groups (S…).
     permissions: z
-      .object({ resolve: principals, severity: principals })
+      .object({
+        resolve: principals,
+        severity: principals,
+        // Who closed it may open it again: unless given, the same people as `resolve`.
+        reopen: principalList.optional(),
+        // Replacing a report edited by hand (`/incident postmortem --force`).
+        postmortem_force: principals.default(['commander', 'declarer', 'admins']),
+        // Users and user groups who may do whatever a list names `admins` for.
+        admins: people.default([]),
+        // Who may give a role to someone; anyone may still take a vacant role for themselves.
+        role: z
+          .object({
+            commander: principals.default(['commander', 'declarer', 'admins']),
+            comms: principals.default(['commander', 'comms', 'admins']),
+          })
+          .strict()
+          .default({ commander: ['commander', 'declarer', 'admins'], comms: ['commander', 'comms', 'admins'] }),
+      })
       .strict()
-      .default({ resolve: ['anyone'], severity: ['anyone'] }),
+      .default({
+        resolve: ['anyone'],
+        severity: ['anyone'],
+        postmortem_force: ['commander', 'declarer', 'admins'],
+        admins: [],
+        role: { commander: ['commander', 'declarer', 'admins'], comms: ['commander', 'comms', 'admins'] },
+      }),
     status_page: z
       .object({
         name: z.string().min(1).max(100).default('Service status'),

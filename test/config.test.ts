@@ -84,6 +84,23 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads the permission table: admins, who may give each role, and reopen defaulting to resolve', () => {
+    const yaml = 'permissions:\n  resolve: [commander]\n  admins: [U0ADMIN01, S0ADMINS]\n  role:\n    commander: [admins]\n';
+    const c = loadConfig({ ...base, CONFIG_PATH: 'team.yaml' }, () => yaml);
+    expect(c.settings.permissions).toEqual({
+      resolve: ['commander'],
+      severity: ['anyone'],
+      postmortem_force: ['commander', 'declarer', 'admins'],
+      admins: ['U0ADMIN01', 'S0ADMINS'],
+      role: { commander: ['admins'], comms: ['commander', 'comms', 'admins'] },
+    });
+    const bad = 'permissions:\n  admins: [commander]\n  role:\n    comms: [nobody]\n';
+    expect(problems({ ...base, CONFIG_PATH: 'team.yaml' }, () => bad)).toEqual([
+      'team.yaml:2: permissions.admins.0 must be a Slack user id (U…) or a user group id (S…)',
+      'team.yaml:4: permissions.role.comms.0 must be anyone, commander, comms, declarer, admins, a Slack user id (U…) or a user group id (S…)',
+    ]);
+  });
+
   it('reports YAML that does not parse, with its line', () => {
     expect(problems({ ...base, CONFIG_PATH: 'team.yaml' }, () => 'timezone: UTC\noutbox: [unclosed\n')).toEqual([
       expect.stringMatching(/^team\.yaml:\d+: /),

@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { actorOf } from '../../src/incidents/permissions.ts';
 
 async function floor(source: string) {
   const res = await fetch(source);
@@ -19,9 +20,9 @@ async function floor(source: string) {
 async function bot() {
   const b = await benchBot();
   const svc = b.app.incidents;
-  const alice = BENCH_USERS[0]!.id;
+  const alice = actorOf(BENCH_USERS[0]!.id);
   for (let i = 0; i < 1_000; i++) {
-    const incident = svc.declare({ title: `Past incident ${i}`, severity: 'sev3', declaredBy: alice, source: 'slack' });
+    const incident = svc.declare({ title: `Past incident ${i}`, severity: 'sev3', declaredBy: alice.id, source: 'slack' });
     svc.postUpdate(incident.id, 'investigating', `We are looking into ${i}.`, alice, { public: true });
     if (i < 990) svc.resolve(incident.id, alice, `Fixed ${i}.`);
   }

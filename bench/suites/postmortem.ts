@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { actorOf } from '../../src/incidents/permissions.ts';
 import { summarise, type Figure, type Suite } from '../lib/stats.ts';
 
 const CHILD = fileURLToPath(new URL('./postmortem-child.ts', import.meta.url));
@@ -28,7 +29,7 @@ export const postmortem: Suite = {
         bot.app.db.transaction(() => {
           for (let i = 0; i < size - 2; i++) {
             if (i % 10 === 9) svc.addFollowup(incident.id, `Follow-up ${i} <with> *markup* | pipes`, BOB.id, ALICE.id);
-            else if (i % 3 === 0) svc.postUpdate(incident.id, 'investigating', `Update ${i}: error rate ${i % 50}% on [checkout](x)`, ALICE.id);
+            else if (i % 3 === 0) svc.postUpdate(incident.id, 'investigating', `Update ${i}: error rate ${i % 50}% on [checkout](x)`, actorOf(ALICE.id));
             else svc.addNote(incident.id, `Note ${i}: looked at dashboard https://grafana.example/d/${i} and found _nothing_`, BOB.id);
           }
         })();

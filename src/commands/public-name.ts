@@ -3,7 +3,6 @@ import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import { incidentHere } from './incident-here.ts';
 import { bounded } from './parse.ts';
-import { requirePermission } from './permissions.ts';
 import { fromSlackText, stripControl } from './slack-text.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
@@ -15,8 +14,6 @@ export async function publicName(ctx: CommandContext): Promise<CommandReply> {
     return { text: `The status page calls incident #${incident.id} “${escapeMrkdwn(incident.publicTitle)}”. Set it with \`/incident public-name <name>\`.` };
   }
   bounded(name, TITLE_MAX, 'A public name');
-  // What customers read is published text: whoever may publish may name it.
-  await requirePermission(ctx, incident, 'publish');
-  ctx.services.incidents.setPublicName(incident.id, name, ctx.userId);
+  ctx.services.incidents.setPublicName(incident.id, name, await ctx.ports.actor());
   return { text: `The status page now calls incident #${incident.id} “${escapeMrkdwn(name)}”.` };
 }

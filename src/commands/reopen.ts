@@ -1,8 +1,8 @@
 import { incidentHere } from './incident-here.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
-export function reopen(ctx: CommandContext): CommandReply {
+export async function reopen(ctx: CommandContext): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'reopen');
-  ctx.services.incidents.reopen(incident.id, ctx.userId);
+  ctx.services.incidents.reopen(incident.id, await ctx.ports.actor());
   return { text: `Reopened incident #${incident.id}; its channel will not be archived.` };
 }

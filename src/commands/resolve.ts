@@ -2,7 +2,6 @@ import { DESCRIPTION_MAX } from '../incidents/types.ts';
 import { ErrorCode, UserError } from '../errors.ts';
 import { fromSlackText, stripControl } from './slack-text.ts';
 import { incidentHere } from './incident-here.ts';
-import { requirePermission } from './permissions.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
 export async function resolve(ctx: CommandContext): Promise<CommandReply> {
@@ -11,8 +10,7 @@ export async function resolve(ctx: CommandContext): Promise<CommandReply> {
   if (note && note.length > DESCRIPTION_MAX) {
     throw new UserError(ErrorCode.BadArgument, `A resolve note has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters; this one has ${note.length.toLocaleString('en')}.`);
   }
-  await requirePermission(ctx, incident, 'resolve');
-  ctx.services.incidents.resolve(incident.id, ctx.userId, note);
+  ctx.services.incidents.resolve(incident.id, await ctx.ports.actor(), note);
   ctx.log.info({ incident_id: incident.id }, 'incident resolved');
   const synced = incident.source === 'pagerduty' ? ' PagerDuty will be resolved too.' : '';
   return { text: `Resolved incident #${incident.id}.${synced}` };

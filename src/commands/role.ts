@@ -7,7 +7,7 @@ import type { CommandContext, CommandReply } from './types.ts';
 
 const ROLE_WORDS: Record<string, Role> = { commander: 'commander', ic: 'commander', lead: 'commander', comms: 'comms', communications: 'comms' };
 
-export function role(ctx: CommandContext): CommandReply {
+export async function role(ctx: CommandContext): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'role');
   const [roleWord, who, ...extra] = words(ctx.args);
   const role = ownValue(ROLE_WORDS, roleWord?.toLowerCase());
@@ -15,6 +15,6 @@ export function role(ctx: CommandContext): CommandReply {
     throw new UserError(ErrorCode.BadArgument, 'Say which role and who: `/incident role commander @alice` or `/incident role comms @bob`.');
   }
   const user = parseMention(who, `the new ${role === 'comms' ? 'comms lead' : 'commander'}`);
-  ctx.services.incidents.handOff(incident.id, role, user, ctx.userId);
+  ctx.services.incidents.handOff(incident.id, role, user, await ctx.ports.actor());
   return { text: `<@${user}> is now ${role === 'comms' ? 'comms lead' : 'commander'} of incident #${incident.id}.` };
 }

@@ -5,7 +5,6 @@ import { describeStep } from '../runbooks/plan.ts';
 import { runbookParamsModal } from '../slack/runbook-views.ts';
 import { codeBlock, escapeMrkdwn as e } from '../slack/mrkdwn.ts';
 import { incidentHere } from './incident-here.ts';
-import { requireAllowed } from './permissions.ts';
 import { fromSlackText, splitVerb } from './slack-text.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
@@ -43,7 +42,9 @@ async function run(ctx: CommandContext, rest: string): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'runbook run');
   const { verb: name, rest: more } = splitVerb(rest);
   const runbook = find(ctx, name || undefined);
-  await requireAllowed(ctx, incident, runbook.spec.allowed, `run ${runbook.spec.name}`);
+  const actor = await ctx.ports.actor();
+  // Refused before any form opens; the runner asks the domain again when the run starts.
+  ctx.services.incidents.authorizeRunbook(incident.id, actor, 'run', { name: runbook.spec.name, allowed: runbook.spec.allowed });
   const { pairs, flags, stray } = tokenize(fromSlackText(more));
   const unknownFlag = flags.find((f) => f !== '--dry-run');
   if (unknownFlag) throw new UserError(ErrorCode.BadArgument, `\`${e(unknownFlag.slice(0, 40))}\` is not an option; the only one is \`--dry-run\`.`);
@@ -55,18 +56,18 @@ async function run(ctx: CommandContext, rest: string): Promise<CommandReply> {
     return { text: `${runbook.spec.name} needs ${missing.join(', ')}: fill them in the form.` };
   }
   const { runner } = services(ctx);
-  const runId = runner.start({ incident, runbook, values, dryRun, by: ctx.userId });
+  const runId = runner.start({ incident, runbook, values, dryRun, actor });
   if (!dryRun) return { text: `Started ${runbook.spec.name} (run #${runId}); its output follows in the channel.` };
   const plan = runner.preview({ incident, runbook, values });
   const shown = plan.map((s) => `${s.index + 1}. ${s.name}${s.dryRunSafe ? ' (safe: runs in a dry run)' : ''}${s.confirm ? ' (needs approval)' : ''}\n${describeStep(s)}`).join('\n');
   return { text: `Dry run of ${runbook.spec.name} (run #${runId}). This is exactly what would run:\n${codeBlock(shown)}` };
 }
 
-function stop(ctx: CommandContext, rest: string): CommandReply {
-  incidentHere(ctx, 'runbook stop');
+async function stop(ctx: CommandContext, rest: string): Promise<CommandReply> {
+  const incident = incidentHere(ctx, 'runbook stop');
   const id = Number(rest.trim().replace(/^#/, ''));
   if (!Number.isInteger(id) || id <= 0) throw new UserError(ErrorCode.BadArgument, 'Which run? `/incident runbook stop <run id>` (the id is in the run message).');
-  services(ctx).runner.kill(id, ctx.userId);
+  services(ctx).runner.kill(id, await ctx.ports.actor(), incident.id);
   return { text: `Stopping run #${id}.` };
 }
 

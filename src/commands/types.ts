@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.ts';
 import type { Settings } from '../config-file.ts';
+import type { Actor } from '../incidents/permissions.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { RunbookSet } from '../runbooks/load.ts';
 import type { RunbookRunner } from '../runbooks/runner.ts';
@@ -15,8 +16,8 @@ export interface CommandServices {
 export interface CommandPorts {
   /** Opens a modal for the person who ran the command (needs the command's trigger id). */
   openModal(view: Record<string, unknown>): Promise<void>;
-  /** Members of a Slack user group, cached. */
-  groupMembers(groupId: string): Promise<string[]>;
+  /** The person who ran the command, as the domain's permission checks need them (groups looked up, cached). */
+  actor(): Promise<Actor>;
 }
 
 export interface CommandContext {

@@ -2,7 +2,6 @@ import { updateModal } from '../slack/views.ts';
 import { incidentHere } from './incident-here.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import { parseStatus, parseUpdateFlags, words } from './parse.ts';
-import { requirePermission } from './permissions.ts';
 import { fromSlackText, stripControl } from './slack-text.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
@@ -18,8 +17,7 @@ export async function update(ctx: CommandContext): Promise<CommandReply> {
   const [first = ''] = text.split(/\s+/);
   const status = parseStatus(first);
   const flags = parseUpdateFlags(text.slice(first.length));
-  if (flags.public) await requirePermission(ctx, incident, 'publish');
-  ctx.services.incidents.postUpdate(incident.id, status, flags.message, ctx.userId, { public: flags.public, components: flags.components });
+  ctx.services.incidents.postUpdate(incident.id, status, flags.message, await ctx.ports.actor(), { public: flags.public, components: flags.components });
   return {
     text: flags.public
       ? `Published a *${status}* update for incident #${incident.id}: it is on the status page now.`

@@ -1,6 +1,7 @@
 import { ErrorCode, UserError } from '../errors.ts';
 import { EffectKind, captureEffect, forIncident, noticeEffect, refreshEffects, statuspageSyncEffect } from './effects.ts';
 import { resolve } from './lifecycle.ts';
+import type { Actor } from './permissions.ts';
 import type { Change, Core } from './service.ts';
 import { DESCRIPTION_MAX, NOTE_MAX, type CapturedMessage, type ComponentStatus, type Incident, type Role, type Status, type UserRef } from './types.ts';
 
@@ -12,7 +13,8 @@ export interface UpdateOptions {
 }
 
 /** An update from the comms lead: recorded, posted, and it resets the clock on the next one. */
-export function postUpdate(core: Core, incidentId: number, status: Status, body: string, by: UserRef, options: UpdateOptions = {}): Incident {
+export function postUpdate(core: Core, incidentId: number, status: Status, body: string, actor: Actor, options: UpdateOptions = {}): Incident {
+  const by = actor.id;
   const text = body.trim();
   if (!text) throw new UserError(ErrorCode.BadArgument, 'An update needs a message: what is known, what is being done, when the next update comes.');
   if (text.length > DESCRIPTION_MAX) {
@@ -25,9 +27,10 @@ export function postUpdate(core: Core, incidentId: number, status: Status, body:
     throw new UserError(ErrorCode.BadArgument, `Unknown component ${unknown.map((u) => `\`${u.slice(0, 40)}\``).join(', ')}; the components are: ${list}.`);
   }
   // "resolved" is a resolution, with everything that brings (closing summary, PagerDuty, archive).
-  if (status === 'resolved') return resolve(core, incidentId, by, text, options);
+  if (status === 'resolved') return resolve(core, incidentId, actor, text, options);
   return core.transact((change) => {
     const incident = core.require(incidentId);
+    if (options.public) core.authorize(incident, actor, 'publish');
     if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is resolved; \`/incident reopen\` it first.`);
     const { incidents } = core.deps;
     const cause = recordUpdate(core, change, incident, status, text, by, options);
@@ -68,12 +71,18 @@ export function addNote(core: Core, incidentId: number, text: string, by: UserRe
   });
 }
 
-/** Hands a role to someone: announced in the channel, invited if they are not there yet. */
-export function handOff(core: Core, incidentId: number, role: Role, to: UserRef, by: UserRef): Incident {
+/**
+ * Hands a role to someone: announced in the channel, invited if they are not there yet. Giving a role
+ * is for those the table names; taking a vacant one for yourself is for anyone (someone has to).
+ */
+export function handOff(core: Core, incidentId: number, role: Role, to: UserRef, actor: Actor): Incident {
+  const by = actor.id;
   return core.transact((change) => {
     const incident = core.require(incidentId);
     const { incidents } = core.deps;
     const from = incidents.roles(incidentId).find((r) => r.role === role)?.userId ?? null;
+    const claimsVacant = from === null && to === by;
+    if (!claimsVacant) core.authorize(incident, actor, role === 'commander' ? 'role_commander' : 'role_comms');
     if (from === to) throw new UserError(ErrorCode.BadArgument, `<@${to}> is already the ${role === 'comms' ? 'comms lead' : role}.`);
     core.assignRole(change, incidentId, role, to, by);
     if (role === 'comms') incidents.update(incidentId, { commsNagAt: null }, change.at);

@@ -1,5 +1,6 @@
 import { ErrorCode, UserError } from '../errors.ts';
 import { noticeEffect, postmortemEffect } from './effects.ts';
+import type { Actor } from './permissions.ts';
 import type { Core } from './service.ts';
 import { DESCRIPTION_MAX, NOTE_MAX, type UserRef } from './types.ts';
 
@@ -30,10 +31,12 @@ export function setImpact(core: Core, incidentId: number, text: string, by: User
 }
 
 /** Asks for the report to be drafted and published again with everything known now. */
-export function requestPostmortem(core: Core, incidentId: number, by: UserRef | null, force: boolean): void {
+export function requestPostmortem(core: Core, incidentId: number, actor: Actor, force: boolean): void {
   core.transact((change) => {
-    core.require(incidentId);
-    const cause = core.record(change, { incidentId, kind: 'postmortem_requested', actor: by, data: { force } });
+    const incident = core.require(incidentId);
+    // Forcing replaces a report someone edited by hand: that is not everyone's to throw away.
+    if (force) core.authorize(incident, actor, 'postmortem_force');
+    const cause = core.record(change, { incidentId, kind: 'postmortem_requested', actor: actor.id, data: { force } });
     change.effect(postmortemEffect(incidentId, cause, force));
   });
 }

@@ -2,6 +2,7 @@ import { ErrorCode, UserError } from '../errors.ts';
 import { archiveEffect, noticeEffect, postmortemEffect, refreshEffects, setExternalStatusEffect } from './effects.ts';
 import { recordUpdate, type UpdateOptions } from './communication.ts';
 import type { Change, Core } from './service.ts';
+import type { Actor } from './permissions.ts';
 import type { Incident, Severity, UserRef } from './types.ts';
 
 /** Writes a status made in Slack back to every external incident (e.g. PagerDuty) linked to this one. */
@@ -67,9 +68,13 @@ export function closeIncident(core: Core, change: Change, incident: Incident, op
   if (policy.postmortemOnResolve) change.effect(postmortemEffect(incident.id, opts.cause, false));
 }
 
-export function resolve(core: Core, incidentId: number, by: UserRef, note: string | null, options: UpdateOptions = {}): Incident {
+/** Every way of resolving from chat comes here (the command, the button, an update saying "resolved"). */
+export function resolve(core: Core, incidentId: number, actor: Actor, note: string | null, options: UpdateOptions = {}): Incident {
+  const by = actor.id;
   return core.transact((change) => {
     const incident = core.require(incidentId);
+    core.authorize(incident, actor, 'resolve');
+    if (options.public) core.authorize(incident, actor, 'publish');
     if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already resolved.`);
     const cause = core.record(change, { incidentId, kind: 'resolved', actor: by, body: note, data: { via: 'slack' } });
     closeIncident(core, change, incident, { by, via: 'slack', note, cause, resolvedAt: change.at, public: options.public });
@@ -78,9 +83,11 @@ export function resolve(core: Core, incidentId: number, by: UserRef, note: strin
   });
 }
 
-export function reopen(core: Core, incidentId: number, by: UserRef): Incident {
+export function reopen(core: Core, incidentId: number, actor: Actor): Incident {
+  const by = actor.id;
   return core.transact((change) => {
     const incident = core.require(incidentId);
+    core.authorize(incident, actor, 'reopen');
     if (incident.status !== 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is not resolved.`);
     const due = change.at + core.cadenceMs(incident.severity);
     core.deps.incidents.update(incidentId, { status: 'investigating', resolvedAt: null, updateDueAt: due }, change.at);
@@ -90,9 +97,11 @@ export function reopen(core: Core, incidentId: number, by: UserRef): Incident {
   });
 }
 
-export function setSeverity(core: Core, incidentId: number, severity: Severity, by: UserRef): Incident {
+export function setSeverity(core: Core, incidentId: number, severity: Severity, actor: Actor): Incident {
+  const by = actor.id;
   return core.transact((change) => {
     const incident = core.require(incidentId);
+    core.authorize(incident, actor, 'severity');
     if (incident.severity === severity) throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already ${severity.toUpperCase()}.`);
     // A new severity brings its own cadence, counted from the last update (or the declaration).
     const from = incident.lastUpdateAt ?? incident.declaredAt;

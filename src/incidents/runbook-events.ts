@@ -3,7 +3,15 @@ import { noticeEffect } from './effects.ts';
 import type { Core } from './service.ts';
 import type { UserRef } from './types.ts';
 
-export const RUNBOOK_EVENT_KINDS = ['runbook_started', 'runbook_step', 'runbook_approval_requested', 'runbook_approved', 'runbook_rejected', 'runbook_finished'] as const;
+export const RUNBOOK_EVENT_KINDS = [
+  'runbook_started',
+  'runbook_step',
+  'runbook_approval_requested',
+  'runbook_approved',
+  'runbook_rejected',
+  'runbook_stopped',
+  'runbook_finished',
+] as const;
 export type RunbookEventKind = (typeof RUNBOOK_EVENT_KINDS)[number];
 
 /**

@@ -14,6 +14,7 @@ import { recordRunbookEvent, responders } from './runbook-events.ts';
 import { addFollowup, postmortemPublished, requestPostmortem, setImpact } from './followups.ts';
 import { pickCommsLead } from './roles.ts';
 import { setPublicName } from './public-name.ts';
+import { Permissions, type Actor, type IncidentAction, type PermissionTable, type Principal, type PrincipalNames, type RunbookAction } from './permissions.ts';
 import { DESCRIPTION_MAX, TITLE_MAX, type CapturedMessage, type Component, type ComponentStatus, type Incident, type ResolvedPerson, type Role, type Severity, type Status, type UserRef } from './types.ts';
 
 /** The team's rhythm, from the settings file. */
@@ -29,6 +30,8 @@ export interface Policy {
   mirrorStatuspage: boolean;
   /** Whether resolving drafts the post-incident report by itself. */
   postmortemOnResolve: boolean;
+  /** Who may do what: every change a person asks for is checked against it. */
+  permissions: PermissionTable;
 }
 
 export interface IncidentServiceDeps {
@@ -42,6 +45,8 @@ export interface IncidentServiceDeps {
   policy: Policy;
   /** Called after a transaction that enqueued effects has committed, so delivery starts at once. */
   onEffectsEnqueued: () => void;
+  /** How a refusal names the people who may (default: their ids). */
+  principalNames?: PrincipalNames;
 }
 
 export interface DeclareInput {
@@ -84,11 +89,17 @@ export interface Core {
   record(change: Change, event: Omit<NewTimelineEvent, 'at'>): string;
   assignRole(change: Change, incidentId: number, role: Role, user: UserRef, by: UserRef | null): UserRef;
   cadenceMs(severity: Severity): number;
+  /** Refuses, saying who may, unless the actor may do this to the incident as it stands now. */
+  authorize(incident: Incident, actor: Actor, action: IncidentAction): void;
 }
 
 /** The incident domain: every change is one transaction that also records its timeline and effects. */
 export class IncidentService implements Core {
-  constructor(readonly deps: IncidentServiceDeps) {}
+  private readonly permissions: Permissions;
+
+  constructor(readonly deps: IncidentServiceDeps) {
+    this.permissions = new Permissions(deps.policy.permissions, deps.principalNames ?? { user: (id) => id, group: (id) => id });
+  }
 
   transact<T>(fn: (change: Change) => T): T {
     const { db, incidents, outbox } = this.deps;
@@ -119,9 +130,30 @@ export class IncidentService implements Core {
   }
 
   assignRole(change: Change, incidentId: number, role: Role, user: UserRef, by: UserRef | null): UserRef {
+    const from = this.deps.incidents.roles(incidentId).find((r) => r.role === role)?.userId ?? null;
     this.deps.incidents.setRole(incidentId, role, user, change.at, by);
-    change.event({ incidentId, kind: 'role_assigned', actor: by, data: { role, user } });
+    change.event({ incidentId, kind: 'role_assigned', actor: by, data: { role, user, from } });
     return user;
+  }
+
+  authorize(incident: Incident, actor: Actor, action: IncidentAction): void {
+    this.permissions.require(action, actor, { incident, roles: this.deps.incidents.roles(incident.id) });
+  }
+
+  /** The same check, for an edge that wants to refuse before it shows a form or a preview. */
+  check(incidentId: number, actor: Actor, action: IncidentAction): void {
+    this.authorize(this.require(incidentId), actor, action);
+  }
+
+  /** Refuses, saying who may, unless the actor may run, approve or stop a run of a runbook in this incident. */
+  authorizeRunbook(incidentId: number, actor: Actor, action: RunbookAction, runbook: { name: string; allowed: Principal[]; runId?: number }): void {
+    const incident = this.require(incidentId);
+    this.permissions.requireRunbook(action, actor, { incident, roles: this.deps.incidents.roles(incidentId) }, runbook);
+  }
+
+  /** The user groups whose members the rules (and `extra`, e.g. runbooks' `allowed`) name. */
+  permissionGroups(extra: Principal[] = []): string[] {
+    return this.permissions.groups(extra);
   }
 
   cadenceMs(severity: Severity): number {
@@ -224,17 +256,17 @@ export class IncidentService implements Core {
 
   acknowledge = (incidentId: number, by: UserRef) => acknowledge(this, incidentId, by);
   mitigate = (incidentId: number, by: UserRef) => mitigate(this, incidentId, by);
-  resolve = (incidentId: number, by: UserRef, note: string | null) => resolve(this, incidentId, by, note);
-  reopen = (incidentId: number, by: UserRef) => reopen(this, incidentId, by);
-  setSeverity = (incidentId: number, severity: Severity, by: UserRef) => setSeverity(this, incidentId, severity, by);
-  postUpdate = (incidentId: number, status: Status, body: string, by: UserRef, options?: UpdateOptions) => postUpdate(this, incidentId, status, body, by, options);
+  resolve = (incidentId: number, by: Actor, note: string | null) => resolve(this, incidentId, by, note);
+  reopen = (incidentId: number, by: Actor) => reopen(this, incidentId, by);
+  setSeverity = (incidentId: number, severity: Severity, by: Actor) => setSeverity(this, incidentId, severity, by);
+  postUpdate = (incidentId: number, status: Status, body: string, by: Actor, options?: UpdateOptions) => postUpdate(this, incidentId, status, body, by, options);
   addNote = (incidentId: number, text: string, by: UserRef) => addNote(this, incidentId, text, by);
-  handOff = (incidentId: number, role: Role, to: UserRef, by: UserRef) => handOff(this, incidentId, role, to, by);
+  handOff = (incidentId: number, role: Role, to: UserRef, by: Actor) => handOff(this, incidentId, role, to, by);
   sendReminders = (now: number = this.deps.now()) => sendReminders(this, now);
   addFollowup = (incidentId: number, text: string, owner: UserRef | null, by: UserRef) => addFollowup(this, incidentId, text, owner, by);
   setImpact = (incidentId: number, text: string, by: UserRef) => setImpact(this, incidentId, text, by);
-  setPublicName = (incidentId: number, name: string, by: UserRef) => setPublicName(this, incidentId, name, by);
-  requestPostmortem = (incidentId: number, by: UserRef | null, force = false) => requestPostmortem(this, incidentId, by, force);
+  setPublicName = (incidentId: number, name: string, by: Actor) => setPublicName(this, incidentId, name, by);
+  requestPostmortem = (incidentId: number, by: Actor, force = false) => requestPostmortem(this, incidentId, by, force);
   postmortemPublished = (incidentId: number, cause: string, notice: Parameters<typeof postmortemPublished>[3]) => postmortemPublished(this, incidentId, cause, notice);
   recordRunbookEvent = (incidentId: number, event: Parameters<typeof recordRunbookEvent>[2], opts?: Parameters<typeof recordRunbookEvent>[3]) => recordRunbookEvent(this, incidentId, event, opts);
   responders = (incidentId: number) => responders(this, incidentId);

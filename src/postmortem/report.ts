@@ -72,6 +72,7 @@ const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) 
   runbook_step: (e) => `Runbook ${e.body ?? ''}`,
   runbook_approved: (e, n) => `${n(e.actor)} approved runbook ${e.body ?? ''}`,
   runbook_rejected: (e, n) => `${n(e.actor)} rejected runbook ${e.body ?? ''}`,
+  runbook_stopped: (e, n) => (e.actor ? `${n(e.actor)} stopped runbook ${e.body ?? ''}` : `Runbook ${e.body ?? ''}`),
   runbook_finished: (e) => `Runbook ${e.body ?? ''}`,
 };
 /** Bookkeeping that says nothing about the incident itself. */

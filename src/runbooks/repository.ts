@@ -18,6 +18,8 @@ export interface RunRecord {
   threadTs: string | null;
   createdAt: number;
   finishedAt: number | null;
+  /** Who asked for the run to stop, once someone has. */
+  stoppedBy: string | null;
 }
 
 export interface StepRecord {
@@ -35,7 +37,7 @@ export interface StepRecord {
 }
 
 const RUN_COLUMNS = `id, incident_id AS incidentId, runbook, version, sha, params, dry_run AS dryRun, requested_by AS requestedBy,
-  status, next_step AS nextStep, thread_ts AS threadTs, created_at AS createdAt, finished_at AS finishedAt`;
+  status, next_step AS nextStep, thread_ts AS threadTs, created_at AS createdAt, finished_at AS finishedAt, stopped_by AS stoppedBy`;
 type RunRow = Omit<RunRecord, 'params' | 'dryRun'> & { params: string; dryRun: number };
 const toRun = (r: RunRow | undefined): RunRecord | undefined => r && { ...r, params: JSON.parse(r.params) as ParamValues, dryRun: r.dryRun === 1 };
 
@@ -53,6 +55,7 @@ export class RunbookRepository {
       withStatus: db.prepare(`SELECT ${RUN_COLUMNS} FROM runbook_runs WHERE status = ? ORDER BY id`),
       setStatus: db.prepare('UPDATE runbook_runs SET status = ?, next_step = ?, finished_at = ? WHERE id = ?'),
       setThread: db.prepare('UPDATE runbook_runs SET thread_ts = ? WHERE id = ?'),
+      setStoppedBy: db.prepare('UPDATE runbook_runs SET stopped_by = coalesce(stopped_by, ?) WHERE id = ?'),
       saveStep: db.prepare(`INSERT INTO runbook_steps (run_id, idx, name, kind, status, exit_code, duration_ms, output, truncated, approved_by, started_at)
         VALUES (@runId, @idx, @name, @kind, @status, @exitCode, @durationMs, @output, @truncated, @approvedBy, @startedAt)
         ON CONFLICT (run_id, idx) DO UPDATE SET status = excluded.status, exit_code = excluded.exit_code, duration_ms = excluded.duration_ms,
@@ -88,6 +91,11 @@ export class RunbookRepository {
 
   setThread(id: number, ts: string): void {
     this.stmt.setThread.run(ts, id);
+  }
+
+  /** Records who asked the run to stop; the first request is the one kept. */
+  setStoppedBy(id: number, by: string): void {
+    this.stmt.setStoppedBy.run(by, id);
   }
 
   saveStep(s: StepRecord): void {

@@ -1,4 +1,5 @@
 import { ErrorCode, UserError } from '../errors.ts';
+import { actorOf, type Actor } from '../incidents/permissions.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { Incident } from '../incidents/types.ts';
 import type { Logger } from '../logger.ts';
@@ -33,6 +34,8 @@ export interface RunnerDeps {
   env: Record<string, string | undefined>;
   maxConcurrent: number;
   outputLimitBytes: number;
+  /** Who a user is now (their groups among `groups`), to check again before each step that the run is still allowed. */
+  actorFor?: (userId: string, groups: string[]) => Promise<Actor>;
   log: Logger;
   now: () => number;
 }
@@ -42,7 +45,8 @@ export interface RunRequest {
   runbook: Runbook;
   values: ParamValues;
   dryRun: boolean;
-  by: string;
+  /** Who asked; the domain checks they may run this runbook in this incident. */
+  actor: Actor;
 }
 
 const FINAL: Record<StepResult['status'], RunStatus> = { succeeded: 'succeeded', failed: 'failed', timed_out: 'failed', killed: 'killed' };
@@ -64,7 +68,7 @@ export class RunbookRunner {
   }
 
   /** What a dry run or the approval message shows: every step as it will run. */
-  preview(req: Omit<RunRequest, 'by' | 'dryRun'>): PlannedStep[] {
+  preview(req: Omit<RunRequest, 'actor' | 'dryRun'>): PlannedStep[] {
     return planRun(req.runbook, req.values, this.facts(req.incident), this.deps.env);
   }
 
@@ -75,11 +79,13 @@ export class RunbookRunner {
     return run;
   }
 
-  /** Starts a run (after the edge checked permission) and returns its id at once. */
+  /** Starts a run, if the person may run this runbook here, and returns its id at once. */
   start(req: RunRequest): number {
     const { runs, incidents } = this.deps;
-    const plan = this.preview(req);
     const spec = req.runbook.spec;
+    const by = req.actor.id;
+    incidents.authorizeRunbook(req.incident.id, req.actor, 'run', { name: spec.name, allowed: spec.allowed });
+    const plan = this.preview(req);
     let runId = 0;
     const data: Record<string, unknown> = { runbook: spec.name, version: spec.version, sha: req.runbook.sha, dry_run: req.dryRun };
     const write = () => {
@@ -88,50 +94,68 @@ export class RunbookRunner {
       }
       const active = spec.concurrent ? undefined : runs.activeFor(req.incident.id, spec.name);
       if (active) throw new UserError(ErrorCode.Conflict, `${spec.name} is already running in this incident (run #${active.id}, ${active.status.replace('_', ' ')}). Stop it first, or wait.`);
-      runId = runs.insert({ incidentId: req.incident.id, runbook: spec.name, version: spec.version, sha: req.runbook.sha, params: req.values, dryRun: req.dryRun, requestedBy: req.by, createdAt: this.deps.now() });
+      runId = runs.insert({ incidentId: req.incident.id, runbook: spec.name, version: spec.version, sha: req.runbook.sha, params: req.values, dryRun: req.dryRun, requestedBy: by, createdAt: this.deps.now() });
       data.run = runId;
     };
     const params = Object.entries(req.values).map(([k, v]) => `${k}=${v}`).join(' ');
     incidents.recordRunbookEvent(
       req.incident.id,
-      { kind: 'runbook_started', actor: req.by, body: `${spec.name} v${spec.version}${req.dryRun ? ' (dry run)' : ''}${params ? ` ${params}` : ''}`, data },
+      { kind: 'runbook_started', actor: by, body: `${spec.name} v${spec.version}${req.dryRun ? ' (dry run)' : ''}${params ? ` ${params}` : ''}`, data },
       { write },
     );
     this.track(this.begin(runId, plan));
     return runId;
   }
 
-  approve(runId: number, stepIndex: number, by: string): void {
+  approve(runId: number, stepIndex: number, actor: Actor): void {
+    const by = actor.id;
     const run = this.awaiting(runId, stepIndex);
+    const step = this.plan(run)[stepIndex]!;
+    this.authorize(run, actor, 'approve');
     const others = this.deps.incidents.responders(run.incidentId).filter((u) => u !== run.requestedBy);
     if (by === run.requestedBy && others.length > 0) {
       throw new UserError(ErrorCode.Forbidden, 'Someone other than the person who started the run has to approve this step.');
     }
-    const step = this.plan(run)[stepIndex]!;
     this.deps.incidents.recordRunbookEvent(run.incidentId, { kind: 'runbook_approved', actor: by, body: `${run.runbook} step ${step.name}`, data: { run: run.id, step: stepIndex } }, {
       write: () => {
         this.deps.runs.setStatus(run.id, 'running', stepIndex, null);
         this.deps.runs.saveStep({ runId: run.id, idx: stepIndex, name: step.name, kind: step.kind, status: 'approved', exitCode: null, durationMs: null, output: '', truncated: false, approvedBy: by, startedAt: this.deps.now() });
       },
     });
-    this.track(this.continueFrom({ ...run, status: 'running' }, stepIndex, true));
+    this.track(this.continueFrom({ ...run, status: 'running' }, stepIndex, by));
   }
 
-  reject(runId: number, stepIndex: number, by: string): void {
+  reject(runId: number, stepIndex: number, actor: Actor): void {
+    const by = actor.id;
     const run = this.awaiting(runId, stepIndex);
     const step = this.plan(run)[stepIndex]!;
+    this.authorize(run, actor, 'approve');
     this.deps.incidents.recordRunbookEvent(run.incidentId, { kind: 'runbook_rejected', actor: by, body: `${run.runbook} step ${step.name}`, data: { run: run.id, step: stepIndex } });
     this.track(this.finish(run, 'rejected', stepIndex));
   }
 
-  /** Stops a running step (its process group gets SIGTERM, then SIGKILL). */
-  kill(runId: number, by: string): void {
+  /**
+   * Stops a run, asked from the incident `fromIncident` (only its own incident may stop it). The
+   * stop is written before anything else, so it wins whenever it lands: a running step's process
+   * group gets SIGTERM, then SIGKILL; a run that is starting or between steps runs no further step.
+   */
+  kill(runId: number, actor: Actor, fromIncident: number): void {
     const run = this.deps.runs.get(runId);
     if (!run || (run.status !== 'running' && run.status !== 'awaiting_approval')) throw new UserError(ErrorCode.Conflict, `Run #${runId} is not running.`);
-    this.deps.log.info({ run_id: runId, incident_id: run.incidentId, by }, 'runbook run stopped by a person');
-    const controller = this.controllers.get(runId);
-    if (controller) controller.abort();
-    else this.track(this.finish(run, 'killed', run.nextStep));
+    if (run.incidentId !== fromIncident) {
+      throw new UserError(ErrorCode.Forbidden, `Run #${runId} belongs to incident #${run.incidentId}; stop it from that incident's channel.`);
+    }
+    this.authorize(run, actor, 'stop');
+    if (run.stoppedBy) return; // already stopping: the first stop is the one on record
+    this.deps.log.info({ run_id: runId, incident_id: run.incidentId, by: actor.id }, 'runbook run stopped by a person');
+    this.deps.incidents.recordRunbookEvent(
+      run.incidentId,
+      { kind: 'runbook_stopped', actor: actor.id, body: `${run.runbook} (run #${runId})`, data: { run: runId, step: run.nextStep } },
+      { write: () => this.deps.runs.setStoppedBy(runId, actor.id) },
+    );
+    this.controllers.get(runId)?.abort();
+    // Nothing is executing a run that waits for approval; a running one sees the stop before its next step.
+    if (run.status === 'awaiting_approval') this.track(this.finish(run, 'killed', run.nextStep));
   }
 
   /** After a restart: runs that were mid-step are marked interrupted, never re-run by themselves. */
@@ -163,6 +187,31 @@ export class RunbookRunner {
     return run;
   }
 
+  /** The domain's check for an action on a run, against the runbook's `allowed` (none if it is gone). */
+  private authorize(run: RunRecord, actor: Actor, action: 'approve' | 'stop' | 'run'): void {
+    const allowed = this.deps.runbooks().runbooks.get(run.runbook)?.spec.allowed ?? [];
+    this.deps.incidents.authorizeRunbook(run.incidentId, actor, action, { name: run.runbook, allowed, runId: run.id });
+  }
+
+  /**
+   * Why the next step must not run, if it must not: someone stopped the run, or whoever stands behind
+   * the step (its approver, else the requester) may no longer run the runbook.
+   */
+  private async refusal(run: RunRecord, backer: string): Promise<string | null> {
+    const allowed = this.deps.runbooks().runbooks.get(run.runbook)?.spec.allowed ?? [];
+    const groups = this.deps.incidents.permissionGroups(allowed);
+    const actor = this.deps.actorFor ? await this.deps.actorFor(backer, groups) : actorOf(backer);
+    // Read after the await: a stop that landed meanwhile is seen here, before the step starts.
+    if (this.deps.runs.get(run.id)?.stoppedBy) return 'stopped';
+    try {
+      this.deps.incidents.authorizeRunbook(run.incidentId, actor, 'run', { name: run.runbook, allowed });
+      return null;
+    } catch (error) {
+      if (error instanceof UserError) return error.message;
+      throw error;
+    }
+  }
+
   private plan(run: RunRecord): PlannedStep[] {
     const runbook = this.deps.runbooks().runbooks.get(run.runbook);
     if (!runbook || runbook.sha !== run.sha) throw new UserError(ErrorCode.Conflict, `${run.runbook} changed since run #${run.id} started; start it again.`);
@@ -181,14 +230,27 @@ export class RunbookRunner {
       const ts = await this.deps.reporter.started(run, plan, channel).catch((error: unknown) => (this.deps.log.warn({ err: error, run_id: runId }, 'could not post the run message'), null));
       if (ts) this.deps.runs.setThread(runId, ts);
     }
-    await this.continueFrom(this.deps.runs.get(runId)!, 0, false);
+    await this.continueFrom(this.deps.runs.get(runId)!, 0, null);
   }
 
-  private async continueFrom(run: RunRecord, from: number, approved: boolean): Promise<void> {
+  private async continueFrom(run: RunRecord, from: number, approvedBy: string | null): Promise<void> {
+    const approved = approvedBy !== null;
     const plan = this.plan(run);
     const channel = this.channel(run);
     for (let i = from; i < plan.length; i++) {
       const step = plan[i]!;
+      const refusal = await this.refusal(run, i === from && approvedBy !== null ? approvedBy : run.requestedBy);
+      if (refusal) {
+        if (refusal !== 'stopped') {
+          this.deps.incidents.recordRunbookEvent(run.incidentId, {
+            kind: 'runbook_stopped',
+            actor: null,
+            body: `${run.runbook} (run #${run.id}) before step ${step.name}: ${refusal}`,
+            data: { run: run.id, step: i, reason: 'permission' },
+          });
+        }
+        return this.finish(run, 'killed', i);
+      }
       if (run.dryRun && !step.dryRunSafe) {
         this.saveStep(run, step, { status: 'shown', exitCode: null, output: describeStep(step), truncated: false, durationMs: 0 });
         if (channel) await this.report(run, step, { status: 'shown', output: describeStep(step), truncated: false, exitCode: null, durationMs: null }, channel);
@@ -240,7 +302,10 @@ export class RunbookRunner {
     };
     const opts = { signal: controller.signal, limitBytes: this.deps.outputLimitBytes, onOutput, now: this.deps.now };
     try {
-      const result = await this.dispatch(step, opts, channel);
+      // Stopped while its message was being posted: the step never starts.
+      const result = controller.signal.aborted
+        ? { status: 'killed' as const, exitCode: null, output: '[stopped before it started]', truncated: false, durationMs: 0 }
+        : await this.dispatch(step, opts, channel);
       await live(result.status, result);
       return result;
     } catch (error) {

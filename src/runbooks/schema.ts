@@ -6,7 +6,9 @@ export const INCIDENT_FIELDS = ['incident.id', 'incident.title', 'incident.sever
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes (at most 63)');
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
-const who = z.string().regex(/^(anyone|commander|comms|declarer|[UWS][A-Z0-9]{2,})$/, 'must be anyone, commander, comms, declarer, a Slack user id (U…) or a user group id (S…)');
+const who = z
+  .string()
+  .regex(/^(anyone|commander|comms|declarer|admins|[UWS][A-Z0-9]{2,})$/, 'must be anyone, commander, comms, declarer, admins, a Slack user id (U…) or a user group id (S…)');
 
 const paramBase = { description: z.string().max(300).optional(), required: z.boolean().optional() };
 export const paramSchema = z.discriminatedUnion('type', [

@@ -6,13 +6,11 @@ import { registerInteractions } from './register-interactions.ts';
 import { registerRunbooks } from './register-runbooks.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { ACTION } from './summary-message.ts';
-import { userGroupDirectory } from './user-groups.ts';
 import { VIEW } from './views.ts';
 import { xmlSafeDeep } from '../text/xml-safe.ts';
 
 /** Everything the bot answers in Slack: commands, buttons, forms, events. */
-export function registerSlackEdge(app: App, edge: Omit<SlackEdgeDeps, 'groupMembers'>): void {
-  const deps: SlackEdgeDeps = { ...edge, groupMembers: userGroupDirectory(edge.client, edge.now) };
+export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
   // Every text Slack sends (command text, form values, event payloads) loses what XML forbids before
   // any handler reads it: one place for all of Slack's input, so nothing stored can break the feed.
   app.use(async ({ body, next }) => {

@@ -4,16 +4,26 @@ import { splitVerb } from '../commands/slack-text.ts';
 import type { CommandPorts, CommandServices } from '../commands/types.ts';
 import { isUserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { ActorLookup } from './user-groups.ts';
 
 export interface SlackEdgeDeps {
   services: CommandServices;
   client: webApi.WebClient;
-  /** Members of a Slack user group, for permission checks (one cache for every edge). */
-  groupMembers: (groupId: string) => Promise<string[]>;
+  /** Who a user is for permission checks: their groups, from one cache for every edge. */
+  actorFor: ActorLookup;
   /** Told each command's verb, outcome and time to ack (for metrics). */
   onCommand?: (verb: string, outcome: 'ok' | 'user_error' | 'bug', seconds: number) => void;
   log: Logger;
   now: () => number;
+}
+
+/** A person as the domain checks them: looked up against every group the rules or the runbooks name. */
+export function actorPort(deps: Pick<SlackEdgeDeps, 'services' | 'actorFor'>, userId: string) {
+  return () => {
+    const { incidents, runbooks } = deps.services;
+    const allowed = [...(runbooks?.set().runbooks.values() ?? [])].flatMap((r) => r.spec.allowed);
+    return deps.actorFor(userId, incidents.permissionGroups(allowed));
+  };
 }
 
 /** The text shown when something failed on our side: nothing changed, and where to look. */
@@ -22,7 +32,7 @@ export const bugReply = (requestId: string) =>
 
 /** Wires `/incident` to the verb table: every reply is an ack, so Slack's 3-second limit is kept. */
 export function registerCommands(app: App, deps: SlackEdgeDeps): void {
-  const { client, groupMembers } = deps;
+  const { client } = deps;
   app.command('/incident', async ({ command, ack }) => {
     const log = deps.log.child({ source: 'slack', request_id: command.trigger_id, user_id: command.user_id, channel_id: command.channel_id });
     const ports: CommandPorts = {
@@ -30,7 +40,7 @@ export function registerCommands(app: App, deps: SlackEdgeDeps): void {
       openModal: async (view) => {
         await client.views.open({ trigger_id: command.trigger_id, view: view as never });
       },
-      groupMembers,
+      actor: actorPort(deps, command.user_id),
     };
     const started = performance.now();
     const word = splitVerb(command.text ?? '').verb;

@@ -1,10 +1,9 @@
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
 import { parseDeclare, publicTitleOf } from '../commands/declare.ts';
 import { runCommand } from '../commands/index.ts';
-import { requirePermission } from '../commands/permissions.ts';
 import { ErrorCode, UserError, isUserError } from '../errors.ts';
 import type { SlackEdgeDeps } from './register-commands.ts';
-import { bugReply } from './register-commands.ts';
+import { actorPort, bugReply } from './register-commands.ts';
 import { ACTION } from './summary-message.ts';
 import { VIEW, metadata, parseComponentStatusChoice, parseSeverityChoice, parseStatusChoice, previewModal, viewValues, type UpdateDraft } from './views.ts';
 
@@ -12,7 +11,7 @@ import { VIEW, metadata, parseComponentStatusChoice, parseSeverityChoice, parseS
 const BUTTON_VERB: Record<string, string> = { [ACTION.ack]: 'ack', [ACTION.update]: 'update', [ACTION.resolve]: 'resolve' };
 
 export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
-  const { client, groupMembers } = deps;
+  const { client } = deps;
 
   for (const [actionId, verb] of Object.entries(BUTTON_VERB)) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body }) => {
@@ -27,7 +26,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
           channelId: channel,
           triggerId: body.trigger_id,
           services: deps.services,
-          ports: { openModal: async (view) => void (await client.views.open({ trigger_id: body.trigger_id, view: view as never })), groupMembers },
+          ports: { openModal: async (view) => void (await client.views.open({ trigger_id: body.trigger_id, view: view as never })), actor: actorPort(deps, user) },
           log,
           now: deps.now(),
         });
@@ -79,13 +78,16 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         body: v.text('message'),
         components: v.choices('components').map((id) => ({ id, status: componentStatus })),
       };
+      const actor = await actorPort(deps, body.user.id)();
       if (v.choices('public').includes('public')) {
         if (!draft.body) throw new UserError(ErrorCode.BadArgument, 'An update needs a message.');
-        await requirePermission({ services: deps.services, userId: body.user.id, ports: { openModal: async () => {}, groupMembers } }, incident, 'publish');
+        // Refused before the preview rather than after it; the domain checks again when it is published.
+        if (draft.status === 'resolved') deps.services.incidents.check(incident.id, actor, 'resolve');
+        deps.services.incidents.check(incident.id, actor, 'publish');
         // Publishing goes through a preview of exactly what customers will see.
         return await ack({ response_action: 'push', view: previewModal(draft, incident.title, deps.services.settings.components) as never });
       }
-      deps.services.incidents.postUpdate(incident.id, draft.status, draft.body, body.user.id, { components: draft.components });
+      deps.services.incidents.postUpdate(incident.id, draft.status, draft.body, actor, { components: draft.components });
       await ack();
     } catch (error) {
       if (!isUserError(error)) throw error;
@@ -98,8 +100,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
     try {
       const incident = deps.services.incidents.get(Number(draft.incident));
       if (!incident) throw new UserError(ErrorCode.NotFound, 'This incident no longer exists here; nothing was published.');
-      await requirePermission({ services: deps.services, userId: body.user.id, ports: { openModal: async () => {}, groupMembers } }, incident, 'publish');
-      deps.services.incidents.postUpdate(incident.id, parseStatusChoice(draft.status), String(draft.body ?? ''), body.user.id, {
+      deps.services.incidents.postUpdate(incident.id, parseStatusChoice(draft.status), String(draft.body ?? ''), await actorPort(deps, body.user.id)(), {
         public: true,
         components: (Array.isArray(draft.components) ? draft.components : []).map((c) => ({ id: String(c.id), status: parseComponentStatusChoice(c.status) })),
       });

@@ -1,10 +1,9 @@
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
-import { requireAllowed } from '../commands/permissions.ts';
 import { ErrorCode, UserError, isUserError } from '../errors.ts';
 import { checkParams, paramProblem } from '../runbooks/params.ts';
 import { describeStep } from '../runbooks/plan.ts';
 import { codeBlock } from './mrkdwn.ts';
-import { bugReply, type SlackEdgeDeps } from './register-commands.ts';
+import { actorPort, bugReply, type SlackEdgeDeps } from './register-commands.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { metadata, viewValues } from './views.ts';
 
@@ -12,10 +11,9 @@ import { metadata, viewValues } from './views.ts';
 export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
   const rb = deps.services.runbooks;
   if (!rb) return;
-  const { client, groupMembers } = deps;
-  const ports = { openModal: async () => {}, groupMembers };
+  const { client } = deps;
 
-  const button = (actionId: string, act: (runId: number, step: number, user: string) => Promise<string | null> | string | null) =>
+  const button = (actionId: string, act: (runId: number, step: number, user: string, channel: string) => Promise<string | null> | string | null) =>
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action }) => {
       await ack();
       const channel = body.channel?.id ?? '';
@@ -25,7 +23,7 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
       const [runId, step] = String(action.value ?? '').split(':').map(Number);
       try {
         if (!Number.isInteger(runId)) throw new UserError(ErrorCode.BadArgument, 'That button no longer refers to a run.');
-        const said = await act(runId!, step ?? 0, user);
+        const said = await act(runId!, step ?? 0, user, channel);
         if (said) await tell(said);
       } catch (error) {
         if (isUserError(error)) return void (await tell(error.message));
@@ -34,25 +32,17 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
       }
     });
 
-  /** Approving is running: only someone allowed to run the runbook may approve its steps. */
-  const mayRun = async (runId: number, user: string) => {
-    const run = rb.runner.run(runId);
-    const incident = deps.services.incidents.get(run.incidentId)!;
-    const runbook = rb.set().runbooks.get(run.runbook);
-    if (runbook) await requireAllowed({ services: deps.services, userId: user, ports }, incident, runbook.spec.allowed, `approve steps of ${run.runbook}`);
-  };
-
-  button(RUNBOOK_ACTION.kill, (runId, _step, user) => (rb.runner.kill(runId, user), null));
-  button(RUNBOOK_ACTION.approve, async (runId, step, user) => {
-    await mayRun(runId, user);
-    rb.runner.approve(runId, step, user);
+  // Who may approve, reject or stop is the runner's (and so the domain's) to decide; a stop counts
+  // only from the run's own incident channel.
+  const actor = (user: string) => actorPort(deps, user)();
+  button(RUNBOOK_ACTION.kill, async (runId, _step, user, channel) => {
+    const incident = deps.services.incidents.byChannel(channel);
+    if (!incident) throw new UserError(ErrorCode.NotInIncidentChannel, 'A run is stopped from its incident\'s channel.');
+    rb.runner.kill(runId, await actor(user), incident.id);
     return null;
   });
-  button(RUNBOOK_ACTION.reject, async (runId, step, user) => {
-    await mayRun(runId, user);
-    rb.runner.reject(runId, step, user);
-    return null;
-  });
+  button(RUNBOOK_ACTION.approve, async (runId, step, user) => (rb.runner.approve(runId, step, await actor(user)), null));
+  button(RUNBOOK_ACTION.reject, async (runId, step, user) => (rb.runner.reject(runId, step, await actor(user)), null));
 
   app.view<SlackViewAction>(RUNBOOK_VIEW, async ({ ack, body, view }) => {
     const meta = metadata(view.private_metadata);
@@ -76,9 +66,8 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
     const log = deps.log.child({ source: 'slack', user_id: user, incident_id: incident.id, view: RUNBOOK_VIEW });
     try {
       if (runbook.sha !== meta.sha) throw new UserError(ErrorCode.Conflict, `${runbook.spec.name} changed while the form was open; run the command again.`);
-      await requireAllowed({ services: deps.services, userId: user, ports }, incident, runbook.spec.allowed, `run ${runbook.spec.name}`);
       const dryRun = meta.dryRun === true;
-      const runId = rb.runner.start({ incident, runbook, values, dryRun, by: user });
+      const runId = rb.runner.start({ incident, runbook, values, dryRun, actor: await actor(user) });
       await ack();
       if (dryRun && incident.channelId) {
         const plan = rb.runner.preview({ incident, runbook, values }).map((s) => `${s.index + 1}. ${s.name}\n${describeStep(s)}`).join('\n');

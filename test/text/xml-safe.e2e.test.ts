@@ -1,3 +1,4 @@
+import { actorOf } from '../../src/incidents/permissions.ts';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { noteData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
@@ -45,7 +46,7 @@ describe('characters XML forbids', () => {
   it('a bad character stored before this release does not break the feed', async () => {
     // Straight into the domain, as older versions stored it, past today's edges.
     const incident = h.bot.app.incidents.declare({ title: 'Old \uFFFF title', severity: 'sev2', declaredBy: ALICE.id, source: 'slack' });
-    h.bot.app.incidents.postUpdate(incident.id, 'investigating', 'Stored \uFFFF long ago \u0001', ALICE.id, { public: true });
+    h.bot.app.incidents.postUpdate(incident.id, 'investigating', 'Stored \uFFFF long ago \u0001', actorOf(ALICE.id), { public: true });
     const [entry] = entries(await feed(h));
     expect(entry!.title).toBe('Old  title — Investigating');
     expect(entry!.content['#text']).toBe('Stored  long ago');
