@@ -1,11 +1,11 @@
-import { databasePathFrom, loadConfig, logLevelFrom, ConfigError, type Config } from './config.ts';
+import { databasePathFrom, loadConfig, logLevelFrom, ConfigError, type Config } from './config/config.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
-import { startApp } from './app.ts';
-import { createLogger } from './logger.ts';
-import { AppError } from './errors.ts';
-import { doctor } from './doctor.ts';
-import { backupDatabase } from './backup.ts';
+import { startApp } from './app/start-app.ts';
+import { createLogger } from './lib/logger.ts';
+import { AppError } from './lib/errors.ts';
+import { doctor } from './cli/doctor.ts';
+import { backupDatabase } from './cli/backup.ts';
 import { startMode } from './sandbox/mode.ts';
 
 const USAGE = `Usage: incident-bot <command>

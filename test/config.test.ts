@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig } from '../src/config/config.ts';
 
 const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
 const noFile = (path: string): string => {
@@ -136,7 +136,7 @@ describe('a team report template', () => {
 describe('the example settings file', () => {
   it('is valid, so what the README points at works as written', async () => {
     const { readFileSync } = await import('node:fs');
-    const { parseSettings } = await import('../src/config-file.ts');
+    const { parseSettings } = await import('../src/config/settings.ts');
     const path = new URL('../incident-bot.example.yaml', import.meta.url);
     expect(parseSettings(readFileSync(path, 'utf8'), 'incident-bot.example.yaml').problems).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { doctor } from '../src/doctor.ts';
+import { doctor } from '../src/cli/doctor.ts';
 import { FakeGitHub } from '../src/sandbox/fake-github/server.ts';
 import { FakePagerDuty } from '../src/sandbox/fake-pagerduty/server.ts';
 import { FakeSlack } from '../src/sandbox/fake-slack/server.ts';

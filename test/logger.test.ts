@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/logger.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { createLogger } from '../src/lib/logger.ts';
 
 describe('logging', () => {
   const capture = () => {

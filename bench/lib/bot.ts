@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, type RunningApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { startApp, type RunningApp } from '../../src/app/start-app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/lib/logger.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { SIGNING_SECRET } from './slack-command.ts';
 

@@ -4,7 +4,7 @@
  */
 import { openDatabase } from '../../src/db/open.ts';
 import { PostmortemRepository } from '../../src/incidents/postmortem-repository.ts';
-import { IncidentRepository } from '../../src/incidents/repository.ts';
+import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
 import { UpdateRepository } from '../../src/incidents/update-repository.ts';
 import { draftReport } from '../../src/postmortem/draft.ts';
 import { createReportRenderer } from '../../src/postmortem/render.ts';

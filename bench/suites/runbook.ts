@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RunbookRepository } from '../../src/runbooks/repository.ts';
+import { RunbookRepository } from '../../src/runbooks/run-repository.ts';
 import { BENCH_USERS, benchBot } from '../lib/bot.ts';
 import { slashCommand } from '../lib/slack-command.ts';
 import { summarise, withFloor, type Suite } from '../lib/stats.ts';

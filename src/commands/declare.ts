@@ -1,4 +1,4 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { DESCRIPTION_MAX, SEVERITIES, TITLE_MAX, type Severity } from '../incidents/types.ts';
 import { escapeMrkdwn, truncate } from '../slack/mrkdwn.ts';
 import { severityLabel } from '../slack/summary-message.ts';

@@ -1,4 +1,4 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ack } from './ack.ts';
 import { declare } from './declare.ts';
@@ -17,7 +17,7 @@ import { status } from './status.ts';
 import { update } from './update.ts';
 import { resolve } from './resolve.ts';
 import { runbook } from './runbook.ts';
-import { ownValue } from '../own-value.ts';
+import { ownValue } from '../lib/own-value.ts';
 import { splitVerb } from './slack-text.ts';
 import type { CommandContext, CommandReply, CommandSpec } from './types.ts';
 

@@ -1,6 +1,6 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { STATUSES, type ComponentStatus, type Status } from '../incidents/types.ts';
-import { ownValue } from '../own-value.ts';
+import { ownValue } from '../lib/own-value.ts';
 
 /** A Slack user mention as Slack sends it in command text: `<@U123|name>` or `<@U123>`. */
 const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;

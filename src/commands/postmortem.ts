@@ -1,4 +1,4 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { incidentHere } from './incident-here.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 

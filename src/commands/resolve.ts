@@ -1,5 +1,5 @@
 import { DESCRIPTION_MAX } from '../incidents/types.ts';
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { fromSlackText, stripControl } from './slack-text.ts';
 import { incidentHere } from './incident-here.ts';
 import type { CommandContext, CommandReply } from './types.ts';

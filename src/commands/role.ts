@@ -1,6 +1,6 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import type { Role } from '../incidents/types.ts';
-import { ownValue } from '../own-value.ts';
+import { ownValue } from '../lib/own-value.ts';
 import { incidentHere } from './incident-here.ts';
 import { parseMention, words } from './parse.ts';
 import type { CommandContext, CommandReply } from './types.ts';

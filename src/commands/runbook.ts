@@ -1,4 +1,4 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import type { Runbook } from '../runbooks/load.ts';
 import { checkParams, describeParam, tokenize } from '../runbooks/params.ts';
 import { describeStep } from '../runbooks/plan.ts';

@@ -1,5 +1,5 @@
-import type { Logger } from '../logger.ts';
-import type { Settings } from '../config-file.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Settings } from '../config/settings.ts';
 import type { Actor } from '../incidents/permissions.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { RunbookSet } from '../runbooks/load.ts';

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { OutboxRepository } from '../outbox/repository.ts';
+import type { OutboxRepository } from '../outbox/outbox-repository.ts';
 import type { ReadinessCheck } from './health.ts';
 
 /**

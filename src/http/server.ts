@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../lib/logger.ts';
 
 export interface Route {
   method: 'GET' | 'POST';

@@ -1,16 +1,10 @@
-import { ErrorCode, UserError } from '../errors.ts';
-import { EffectKind, captureEffect, forIncident, noticeEffect, refreshEffects, statuspageSyncEffect } from './effects.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
+import { EffectKind, captureEffect, forIncident, noticeEffect, refreshEffects } from './effect-kinds.ts';
 import { resolve } from './lifecycle.ts';
 import type { Actor } from './permissions.ts';
-import type { Change, Core } from './service.ts';
-import { DESCRIPTION_MAX, NOTE_MAX, type CapturedMessage, type ComponentStatus, type Incident, type Role, type Status, type UserRef } from './types.ts';
-
-export interface UpdateOptions {
-  /** Published to the status page (and mirrored) as well as posted in the channel. */
-  public?: boolean;
-  /** Components this update says something about, and their new status. */
-  components?: { id: string; status: ComponentStatus }[];
-}
+import type { Core } from './core.ts';
+import { recordUpdate, type UpdateOptions } from './record-update.ts';
+import { DESCRIPTION_MAX, NOTE_MAX, type CapturedMessage, type Incident, type Role, type Status, type UserRef } from './types.ts';
 
 /** An update from the comms lead: recorded, posted, and it resets the clock on the next one. */
 export function postUpdate(core: Core, incidentId: number, status: Status, body: string, actor: Actor, options: UpdateOptions = {}): Incident {
@@ -39,24 +33,6 @@ export function postUpdate(core: Core, incidentId: number, status: Status, body:
     if (status !== incident.status) change.effect(...refreshEffects(incidentId, cause));
     return core.require(incidentId);
   });
-}
-
-/**
- * Stores an update with what it says about components; a public one publishes the incident and is
- * mirrored. Updates are never edited: a wrong public update is corrected by the next one.
- */
-export function recordUpdate(core: Core, change: Change, incident: Incident, status: Status, body: string, by: UserRef, options: UpdateOptions): string {
-  const { incidents, updates, policy } = core.deps;
-  const before = new Map(updates.componentStatuses(incident.id).map((c) => [c.id, c.status]));
-  const components = (options.components ?? []).map((c) => ({ id: c.id, old: before.get(c.id) ?? 'operational', new: c.status }));
-  // Customers' view of components moves only with public updates; an internal one records its claim.
-  if (options.public) for (const c of components) updates.setComponentStatus(incident.id, c.id, c.new, change.at);
-  const updateId = updates.addUpdate({ incidentId: incident.id, at: change.at, status, body, author: by, public: Boolean(options.public), components });
-  if (options.public) {
-    if (incident.publicAt === null) incidents.update(incident.id, { publicAt: change.at }, change.at);
-    if (policy.mirrorStatuspage) change.effect(statuspageSyncEffect(incident.id, updateId));
-  }
-  return core.record(change, { incidentId: incident.id, kind: 'update', actor: by, body, data: { status, public: Boolean(options.public), components } });
 }
 
 export function addNote(core: Core, incidentId: number, text: string, by: UserRef): void {

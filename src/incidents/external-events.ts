@@ -1,7 +1,7 @@
-import type { InboxRepository } from '../inbox/repository.ts';
-import { noticeEffect, refreshEffects, resolvePeopleEffect, type Notice } from './effects.ts';
-import type { IncidentRepository } from './repository.ts';
-import type { Change } from './service.ts';
+import type { InboxRepository } from '../inbox/inbox-repository.ts';
+import { noticeEffect, refreshEffects, resolvePeopleEffect, type Notice } from './effect-kinds.ts';
+import type { IncidentRepository } from './incident-repository.ts';
+import type { Change } from './core.ts';
 import { TITLE_MAX, type ExternalUser, type Incident, type Severity } from './types.ts';
 
 export const EXTERNAL_EVENT_KINDS = [

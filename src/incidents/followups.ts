@@ -1,7 +1,7 @@
-import { ErrorCode, UserError } from '../errors.ts';
-import { noticeEffect, postmortemEffect } from './effects.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
+import { noticeEffect, postmortemEffect } from './effect-kinds.ts';
 import type { Actor } from './permissions.ts';
-import type { Core } from './service.ts';
+import type { Core } from './core.ts';
 import { DESCRIPTION_MAX, NOTE_MAX, type UserRef } from './types.ts';
 
 /** A follow-up action for the report; it becomes a GitHub issue when the report is published. */

@@ -1,7 +1,7 @@
-import { ErrorCode, UserError } from '../errors.ts';
-import { archiveEffect, noticeEffect, postmortemEffect, refreshEffects, setExternalStatusEffect } from './effects.ts';
-import { recordUpdate, type UpdateOptions } from './communication.ts';
-import type { Change, Core } from './service.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
+import { archiveEffect, noticeEffect, postmortemEffect, refreshEffects, setExternalStatusEffect } from './effect-kinds.ts';
+import { recordUpdate, type UpdateOptions } from './record-update.ts';
+import type { Change, Core } from './core.ts';
 import type { Actor } from './permissions.ts';
 import type { Incident, Severity, UserRef } from './types.ts';
 

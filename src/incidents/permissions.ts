@@ -1,4 +1,4 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import type { Incident, RoleAssignment, UserRef } from './types.ts';
 
 /**

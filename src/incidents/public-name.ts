@@ -1,6 +1,6 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import type { Actor } from './permissions.ts';
-import type { Core } from './service.ts';
+import type { Core } from './core.ts';
 import { TITLE_MAX } from './types.ts';
 
 /**

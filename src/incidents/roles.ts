@@ -1,4 +1,4 @@
-import type { IncidentRepository } from './repository.ts';
+import type { IncidentRepository } from './incident-repository.ts';
 import type { UserRef } from './types.ts';
 
 /**

@@ -1,6 +1,6 @@
-import type { Notice } from './effects.ts';
-import { noticeEffect } from './effects.ts';
-import type { Core } from './service.ts';
+import type { Notice } from './effect-kinds.ts';
+import { noticeEffect } from './effect-kinds.ts';
+import type { Core } from './core.ts';
 import type { UserRef } from './types.ts';
 
 export const RUNBOOK_EVENT_KINDS = [

@@ -1,5 +1,5 @@
 import type { Db } from '../db/open.ts';
-import { toIncident, type IncidentRow } from './repository.ts';
+import { toIncident, type IncidentRow } from './incident-repository.ts';
 import type { ComponentChange, ComponentStatus, Incident, IncidentUpdate } from './types.ts';
 
 interface UpdateRow {

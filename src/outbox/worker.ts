@@ -1,6 +1,6 @@
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import { backoffMs } from './backoff.ts';
-import type { OutboxRepository } from './repository.ts';
+import type { OutboxRepository } from './outbox-repository.ts';
 import type { OutboxRow } from './types.ts';
 
 /** How a failed delivery should be treated. */

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import type { Settings } from '../config-file.ts';
+import type { Settings } from '../config/settings.ts';
 import type { ExternalEvent, ExternalEventKind, ExternalSnapshot } from '../incidents/external-events.ts';
 import { DESCRIPTION_MAX, TITLE_MAX, type ExternalUser, type Severity } from '../incidents/types.ts';
-import { ownValue } from '../own-value.ts';
+import { ownValue } from '../lib/own-value.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import { truncateMarked } from '../text/truncate.ts';
 import {

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import type { Settings } from '../config-file.ts';
+import type { Settings } from '../config/settings.ts';
 import { BodyTooLargeError, readBody } from '../http/read-body.ts';
 import { sendJson, type Route } from '../http/server.ts';
 import type { IncidentService } from '../incidents/service.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import { mapPagerDutyEvent } from './map-event.ts';
 import { verifyPagerDutySignature } from './verify-signature.ts';
 import { envelopeSchema } from './webhook-schema.ts';

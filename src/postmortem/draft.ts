@@ -1,4 +1,4 @@
-import type { IncidentRepository } from '../incidents/repository.ts';
+import type { IncidentRepository } from '../incidents/incident-repository.ts';
 import type { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Component, Incident } from '../incidents/types.ts';
 import type { UpdateRepository } from '../incidents/update-repository.ts';

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { isUserError } from '../errors.ts';
+import { isUserError } from '../lib/errors.ts';
 import { resolveChecked, systemLookup, type CheckedAddress, type Lookup } from './address-guard.ts';
 import type { StepResult } from './exec-step.ts';
 import { SecretMasker } from './masking.ts';

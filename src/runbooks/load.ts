@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { parseYamlFile } from '../yaml-file.ts';
+import { parseYamlFile } from '../config/yaml-file.ts';
 import { bodyProblem, bodyStrings } from './body.ts';
 import { compilePattern } from './pattern.ts';
 import { INCIDENT_FIELDS, PLACEHOLDER, runbookSchema, type RunbookSpec, type StepSpec } from './schema.ts';

@@ -1,4 +1,4 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { compilePattern } from './pattern.ts';
 import type { ParamSpec, RunbookSpec } from './schema.ts';
 

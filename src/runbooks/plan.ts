@@ -1,4 +1,4 @@
-import { SECRET_NAME } from '../logger.ts';
+import { SECRET_NAME } from '../lib/logger.ts';
 import { checkLiteralHost } from './address-guard.ts';
 import { buildBody } from './body.ts';
 import type { Runbook } from './load.ts';

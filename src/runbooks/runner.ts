@@ -1,14 +1,14 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { actorOf, type Actor } from '../incidents/permissions.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { Incident } from '../incidents/types.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import { runExec, type StepResult } from './exec-step.ts';
 import { runHttp } from './http-step.ts';
 import type { Runbook, RunbookSet } from './load.ts';
 import type { ParamValues } from './params.ts';
 import { describeStep, planRun, type IncidentFacts, type PlannedStep } from './plan.ts';
-import type { RunbookRepository, RunRecord, RunStatus } from './repository.ts';
+import type { RunbookRepository, RunRecord, RunStatus } from './run-repository.ts';
 
 export type LiveStatus = 'running' | 'awaiting_approval' | 'shown' | StepResult['status'] | 'rejected';
 

@@ -1,4 +1,4 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { PLACEHOLDER } from './schema.ts';
 
 /** A placeholder's value, already checked; `env.*` values are the operator's and taken as written. */

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../config/config.ts';
 
 /**
  * The variables that connect the bot to a real Slack, PagerDuty, GitHub or Statuspage. With none of

@@ -1,6 +1,6 @@
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { IncidentService } from '../incidents/service.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../lib/logger.ts';
 
 /**
  * Every 30 seconds: overdue-update reminders and vacant-comms-lead calls. The tick only asks the

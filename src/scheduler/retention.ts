@@ -1,7 +1,7 @@
 import { schedule, type ScheduledTask } from 'node-cron';
-import type { Logger } from '../logger.ts';
-import type { OutboxRepository } from '../outbox/repository.ts';
-import type { InboxRepository } from '../inbox/repository.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { OutboxRepository } from '../outbox/outbox-repository.ts';
+import type { InboxRepository } from '../inbox/inbox-repository.ts';
 import type { SeenRequestRepository } from '../inbox/seen-requests.ts';
 
 interface RetentionDeps {

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../lib/logger.ts';
 
 /**
  * Acks, at once, a button or form the bot has no handler for (e.g. from a message an older version

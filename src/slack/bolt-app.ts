@@ -1,6 +1,6 @@
 import { App, HTTPReceiver, webApi, type Authorize } from '@slack/bolt';
-import type { Config } from '../config.ts';
-import type { Logger } from '../logger.ts';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../lib/logger.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { botIdentity, type BotIdentity } from './bot-identity.ts';
 

@@ -1,5 +1,5 @@
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../lib/logger.ts';
 
 const TO_BOLT: Record<string, LogLevel> = {
   trace: LogLevel.DEBUG,

@@ -1,4 +1,4 @@
-import type { Notice } from '../incidents/effects.ts';
+import type { Notice } from '../incidents/effect-kinds.ts';
 import { formatDuration } from './durations.ts';
 import { escapeMrkdwn as e, mention, truncate } from './mrkdwn.ts';
 import { approvalMessage } from './runbook-views.ts';

@@ -2,8 +2,8 @@ import type { App, webApi } from '@slack/bolt';
 import { COMMANDS, runCommand } from '../commands/index.ts';
 import { splitVerb } from '../commands/slack-text.ts';
 import type { CommandPorts, CommandServices } from '../commands/types.ts';
-import { isUserError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { isUserError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
 import type { ActorLookup } from './user-groups.ts';
 
 export interface SlackEdgeDeps {

@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
 import { parseDeclare, publicTitleOf } from '../commands/declare.ts';
 import { runCommand } from '../commands/index.ts';
-import { ErrorCode, UserError, isUserError } from '../errors.ts';
+import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
 import type { SlackEdgeDeps } from './register-commands.ts';
 import { actorPort, bugReply } from './register-commands.ts';
 import { ACTION } from './summary-message.ts';

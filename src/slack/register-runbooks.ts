@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
-import { ErrorCode, UserError, isUserError } from '../errors.ts';
+import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
 import { checkParams, paramProblem } from '../runbooks/params.ts';
 import { describeStep } from '../runbooks/plan.ts';
 import { codeBlock } from './mrkdwn.ts';

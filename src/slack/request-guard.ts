@@ -3,7 +3,7 @@ import { isValidSlackRequest, type BufferedIncomingMessage, type HTTPReceiver } 
 import { BodyTooLargeError, readBody } from '../http/read-body.ts';
 import type { Route } from '../http/server.ts';
 import type { SeenRequestRepository } from '../inbox/seen-requests.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import { SLACK_BODY_LIMIT } from './bolt-app.ts';
 
 /** Slack's validity window for a signature: five minutes either side of now. */

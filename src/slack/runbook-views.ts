@@ -1,6 +1,6 @@
-import type { Notice } from '../incidents/effects.ts';
+import type { Notice } from '../incidents/effect-kinds.ts';
 import type { Runbook } from '../runbooks/load.ts';
-import type { RunRecord } from '../runbooks/repository.ts';
+import type { RunRecord } from '../runbooks/run-repository.ts';
 import type { LiveStatus } from '../runbooks/runner.ts';
 import type { PlannedStep } from '../runbooks/plan.ts';
 import { codeBlock, escapeMrkdwn as e, mention } from './mrkdwn.ts';

@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { actorOf, type Actor } from '../incidents/permissions.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../lib/logger.ts';
 
 /** How long a user group's members are trusted; a permission check must not call Slack every time. */
 const TTL_MS = 5 * 60_000;

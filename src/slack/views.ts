@@ -1,4 +1,4 @@
-import { ErrorCode, UserError } from '../errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { COMPONENT_STATUSES, SEVERITIES, STATUSES, type Component, type ComponentStatus, type Incident, type Severity, type Status } from '../incidents/types.ts';
 import { truncate } from './mrkdwn.ts';
 

@@ -1,6 +1,6 @@
-import type { Config } from '../config.ts';
-import { EffectKind } from '../incidents/effects.ts';
-import type { IncidentRepository } from '../incidents/repository.ts';
+import type { Config } from '../config/config.ts';
+import { EffectKind } from '../incidents/effect-kinds.ts';
+import type { IncidentRepository } from '../incidents/incident-repository.ts';
 import type { Component } from '../incidents/types.ts';
 import type { UpdateRepository } from '../incidents/update-repository.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDeclare } from '../../src/commands/declare.ts';
 import { parseMention, parseStatus } from '../../src/commands/parse.ts';
 import { fromSlackText, splitVerb, stripControl } from '../../src/commands/slack-text.ts';
-import { UserError } from '../../src/errors.ts';
+import { UserError } from '../../src/lib/errors.ts';
 import { escapeMrkdwn } from '../../src/slack/mrkdwn.ts';
 import { renderNotice } from '../../src/slack/notices.ts';
 import { useBot } from '../helpers/test-bot.ts';

@@ -1,6 +1,6 @@
-import { settingsSchema } from '../../src/config-file.ts';
+import { settingsSchema } from '../../src/config/settings.ts';
 import { PostmortemRepository } from '../../src/incidents/postmortem-repository.ts';
-import { IncidentRepository } from '../../src/incidents/repository.ts';
+import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
 import { UpdateRepository } from '../../src/incidents/update-repository.ts';
 import type { DraftDeps } from '../../src/postmortem/draft.ts';
 import { createReportRenderer } from '../../src/postmortem/render.ts';

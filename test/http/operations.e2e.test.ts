@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InboxRepository } from '../../src/inbox/repository.ts';
+import { InboxRepository } from '../../src/inbox/inbox-repository.ts';
 import { SeenRequestRepository } from '../../src/inbox/seen-requests.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/lib/logger.ts';
 import { startRetentionJob } from '../../src/scheduler/retention.ts';
 import { declared, settled, useBot } from '../helpers/test-bot.ts';
 

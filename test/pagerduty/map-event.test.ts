@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settingsSchema } from '../../src/config-file.ts';
+import { settingsSchema } from '../../src/config/settings.ts';
 import { mapPagerDutyEvent, severityOf } from '../../src/pagerduty/map-event.ts';
 import { envelopeSchema } from '../../src/pagerduty/webhook-schema.ts';
 import { incidentData, webhookBody, type FakePdIncident } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.ts';
+import { UserError } from '../../src/lib/errors.ts';
 import { loadRunbooks } from '../../src/runbooks/load.ts';
 import { checkParams } from '../../src/runbooks/params.ts';
 import { planRun, type IncidentFacts, type PlannedStep } from '../../src/runbooks/plan.ts';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { RunbookRepository, type RunRecord } from '../../src/runbooks/repository.ts';
+import { RunbookRepository, type RunRecord } from '../../src/runbooks/run-repository.ts';
 import { eventually, type Harness } from '../helpers/test-bot.ts';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));

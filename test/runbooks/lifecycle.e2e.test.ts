@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { ALICE, BOB, CAROL, PD_ALICE, declared, eventually, settled, startTestBot, tempDir, useBot } from '../helpers/test-bot.ts';
 import { FIXTURES, alive, finished, runIdOf, runs } from './helpers.ts';
-import { RunbookRepository } from '../../src/runbooks/repository.ts';
+import { RunbookRepository } from '../../src/runbooks/run-repository.ts';
 import { writeFileSync } from 'node:fs';
 
 const replyText = (r: { body: unknown }) => (r.body as { text: string }).text;

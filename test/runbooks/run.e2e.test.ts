@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IncidentRepository } from '../../src/incidents/repository.ts';
+import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
 import { RUNBOOK_ACTION } from '../../src/slack/runbook-views.ts';
 import { ALICE, BOB, CAROL, declared, eventually, settled, useBot, type Harness } from '../helpers/test-bot.ts';
 import { FIXTURES, alive, echoed, finished, runIdOf, runs, slackEncode } from './helpers.ts';

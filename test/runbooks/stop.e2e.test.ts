@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IncidentRepository } from '../../src/incidents/repository.ts';
+import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
 import { RUNBOOK_ACTION } from '../../src/slack/runbook-views.ts';
 import { ALICE, BOB, CAROL, declared, eventually, useBot, type Harness } from '../helpers/test-bot.ts';
 import { FIXTURES, finished, runIdOf, runs } from './helpers.ts';

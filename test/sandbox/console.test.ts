@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config.ts';
+import { ConfigError } from '../../src/config/config.ts';
 import { escapeTypedText } from '../../src/sandbox/console/slack-escape.ts';
 import { viewStateValues } from '../../src/sandbox/console/view-values.ts';
 import { startMode } from '../../src/sandbox/mode.ts';

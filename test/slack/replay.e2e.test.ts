@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InboxRepository } from '../../src/inbox/repository.ts';
+import { InboxRepository } from '../../src/inbox/inbox-repository.ts';
 import { SeenRequestRepository } from '../../src/inbox/seen-requests.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/lib/logger.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { startRetentionJob } from '../../src/scheduler/retention.ts';
 import { SLACK_SIGNATURE_WINDOW_MS } from '../../src/slack/request-guard.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../lib/logger.ts';
 import { ALERTS, SANDBOX_PD_USERS } from '../cast.ts';
 import type { FakeGitHub } from '../fake-github/server.ts';
 import type { FakePagerDuty } from '../fake-pagerduty/server.ts';

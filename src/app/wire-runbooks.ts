@@ -1,14 +1,14 @@
-import type { Config } from './config.ts';
-import type { Db } from './db/open.ts';
-import type { Actor } from './incidents/permissions.ts';
-import type { IncidentService } from './incidents/service.ts';
-import type { Logger } from './logger.ts';
-import type { PagerDutyClient } from './pagerduty/rest-client.ts';
-import { loadRunbooks, type RunbookSet } from './runbooks/load.ts';
-import { RunbookRepository } from './runbooks/repository.ts';
-import { RunbookRunner } from './runbooks/runner.ts';
+import type { Config } from '../config/config.ts';
+import type { Db } from '../db/open.ts';
+import type { Actor } from '../incidents/permissions.ts';
+import type { IncidentService } from '../incidents/service.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { PagerDutyClient } from '../pagerduty/rest-client.ts';
+import { loadRunbooks, type RunbookSet } from '../runbooks/load.ts';
+import { RunbookRepository } from '../runbooks/run-repository.ts';
+import { RunbookRunner } from '../runbooks/runner.ts';
 import type { webApi } from '@slack/bolt';
-import { slackRunReporter } from './slack/runbook-reporter.ts';
+import { slackRunReporter } from '../slack/runbook-reporter.ts';
 
 /** Loads the runbooks (reporting broken files), and builds the runner; runs cut short by the last stop are reported. */
 export function wireRunbooks(deps: {

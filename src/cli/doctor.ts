@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { webApi } from '@slack/bolt';
-import { ConfigError, loadConfig, type Config } from './config.ts';
-import { createPagerDutyClient } from './pagerduty/rest-client.ts';
-import { createGitHubClient } from './postmortem/github-client.ts';
-import { appliedVersions, readMigrations } from './db/migrate.ts';
-import { loadRunbooks } from './runbooks/load.ts';
-import { describeParam } from './runbooks/params.ts';
-import { stepKind } from './runbooks/schema.ts';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { createPagerDutyClient } from '../pagerduty/rest-client.ts';
+import { createGitHubClient } from '../postmortem/github-client.ts';
+import { appliedVersions, readMigrations } from '../db/migrate.ts';
+import { loadRunbooks } from '../runbooks/load.ts';
+import { describeParam } from '../runbooks/params.ts';
+import { stepKind } from '../runbooks/schema.ts';
 
 export interface Finding {
   check: string;

@@ -1,8 +1,8 @@
-import type { Settings } from '../config-file.ts';
-import { EffectKind } from '../incidents/effects.ts';
+import type { Settings } from '../config/settings.ts';
+import { EffectKind } from '../incidents/effect-kinds.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { ExternalUser, ResolvedPerson } from '../incidents/types.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import { ClassifiedError } from '../outbox/classified-error.ts';
 import type { DirectoryRepository, DirectoryEntry } from './directory.ts';

@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Route } from './http/server.ts';
-import type { IncidentRepository } from './incidents/repository.ts';
-import { SEVERITIES } from './incidents/types.ts';
-import type { OutboxRepository } from './outbox/repository.ts';
+import type { Route } from './server.ts';
+import type { IncidentRepository } from '../incidents/incident-repository.ts';
+import { SEVERITIES } from '../incidents/types.ts';
+import type { OutboxRepository } from '../outbox/outbox-repository.ts';
 
 export interface Metrics {
   registry: Registry;

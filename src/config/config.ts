@@ -2,8 +2,8 @@ import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { AppError, ErrorCode } from './errors.ts';
-import { parseSettings, settingsSchema, type Settings } from './config-file.ts';
+import { AppError, ErrorCode } from '../lib/errors.ts';
+import { parseSettings, settingsSchema, type Settings } from './settings.ts';
 
 /**
  * The operator contract's environment variables (DESIGN.md), each with what it is for, so that a

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { AppError, ErrorCode } from './errors.ts';
+import { AppError, ErrorCode } from '../lib/errors.ts';
 
 export interface BackupResult {
   file: string;

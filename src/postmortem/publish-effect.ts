@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Config } from '../config.ts';
-import { EffectKind } from '../incidents/effects.ts';
+import type { Config } from '../config/config.ts';
+import { EffectKind } from '../incidents/effect-kinds.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import { ClassifiedError } from '../outbox/classified-error.ts';

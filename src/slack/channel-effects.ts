@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
-import type { Settings } from '../config-file.ts';
-import { EffectKind, type Notice } from '../incidents/effects.ts';
-import type { IncidentRepository } from '../incidents/repository.ts';
+import type { Settings } from '../config/settings.ts';
+import { EffectKind, type Notice } from '../incidents/effect-kinds.ts';
+import type { IncidentRepository } from '../incidents/incident-repository.ts';
 import type { CapturedMessage, Incident } from '../incidents/types.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import type { OutboxRow } from '../outbox/types.ts';

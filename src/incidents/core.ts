@@ -1,0 +1,81 @@
+import type { Db } from '../db/open.ts';
+import type { InboxRepository } from '../inbox/inbox-repository.ts';
+import type { OutboxRepository } from '../outbox/outbox-repository.ts';
+import type { NewEffect } from '../outbox/types.ts';
+import type { IncidentRepository, NewTimelineEvent } from './incident-repository.ts';
+import type { Actor, IncidentAction, PermissionTable, PrincipalNames } from './permissions.ts';
+import type { PostmortemRepository } from './postmortem-repository.ts';
+import type { Component, Incident, Role, Severity, UserRef } from './types.ts';
+import type { UpdateRepository } from './update-repository.ts';
+
+/** The team's rhythm, from the settings file. */
+export interface Policy {
+  cadenceMinutes: Record<Severity, number>;
+  commsVacantMinutes: number;
+  archiveAfterMinutes: number;
+  /** Slack users who take turns as communications lead when no on-call schedule names one. */
+  commsRotation: UserRef[];
+  /** The status page's components. */
+  components: Component[];
+  /** Whether public updates are mirrored to Atlassian Statuspage. */
+  mirrorStatuspage: boolean;
+  /** Whether resolving drafts the post-incident report by itself. */
+  postmortemOnResolve: boolean;
+  /** Who may do what: every change a person asks for is checked against it. */
+  permissions: PermissionTable;
+}
+
+export interface IncidentServiceDeps {
+  db: Db;
+  incidents: IncidentRepository;
+  updates: UpdateRepository;
+  postmortems: PostmortemRepository;
+  outbox: OutboxRepository;
+  inbox: InboxRepository;
+  now: () => number;
+  policy: Policy;
+  /** Called after a transaction that enqueued effects has committed, so delivery starts at once. */
+  onEffectsEnqueued: () => void;
+  /** How a refusal names the people who may (default: their ids). */
+  principalNames?: PrincipalNames;
+}
+
+/**
+ * What a change does inside its transaction: timeline events to append, effects to enqueue.
+ * Collected, then written together, so every change is one transaction with its consequences.
+ */
+export class Change {
+  readonly events: NewTimelineEvent[] = [];
+  readonly effects: NewEffect[] = [];
+  constructor(readonly at: number) {}
+  event(e: Omit<NewTimelineEvent, 'at'> & { at?: number }): this {
+    this.events.push({ at: this.at, ...e });
+    return this;
+  }
+  effect(...effects: NewEffect[]): this {
+    this.effects.push(...effects);
+    return this;
+  }
+}
+
+/** What the domain's modules (declare, lifecycle, communication, …) build on; the service implements it. */
+export interface Core {
+  deps: IncidentServiceDeps;
+  transact<T>(fn: (change: Change) => T): T;
+  require(id: number): Incident;
+  /** Appends a timeline event at once and returns its id, which keys the effects it causes. */
+  record(change: Change, event: Omit<NewTimelineEvent, 'at'>): string;
+  assignRole(change: Change, incidentId: number, role: Role, user: UserRef, by: UserRef | null): UserRef;
+  cadenceMs(severity: Severity): number;
+  /** Refuses, saying who may, unless the actor may do this to the incident as it stands now. */
+  authorize(incident: Incident, actor: Actor, action: IncidentAction): void;
+}
+
+/** The first update is due one cadence after the start; a vacant comms role is called out at once. */
+export function startClocks(core: Core, change: Change, incidentId: number, severity: Severity, comms: UserRef | null): void {
+  core.deps.incidents.update(
+    incidentId,
+    { updateDueAt: change.at + core.cadenceMs(severity), commsNagAt: comms ? null : change.at + core.deps.policy.commsVacantMinutes * 60_000 },
+    change.at,
+  );
+}

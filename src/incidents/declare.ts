@@ -1,0 +1,60 @@
+import { ErrorCode, UserError } from '../lib/errors.ts';
+import { startClocks, type Core } from './core.ts';
+import { noticeEffect, openRoomEffects } from './effect-kinds.ts';
+import { pickCommsLead } from './roles.ts';
+import { DESCRIPTION_MAX, TITLE_MAX, type ComponentStatus, type Incident, type Severity, type UserRef } from './types.ts';
+
+export interface DeclareInput {
+  title: string;
+  /** What the public calls it; the title when absent (the edge removes what must not go public). */
+  publicTitle?: string;
+  description?: string | null;
+  severity: Severity;
+  declaredBy: UserRef;
+  source: string;
+  commander?: UserRef;
+  /** Components affected from the start (shown once the incident is published). */
+  components?: { id: string; status: ComponentStatus }[];
+}
+
+/** A person opens an incident: its roles, clocks and room, in one transaction. */
+export function declare(core: Core, input: DeclareInput): Incident {
+  const title = input.title.trim();
+  if (title.length === 0) throw new UserError(ErrorCode.BadArgument, 'An incident needs a title.');
+  if (title.length > TITLE_MAX) throw new UserError(ErrorCode.BadArgument, `An incident title has at most ${TITLE_MAX} characters.`);
+  const publicTitle = input.publicTitle?.trim() || title;
+  if (publicTitle.length > TITLE_MAX) throw new UserError(ErrorCode.BadArgument, `A public name has at most ${TITLE_MAX} characters.`);
+  const description = input.description?.trim() || null;
+  if (description && description.length > DESCRIPTION_MAX) {
+    throw new UserError(ErrorCode.BadArgument, `A description has at most ${DESCRIPTION_MAX} characters.`);
+  }
+  const { incidents, updates, policy } = core.deps;
+  const commander = input.commander ?? input.declaredBy;
+  const known = new Set(policy.components.map((c) => c.id));
+  const unknown = (input.components ?? []).filter((c) => !known.has(c.id));
+  if (unknown.length > 0) throw new UserError(ErrorCode.BadArgument, `Unknown component ${unknown.map((c) => c.id.slice(0, 40)).join(', ')}.`);
+  const id = core.transact((change) => {
+    const incidentId = incidents.insert({
+      title,
+      publicTitle,
+      description,
+      severity: input.severity,
+      source: input.source,
+      externalId: null,
+      declaredBy: input.declaredBy,
+      declaredAt: change.at,
+    });
+    change.event({ incidentId, kind: 'declared', actor: input.declaredBy, body: title, data: { severity: input.severity, source: input.source } });
+    core.assignRole(change, incidentId, 'commander', commander, input.declaredBy);
+    for (const c of input.components ?? []) updates.setComponentStatus(incidentId, c.id, c.status, change.at);
+    const comms = pickCommsLead(incidents, { scheduled: [], rotation: policy.commsRotation, commander });
+    if (comms) core.assignRole(change, incidentId, 'comms', comms, null);
+    startClocks(core, change, incidentId, input.severity, comms);
+    change.effect(
+      ...openRoomEffects(incidentId, [input.declaredBy, commander, ...(comms ? [comms] : [])]),
+      noticeEffect(incidentId, 'declared', { type: 'roles', commander, comms }),
+    );
+    return incidentId;
+  });
+  return incidents.get(id)!;
+}
