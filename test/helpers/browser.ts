@@ -10,7 +10,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
 /** Keep the browser off the network this machine does not have. */
-const OFFLINE = ['--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const OFFLINE = [
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /**
  * The package's serverless flags, less two that would make this browser laxer than a user's (the
  * status page and sandbox tests check what a page may NOT do) and `--single-process`, with which
@@ -48,7 +54,8 @@ function packagedChromium(): string {
   const binary = join(home, 'chromium');
   if (existsSync(binary)) return binary;
   const staging = mkdtempSync(`${home}.partial-`);
-  const script = `const { default: c } = await import(${JSON.stringify(pathToFileURL(entry).href)}); await c.executablePath();`;
+  const module = JSON.stringify(pathToFileURL(entry).href);
+  const script = `const { default: c } = await import(${module}); await c.executablePath();`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, TMPDIR: staging },
     encoding: 'utf8',

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 const DIR = new URL('../fixtures/vendor/pagerduty/webhooks/', import.meta.url);
 
 /** A published example exactly as published (bytes matter: the signature is over the raw body). */
-export const publishedBody = (name: 'incident.priority_updated' | 'service.updated') => readFileSync(new URL(`${name}.json`, DIR), 'utf8');
+export const publishedBody = (name: 'incident.priority_updated' | 'service.updated') =>
+  readFileSync(new URL(`${name}.json`, DIR), 'utf8');
 
 type Json = Record<string, unknown>;
 const dataExample = (type: string) => JSON.parse(readFileSync(new URL(`data/${type}.json`, DIR), 'utf8')) as Json;

@@ -68,7 +68,11 @@ describe('mapping PagerDuty events', () => {
       event: {
         externalId: 'PGR0VU2',
         note: 'I sure am glad we are using PagerDuty!',
-        snapshot: { title: 'A little bump in the road', complete: false, url: 'https://acme.pagerduty.com/incidents/PGR0VU2' },
+        snapshot: {
+          title: 'A little bump in the road',
+          complete: false,
+          url: 'https://acme.pagerduty.com/incidents/PGR0VU2',
+        },
       },
     });
   });
@@ -76,7 +80,10 @@ describe('mapping PagerDuty events', () => {
   it('takes the responder and their request from the published incident_responder example', () => {
     expect(map(delivery('incident.responder.added'))).toMatchObject({
       type: 'event',
-      event: { externalId: 'PGR0VU2', responder: { id: 'PVMGSML', name: 'Maeve', message: 'Please help me make the tests pass' } },
+      event: {
+        externalId: 'PGR0VU2',
+        responder: { id: 'PVMGSML', name: 'Maeve', message: 'Please help me make the tests pass' },
+      },
     });
   });
 

@@ -11,9 +11,14 @@ const USER_123 = { id: 'U0USER123', name: 'user123', email: 'user123@example.com
 const MAEVE = { id: 'U0MAEVE01', name: 'maeve', email: 'maeve@example.com' };
 
 describe('PagerDuty\'s published webhook examples', () => {
-  const h = useBot({ pagerduty: true, users: [ALICE, BOB, CAROL, USER_123, MAEVE], settings: `comms:\n  rotation: [${CAROL.id}]\n` });
+  const h = useBot({
+    pagerduty: true,
+    users: [ALICE, BOB, CAROL, USER_123, MAEVE],
+    settings: `comms:\n  rotation: [${CAROL.id}]\n`,
+  });
+  const url = () => `${h.bot.app.url}/webhooks/pagerduty`;
   const send = (body: string | object) =>
-    deliver(`${h.bot.app.url}/webhooks/pagerduty`, typeof body === 'string' ? body : JSON.stringify(body), [WEBHOOK_SECRET]);
+    deliver(url(), typeof body === 'string' ? body : JSON.stringify(body), [WEBHOOK_SECRET]);
   const posts = (channel: string) => h.slack.ws.channelMessages(channel).map((m) => m.text);
 
   const paged = async (hh: Harness) => {
@@ -25,7 +30,9 @@ describe('PagerDuty\'s published webhook examples', () => {
     expect(await send(trigger)).toMatchObject({ status: 202, json: { status: 'opened' } });
     expect((await send(trigger)).json.status).toBe('duplicate');
     const incident = await eventually(() => {
-      const row = hh.bot.app.db.prepare('SELECT incident_id FROM incident_links WHERE external_id = ?').get('PGR0VU2') as { incident_id: number } | undefined;
+      const row = hh.bot.app.db
+        .prepare('SELECT incident_id FROM incident_links WHERE external_id = ?')
+        .get('PGR0VU2') as { incident_id: number } | undefined;
       const i = row && hh.bot.app.incidents.get(row.incident_id);
       return i?.summaryTs && hh.slack.ws.message(i.channelId!, i.summaryTs)?.pinned ? i : undefined;
     }, 10_000, 'the staffed channel for PGR0VU2');
@@ -35,12 +42,19 @@ describe('PagerDuty\'s published webhook examples', () => {
 
   it('a trigger opens a staffed channel from the published incident data', async () => {
     const incident = await paged(h);
-    expect(incident).toMatchObject({ source: 'pagerduty', title: 'A little bump in the road', severity: 'sev2', externalUrl: 'https://acme.pagerduty.com/incidents/PGR0VU2' });
+    expect(incident).toMatchObject({
+      source: 'pagerduty',
+      title: 'A little bump in the road',
+      severity: 'sev2',
+      externalUrl: 'https://acme.pagerduty.com/incidents/PGR0VU2',
+    });
     const channel = h.slack.ws.channels.get(incident.channelId!)!;
     expect(channel.name).toMatch(/^inc-\d{8}-api-service-a-little-bump-in-the-road$/);
     expect(channel.members.has(USER_123.id)).toBe(true);
     const summary = JSON.stringify(h.slack.ws.message(channel.id, incident.summaryTs!)!.blocks);
-    for (const fact of ['Service: API Service', 'Urgency: high', 'Assigned: User 123', 'PagerDuty #2']) expect(summary, fact).toContain(fact);
+    for (const fact of ['Service: API Service', 'Urgency: high', 'Assigned: User 123', 'PagerDuty #2']) {
+      expect(summary, fact).toContain(fact);
+    }
     expect(h.pd.succeeded('GET /users/{id}').map((c) => c.path)).toEqual(['/users/PTUXL6G']);
     expect(h.slack.rejected).toEqual([]);
   });
@@ -51,7 +65,9 @@ describe('PagerDuty\'s published webhook examples', () => {
     expect(res).toMatchObject({ status: 202, json: { status: 'applied', incident_id: incident.id } });
     await settled(h.bot.app);
     expect(h.bot.app.incidents.get(incident.id)!.severity).toBe('sev1');
-    expect(posts(incident.channelId!)).toContain(':chart_with_upwards_trend: Severity SEV2 → *SEV1* (by *Tenex Engineer* in PagerDuty).');
+    expect(posts(incident.channelId!)).toContain(
+      ':chart_with_upwards_trend: Severity SEV2 → *SEV1* (by *Tenex Engineer* in PagerDuty).',
+    );
   });
 
   it('acknowledged, annotated, responder added, resolved and reopened: state follows and the channel hears each', async () => {
@@ -87,7 +103,7 @@ describe('PagerDuty\'s published webhook examples', () => {
   });
 
   it('refuses a published example whose signature is not from a configured secret', async () => {
-    const res = await deliver(`${h.bot.app.url}/webhooks/pagerduty`, publishedBody('incident.priority_updated'), ['not-our-secret']);
+    const res = await deliver(url(), publishedBody('incident.priority_updated'), ['not-our-secret']);
     expect(res).toEqual({ status: 401, json: { error: 'bad_signature' } });
   });
 });
