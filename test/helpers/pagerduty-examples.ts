@@ -14,7 +14,7 @@ export const publishedBody = (name: 'incident.priority_updated' | 'service.updat
   readFileSync(new URL(`${name}.json`, DIR), 'utf8');
 
 type Json = Record<string, unknown>;
-const dataExample = (type: string) => JSON.parse(readFileSync(new URL(`data/${type}.json`, DIR), 'utf8')) as Json;
+const dataExample = (type: string) => JSON.parse(readFileSync(new URL(`event-data/${type}.json`, DIR), 'utf8')) as Json;
 
 /** `data.type` per event type, from the documentation's event type table. */
 const DATA_TYPE: Record<string, string> = {
