@@ -6,7 +6,7 @@ import { AppError, ErrorCode } from '../lib/errors.ts';
 import { parseSettings, settingsSchema, type Settings } from './settings.ts';
 
 /**
- * The operator contract's environment variables (DESIGN.md), each with what it is for, so that a
+ * The operator contract's environment variables (docs/design.md), each with what it is for, so that a
  * problem can name both the variable and why the bot needs it.
  */
 export const ENV_VARS = {

@@ -2,13 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../src/config/settings.ts';
 import { mapPagerDutyEvent, severityOf } from '../../src/pagerduty/map-event.ts';
 import { envelopeSchema } from '../../src/pagerduty/webhook-schema.ts';
-import { incidentData, webhookBody, type FakePdIncident } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
+import { DOCUMENTED_EVENT_TYPES, delivery, publishedBody } from '../helpers/pagerduty-examples.ts';
 
 const settings = settingsSchema.parse({ pagerduty: { priorities: { P1: 'sev1', 'SEV-2': 'sev2' }, urgencies: { high: 'sev2', low: 'sev4' } } });
-const incident: FakePdIncident = {
-  id: 'Q1', number: 7, title: 'Broken', status: 'triggered', incidentKey: 'k', service: { id: 'S', name: 'API' },
-  assignees: [{ id: 'PA', name: 'Ann' }], urgency: 'low', priority: null, createdAt: '2026-11-25T01:00:00Z',
-};
+const map = (body: unknown) => mapPagerDutyEvent(envelopeSchema.parse(body), settings);
 
 describe('mapping PagerDuty events', () => {
   it('takes severity from the priority map first, then urgency, then the default', () => {
@@ -18,15 +15,82 @@ describe('mapping PagerDuty events', () => {
     expect(severityOf({ priority: null, urgency: null }, settings)).toBe('sev3');
   });
 
-  it('maps a trigger to an external event with the snapshot it carries', () => {
-    const env = envelopeSchema.parse(webhookBody('incident.triggered', incidentData(incident), { id: 'E1', agent: { id: 'PA', name: 'Ann' } }));
-    const mapped = mapPagerDutyEvent(env, settings);
-    expect(mapped).toMatchObject({
+  it('maps PagerDuty\'s published incident.priority_updated example, field by field', () => {
+    expect(map(JSON.parse(publishedBody('incident.priority_updated')))).toEqual({
       type: 'event',
       event: {
-        source: 'pagerduty', deliveryId: 'E1', externalId: 'Q1', kind: 'triggered', actor: 'Ann',
-        snapshot: { title: 'Broken', complete: true, dedupKey: 'k', serviceName: 'API', severity: 'sev4', assignees: [{ id: 'PA', name: 'Ann' }] },
+        source: 'pagerduty',
+        deliveryId: '5ac64822-4adc-4fda-ade0-410becf0de4f',
+        externalId: 'PGR0VU2',
+        kind: 'priority_updated',
+        occurredAt: Date.parse('2020-10-02T18:45:22.169Z'),
+        actor: 'Tenex Engineer',
+        snapshot: {
+          title: 'A little bump in the road',
+          complete: true,
+          dedupKey: 'd3640fbd41094207a1c11e58e46b1662',
+          url: 'https://acme.pagerduty.com/incidents/PGR0VU2',
+          serviceName: 'API Service',
+          severity: 'sev1',
+          assignees: [{ id: 'PTUXL6G', name: 'User 123' }],
+          description: 'Service: API Service · Urgency: high · Priority: P1 · Assigned: User 123 · PagerDuty #2',
+        },
       },
+    });
+  });
+
+  it('maps every incident event type the bot acts on, built from the published envelope and data examples', () => {
+    const kinds = Object.fromEntries(
+      DOCUMENTED_EVENT_TYPES.map((type) => {
+        const mapped = map(delivery(type));
+        return [type, mapped.type === 'event' ? mapped.event.kind : mapped.type];
+      }),
+    );
+    expect(kinds).toEqual({
+      'incident.triggered': 'triggered',
+      'incident.acknowledged': 'acknowledged',
+      'incident.unacknowledged': 'unacknowledged',
+      'incident.resolved': 'resolved',
+      'incident.reopened': 'reopened',
+      'incident.reassigned': 'reassigned',
+      'incident.escalated': 'escalated',
+      'incident.delegated': 'delegated',
+      'incident.priority_updated': 'priority_updated',
+      'incident.annotated': 'annotated',
+      'incident.responder.added': 'responder_added',
+      'incident.status_update_published': 'ignored',
+    });
+  });
+
+  it('takes the note from the published incident_note example, and the incident from its reference', () => {
+    expect(map(delivery('incident.annotated'))).toMatchObject({
+      type: 'event',
+      event: {
+        externalId: 'PGR0VU2',
+        note: 'I sure am glad we are using PagerDuty!',
+        snapshot: {
+          title: 'A little bump in the road',
+          complete: false,
+          url: 'https://acme.pagerduty.com/incidents/PGR0VU2',
+        },
+      },
+    });
+  });
+
+  it('takes the responder and their request from the published incident_responder example', () => {
+    expect(map(delivery('incident.responder.added'))).toMatchObject({
+      type: 'event',
+      event: {
+        externalId: 'PGR0VU2',
+        responder: { id: 'PVMGSML', name: 'Maeve', message: 'Please help me make the tests pass' },
+      },
+    });
+  });
+
+  it('ignores PagerDuty\'s published service.updated example (a service, not an incident)', () => {
+    expect(map(JSON.parse(publishedBody('service.updated')))).toEqual({
+      type: 'ignored',
+      reason: 'event type service.updated is not one the bot acts on',
     });
   });
 });

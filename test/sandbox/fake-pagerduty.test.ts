@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { USED_OPERATIONS, extractOperations } from '../../src/sandbox/fake-pagerduty/spec.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/pagerduty/rest-openapi-v3.json', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/vendor/pagerduty/rest-openapi-v3.json', import.meta.url));
 
 describe('the fake PagerDuty REST API', () => {
   let pd: FakePagerDuty;

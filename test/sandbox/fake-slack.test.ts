@@ -5,7 +5,7 @@ import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { USED_METHODS, extractMethods } from '../../src/sandbox/fake-slack/spec.ts';
 import { ALICE } from '../helpers/test-bot.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/slack/web-api-openapi-v2.json', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/vendor/slack/web-api-openapi-v2.json', import.meta.url));
 
 describe('the fake Slack Web API', () => {
   let slack: FakeSlack;
