@@ -27,6 +27,7 @@ describe('mapping PagerDuty events', () => {
         actor: 'Tenex Engineer',
         snapshot: {
           title: 'A little bump in the road',
+          publicTitle: 'A little bump in the road',
           complete: true,
           dedupKey: 'd3640fbd41094207a1c11e58e46b1662',
           url: 'https://acme.pagerduty.com/incidents/PGR0VU2',
