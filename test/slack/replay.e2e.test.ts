@@ -48,7 +48,7 @@ describe('a Slack request sent again', () => {
   it('is refused (401), not acted on again, when its signature header is dressed up (a trailing "=…", which Bolt ignores)', async () => {
     const request = signedDeclare('Dressed-up replay');
     expect((await h.bot.post('/slack/events', request.body, request.headers)).status).toBe(200);
-    const signature = request.headers['x-slack-signature'];
+    const signature = (request.headers as Record<string, string>)['x-slack-signature'];
     for (const variant of [`${signature}=`, `${signature}=x`, `${signature}=v0=again`]) {
       const again = await h.bot.post('/slack/events', request.body, { ...request.headers, 'x-slack-signature': variant });
       expect(again.status).toBe(401);
