@@ -69,7 +69,7 @@ function checkSpec(spec: RunbookSpec, where: (path: (string | number)[]) => stri
   for (const [name, p] of Object.entries(spec.params)) {
     const at = where(['params', name]);
     if (p.type === 'string' && p.pattern !== undefined) {
-      const { pattern, problem } = compilePattern(p.pattern);
+      const { pattern, problem } = compilePattern(p.pattern, p.max_length);
       if (!pattern) problems.push(`${where(['params', name, 'pattern'])}: params.${name}.pattern is refused: ${problem}`);
       else if (p.default !== undefined && !pattern.matches(p.default)) problems.push(`${at}: params.${name}.default does not match its pattern`);
     }
