@@ -91,6 +91,27 @@ describe('loading runbooks', () => {
     ]);
   });
 
+  it('refuses an http step that sends a secret (env.*) to a host that a parameter chooses: whoever runs it would receive the secret', () => {
+    const http = (name: string, url: string) =>
+      `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p: { type: string }\nsteps:\n  - http:\n      url: '${url}'\n      headers: { Authorization: 'Bearer {{env.API_TOKEN}}' }\n      env: [API_TOKEN]\n`;
+    const set = loadRunbooks(
+      dirWith({
+        'whole.yaml': http('whole', '{{p}}'),
+        'host.yaml': http('host', 'https://{{p}}.example.com/v1/status'),
+        'port.yaml': http('port', 'https://api.example.com:{{p}}/v1'),
+        'userinfo.yaml': http('userinfo', 'https://{{p}}@api.example.com/v1'),
+        // The host is the runbook's own: a parameter in the path or the query is fine.
+        'path.yaml': http('path', 'https://api.example.com/v1/{{p}}?q={{p}}'),
+        // A host from env.* is the operator's own.
+        'base.yaml': http('base', '{{env.API_TOKEN}}/v1/{{p}}'),
+      }),
+    );
+    expect([...set.runbooks.keys()].sort()).toEqual(['base', 'path']);
+    expect(set.problems).toEqual(
+      ['host', 'port', 'userinfo', 'whole'].map((f) => expect.stringMatching(new RegExp(`^${f}\\.yaml:8: .*sends env\\.API_TOKEN.*host`))),
+    );
+  });
+
   it('refuses a text body with placeholders and a placeholder in a body key', () => {
     const http = (name: string, body: string) => `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p: { type: string }\nsteps:\n  - http:\n      method: POST\n      url: https://x.test/\n      body: ${body}\n`;
     const set = loadRunbooks(
