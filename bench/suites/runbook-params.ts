@@ -34,14 +34,14 @@ export const runbookParams: Suite = {
   name: 'runbook-params',
   async run({ quick }) {
     const samples = quick ? 10 : 50;
-    const trivial = compilePattern('.*').pattern!;
+    const trivial = compilePattern('.*', 1).pattern!;
     const plainHostile = hostileFor('');
     const floor = time(samples, () => trivial.matches(plainHostile));
     const figures: Figure[] = [];
     for (const rb of loadRunbooks(SHIPPED).runbooks.values()) {
       for (const [name, p] of Object.entries(rb.spec.params)) {
         if (p.type !== 'string' || !p.pattern) continue;
-        const pattern = compilePattern(p.pattern).pattern!;
+        const pattern = compilePattern(p.pattern, p.max_length).pattern!;
         const hostile = hostileFor(p.pattern);
         const xs = time(samples, () => pattern.matches(hostile));
         figures.push(withFloor(summarise('runbook-params', `100 kB hostile value vs ${rb.spec.name}.${name} pattern`, 'ms', xs), 'same value vs `.*`', floor));

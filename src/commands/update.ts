@@ -2,13 +2,15 @@ import { updateModal } from '../slack/views.ts';
 import { incidentHere } from './incident-here.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import { parseStatus, parseUpdateFlags, words } from './parse.ts';
-import { fromSlackText, stripControl } from './slack-text.ts';
+import { fromSlackText, splitVerb, stripControl } from './slack-text.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
 export async function update(ctx: CommandContext): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'update');
   // A public update names nobody: mentions are removed before the markup is decoded into `@name`.
-  const raw = words(ctx.args).includes('--public') ? withoutSlackMentions(ctx.args) : ctx.args;
+  // Resolving an incident already on the status page publishes the message as well.
+  const resolvesPublic = incident.publicAt !== null && splitVerb(ctx.args).verb === 'resolved';
+  const raw = words(ctx.args).includes('--public') || resolvesPublic ? withoutSlackMentions(ctx.args) : ctx.args;
   const text = stripControl(fromSlackText(raw)).trim();
   if (!text) {
     await ctx.ports.openModal(updateModal(incident, ctx.services.settings.components));

@@ -1,8 +1,8 @@
-import { ErrorCode, UserError } from '../lib/errors.ts';
+import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
 import { archiveEffect, noticeEffect, postmortemEffect, refreshEffects, setExternalStatusEffect } from './effect-kinds.ts';
 import { recordUpdate, type UpdateOptions } from './record-update.ts';
 import type { Change, Core } from './core.ts';
-import type { Actor } from './permissions.ts';
+import type { Actor, IncidentAction } from './permissions.ts';
 import type { Incident, Severity, UserRef } from './types.ts';
 
 /** Writes a status made in Slack back to every external incident (e.g. PagerDuty) linked to this one. */
@@ -44,11 +44,17 @@ export function mitigate(core: Core, incidentId: number, by: UserRef): Incident 
  * Everything resolving means, wherever it was resolved (Slack or PagerDuty): customers told if they
  * were, clocks stopped, the closing summary, the archive scheduled and the report drafted.
  */
-export function closeIncident(core: Core, change: Change, incident: Incident, opts: { by: string; via: string; note: string | null; cause: string; resolvedAt: number; public?: boolean }): void {
+export function closeIncident(
+  core: Core,
+  change: Change,
+  incident: Incident,
+  opts: { by: string; via: string; note: string | null; cause: string; resolvedAt: number; public?: boolean; notePublic?: boolean },
+): void {
   const { incidents, policy } = core.deps;
   if (incident.publicAt !== null || opts.public) {
     const components = core.deps.updates.componentStatuses(incident.id).map((c) => ({ id: c.id, status: 'operational' as const }));
-    recordUpdate(core, change, incident, 'resolved', opts.note || 'This incident has been resolved.', opts.by, { public: true, components });
+    const text = (opts.notePublic !== false && opts.note) || 'This incident has been resolved.';
+    recordUpdate(core, change, incident, 'resolved', text, opts.by, { public: true, components });
   }
   incidents.update(incident.id, { status: 'resolved', resolvedAt: opts.resolvedAt, updateDueAt: null, commsNagAt: null }, change.at);
   const responders = new Set(incidents.roles(incident.id).map((r) => r.userId)).size;
@@ -68,6 +74,17 @@ export function closeIncident(core: Core, change: Change, incident: Incident, op
   if (policy.postmortemOnResolve) change.effect(postmortemEffect(incident.id, opts.cause, false));
 }
 
+/** Whether the actor may do the action (the same check as `authorize`, as a yes or no). */
+function mayDo(core: Core, incident: Incident, actor: Actor, action: IncidentAction): boolean {
+  try {
+    core.authorize(incident, actor, action);
+    return true;
+  } catch (error) {
+    if (isUserError(error) && error.code === ErrorCode.Forbidden) return false;
+    throw error;
+  }
+}
+
 /** Every way of resolving from chat comes here (the command, the button, an update saying "resolved"). */
 export function resolve(core: Core, incidentId: number, actor: Actor, note: string | null, options: UpdateOptions = {}): Incident {
   const by = actor.id;
@@ -77,7 +94,9 @@ export function resolve(core: Core, incidentId: number, actor: Actor, note: stri
     if (options.public) core.authorize(incident, actor, 'publish');
     if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already resolved.`);
     const cause = core.record(change, { incidentId, kind: 'resolved', actor: by, body: note, data: { via: 'slack' } });
-    closeIncident(core, change, incident, { by, via: 'slack', note, cause, resolvedAt: change.at, public: options.public });
+    // Resolving a public incident tells customers; only someone who may publish chooses the words.
+    const notePublic = mayDo(core, incident, actor, 'publish');
+    closeIncident(core, change, incident, { by, via: 'slack', note, cause, resolvedAt: change.at, public: options.public, notePublic });
     syncExternal(core, change, incident, cause, 'resolved', note);
     return core.require(incidentId);
   });

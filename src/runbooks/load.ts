@@ -62,6 +62,17 @@ function stepStrings(step: StepSpec): { path: (string | number)[]; text: string;
   return 'note' in step.pagerduty ? [{ path: ['pagerduty', 'note'], text: step.pagerduty.note, env: null }] : [];
 }
 
+/**
+ * The placeholder that decides where an http step's URL goes (the whole URL, or a part of its host,
+ * port or user info), if one does; `env.*` values are the operator's own and do not count.
+ */
+function hostChooser(url: string): string | null {
+  // Without a written scheme the URL starts with a placeholder: what comes before the first / ? #.
+  const authority = /^https?:\/\/([^/?#]*)/.exec(url)?.[1] ?? /^[^/?#]*/.exec(url)![0];
+  for (const [, ref] of authority.matchAll(PLACEHOLDER)) if (!ref!.startsWith('env.')) return ref!;
+  return null;
+}
+
 function checkSpec(spec: RunbookSpec, where: (path: (string | number)[]) => string, dir: string, pathVar: string): { problems: string[]; programs: Map<number, string>; cwds: Map<number, string> } {
   const problems: string[] = [];
   const programs = new Map<number, string>();
@@ -69,7 +80,7 @@ function checkSpec(spec: RunbookSpec, where: (path: (string | number)[]) => stri
   for (const [name, p] of Object.entries(spec.params)) {
     const at = where(['params', name]);
     if (p.type === 'string' && p.pattern !== undefined) {
-      const { pattern, problem } = compilePattern(p.pattern);
+      const { pattern, problem } = compilePattern(p.pattern, p.max_length);
       if (!pattern) problems.push(`${where(['params', name, 'pattern'])}: params.${name}.pattern is refused: ${problem}`);
       else if (p.default !== undefined && !pattern.matches(p.default)) problems.push(`${at}: params.${name}.default does not match its pattern`);
     }
@@ -104,6 +115,13 @@ function checkSpec(spec: RunbookSpec, where: (path: (string | number)[]) => stri
     }
     // A URL may come whole from a placeholder (checked when the run is planned); otherwise it must be http(s) as written.
     if ('http' in step && !/^(https?:\/\/|\{\{)/.test(step.http.url)) problems.push(`${where(['steps', i, 'http', 'url'])}: url must start with http:// or https://`);
+    if ('http' in step && step.http.env.length > 0) {
+      const chooser = hostChooser(step.http.url);
+      if (chooser) {
+        const sent = step.http.env.map((n) => `env.${n}`).join(', ');
+        problems.push(`${where(['steps', i, 'http', 'url'])}: this step sends ${sent}, so its host must be written in the runbook: a host from {{${chooser}}} would send it wherever the person running it says`);
+      }
+    }
     if ('http' in step && step.http.body !== undefined) {
       const problem = bodyProblem(step.http.body);
       if (problem) problems.push(`${where(['steps', i, 'http', 'body'])}: ${problem}`);

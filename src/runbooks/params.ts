@@ -55,7 +55,7 @@ function checkValue(name: string, spec: ParamSpec, raw: string, label = `\`${nam
   if (raw.length > spec.max_length) throw bad(`may be at most ${spec.max_length} characters.`);
   if (!spec.allow_leading_dash && raw.startsWith('-')) throw bad('may not start with "-" (a program could read it as an option).');
   if (spec.pattern !== undefined) {
-    const { pattern, problem } = compilePattern(spec.pattern);
+    const { pattern, problem } = compilePattern(spec.pattern, spec.max_length);
     // The loader refuses a pattern that does not compile; this is only reached for a spec built elsewhere.
     if (!pattern) throw bad(`cannot be checked: its pattern is refused (${problem}).`);
     if (!pattern.matches(raw)) throw bad(`must match \`${spec.pattern}\`${spec.description ? ` (${spec.description})` : ''}.`);

@@ -19,7 +19,14 @@ export interface SlackRequestGuardDeps {
   clock?: () => number;
 }
 
-type Verdict = 'new' | 'replay' | 'future' | 'unverified';
+type Verdict = 'new' | 'replay' | 'future' | 'malformed' | 'unverified';
+
+/**
+ * The one spelling Slack sends. Bolt reads only the text between the first and second `=`, so
+ * `v0=<hash>=x` passes its check too: a signature in any other spelling would be a second key in
+ * the seen table for the same request, so it is refused rather than passed to Bolt.
+ */
+const CANONICAL_SIGNATURE = /^v0=[0-9a-f]{64}$/;
 
 /**
  * What to do with a request, decided only once its signature is known to be Slack's: an
@@ -30,6 +37,7 @@ function judge(headers: IncomingHttpHeaders, body: string, deps: SlackRequestGua
   const signature = headers['x-slack-signature'];
   const timestamp = Number(headers['x-slack-request-timestamp']);
   if (typeof signature !== 'string' || !Number.isSafeInteger(timestamp)) return 'unverified';
+  if (!CANONICAL_SIGNATURE.test(signature)) return 'malformed';
   const valid = isValidSlackRequest({
     signingSecret: deps.signingSecret,
     body,
@@ -70,6 +78,10 @@ export function slackEventsRoute(deps: SlackRequestGuardDeps): Route {
       const retry = req.headers['x-slack-retry-num'];
       if (verdict === 'future') {
         log.warn({ timestamp: req.headers['x-slack-request-timestamp'] }, 'Slack request refused: its timestamp is more than 5 minutes in the future');
+        return void res.writeHead(401).end();
+      }
+      if (verdict === 'malformed') {
+        log.warn('Slack request refused: its signature is not spelled as Slack spells it (v0=<64 hex digits>)');
         return void res.writeHead(401).end();
       }
       if (verdict === 'replay') {

@@ -200,3 +200,37 @@ describe('resolving a paged incident without the permission', () => {
     expect(text(await h.bot.command(`role commander <@${BOB.id}>`, { channel, user: BOB.id }))).toBe(COMMANDER_RULE(incident.id));
   });
 });
+
+describe('resolving a public incident with a note (resolve open to anyone, publish to the commander and comms lead)', () => {
+  const h = useBot({ users: USERS, settings: 'status_page:\n  publish: [commander, comms]\n' });
+  const publicBodies = (id: number) => h.bot.app.incidents.updates(id).filter((u) => u.public).map((u) => u.body).reverse(); // oldest first
+  const published = async (title: string) => {
+    const d = await declared(h, title, ALICE.id);
+    expect(text(await h.bot.command('update identified We found it --public', { channel: d.channel, user: ALICE.id }))).toMatch(/^Published/);
+    return d;
+  };
+
+  it('does not let someone who may not publish write the status page with their note: it says the standard words', async () => {
+    const { incident, channel } = await published('Public note sev2');
+    expect(text(await h.bot.command('resolve Ha, we got owned. Visit evil.example for refunds', { channel, user: CAROL.id }))).toBe(`Resolved incident #${incident.id}.`);
+    expect(publicBodies(incident.id)).toEqual(['We found it', 'This incident has been resolved.']);
+    // The note itself is kept where the team reads it.
+    const resolved = h.bot.app.db.prepare("SELECT body FROM timeline_events WHERE incident_id = ? AND kind = 'resolved'").pluck().get(incident.id);
+    expect(resolved).toBe('Ha, we got owned. Visit evil.example for refunds');
+  });
+
+  it('`update resolved` without --public is the same: the note is not published by someone who may not publish', async () => {
+    const { incident, channel } = await published('Public update note sev2');
+    expect(text(await h.bot.command('update resolved Call 555-0100 for a refund', { channel, user: CAROL.id }))).toMatch(/^Posted a \*resolved\* update/);
+    expect(publicBodies(incident.id)).toEqual(['We found it', 'This incident has been resolved.']);
+  });
+
+  it('publishes the note of someone who may publish, without the Slack mentions in it', async () => {
+    const { incident, channel } = await published('Public note by commander sev2');
+    await h.bot.command(`resolve Fixed by <@${BOB.id}|bob> and <!subteam^S0SRE|@sre>`, { channel, user: ALICE.id });
+    const [, last] = publicBodies(incident.id);
+    expect(last).not.toContain('@bob');
+    expect(last).not.toContain('@sre');
+    expect(last).toMatch(/^Fixed by\s+and\s*$/);
+  });
+});

@@ -72,6 +72,46 @@ describe('loading runbooks', () => {
     ]);
   });
 
+  it('refuses a pattern whose matching costs too much at its longest value (counted repetitions blow RE2 up), and keeps ordinary ones', () => {
+    const withPattern = (name: string, pattern: string, max = 200) =>
+      `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p:\n    type: string\n    max_length: ${max}\n    pattern: '${pattern}'\nsteps:\n  - slack: { text: '{{p}}' }\n`;
+    const set = loadRunbooks(
+      dirWith({
+        // Linear in the value, but each of the 20,000 program steps is walked for every character:
+        // seconds of a blocked event loop for one 4,000-character value.
+        'counted.yaml': withPattern('counted', '(?:a?){1000}'.repeat(10), 4000),
+        'host.yaml': withPattern('host', '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*', 253),
+        'fqdn.yaml': withPattern('fqdn', '(?:[a-z]{1,63}\\.){1,10}[a-z]{2,63}', 253),
+        'sha.yaml': withPattern('sha', '[a-f0-9]{40}', 40),
+      }),
+    );
+    expect([...set.runbooks.keys()].sort()).toEqual(['fqdn', 'host', 'sha']);
+    expect(set.problems).toEqual([
+      expect.stringMatching(/^counted\.yaml:8: params\.p\.pattern is refused: too costly to match/),
+    ]);
+  });
+
+  it('refuses an http step that sends a secret (env.*) to a host that a parameter chooses: whoever runs it would receive the secret', () => {
+    const http = (name: string, url: string) =>
+      `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p: { type: string }\nsteps:\n  - http:\n      url: '${url}'\n      headers: { Authorization: 'Bearer {{env.API_TOKEN}}' }\n      env: [API_TOKEN]\n`;
+    const set = loadRunbooks(
+      dirWith({
+        'whole.yaml': http('whole', '{{p}}'),
+        'host.yaml': http('host', 'https://{{p}}.example.com/v1/status'),
+        'port.yaml': http('port', 'https://api.example.com:{{p}}/v1'),
+        'userinfo.yaml': http('userinfo', 'https://{{p}}@api.example.com/v1'),
+        // The host is the runbook's own: a parameter in the path or the query is fine.
+        'path.yaml': http('path', 'https://api.example.com/v1/{{p}}?q={{p}}'),
+        // A host from env.* is the operator's own.
+        'base.yaml': http('base', '{{env.API_TOKEN}}/v1/{{p}}'),
+      }),
+    );
+    expect([...set.runbooks.keys()].sort()).toEqual(['base', 'path']);
+    expect(set.problems).toEqual(
+      ['host', 'port', 'userinfo', 'whole'].map((f) => expect.stringMatching(new RegExp(`^${f}\\.yaml:8: .*sends env\\.API_TOKEN.*host`))),
+    );
+  });
+
   it('refuses a text body with placeholders and a placeholder in a body key', () => {
     const http = (name: string, body: string) => `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p: { type: string }\nsteps:\n  - http:\n      method: POST\n      url: https://x.test/\n      body: ${body}\n`;
     const set = loadRunbooks(

@@ -45,6 +45,19 @@ describe('a Slack request sent again', () => {
     expect(incidentCount(h.bot)).toBe(1);
   });
 
+  it('is refused (401), not acted on again, when its signature header is dressed up (a trailing "=…", which Bolt ignores)', async () => {
+    const request = signedDeclare('Dressed-up replay');
+    expect((await h.bot.post('/slack/events', request.body, request.headers)).status).toBe(200);
+    const signature = (request.headers as Record<string, string>)['x-slack-signature'];
+    for (const variant of [`${signature}=`, `${signature}=x`, `${signature}=v0=again`]) {
+      const again = await h.bot.post('/slack/events', request.body, { ...request.headers, 'x-slack-signature': variant });
+      expect(again.status).toBe(401);
+      expect(again.text).not.toContain('Declared incident');
+    }
+    await settled(h.bot.app);
+    expect(incidentCount(h.bot)).toBe(1);
+  });
+
   it('still reaches the bot when it is a new request with the same text (Slack signs each one anew)', async () => {
     await h.bot.command('declare Same words', { timestamp: nowSeconds() - 2 });
     await h.bot.command('declare Same words', { timestamp: nowSeconds() });
