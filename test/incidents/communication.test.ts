@@ -4,7 +4,12 @@ import { ALICE, BOB, CAROL, Domain, MINUTE, START, actor } from './domain-harnes
 let d: Domain;
 afterEach(() => d?.close());
 
-const COMPONENTS = { components: [{ id: 'api', name: 'API' }, { id: 'web', name: 'Web' }] };
+const COMPONENTS = {
+  components: [
+    { id: 'api', name: 'API' },
+    { id: 'web', name: 'Web' },
+  ],
+};
 
 describe('posting an update', () => {
   describe('refuses bad input and writes nothing', () => {
@@ -22,7 +27,10 @@ describe('posting an update', () => {
       d = new Domain({ settings: COMPONENTS });
       const { id } = d.declare(ALICE);
       const error = d.refused(
-        () => d.service.postUpdate(id, 'identified', 'x', actor(ALICE), { components: [{ id: 'billing', status: 'major_outage' }] }),
+        () =>
+          d.service.postUpdate(id, 'identified', 'x', actor(ALICE), {
+            components: [{ id: 'billing', status: 'major_outage' }],
+          }),
         'bad_argument',
       );
       expect(error.message).toContain('billing');
@@ -33,7 +41,9 @@ describe('posting an update', () => {
       d = new Domain();
       const { id } = d.declare(ALICE);
       d.service.resolve(id, actor(ALICE), null);
-      expect(d.refused(() => d.service.postUpdate(id, 'identified', 'late', actor(ALICE)), 'bad_argument').message).toContain('resolved');
+      expect(
+        d.refused(() => d.service.postUpdate(id, 'identified', 'late', actor(ALICE)), 'bad_argument').message,
+      ).toContain('resolved');
     });
   });
 
@@ -49,11 +59,29 @@ describe('posting an update', () => {
     const { id } = d.declare(ALICE);
     d.advance(10 * MINUTE);
     d.service.postUpdate(id, 'identified', '  Bad deploy found. ', actor(BOB));
-    expect(d.incident(id)).toMatchObject({ status: 'identified', lastUpdateAt: START + 10 * MINUTE, updateDueAt: START + 70 * MINUTE });
+    expect(d.incident(id)).toMatchObject({
+      status: 'identified',
+      lastUpdateAt: START + 10 * MINUTE,
+      updateDueAt: START + 70 * MINUTE,
+    });
     expect(d.service.updates(id)).toEqual([
-      { id: 1, incidentId: id, at: START + 10 * MINUTE, status: 'identified', body: 'Bad deploy found.', author: BOB, public: false, components: [] },
+      {
+        id: 1,
+        incidentId: id,
+        at: START + 10 * MINUTE,
+        status: 'identified',
+        body: 'Bad deploy found.',
+        author: BOB,
+        public: false,
+        components: [],
+      },
     ]);
-    expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'update', actor: BOB, body: 'Bad deploy found.', data: { status: 'identified', public: false, components: [] } });
+    expect(d.timeline(id).at(-1)).toMatchObject({
+      kind: 'update',
+      actor: BOB,
+      body: 'Bad deploy found.',
+      data: { status: 'identified', public: false, components: [] },
+    });
   });
 
   it('posts it in the channel, and refreshes summary and topic only when the status changed', () => {
@@ -61,7 +89,13 @@ describe('posting an update', () => {
     const { id } = d.declare(ALICE);
     const first = d.effectsOf(() => d.service.postUpdate(id, 'identified', 'Found it', actor(BOB)));
     expect(first.map((e) => e.kind)).toEqual(['channel.notice', 'channel.update_summary', 'channel.set_topic']);
-    expect(first[0]!.payload.notice).toEqual({ type: 'update', status: 'identified', body: 'Found it', by: BOB, public: false });
+    expect(first[0]!.payload.notice).toEqual({
+      type: 'update',
+      status: 'identified',
+      body: 'Found it',
+      by: BOB,
+      public: false,
+    });
     const same = d.effectsOf(() => d.service.postUpdate(id, 'identified', 'Still on it', actor(BOB)));
     expect(same.map((e) => e.kind)).toEqual(['channel.notice']);
   });
@@ -70,7 +104,9 @@ describe('posting an update', () => {
     it('is a resolution, with everything a resolution brings', () => {
       d = new Domain();
       const { id } = d.declare(ALICE);
-      const kinds = d.effectsOf(() => d.service.postUpdate(id, 'resolved', 'All clear', actor(ALICE))).map((e) => e.kind);
+      const kinds = d
+        .effectsOf(() => d.service.postUpdate(id, 'resolved', 'All clear', actor(ALICE)))
+        .map((e) => e.kind);
       expect(d.incident(id)).toMatchObject({ status: 'resolved', resolvedAt: START, updateDueAt: null });
       expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'resolved', body: 'All clear' });
       expect(kinds).toEqual(expect.arrayContaining(['channel.archive', 'postmortem.publish']));
@@ -98,20 +134,35 @@ describe('posting an update', () => {
       d.service.postUpdate(id, 'monitoring', 'A fix is out.', actor(ALICE), { public: true });
       expect(d.incident(id).publicAt).toBe(START + MINUTE);
       expect(d.service.updates(id).map((u) => u.public)).toEqual([true, true, false]);
-      expect(d.notices(id).filter((n) => n.type === 'update').map((n) => n.public)).toEqual([false, true, true]);
+      expect(
+        d
+          .notices(id)
+          .filter((n) => n.type === 'update')
+          .map((n) => n.public),
+      ).toEqual([false, true, true]);
     });
 
     it('moves the components it names; an internal update records its claim but moves none', () => {
       d = new Domain({ settings: COMPONENTS });
       const { id } = d.declare(ALICE);
-      d.service.postUpdate(id, 'identified', 'internal', actor(ALICE), { components: [{ id: 'api', status: 'major_outage' }] });
+      d.service.postUpdate(id, 'identified', 'internal', actor(ALICE), {
+        components: [{ id: 'api', status: 'major_outage' }],
+      });
       expect(d.updateRepo.componentStatuses(id)).toEqual([]);
       expect(d.service.updates(id)[0]!.components).toEqual([{ id: 'api', old: 'operational', new: 'major_outage' }]);
 
-      d.service.postUpdate(id, 'identified', 'public', actor(ALICE), { public: true, components: [{ id: 'api', status: 'partial_outage' }] });
-      d.service.postUpdate(id, 'monitoring', 'better', actor(ALICE), { public: true, components: [{ id: 'api', status: 'degraded_performance' }] });
+      d.service.postUpdate(id, 'identified', 'public', actor(ALICE), {
+        public: true,
+        components: [{ id: 'api', status: 'partial_outage' }],
+      });
+      d.service.postUpdate(id, 'monitoring', 'better', actor(ALICE), {
+        public: true,
+        components: [{ id: 'api', status: 'degraded_performance' }],
+      });
       expect(d.updateRepo.componentStatuses(id)).toEqual([{ id: 'api', status: 'degraded_performance' }]);
-      expect(d.service.updates(id)[0]!.components).toEqual([{ id: 'api', old: 'partial_outage', new: 'degraded_performance' }]);
+      expect(d.service.updates(id)[0]!.components).toEqual([
+        { id: 'api', old: 'partial_outage', new: 'degraded_performance' },
+      ]);
     });
 
     it('is mirrored to Statuspage, one row per update, only when mirroring is on', () => {
@@ -121,7 +172,11 @@ describe('posting an update', () => {
       d.service.postUpdate(id, 'identified', 'public', actor(ALICE), { public: true });
       const mirror = d.effects(id).filter((e) => e.kind === 'statuspage.sync');
       expect(mirror).toEqual([
-        expect.objectContaining({ orderingKey: `incident:${id}:statuspage`, idempotencyKey: `incident:${id}:statuspage.sync:2`, payload: { updateId: 2 } }),
+        expect.objectContaining({
+          orderingKey: `incident:${id}:statuspage`,
+          idempotencyKey: `incident:${id}:statuspage.sync:2`,
+          payload: { updateId: 2 },
+        }),
       ]);
     });
 
@@ -135,8 +190,13 @@ describe('posting an update', () => {
     it('needs the permission to publish, and a refusal publishes nothing', () => {
       d = new Domain();
       const { id } = d.declare(ALICE);
-      const error = d.refused(() => d.service.postUpdate(id, 'identified', 'psst', actor(CAROL), { public: true }), 'forbidden');
-      expect(error.message).toBe(`Only the commander, the comms lead may publish status page updates for incident #${id}.`);
+      const error = d.refused(
+        () => d.service.postUpdate(id, 'identified', 'psst', actor(CAROL), { public: true }),
+        'forbidden',
+      );
+      expect(error.message).toBe(
+        `Only the commander, the comms lead may publish status page updates for incident #${id}.`,
+      );
       expect(d.incident(id).publicAt).toBeNull();
     });
   });
@@ -149,7 +209,9 @@ describe('the update reminders', () => {
     expect(d.service.sendReminders(START + 59 * MINUTE)).toBe(0);
     expect(d.service.sendReminders(START + 60 * MINUTE)).toBe(1);
     expect(d.notices(id).at(-1)).toEqual({ type: 'update_overdue', comms: BOB, minutes: 60 });
-    expect(d.effects(id).at(-1)!.idempotencyKey).toBe(`incident:${id}:channel.notice:update_overdue:due:${START + 60 * MINUTE}`);
+    expect(d.effects(id).at(-1)!.idempotencyKey).toBe(
+      `incident:${id}:channel.notice:update_overdue:due:${START + 60 * MINUTE}`,
+    );
     expect(d.service.sendReminders(START + 61 * MINUTE)).toBe(0);
     expect(d.incident(id).updateDueAt).toBe(START + 120 * MINUTE);
   });
@@ -202,7 +264,11 @@ describe('handing off a role', () => {
     const { id } = d.declare(ALICE);
     d.service.handOff(id, 'comms', CAROL, actor(CAROL));
     expect(d.roleOf(id, 'comms')).toBe(CAROL);
-    expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'role_assigned', actor: CAROL, data: { role: 'comms', user: CAROL, from: null } });
+    expect(d.timeline(id).at(-1)).toMatchObject({
+      kind: 'role_assigned',
+      actor: CAROL,
+      data: { role: 'comms', user: CAROL, from: null },
+    });
   });
 
   it('does not let just anyone give a vacant role to someone else', () => {
@@ -216,7 +282,12 @@ describe('handing off a role', () => {
     d = new Domain({ settings: { comms: { rotation: [BOB] } } });
     const { id } = d.declare(ALICE);
     const effects = d.effectsOf(() => d.service.handOff(id, 'comms', CAROL, actor(ALICE)));
-    expect(effects.map((e) => e.kind)).toEqual(['channel.invite', 'channel.notice', 'channel.update_summary', 'channel.set_topic']);
+    expect(effects.map((e) => e.kind)).toEqual([
+      'channel.invite',
+      'channel.notice',
+      'channel.update_summary',
+      'channel.set_topic',
+    ]);
     expect(effects[0]!.payload).toEqual({ users: [CAROL] });
     expect(effects[1]!.payload.notice).toEqual({ type: 'handoff', role: 'comms', from: BOB, to: CAROL, by: ALICE });
     expect(d.roleOf(id, 'comms')).toBe(CAROL);
@@ -225,7 +296,9 @@ describe('handing off a role', () => {
   it('is refused when the person already holds the role', () => {
     d = new Domain();
     const { id } = d.declare(ALICE);
-    expect(d.refused(() => d.service.handOff(id, 'commander', ALICE, actor(ALICE)), 'bad_argument').message).toContain('already');
+    expect(d.refused(() => d.service.handOff(id, 'commander', ALICE, actor(ALICE)), 'bad_argument').message).toContain(
+      'already',
+    );
   });
 });
 
@@ -244,7 +317,12 @@ describe('notes, follow-ups, impact and the public name', () => {
     d = new Domain();
     const { id } = d.declare(ALICE);
     const followup = d.service.addFollowup(id, 'Alert on p99 latency', CAROL, BOB);
-    expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'followup', actor: BOB, body: 'Alert on p99 latency', data: { followup_id: followup, owner: CAROL } });
+    expect(d.timeline(id).at(-1)).toMatchObject({
+      kind: 'followup',
+      actor: BOB,
+      body: 'Alert on p99 latency',
+      data: { followup_id: followup, owner: CAROL },
+    });
     expect(d.notices(id).at(-1)).toEqual({ type: 'followup', text: 'Alert on p99 latency', owner: CAROL, by: BOB });
     d.refused(() => d.service.addFollowup(id, '', null, BOB), 'bad_argument');
   });

@@ -20,7 +20,16 @@ describe('declaring an incident', () => {
 
     it('a component the settings do not know, naming it', () => {
       d = new Domain({ settings: { components: [{ id: 'api', name: 'API' }] } });
-      const error = d.refused(() => d.declare(ALICE, { components: [{ id: 'api', status: 'major_outage' }, { id: 'billing', status: 'degraded_performance' }] }), 'bad_argument');
+      const error = d.refused(
+        () =>
+          d.declare(ALICE, {
+            components: [
+              { id: 'api', status: 'major_outage' },
+              { id: 'billing', status: 'degraded_performance' },
+            ],
+          }),
+        'bad_argument',
+      );
       expect(error.message).toBe('Unknown component billing.');
     });
   });
@@ -59,7 +68,9 @@ describe('declaring an incident', () => {
 
     it('is the one given, trimmed, when given', () => {
       d = new Domain();
-      expect(d.declare(ALICE, { title: 'DB primary lost (ask @bob)', publicTitle: '  Slow checkout  ' }).publicTitle).toBe('Slow checkout');
+      expect(
+        d.declare(ALICE, { title: 'DB primary lost (ask @bob)', publicTitle: '  Slow checkout  ' }).publicTitle,
+      ).toBe('Slow checkout');
     });
 
     it('falls back to the title when the one given is blank', () => {
@@ -78,7 +89,12 @@ describe('declaring an incident', () => {
     it('is the person named, assigned by the declarer', () => {
       d = new Domain();
       const { id } = d.declare(ALICE, { commander: BOB });
-      expect(d.service.roles(id)).toContainEqual({ role: 'commander', userId: BOB, assignedAt: START, assignedBy: ALICE });
+      expect(d.service.roles(id)).toContainEqual({
+        role: 'commander',
+        userId: BOB,
+        assignedAt: START,
+        assignedBy: ALICE,
+      });
     });
   });
 
@@ -106,7 +122,12 @@ describe('declaring an incident', () => {
     it('is assigned by nobody (the bot), with the role in the timeline', () => {
       d = new Domain({ settings: { comms: { rotation: [BOB] } } });
       const { id } = d.declare(ALICE);
-      expect(d.timeline(id).filter((e) => e.kind === 'role_assigned').map((e) => ({ actor: e.actor, data: e.data }))).toEqual([
+      expect(
+        d
+          .timeline(id)
+          .filter((e) => e.kind === 'role_assigned')
+          .map((e) => ({ actor: e.actor, data: e.data })),
+      ).toEqual([
         { actor: ALICE, data: { role: 'commander', user: ALICE, from: null } },
         { actor: null, data: { role: 'comms', user: BOB, from: null } },
       ]);
@@ -115,7 +136,9 @@ describe('declaring an incident', () => {
 
   describe('the clocks', () => {
     it('make the first update due one cadence after the declaration, and set no nag when comms is staffed', () => {
-      d = new Domain({ settings: { comms: { rotation: [BOB] }, update_cadence_minutes: { sev1: 10, sev2: 20, sev3: 45, sev4: 90 } } });
+      d = new Domain({
+        settings: { comms: { rotation: [BOB] }, update_cadence_minutes: { sev1: 10, sev2: 20, sev3: 45, sev4: 90 } },
+      });
       const incident = d.declare(ALICE, { severity: 'sev2' });
       expect(incident.updateDueAt).toBe(START + 20 * MINUTE);
       expect(incident.commsNagAt).toBeNull();
@@ -132,11 +155,24 @@ describe('declaring an incident', () => {
   it('records the declaration in the timeline, with severity and source', () => {
     d = new Domain();
     const { id } = d.declare(ALICE, { severity: 'sev1' });
-    expect(d.timeline(id)[0]).toMatchObject({ kind: 'declared', at: START, actor: ALICE, body: 'API errors', data: { severity: 'sev1', source: 'slack' } });
+    expect(d.timeline(id)[0]).toMatchObject({
+      kind: 'declared',
+      at: START,
+      actor: ALICE,
+      body: 'API errors',
+      data: { severity: 'sev1', source: 'slack' },
+    });
   });
 
   it('keeps the components it was declared with, for when it is published', () => {
-    d = new Domain({ settings: { components: [{ id: 'api', name: 'API' }, { id: 'web', name: 'Web' }] } });
+    d = new Domain({
+      settings: {
+        components: [
+          { id: 'api', name: 'API' },
+          { id: 'web', name: 'Web' },
+        ],
+      },
+    });
     const { id, publicAt } = d.declare(ALICE, { components: [{ id: 'web', status: 'partial_outage' }] });
     expect(d.updateRepo.componentStatuses(id)).toEqual([{ id: 'web', status: 'partial_outage' }]);
     expect(publicAt).toBeNull();

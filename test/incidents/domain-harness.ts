@@ -148,9 +148,19 @@ export class Domain {
 
   /** The outbox rows, in the order they were enqueued (all incidents, or one). */
   effects(incidentId?: number): Effect[] {
-    type Row = { kind: string; idempotency_key: string; ordering_key: string; incident_id: number | null; payload: string; available_at: number; priority: number };
+    type Row = {
+      kind: string;
+      idempotency_key: string;
+      ordering_key: string;
+      incident_id: number | null;
+      payload: string;
+      available_at: number;
+      priority: number;
+    };
     const rows = this.db
-      .prepare('SELECT kind, idempotency_key, ordering_key, incident_id, payload, available_at, priority FROM outbox ORDER BY id')
+      .prepare(
+        'SELECT kind, idempotency_key, ordering_key, incident_id, payload, available_at, priority FROM outbox ORDER BY id',
+      )
       .all() as Row[];
     return rows
       .filter((r) => incidentId === undefined || r.incident_id === incidentId)

@@ -75,7 +75,9 @@ describe('an event from a paging system', () => {
     it('is named after the source and its id when the page has no title, and a long one is cut to 150', () => {
       d = new Domain();
       const blank = d.service.applyExternal(pagerEvent('triggered', 'd-1', T, { snapshot: { title: '  ' } }));
-      const long = d.service.applyExternal(pagerEvent('triggered', 'd-2', T, { externalId: 'PINC002', snapshot: { title: 'L'.repeat(400) } }));
+      const long = d.service.applyExternal(
+        pagerEvent('triggered', 'd-2', T, { externalId: 'PINC002', snapshot: { title: 'L'.repeat(400) } }),
+      );
       expect(d.incident(blank.incidentId!).title).toBe('PagerDuty incident PINC001');
       expect(d.incident(long.incidentId!).title).toBe('L'.repeat(150));
     });
@@ -85,7 +87,11 @@ describe('an event from a paging system', () => {
       const result = d.service.applyExternal(pagerEvent('acknowledged', 'd-ack', T + MINUTE));
       expect(result.outcome).toBe('opened');
       const id = result.incidentId!;
-      expect(d.incident(id)).toMatchObject({ declaredAt: T + MINUTE, acknowledgedAt: T + MINUTE, status: 'investigating' });
+      expect(d.incident(id)).toMatchObject({
+        declaredAt: T + MINUTE,
+        acknowledgedAt: T + MINUTE,
+        status: 'investigating',
+      });
       expect(d.kinds(id)).toEqual(['paged', 'acknowledged']);
       expect(d.timeline(id)[0]!.data.first_event).toBe('acknowledged');
     });
@@ -94,7 +100,12 @@ describe('an event from a paging system', () => {
       d = new Domain();
       const { outcome, incidentId } = d.service.applyExternal(pagerEvent('resolved', 'd-res', T + MINUTE));
       expect(outcome).toBe('opened');
-      expect(d.incident(incidentId!)).toMatchObject({ status: 'resolved', resolvedAt: T + MINUTE, updateDueAt: null, commsNagAt: null });
+      expect(d.incident(incidentId!)).toMatchObject({
+        status: 'resolved',
+        resolvedAt: T + MINUTE,
+        updateDueAt: null,
+        commsNagAt: null,
+      });
     });
   });
 
@@ -103,8 +114,14 @@ describe('an event from a paging system', () => {
       d = new Domain();
       triggered(d);
       const before = d.counts();
-      expect(d.service.applyExternal(pagerEvent('triggered', 'd-trigger', T))).toEqual({ outcome: 'duplicate', incidentId: null });
-      expect(d.service.applyExternal(pagerEvent('acknowledged', 'd-trigger', T + MINUTE))).toEqual({ outcome: 'duplicate', incidentId: null });
+      expect(d.service.applyExternal(pagerEvent('triggered', 'd-trigger', T))).toEqual({
+        outcome: 'duplicate',
+        incidentId: null,
+      });
+      expect(d.service.applyExternal(pagerEvent('acknowledged', 'd-trigger', T + MINUTE))).toEqual({
+        outcome: 'duplicate',
+        incidentId: null,
+      });
       expect(d.counts()).toEqual(before);
     });
 
@@ -112,7 +129,10 @@ describe('an event from a paging system', () => {
       d = new Domain();
       const id = triggered(d);
       const before = d.counts();
-      expect(d.service.applyExternal(pagerEvent('triggered', 'd-again', T))).toEqual({ outcome: 'no_change', incidentId: id });
+      expect(d.service.applyExternal(pagerEvent('triggered', 'd-again', T))).toEqual({
+        outcome: 'no_change',
+        incidentId: id,
+      });
       expect(d.counts()).toEqual(before);
     });
   });
@@ -121,11 +141,27 @@ describe('an event from a paging system', () => {
     it('joins the open incident: linked, recorded and announced', () => {
       d = new Domain();
       const id = triggered(d, { snapshot: { dedupKey: 'db-down' } });
-      const second = d.service.applyExternal(pagerEvent('triggered', 'd-2', T + MINUTE, { externalId: 'PINC002', snapshot: { dedupKey: 'db-down', title: 'DB down', url: null } }));
+      const second = d.service.applyExternal(
+        pagerEvent('triggered', 'd-2', T + MINUTE, {
+          externalId: 'PINC002',
+          snapshot: { dedupKey: 'db-down', title: 'DB down', url: null },
+        }),
+      );
       expect(second).toEqual({ outcome: 'joined', incidentId: id });
       expect(d.repo.links(id, 'pagerduty')).toEqual(['PINC001', 'PINC002']);
-      expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'linked', at: T + MINUTE, body: 'DB down', data: { external_id: 'PINC002' } });
-      expect(d.notices(id).at(-1)).toEqual({ type: 'linked', via: 'PagerDuty', externalId: 'PINC002', url: null, title: 'DB down' });
+      expect(d.timeline(id).at(-1)).toMatchObject({
+        kind: 'linked',
+        at: T + MINUTE,
+        body: 'DB down',
+        data: { external_id: 'PINC002' },
+      });
+      expect(d.notices(id).at(-1)).toEqual({
+        type: 'linked',
+        via: 'PagerDuty',
+        externalId: 'PINC002',
+        url: null,
+        title: 'DB down',
+      });
       expect(d.counts().incidents).toBe(1);
     });
 
@@ -133,7 +169,9 @@ describe('an event from a paging system', () => {
       d = new Domain();
       const id = triggered(d, { snapshot: { dedupKey: 'db-down' } });
       d.service.resolve(id, actor(ALICE), null);
-      const second = d.service.applyExternal(pagerEvent('triggered', 'd-2', T + MINUTE, { externalId: 'PINC002', snapshot: { dedupKey: 'db-down' } }));
+      const second = d.service.applyExternal(
+        pagerEvent('triggered', 'd-2', T + MINUTE, { externalId: 'PINC002', snapshot: { dedupKey: 'db-down' } }),
+      );
       expect(second.outcome).toBe('opened');
       expect(second.incidentId).not.toBe(id);
     });
@@ -143,10 +181,21 @@ describe('an event from a paging system', () => {
     it('acknowledged: recorded when it happened, announced via the source, never written back to it', () => {
       d = new Domain();
       const id = triggered(d);
-      const effects = d.effectsOf(() => expect(d.service.applyExternal(pagerEvent('acknowledged', 'd-ack', T + MINUTE)).outcome).toBe('applied'));
+      const effects = d.effectsOf(() =>
+        expect(d.service.applyExternal(pagerEvent('acknowledged', 'd-ack', T + MINUTE)).outcome).toBe('applied'),
+      );
       expect(d.incident(id).acknowledgedAt).toBe(T + MINUTE);
-      expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'acknowledged', at: T + MINUTE, actor: 'Pat Pager', data: { via: 'pagerduty' } });
-      expect(effects.map((e) => e.kind).sort()).toEqual(['channel.notice', 'channel.set_topic', 'channel.update_summary']);
+      expect(d.timeline(id).at(-1)).toMatchObject({
+        kind: 'acknowledged',
+        at: T + MINUTE,
+        actor: 'Pat Pager',
+        data: { via: 'pagerduty' },
+      });
+      expect(effects.map((e) => e.kind).sort()).toEqual([
+        'channel.notice',
+        'channel.set_topic',
+        'channel.update_summary',
+      ]);
       expect(d.notices(id).at(-1)).toEqual({ type: 'acknowledged', by: 'Pat Pager', via: 'PagerDuty' });
     });
 
@@ -163,8 +212,15 @@ describe('an event from a paging system', () => {
     it('resolved: closes it as a resolution in chat would, and writes nothing back to the source', () => {
       d = new Domain();
       const id = triggered(d);
-      const kinds = d.effectsOf(() => d.service.applyExternal(pagerEvent('resolved', 'd-res', T + 5 * MINUTE))).map((e) => e.kind);
-      expect(d.incident(id)).toMatchObject({ status: 'resolved', resolvedAt: T + 5 * MINUTE, updateDueAt: null, commsNagAt: null });
+      const kinds = d
+        .effectsOf(() => d.service.applyExternal(pagerEvent('resolved', 'd-res', T + 5 * MINUTE)))
+        .map((e) => e.kind);
+      expect(d.incident(id)).toMatchObject({
+        status: 'resolved',
+        resolvedAt: T + 5 * MINUTE,
+        updateDueAt: null,
+        commsNagAt: null,
+      });
       expect(kinds).toEqual(expect.arrayContaining(['channel.archive', 'postmortem.publish']));
       expect(kinds).not.toContain('external.set_status');
       expect(d.notices(id).map((n) => n.type)).toEqual(['resolved', 'closing_summary']);
@@ -200,11 +256,22 @@ describe('an event from a paging system', () => {
     it('priority changed: the severity follows, unless the event carried only a reference', () => {
       d = new Domain();
       const id = triggered(d);
-      expect(d.service.applyExternal(pagerEvent('priority_updated', 'd-p0', T + MINUTE, { snapshot: { severity: 'sev1', complete: false } })).outcome).toBe('no_change');
+      expect(
+        d.service.applyExternal(
+          pagerEvent('priority_updated', 'd-p0', T + MINUTE, { snapshot: { severity: 'sev1', complete: false } }),
+        ).outcome,
+      ).toBe('no_change');
       expect(d.incident(id).severity).toBe('sev2');
-      expect(d.service.applyExternal(pagerEvent('priority_updated', 'd-p1', T + 2 * MINUTE, { snapshot: { severity: 'sev1' } })).outcome).toBe('applied');
+      expect(
+        d.service.applyExternal(
+          pagerEvent('priority_updated', 'd-p1', T + 2 * MINUTE, { snapshot: { severity: 'sev1' } }),
+        ).outcome,
+      ).toBe('applied');
       expect(d.incident(id).severity).toBe('sev1');
-      expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'priority_updated', data: { via: 'pagerduty', from: 'sev2', to: 'sev1' } });
+      expect(d.timeline(id).at(-1)).toMatchObject({
+        kind: 'priority_updated',
+        data: { via: 'pagerduty', from: 'sev2', to: 'sev1' },
+      });
     });
 
     it('annotated: the note goes into the timeline and the channel', () => {
@@ -212,23 +279,46 @@ describe('an event from a paging system', () => {
       const id = triggered(d);
       d.service.applyExternal(pagerEvent('annotated', 'd-note', T + MINUTE, { note: 'Failing over to replica' }));
       expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'annotated', body: 'Failing over to replica' });
-      expect(d.notices(id).at(-1)).toEqual({ type: 'external_note', by: 'Pat Pager', via: 'PagerDuty', text: 'Failing over to replica' });
+      expect(d.notices(id).at(-1)).toEqual({
+        type: 'external_note',
+        by: 'Pat Pager',
+        via: 'PagerDuty',
+        text: 'Failing over to replica',
+      });
     });
 
     it('reassigned: announced, and the new assignees are found and invited', () => {
       d = new Domain();
       const id = triggered(d);
       d.service.applyExternal(pagerEvent('reassigned', 'd-re', T + MINUTE, { snapshot: { assignees: [SAM] } }));
-      expect(d.notices(id).at(-1)).toEqual({ type: 'reassigned', to: ['Sam Second'], via: 'PagerDuty', how: 'reassigned' });
-      expect(d.effects(id).at(-1)).toMatchObject({ kind: 'people.resolve', payload: { people: [SAM], purpose: 'invite' } });
+      expect(d.notices(id).at(-1)).toEqual({
+        type: 'reassigned',
+        to: ['Sam Second'],
+        via: 'PagerDuty',
+        how: 'reassigned',
+      });
+      expect(d.effects(id).at(-1)).toMatchObject({
+        kind: 'people.resolve',
+        payload: { people: [SAM], purpose: 'invite' },
+      });
     });
 
     it('a responder added: announced with their message, found and invited', () => {
       d = new Domain();
       const id = triggered(d);
-      d.service.applyExternal(pagerEvent('responder_added', 'd-resp', T + MINUTE, { responder: { ...SAM, message: 'Need DB help' } }));
-      expect(d.notices(id).at(-1)).toEqual({ type: 'responder_added', name: 'Sam Second', via: 'PagerDuty', message: 'Need DB help' });
-      expect(d.effects(id).at(-1)).toMatchObject({ kind: 'people.resolve', payload: { people: [SAM], purpose: 'invite' } });
+      d.service.applyExternal(
+        pagerEvent('responder_added', 'd-resp', T + MINUTE, { responder: { ...SAM, message: 'Need DB help' } }),
+      );
+      expect(d.notices(id).at(-1)).toEqual({
+        type: 'responder_added',
+        name: 'Sam Second',
+        via: 'PagerDuty',
+        message: 'Need DB help',
+      });
+      expect(d.effects(id).at(-1)).toMatchObject({
+        kind: 'people.resolve',
+        payload: { people: [SAM], purpose: 'invite' },
+      });
     });
   });
 
@@ -255,15 +345,22 @@ describe('an event from a paging system', () => {
     it('an old priority change does not undo a newer one', () => {
       d = new Domain();
       const id = triggered(d);
-      d.service.applyExternal(pagerEvent('priority_updated', 'd-new', T + 5 * MINUTE, { snapshot: { severity: 'sev1' } }));
-      expect(d.service.applyExternal(pagerEvent('priority_updated', 'd-old', T + MINUTE, { snapshot: { severity: 'sev4' } })).outcome).toBe('stale');
+      d.service.applyExternal(
+        pagerEvent('priority_updated', 'd-new', T + 5 * MINUTE, { snapshot: { severity: 'sev1' } }),
+      );
+      expect(
+        d.service.applyExternal(pagerEvent('priority_updated', 'd-old', T + MINUTE, { snapshot: { severity: 'sev4' } }))
+          .outcome,
+      ).toBe('stale');
       expect(d.incident(id).severity).toBe('sev1');
     });
 
     it('each part on its own: a newer note or priority change does not hold back an older resolve', () => {
       d = new Domain();
       const id = triggered(d);
-      d.service.applyExternal(pagerEvent('priority_updated', 'd-p', T + 5 * MINUTE, { snapshot: { severity: 'sev1' } }));
+      d.service.applyExternal(
+        pagerEvent('priority_updated', 'd-p', T + 5 * MINUTE, { snapshot: { severity: 'sev1' } }),
+      );
       d.service.applyExternal(pagerEvent('annotated', 'd-n', T + 6 * MINUTE, { note: 'later note' }));
       expect(d.service.applyExternal(pagerEvent('resolved', 'd-r', T + 2 * MINUTE)).outcome).toBe('applied');
       expect(d.incident(id).status).toBe('resolved');
@@ -288,16 +385,27 @@ describe('an event from a paging system', () => {
 });
 
 describe('staffing a paged incident once its people are found', () => {
-  const found = (userId: string | null, who = PAT, reason?: string) => ({ external: who, userId, ...(reason ? { reason } : {}) });
+  const found = (userId: string | null, who = PAT, reason?: string) => ({
+    external: who,
+    userId,
+    ...(reason ? { reason } : {}),
+  });
 
   it('makes the first person found commander and the scheduled on-call person comms lead, and opens the room', () => {
     d = new Domain({ settings: { comms: { rotation: [CAROL] } } });
     const id = triggered(d);
-    const effects = d.effectsOf(() => d.service.staff(id, 'staff', 'd-trigger', [found(ALICE), found(BOB, SAM)], [ALICE, BOB]));
+    const effects = d.effectsOf(() =>
+      d.service.staff(id, 'staff', 'd-trigger', [found(ALICE), found(BOB, SAM)], [ALICE, BOB]),
+    );
     expect(d.roleOf(id, 'commander')).toBe(ALICE);
     expect(d.roleOf(id, 'comms')).toBe(BOB);
     expect(d.incident(id).commsNagAt).toBeNull();
-    expect(d.timeline(id).filter((e) => e.kind === 'role_assigned').map((e) => e.actor)).toEqual([null, null]);
+    expect(
+      d
+        .timeline(id)
+        .filter((e) => e.kind === 'role_assigned')
+        .map((e) => e.actor),
+    ).toEqual([null, null]);
     expect(effects.map((e) => e.kind)).toEqual([
       'channel.create',
       'channel.invite',
@@ -307,7 +415,10 @@ describe('staffing a paged incident once its people are found', () => {
       'channel.notice',
     ]);
     expect(effects[1]!.payload).toEqual({ users: [ALICE, BOB].sort() });
-    expect(effects[5]).toMatchObject({ idempotencyKey: `incident:${id}:channel.notice:roles:d-trigger`, payload: { notice: { type: 'roles', commander: ALICE, comms: BOB } } });
+    expect(effects[5]).toMatchObject({
+      idempotencyKey: `incident:${id}:channel.notice:roles:d-trigger`,
+      payload: { notice: { type: 'roles', commander: ALICE, comms: BOB } },
+    });
   });
 
   it('takes the comms lead from the rotation when no schedule names one', () => {
@@ -337,7 +448,13 @@ describe('staffing a paged incident once its people are found', () => {
   it('says who could not be found, and why', () => {
     d = new Domain();
     const id = triggered(d);
-    d.service.staff(id, 'staff', 'd-trigger', [found(null, PAT, 'no Slack user with pat@example.com'), found(null, SAM)], []);
+    d.service.staff(
+      id,
+      'staff',
+      'd-trigger',
+      [found(null, PAT, 'no Slack user with pat@example.com'), found(null, SAM)],
+      [],
+    );
     expect(d.roleOf(id, 'commander')).toBeNull();
     expect(d.notices(id).at(-1)).toEqual({
       type: 'unresolved_people',
@@ -353,9 +470,15 @@ describe('staffing a paged incident once its people are found', () => {
     const id = triggered(d);
     d.service.staff(id, 'staff', 'd-trigger', [found(ALICE)], []);
     const roles = d.service.roles(id);
-    const effects = d.effectsOf(() => d.service.staff(id, 'invite', 'd-re', [found(CAROL, SAM), found(BOB), found(CAROL, SAM)], []));
+    const effects = d.effectsOf(() =>
+      d.service.staff(id, 'invite', 'd-re', [found(CAROL, SAM), found(BOB), found(CAROL, SAM)], []),
+    );
     expect(effects).toEqual([
-      expect.objectContaining({ kind: 'channel.invite', idempotencyKey: `incident:${id}:channel.invite:d-re:${[BOB, CAROL].sort().join(',')}`, payload: { users: [BOB, CAROL].sort() } }),
+      expect.objectContaining({
+        kind: 'channel.invite',
+        idempotencyKey: `incident:${id}:channel.invite:d-re:${[BOB, CAROL].sort().join(',')}`,
+        payload: { users: [BOB, CAROL].sort() },
+      }),
     ]);
     expect(d.service.roles(id)).toEqual(roles);
   });

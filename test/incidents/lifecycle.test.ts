@@ -7,7 +7,13 @@ afterEach(() => d?.close());
 /** A PagerDuty-paged incident (#1), staffed by ALICE, linked to PINC001. */
 function paged(domain: Domain): number {
   const { incidentId } = domain.service.applyExternal(pagerEvent('triggered', 'd-trigger', START - MINUTE));
-  domain.service.staff(incidentId!, 'staff', 'd-trigger', [{ external: { id: 'PUSER01', name: 'Pat Pager' }, userId: ALICE }], []);
+  domain.service.staff(
+    incidentId!,
+    'staff',
+    'd-trigger',
+    [{ external: { id: 'PUSER01', name: 'Pat Pager' }, userId: ALICE }],
+    [],
+  );
   return incidentId!;
 }
 
@@ -49,7 +55,9 @@ describe('acknowledging', () => {
   it('writes the acknowledgement back to the paging system, for every page linked to the incident', () => {
     d = new Domain();
     const first = d.service.applyExternal(pagerEvent('triggered', 'd-1', START, { snapshot: { dedupKey: 'db-down' } }));
-    const second = d.service.applyExternal(pagerEvent('triggered', 'd-2', START, { externalId: 'PINC002', snapshot: { dedupKey: 'db-down' } }));
+    const second = d.service.applyExternal(
+      pagerEvent('triggered', 'd-2', START, { externalId: 'PINC002', snapshot: { dedupKey: 'db-down' } }),
+    );
     expect(second).toEqual({ outcome: 'joined', incidentId: first.incidentId });
     const id = first.incidentId!;
     const writes = d.effectsOf(() => d.service.acknowledge(id, ALICE)).filter((e) => e.kind === 'external.set_status');
@@ -71,7 +79,9 @@ describe('mitigating', () => {
     expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'mitigated', actor: BOB });
     expect(effects.map((e) => e.kind)).toEqual(['channel.notice', 'channel.update_summary', 'channel.set_topic']);
     expect(effects[0]!.payload.notice).toEqual({ type: 'mitigated', by: BOB });
-    expect(d.refused(() => d.service.mitigate(id, BOB), 'bad_argument').message).toBe(`Incident #${id} is already mitigated.`);
+    expect(d.refused(() => d.service.mitigate(id, BOB), 'bad_argument').message).toBe(
+      `Incident #${id} is already mitigated.`,
+    );
   });
 
   it('is refused once the incident is resolved', () => {
@@ -89,7 +99,12 @@ describe('resolving', () => {
     expect(d.incident(id).commsNagAt).not.toBeNull();
     d.advance(30 * MINUTE);
     d.service.resolve(id, actor(BOB), 'Rolled back the deploy');
-    expect(d.incident(id)).toMatchObject({ status: 'resolved', resolvedAt: START + 30 * MINUTE, updateDueAt: null, commsNagAt: null });
+    expect(d.incident(id)).toMatchObject({
+      status: 'resolved',
+      resolvedAt: START + 30 * MINUTE,
+      updateDueAt: null,
+      commsNagAt: null,
+    });
     expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'resolved', actor: BOB, body: 'Rolled back the deploy' });
     expect(d.service.sendReminders(START + 10 * 24 * 60 * MINUTE)).toBe(0);
   });
@@ -119,7 +134,9 @@ describe('resolving', () => {
   it('schedules the archive after the configured delay, on its own ordering key so nothing waits behind it', () => {
     d = new Domain({ settings: { archive_after_minutes: 90 } });
     const { id } = d.declare(ALICE);
-    const archive = d.effectsOf(() => d.service.resolve(id, actor(ALICE), null)).find((e) => e.kind === 'channel.archive');
+    const archive = d
+      .effectsOf(() => d.service.resolve(id, actor(ALICE), null))
+      .find((e) => e.kind === 'channel.archive');
     expect(archive).toEqual({
       kind: 'channel.archive',
       idempotencyKey: `incident:${id}:channel.archive:${START}`,
@@ -134,7 +151,9 @@ describe('resolving', () => {
   it('asks for the report when the settings say so (the default)', () => {
     d = new Domain();
     const { id } = d.declare(ALICE);
-    const report = d.effectsOf(() => d.service.resolve(id, actor(ALICE), null)).filter((e) => e.kind === 'postmortem.publish');
+    const report = d
+      .effectsOf(() => d.service.resolve(id, actor(ALICE), null))
+      .filter((e) => e.kind === 'postmortem.publish');
     expect(report).toHaveLength(1);
     expect(report[0]).toMatchObject({ orderingKey: `incident:${id}:postmortem`, payload: { force: false } });
   });
@@ -142,37 +161,55 @@ describe('resolving', () => {
   it('does not ask for the report when the settings turn that off', () => {
     d = new Domain({ settings: { postmortem: { on_resolve: false } } });
     const { id } = d.declare(ALICE);
-    expect(d.effectsOf(() => d.service.resolve(id, actor(ALICE), null)).map((e) => e.kind)).not.toContain('postmortem.publish');
+    expect(d.effectsOf(() => d.service.resolve(id, actor(ALICE), null)).map((e) => e.kind)).not.toContain(
+      'postmortem.publish',
+    );
   });
 
   it('happens once: a second resolve is refused and changes nothing', () => {
     d = new Domain();
     const { id } = d.declare(ALICE);
     d.service.resolve(id, actor(ALICE), null);
-    expect(d.refused(() => d.service.resolve(id, actor(ALICE), null), 'bad_argument').message).toBe(`Incident #${id} is already resolved.`);
+    expect(d.refused(() => d.service.resolve(id, actor(ALICE), null), 'bad_argument').message).toBe(
+      `Incident #${id} is already resolved.`,
+    );
   });
 
   it('writes nothing back for an incident declared in chat', () => {
     d = new Domain();
     const { id } = d.declare(ALICE);
-    expect(d.effectsOf(() => d.service.resolve(id, actor(ALICE), 'fixed')).map((e) => e.kind)).not.toContain('external.set_status');
+    expect(d.effectsOf(() => d.service.resolve(id, actor(ALICE), 'fixed')).map((e) => e.kind)).not.toContain(
+      'external.set_status',
+    );
   });
 
   it('writes the resolution and its note back to the paging system the incident came from', () => {
     d = new Domain();
     const id = paged(d);
-    const writes = d.effectsOf(() => d.service.resolve(id, actor(ALICE), 'Rolled back')).filter((e) => e.kind === 'external.set_status');
-    expect(writes.map((e) => e.payload)).toEqual([{ source: 'pagerduty', externalId: 'PINC001', status: 'resolved', note: 'Rolled back' }]);
+    const writes = d
+      .effectsOf(() => d.service.resolve(id, actor(ALICE), 'Rolled back'))
+      .filter((e) => e.kind === 'external.set_status');
+    expect(writes.map((e) => e.payload)).toEqual([
+      { source: 'pagerduty', externalId: 'PINC001', status: 'resolved', note: 'Rolled back' },
+    ]);
   });
 
   it('of a published incident tells customers too, and puts its components back to operational', () => {
     d = new Domain({ settings: { components: [{ id: 'api', name: 'API' }] } });
     const { id } = d.declare(ALICE);
-    d.service.postUpdate(id, 'identified', 'Bad deploy', actor(ALICE), { public: true, components: [{ id: 'api', status: 'major_outage' }] });
+    d.service.postUpdate(id, 'identified', 'Bad deploy', actor(ALICE), {
+      public: true,
+      components: [{ id: 'api', status: 'major_outage' }],
+    });
     d.advance(MINUTE);
     d.service.resolve(id, actor(ALICE), 'Deploy rolled back.');
     const [last] = d.service.updates(id);
-    expect(last).toMatchObject({ status: 'resolved', public: true, body: 'Deploy rolled back.', components: [{ id: 'api', old: 'major_outage', new: 'operational' }] });
+    expect(last).toMatchObject({
+      status: 'resolved',
+      public: true,
+      body: 'Deploy rolled back.',
+      components: [{ id: 'api', old: 'major_outage', new: 'operational' }],
+    });
     expect(d.updateRepo.componentStatuses(id)).toEqual([{ id: 'api', status: 'operational' }]);
   });
 
@@ -192,7 +229,11 @@ describe('reopening', () => {
     d.service.resolve(id, actor(ALICE), null);
     d.advance(5 * MINUTE);
     const effects = d.effectsOf(() => d.service.reopen(id, actor(BOB)));
-    expect(d.incident(id)).toMatchObject({ status: 'investigating', resolvedAt: null, updateDueAt: START + 65 * MINUTE });
+    expect(d.incident(id)).toMatchObject({
+      status: 'investigating',
+      resolvedAt: null,
+      updateDueAt: START + 65 * MINUTE,
+    });
     expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'reopened', actor: BOB });
     expect(effects.map((e) => e.kind)).toEqual(['channel.notice', 'channel.update_summary', 'channel.set_topic']);
     expect(effects[0]!.payload.notice).toMatchObject({ type: 'reopened', by: BOB });
@@ -201,7 +242,9 @@ describe('reopening', () => {
   it('is refused for an incident that is not resolved', () => {
     d = new Domain();
     const { id } = d.declare(ALICE);
-    expect(d.refused(() => d.service.reopen(id, actor(ALICE)), 'bad_argument').message).toBe(`Incident #${id} is not resolved.`);
+    expect(d.refused(() => d.service.reopen(id, actor(ALICE)), 'bad_argument').message).toBe(
+      `Incident #${id} is not resolved.`,
+    );
   });
 
   it('lets the incident be resolved again, with a new archive and a new closing summary', () => {
@@ -212,7 +255,12 @@ describe('reopening', () => {
     d.service.reopen(id, actor(ALICE));
     d.advance(MINUTE);
     d.service.resolve(id, actor(ALICE), null);
-    expect(d.effects(id).filter((e) => e.kind === 'channel.archive').map((e) => e.payload.resolvedAt)).toEqual([START, START + 2 * MINUTE]);
+    expect(
+      d
+        .effects(id)
+        .filter((e) => e.kind === 'channel.archive')
+        .map((e) => e.payload.resolvedAt),
+    ).toEqual([START, START + 2 * MINUTE]);
     expect(d.notices(id).filter((n) => n.type === 'closing_summary')).toHaveLength(2);
   });
 });
@@ -224,7 +272,11 @@ describe('changing the severity', () => {
     d.advance(5 * MINUTE);
     d.service.setSeverity(id, 'sev1', actor(BOB));
     expect(d.incident(id)).toMatchObject({ severity: 'sev1', updateDueAt: START + 15 * MINUTE });
-    expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'severity_changed', actor: BOB, data: expect.objectContaining({ from: 'sev3', to: 'sev1' }) });
+    expect(d.timeline(id).at(-1)).toMatchObject({
+      kind: 'severity_changed',
+      actor: BOB,
+      data: expect.objectContaining({ from: 'sev3', to: 'sev1' }),
+    });
     expect(d.notices(id).at(-1)).toMatchObject({ type: 'severity_changed', from: 'sev3', to: 'sev1', by: BOB });
   });
 
@@ -239,6 +291,8 @@ describe('changing the severity', () => {
   it('is refused when the severity is already that', () => {
     d = new Domain();
     const { id } = d.declare(ALICE);
-    expect(d.refused(() => d.service.setSeverity(id, 'sev3', actor(ALICE)), 'bad_argument').message).toBe(`Incident #${id} is already SEV3.`);
+    expect(d.refused(() => d.service.setSeverity(id, 'sev3', actor(ALICE)), 'bad_argument').message).toBe(
+      `Incident #${id} is already SEV3.`,
+    );
   });
 });

@@ -1,6 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IncidentAction, Actor } from '../../src/incidents/permissions.ts';
-import { ADMIN, ADMINS_GROUP, ALICE, BOB, CAROL, DAVE, Domain, ONCALL_GROUP, actor, type DomainOptions } from './domain-harness.ts';
+import {
+  ADMIN,
+  ADMINS_GROUP,
+  ALICE,
+  BOB,
+  CAROL,
+  DAVE,
+  Domain,
+  ONCALL_GROUP,
+  actor,
+  type DomainOptions,
+} from './domain-harness.ts';
 
 let d: Domain;
 afterEach(() => d?.close());
@@ -22,7 +33,7 @@ function incident(settings: Record<string, unknown> = {}, opts: DomainOptions = 
   return d.declare(DAVE, { commander: ALICE }).id;
 }
 
-/** How each governed action is asked for, through the service; `prepare` puts the incident where the action makes sense. */
+/** How each governed action is asked for, through the service; `prepare` puts the incident where it makes sense. */
 const ACTIONS: Record<IncidentAction, { prepare?: (id: number) => void; act: (id: number, a: Actor) => unknown }> = {
   resolve: { act: (id, a) => d.service.resolve(id, a, null) },
   reopen: { prepare: (id) => d.service.resolve(id, actor(ALICE), null), act: (id, a) => d.service.reopen(id, a) },
@@ -160,7 +171,9 @@ describe('a refusal', () => {
   it('names who may, with roles in words and admins as the edge names them', () => {
     const id = incident();
     const error = d.refused(() => d.service.handOff(id, 'commander', TARGET, actor(CAROL)), 'forbidden');
-    expect(error.message).toBe(`Only the commander, whoever declared it, an admin (@${ADMIN}, members of ${ADMINS_GROUP}) may make someone commander of incident #${id}.`);
+    expect(error.message).toBe(
+      `Only the commander, whoever declared it, an admin (@${ADMIN}, members of ${ADMINS_GROUP}) may make someone commander of incident #${id}.`,
+    );
   });
 
   it('names configured groups and users as the edge names them', () => {
@@ -173,7 +186,9 @@ describe('a refusal', () => {
     d = new Domain({ principalNames: NAMES });
     const { id } = d.declare(ALICE);
     const error = d.refused(() => d.service.requestPostmortem(id, actor(CAROL), true), 'forbidden');
-    expect(error.message).toBe(`Only the commander, whoever declared it may replace the report of incident #${id} (--force).`);
+    expect(error.message).toBe(
+      `Only the commander, whoever declared it may replace the report of incident #${id} (--force).`,
+    );
   });
 
   it('names people by their ids when the edge gives no way of naming them', () => {
