@@ -89,6 +89,11 @@ export class IncidentService implements Core {
         const incident = this.require(result.incidentId);
         if (incident.status !== 'resolved') startClocks(this, change, incident.id, incident.severity, null);
       }
+      // Resolving stopped the update clock; a reopen from the paging system owes updates again, as one from chat does.
+      if (result.outcome === 'applied' && event.kind === 'reopened') {
+        const incident = this.require(result.incidentId!);
+        this.deps.incidents.update(incident.id, { updateDueAt: change.at + this.cadenceMs(incident.severity) }, change.at);
+      }
       return result;
     });
   }
