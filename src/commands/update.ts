@@ -1,18 +1,16 @@
-import { updateModal } from '../slack/views.ts';
 import { incidentHere } from './incident-here.ts';
-import { withoutSlackMentions } from '../text/public-text.ts';
-import { parseStatus, parseUpdateFlags, words } from './parse.ts';
-import { fromSlackText, stripControl } from './slack-text.ts';
+import { parseStatus, parseUpdateFlags, stripControl, words } from './parse.ts';
+import { bold, say } from './reply.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
 export async function update(ctx: CommandContext): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'update');
   // A public update names nobody: mentions are removed before the markup is decoded into `@name`.
-  const raw = words(ctx.args).includes('--public') ? withoutSlackMentions(ctx.args) : ctx.args;
-  const text = stripControl(fromSlackText(raw)).trim();
+  const raw = words(ctx.args).includes('--public') ? ctx.text.withoutMentions(ctx.args) : ctx.args;
+  const text = stripControl(ctx.text.plain(raw)).trim();
   if (!text) {
-    await ctx.ports.openModal(updateModal(incident, ctx.services.settings.components));
-    return { text: '' };
+    await ctx.ports.openForm({ kind: 'update', incident });
+    return { text: [] };
   }
   const [first = ''] = text.split(/\s+/);
   const status = parseStatus(first);
@@ -20,7 +18,7 @@ export async function update(ctx: CommandContext): Promise<CommandReply> {
   ctx.services.incidents.postUpdate(incident.id, status, flags.message, await ctx.ports.actor(), { public: flags.public, components: flags.components });
   return {
     text: flags.public
-      ? `Published a *${status}* update for incident #${incident.id}: it is on the status page now.`
-      : `Posted a *${status}* update to incident #${incident.id}.`,
+      ? say`Published a ${bold(status)} update for incident #${incident.id}: it is on the status page now.`
+      : say`Posted a ${bold(status)} update to incident #${incident.id}.`,
   };
 }
