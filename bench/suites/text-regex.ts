@@ -5,8 +5,8 @@
  * is memchr and measures nothing at this size), and at a tenth of the size, so a reader sees the
  * time grow tenfold (linear), not a hundredfold.
  */
-import { parseUpdateFlags, splitTrailingMention } from '../../src/commands/parse.ts';
-import { fromSlackText } from '../../src/commands/slack-text.ts';
+import { parseUpdateFlags } from '../../src/commands/parse.ts';
+import { fromSlackText, splitTrailingMention } from '../../src/slack/command-text.ts';
 import { escapeMarkdown } from '../../src/postmortem/render.ts';
 import { neutraliseMentions } from '../../src/text/github-mentions.ts';
 import { withoutSlackMentions } from '../../src/text/public-text.ts';

@@ -1,4 +1,5 @@
 import { incidentHere } from './incident-here.ts';
+import { say } from './reply.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
 export function ack(ctx: CommandContext): CommandReply {
@@ -6,5 +7,5 @@ export function ack(ctx: CommandContext): CommandReply {
   ctx.services.incidents.acknowledge(incident.id, ctx.userId);
   ctx.log.info({ incident_id: incident.id }, 'incident acknowledged');
   const synced = incident.source === 'pagerduty' ? ' PagerDuty will be updated too.' : '';
-  return { text: `Acknowledged incident #${incident.id}.${synced}` };
+  return { text: say`Acknowledged incident #${incident.id}.${synced}` };
 }

@@ -1,22 +1,20 @@
-import { ErrorCode, UserError } from '../lib/errors.ts';
+import { ErrorCode } from '../lib/errors.ts';
+import { severityLabel } from '../incidents/labels.ts';
 import { DESCRIPTION_MAX, SEVERITIES, TITLE_MAX, type Severity } from '../incidents/types.ts';
-import { escapeMrkdwn, truncate } from '../slack/mrkdwn.ts';
-import { severityLabel } from '../slack/summary-message.ts';
-import { declareModal } from '../slack/views.ts';
-import { withoutSlackMentions } from '../text/public-text.ts';
-import { splitTrailingMention } from './parse.ts';
-import { fromSlackText, stripControl } from './slack-text.ts';
-import type { CommandContext, CommandReply } from './types.ts';
+import { truncate } from '../text/truncate.ts';
+import { stripControl } from './parse.ts';
+import { bold, code, join, ReplyError, say, user } from './reply.ts';
+import type { ArgText, CommandContext, CommandReply } from './types.ts';
 
 const SEVERITY_TOKEN = /^sev-?([1-4])$/i;
 
 /**
- * What the public will call the incident: the title with every Slack mention removed (not turned
- * into `@name`), or a neutral name when nothing else is left.
+ * What the public will call the incident: the title with every mention removed (not turned into
+ * `@name`), or a neutral name when nothing else is left.
  */
-export function publicTitleOf(args: string, encoding: 'slack' | 'plain' = 'slack'): string {
+export function publicTitleOf(args: string, text: ArgText): string {
   try {
-    return parseDeclare(withoutSlackMentions(args), 'sev3', encoding).title;
+    return parseDeclare(text.withoutMentions(args), 'sev3', text).title;
   } catch {
     return 'Service incident';
   }
@@ -26,25 +24,30 @@ export function publicTitleOf(args: string, encoding: 'slack' | 'plain' = 'slack
 export function parseDeclare(
   args: string,
   defaultSeverity: Severity,
-  // Slash-command text comes entity-encoded with mention markup; a form field comes as typed.
-  encoding: 'slack' | 'plain' = 'slack',
+  // Slash-command text comes encoded with mention markup; a form field comes as typed.
+  text: ArgText,
 ): { title: string; severity: Severity; description: string | null } {
-  const text = stripControl(encoding === 'slack' ? fromSlackText(args) : args).replace(/\s+/g, ' ').trim();
-  const words = text.split(' ');
+  const plain = stripControl(text.plain(args)).replace(/\s+/g, ' ').trim();
+  const words = plain.split(' ');
   const last = SEVERITY_TOKEN.exec(words.at(-1) ?? '');
   const severity = last ? SEVERITIES[Number(last[1]) - 1]! : defaultSeverity;
   const full = (last ? words.slice(0, -1) : words).join(' ').trim();
   if (full.length === 0) {
-    throw new UserError(
+    throw new ReplyError(
       ErrorCode.BadArgument,
-      'Give the incident a title: `/incident declare <what is broken> [sev1-4]`, e.g. `/incident declare Checkout is down sev1`.',
+      say`Give the incident a title: ${code('/incident declare <what is broken> [sev1-4]')}, e.g. ${code('/incident declare Checkout is down sev1')}.`,
     );
   }
   if (full.length > DESCRIPTION_MAX) {
-    throw new UserError(
+    throw new ReplyError(
       ErrorCode.BadArgument,
-      `That title is ${full.length.toLocaleString('en')} characters; the most is ${DESCRIPTION_MAX.toLocaleString('en')}. ` +
-        'Declare with a short title, then add details with `/incident note` in the incident channel.',
+      join(
+        [
+          say`That title is ${full.length.toLocaleString('en')} characters; the most is ${DESCRIPTION_MAX.toLocaleString('en')}.`,
+          say`Declare with a short title, then add details with ${code('/incident note')} in the incident channel.`,
+        ],
+        ' ',
+      ),
     );
   }
   // A long title is kept whole as the description rather than rejected: at 3 a.m. nobody retypes.
@@ -55,17 +58,22 @@ export function parseDeclare(
 export async function declare(ctx: CommandContext): Promise<CommandReply> {
   const { services, userId, log } = ctx;
   if (!ctx.args.trim()) {
-    await ctx.ports.openModal(declareModal(services.settings.default_severity, ctx.channelId, services.settings.components));
-    return { text: '' };
+    await ctx.ports.openForm({ kind: 'declare', channelId: ctx.channelId });
+    return { text: [] };
   }
-  // A trailing `<@U…>` names the commander: `/incident declare Checkout down sev1 @bob`.
-  const { text: args, user } = splitTrailingMention(ctx.args);
-  const commander = user ?? undefined;
-  const parsed = parseDeclare(args, services.settings.default_severity);
-  const incident = services.incidents.declare({ ...parsed, publicTitle: publicTitleOf(args), declaredBy: userId, commander, source: 'slack' });
+  // A trailing mention names the commander: `/incident declare Checkout down sev1 @bob`.
+  const { text: args, user: commander } = ctx.text.splitTrailingMention(ctx.args);
+  const parsed = parseDeclare(args, services.settings.default_severity, ctx.text);
+  const incident = services.incidents.declare({
+    ...parsed,
+    publicTitle: publicTitleOf(args, ctx.text),
+    declaredBy: userId,
+    commander: commander ?? undefined,
+    source: 'slack',
+  });
   log.info({ incident_id: incident.id, severity: incident.severity }, 'incident declared');
-  const lead = commander && commander !== userId ? `<@${commander}> is commander` : 'you are commander';
+  const lead = commander && commander !== userId ? say`${user(commander)} is commander` : 'you are commander';
   return {
-    text: `Declared incident #${incident.id}: *${escapeMrkdwn(incident.title)}* (${severityLabel(incident)}). Opening its channel now; ${lead}.`,
+    text: say`Declared incident #${incident.id}: ${bold(incident.title)} (${severityLabel(incident)}). Opening its channel now; ${lead}.`,
   };
 }

@@ -1,5 +1,4 @@
-import { ErrorCode, UserError } from '../lib/errors.ts';
-import { escapeMrkdwn } from '../slack/mrkdwn.ts';
+import { ErrorCode } from '../lib/errors.ts';
 import { ack } from './ack.ts';
 import { declare } from './declare.ts';
 import { followup } from './followup.ts';
@@ -18,7 +17,8 @@ import { update } from './update.ts';
 import { resolve } from './resolve.ts';
 import { runbook } from './runbook.ts';
 import { ownValue } from '../lib/own-value.ts';
-import { splitVerb } from './slack-text.ts';
+import { splitVerb } from './parse.ts';
+import { code, ReplyError, say } from './reply.ts';
 import type { CommandContext, CommandReply, CommandSpec } from './types.ts';
 
 /** Every `/incident` verb, in the order `help` lists them. */
@@ -54,12 +54,8 @@ export async function runCommand(
   const spec = Object.hasOwn(table, name) ? table[name] : undefined;
   if (!spec) {
     const guess = closest(name, Object.keys(table));
-    throw new UserError(
-      ErrorCode.UnknownVerb,
-      `\`${escapeMrkdwn(verb.slice(0, 40))}\` is not an /incident command.` +
-        (guess ? ` Did you mean \`/incident ${guess}\`?` : '') +
-        ' `/incident help` lists them all.',
-    );
+    const didYouMean = guess ? say` Did you mean ${code(`/incident ${guess}`)}?` : [];
+    throw new ReplyError(ErrorCode.UnknownVerb, say`${code(verb.slice(0, 40))} is not an /incident command.${didYouMean} ${code('/incident help')} lists them all.`);
   }
   return spec.handler({ ...ctx, args: rest });
 }

@@ -1,18 +1,20 @@
-import { escapeMrkdwn, truncate } from '../slack/mrkdwn.ts';
-import { formatDuration } from '../slack/durations.ts';
-import { severityLabel, statusLabel } from '../slack/summary-message.ts';
+import { severityLabel, statusLabel } from '../incidents/labels.ts';
+import { formatDuration } from '../text/durations.ts';
+import { truncate } from '../text/truncate.ts';
+import { bold, channel, emoji, italic, join, say } from './reply.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
-/** At most this many lines, so the reply stays within one Slack message. */
+/** At most this many lines, so the reply stays within one chat message. */
 const MAX_LISTED = 30;
 
 export function list(ctx: CommandContext): CommandReply {
   const open = ctx.services.incidents.listOpen();
-  if (open.length === 0) return { text: 'No open incidents. :tada:' };
-  const lines = open.slice(0, MAX_LISTED).map(
-    (i) =>
-      `• *#${i.id}* ${severityLabel(i)} ${escapeMrkdwn(truncate(i.title, 80))} — ${i.channelId ? `<#${i.channelId}>` : '_channel opening_'} — ${statusLabel(i).toLowerCase()}, ${formatDuration(ctx.now - i.declaredAt)}`,
-  );
-  if (open.length > MAX_LISTED) lines.push(`…and ${open.length - MAX_LISTED} more.`);
-  return { text: [`*${open.length} open ${open.length === 1 ? 'incident' : 'incidents'}*`, ...lines].join('\n') };
+  if (open.length === 0) return { text: say`No open incidents. ${emoji('tada')}` };
+  const lines = open.slice(0, MAX_LISTED).map((i) => {
+    const where = i.channelId ? channel(i.channelId) : italic('channel opening');
+    const age = formatDuration(ctx.now - i.declaredAt);
+    return say`• ${bold(`#${i.id}`)} ${severityLabel(i)} ${truncate(i.title, 80)} — ${where} — ${statusLabel(i).toLowerCase()}, ${age}`;
+  });
+  if (open.length > MAX_LISTED) lines.push(say`…and ${open.length - MAX_LISTED} more.`);
+  return { text: join([say`${bold(`${open.length} open ${open.length === 1 ? 'incident' : 'incidents'}`)}`, ...lines]) };
 }

@@ -1,47 +1,52 @@
-import { ErrorCode, UserError } from '../lib/errors.ts';
+import { ErrorCode } from '../lib/errors.ts';
 import { STATUSES, type ComponentStatus, type Status } from '../incidents/types.ts';
 import { ownValue } from '../lib/own-value.ts';
+import { code, join, ReplyError, say } from './reply.ts';
+import type { ArgText } from './types.ts';
 
-/** A Slack user mention as Slack sends it in command text: `<@U123|name>` or `<@U123>`. */
-const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
-
-export function parseMention(token: string | undefined, what: string): string {
-  const match = token ? MENTION.exec(token) : null;
-  if (match) return match[1]!;
+/** The person a token names (`role commander @bob`), refusing anything that is not one mention. */
+export function parseMention(token: string | undefined, what: string, text: ArgText): string {
+  const user = token ? text.userOf(token) : null;
+  if (user) return user;
   if (token?.startsWith('@')) {
-    throw new UserError(ErrorCode.BadArgument, `Pick ${what} from Slack's list as you type @ so the name becomes a mention; \`${token.slice(0, 40).replace(/[`&<>]/g, '')}\` is plain text.`);
+    throw new ReplyError(
+      ErrorCode.BadArgument,
+      say`Pick ${what} from Slack's list as you type @ so the name becomes a mention; ${code(token.slice(0, 40).replace(/[`&<>]/g, ''))} is plain text.`,
+    );
   }
-  throw new UserError(ErrorCode.BadArgument, `Name ${what} with an @mention.`);
+  throw new ReplyError(ErrorCode.BadArgument, say`Name ${what} with an @mention.`);
 }
 
-/**
- * A mention at the very end names someone (`declare Checkout down @bob`, `followup Add alert @bob`):
- * returns the text before it and the user, or the text unchanged. Found from the end, so the time is
- * linear whatever the text (a `\s*<@…>\s*$` regex took seconds on 40,000 spaces).
- */
-export function splitTrailingMention(text: string): { text: string; user: string | null } {
-  const trimmed = text.trimEnd();
-  const start = trimmed.endsWith('>') ? trimmed.lastIndexOf('<@') : -1;
-  const match = start >= 0 ? MENTION.exec(trimmed.slice(start)) : null;
-  return match ? { text: trimmed.slice(0, start).trimEnd(), user: match[1]! } : { text, user: null };
+/** Drops control characters (keeping newlines and tabs) that have no business in a title or note. */
+export function stripControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 }
 
-/** Splits on whitespace, keeping Slack's `<…>` markup (which never contains spaces we need) whole. */
+/** Splits "verb rest of text" into the lower-cased verb and the rest, trimmed. */
+export function splitVerb(text: string): { verb: string; rest: string } {
+  const trimmed = text.trim();
+  const match = /^(\S+)\s*([\s\S]*)$/.exec(trimmed);
+  if (!match) return { verb: '', rest: '' };
+  return { verb: match[1]!.toLowerCase(), rest: match[2]!.trim() };
+}
+
+/** Splits on whitespace, keeping a mention's markup (which holds no spaces we need) whole. */
 export const words = (text: string): string[] => text.trim().split(/\s+/).filter(Boolean);
 
 export function parseStatus(word: string | undefined): Status {
   const status = word?.toLowerCase();
   if (status && (STATUSES as readonly string[]).includes(status)) return status as Status;
-  throw new UserError(
+  throw new ReplyError(
     ErrorCode.BadArgument,
-    `Start an update with its status — ${STATUSES.map((s) => `\`${s}\``).join(', ')} — then the message, e.g. \`/incident update identified Bad deploy of payments; rolling back\`.`,
+    say`Start an update with its status — ${join(STATUSES.map(code), ', ')} — then the message, e.g. ${code('/incident update identified Bad deploy of payments; rolling back')}.`,
   );
 }
 
 /** Refuses text that would not fit where it is going, saying how long it is and what fits. */
 export function bounded(text: string, max: number, what: string): string {
   if (text.length > max) {
-    throw new UserError(ErrorCode.BadArgument, `${what} has at most ${max.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`);
+    throw new ReplyError(ErrorCode.BadArgument, say`${what} has at most ${max.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`);
   }
   return text;
 }
@@ -82,7 +87,10 @@ export function parseUpdateFlags(text: string): { message: string; public: boole
         const [id = '', word = 'major'] = item.split(':');
         const status = ownValue(COMPONENT_STATUS_WORDS, word.toLowerCase());
         if (!status) {
-          throw new UserError(ErrorCode.BadArgument, `\`${item.slice(0, 60)}\`: say how the component is — operational, degraded, partial, major or maintenance (e.g. \`--components api:partial\`).`);
+          throw new ReplyError(
+            ErrorCode.BadArgument,
+            say`${code(item.slice(0, 60))}: say how the component is — operational, degraded, partial, major or maintenance (e.g. ${code('--components api:partial')}).`,
+          );
         }
         components.push({ id: id.toLowerCase(), status });
       }

@@ -1,8 +1,9 @@
-import { ErrorCode, UserError } from '../lib/errors.ts';
+import { ErrorCode } from '../lib/errors.ts';
 import type { Role } from '../incidents/types.ts';
 import { ownValue } from '../lib/own-value.ts';
 import { incidentHere } from './incident-here.ts';
 import { parseMention, words } from './parse.ts';
+import { code, ReplyError, say, user as mention } from './reply.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
 const ROLE_WORDS: Record<string, Role> = { commander: 'commander', ic: 'commander', lead: 'commander', comms: 'comms', communications: 'comms' };
@@ -12,9 +13,9 @@ export async function role(ctx: CommandContext): Promise<CommandReply> {
   const [roleWord, who, ...extra] = words(ctx.args);
   const role = ownValue(ROLE_WORDS, roleWord?.toLowerCase());
   if (!role || extra.length > 0) {
-    throw new UserError(ErrorCode.BadArgument, 'Say which role and who: `/incident role commander @alice` or `/incident role comms @bob`.');
+    throw new ReplyError(ErrorCode.BadArgument, say`Say which role and who: ${code('/incident role commander @alice')} or ${code('/incident role comms @bob')}.`);
   }
-  const user = parseMention(who, `the new ${role === 'comms' ? 'comms lead' : 'commander'}`);
+  const user = parseMention(who, `the new ${role === 'comms' ? 'comms lead' : 'commander'}`, ctx.text);
   ctx.services.incidents.handOff(incident.id, role, user, await ctx.ports.actor());
-  return { text: `<@${user}> is now ${role === 'comms' ? 'comms lead' : 'commander'} of incident #${incident.id}.` };
+  return { text: say`${mention(user)} is now ${role === 'comms' ? 'comms lead' : 'commander'} of incident #${incident.id}.` };
 }

@@ -1,7 +1,7 @@
-import { escapeMrkdwn, mention } from '../slack/mrkdwn.ts';
-import { formatDuration } from '../slack/durations.ts';
-import { severityLabel, statusLabel } from '../slack/summary-message.ts';
+import { severityLabel, statusLabel } from '../incidents/labels.ts';
+import { formatDuration } from '../text/durations.ts';
 import { incidentHere } from './incident-here.ts';
+import { bold, italic, join, say, user } from './reply.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
 export function status(ctx: CommandContext): CommandReply {
@@ -10,23 +10,24 @@ export function status(ctx: CommandContext): CommandReply {
   const roles = incidents.roles(incident.id);
   const holder = (role: string) => {
     const r = roles.find((x) => x.role === role);
-    return r ? mention(r.userId) : '_nobody_';
+    return r ? user(r.userId) : italic('nobody');
   };
   const last = incidents.updates(incident.id)[0];
-  const lastUpdate = last ? `${formatDuration(ctx.now - last.at)} ago (${last.status}): ${escapeMrkdwn(last.body.slice(0, 200))}` : '_none yet_';
+  const lastUpdate = last ? say`${formatDuration(ctx.now - last.at)} ago (${last.status}): ${last.body.slice(0, 200)}` : [italic('none yet')];
   const due =
     incident.status === 'resolved' || incident.updateDueAt === null
       ? '—'
       : incident.updateDueAt <= ctx.now
-        ? `*overdue by ${formatDuration(ctx.now - incident.updateDueAt)}*`
+        ? bold(`overdue by ${formatDuration(ctx.now - incident.updateDueAt)}`)
         : `in ${formatDuration(incident.updateDueAt - ctx.now)}`;
+  const age = formatDuration((incident.resolvedAt ?? ctx.now) - incident.declaredAt);
   return {
-    text: [
-      `*#${incident.id} ${escapeMrkdwn(incident.title)}*`,
-      `${statusLabel(incident)} · ${severityLabel(incident)} · open for ${formatDuration((incident.resolvedAt ?? ctx.now) - incident.declaredAt)}`,
-      `Commander: ${holder('commander')} · Comms lead: ${holder('comms')}`,
-      `Last update: ${lastUpdate}`,
-      `Next update due: ${due}`,
-    ].join('\n'),
+    text: join([
+      [bold(`#${incident.id} ${incident.title}`)],
+      say`${statusLabel(incident)} · ${severityLabel(incident)} · open for ${age}`,
+      say`Commander: ${holder('commander')} · Comms lead: ${holder('comms')}`,
+      say`Last update: ${lastUpdate}`,
+      say`Next update due: ${due}`,
+    ]),
   };
 }

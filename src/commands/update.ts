@@ -1,8 +1,6 @@
-import { updateModal } from '../slack/views.ts';
 import { incidentHere } from './incident-here.ts';
-import { withoutSlackMentions } from '../text/public-text.ts';
-import { parseStatus, parseUpdateFlags, words } from './parse.ts';
-import { fromSlackText, splitVerb, stripControl } from './slack-text.ts';
+import { parseStatus, parseUpdateFlags, splitVerb, stripControl, words } from './parse.ts';
+import { bold, say } from './reply.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
 export async function update(ctx: CommandContext): Promise<CommandReply> {
@@ -10,11 +8,11 @@ export async function update(ctx: CommandContext): Promise<CommandReply> {
   // A public update names nobody: mentions are removed before the markup is decoded into `@name`.
   // Resolving an incident already on the status page publishes the message as well.
   const resolvesPublic = incident.publicAt !== null && splitVerb(ctx.args).verb === 'resolved';
-  const raw = words(ctx.args).includes('--public') || resolvesPublic ? withoutSlackMentions(ctx.args) : ctx.args;
-  const text = stripControl(fromSlackText(raw)).trim();
+  const raw = words(ctx.args).includes('--public') || resolvesPublic ? ctx.text.withoutMentions(ctx.args) : ctx.args;
+  const text = stripControl(ctx.text.plain(raw)).trim();
   if (!text) {
-    await ctx.ports.openModal(updateModal(incident, ctx.services.settings.components));
-    return { text: '' };
+    await ctx.ports.openForm({ kind: 'update', incident });
+    return { text: [] };
   }
   const [first = ''] = text.split(/\s+/);
   const status = parseStatus(first);
@@ -22,7 +20,7 @@ export async function update(ctx: CommandContext): Promise<CommandReply> {
   ctx.services.incidents.postUpdate(incident.id, status, flags.message, await ctx.ports.actor(), { public: flags.public, components: flags.components });
   return {
     text: flags.public
-      ? `Published a *${status}* update for incident #${incident.id}: it is on the status page now.`
-      : `Posted a *${status}* update to incident #${incident.id}.`,
+      ? say`Published a ${bold(status)} update for incident #${incident.id}: it is on the status page now.`
+      : say`Posted a ${bold(status)} update to incident #${incident.id}.`,
   };
 }

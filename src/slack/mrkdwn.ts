@@ -6,12 +6,6 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Cuts text to at most `max` characters, marking the cut. */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
-}
-
 export const mention = (userId: string): string => `<@${userId}>`;
 
 /** A date Slack renders in each reader's own time zone, with a fallback for old clients. */

@@ -1,6 +1,7 @@
 import type { Notice } from '../incidents/effect-kinds.ts';
-import { formatDuration } from './durations.ts';
-import { escapeMrkdwn as e, mention, truncate } from './mrkdwn.ts';
+import { formatDuration } from '../text/durations.ts';
+import { truncate } from '../text/truncate.ts';
+import { escapeMrkdwn as e, mention } from './mrkdwn.ts';
 import { approvalMessage } from './runbook-views.ts';
 
 const STATUS: Record<string, string> = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' };

@@ -1,9 +1,12 @@
 import type { App, webApi } from '@slack/bolt';
 import { COMMANDS, runCommand } from '../commands/index.ts';
-import { splitVerb } from '../commands/slack-text.ts';
-import type { CommandPorts, CommandServices } from '../commands/types.ts';
+import { splitVerb } from '../commands/parse.ts';
+import type { CommandPorts, CommandServices, FormRequest } from '../commands/types.ts';
 import { isUserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { slackCommandText } from './command-text.ts';
+import { formView } from './form-views.ts';
+import { renderReply, userErrorText } from './render-reply.ts';
 import type { ActorLookup } from './user-groups.ts';
 
 export interface SlackEdgeDeps {
@@ -26,22 +29,22 @@ export function actorPort(deps: Pick<SlackEdgeDeps, 'services' | 'actorFor'>, us
   };
 }
 
+/** Opens a command's form as a modal: it is the reply itself (it must open within the trigger's 3 s), not a side effect to queue. */
+export const formOpener =
+  (deps: Pick<SlackEdgeDeps, 'client' | 'services'>, triggerId: string) =>
+  async (form: FormRequest): Promise<void> => {
+    await deps.client.views.open({ trigger_id: triggerId, view: formView(form, deps.services.settings) as never });
+  };
+
 /** The text shown when something failed on our side: nothing changed, and where to look. */
 export const bugReply = (requestId: string) =>
   `Something went wrong on the bot's side and nothing was changed. It is logged under request id \`${requestId}\`; try again, or tell whoever runs the bot.`;
 
 /** Wires `/incident` to the verb table: every reply is an ack, so Slack's 3-second limit is kept. */
 export function registerCommands(app: App, deps: SlackEdgeDeps): void {
-  const { client } = deps;
   app.command('/incident', async ({ command, ack }) => {
     const log = deps.log.child({ source: 'slack', request_id: command.trigger_id, user_id: command.user_id, channel_id: command.channel_id });
-    const ports: CommandPorts = {
-      // A modal is the reply itself (it must open within the trigger's 3 s), not a side effect to queue.
-      openModal: async (view) => {
-        await client.views.open({ trigger_id: command.trigger_id, view: view as never });
-      },
-      actor: actorPort(deps, command.user_id),
-    };
+    const ports: CommandPorts = { openForm: formOpener(deps, command.trigger_id), actor: actorPort(deps, command.user_id) };
     const started = performance.now();
     const word = splitVerb(command.text ?? '').verb;
     // Known verbs only, so that typos cannot make a metric series each.
@@ -52,18 +55,20 @@ export function registerCommands(app: App, deps: SlackEdgeDeps): void {
         userId: command.user_id,
         channelId: command.channel_id,
         triggerId: command.trigger_id,
+        text: slackCommandText,
         services: deps.services,
         ports,
         log,
         now: deps.now(),
       });
-      if (!reply.text) await ack();
-      else await ack({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
+      const text = renderReply(reply.text);
+      if (!text) await ack();
+      else await ack({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', text });
       done('ok');
     } catch (error) {
       if (isUserError(error)) {
         log.info({ code: error.code }, 'command refused');
-        await ack({ response_type: 'ephemeral', text: error.message });
+        await ack({ response_type: 'ephemeral', text: userErrorText(error) });
         done('user_error');
         return;
       }

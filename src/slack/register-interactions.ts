@@ -2,8 +2,10 @@ import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bol
 import { parseDeclare, publicTitleOf } from '../commands/declare.ts';
 import { runCommand } from '../commands/index.ts';
 import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
+import { slackCommandText, slackFormText } from './command-text.ts';
 import type { SlackEdgeDeps } from './register-commands.ts';
-import { actorPort, bugReply } from './register-commands.ts';
+import { actorPort, bugReply, formOpener } from './register-commands.ts';
+import { renderReply, userErrorText } from './render-reply.ts';
 import { ACTION } from './summary-message.ts';
 import { VIEW, metadata, parseComponentStatusChoice, parseSeverityChoice, parseStatusChoice, previewModal, viewValues, type UpdateDraft } from './views.ts';
 
@@ -25,14 +27,16 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
           userId: user,
           channelId: channel,
           triggerId: body.trigger_id,
+          text: slackCommandText,
           services: deps.services,
-          ports: { openModal: async (view) => void (await client.views.open({ trigger_id: body.trigger_id, view: view as never })), actor: actorPort(deps, user) },
+          ports: { openForm: formOpener(deps, body.trigger_id), actor: actorPort(deps, user) },
           log,
           now: deps.now(),
         });
-        if (reply.text) await tell(reply.text);
+        const text = renderReply(reply.text);
+        if (text) await tell(text);
       } catch (error) {
-        if (isUserError(error)) return void (await tell(error.message));
+        if (isUserError(error)) return void (await tell(userErrorText(error)));
         log.error({ err: error }, 'button failed');
         await tell(bugReply(body.trigger_id));
       }
@@ -43,12 +47,12 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
     const log = deps.log.child({ source: 'slack', user_id: body.user.id, view: VIEW.declare });
     const v = viewValues(view.state);
     try {
-      const parsed = parseDeclare(v.text('title'), deps.services.settings.default_severity, 'plain');
+      const parsed = parseDeclare(v.text('title'), deps.services.settings.default_severity, slackFormText);
       const severity = parseSeverityChoice(v.choice('severity'));
       const description = v.text('description') || parsed.description;
       const incident = deps.services.incidents.declare({
         title: parsed.title,
-        publicTitle: publicTitleOf(v.text('title'), 'plain'),
+        publicTitle: publicTitleOf(v.text('title'), slackFormText),
         description,
         severity,
         declaredBy: body.user.id,

@@ -1,6 +1,6 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
 import { COMPONENT_STATUSES, SEVERITIES, STATUSES, type Component, type ComponentStatus, type Incident, type Severity, type Status } from '../incidents/types.ts';
-import { truncate } from './mrkdwn.ts';
+import { truncate } from '../text/truncate.ts';
 
 /** Callback ids of our modals; the view_submission handlers are registered under these. */
 export const VIEW = { declare: 'incident_declare', update: 'incident_update', preview: 'incident_update_preview' } as const;

@@ -10,3 +10,9 @@ export function truncateMarked(text: string, max: number): string {
   if (code >= 0xd800 && code <= 0xdbff) end--;
   return `${text.slice(0, end).trimEnd()}${TRUNCATED}`;
 }
+
+/** Cuts text to at most `max` characters, marking the cut with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
+}

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
 import { isLegalChannelName } from '../../src/slack/channel-name.ts';
-import { ALICE, SIGNING_SECRET, eventually, useBot } from '../helpers/test-bot.ts';
+import { ALICE, SIGNING_SECRET, declared, eventually, useBot } from '../helpers/test-bot.ts';
 
 describe('/incident with bad or hostile input', () => {
   const h = useBot({ scope: 'all' });
@@ -138,6 +138,17 @@ describe('/incident with bad or hostile input', () => {
       const res = await h.bot.command(input);
       expect(text(res.body)).toContain('`/incident declare [title] [sev1-4] [@commander]`');
       expect(text(res.body)).toContain('`/incident help`');
+      // `<investigating|…>` written raw is Slack's link syntax; escaped, it reads as typed.
+      expect(text(res.body)).toContain('`/incident sev &lt;1-4&gt;`');
+      expect(text(res.body)).not.toContain('<');
     }
+  });
+
+  it('escapes what it quotes back when it refuses: a bad --components value cannot ping the channel', async () => {
+    const { channel } = await declared(h, 'Checkout slow sev3');
+    const res = await h.bot.command('update identified Rolling back --components &lt;!channel&gt;:bogus', { channel });
+    expect(text(res.body)).toBe(
+      '`&lt;!channel&gt;:bogus`: say how the component is — operational, degraded, partial, major or maintenance (e.g. `--components api:partial`).',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeclare } from '../../src/commands/declare.ts';
-import { parseMention, parseStatus } from '../../src/commands/parse.ts';
-import { fromSlackText, splitVerb, stripControl } from '../../src/commands/slack-text.ts';
+import { parseMention, parseStatus, splitVerb, stripControl } from '../../src/commands/parse.ts';
+import { fromSlackText, slackCommandText } from '../../src/slack/command-text.ts';
 import { UserError } from '../../src/lib/errors.ts';
 import { escapeMrkdwn } from '../../src/slack/mrkdwn.ts';
 import { renderNotice } from '../../src/slack/notices.ts';
@@ -37,25 +37,25 @@ describe('reading what people type', () => {
   });
 
   it('finds the severity only as the last word', () => {
-    expect(parseDeclare('sev1 outage of sev2 region sev-4', 'sev3')).toMatchObject({ title: 'sev1 outage of sev2 region', severity: 'sev4' });
-    expect(parseDeclare('Region SEV2', 'sev3')).toMatchObject({ title: 'Region', severity: 'sev2' });
-    expect(parseDeclare('Region sev5', 'sev3')).toMatchObject({ title: 'Region sev5', severity: 'sev3' });
+    expect(parseDeclare('sev1 outage of sev2 region sev-4', 'sev3', slackCommandText)).toMatchObject({ title: 'sev1 outage of sev2 region', severity: 'sev4' });
+    expect(parseDeclare('Region SEV2', 'sev3', slackCommandText)).toMatchObject({ title: 'Region', severity: 'sev2' });
+    expect(parseDeclare('Region sev5', 'sev3', slackCommandText)).toMatchObject({ title: 'Region sev5', severity: 'sev3' });
   });
 
   it('refuses 40 kB of text with the numbers, and keeps a long title as the description', () => {
-    expect(userError(() => parseDeclare('x'.repeat(40_000), 'sev3'))).toMatch(/^That title is 40,000 characters; the most is 3,000\./);
-    const long = parseDeclare('word '.repeat(100), 'sev3');
+    expect(userError(() => parseDeclare('x'.repeat(40_000), 'sev3', slackCommandText))).toMatch(/^That title is 40,000 characters; the most is 3,000\./);
+    const long = parseDeclare('word '.repeat(100), 'sev3', slackCommandText);
     expect(long.title.length).toBeLessThanOrEqual(150);
     expect(long.description).toBe('word '.repeat(100).trim());
   });
 
   it('reads mentions and says how to make one', () => {
-    expect(parseMention('<@U0BOB0001|bob>', 'x')).toBe('U0BOB0001');
-    expect(parseMention('<@W0ENT0001>', 'x')).toBe('W0ENT0001');
-    expect(userError(() => parseMention('@bob', 'the new commander'))).toMatch(/^Pick the new commander from Slack's list/);
-    expect(userError(() => parseMention('<#C0OPS0001|ops>', 'the new commander'))).toBe('Name the new commander with an @mention.');
-    expect(userError(() => parseMention(undefined, 'the new commander'))).toBe('Name the new commander with an @mention.');
-    expect(userError(() => parseMention('@`<b>`', 'them'))).not.toMatch(/[<>`]b/);
+    expect(parseMention('<@U0BOB0001|bob>', 'x', slackCommandText)).toBe('U0BOB0001');
+    expect(parseMention('<@W0ENT0001>', 'x', slackCommandText)).toBe('W0ENT0001');
+    expect(userError(() => parseMention('@bob', 'the new commander', slackCommandText))).toMatch(/^Pick the new commander from Slack's list/);
+    expect(userError(() => parseMention('<#C0OPS0001|ops>', 'the new commander', slackCommandText))).toBe('Name the new commander with an @mention.');
+    expect(userError(() => parseMention(undefined, 'the new commander', slackCommandText))).toBe('Name the new commander with an @mention.');
+    expect(userError(() => parseMention('@`<b>`', 'them', slackCommandText))).not.toMatch(/[<>`]b/);
   });
 
   it('knows the four statuses', () => {

@@ -70,6 +70,6 @@ describe('the public name of an incident', () => {
     expect(outputs.mirror).toContain('"name":"Slow checkout for some customers"');
 
     const shown = await h.bot.command('public-name', { channel, user: CAROL.id });
-    expect((shown.body as { text: string }).text).toBe(`The status page calls incident #${incident.id} “Slow checkout for some customers”. Set it with \`/incident public-name <name>\`.`);
+    expect((shown.body as { text: string }).text).toBe(`The status page calls incident #${incident.id} “Slow checkout for some customers”. Set it with \`/incident public-name &lt;name&gt;\`.`);
   });
 });

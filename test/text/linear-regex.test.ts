@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseUpdateFlags, splitTrailingMention, words } from '../../src/commands/parse.ts';
-import { fromSlackText, splitVerb, stripControl } from '../../src/commands/slack-text.ts';
+import { parseUpdateFlags, splitVerb, stripControl, words } from '../../src/commands/parse.ts';
+import { fromSlackText, splitTrailingMention } from '../../src/slack/command-text.ts';
 import { escapeMarkdown } from '../../src/postmortem/render.ts';
 import { escapeMrkdwn } from '../../src/slack/mrkdwn.ts';
 import { neutraliseMentions } from '../../src/text/github-mentions.ts';
