@@ -107,13 +107,12 @@ export class RunbookRunner {
     return runId;
   }
 
-  approve(runId: number, stepIndex: number, actor: Actor): void {
+  async approve(runId: number, stepIndex: number, actor: Actor): Promise<void> {
     const by = actor.id;
     const run = this.awaiting(runId, stepIndex);
     const step = this.plan(run)[stepIndex]!;
     this.authorize(run, actor, 'approve');
-    const others = this.deps.incidents.responders(run.incidentId).filter((u) => u !== run.requestedBy);
-    if (by === run.requestedBy && others.length > 0) {
+    if (by === run.requestedBy && (await this.otherApprovers(run)).length > 0) {
       throw new UserError(ErrorCode.Forbidden, 'Someone other than the person who started the run has to approve this step.');
     }
     this.deps.incidents.recordRunbookEvent(run.incidentId, { kind: 'runbook_approved', actor: by, body: `${run.runbook} step ${step.name}`, data: { run: run.id, step: stepIndex } }, {
@@ -187,6 +186,28 @@ export class RunbookRunner {
     return run;
   }
 
+  /**
+   * Responders other than the requester who may approve this run's steps. A second pair of eyes is
+   * asked for only when one exists: counting people the runbook's `allowed` refuses would leave the
+   * step waiting for an approval nobody may give.
+   */
+  private async otherApprovers(run: RunRecord): Promise<string[]> {
+    const allowed = this.deps.runbooks().runbooks.get(run.runbook)?.spec.allowed ?? [];
+    const groups = this.deps.incidents.permissionGroups(allowed);
+    const others = [...new Set(this.deps.incidents.responders(run.incidentId))].filter((u) => u !== run.requestedBy);
+    const may: string[] = [];
+    for (const user of others) {
+      const actor = this.deps.actorFor ? await this.deps.actorFor(user, groups) : actorOf(user);
+      try {
+        this.authorize(run, actor, 'approve');
+        may.push(user);
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+      }
+    }
+    return may;
+  }
+
   /** The domain's check for an action on a run, against the runbook's `allowed` (none if it is gone). */
   private authorize(run: RunRecord, actor: Actor, action: 'approve' | 'stop' | 'run'): void {
     const allowed = this.deps.runbooks().runbooks.get(run.runbook)?.spec.allowed ?? [];
@@ -257,7 +278,7 @@ export class RunbookRunner {
         continue;
       }
       if (step.confirm && !(approved && i === from) && !run.dryRun) {
-        const alone = this.deps.incidents.responders(run.incidentId).every((u) => u === run.requestedBy);
+        const alone = (await this.otherApprovers(run)).length === 0;
         // The wait and the request for it are one transaction, and the request goes through the
         // outbox: an approval nobody sees is a stalled run, so it is retried and survives a restart.
         this.deps.incidents.recordRunbookEvent(

@@ -41,7 +41,7 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
     rb.runner.kill(runId, await actor(user), incident.id);
     return null;
   });
-  button(RUNBOOK_ACTION.approve, async (runId, step, user) => (rb.runner.approve(runId, step, await actor(user)), null));
+  button(RUNBOOK_ACTION.approve, async (runId, step, user) => (await rb.runner.approve(runId, step, await actor(user)), null));
   button(RUNBOOK_ACTION.reject, async (runId, step, user) => (rb.runner.reject(runId, step, await actor(user)), null));
 
   app.view<SlackViewAction>(RUNBOOK_VIEW, async ({ ack, body, view }) => {

@@ -68,7 +68,7 @@ export function stepMessage(run: RunRecord, step: PlannedStep, state: { status: 
 
 /** The approval request (an outbox notice, so it is posted once and survives a restart). */
 export function approvalMessage(a: Extract<Notice, { type: 'runbook_approval' }>) {
-  const who = a.requesterMayApprove ? `${mention(a.requestedBy)} (nobody else is responding, so you may confirm it yourself)` : `someone other than ${mention(a.requestedBy)}`;
+  const who = a.requesterMayApprove ? `${mention(a.requestedBy)} (nobody else responding may approve it, so you may confirm it yourself)` : `someone other than ${mention(a.requestedBy)}`;
   const text = `:raised_hand: Step *${a.stepIndex + 1}. ${e(a.stepName)}* of *${e(a.runbook)}* (run #${a.runId}) needs approval from ${who}. It will run:`;
   const value = `${a.runId}:${a.stepIndex}`;
   return {

@@ -100,7 +100,7 @@ describe('a step that is alone in the incident', () => {
     const { channel } = await declared(h, 'Night shift sev3');
     const runId = runIdOf(await h.bot.command('runbook run restart-db replica=db-1', { channel }));
     await awaitingApproval(h, runId);
-    await eventually(() => texts(h, channel).some((t) => t.includes('needs approval from <@U0ALICE01> (nobody else is responding, so you may confirm it yourself)')));
+    await eventually(() => texts(h, channel).some((t) => t.includes('needs approval from <@U0ALICE01> (nobody else responding may approve it, so you may confirm it yourself)')));
     await h.bot.click(RUNBOOK_ACTION.approve, `${runId}:1`, { user: ALICE.id, channel });
     expect((await finished(h, runId)).status).toBe('succeeded');
   });
@@ -151,5 +151,26 @@ describe('an http step with a secret', () => {
     await settled(h.bot.app);
     const everything = JSON.stringify([h.slack.ws.messages, h.slack.ws.ephemerals, runs(h).steps(done.id)]);
     expect(everything).not.toContain('probe-secret-token-123');
+  });
+});
+
+describe('a step that needs approval, when only the requester may approve it', () => {
+  const h = useBot({ settings: `comms:\n  rotation: [${BOB.id}]\nrunbooks:\n  dir: ${FIXTURES}/four-eyes\n` });
+
+  it('lets the requester approve it: other responders the runbook refuses are no second pair of eyes', async () => {
+    const { channel } = await declared(h, 'Only the commander may sev1'); // alice commands, bob is comms lead
+    await h.bot.command('note bob is here too', { channel, user: BOB.id });
+    const runId = runIdOf(await h.bot.command('runbook run commander-restart', { channel }));
+    await awaitingApproval(h, runId);
+    const ask = await eventually(() => h.slack.ws.channelMessages(channel).find((m) => m.text.startsWith(':raised_hand: Step *1. restart*')));
+    expect(ask.text).toContain('nobody else responding may approve it, so you may confirm it yourself');
+    // Bob responds in the incident but the runbook is the commander's: his approval is refused...
+    await h.bot.click(RUNBOOK_ACTION.approve, `${runId}:0`, { user: BOB.id, channel });
+    await eventually(() => ephemerals(h, BOB.id).some((t) => t.startsWith('Only the commander may approve steps of commander-restart')));
+    expect(runs(h).get(runId)!.status).toBe('awaiting_approval');
+    // ...so the commander's own approval is the one that can be given, and it runs.
+    await h.bot.click(RUNBOOK_ACTION.approve, `${runId}:0`, { user: ALICE.id, channel });
+    expect((await finished(h, runId)).status).toBe('succeeded');
+    expect(runs(h).steps(runId).map((s) => [s.name, s.status, s.approvedBy])).toEqual([['restart', 'succeeded', ALICE.id]]);
   });
 });
