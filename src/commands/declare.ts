@@ -1,7 +1,7 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
 import { DESCRIPTION_MAX, SEVERITIES, TITLE_MAX, type Severity } from '../incidents/types.ts';
 import { escapeMrkdwn, truncate } from '../slack/mrkdwn.ts';
-import { severityLabel } from '../slack/summary-message.ts';
+import { severityLabel } from '../incidents/labels.ts';
 import { declareModal } from '../slack/views.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import { splitTrailingMention } from './parse.ts';

@@ -1,6 +1,6 @@
 import { escapeMrkdwn, truncate } from '../slack/mrkdwn.ts';
 import { formatDuration } from '../slack/durations.ts';
-import { severityLabel, statusLabel } from '../slack/summary-message.ts';
+import { severityLabel, statusLabel } from '../incidents/labels.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
 /** At most this many lines, so the reply stays within one Slack message. */

@@ -1,6 +1,6 @@
 import { escapeMrkdwn, mention } from '../slack/mrkdwn.ts';
 import { formatDuration } from '../slack/durations.ts';
-import { severityLabel, statusLabel } from '../slack/summary-message.ts';
+import { severityLabel, statusLabel } from '../incidents/labels.ts';
 import { incidentHere } from './incident-here.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 

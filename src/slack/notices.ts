@@ -1,10 +1,9 @@
 import type { Notice } from '../incidents/effect-kinds.ts';
+import { roleWord, severityWord, statusWord } from '../incidents/labels.ts';
 import { formatDuration } from './durations.ts';
 import { escapeMrkdwn as e, mention, truncate } from './mrkdwn.ts';
 import { approvalMessage } from './runbook-views.ts';
 
-const STATUS: Record<string, string> = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' };
-const ROLE: Record<string, string> = { commander: 'Commander', comms: 'Comms lead' };
 
 type Renderers = { [T in Notice['type']]: (n: Extract<Notice, { type: T }>) => string };
 
@@ -25,16 +24,16 @@ const RENDER: Renderers = {
     (n.note ? `\n>${e(truncate(n.note, 2500)).replace(/\n/g, '\n>')}` : ''),
   reopened: (n) => `:arrows_counterclockwise: Reopened by ${actor(n.by)} in ${e(n.via)}.`,
   reassigned: (n) => `:arrow_right: ${n.how === 'escalated' ? 'Escalated' : 'Reassigned'} in ${e(n.via)} to ${n.to.map((t) => `*${e(t)}*`).join(', ') || 'nobody'}.`,
-  severity_changed: (n) => `:chart_with_upwards_trend: Severity ${n.from.toUpperCase()} → *${n.to.toUpperCase()}* (by ${actor(n.by)} in ${e(n.via)}).`,
+  severity_changed: (n) => `:chart_with_upwards_trend: Severity ${e(severityWord(n.from))} → *${e(severityWord(n.to))}* (by ${actor(n.by)} in ${e(n.via)}).`,
   external_note: (n) => `:memo: Note from ${actor(n.by)} in ${e(n.via)}:\n>${e(truncate(n.text, 2500)).replace(/\n/g, '\n>')}`,
   responder_added: (n) => `:sos: *${e(n.name)}* was asked to help in ${e(n.via)}${n.message ? `: “${e(truncate(n.message, 500))}”` : '.'}`,
-  update: (n) => `:mega: *Update — ${e(STATUS[n.status] ?? n.status)}* (${n.public ? 'public, on the status page, ' : ''}from ${mention(n.by)})\n${e(truncate(n.body, 3000))}`,
+  update: (n) => `:mega: *Update — ${e(statusWord(n.status))}* (${n.public ? 'public, on the status page, ' : ''}from ${mention(n.by)})\n${e(truncate(n.body, 3000))}`,
   update_overdue: (n) =>
     `:alarm_clock: ${n.comms ? mention(n.comms) : 'Comms lead'}, an update is due — the last one was ${n.minutes} min ago. ` +
     'Post one with `/incident update <investigating|identified|monitoring> <message>`.',
   comms_vacant: () => ':loudspeaker: Nobody is comms lead for this incident. Take it with `/incident role comms @you`.',
   handoff: (n) =>
-    `:handshake: ${ROLE[n.role] ?? e(n.role)}: ${n.from ? `${mention(n.from)} → ` : ''}${mention(n.to)}${n.by !== n.to ? ` (handed over by ${mention(n.by)})` : ''}.`,
+    `:handshake: ${e(roleWord(n.role))}: ${n.from ? `${mention(n.from)} → ` : ''}${mention(n.to)}${n.by !== n.to ? ` (handed over by ${mention(n.by)})` : ''}.`,
   followup: (n) => `:white_check_mark: Follow-up for the report${n.owner ? ` (owner ${mention(n.owner)})` : ''}: ${e(truncate(n.text, 500))}`,
   postmortem: (n) =>
     n.edited

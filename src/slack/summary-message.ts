@@ -1,13 +1,6 @@
+import { severityLabel, statusLabel } from '../incidents/labels.ts';
 import type { Incident, RoleAssignment } from '../incidents/types.ts';
 import { escapeMrkdwn, mention, slackDate, truncate } from './mrkdwn.ts';
-
-const SEVERITY_LABEL = { sev1: 'SEV1', sev2: 'SEV2', sev3: 'SEV3', sev4: 'SEV4' } as const;
-const STATUS_LABEL = {
-  investigating: 'Investigating',
-  identified: 'Identified',
-  monitoring: 'Monitoring',
-  resolved: 'Resolved',
-} as const;
 
 const SOURCE_NAME: Record<string, string> = { pagerduty: 'PagerDuty' };
 
@@ -16,9 +9,6 @@ export function safeUrl(url: string | null): string | null {
   if (!url || !/^https?:\/\/[^\s<>|]+$/.test(url) || url.length > 2000) return null;
   return url;
 }
-
-export const severityLabel = (i: Pick<Incident, 'severity'>) => SEVERITY_LABEL[i.severity];
-export const statusLabel = (i: Pick<Incident, 'status'>) => STATUS_LABEL[i.status];
 
 const roleHolder = (roles: RoleAssignment[], role: RoleAssignment['role']) => {
   const holder = roles.find((r) => r.role === role);
