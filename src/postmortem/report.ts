@@ -22,7 +22,11 @@ export interface ReportInput {
   components: Component[];
   componentStatuses: { id: string; status: ComponentStatus }[];
   timeZone: string;
-  /** Display names for Slack user ids (unknown ids are shown as ids). */
+  /**
+   * Display names of the people among the ids in it (from the people port, which answers for every
+   * user id, with the id itself when it cannot say more). An actor it has no entry for is not a
+   * person the team knows (e.g. a paging system's name for someone) and does not count as a responder.
+   */
   names: Map<string, string>;
   channelUrl: string | null;
   now: number;
@@ -43,7 +47,7 @@ const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) 
   paged: (e) => `Paged via ${e.data.source === 'pagerduty' ? 'PagerDuty' : String(e.data.source)}: ${e.body ?? ''}`,
   linked: (e) => `Another page joined: ${e.body ?? ''}`,
   role_assigned: (e, n) => `${n(e.data.user)} became ${e.data.role === 'comms' ? 'comms lead' : 'commander'}`,
-  acknowledged: (e) => `Acknowledged${e.data.via && e.data.via !== 'slack' ? ' in PagerDuty' : ''}`,
+  acknowledged: (e) => `Acknowledged${e.data.via === 'pagerduty' ? ' in PagerDuty' : ''}`,
   unacknowledged: () => 'Acknowledgement timed out in PagerDuty',
   mitigated: () => 'Mitigated; monitoring',
   resolved: (e) => `Resolved${e.body ? `: ${e.body}` : ''}`,
@@ -125,7 +129,7 @@ export function buildReport(input: ReportInput): ReportModel {
       mitigate: duration(at(incident.mitigatedAt)),
       resolve: duration(at(incident.resolvedAt)),
       total: duration(end - incident.declaredAt),
-      responders: new Set(input.roles.map((r) => r.userId).concat(input.timeline.map((e) => e.actor).filter((a): a is string => Boolean(a && /^[UW][A-Z0-9]+$/.test(a))))).size,
+      responders: new Set(input.roles.map((r) => r.userId).concat(input.timeline.map((e) => e.actor).filter((a): a is string => Boolean(a && input.names.has(a))))).size,
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Notice } from '../incidents/effect-kinds.ts';
 import { roleWord, severityWord, statusWord } from '../incidents/labels.ts';
 import { formatDuration } from './durations.ts';
+import { SLACK_SOURCE, isUserId } from './ids.ts';
 import { escapeMrkdwn as e, mention, truncate } from './mrkdwn.ts';
 import { approvalMessage } from './runbook-views.ts';
 
@@ -9,7 +10,9 @@ type Renderers = { [T in Notice['type']]: (n: Extract<Notice, { type: T }>) => s
 
 const who = (user: string | null) => (user ? mention(user) : '_nobody yet_ (use `/incident role`)');
 /** A Slack user id is mentioned; a name from elsewhere (e.g. PagerDuty) is shown as text. */
-const actor = (by: string) => (/^[UW][A-Z0-9]{2,}$/.test(by) ? mention(by) : `*${e(by)}*`);
+/** Where something was done, unless it was done here. */
+const here = (via: string) => (via === SLACK_SOURCE ? '' : ` in ${e(via)}`);
+const actor = (by: string) => (isUserId(by) ? mention(by) : `*${e(by)}*`);
 
 /** How each notice reads in the incident channel. All text from people or other systems is escaped. */
 const RENDER: Renderers = {
@@ -17,10 +20,10 @@ const RENDER: Renderers = {
   unresolved_people: (n) =>
     `:warning: Could not invite ${n.people.length === 1 ? 'this responder' : 'these responders'} — please add them by hand:\n` +
     n.people.map((p) => `• *${e(p.name)}*: ${e(p.reason)}`).join('\n'),
-  acknowledged: (n) => `:eyes: Acknowledged by ${actor(n.by)}${n.via === 'slack' ? '' : ` in ${e(n.via)}`}.`,
+  acknowledged: (n) => `:eyes: Acknowledged by ${actor(n.by)}${here(n.via)}.`,
   unacknowledged: (n) => `:rotating_light: The acknowledgement ran out in ${e(n.via)}; the incident is paging again.`,
   resolved: (n) =>
-    `:white_check_mark: Resolved by ${actor(n.by)}${n.via === 'slack' ? '' : ` in ${e(n.via)}`}.` +
+    `:white_check_mark: Resolved by ${actor(n.by)}${here(n.via)}.` +
     (n.note ? `\n>${e(truncate(n.note, 2500)).replace(/\n/g, '\n>')}` : ''),
   reopened: (n) => `:arrows_counterclockwise: Reopened by ${actor(n.by)} in ${e(n.via)}.`,
   reassigned: (n) => `:arrow_right: ${n.how === 'escalated' ? 'Escalated' : 'Reassigned'} in ${e(n.via)} to ${n.to.map((t) => `*${e(t)}*`).join(', ') || 'nobody'}.`,

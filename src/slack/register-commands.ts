@@ -3,6 +3,7 @@ import { COMMANDS, runCommand } from '../commands/index.ts';
 import { splitVerb } from '../commands/slack-text.ts';
 import type { CommandPorts, CommandServices } from '../commands/types.ts';
 import { isUserError } from '../lib/errors.ts';
+import { userErrorText } from './user-error-text.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ActorLookup } from './user-groups.ts';
 
@@ -63,7 +64,7 @@ export function registerCommands(app: App, deps: SlackEdgeDeps): void {
     } catch (error) {
       if (isUserError(error)) {
         log.info({ code: error.code }, 'command refused');
-        await ack({ response_type: 'ephemeral', text: error.message });
+        await ack({ response_type: 'ephemeral', text: userErrorText(error) });
         done('user_error');
         return;
       }

@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bol
 import { parseDeclare, publicTitleOf } from '../commands/declare.ts';
 import { runCommand } from '../commands/index.ts';
 import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
+import { userErrorText } from './user-error-text.ts';
 import type { SlackEdgeDeps } from './register-commands.ts';
 import { actorPort, bugReply } from './register-commands.ts';
 import { ACTION } from './summary-message.ts';
@@ -32,7 +33,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         });
         if (reply.text) await tell(reply.text);
       } catch (error) {
-        if (isUserError(error)) return void (await tell(error.message));
+        if (isUserError(error)) return void (await tell(userErrorText(error)));
         log.error({ err: error }, 'button failed');
         await tell(bugReply(body.trigger_id));
       }
