@@ -6,14 +6,6 @@ import type { ComponentStatus, Incident, Role, Severity, Status } from './types.
  */
 export const SEVERITY_LABEL: Record<Severity, string> = { sev1: 'SEV1', sev2: 'SEV2', sev3: 'SEV3', sev4: 'SEV4' };
 
-/** What each severity means, for pickers that explain the choice. */
-export const SEVERITY_MEANING: Record<Severity, string> = {
-  sev1: 'critical, customer-facing outage',
-  sev2: 'major, degraded for many',
-  sev3: 'minor, degraded for some',
-  sev4: 'low, no customer impact yet',
-};
-
 export const STATUS_LABEL: Record<Status, string> = {
   investigating: 'Investigating',
   identified: 'Identified',

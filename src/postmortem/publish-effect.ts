@@ -11,7 +11,7 @@ import { toGitHubError } from './github-error.ts';
 import { publishToGitHub } from './publish-github.ts';
 
 /** GitHub's answers: rate limits wait, 5xx retry, other 4xx are reported in the channel (not retried forever). */
-export function classifyGitHubError(error: unknown): Failure {
+function classifyGitHubError(error: unknown): Failure {
   const e = error as { status?: number; response?: { headers?: Record<string, string> } };
   if (error instanceof ClassifiedError) return error.failure;
   if (typeof e?.status !== 'number') return { type: 'transient' };

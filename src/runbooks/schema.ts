@@ -15,7 +15,7 @@ const who = z
   );
 
 const paramBase = { description: z.string().max(300).optional(), required: z.boolean().optional() };
-export const paramSchema = z.discriminatedUnion('type', [
+const paramSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('string'),
     ...paramBase,
@@ -39,7 +39,7 @@ const stepBase = {
 };
 const timeout = z.number().min(0.1).max(3600);
 
-export const stepSchema = z.union([
+const stepSchema = z.union([
   z.strictObject({
     ...stepBase,
     exec: z.strictObject({

@@ -1,5 +1,5 @@
 /**
- * Slack's ids, in one place: what a user, a user group and a mention of a user look like. Each
+ * Slack's ids, in one place: what a user id and a user group id look like. Each
  * pattern is a run of one character class, anchored, so testing it is linear in its input. Folders
  * that parse settings written for Slack (config, runbooks) read them from here too; the domain
  * never does (to it a user is an opaque reference).
@@ -17,9 +17,5 @@ export const USER_ID_PATTERN = '[UW][A-Z0-9]{2,}';
 export const GROUP_ID_PATTERN = 'S[A-Z0-9]{2,}';
 
 export const USER_ID = new RegExp(`^${USER_ID_PATTERN}$`);
-export const GROUP_ID = new RegExp(`^${GROUP_ID_PATTERN}$`);
-/** A mention of one user as Slack sends it in command text: `<@U123>` or `<@U123|name>`; captures the id. */
-export const USER_MENTION = new RegExp(`^<@(${USER_ID_PATTERN})(?:\\|[^>]*)?>$`);
 
 export const isUserId = (value: unknown): value is string => typeof value === 'string' && USER_ID.test(value);
-export const isGroupId = (value: unknown): value is string => typeof value === 'string' && GROUP_ID.test(value);

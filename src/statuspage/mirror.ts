@@ -9,7 +9,7 @@ import { StatuspageError, StatuspageErrorCode } from './statuspage-error.ts';
 
 const IMPACT = { sev1: 'critical', sev2: 'major', sev3: 'minor', sev4: 'none' } as const;
 
-export function classifyStatuspageError(error: unknown): Failure {
+function classifyStatuspageError(error: unknown): Failure {
   if (!(error instanceof StatuspageError)) return { type: 'transient' };
   if (error.code === StatuspageErrorCode.UpdateGone) return { type: 'permanent' };
   if (error.status === undefined) return { type: 'transient' };

@@ -16,18 +16,15 @@ import {
   type StatusContext,
 } from './model.ts';
 
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/statuspage/', import.meta.url));
+const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/statuspage/', import.meta.url));
 const PER_PAGE = 20;
 
-
-/** A heading and text of the post-incident report, once one is published for an incident. */
-export type ReportSection = { heading: string; text: string };
 
 /**
  * Renders the public pages. Its own Handlebars instance, templates compiled once. Every value is
  * inserted with `{{…}}` (escaped); the only triple-stash is the layout's body, which is our output.
  */
-export function createStatusRenderer(ctx: StatusContext, opts: { report?: (incidentId: number) => ReportSection[] | null } = {}) {
+export function createStatusRenderer(ctx: StatusContext) {
   const hbs = Handlebars.create();
   const time = new Intl.DateTimeFormat('en-GB', { timeZone: ctx.timeZone, dateStyle: 'medium', timeStyle: 'short' });
   hbs.registerHelper('statusLabel', (s: Status) => statusWord(s));
@@ -74,7 +71,7 @@ export function createStatusRenderer(ctx: StatusContext, opts: { report?: (incid
       const row = findPublic(ctx, id);
       if (!row) return null;
       const names = new Map(ctx.components.map((c) => [c.id, c.name]));
-      return page(row.name, incidentPage({ ...common, incident: row, components: row.components.map((c) => names.get(c)), report: opts.report?.(id) ?? null }));
+      return page(row.name, incidentPage({ ...common, incident: row, components: row.components.map((c) => names.get(c))}));
     },
 
     atom(): string {
