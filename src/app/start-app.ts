@@ -35,6 +35,7 @@ import { wireRunbooks } from './wire-runbooks.ts';
 import { registerSlackEdge } from '../slack/register-all.ts';
 import { SLACK_SIGNATURE_WINDOW_MS, slackEventsRoute } from '../slack/request-guard.ts';
 import { actorLookup, userGroupDirectory } from '../slack/user-groups.ts';
+import { SLACK_SOURCE, isUserId } from '../slack/ids.ts';
 import { mention } from '../slack/mrkdwn.ts';
 import type { PermissionTable } from '../incidents/permissions.ts';
 import type { Settings } from '../config/settings.ts';
@@ -107,6 +108,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       permissions: permissionTable(config.settings),
     },
     onEffectsEnqueued: () => wake(),
+    chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
   });
   const { token, from, apiUrl } = config.pagerduty;

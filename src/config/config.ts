@@ -9,7 +9,7 @@ import { parseSettings, settingsSchema, type Settings } from './settings.ts';
  * The operator contract's environment variables (docs/design.md), each with what it is for, so that a
  * problem can name both the variable and why the bot needs it.
  */
-export const ENV_VARS = {
+const ENV_VARS = {
   SLACK_BOT_TOKEN: 'the Slack bot token (xoxb-…) the bot calls the Web API with',
   SLACK_SIGNING_SECRET: 'the Slack signing secret used to verify requests from Slack',
   SLACK_APP_TOKEN: 'a Slack app-level token (xapp-…); when set the bot uses Socket Mode instead of HTTP',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GROUP_ID_PATTERN, USER_ID, USER_ID_PATTERN } from '../slack/ids.ts';
 import { parseYamlFile } from './yaml-file.ts';
 
 /**
@@ -11,12 +12,12 @@ const minutes = z.number().int().min(1).max(24 * 60);
 const principal = z
   .string()
   .regex(
-    /^(anyone|commander|comms|declarer|admins|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/,
+    new RegExp(`^(anyone|commander|comms|declarer|admins|${USER_ID_PATTERN}|${GROUP_ID_PATTERN})$`),
     'must be anyone, commander, comms, declarer, admins, a Slack user id (U…) or a user group id (S…)',
   );
 const principalList = z.array(principal).min(1).max(100);
 const principals = principalList.default(['anyone']);
-const people = z.array(z.string().regex(/^([UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, 'must be a Slack user id (U…) or a user group id (S…)')).max(100);
+const people = z.array(z.string().regex(new RegExp(`^(${USER_ID_PATTERN}|${GROUP_ID_PATTERN})$`), 'must be a Slack user id (U…) or a user group id (S…)')).max(100);
 
 export const settingsSchema = z
   .object({
@@ -32,7 +33,7 @@ export const settingsSchema = z
     comms: z
       .object({
         // Slack user ids who take turns as communications lead.
-        rotation: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be Slack user ids like U012ABCDEF')).max(200).default([]),
+        rotation: z.array(z.string().regex(USER_ID, 'must be Slack user ids like U012ABCDEF')).max(200).default([]),
         // A PagerDuty schedule whose on-call person is the comms lead (needs PAGERDUTY_TOKEN).
         pagerduty_schedule: z.string().regex(/^[A-Z0-9]{2,20}$/, 'must be a PagerDuty schedule id like PABC123').optional(),
       })

@@ -1,6 +1,6 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
 import { EffectKind, captureEffect, forIncident, noticeEffect, refreshEffects } from './effect-kinds.ts';
-import { resolve } from './lifecycle.ts';
+import { resolve, resolvedFirst } from './lifecycle.ts';
 import type { Actor } from './permissions.ts';
 import type { Core } from './core.ts';
 import { recordUpdate, type UpdateOptions } from './record-update.ts';
@@ -25,7 +25,7 @@ export function postUpdate(core: Core, incidentId: number, status: Status, body:
   return core.transact((change) => {
     const incident = core.require(incidentId);
     if (options.public) core.authorize(incident, actor, 'publish');
-    if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is resolved; \`/incident reopen\` it first.`);
+    if (incident.status === 'resolved') throw resolvedFirst(incidentId);
     const { incidents } = core.deps;
     const cause = recordUpdate(core, change, incident, status, text, by, options);
     incidents.update(incidentId, { status, lastUpdateAt: change.at, updateDueAt: change.at + core.cadenceMs(incident.severity) }, change.at);
@@ -37,7 +37,7 @@ export function postUpdate(core: Core, incidentId: number, status: Status, body:
 
 export function addNote(core: Core, incidentId: number, text: string, by: UserRef): void {
   const note = text.trim();
-  if (!note) throw new UserError(ErrorCode.BadArgument, 'A note needs text: `/incident note <what happened>`.');
+  if (!note) throw new UserError(ErrorCode.BadArgument, 'A note needs text.', { action: 'note' });
   if (note.length > NOTE_MAX) {
     throw new UserError(ErrorCode.BadArgument, `A note has at most ${NOTE_MAX.toLocaleString('en')} characters; this one has ${note.length.toLocaleString('en')}. Split it in two.`);
   }
@@ -59,7 +59,10 @@ export function handOff(core: Core, incidentId: number, role: Role, to: UserRef,
     const from = incidents.roles(incidentId).find((r) => r.role === role)?.userId ?? null;
     const claimsVacant = from === null && to === by;
     if (!claimsVacant) core.authorize(incident, actor, role === 'commander' ? 'role_commander' : 'role_comms');
-    if (from === to) throw new UserError(ErrorCode.BadArgument, `<@${to}> is already the ${role === 'comms' ? 'comms lead' : role}.`);
+    if (from === to) {
+      const name = core.deps.principalNames?.user(to) ?? to;
+      throw new UserError(ErrorCode.BadArgument, `${name} is already the ${role === 'comms' ? 'comms lead' : role}.`);
+    }
     core.assignRole(change, incidentId, role, to, by);
     if (role === 'comms') incidents.update(incidentId, { commsNagAt: null }, change.at);
     const cause = String(change.at) + `:${role}:${to}`;
@@ -116,11 +119,11 @@ export function captureMessage(core: Core, incidentId: number, m: CapturedMessag
 
 /**
  * Queues reading a pinned or marked message into the timeline. The event's id goes in the inbox in
- * the same transaction, so Slack's retries of the event are no-ops.
+ * the same transaction, so the chat's retries of the event are no-ops.
  */
 export function requestCapture(core: Core, incidentId: number, eventId: string, message: Partial<CapturedMessage> & Pick<CapturedMessage, 'kind' | 'by' | 'ts'>): 'queued' | 'duplicate' {
   return core.transact((change) => {
-    if (!core.deps.inbox.firstSeen('slack-events', eventId, change.at)) return 'duplicate';
+    if (!core.deps.inbox.firstSeen(`${core.deps.chat.source}-events`, eventId, change.at)) return 'duplicate';
     change.effect(captureEffect(incidentId, eventId, { ...message }));
     return 'queued';
   });

@@ -13,7 +13,7 @@ export interface Policy {
   cadenceMinutes: Record<Severity, number>;
   commsVacantMinutes: number;
   archiveAfterMinutes: number;
-  /** Slack users who take turns as communications lead when no on-call schedule names one. */
+  /** People who take turns as communications lead when no on-call schedule names one. */
   commsRotation: UserRef[];
   /** The status page's components. */
   components: Component[];
@@ -23,6 +23,20 @@ export interface Policy {
   postmortemOnResolve: boolean;
   /** Who may do what: every change a person asks for is checked against it. */
   permissions: PermissionTable;
+}
+
+/**
+ * The chat people act through, as its edge describes it. Its words stay opaque here: the domain
+ * records them and compares them, and never spells one out itself.
+ */
+export interface ChatEdge {
+  /**
+   * Its name: the source of incidents declared there, the `via` of what people do there (kept in
+   * the timeline and in notices, so stored rows keep their meaning), and its events' inbox.
+   */
+  source: string;
+  /** Whether a timeline actor is one of its users (rather than a name a paging system gave someone). */
+  isUser(actor: string): boolean;
 }
 
 export interface IncidentServiceDeps {
@@ -36,7 +50,8 @@ export interface IncidentServiceDeps {
   policy: Policy;
   /** Called after a transaction that enqueued effects has committed, so delivery starts at once. */
   onEffectsEnqueued: () => void;
-  /** How a refusal names the people who may (default: their ids). */
+  chat: ChatEdge;
+  /** How a refusal (or any message) names people and groups (default: their ids). */
   principalNames?: PrincipalNames;
 }
 

@@ -4,7 +4,7 @@ import type { IncidentRepository } from './incident-repository.ts';
 import type { Change } from './core.ts';
 import { TITLE_MAX, type ExternalUser, type Incident, type Severity } from './types.ts';
 
-export const EXTERNAL_EVENT_KINDS = [
+const EXTERNAL_EVENT_KINDS = [
   'triggered',
   'acknowledged',
   'unacknowledged',
@@ -36,6 +36,8 @@ export interface ExternalSnapshot {
 /** An event from a paging system, already verified and mapped to our words by its edge. */
 export interface ExternalEvent {
   source: string;
+  /** What people call the source (its edge says), for notices and the title of a page that had none. */
+  sourceName: string;
   /** The delivery's own id: a redelivery of the same id changes nothing. */
   deliveryId: string;
   externalId: string;
@@ -80,8 +82,6 @@ interface Deps {
   close: (change: Change, incident: Incident, opts: { by: string; via: string; note: string | null; cause: string; resolvedAt: number }) => void;
 }
 
-const VIA: Record<string, string> = { pagerduty: 'PagerDuty' };
-
 export function applyExternalEvent(deps: Deps, change: Change, ev: ExternalEvent): { outcome: ApplyOutcome; incidentId: number | null } {
   const { incidents, inbox } = deps;
   if (!inbox.firstSeen(ev.source, ev.deliveryId, change.at)) return { outcome: 'duplicate', incidentId: null };
@@ -117,7 +117,7 @@ export function applyExternalEvent(deps: Deps, change: Change, ev: ExternalEvent
 function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
   const { incidents } = deps;
   const s = ev.snapshot;
-  const fallback = `${VIA[ev.source] ?? ev.source} incident ${ev.externalId}`;
+  const fallback = `${ev.sourceName} incident ${ev.externalId}`;
   const title = s.title.trim().slice(0, TITLE_MAX) || fallback;
   const id = incidents.insert({
     title,
@@ -151,7 +151,7 @@ function join(deps: Deps, change: Change, incident: Incident, ev: ExternalEvent)
   change.effect(
     noticeEffect(incident.id, ev.deliveryId, {
       type: 'linked',
-      via: VIA[ev.source] ?? ev.source,
+      via: ev.sourceName,
       externalId: ev.externalId,
       url: ev.snapshot.url,
       title: ev.snapshot.title,
@@ -167,7 +167,7 @@ const tell = (change: Change, incident: Incident, ev: ExternalEvent, notice: Not
   if (notice) change.effect(noticeEffect(incident.id, ev.deliveryId, notice));
   return true;
 };
-const via = (ev: ExternalEvent) => VIA[ev.source] ?? ev.source;
+const via = (ev: ExternalEvent) => ev.sourceName;
 const by = (ev: ExternalEvent) => ev.actor ?? via(ev);
 
 const reassign: Applier = (_deps, change, incident, ev) => {
@@ -183,7 +183,7 @@ const reassign: Applier = (_deps, change, incident, ev) => {
 /**
  * Each kind's effect on an existing incident. State only moves forward in time: an acknowledgement
  * that arrives after the incident was resolved is recorded but does not reopen it, and an event
- * whose state we already hold (e.g. the echo of an ack made from Slack) changes nothing.
+ * whose state we already hold (e.g. the echo of an ack made in chat) changes nothing.
  */
 const APPLY: Record<ExternalEventKind, Applier> = {
   triggered: () => false,

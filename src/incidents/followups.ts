@@ -7,7 +7,7 @@ import { DESCRIPTION_MAX, NOTE_MAX, type UserRef } from './types.ts';
 /** A follow-up action for the report; it becomes a GitHub issue when the report is published. */
 export function addFollowup(core: Core, incidentId: number, text: string, owner: UserRef | null, by: UserRef): number {
   const body = text.trim();
-  if (!body) throw new UserError(ErrorCode.BadArgument, 'Say what should be done: `/incident followup <what> [@owner]`.');
+  if (!body) throw new UserError(ErrorCode.BadArgument, 'Say what should be done.', { action: 'followup' });
   if (body.length > NOTE_MAX) throw new UserError(ErrorCode.BadArgument, `A follow-up has at most ${NOTE_MAX.toLocaleString('en')} characters.`);
   return core.transact((change) => {
     core.require(incidentId);
@@ -21,7 +21,7 @@ export function addFollowup(core: Core, incidentId: number, text: string, owner:
 /** Who was affected, in the team's words; the latest statement is the one the report uses. */
 export function setImpact(core: Core, incidentId: number, text: string, by: UserRef): void {
   const impact = text.trim();
-  if (!impact) throw new UserError(ErrorCode.BadArgument, 'Describe who was affected: `/incident impact <who, how, how many>`.');
+  if (!impact) throw new UserError(ErrorCode.BadArgument, 'Describe who was affected.', { action: 'impact' });
   if (impact.length > DESCRIPTION_MAX) throw new UserError(ErrorCode.BadArgument, `An impact statement has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters.`);
   core.transact((change) => {
     core.require(incidentId);

@@ -1,17 +1,22 @@
 import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
 import { archiveEffect, noticeEffect, postmortemEffect, refreshEffects, setExternalStatusEffect } from './effect-kinds.ts';
+import { severityLabel } from './labels.ts';
 import { recordUpdate, type UpdateOptions } from './record-update.ts';
 import type { Change, Core } from './core.ts';
 import type { Actor, IncidentAction } from './permissions.ts';
 import type { Incident, Severity, UserRef } from './types.ts';
 
-/** Writes a status made in Slack back to every external incident (e.g. PagerDuty) linked to this one. */
+/** Writes a status set in chat back to every external incident (e.g. a page) linked to this one. */
 function syncExternal(core: Core, change: Change, incident: Incident, cause: string, status: 'acknowledged' | 'resolved', note: string | null) {
-  if (incident.source === 'slack') return;
+  if (incident.source === core.deps.chat.source) return;
   for (const externalId of core.deps.incidents.links(incident.id, incident.source)) {
     change.effect(setExternalStatusEffect(incident.id, cause, incident.source, externalId, status, note));
   }
 }
+
+/** A change that a resolved incident does not take; reopening is what would let it. */
+export const resolvedFirst = (incidentId: number): UserError =>
+  new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is resolved; reopen it first.`, { action: 'reopen' });
 
 export function acknowledge(core: Core, incidentId: number, by: UserRef): Incident {
   return core.transact((change) => {
@@ -20,8 +25,9 @@ export function acknowledge(core: Core, incidentId: number, by: UserRef): Incide
       throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} was already acknowledged.`);
     }
     core.deps.incidents.update(incidentId, { acknowledgedAt: change.at }, change.at);
-    const cause = core.record(change, { incidentId, kind: 'acknowledged', actor: by, data: { via: 'slack' } });
-    change.effect(noticeEffect(incidentId, cause, { type: 'acknowledged', by, via: 'slack' }), ...refreshEffects(incidentId, cause));
+    const via = core.deps.chat.source;
+    const cause = core.record(change, { incidentId, kind: 'acknowledged', actor: by, data: { via } });
+    change.effect(noticeEffect(incidentId, cause, { type: 'acknowledged', by, via }), ...refreshEffects(incidentId, cause));
     syncExternal(core, change, incident, cause, 'acknowledged', null);
     return core.require(incidentId);
   });
@@ -31,7 +37,7 @@ export function acknowledge(core: Core, incidentId: number, by: UserRef): Incide
 export function mitigate(core: Core, incidentId: number, by: UserRef): Incident {
   return core.transact((change) => {
     const incident = core.require(incidentId);
-    if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is resolved; \`/incident reopen\` it first.`);
+    if (incident.status === 'resolved') throw resolvedFirst(incidentId);
     if (incident.mitigatedAt !== null) throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already mitigated.`);
     core.deps.incidents.update(incidentId, { mitigatedAt: change.at, status: 'monitoring' }, change.at);
     const cause = core.record(change, { incidentId, kind: 'mitigated', actor: by });
@@ -41,7 +47,7 @@ export function mitigate(core: Core, incidentId: number, by: UserRef): Incident 
 }
 
 /**
- * Everything resolving means, wherever it was resolved (Slack or PagerDuty): customers told if they
+ * Everything resolving means, wherever it was resolved (in chat or by a paging system): customers told if they
  * were, clocks stopped, the closing summary, the archive scheduled and the report drafted.
  */
 export function closeIncident(
@@ -93,10 +99,11 @@ export function resolve(core: Core, incidentId: number, actor: Actor, note: stri
     core.authorize(incident, actor, 'resolve');
     if (options.public) core.authorize(incident, actor, 'publish');
     if (incident.status === 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already resolved.`);
-    const cause = core.record(change, { incidentId, kind: 'resolved', actor: by, body: note, data: { via: 'slack' } });
+    const via = core.deps.chat.source;
+    const cause = core.record(change, { incidentId, kind: 'resolved', actor: by, body: note, data: { via } });
     // Resolving a public incident tells customers; only someone who may publish chooses the words.
     const notePublic = mayDo(core, incident, actor, 'publish');
-    closeIncident(core, change, incident, { by, via: 'slack', note, cause, resolvedAt: change.at, public: options.public, notePublic });
+    closeIncident(core, change, incident, { by, via, note, cause, resolvedAt: change.at, public: options.public, notePublic });
     syncExternal(core, change, incident, cause, 'resolved', note);
     return core.require(incidentId);
   });
@@ -110,8 +117,9 @@ export function reopen(core: Core, incidentId: number, actor: Actor): Incident {
     if (incident.status !== 'resolved') throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is not resolved.`);
     const due = change.at + core.cadenceMs(incident.severity);
     core.deps.incidents.update(incidentId, { status: 'investigating', resolvedAt: null, updateDueAt: due }, change.at);
-    const cause = core.record(change, { incidentId, kind: 'reopened', actor: by, data: { via: 'slack' } });
-    change.effect(noticeEffect(incidentId, cause, { type: 'reopened', by, via: 'slack' }), ...refreshEffects(incidentId, cause));
+    const via = core.deps.chat.source;
+    const cause = core.record(change, { incidentId, kind: 'reopened', actor: by, data: { via } });
+    change.effect(noticeEffect(incidentId, cause, { type: 'reopened', by, via }), ...refreshEffects(incidentId, cause));
     return core.require(incidentId);
   });
 }
@@ -121,14 +129,15 @@ export function setSeverity(core: Core, incidentId: number, severity: Severity, 
   return core.transact((change) => {
     const incident = core.require(incidentId);
     core.authorize(incident, actor, 'severity');
-    if (incident.severity === severity) throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already ${severity.toUpperCase()}.`);
+    if (incident.severity === severity) throw new UserError(ErrorCode.BadArgument, `Incident #${incidentId} is already ${severityLabel({ severity })}.`);
     // A new severity brings its own cadence, counted from the last update (or the declaration).
     const from = incident.lastUpdateAt ?? incident.declaredAt;
     const due = incident.status === 'resolved' ? null : Math.max(from + core.cadenceMs(severity), change.at);
     core.deps.incidents.update(incidentId, { severity, updateDueAt: due }, change.at);
-    const cause = core.record(change, { incidentId, kind: 'severity_changed', actor: by, data: { from: incident.severity, to: severity, via: 'slack' } });
+    const via = core.deps.chat.source;
+    const cause = core.record(change, { incidentId, kind: 'severity_changed', actor: by, data: { from: incident.severity, to: severity, via } });
     change.effect(
-      noticeEffect(incidentId, cause, { type: 'severity_changed', from: incident.severity, to: severity, by, via: 'slack' }),
+      noticeEffect(incidentId, cause, { type: 'severity_changed', from: incident.severity, to: severity, by, via }),
       ...refreshEffects(incidentId, cause),
     );
     return core.require(incidentId);

@@ -9,7 +9,7 @@ import { TITLE_MAX } from './types.ts';
  */
 export function setPublicName(core: Core, incidentId: number, name: string, by: Actor): void {
   const publicTitle = name.trim();
-  if (!publicTitle) throw new UserError(ErrorCode.BadArgument, 'Give the public name: `/incident public-name Slow checkout for some customers`.');
+  if (!publicTitle) throw new UserError(ErrorCode.BadArgument, 'Give the public name.', { action: 'public_name' });
   if (publicTitle.length > TITLE_MAX) {
     throw new UserError(ErrorCode.BadArgument, `A public name has at most ${TITLE_MAX} characters; this one has ${publicTitle.length.toLocaleString('en')}.`);
   }

@@ -3,7 +3,7 @@ import { noticeEffect } from './effect-kinds.ts';
 import type { Core } from './core.ts';
 import type { UserRef } from './types.ts';
 
-export const RUNBOOK_EVENT_KINDS = [
+const RUNBOOK_EVENT_KINDS = [
   'runbook_started',
   'runbook_step',
   'runbook_approval_requested',
@@ -32,9 +32,9 @@ export function recordRunbookEvent(
   });
 }
 
-/** People who took part: role holders and anyone who acted in the timeline from Slack. */
+/** People who took part: role holders and anyone who acted in the timeline in chat. */
 export function responders(core: Core, incidentId: number): UserRef[] {
   const { incidents } = core.deps;
-  const people = [...incidents.roles(incidentId).map((r) => r.userId), ...incidents.timeline(incidentId).flatMap((e) => (e.actor && /^[UW][A-Z0-9]{2,}$/.test(e.actor) ? [e.actor] : []))];
+  const people = [...incidents.roles(incidentId).map((r) => r.userId), ...incidents.timeline(incidentId).flatMap((e) => (e.actor && core.deps.chat.isUser(e.actor) ? [e.actor] : []))];
   return [...new Set(people)];
 }

@@ -27,8 +27,18 @@ export class AppError extends Error {
   }
 }
 
-/** An error the person who asked can fix; its message is shown to them verbatim. */
-export class UserError extends AppError {}
+/**
+ * An error the person who asked can fix; its message is shown to them verbatim. `action` names, in
+ * the domain's words (`reopen`, `note`, …), what would fix it, so that an edge can add how that is
+ * done there (a command, a button) without the domain knowing any edge's syntax.
+ */
+export class UserError extends AppError {
+  readonly action: string | undefined;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; action?: string }) {
+    super(code, message, options);
+    this.action = options?.action;
+  }
+}
 
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;

@@ -14,7 +14,7 @@ const MAX_DEPTH = 8;
  * req.headers.authorization …); a key-name rule does not. Objects without secrets are returned
  * as they are, so the common case allocates nothing.
  */
-export function redactSecrets<T>(value: T, depth = 0): T {
+function redactSecrets<T>(value: T, depth = 0): T {
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH || value instanceof Error) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;

@@ -16,6 +16,8 @@ import {
 } from './webhook-schema.ts';
 
 export const SOURCE = 'pagerduty';
+/** What people call it, in notices and in the title of a page that came without one. */
+export const SOURCE_NAME = 'PagerDuty';
 
 const KIND: Record<keyof typeof HANDLED_EVENT_TYPES, ExternalEventKind> = {
   'incident.triggered': 'triggered',
@@ -100,6 +102,7 @@ export function mapPagerDutyEvent(envelope: Envelope, settings: Settings): MapRe
   }
   const base = {
     source: SOURCE,
+    sourceName: SOURCE_NAME,
     deliveryId: e.id,
     kind: KIND[e.event_type as keyof typeof KIND],
     occurredAt: Date.parse(e.occurred_at),

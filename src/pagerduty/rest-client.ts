@@ -1,16 +1,6 @@
 import { api } from '@pagerduty/pdjs';
 import type { ExternalUser } from '../incidents/types.ts';
-
-export class PagerDutyHttpError extends Error {
-  readonly code = 'pagerduty_http_error';
-  constructor(
-    readonly status: number,
-    readonly retryAfterMs: number | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { PagerDutyError, PagerDutyErrorCode } from './pagerduty-error.ts';
 
 export interface PagerDutyClient {
   /** The user's name and email, or null when PagerDuty has no such user. */
@@ -50,11 +40,14 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
       headers: extra.from ? { From: opts.from } : {},
       retryTimeout: 500,
       requestTimeout: opts.timeoutMs ?? 10_000,
+    }).catch((cause: unknown) => {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new PagerDutyError(PagerDutyErrorCode.Unreachable, `PagerDuty ${method} ${path} did not answer: ${why}`, undefined, undefined, { cause });
     });
     if (!res.ok) {
       const retryAfter = Number(res.headers.get('retry-after'));
       const detail = JSON.stringify(res.data ?? {}).slice(0, 300);
-      throw new PagerDutyHttpError(res.status, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, `PagerDuty ${method} ${path} answered ${res.status}: ${detail}`);
+      throw PagerDutyError.http(res.status, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, `PagerDuty ${method} ${path} answered ${res.status}: ${detail}`);
     }
     return res.data as Record<string, unknown>;
   };
@@ -64,7 +57,7 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
         const data = (await call('GET', `/users/${encodeURIComponent(id)}`)) as { user: { id: string; name?: string; summary?: string; email?: string } };
         return { id: data.user.id, name: data.user.name ?? data.user.summary ?? id, email: data.user.email ?? null };
       } catch (error) {
-        if (error instanceof PagerDutyHttpError && error.status === 404) return null;
+        if (error instanceof PagerDutyError && error.status === 404) return null;
         throw error;
       }
     },
@@ -80,7 +73,7 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
         return 'changed';
       } catch (error) {
         // Resolved (or acknowledged) there already, e.g. by someone in PagerDuty: the outcome we wanted.
-        if (error instanceof PagerDutyHttpError && error.status === 400 && /already/i.test(error.message)) return 'already';
+        if (error instanceof PagerDutyError && error.status === 400 && /already/i.test(error.message)) return 'already';
         throw error;
       }
     },

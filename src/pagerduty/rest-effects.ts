@@ -6,7 +6,8 @@ import type { Logger } from '../lib/logger.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import { ClassifiedError } from '../outbox/classified-error.ts';
 import type { DirectoryRepository, DirectoryEntry } from './directory.ts';
-import { PagerDutyHttpError, type PagerDutyClient } from './rest-client.ts';
+import { PagerDutyError, PagerDutyErrorCode } from './pagerduty-error.ts';
+import type { PagerDutyClient } from './rest-client.ts';
 
 export interface PagerDutyEffectDeps {
   pagerduty: PagerDutyClient | undefined;
@@ -21,8 +22,9 @@ export interface PagerDutyEffectDeps {
 /** A found person stays cached this long; a miss is never cached, so a fixed email works on the next page. */
 const DIRECTORY_TTL_MS = 60 * 60 * 1000;
 
-export function classifyPagerDutyError(error: unknown): Failure {
-  if (error instanceof PagerDutyHttpError) {
+function classifyPagerDutyError(error: unknown): Failure {
+  if (error instanceof PagerDutyError) {
+    if (error.status === undefined) return error.code === PagerDutyErrorCode.NotConfigured ? { type: 'permanent' } : { type: 'transient' };
     if (error.status === 429) return { type: 'rate_limited', retryAfterMs: error.retryAfterMs ?? 5000 };
     if (error.status >= 500 || error.status === 408) return { type: 'transient' };
     // 401/403 are the operator's to fix (token, From); keep the work until they do.
@@ -64,7 +66,7 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
       classify: classifyPagerDutyError,
       async deliver(row) {
         const { externalId, status, note } = row.payload as { externalId: string; status: 'acknowledged' | 'resolved'; note: string | null };
-        if (!deps.pagerduty) throw new PagerDutyHttpError(400, undefined, 'PAGERDUTY_TOKEN is not set: cannot write the status back to PagerDuty');
+        if (!deps.pagerduty) throw new PagerDutyError(PagerDutyErrorCode.NotConfigured, 'PAGERDUTY_TOKEN is not set: cannot write the status back to PagerDuty');
         // After an unrecorded attempt the note may be there already; a status change is idempotent anyway.
         const noted = note && row.uncertain ? (await deps.pagerduty.notes(externalId)).includes(note) : false;
         if (note && !noted) await deps.pagerduty.addNote(externalId, note);

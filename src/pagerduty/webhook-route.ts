@@ -9,7 +9,7 @@ import { verifyPagerDutySignature } from './verify-signature.ts';
 import { envelopeSchema } from './webhook-schema.ts';
 
 /** PagerDuty's largest v3 payloads are a few kB; 1 MB leaves room without inviting abuse. */
-export const PAGERDUTY_BODY_LIMIT = 1024 * 1024;
+const PAGERDUTY_BODY_LIMIT = 1024 * 1024;
 
 export interface PagerDutyWebhookDeps {
   secrets: readonly string[];

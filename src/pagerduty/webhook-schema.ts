@@ -12,7 +12,7 @@ import { xmlSafeDeep } from '../text/xml-safe.ts';
  */
 const text = (max: number) => z.string().transform((s) => truncateMarked(s, max));
 /** A person's, service's or priority's name. */
-export const NAME_MAX = 200;
+const NAME_MAX = 200;
 
 const reference = z.object({
   id: z.string().min(1).max(64),

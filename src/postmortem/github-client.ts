@@ -1,4 +1,5 @@
 import { Octokit } from '@octokit/rest';
+import { toGitHubError } from './github-error.ts';
 
 /** Reads are retried in place a couple of times; writes never are (the outbox retries them, after looking). */
 const READ_RETRIES = 2;
@@ -24,7 +25,7 @@ export function createGitHubClient(opts: { token: string; apiUrl: string; timeou
         // A call that does not answer in time is abandoned (and, for a write, retried by the outbox after looking).
         return await request({ ...options, request: { ...options.request, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) } });
       } catch (error) {
-        if (!isRead(options.method) || attempt >= READ_RETRIES || !transient(error)) throw error;
+        if (!isRead(options.method) || attempt >= READ_RETRIES || !transient(error)) throw toGitHubError(error);
         await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
       }
     }

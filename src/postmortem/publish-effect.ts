@@ -7,10 +7,11 @@ import type { EffectHandler, Failure } from '../outbox/worker.ts';
 import { ClassifiedError } from '../outbox/classified-error.ts';
 import { draftReport, peopleIn, reportName, type DraftDeps } from './draft.ts';
 import { createGitHubClient } from './github-client.ts';
+import { toGitHubError } from './github-error.ts';
 import { publishToGitHub } from './publish-github.ts';
 
 /** GitHub's answers: rate limits wait, 5xx retry, other 4xx are reported in the channel (not retried forever). */
-export function classifyGitHubError(error: unknown): Failure {
+function classifyGitHubError(error: unknown): Failure {
   const e = error as { status?: number; response?: { headers?: Record<string, string> } };
   if (error instanceof ClassifiedError) return error.failure;
   if (typeof e?.status !== 'number') return { type: 'transient' };
@@ -95,7 +96,7 @@ export function postmortemHandlers(deps: DraftDeps & {
           // GitHub refused for good (e.g. 422, no access): keep the draft and say so where people look.
           log.error({ err: error }, 'GitHub refused the report; saving it locally');
           const local = await saveLocally(draft().markdown, file, incident.channelId, `GitHub refused the report (${(error as Error).message.slice(0, 200)}); here is the draft.`);
-          return { result: { local, github_error: (error as Error).message.slice(0, 300) }, commit: () => deps.incidentsService.postmortemPublished(incidentId, cause, { url: null, file, issues: 0, edited: false }) };
+          return { result: { local, github_error: `${toGitHubError(error).code}: ${(error as Error).message}`.slice(0, 300) }, commit: () => deps.incidentsService.postmortemPublished(incidentId, cause, { url: null, file, issues: 0, edited: false }) };
         }
       },
     },

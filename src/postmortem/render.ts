@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ReportModel } from './report.ts';
 
-export const DEFAULT_TEMPLATE = fileURLToPath(new URL('../../templates/postmortem.md.hbs', import.meta.url));
+const DEFAULT_TEMPLATE = fileURLToPath(new URL('../../templates/postmortem.md.hbs', import.meta.url));
 
 /**
  * Markdown has no single escape; these cover what lets text become markup on GitHub: emphasis,

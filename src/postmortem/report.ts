@@ -1,6 +1,7 @@
 import type { Followup } from '../incidents/postmortem-repository.ts';
 import type { Component, ComponentStatus, Incident, IncidentUpdate, RoleAssignment, TimelineEvent } from '../incidents/types.ts';
 import { COMPONENT_STATUSES } from '../incidents/types.ts';
+import { COMPONENT_STATUS_LABEL, severityLabel, severityWord, statusLabel, statusWord } from '../incidents/labels.ts';
 
 /** Everything the report template sees; built from the timeline, never from Slack scrollback. */
 export interface ReportModel {
@@ -21,20 +22,16 @@ export interface ReportInput {
   components: Component[];
   componentStatuses: { id: string; status: ComponentStatus }[];
   timeZone: string;
-  /** Display names for Slack user ids (unknown ids are shown as ids). */
+  /**
+   * Display names of the people among the ids in it (from the people port, which answers for every
+   * user id, with the id itself when it cannot say more). An actor it has no entry for is not a
+   * person the team knows (e.g. a paging system's name for someone) and does not count as a responder.
+   */
   names: Map<string, string>;
   channelUrl: string | null;
   now: number;
 }
 
-const STATUS: Record<string, string> = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' };
-const COMPONENT: Record<ComponentStatus, string> = {
-  operational: 'operational',
-  degraded_performance: 'degraded performance',
-  partial_outage: 'partial outage',
-  major_outage: 'major outage',
-  under_maintenance: 'under maintenance',
-};
 
 export function duration(ms: number | null): string {
   if (ms === null || ms < 0) return '—';
@@ -46,23 +43,23 @@ export function duration(ms: number | null): string {
 
 /** How each timeline event reads in "What happened?" (a data table, not an if-chain). */
 const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) => string> = {
-  declared: (e) => `Incident declared: ${e.body ?? ''} (${String(e.data.severity ?? '').toUpperCase()})`,
+  declared: (e) => `Incident declared: ${e.body ?? ''} (${severityWord(e.data.severity)})`,
   paged: (e) => `Paged via ${e.data.source === 'pagerduty' ? 'PagerDuty' : String(e.data.source)}: ${e.body ?? ''}`,
   linked: (e) => `Another page joined: ${e.body ?? ''}`,
   role_assigned: (e, n) => `${n(e.data.user)} became ${e.data.role === 'comms' ? 'comms lead' : 'commander'}`,
-  acknowledged: (e) => `Acknowledged${e.data.via && e.data.via !== 'slack' ? ' in PagerDuty' : ''}`,
+  acknowledged: (e) => `Acknowledged${e.data.via === 'pagerduty' ? ' in PagerDuty' : ''}`,
   unacknowledged: () => 'Acknowledgement timed out in PagerDuty',
   mitigated: () => 'Mitigated; monitoring',
   resolved: (e) => `Resolved${e.body ? `: ${e.body}` : ''}`,
   reopened: () => 'Reopened',
-  severity_changed: (e) => `Severity ${String(e.data.from).toUpperCase()} → ${String(e.data.to).toUpperCase()}`,
-  priority_updated: (e) => `Priority changed in PagerDuty${e.data.to ? ` (now ${String(e.data.to).toUpperCase()})` : ''}`,
+  severity_changed: (e) => `Severity ${severityWord(e.data.from)} → ${severityWord(e.data.to)}`,
+  priority_updated: (e) => `Priority changed in PagerDuty${e.data.to ? ` (now ${severityWord(e.data.to)})` : ''}`,
   reassigned: () => 'Reassigned in PagerDuty',
   escalated: () => 'Escalated in PagerDuty',
   delegated: () => 'Delegated in PagerDuty',
   responder_added: (e) => `Responder requested${e.body ? `: ${e.body}` : ''}`,
   annotated: (e) => `Note in PagerDuty: ${e.body ?? ''}`,
-  update: (e) => `${e.data.public ? 'Public update' : 'Internal update'} (${STATUS[String(e.data.status)] ?? String(e.data.status)}): ${e.body ?? ''}`,
+  update: (e) => `${e.data.public ? 'Public update' : 'Internal update'} (${statusWord(e.data.status)}): ${e.body ?? ''}`,
   note: (e) => `Note: ${e.body ?? ''}`,
   impact: (e) => `Impact noted: ${e.body ?? ''}`,
   followup: (e) => `Follow-up added: ${e.body ?? ''}`,
@@ -106,14 +103,14 @@ export function buildReport(input: ReportInput): ReportModel {
     const hit = changes.filter((x) => x.status !== 'operational');
     const from = hit.length ? Math.min(...hit.map((x) => x.at)) : incident.declaredAt;
     const back = changes.filter((x) => x.status === 'operational' && x.at > from).map((x) => x.at);
-    return [{ name: componentNames.get(c.id) ?? c.id, worst: COMPONENT[worst], duration: duration((back.length ? Math.min(...back) : end) - from) }];
+    return [{ name: componentNames.get(c.id) ?? c.id, worst: COMPONENT_STATUS_LABEL[worst].toLowerCase(), duration: duration((back.length ? Math.min(...back) : end) - from) }];
   });
   const resolution = [...input.timeline].reverse().find((e) => e.kind === 'resolved')?.body ?? null;
   return {
     incident: {
       id: incident.id,
       title: incident.title,
-      severity: incident.severity.toUpperCase(),
+      severity: severityLabel(incident),
       status: incident.status,
       declaredAt: stamp(incident.declaredAt),
       resolvedAt: incident.resolvedAt === null ? null : stamp(incident.resolvedAt),
@@ -121,7 +118,7 @@ export function buildReport(input: ReportInput): ReportModel {
     },
     summary: {
       description: incident.description,
-      lastUpdates: input.updates.slice(0, 3).map((u) => `${STATUS[u.status] ?? u.status}: ${u.body}`),
+      lastUpdates: input.updates.slice(0, 3).map((u) => `${statusLabel(u)}: ${u.body}`),
       resolution,
     },
     affected: { impact: incident.customerImpact, components: affected },
@@ -132,7 +129,7 @@ export function buildReport(input: ReportInput): ReportModel {
       mitigate: duration(at(incident.mitigatedAt)),
       resolve: duration(at(incident.resolvedAt)),
       total: duration(end - incident.declaredAt),
-      responders: new Set(input.roles.map((r) => r.userId).concat(input.timeline.map((e) => e.actor).filter((a): a is string => Boolean(a && /^[UW][A-Z0-9]+$/.test(a))))).size,
+      responders: new Set(input.roles.map((r) => r.userId).concat(input.timeline.map((e) => e.actor).filter((a): a is string => Boolean(a && input.names.has(a))))).size,
     },
   };
 }

@@ -61,7 +61,7 @@ function carriedIPv4(ip: string): string | null {
 }
 
 /** Why an address may not be called without `allow_private`, or null when it is public. */
-export function privateRange(ip: string): string | null {
+function privateRange(ip: string): string | null {
   const family = isIP(ip);
   if (family === 0) return null;
   const type = family === 4 ? 'ipv4' : 'ipv6';
@@ -78,7 +78,7 @@ export interface CheckedAddress {
 }
 
 /** A URL's host name without the brackets of an IPv6 literal. */
-export const bareHost = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
+const bareHost = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
 
 const refusal = (host: string, address: string, why: string) =>
   new UserError(ErrorCode.Forbidden, `${host}${host === address ? '' : ` (${address})`} is ${why}: this runbook may not call it. A runbook that must reach internal addresses says \`allow_private: true\`.`);

@@ -27,7 +27,7 @@ const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** No value of any type is longer (a string parameter's own max_length is at most this too). */
-export const MAX_VALUE_CHARS = 4000;
+const MAX_VALUE_CHARS = 4000;
 
 /**
  * What a value taken from the incident (`{{incident.title}}` …) must satisfy: the rules of a plain

@@ -2,7 +2,6 @@ import type { Db } from '../db/open.ts';
 import type { ParamValues } from './params.ts';
 
 export type RunStatus = 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'rejected' | 'killed' | 'interrupted';
-export const ACTIVE: RunStatus[] = ['running', 'awaiting_approval'];
 
 export interface RunRecord {
   id: number;

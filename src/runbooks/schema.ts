@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GROUP_ID_PATTERN, USER_ID_PATTERN } from '../slack/ids.ts';
 
 /** A placeholder in a runbook string: a parameter, `incident.<field>`, or `env.<NAME>` (listed names only). */
 export const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/g;
@@ -8,10 +9,13 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case l
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
 const who = z
   .string()
-  .regex(/^(anyone|commander|comms|declarer|admins|[UWS][A-Z0-9]{2,})$/, 'must be anyone, commander, comms, declarer, admins, a Slack user id (U…) or a user group id (S…)');
+  .regex(
+    new RegExp(`^(anyone|commander|comms|declarer|admins|${USER_ID_PATTERN}|${GROUP_ID_PATTERN})$`),
+    'must be anyone, commander, comms, declarer, admins, a Slack user id (U…) or a user group id (S…)',
+  );
 
 const paramBase = { description: z.string().max(300).optional(), required: z.boolean().optional() };
-export const paramSchema = z.discriminatedUnion('type', [
+const paramSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('string'),
     ...paramBase,
@@ -35,7 +39,7 @@ const stepBase = {
 };
 const timeout = z.number().min(0.1).max(3600);
 
-export const stepSchema = z.union([
+const stepSchema = z.union([
   z.strictObject({
     ...stepBase,
     exec: z.strictObject({

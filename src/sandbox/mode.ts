@@ -5,7 +5,7 @@ import { ConfigError } from '../config/config.ts';
  * them set the bot can only be a sandbox; with some of them it is meant to be real, and the
  * missing ones are named (by `loadConfig`) rather than quietly replaced by fakes.
  */
-export const CREDENTIAL_VARS = [
+const CREDENTIAL_VARS = [
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',

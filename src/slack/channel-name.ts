@@ -4,7 +4,7 @@ import { slugify } from '../text/slugify.ts';
  * Slack channel names: lowercase letters, digits, hyphens and underscores, at most 80 characters.
  * We name incident channels `<prefix>-YYYYMMDD-<slug>` so they sort by date and say what broke.
  */
-export const CHANNEL_NAME_MAX = 80;
+const CHANNEL_NAME_MAX = 80;
 const SUFFIX_ROOM = 4; // "-999": room for the suffix that resolves name_taken
 
 export function datePart(ms: number, timeZone: string): string {

@@ -1,17 +1,19 @@
 import type { Notice } from '../incidents/effect-kinds.ts';
+import { roleWord, severityWord, statusWord } from '../incidents/labels.ts';
 import { formatDuration } from '../text/durations.ts';
 import { truncate } from '../text/truncate.ts';
+import { SLACK_SOURCE, isUserId } from './ids.ts';
 import { escapeMrkdwn as e, mention } from './mrkdwn.ts';
 import { approvalMessage } from './runbook-views.ts';
 
-const STATUS: Record<string, string> = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' };
-const ROLE: Record<string, string> = { commander: 'Commander', comms: 'Comms lead' };
 
 type Renderers = { [T in Notice['type']]: (n: Extract<Notice, { type: T }>) => string };
 
 const who = (user: string | null) => (user ? mention(user) : '_nobody yet_ (use `/incident role`)');
 /** A Slack user id is mentioned; a name from elsewhere (e.g. PagerDuty) is shown as text. */
-const actor = (by: string) => (/^[UW][A-Z0-9]{2,}$/.test(by) ? mention(by) : `*${e(by)}*`);
+/** Where something was done, unless it was done here. */
+const here = (via: string) => (via === SLACK_SOURCE ? '' : ` in ${e(via)}`);
+const actor = (by: string) => (isUserId(by) ? mention(by) : `*${e(by)}*`);
 
 /** How each notice reads in the incident channel. All text from people or other systems is escaped. */
 const RENDER: Renderers = {
@@ -19,23 +21,23 @@ const RENDER: Renderers = {
   unresolved_people: (n) =>
     `:warning: Could not invite ${n.people.length === 1 ? 'this responder' : 'these responders'} — please add them by hand:\n` +
     n.people.map((p) => `• *${e(p.name)}*: ${e(p.reason)}`).join('\n'),
-  acknowledged: (n) => `:eyes: Acknowledged by ${actor(n.by)}${n.via === 'slack' ? '' : ` in ${e(n.via)}`}.`,
+  acknowledged: (n) => `:eyes: Acknowledged by ${actor(n.by)}${here(n.via)}.`,
   unacknowledged: (n) => `:rotating_light: The acknowledgement ran out in ${e(n.via)}; the incident is paging again.`,
   resolved: (n) =>
-    `:white_check_mark: Resolved by ${actor(n.by)}${n.via === 'slack' ? '' : ` in ${e(n.via)}`}.` +
+    `:white_check_mark: Resolved by ${actor(n.by)}${here(n.via)}.` +
     (n.note ? `\n>${e(truncate(n.note, 2500)).replace(/\n/g, '\n>')}` : ''),
   reopened: (n) => `:arrows_counterclockwise: Reopened by ${actor(n.by)} in ${e(n.via)}.`,
   reassigned: (n) => `:arrow_right: ${n.how === 'escalated' ? 'Escalated' : 'Reassigned'} in ${e(n.via)} to ${n.to.map((t) => `*${e(t)}*`).join(', ') || 'nobody'}.`,
-  severity_changed: (n) => `:chart_with_upwards_trend: Severity ${n.from.toUpperCase()} → *${n.to.toUpperCase()}* (by ${actor(n.by)} in ${e(n.via)}).`,
+  severity_changed: (n) => `:chart_with_upwards_trend: Severity ${e(severityWord(n.from))} → *${e(severityWord(n.to))}* (by ${actor(n.by)} in ${e(n.via)}).`,
   external_note: (n) => `:memo: Note from ${actor(n.by)} in ${e(n.via)}:\n>${e(truncate(n.text, 2500)).replace(/\n/g, '\n>')}`,
   responder_added: (n) => `:sos: *${e(n.name)}* was asked to help in ${e(n.via)}${n.message ? `: “${e(truncate(n.message, 500))}”` : '.'}`,
-  update: (n) => `:mega: *Update — ${e(STATUS[n.status] ?? n.status)}* (${n.public ? 'public, on the status page, ' : ''}from ${mention(n.by)})\n${e(truncate(n.body, 3000))}`,
+  update: (n) => `:mega: *Update — ${e(statusWord(n.status))}* (${n.public ? 'public, on the status page, ' : ''}from ${mention(n.by)})\n${e(truncate(n.body, 3000))}`,
   update_overdue: (n) =>
     `:alarm_clock: ${n.comms ? mention(n.comms) : 'Comms lead'}, an update is due — the last one was ${n.minutes} min ago. ` +
     'Post one with `/incident update <investigating|identified|monitoring> <message>`.',
   comms_vacant: () => ':loudspeaker: Nobody is comms lead for this incident. Take it with `/incident role comms @you`.',
   handoff: (n) =>
-    `:handshake: ${ROLE[n.role] ?? e(n.role)}: ${n.from ? `${mention(n.from)} → ` : ''}${mention(n.to)}${n.by !== n.to ? ` (handed over by ${mention(n.by)})` : ''}.`,
+    `:handshake: ${e(roleWord(n.role))}: ${n.from ? `${mention(n.from)} → ` : ''}${mention(n.to)}${n.by !== n.to ? ` (handed over by ${mention(n.by)})` : ''}.`,
   followup: (n) => `:white_check_mark: Follow-up for the report${n.owner ? ` (owner ${mention(n.owner)})` : ''}: ${e(truncate(n.text, 500))}`,
   postmortem: (n) =>
     n.edited

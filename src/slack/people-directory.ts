@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { ClassifiedError } from '../outbox/classified-error.ts';
 import { classifySlackError, slackErrorName } from './classify-error.ts';
+import { isUserId } from './ids.ts';
 
 /** Who people are in Slack, for edges that know people by email or id (PagerDuty staffing, reports). */
 export interface SlackPeople {
@@ -9,8 +10,6 @@ export interface SlackPeople {
   /** Display names for Slack user ids, looked up once each; ids Slack does not know stay ids. */
   displayNames(ids: Iterable<string>): Promise<Map<string, string>>;
 }
-
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 /** Slack's errors leave as ClassifiedError, so the outbox retries or gives up as Slack's answer means. */
 export function slackPeople(client: webApi.WebClient): SlackPeople {
@@ -27,7 +26,7 @@ export function slackPeople(client: webApi.WebClient): SlackPeople {
     async displayNames(ids) {
       const names = new Map<string, string>();
       for (const id of new Set(ids)) {
-        if (!USER_ID.test(id)) continue;
+        if (!isUserId(id)) continue;
         try {
           const res = await client.users.info({ user: id });
           const user = res.user as

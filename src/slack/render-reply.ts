@@ -1,3 +1,4 @@
+import { domainErrorText } from './user-error-text.ts';
 import { renderReplyWith, ReplyError, type MarkRenderers, type Reply } from '../commands/reply.ts';
 import type { UserError } from '../lib/errors.ts';
 import { codeBlock, escapeMrkdwn, mention } from './mrkdwn.ts';
@@ -25,4 +26,4 @@ export const renderReply = (reply: Reply): string => renderReplyWith(reply, esca
  * What a person is told when their request was refused. A command's refusal has structure and is
  * rendered; other user errors (the domain's, the runner's) are written for Slack and shown as they are.
  */
-export const userErrorText = (error: UserError): string => (error instanceof ReplyError ? renderReply(error.reply) : error.message);
+export const userErrorText = (error: UserError): string => (error instanceof ReplyError ? renderReply(error.reply) : domainErrorText(error));

@@ -1,6 +1,7 @@
-import type { Incident, RoleAssignment } from '../incidents/types.ts';
 import { severityLabel, statusLabel } from '../incidents/labels.ts';
+import type { Incident, RoleAssignment } from '../incidents/types.ts';
 import { truncate } from '../text/truncate.ts';
+import { SLACK_SOURCE } from './ids.ts';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 
 const SOURCE_NAME: Record<string, string> = { pagerduty: 'PagerDuty' };
@@ -43,7 +44,7 @@ export function summaryMessage(incident: Incident, roles: RoleAssignment[]) {
   if (incident.description) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(incident.description), 3000) } });
   }
-  const origin = incident.source === 'slack' ? `declared by ${mention(incident.declaredBy)}` : `paged via ${SOURCE_NAME[incident.source] ?? escapeMrkdwn(incident.source)}`;
+  const origin = incident.source === SLACK_SOURCE ? `declared by ${mention(incident.declaredBy)}` : `paged via ${SOURCE_NAME[incident.source] ?? escapeMrkdwn(incident.source)}`;
   const link = safeUrl(incident.externalUrl);
   blocks.push({
     type: 'context',

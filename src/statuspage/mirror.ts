@@ -5,18 +5,14 @@ import type { Component } from '../incidents/types.ts';
 import type { UpdateRepository } from '../incidents/update-repository.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import type { EffectHandler, Failure } from '../outbox/worker.ts';
-
-export class StatuspageHttpError extends Error {
-  readonly code = 'statuspage_http_error';
-  constructor(readonly status: number, readonly retryAfterMs: number | undefined, message: string) {
-    super(message);
-  }
-}
+import { StatuspageError, StatuspageErrorCode } from './statuspage-error.ts';
 
 const IMPACT = { sev1: 'critical', sev2: 'major', sev3: 'minor', sev4: 'none' } as const;
 
-export function classifyStatuspageError(error: unknown): Failure {
-  if (!(error instanceof StatuspageHttpError)) return { type: 'transient' };
+function classifyStatuspageError(error: unknown): Failure {
+  if (!(error instanceof StatuspageError)) return { type: 'transient' };
+  if (error.code === StatuspageErrorCode.UpdateGone) return { type: 'permanent' };
+  if (error.status === undefined) return { type: 'transient' };
   if (error.status === 429) return { type: 'rate_limited', retryAfterMs: error.retryAfterMs ?? 5000 };
   if (error.status >= 500 || error.status === 401 || error.status === 403 || error.status === 408) return { type: 'transient' };
   return { type: 'permanent' };
@@ -38,16 +34,20 @@ export function statuspageMirrorHandlers(deps: {
   const base = `${apiUrl.replace(/\/+$/, '')}/pages/${encodeURIComponent(pageId ?? '')}`;
   const mapped = new Map(deps.components.filter((c) => c.statuspage_id).map((c) => [c.id, c.statuspage_id!]));
   const call = async (method: string, path: string, body?: object) => {
+    const unreachable = (cause: unknown): never => {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new StatuspageError(StatuspageErrorCode.Unreachable, `Statuspage ${method} ${path} did not answer: ${why}`, undefined, undefined, { cause });
+    };
     const res = await fetch(`${base}${path}`, {
       method,
       headers: { authorization: `OAuth ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
-    });
-    const text = await res.text();
+    }).catch(unreachable);
+    const text = await res.text().catch(unreachable);
     if (!res.ok) {
       const retryAfter = Number(res.headers.get('retry-after'));
-      throw new StatuspageHttpError(res.status, retryAfter > 0 ? retryAfter * 1000 : undefined, `Statuspage ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+      throw StatuspageError.http(res.status, retryAfter > 0 ? retryAfter * 1000 : undefined, `Statuspage ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
     }
     return JSON.parse(text || '{}') as unknown;
   };
@@ -64,7 +64,7 @@ export function statuspageMirrorHandlers(deps: {
       async deliver(row) {
         const incident = deps.incidents.get(row.incidentId!);
         const update = deps.updates.get(Number(row.payload.updateId));
-        if (!incident || !update) throw new StatuspageHttpError(404, undefined, `update ${String(row.payload.updateId)} of incident ${row.incidentId} is gone`);
+        if (!incident || !update) throw new StatuspageError(StatuspageErrorCode.UpdateGone, `update ${String(row.payload.updateId)} of incident ${row.incidentId} is gone`);
         const components = Object.fromEntries(update.components.filter((c) => mapped.has(c.id)).map((c) => [mapped.get(c.id)!, c.new]));
         // The public name and words only (as on our own status page); the name follows a rename.
         const name = withoutSlackMentions(incident.publicTitle);

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { componentStatusWord, statusWord } from '../incidents/labels.ts';
 import type { ComponentStatus, Status } from '../incidents/types.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import { xmlSafe } from '../text/xml-safe.ts';
@@ -15,30 +16,19 @@ import {
   type StatusContext,
 } from './model.ts';
 
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/statuspage/', import.meta.url));
+const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/statuspage/', import.meta.url));
 const PER_PAGE = 20;
 
-const STATUS_LABEL: Record<Status, string> = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' };
-const COMPONENT_LABEL: Record<ComponentStatus, string> = {
-  operational: 'Operational',
-  degraded_performance: 'Degraded performance',
-  partial_outage: 'Partial outage',
-  major_outage: 'Major outage',
-  under_maintenance: 'Under maintenance',
-};
-
-/** A heading and text of the post-incident report, once one is published for an incident. */
-export type ReportSection = { heading: string; text: string };
 
 /**
  * Renders the public pages. Its own Handlebars instance, templates compiled once. Every value is
  * inserted with `{{…}}` (escaped); the only triple-stash is the layout's body, which is our output.
  */
-export function createStatusRenderer(ctx: StatusContext, opts: { report?: (incidentId: number) => ReportSection[] | null } = {}) {
+export function createStatusRenderer(ctx: StatusContext) {
   const hbs = Handlebars.create();
   const time = new Intl.DateTimeFormat('en-GB', { timeZone: ctx.timeZone, dateStyle: 'medium', timeStyle: 'short' });
-  hbs.registerHelper('statusLabel', (s: Status) => STATUS_LABEL[s] ?? s);
-  hbs.registerHelper('componentLabel', (s: ComponentStatus) => COMPONENT_LABEL[s] ?? s);
+  hbs.registerHelper('statusLabel', (s: Status) => statusWord(s));
+  hbs.registerHelper('componentLabel', (s: ComponentStatus) => componentStatusWord(s));
   hbs.registerHelper('formatTime', (ms: number) => time.format(new Date(ms)));
   hbs.registerHelper('isoTime', (ms: number) => new Date(ms).toISOString());
   const compile = (name: string) => hbs.compile(readFileSync(`${TEMPLATES_DIR}${name}`, 'utf8'), { strict: false });
@@ -81,7 +71,7 @@ export function createStatusRenderer(ctx: StatusContext, opts: { report?: (incid
       const row = findPublic(ctx, id);
       if (!row) return null;
       const names = new Map(ctx.components.map((c) => [c.id, c.name]));
-      return page(row.name, incidentPage({ ...common, incident: row, components: row.components.map((c) => names.get(c)), report: opts.report?.(id) ?? null }));
+      return page(row.name, incidentPage({ ...common, incident: row, components: row.components.map((c) => names.get(c))}));
     },
 
     atom(): string {

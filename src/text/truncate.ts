@@ -1,5 +1,5 @@
 /** What a cut text ends with, so a reader knows there was more (and where to find it: the source). */
-export const TRUNCATED = '… [truncated]';
+const TRUNCATED = '… [truncated]';
 
 /** At most `max` characters; a longer text is cut (between code points) and ends with the marker. */
 export function truncateMarked(text: string, max: number): string {

@@ -98,6 +98,8 @@ export class Domain {
       incidents: this.repo,
       updates: this.updateRepo,
       postmortems: new PostmortemRepository(this.db),
+      // The chat edge as the app wires it: its name, and what its user ids look like.
+      chat: { source: 'slack', isUser: (id) => /^[UW][A-Z0-9]{2,}$/.test(id) },
       outbox: this.outbox,
       inbox: new InboxRepository(this.db),
       now: () => this.now,
@@ -238,6 +240,7 @@ export function pagerEvent(
   const { snapshot, ...rest } = extra;
   return {
     source: 'pagerduty',
+    sourceName: 'PagerDuty',
     deliveryId,
     externalId: 'PINC001',
     kind,

@@ -21,7 +21,7 @@ const messageJson = (m: FakeMessage) => ({
 });
 
 /** Reports the fake GitHub received: one per pull request, with the report file's path. */
-export function postmortemLinks(github: FakeGitHub) {
+function postmortemLinks(github: FakeGitHub) {
   return github.pulls.map((p) => {
     const path = [...(github.files.get(p.head)?.keys() ?? [])].find((f) => f.startsWith('postmortems/'));
     return { number: p.number, title: p.title, draft: p.draft, path: path ?? null, url: `/sandbox/github/pull/${p.number}` };

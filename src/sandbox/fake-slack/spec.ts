@@ -36,7 +36,7 @@ export const USED_METHODS = [
  * Arguments Slack added after the 2021 description in the fixture, checked by hand against
  * Slack's current method docs: message `metadata` (2022) and `force` on invites (2023).
  */
-export const LATER_ARGUMENTS: Record<string, string[]> = {
+const LATER_ARGUMENTS: Record<string, string[]> = {
   'chat.postMessage': ['metadata'],
   'chat.update': ['metadata', 'reply_broadcast'],
   'conversations.history': ['include_all_metadata'],
@@ -72,7 +72,7 @@ export function extractMethods(
  * Methods Slack added after the 2021 description (the files.uploadV2 flow, 2023), specified by hand
  * from Slack's current method docs.
  */
-export const LATER_METHODS: Record<string, MethodSpec> = {
+const LATER_METHODS: Record<string, MethodSpec> = {
   'files.getUploadURLExternal': { params: ['alt_txt', 'filename', 'length', 'snippet_type'], required: ['filename', 'length'] },
   'files.completeUploadExternal': { params: ['blocks', 'channel_id', 'channels', 'files', 'initial_comment', 'thread_ts'], required: ['files'] },
 };

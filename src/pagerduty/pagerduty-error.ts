@@ -1,0 +1,31 @@
+/**
+ * What went wrong talking to PagerDuty's REST API. Its `code` is stable and says which integration
+ * and what, in logs and in the outbox's last_error: `pagerduty_http_<status>` for an answer, or one
+ * of the named codes when there was none to be had.
+ */
+export const PagerDutyErrorCode = {
+  /** No answer: the connection failed or timed out. */
+  Unreachable: 'pagerduty_unreachable',
+  /** The bot has no PAGERDUTY_TOKEN (or From) to call with. */
+  NotConfigured: 'pagerduty_not_configured',
+} as const;
+export type PagerDutyErrorCode = (typeof PagerDutyErrorCode)[keyof typeof PagerDutyErrorCode] | `pagerduty_http_${number}`;
+
+export class PagerDutyError extends Error {
+  override readonly name = 'PagerDutyError';
+  constructor(
+    readonly code: PagerDutyErrorCode,
+    message: string,
+    /** PagerDuty's HTTP status, when it answered. */
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** PagerDuty answered with an error status. */
+  static http(status: number, retryAfterMs: number | undefined, message: string): PagerDutyError {
+    return new PagerDutyError(`pagerduty_http_${status}`, message, status, retryAfterMs);
+  }
+}
