@@ -20,6 +20,7 @@ describe('mapping PagerDuty events', () => {
       type: 'event',
       event: {
         source: 'pagerduty',
+        sourceName: 'PagerDuty',
         deliveryId: '5ac64822-4adc-4fda-ade0-410becf0de4f',
         externalId: 'PGR0VU2',
         kind: 'priority_updated',
