@@ -35,7 +35,7 @@ import { wireRunbooks } from './wire-runbooks.ts';
 import { registerSlackEdge } from '../slack/register-all.ts';
 import { SLACK_SIGNATURE_WINDOW_MS, slackEventsRoute } from '../slack/request-guard.ts';
 import { actorLookup, userGroupDirectory } from '../slack/user-groups.ts';
-import { SLACK_SOURCE, isUserId } from '../slack/ids.ts';
+import { SLACK_SOURCE, isUserId } from '../lib/slack-ids.ts';
 import { mention } from '../slack/mrkdwn.ts';
 import type { PermissionTable } from '../incidents/permissions.ts';
 import type { Settings } from '../config/settings.ts';

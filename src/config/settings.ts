@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GROUP_ID_PATTERN, USER_ID, USER_ID_PATTERN } from '../slack/ids.ts';
+import { GROUP_ID_PATTERN, USER_ID, USER_ID_PATTERN } from '../lib/slack-ids.ts';
 import { parseYamlFile } from './yaml-file.ts';
 
 /**

@@ -65,6 +65,8 @@ const RUNBOOK_WHAT: Record<RunbookAction, (runbook: string, runId?: number) => s
 
 const ROLE_WORDS: Record<string, string> = { commander: 'the commander', comms: 'the comms lead', declarer: 'whoever declared it' };
 const isGroup = (p: Principal) => p.startsWith('S');
+/** "the commander, the comms lead, or an admin": who may, read as people say it. */
+const ANY_OF = new Intl.ListFormat('en', { style: 'long', type: 'disjunction' });
 
 /** What a check needs to know about the incident. */
 export interface Standing {
@@ -119,7 +121,7 @@ export class Permissions {
   private check(who: Principal[], actor: Actor, standing: Standing, what: string): void {
     if (this.allows(who, actor, standing)) return;
     const named = [...new Set(who)].flatMap((p) => this.describe(p));
-    const message = named.length ? `Only ${named.join(', ')} may ${what}.` : `Nobody may ${what}: the settings name no one who could.`;
+    const message = named.length ? `Only ${ANY_OF.format(named)} may ${what}.` : `Nobody may ${what}: the settings name no one who could.`;
     throw new UserError(ErrorCode.Forbidden, message);
   }
 

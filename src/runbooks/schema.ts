@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GROUP_ID_PATTERN, USER_ID_PATTERN } from '../slack/ids.ts';
+import { GROUP_ID_PATTERN, USER_ID_PATTERN } from '../lib/slack-ids.ts';
 
 /** A placeholder in a runbook string: a parameter, `incident.<field>`, or `env.<NAME>` (listed names only). */
 export const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/g;

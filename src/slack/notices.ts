@@ -2,7 +2,7 @@ import type { Notice } from '../incidents/effect-kinds.ts';
 import { roleWord, severityWord, statusWord } from '../incidents/labels.ts';
 import { formatDuration } from '../text/durations.ts';
 import { truncate } from '../text/truncate.ts';
-import { SLACK_SOURCE, isUserId } from './ids.ts';
+import { SLACK_SOURCE, isUserId } from '../lib/slack-ids.ts';
 import { escapeMrkdwn as e, mention } from './mrkdwn.ts';
 import { approvalMessage } from './runbook-views.ts';
 

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { ClassifiedError } from '../outbox/classified-error.ts';
 import { classifySlackError, slackErrorName } from './classify-error.ts';
-import { isUserId } from './ids.ts';
+import { isUserId } from '../lib/slack-ids.ts';
 
 /** Who people are in Slack, for edges that know people by email or id (PagerDuty staffing, reports). */
 export interface SlackPeople {

@@ -1,7 +1,7 @@
 import { severityLabel, statusLabel } from '../incidents/labels.ts';
 import type { Incident, RoleAssignment } from '../incidents/types.ts';
 import { truncate } from '../text/truncate.ts';
-import { SLACK_SOURCE } from './ids.ts';
+import { SLACK_SOURCE } from '../lib/slack-ids.ts';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 
 const SOURCE_NAME: Record<string, string> = { pagerduty: 'PagerDuty' };

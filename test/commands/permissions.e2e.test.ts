@@ -27,8 +27,8 @@ const grants = (h: Harness, id: number) =>
     .map(({ by, role, user }) => ({ by, role, user }));
 const ephemeralsFor = (h: Harness, user: string) => h.slack.ws.ephemerals.filter((e) => e.user === user).map((e) => e.text);
 
-const COMMANDER_RULE = (id: number) => `Only the commander, whoever declared it, an admin (members of <!subteam^${ADMINS}>) may make someone commander of incident #${id}.`;
-const COMMS_RULE = (id: number) => `Only the commander, the comms lead, an admin (members of <!subteam^${ADMINS}>) may make someone comms lead of incident #${id}.`;
+const COMMANDER_RULE = (id: number) => `Only the commander, whoever declared it, or an admin (members of <!subteam^${ADMINS}>) may make someone commander of incident #${id}.`;
+const COMMS_RULE = (id: number) => `Only the commander, the comms lead, or an admin (members of <!subteam^${ADMINS}>) may make someone comms lead of incident #${id}.`;
 
 describe('who may hand out the roles', () => {
   const h = useBot({ users: USERS, settings: SETTINGS });
@@ -43,7 +43,7 @@ describe('who may hand out the roles', () => {
     expect(text(res)).toBe(COMMANDER_RULE(incident.id));
     expect(roleOf(h, incident.id, 'commander')).toBe(ALICE.id);
     expect(text(await h.bot.command('update identified We know --public', { channel, user: CAROL.id }))).toBe(
-      `Only the commander, the comms lead may publish status page updates for incident #${incident.id}.`,
+      `Only the commander or the comms lead may publish status page updates for incident #${incident.id}.`,
     );
     expect(text(await h.bot.command('resolve', { channel, user: CAROL.id }))).toBe(`Only the commander may resolve incident #${incident.id}.`);
     expect(h.bot.app.incidents.get(incident.id)).toMatchObject({ status: 'investigating', publicAt: null });
@@ -144,7 +144,7 @@ describe('resolving by every path needs the resolve permission', () => {
     const { incident } = await declared(h, 'Preview sev2');
     const meta = JSON.stringify({ incident: incident.id, status: 'identified', body: 'We know', components: [] });
     const res = await h.bot.submit(VIEW.preview, {}, { user: CAROL.id, privateMetadata: meta });
-    expect(JSON.stringify(JSON.parse(res.text))).toContain(`Only the commander, the comms lead may publish status page updates for incident #${incident.id}.`);
+    expect(JSON.stringify(JSON.parse(res.text))).toContain(`Only the commander or the comms lead may publish status page updates for incident #${incident.id}.`);
     expect(h.bot.app.incidents.updates(incident.id)).toEqual([]);
   });
 
@@ -159,7 +159,7 @@ describe('resolving by every path needs the resolve permission', () => {
   it('replacing a hand-edited report (--force) is for the commander, the declarer or an admin', async () => {
     const { incident, channel } = await declared(h, 'Force sev3');
     expect(text(await h.bot.command('postmortem --force', { channel, user: CAROL.id }))).toBe(
-      `Only the commander, whoever declared it, an admin (members of <!subteam^${ADMINS}>) may replace the report of incident #${incident.id} (--force).`,
+      `Only the commander, whoever declared it, or an admin (members of <!subteam^${ADMINS}>) may replace the report of incident #${incident.id} (--force).`,
     );
     const kinds = () => h.bot.app.db.prepare('SELECT kind FROM timeline_events WHERE incident_id = ?').pluck().all(incident.id);
     expect(kinds()).not.toContain('postmortem_requested');

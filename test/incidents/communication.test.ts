@@ -195,7 +195,7 @@ describe('posting an update', () => {
         'forbidden',
       );
       expect(error.message).toBe(
-        `Only the commander, the comms lead may publish status page updates for incident #${id}.`,
+        `Only the commander or the comms lead may publish status page updates for incident #${id}.`,
       );
       expect(d.incident(id).publicAt).toBeNull();
     });

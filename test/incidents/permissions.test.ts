@@ -172,14 +172,14 @@ describe('a refusal', () => {
     const id = incident();
     const error = d.refused(() => d.service.handOff(id, 'commander', TARGET, actor(CAROL)), 'forbidden');
     expect(error.message).toBe(
-      `Only the commander, whoever declared it, an admin (@${ADMIN}, members of ${ADMINS_GROUP}) may make someone commander of incident #${id}.`,
+      `Only the commander, whoever declared it, or an admin (@${ADMIN}, members of ${ADMINS_GROUP}) may make someone commander of incident #${id}.`,
     );
   });
 
   it('names configured groups and users as the edge names them', () => {
     const id = incident({ permissions: { resolve: [ONCALL_GROUP, DAVE] } });
     const error = d.refused(() => d.service.resolve(id, actor(CAROL), null), 'forbidden');
-    expect(error.message).toBe(`Only members of ${ONCALL_GROUP}, @${DAVE} may resolve incident #${id}.`);
+    expect(error.message).toBe(`Only members of ${ONCALL_GROUP} or @${DAVE} may resolve incident #${id}.`);
   });
 
   it('leaves out admins when the settings name none', () => {
@@ -187,7 +187,7 @@ describe('a refusal', () => {
     const { id } = d.declare(ALICE);
     const error = d.refused(() => d.service.requestPostmortem(id, actor(CAROL), true), 'forbidden');
     expect(error.message).toBe(
-      `Only the commander, whoever declared it may replace the report of incident #${id} (--force).`,
+      `Only the commander or whoever declared it may replace the report of incident #${id} (--force).`,
     );
   });
 

@@ -55,7 +55,7 @@ describe('stopping a runbook run', () => {
     const { incident, channel } = await declared(h, 'Guarded sev3'); // alice commands
     const runId = runIdOf(await h.bot.command('runbook run guarded-hang', { channel, user: CAROL.id }));
     await running(h, runId);
-    const refusal = `Only <@${CAROL.id}>, the commander may stop run #${runId} of guarded-hang.`;
+    const refusal = `Only <@${CAROL.id}> or the commander may stop run #${runId} of guarded-hang.`;
     expect(text(await h.bot.command(`runbook stop ${runId}`, { channel, user: BOB.id }))).toBe(refusal);
     await h.bot.click(RUNBOOK_ACTION.kill, String(runId), { user: BOB.id, channel });
     await eventually(() => ephemeralsFor(h, BOB.id).includes(refusal));

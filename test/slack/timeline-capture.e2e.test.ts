@@ -57,9 +57,9 @@ describe('permissions to resolve and change severity', () => {
     h.slack.ws.userGroups.set('S0ONCALL', [CAROL.id]);
     const { incident, channel } = await declared(h, 'Guarded sev2', ALICE.id);
     const refused = await h.bot.command('resolve', { channel, user: BOB.id });
-    expect((refused.body as { text: string }).text).toBe(`Only the commander, members of <!subteam^S0ONCALL> may resolve incident #${incident.id}.`);
+    expect((refused.body as { text: string }).text).toBe(`Only the commander or members of <!subteam^S0ONCALL> may resolve incident #${incident.id}.`);
     expect((await h.bot.command('sev 1', { channel, user: BOB.id })).body).toMatchObject({
-      text: `Only the commander, the comms lead may change the severity of incident #${incident.id}.`,
+      text: `Only the commander or the comms lead may change the severity of incident #${incident.id}.`,
     });
     expect(h.bot.app.incidents.get(incident.id)).toMatchObject({ status: 'investigating', severity: 'sev2' });
     // The resolve button obeys the same rule.

@@ -133,7 +133,7 @@ describe('the public status page and its API', () => {
   it('only the commander or comms lead may publish, and a wrong update is corrected, never rewritten', async () => {
     const { incident, channel } = await declared(h, 'Login failing sev2', ALICE.id);
     const refused = await h.bot.command('update identified Oops --public', { channel, user: CAROL.id });
-    expect((refused.body as { text: string }).text).toBe(`Only the commander, the comms lead may publish status page updates for incident #${incident.id}.`);
+    expect((refused.body as { text: string }).text).toBe(`Only the commander or the comms lead may publish status page updates for incident #${incident.id}.`);
     await h.bot.command('update identified Cause is the EU region --public', { channel, user: ALICE.id });
     await h.bot.command('update identified Correction: the cause is the US region, not EU. --public', { channel, user: ALICE.id });
     const [i] = (await json(h, '/api/v2/incidents/unresolved.json')).incidents.filter((x: { id: string }) => x.id === String(incident.id));

@@ -52,7 +52,7 @@ describe('the public name of an incident', () => {
   it('can be set with /incident public-name by whoever may publish, and is then used everywhere public', async () => {
     const { incident, channel } = await declared(h, 'db-7 disk full, <@U0BOB0001> paging sev2', ALICE.id);
     const refused = await h.bot.command('public-name Database maintenance', { channel, user: CAROL.id });
-    expect((refused.body as { text: string }).text).toMatch(/^Only the commander, the comms lead may publish/);
+    expect((refused.body as { text: string }).text).toMatch(/^Only the commander or the comms lead may publish/);
     const set = await h.bot.command('public-name Slow checkout for <@U0CAROL01> some customers', { channel, user: ALICE.id });
     expect((set.body as { text: string }).text).toBe(`The status page now calls incident #${incident.id} “Slow checkout for some customers”.`);
     expect(h.bot.app.incidents.get(incident.id)!.publicTitle).toBe('Slow checkout for some customers');

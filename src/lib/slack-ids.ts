@@ -1,8 +1,9 @@
 /**
- * Slack's ids, in one place: what a user id and a user group id look like. Each
- * pattern is a run of one character class, anchored, so testing it is linear in its input. Folders
- * that parse settings written for Slack (config, runbooks) read them from here too; the domain
- * never does (to it a user is an opaque reference).
+ * Slack's ids, in one place: what a user id and a user group id look like. Each pattern is a run of
+ * one character class, anchored, so testing it is linear in its input. A leaf module (it imports
+ * nothing), so that the Slack edge and the folders that parse settings written for Slack (config,
+ * runbooks) share it without importing each other; the domain never does (to it a user is an opaque
+ * reference).
  */
 
 /**
