@@ -30,7 +30,14 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // Control characters in a pattern are meant only where a comment allows them (input cleaning).
+      'no-control-regex': 'error',
     },
+  },
+  // lib/ is the leaf everything may use: it imports no other folder of the project.
+  {
+    files: ['src/lib/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'lib/ imports no other folder.' }] }] },
   },
   { files: ['src/incidents/**/*.ts'], rules: never(['slack', 'http', 'postmortem', 'pagerduty', 'statuspage', 'commands', 'sandbox'], vendorClients) },
   { files: ['src/commands/**/*.ts'], rules: never(['slack', 'http', 'sandbox'], vendorClients) },

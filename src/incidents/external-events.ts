@@ -4,7 +4,7 @@ import type { IncidentRepository } from './incident-repository.ts';
 import type { Change } from './core.ts';
 import { TITLE_MAX, type ExternalUser, type Incident, type Severity } from './types.ts';
 
-const EXTERNAL_EVENT_KINDS = [
+export const EXTERNAL_EVENT_KINDS = [
   'triggered',
   'acknowledged',
   'unacknowledged',

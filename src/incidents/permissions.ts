@@ -22,7 +22,7 @@ export interface Actor {
 export const actorOf = (id: UserRef, groups: Iterable<string> = []): Actor => ({ id, groups: new Set(groups) });
 
 /** The changes to an incident that the settings' table governs. */
-const INCIDENT_ACTIONS = ['resolve', 'reopen', 'severity', 'publish', 'postmortem_force', 'role_commander', 'role_comms'] as const;
+export const INCIDENT_ACTIONS = ['resolve', 'reopen', 'severity', 'publish', 'postmortem_force', 'role_commander', 'role_comms'] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
 /** The changes to a runbook run; their principals come from the runbook's own `allowed`. */

@@ -3,7 +3,7 @@ import { noticeEffect } from './effect-kinds.ts';
 import type { Core } from './core.ts';
 import type { UserRef } from './types.ts';
 
-const RUNBOOK_EVENT_KINDS = [
+export const RUNBOOK_EVENT_KINDS = [
   'runbook_started',
   'runbook_step',
   'runbook_approval_requested',

@@ -4,7 +4,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export const STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
 export type Status = (typeof STATUSES)[number];
 
-const ROLES = ['commander', 'comms'] as const;
+export const ROLES = ['commander', 'comms'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A user reference as the edges know it (a Slack user id); the domain treats it as opaque. */
