@@ -10,8 +10,14 @@ const never = (folders, packages = []) => ({
     'error',
     {
       patterns: [
-        ...folders.map((f) => ({ group: [`**/${f}/*`, `**/${f}`], message: `This folder must not import ${f}/ (see the README's code map).` })),
-        ...packages.map((p) => ({ group: [p], message: `This folder must not import ${p} (vendors are reached through ports).` })),
+        ...folders.map((f) => ({
+          group: [`**/${f}/*`, `**/${f}`],
+          message: `This folder must not import ${f}/ (see the README's code map).`,
+        })),
+        ...packages.map((p) => ({
+          group: [p],
+          message: `This folder must not import ${p} (vendors are reached through ports).`,
+        })),
       ],
     },
   ],
@@ -24,11 +30,17 @@ export default tseslint.config(
     extends: [tseslint.configs.base],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { 'import-x': importX },
-    settings: { 'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] }, 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })] },
+    settings: {
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       // Control characters in a pattern are meant only where a comment allows them (input cleaning).
       'no-control-regex': 'error',
@@ -37,9 +49,17 @@ export default tseslint.config(
   // lib/ is the leaf everything may use: it imports no other folder of the project.
   {
     files: ['src/lib/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'lib/ imports no other folder.' }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'lib/ imports no other folder.' }] }],
+    },
   },
-  { files: ['src/incidents/**/*.ts'], rules: never(['slack', 'http', 'postmortem', 'pagerduty', 'statuspage', 'commands', 'sandbox'], vendorClients) },
+  {
+    files: ['src/incidents/**/*.ts'],
+    rules: never(['slack', 'http', 'postmortem', 'pagerduty', 'statuspage', 'commands', 'sandbox'], vendorClients),
+  },
   { files: ['src/commands/**/*.ts'], rules: never(['slack', 'http', 'sandbox'], vendorClients) },
-  { files: ['src/pagerduty/**/*.ts', 'src/postmortem/**/*.ts', 'src/statuspage/**/*.ts', 'src/runbooks/**/*.ts'], rules: never(['slack', 'commands', 'sandbox'], ['@slack/*']) },
+  {
+    files: ['src/pagerduty/**/*.ts', 'src/postmortem/**/*.ts', 'src/statuspage/**/*.ts', 'src/runbooks/**/*.ts'],
+    rules: never(['slack', 'commands', 'sandbox'], ['@slack/*']),
+  },
 );

@@ -21,7 +21,18 @@ import { statusPage } from './suites/status-page.ts';
 import { storm } from './suites/storm.ts';
 import { textRegex } from './suites/text-regex.ts';
 
-const SUITES: Suite[] = [commandAck, webhookIngest, storm, pageToChannel, statusPage, postmortem, runbook, runbookParams, textRegex, footprint];
+const SUITES: Suite[] = [
+  commandAck,
+  webhookIngest,
+  storm,
+  pageToChannel,
+  statusPage,
+  postmortem,
+  runbook,
+  runbookParams,
+  textRegex,
+  footprint,
+];
 
 function commit(): string {
   try {
@@ -36,8 +47,15 @@ async function main() {
   const quick = args.includes('--quick');
   const only = args.filter((a) => !a.startsWith('--'));
   const unknown = only.filter((n) => !SUITES.some((s) => s.name === n));
-  if (unknown.length) throw new Error(`unknown suite(s): ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);
-  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), platform: process.platform, node: process.version };
+  if (unknown.length)
+    throw new Error(`unknown suite(s): ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    platform: process.platform,
+    node: process.version,
+  };
   const figures: Figure[] = [];
   const started = Date.now();
   for (const suite of SUITES.filter((s) => only.length === 0 || only.includes(s.name))) {
@@ -46,11 +64,20 @@ async function main() {
     figures.push(...(await suite.run({ quick })));
     process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
-  const result = { date: new Date().toISOString(), mode: quick ? 'quick' : 'full', commit: commit(), machine, seconds: (Date.now() - started) / 1000, figures };
+  const result = {
+    date: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    commit: commit(),
+    machine,
+    seconds: (Date.now() - started) / 1000,
+    figures,
+  };
   const out = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(out, { recursive: true });
   writeFileSync(`${out}latest.json`, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`\n${result.date.slice(0, 10)} · ${result.mode} run · commit ${result.commit} · ${machine.cpu} × ${machine.cores} · ${machine.memoryGb} GB · Node ${machine.node}\n`);
+  console.log(
+    `\n${result.date.slice(0, 10)} · ${result.mode} run · commit ${result.commit} · ${machine.cpu} × ${machine.cores} · ${machine.memoryGb} GB · Node ${machine.node}\n`,
+  );
   console.log(markdownTable(figures));
   console.log(`\nwritten: bench/results/latest.json (${result.seconds.toFixed(0)} s)`);
 }

@@ -71,10 +71,13 @@ const VERBS: Record<string, Verb> = {
       force: argv.includes('--force'),
       progress: (done, total) => {
         const pct = total ? Math.floor((done / total) * 100) : 100;
-        if (pct >= shown + 10 || pct === 100) process.stderr.write(`backup: ${pct} % (${done}/${total} pages)\n`), (shown = pct);
+        if (pct >= shown + 10 || pct === 100)
+          (process.stderr.write(`backup: ${pct} % (${done}/${total} pages)\n`), (shown = pct));
       },
     });
-    console.log(`Backed up ${source} to ${result.file}: ${result.bytes.toLocaleString('en')} bytes, ${result.incidents} incidents, ${result.timelineEvents} timeline events; integrity ok.`);
+    console.log(
+      `Backed up ${source} to ${result.file}: ${result.bytes.toLocaleString('en')} bytes, ${result.incidents} incidents, ${result.timelineEvents} timeline events; integrity ok.`,
+    );
     return 0;
   },
   async doctor() {
@@ -96,7 +99,9 @@ async function main(argv: string[]): Promise<number> {
     return await verb(argv.slice(1));
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`incident-bot cannot start.\n${error.message}\n\nSee README.md ("Configuration") for every variable. With no credentials at all (and NODE_ENV not production), npm start runs a local sandbox instead.`);
+      console.error(
+        `incident-bot cannot start.\n${error.message}\n\nSee README.md ("Configuration") for every variable. With no credentials at all (and NODE_ENV not production), npm start runs a local sandbox instead.`,
+      );
       return 1;
     }
     if (error instanceof AppError) {

@@ -16,7 +16,14 @@ describe('incident-bot backup', () => {
     try {
       const command = async (text: string, channel = 'C0GENERAL') => {
         const body = slashCommandBody({ text, userId: ALICE.id, channelId: channel });
-        const res = await fetch(`${bot.url}/slack/events`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(SIGNING_SECRET, body) } });
+        const res = await fetch(`${bot.url}/slack/events`, {
+          method: 'POST',
+          body,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            ...slackSignatureHeaders(SIGNING_SECRET, body),
+          },
+        });
         expect(res.status).toBe(200);
       };
       for (let i = 0; i < 5; i++) await command(`declare Backed up ${i} sev3`);
@@ -29,15 +36,23 @@ describe('incident-bot backup', () => {
       expect(backup.code).toBe(0);
       expect(backup.stderr).toMatch(/backup: 100 % \(\d+\/\d+ pages\)/);
       const live = new Database(dbPath, { readonly: true });
-      const count = (db: Database.Database, t: string) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
+      const count = (db: Database.Database, t: string) =>
+        db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
       const [incidents, events] = [count(live, 'incidents'), count(live, 'timeline_events')];
       live.close();
-      expect(backup.stdout).toMatch(new RegExp(`^Backed up .*live\\.db to .*copy\\.db: [\\d,]+ bytes, ${incidents} incidents, ${events} timeline events; integrity ok\\.\\n$`));
+      expect(backup.stdout).toMatch(
+        new RegExp(
+          `^Backed up .*live\\.db to .*copy\\.db: [\\d,]+ bytes, ${incidents} incidents, ${events} timeline events; integrity ok\\.\\n$`,
+        ),
+      );
       expect(incidents).toBe(5);
 
       // A file that exists is not overwritten unless asked.
       const again = await runCli(['backup', target], { DATABASE_PATH: dbPath });
-      expect(again).toMatchObject({ code: 1, stderr: `incident-bot: ${target} exists; choose another file, or add --force to replace it\n` });
+      expect(again).toMatchObject({
+        code: 1,
+        stderr: `incident-bot: ${target} exists; choose another file, or add --force to replace it\n`,
+      });
       expect((await runCli(['backup', target, '--force'], { DATABASE_PATH: dbPath })).code).toBe(0);
 
       // Restore = start on the copy.

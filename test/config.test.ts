@@ -27,12 +27,19 @@ describe('configuration', () => {
       slack: { apiUrl: 'https://slack.com/api/' },
       pagerduty: { apiUrl: 'https://api.pagerduty.com', webhookSecrets: [] },
       github: { apiUrl: 'https://api.github.com' },
-      settings: { timezone: 'UTC', default_severity: 'sev3', channel_prefix: 'inc', outbox: { concurrency: 8, max_attempts: 30 } },
+      settings: {
+        timezone: 'UTC',
+        default_severity: 'sev3',
+        channel_prefix: 'inc',
+        outbox: { concurrency: 8, max_attempts: 30 },
+      },
     });
   });
 
   it('reports every problem at once, naming the variable and what it is for', () => {
-    expect(problems({ PORT: 'http', PAGERDUTY_TOKEN: 't', GITHUB_REPO: 'not a repo', SLACK_API_URL: 'ftp://x' })).toEqual([
+    expect(
+      problems({ PORT: 'http', PAGERDUTY_TOKEN: 't', GITHUB_REPO: 'not a repo', SLACK_API_URL: 'ftp://x' }),
+    ).toEqual([
       'SLACK_API_URL must be an http(s) URL (the Slack Web API base URL)',
       'GITHUB_REPO must be owner/name, e.g. acme/postmortems (the owner/name repository postmortem drafts are pushed to)',
       'PORT must be a port number from 0 to 65535 (the HTTP port the bot listens on)',
@@ -63,7 +70,10 @@ describe('configuration', () => {
   });
 
   it('splits rotated PagerDuty webhook secrets and parses the GitHub repository', () => {
-    const c = loadConfig({ ...base, PAGERDUTY_WEBHOOK_SECRETS: ' old , new ,', GITHUB_TOKEN: 'g', GITHUB_REPO: 'acme/pm' }, noFile);
+    const c = loadConfig(
+      { ...base, PAGERDUTY_WEBHOOK_SECRETS: ' old , new ,', GITHUB_TOKEN: 'g', GITHUB_REPO: 'acme/pm' },
+      noFile,
+    );
     expect(c.pagerduty.webhookSecrets).toEqual(['old', 'new']);
     expect(c.github.repo).toEqual({ owner: 'acme', name: 'pm' });
   });
@@ -71,7 +81,11 @@ describe('configuration', () => {
   it('reads the YAML settings file', () => {
     const yaml = 'timezone: Europe/Berlin\ndefault_severity: sev2\noutbox:\n  concurrency: 2\n';
     const c = loadConfig({ ...base, CONFIG_PATH: 'team.yaml' }, () => yaml);
-    expect(c.settings).toMatchObject({ timezone: 'Europe/Berlin', default_severity: 'sev2', outbox: { concurrency: 2, max_attempts: 30 } });
+    expect(c.settings).toMatchObject({
+      timezone: 'Europe/Berlin',
+      default_severity: 'sev2',
+      outbox: { concurrency: 2, max_attempts: 30 },
+    });
   });
 
   it('reports bad settings with their line, including typos in key names', () => {
@@ -85,7 +99,8 @@ describe('configuration', () => {
   });
 
   it('reads the permission table: admins, who may give each role, and reopen defaulting to resolve', () => {
-    const yaml = 'permissions:\n  resolve: [commander]\n  admins: [U0ADMIN01, S0ADMINS]\n  role:\n    commander: [admins]\n';
+    const yaml =
+      'permissions:\n  resolve: [commander]\n  admins: [U0ADMIN01, S0ADMINS]\n  role:\n    commander: [admins]\n';
     const c = loadConfig({ ...base, CONFIG_PATH: 'team.yaml' }, () => yaml);
     expect(c.settings.permissions).toEqual({
       resolve: ['commander'],
@@ -119,16 +134,39 @@ describe('a team report template', () => {
   const files = (map: Record<string, string>) => (path: string) => map[path] ?? noFile(path);
 
   it('is found beside the settings file', () => {
-    const config = loadConfig({ ...base, CONFIG_PATH: '/etc/bot/team.yaml' }, files({ '/etc/bot/team.yaml': 'postmortem:\n  template: reports/ours.md.hbs\n', '/etc/bot/reports/ours.md.hbs': '# {{md incident.title}}\n' }));
+    const config = loadConfig(
+      { ...base, CONFIG_PATH: '/etc/bot/team.yaml' },
+      files({
+        '/etc/bot/team.yaml': 'postmortem:\n  template: reports/ours.md.hbs\n',
+        '/etc/bot/reports/ours.md.hbs': '# {{md incident.title}}\n',
+      }),
+    );
     expect(config.settings.postmortem.template).toBe('/etc/bot/reports/ours.md.hbs');
   });
 
   it('stops start when it is missing or does not parse, naming the file', () => {
-    expect(problems({ ...base, CONFIG_PATH: '/etc/bot/team.yaml' }, files({ '/etc/bot/team.yaml': 'postmortem:\n  template: gone.hbs\n' }))).toEqual([
-      expect.stringMatching(/^\/etc\/bot\/team\.yaml: postmortem\.template \/etc\/bot\/gone\.hbs cannot be read \(ENOENT/),
+    expect(
+      problems(
+        { ...base, CONFIG_PATH: '/etc/bot/team.yaml' },
+        files({ '/etc/bot/team.yaml': 'postmortem:\n  template: gone.hbs\n' }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^\/etc\/bot\/team\.yaml: postmortem\.template \/etc\/bot\/gone\.hbs cannot be read \(ENOENT/,
+      ),
     ]);
-    expect(problems({ ...base, CONFIG_PATH: '/etc/bot/team.yaml' }, files({ '/etc/bot/team.yaml': 'postmortem:\n  template: bad.hbs\n', '/etc/bot/bad.hbs': '{{#each timeline}} unclosed' }))).toEqual([
-      expect.stringMatching(/^\/etc\/bot\/team\.yaml: postmortem\.template \/etc\/bot\/bad\.hbs is not a valid Handlebars template: /),
+    expect(
+      problems(
+        { ...base, CONFIG_PATH: '/etc/bot/team.yaml' },
+        files({
+          '/etc/bot/team.yaml': 'postmortem:\n  template: bad.hbs\n',
+          '/etc/bot/bad.hbs': '{{#each timeline}} unclosed',
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^\/etc\/bot\/team\.yaml: postmortem\.template \/etc\/bot\/bad\.hbs is not a valid Handlebars template: /,
+      ),
     ]);
   });
 });

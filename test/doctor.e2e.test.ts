@@ -17,11 +17,21 @@ describe('incident-bot doctor, against each integration', () => {
   beforeAll(async () => {
     await Promise.all([slack.start(), pd.start(), gh.start(), sp.start()]);
     env = {
-      SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.url,
-      PAGERDUTY_TOKEN: pd.token, PAGERDUTY_FROM: 'bot@example.com', PAGERDUTY_API_URL: pd.url, PAGERDUTY_WEBHOOK_SECRETS: 'x',
-      GITHUB_TOKEN: gh.token, GITHUB_REPO: `${gh.owner}/${gh.repo}`, GITHUB_API_URL: gh.url,
-      STATUSPAGE_API_KEY: sp.apiKey, STATUSPAGE_PAGE_ID: sp.pageId, STATUSPAGE_API_URL: sp.url,
-      DATABASE_PATH: join(tmp.dir, 'none.db'), CONFIG_PATH: join(tmp.dir, 'absent.yaml'),
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: 's',
+      SLACK_API_URL: slack.url,
+      PAGERDUTY_TOKEN: pd.token,
+      PAGERDUTY_FROM: 'bot@example.com',
+      PAGERDUTY_API_URL: pd.url,
+      PAGERDUTY_WEBHOOK_SECRETS: 'x',
+      GITHUB_TOKEN: gh.token,
+      GITHUB_REPO: `${gh.owner}/${gh.repo}`,
+      GITHUB_API_URL: gh.url,
+      STATUSPAGE_API_KEY: sp.apiKey,
+      STATUSPAGE_PAGE_ID: sp.pageId,
+      STATUSPAGE_API_URL: sp.url,
+      DATABASE_PATH: join(tmp.dir, 'none.db'),
+      CONFIG_PATH: join(tmp.dir, 'absent.yaml'),
     };
   });
   afterAll(async () => {
@@ -36,7 +46,15 @@ describe('incident-bot doctor, against each integration', () => {
 
   it('reports every integration working', async () => {
     const { code, lines } = await run({ CONFIG_PATH: '' });
-    expect(lines.filter((l) => /^[✓✗]/.test(l))).toEqual(['✓ configuration (./incident-bot.yaml)', '✓ database', '✓ runbooks', '✓ slack', '✓ pagerduty', '✓ github', '✓ statuspage']);
+    expect(lines.filter((l) => /^[✓✗]/.test(l))).toEqual([
+      '✓ configuration (./incident-bot.yaml)',
+      '✓ database',
+      '✓ runbooks',
+      '✓ slack',
+      '✓ pagerduty',
+      '✓ github',
+      '✓ statuspage',
+    ]);
     expect(lines).toContain('    auth.test: workspace Fake Team, bot user incident-bot (U0BOT0001)');
     expect(lines).toContain('    token works (2 abilities); 1 webhook secret(s) set');
     expect(lines).toContain('    acme/postmortems: push allowed, default branch main');
@@ -47,12 +65,23 @@ describe('incident-bot doctor, against each integration', () => {
   it('says what is wrong with each credential and how to fix it, and exits 1', async () => {
     gh.canPush = false;
     try {
-      const { code, lines } = await run({ CONFIG_PATH: '', SLACK_BOT_TOKEN: 'xoxb-wrong', PAGERDUTY_TOKEN: 'wrong', STATUSPAGE_PAGE_ID: 'pnope' });
+      const { code, lines } = await run({
+        CONFIG_PATH: '',
+        SLACK_BOT_TOKEN: 'xoxb-wrong',
+        PAGERDUTY_TOKEN: 'wrong',
+        STATUSPAGE_PAGE_ID: 'pnope',
+      });
       expect(code).toBe(1);
       const after = (check: string) => lines[lines.indexOf(`✗ ${check}`) + 1];
-      expect(after('slack')).toBe('    auth.test failed: invalid_auth — SLACK_BOT_TOKEN is wrong or revoked; copy the Bot User OAuth Token (xoxb-…) from the app settings');
-      expect(after('pagerduty')).toMatch(/^ {4}GET \/abilities failed: PagerDuty GET \/abilities answered 401: .* — PAGERDUTY_TOKEN is wrong; create a REST API key/);
-      expect(after('github')).toBe('    acme/postmortems: the token cannot push to acme/postmortems — give the token Contents, Pull requests and Issues: read and write');
+      expect(after('slack')).toBe(
+        '    auth.test failed: invalid_auth — SLACK_BOT_TOKEN is wrong or revoked; copy the Bot User OAuth Token (xoxb-…) from the app settings',
+      );
+      expect(after('pagerduty')).toMatch(
+        /^ {4}GET \/abilities failed: PagerDuty GET \/abilities answered 401: .* — PAGERDUTY_TOKEN is wrong; create a REST API key/,
+      );
+      expect(after('github')).toBe(
+        '    acme/postmortems: the token cannot push to acme/postmortems — give the token Contents, Pull requests and Issues: read and write',
+      );
       expect(after('statuspage')).toBe('    GET /pages/pnope answered 404 — STATUSPAGE_PAGE_ID is wrong');
     } finally {
       gh.canPush = true;

@@ -13,7 +13,13 @@ describe('logging', () => {
   it('writes JSON lines with the context of child loggers', () => {
     const { lines, log } = capture();
     log.child({ source: 'slack', request_id: 'r1' }).child({ incident_id: 7 }).info('declared');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, source: 'slack', request_id: 'r1', incident_id: 7, msg: 'declared' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 30,
+      source: 'slack',
+      request_id: 'r1',
+      incident_id: 7,
+      msg: 'declared',
+    });
   });
 
   it('never writes a token or secret, wherever it sits in the record', () => {

@@ -10,7 +10,10 @@ describe('the incident-bot command line', () => {
   afterEach(() => tmp.cleanup());
 
   it('start with NODE_ENV=production and no credentials refuses the sandbox and names what is missing', async () => {
-    const { code, stderr, stdout } = await runCli(['start'], { NODE_ENV: 'production', DATABASE_PATH: join(tmp.dir, 'bot.db') });
+    const { code, stderr, stdout } = await runCli(['start'], {
+      NODE_ENV: 'production',
+      DATABASE_PATH: join(tmp.dir, 'bot.db'),
+    });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain('incident-bot cannot start.');
@@ -21,7 +24,10 @@ describe('the incident-bot command line', () => {
   });
 
   it('start with only some credentials says which are missing and exits 1, without a stack trace', async () => {
-    const { code, stderr, stdout } = await runCli(['start'], { GITHUB_TOKEN: 'ghp_only_this', DATABASE_PATH: join(tmp.dir, 'bot.db') });
+    const { code, stderr, stdout } = await runCli(['start'], {
+      GITHUB_TOKEN: 'ghp_only_this',
+      DATABASE_PATH: join(tmp.dir, 'bot.db'),
+    });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain('incident-bot cannot start.');
@@ -32,7 +38,10 @@ describe('the incident-bot command line', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(stderr).not.toContain('ghp_only_this');
 
-    const slackOnly = await runCli(['start'], { SLACK_BOT_TOKEN: 'xoxb-only-this', DATABASE_PATH: join(tmp.dir, 'bot.db') });
+    const slackOnly = await runCli(['start'], {
+      SLACK_BOT_TOKEN: 'xoxb-only-this',
+      DATABASE_PATH: join(tmp.dir, 'bot.db'),
+    });
     expect(slackOnly.code).toBe(1);
     expect(slackOnly.stderr).toContain('SLACK_SIGNING_SECRET is not set');
     expect(slackOnly.stderr).not.toContain('SANDBOX');
@@ -56,7 +65,11 @@ describe('the incident-bot command line', () => {
       const page = await fetch(`${bot.url}/sandbox`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('Page on-call');
-      const paged = await fetch(`${bot.url}/sandbox/api/page`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const paged = await fetch(`${bot.url}/sandbox/api/page`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(await paged.json()).toMatchObject({ status: 202 });
       // The operator's database path is never touched by a sandbox.
       expect(existsSync(join(tmp.dir, 'real.db'))).toBe(false);

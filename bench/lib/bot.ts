@@ -7,7 +7,11 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { SIGNING_SECRET } from './slack-command.ts';
 
-export const BENCH_USERS = Array.from({ length: 4 }, (_, i) => ({ id: `U0BENCH0${i}`, name: `u${i}`, email: `u${i}@example.com` }));
+export const BENCH_USERS = Array.from({ length: 4 }, (_, i) => ({
+  id: `U0BENCH0${i}`,
+  name: `u${i}`,
+  email: `u${i}@example.com`,
+}));
 
 /**
  * The real bot on 127.0.0.1 against a zero-latency fake Slack, in a scratch directory. The fake
@@ -19,7 +23,9 @@ export async function benchBot(
   remoteSlack?: { url: string; token: string },
 ): Promise<{ app: RunningApp; slack: FakeSlack; dir: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'incident-bot-bench-'));
-  const slack = remoteSlack ? new FakeSlack({ users: BENCH_USERS, token: remoteSlack.token }) : await new FakeSlack({ users: BENCH_USERS }).start();
+  const slack = remoteSlack
+    ? new FakeSlack({ users: BENCH_USERS, token: remoteSlack.token })
+    : await new FakeSlack({ users: BENCH_USERS }).start();
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.token,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,

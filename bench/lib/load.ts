@@ -16,7 +16,15 @@ export interface LoadResult {
  * Fixed-rate (or, without `rate`, all-out) HTTP load with autocannon: the same request again and
  * again, latency percentiles in ms. Only ever pointed at 127.0.0.1.
  */
-export async function load(opts: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; rate?: number; seconds: number; connections?: number }): Promise<LoadResult> {
+export async function load(opts: {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  rate?: number;
+  seconds: number;
+  connections?: number;
+}): Promise<LoadResult> {
   if (!opts.url.startsWith('http://127.0.0.1:')) throw new Error('benchmarks only send traffic to 127.0.0.1');
   const result = await autocannon({
     url: opts.url,
@@ -40,7 +48,13 @@ export async function load(opts: { url: string; method?: 'GET' | 'POST'; headers
 }
 
 /** A load result as a table figure (latency in ms), with its floor when measured the same way. */
-export function loadFigure(suite: string, measure: string, r: LoadResult, target: string, floor?: { name: string; r: LoadResult }): Figure {
+export function loadFigure(
+  suite: string,
+  measure: string,
+  r: LoadResult,
+  target: string,
+  floor?: { name: string; r: LoadResult },
+): Figure {
   return {
     suite,
     measure: `${measure} (${Math.round(r.rps)} req/s, ${r.errors + r.non2xx} errors)`,
@@ -51,6 +65,8 @@ export function loadFigure(suite: string, measure: string, r: LoadResult, target
     p99: r.p99,
     max: r.max,
     target,
-    ...(floor ? { floor: { name: `${floor.name} (${Math.round(floor.r.rps)} req/s)`, median: floor.r.p50, p99: floor.r.p99 } } : {}),
+    ...(floor
+      ? { floor: { name: `${floor.name} (${Math.round(floor.r.rps)} req/s)`, median: floor.r.p50, p99: floor.r.p99 } }
+      : {}),
   };
 }

@@ -8,7 +8,13 @@ import { percentile } from './stats.ts';
  * omission). autocannon's rate limit instead sends each connection's whole second of requests
  * back to back at the top of the second, which measures queueing in a burst, not latency at a rate.
  */
-export async function pacedLoad(opts: { url: string; body: string; headers: Record<string, string>; rate: number; seconds: number }): Promise<LoadResult> {
+export async function pacedLoad(opts: {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  rate: number;
+  seconds: number;
+}): Promise<LoadResult> {
   const target = new URL(opts.url);
   if (target.hostname !== '127.0.0.1') throw new Error('benchmarks only send traffic to 127.0.0.1');
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -20,14 +26,17 @@ export async function pacedLoad(opts: { url: string; body: string; headers: Reco
   let non2xx = 0;
   const send = (due: number) =>
     new Promise<void>((resolve) => {
-      const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers }, (res) => {
-        if (res.statusCode! >= 300) non2xx++;
-        res.resume();
-        res.on('end', () => {
-          times.push(performance.now() - due);
-          resolve();
-        });
-      });
+      const req = request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers },
+        (res) => {
+          if (res.statusCode! >= 300) non2xx++;
+          res.resume();
+          res.on('end', () => {
+            times.push(performance.now() - due);
+            resolve();
+          });
+        },
+      );
       req.on('error', () => {
         errors++;
         resolve();

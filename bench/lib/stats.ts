@@ -22,10 +22,23 @@ export const percentile = (xs: number[], p: number): number => {
 
 export function summarise(suite: string, measure: string, unit: string, xs: number[], target = '—'): Figure {
   if (xs.length === 0) throw new Error(`${suite}: no samples for ${measure}`);
-  return { suite, measure, unit, n: xs.length, min: Math.min(...xs), median: percentile(xs, 50), p99: percentile(xs, 99), max: Math.max(...xs), target };
+  return {
+    suite,
+    measure,
+    unit,
+    n: xs.length,
+    min: Math.min(...xs),
+    median: percentile(xs, 50),
+    p99: percentile(xs, 99),
+    max: Math.max(...xs),
+    target,
+  };
 }
 
-export const withFloor = (f: Figure, name: string, xs: number[]): Figure => ({ ...f, floor: { name, median: percentile(xs, 50), p99: percentile(xs, 99) } });
+export const withFloor = (f: Figure, name: string, xs: number[]): Figure => ({
+  ...f,
+  floor: { name, median: percentile(xs, 50), p99: percentile(xs, 99) },
+});
 
 export interface SuiteOptions {
   quick: boolean;

@@ -12,11 +12,21 @@ import { SIGNING_SECRET, slashCommand } from '../lib/slack-command.ts';
 async function floor() {
   const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, endpoints: ['/slack/events'] });
   // As lean as Bolt goes (no conversation store, as the bot runs it), so that the floor is a floor.
-  const app = new App({ receiver, token: 'xoxb-floor', tokenVerificationEnabled: false, botId: 'B0', botUserId: 'U0', convoStore: false } as never);
+  const app = new App({
+    receiver,
+    token: 'xoxb-floor',
+    tokenVerificationEnabled: false,
+    botId: 'B0',
+    botUserId: 'U0',
+    convoStore: false,
+  } as never);
   app.command('/incident', async ({ ack }) => ack());
   const server = createServer((req, res) => receiver.requestListener(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { info: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }, stop: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    info: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 async function bot(slack: { url: string; token: string }) {
@@ -29,7 +39,9 @@ async function bot(slack: { url: string; token: string }) {
   }
   // Tells the suite when the effects of the last run are delivered, so the next starts settled.
   const pending = b.app.db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending'").pluck();
-  const state = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pending: pending.get() })));
+  const state = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pending: pending.get() })),
+  );
   await new Promise<void>((r) => state.listen(0, '127.0.0.1', r));
   const stateUrl = `http://127.0.0.1:${(state.address() as AddressInfo).port}`;
   return {
@@ -41,6 +53,8 @@ async function bot(slack: { url: string; token: string }) {
   };
 }
 
-const server = await (process.argv[2] === 'floor' ? floor() : bot(JSON.parse(process.argv[3]!) as { url: string; token: string }));
+const server = await (process.argv[2] === 'floor'
+  ? floor()
+  : bot(JSON.parse(process.argv[3]!) as { url: string; token: string }));
 process.stdout.write(`${JSON.stringify(server.info)}\n`);
 process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));

@@ -12,9 +12,14 @@ async function floor(source: string) {
   const res = await fetch(source);
   const body = Buffer.from(await res.arrayBuffer());
   const type = res.headers.get('content-type') ?? 'text/plain';
-  const server = createServer((_req, r) => r.writeHead(200, { 'content-type': type, 'content-length': body.length }).end(body));
+  const server = createServer((_req, r) =>
+    r.writeHead(200, { 'content-type': type, 'content-length': body.length }).end(body),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { info: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, bytes: body.length }, stop: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    info: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, bytes: body.length },
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 async function bot() {
@@ -22,7 +27,12 @@ async function bot() {
   const svc = b.app.incidents;
   const alice = actorOf(BENCH_USERS[0]!.id);
   for (let i = 0; i < 1_000; i++) {
-    const incident = svc.declare({ title: `Past incident ${i}`, severity: 'sev3', declaredBy: alice.id, source: 'slack' });
+    const incident = svc.declare({
+      title: `Past incident ${i}`,
+      severity: 'sev3',
+      declaredBy: alice.id,
+      source: 'slack',
+    });
     svc.postUpdate(incident.id, 'investigating', `We are looking into ${i}.`, alice, { public: true });
     if (i < 990) svc.resolve(incident.id, alice, `Fixed ${i}.`);
   }

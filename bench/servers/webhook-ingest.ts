@@ -23,7 +23,9 @@ async function floor() {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const ok = verifyPagerDutySignature(Buffer.concat(chunks), String(req.headers['x-pagerduty-signature'] ?? ''), [WEBHOOK_SECRET]);
+      const ok = verifyPagerDutySignature(Buffer.concat(chunks), String(req.headers['x-pagerduty-signature'] ?? ''), [
+        WEBHOOK_SECRET,
+      ]);
       res.writeHead(ok ? 202 : 401).end();
     });
   });
@@ -32,14 +34,32 @@ async function floor() {
 }
 
 async function bot() {
-  const pd = await new FakePagerDuty({ users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })) }).start();
-  const b = await benchBot({ PAGERDUTY_TOKEN: pd.token, PAGERDUTY_FROM: 'bot@example.com', PAGERDUTY_API_URL: pd.url, PAGERDUTY_WEBHOOK_SECRETS: WEBHOOK_SECRET });
+  const pd = await new FakePagerDuty({
+    users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
+  }).start();
+  const b = await benchBot({
+    PAGERDUTY_TOKEN: pd.token,
+    PAGERDUTY_FROM: 'bot@example.com',
+    PAGERDUTY_API_URL: pd.url,
+    PAGERDUTY_WEBHOOK_SECRETS: WEBHOOK_SECRET,
+  });
   const db = b.app.db;
-  const waiting = db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending' AND kind <> 'channel.archive' AND kind <> 'postmortem.publish'").pluck();
+  const waiting = db
+    .prepare(
+      "SELECT count(*) FROM outbox WHERE state = 'pending' AND kind <> 'channel.archive' AND kind <> 'postmortem.publish'",
+    )
+    .pluck();
   const dead = db.prepare("SELECT count(*) FROM outbox WHERE state = 'dead'").pluck();
   const state = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ waiting: waiting.get(), dead: dead.get(), channels: b.slack.ws.channels.size, pinned: b.slack.ws.messages.filter((m) => m.pinned).length }));
+    res.end(
+      JSON.stringify({
+        waiting: waiting.get(),
+        dead: dead.get(),
+        channels: b.slack.ws.channels.size,
+        pinned: b.slack.ws.messages.filter((m) => m.pinned).length,
+      }),
+    );
   });
   const stateUrl = await listen(state);
   return {

@@ -13,7 +13,10 @@ import type { Figure, Suite } from '../lib/stats.ts';
 
 const signed = (text: string, channel: string) => {
   const body = slashCommandBody({ text, userId: BENCH_USERS[0]!.id, channelId: channel, triggerId: 'bench.trigger' });
-  return { body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(SIGNING_SECRET, body) } };
+  return {
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(SIGNING_SECRET, body) },
+  };
 };
 
 export const commandAck: Suite = {
@@ -23,7 +26,10 @@ export const commandAck: Suite = {
     // Each server in its own process: the load generator must not share their event loop.
     // The fake Slack too: Slack's side of each note's message is not the bot's cost.
     const slack = await childServer<{ url: string; token: string }>('fake-slack.ts');
-    const bot = await childServer<{ url: string; channel: string; state: string }>('command-ack.ts', ['bot', JSON.stringify(slack.info)]);
+    const bot = await childServer<{ url: string; channel: string; state: string }>('command-ack.ts', [
+      'bot',
+      JSON.stringify(slack.info),
+    ]);
     const floor = await childServer<{ url: string }>('command-ack.ts', ['floor']);
     const figures: Figure[] = [];
     try {
@@ -31,7 +37,8 @@ export const commandAck: Suite = {
       const botUrl = bot.info.url.replace('localhost', '127.0.0.1');
       // Every run starts with the bot settled: the Slack messages of earlier notes all delivered.
       const settled = async () => {
-        while (((await (await fetch(bot.info.state)).json()) as { pending: number }).pending > 0) await new Promise((r) => setTimeout(r, 50));
+        while (((await (await fetch(bot.info.state)).json()) as { pending: number }).pending > 0)
+          await new Promise((r) => setTimeout(r, 50));
       };
       // Warm both servers up (JIT, connection pools, caches) before anything is measured.
       for (const verb of ['status', 'note bench warm-up']) {
@@ -45,7 +52,15 @@ export const commandAck: Suite = {
           await settled();
           const ours = await pacedLoad({ url: `${botUrl}/slack/events`, ...req, rate, seconds });
           const base = await pacedLoad({ url: `${floor.info.url}/slack/events`, ...req, rate, seconds });
-          figures.push(loadFigure('command-ack', `/incident ${verb.split(' ')[0]} at ${rate}/s`, ours, rate === 100 ? 'p99 < 20 ms; ≤ 1.5× floor' : '≤ 1.5× floor', { name: 'Bolt app that only acks', r: base }));
+          figures.push(
+            loadFigure(
+              'command-ack',
+              `/incident ${verb.split(' ')[0]} at ${rate}/s`,
+              ours,
+              rate === 100 ? 'p99 < 20 ms; ≤ 1.5× floor' : '≤ 1.5× floor',
+              { name: 'Bolt app that only acks', r: base },
+            ),
+          );
         }
       }
     } finally {

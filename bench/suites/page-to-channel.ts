@@ -17,31 +17,53 @@ export const pageToChannel: Suite = {
 };
 
 async function measure(quick: boolean, latencyMs: number) {
-    const samples = quick ? 30 : latencyMs ? 100 : 200;
-    const pd = await new FakePagerDuty({ users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })) }).start();
-    const bot = await benchBot({ PAGERDUTY_TOKEN: pd.token, PAGERDUTY_FROM: 'bot@example.com', PAGERDUTY_API_URL: pd.url, PAGERDUTY_WEBHOOK_SECRETS: SECRET });
-    pd.subscribe(`${bot.app.url}/webhooks/pagerduty`, [SECRET]);
-    bot.slack.latencyMs = latencyMs;
-    pd.latencyMs = latencyMs;
-    const ack: number[] = [];
-    const staffed: number[] = [];
-    try {
-      for (let i = 0; i < samples; i++) {
-        const page = pd.createIncident({ title: `Bench page ${i}`, assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }] });
-        const pinned = bot.slack.waitFor((c) => c.method === 'pins.add' && c.ok && bot.slack.ws.channels.get(String(c.args.channel))?.name.includes(`bench-page-${i}`) === true, 10_000);
-        const t0 = performance.now();
-        const res = await pd.trigger(page);
-        ack.push(performance.now() - t0);
-        if (res.status !== 202) throw new Error(`trigger answered ${res.status}`);
-        await pinned;
-        staffed.push(performance.now() - t0);
-      }
-    } finally {
-      await bot.stop();
-      await pd.stop();
+  const samples = quick ? 30 : latencyMs ? 100 : 200;
+  const pd = await new FakePagerDuty({
+    users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
+  }).start();
+  const bot = await benchBot({
+    PAGERDUTY_TOKEN: pd.token,
+    PAGERDUTY_FROM: 'bot@example.com',
+    PAGERDUTY_API_URL: pd.url,
+    PAGERDUTY_WEBHOOK_SECRETS: SECRET,
+  });
+  pd.subscribe(`${bot.app.url}/webhooks/pagerduty`, [SECRET]);
+  bot.slack.latencyMs = latencyMs;
+  pd.latencyMs = latencyMs;
+  const ack: number[] = [];
+  const staffed: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const page = pd.createIncident({
+        title: `Bench page ${i}`,
+        assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }],
+      });
+      const pinned = bot.slack.waitFor(
+        (c) =>
+          c.method === 'pins.add' &&
+          c.ok &&
+          bot.slack.ws.channels.get(String(c.args.channel))?.name.includes(`bench-page-${i}`) === true,
+        10_000,
+      );
+      const t0 = performance.now();
+      const res = await pd.trigger(page);
+      ack.push(performance.now() - t0);
+      if (res.status !== 202) throw new Error(`trigger answered ${res.status}`);
+      await pinned;
+      staffed.push(performance.now() - t0);
     }
-    return [
-      summarise('page-to-channel', `webhook → 202 (${latencyMs} ms fakes)`, 'ms', ack),
-      summarise('page-to-channel', `page → channel + invites + pinned summary (${latencyMs} ms fakes)`, 'ms', staffed, latencyMs ? '—' : 'p50 < 50 ms'),
-    ];
+  } finally {
+    await bot.stop();
+    await pd.stop();
+  }
+  return [
+    summarise('page-to-channel', `webhook → 202 (${latencyMs} ms fakes)`, 'ms', ack),
+    summarise(
+      'page-to-channel',
+      `page → channel + invites + pinned summary (${latencyMs} ms fakes)`,
+      'ms',
+      staffed,
+      latencyMs ? '—' : 'p50 < 50 ms',
+    ),
+  ];
 }

@@ -31,5 +31,13 @@ for (let i = 0; i < Number(runs); i++) {
   times.push(performance.now() - t0);
 }
 const peakRss = process.resourceUsage().maxRSS * 1024;
-console.log(JSON.stringify({ times, bytes, rssBeforeMb: rssBefore / 2 ** 20, peakRssMb: peakRss / 2 ** 20, peakOverBeforeMb: Math.max(0, peakRss - rssBefore) / 2 ** 20 }));
+console.log(
+  JSON.stringify({
+    times,
+    bytes,
+    rssBeforeMb: rssBefore / 2 ** 20,
+    peakRssMb: peakRss / 2 ** 20,
+    peakOverBeforeMb: Math.max(0, peakRss - rssBefore) / 2 ** 20,
+  }),
+);
 db.close();

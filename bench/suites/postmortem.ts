@@ -24,13 +24,29 @@ export const postmortem: Suite = {
       const bot = await benchBot({}, dbPath);
       const svc = bot.app.incidents;
       const ids = SIZES.map((size) => {
-        const incident = svc.declare({ title: `Report with ${size} events`, severity: 'sev2', declaredBy: ALICE.id, source: 'slack' });
+        const incident = svc.declare({
+          title: `Report with ${size} events`,
+          severity: 'sev2',
+          declaredBy: ALICE.id,
+          source: 'slack',
+        });
         // A realistic mix: mostly notes and updates, some follow-ups (each a timeline row).
         bot.app.db.transaction(() => {
           for (let i = 0; i < size - 2; i++) {
             if (i % 10 === 9) svc.addFollowup(incident.id, `Follow-up ${i} <with> *markup* | pipes`, BOB.id, ALICE.id);
-            else if (i % 3 === 0) svc.postUpdate(incident.id, 'investigating', `Update ${i}: error rate ${i % 50}% on [checkout](x)`, actorOf(ALICE.id));
-            else svc.addNote(incident.id, `Note ${i}: looked at dashboard https://grafana.example/d/${i} and found _nothing_`, BOB.id);
+            else if (i % 3 === 0)
+              svc.postUpdate(
+                incident.id,
+                'investigating',
+                `Update ${i}: error rate ${i % 50}% on [checkout](x)`,
+                actorOf(ALICE.id),
+              );
+            else
+              svc.addNote(
+                incident.id,
+                `Note ${i}: looked at dashboard https://grafana.example/d/${i} and found _nothing_`,
+                BOB.id,
+              );
           }
         })();
         return incident.id;
@@ -39,11 +55,30 @@ export const postmortem: Suite = {
       const figures: Figure[] = [];
       for (const [k, size] of SIZES.entries()) {
         const runs = quick ? 5 : 30;
-        const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, dbPath, String(ids[k]), String(runs)], { encoding: 'utf8' });
-        const r = JSON.parse(out.trim().split('\n').at(-1)!) as { times: number[]; bytes: number; peakRssMb: number; peakOverBeforeMb: number };
+        const out = execFileSync(
+          process.execPath,
+          ['--expose-gc', '--import', 'tsx', CHILD, dbPath, String(ids[k]), String(runs)],
+          { encoding: 'utf8' },
+        );
+        const r = JSON.parse(out.trim().split('\n').at(-1)!) as {
+          times: number[];
+          bytes: number;
+          peakRssMb: number;
+          peakOverBeforeMb: number;
+        };
         const target = size === 10_000 ? '< 250 ms' : '—';
-        figures.push({ ...summarise('postmortem', `draft ${size.toLocaleString('en')} events`, 'ms', r.times, target), note: `${Math.round(r.bytes / 1024)} kB of Markdown` });
-        figures.push(summarise('postmortem', `peak RSS drafting ${size.toLocaleString('en')} events`, 'MB', [r.peakRssMb]), { ...summarise('postmortem', `peak RSS above pre-draft, ${size.toLocaleString('en')} events`, 'MB', [r.peakOverBeforeMb]) });
+        figures.push({
+          ...summarise('postmortem', `draft ${size.toLocaleString('en')} events`, 'ms', r.times, target),
+          note: `${Math.round(r.bytes / 1024)} kB of Markdown`,
+        });
+        figures.push(
+          summarise('postmortem', `peak RSS drafting ${size.toLocaleString('en')} events`, 'MB', [r.peakRssMb]),
+          {
+            ...summarise('postmortem', `peak RSS above pre-draft, ${size.toLocaleString('en')} events`, 'MB', [
+              r.peakOverBeforeMb,
+            ]),
+          },
+        );
       }
       return figures;
     } finally {

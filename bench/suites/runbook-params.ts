@@ -44,7 +44,13 @@ export const runbookParams: Suite = {
         const pattern = compilePattern(p.pattern, p.max_length).pattern!;
         const hostile = hostileFor(p.pattern);
         const xs = time(samples, () => pattern.matches(hostile));
-        figures.push(withFloor(summarise('runbook-params', `100 kB hostile value vs ${rb.spec.name}.${name} pattern`, 'ms', xs), 'same value vs `.*`', floor));
+        figures.push(
+          withFloor(
+            summarise('runbook-params', `100 kB hostile value vs ${rb.spec.name}.${name} pattern`, 'ms', xs),
+            'same value vs `.*`',
+            floor,
+          ),
+        );
       }
     }
     const backtrack = loadRunbooks(HARDENING).runbooks.get('backtrack')!;
@@ -58,7 +64,18 @@ export const runbookParams: Suite = {
     });
     const plain = { ...backtrack.spec, params: { host: { ...backtrack.spec.params.host!, pattern: '.*' } } };
     const checkFloor = time(samples * 4, () => checkParams(plain, [['host', longest]]));
-    figures.push(withFloor(summarise('runbook-params', 'checkParams: 4000-char hostile value vs the pattern that froze the bot', 'ms', check), 'same check with `.*`', checkFloor));
+    figures.push(
+      withFloor(
+        summarise(
+          'runbook-params',
+          'checkParams: 4000-char hostile value vs the pattern that froze the bot',
+          'ms',
+          check,
+        ),
+        'same check with `.*`',
+        checkFloor,
+      ),
+    );
     return figures;
   },
 };

@@ -39,14 +39,20 @@ export const runbook: Suite = {
     const withRunbooks = await benchBot({ CONFIG_PATH: settings });
     const [alice] = BENCH_USERS;
     try {
-      await slashCommand(withRunbooks.app.url, 'declare Bench runbooks sev3', { user: alice!.id, channel: 'C0GENERAL' });
+      await slashCommand(withRunbooks.app.url, 'declare Bench runbooks sev3', {
+        user: alice!.id,
+        channel: 'C0GENERAL',
+      });
       const incident = await waitFor(() => withRunbooks.app.incidents.listOpen().find((i) => i.channelId));
       const runs = new RunbookRepository(withRunbooks.app.db);
       const ack: number[] = [];
       const done: number[] = [];
       for (let i = 0; i < samples; i++) {
         const t0 = performance.now();
-        const reply = await slashCommand(withRunbooks.app.url, `runbook run argv value="bench ${i}"`, { user: alice!.id, channel: incident.channelId! });
+        const reply = await slashCommand(withRunbooks.app.url, `runbook run argv value="bench ${i}"`, {
+          user: alice!.id,
+          channel: incident.channelId!,
+        });
         ack.push(reply.ms);
         const id = Number(/run #(\d+)/.exec(reply.text)?.[1]);
         if (!id) throw new Error(`runbook did not start: ${reply.text}`);
@@ -55,7 +61,11 @@ export const runbook: Suite = {
       }
       return [
         summarise('runbook', '/incident runbook run → ack', 'ms', ack, '—'),
-        withFloor(summarise('runbook', 'command → one exec step finished and recorded', 'ms', done, '—'), 'bare spawn of the same program', floor),
+        withFloor(
+          summarise('runbook', 'command → one exec step finished and recorded', 'ms', done, '—'),
+          'bare spawn of the same program',
+          floor,
+        ),
       ];
     } finally {
       await withRunbooks.stop();

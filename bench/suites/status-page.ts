@@ -15,14 +15,29 @@ export const statusPage: Suite = {
     const bot = await childServer<{ url: string }>('status-page.ts', ['bot']);
     const figures: Figure[] = [];
     try {
-      for (const [path, target] of [['/api/v2/summary.json', '≥ 50 % of floor'], ['/status', '—']] as const) {
-        const floor = await childServer<{ url: string; bytes: number }>('status-page.ts', ['floor', `${bot.info.url}${path}`]);
+      for (const [path, target] of [
+        ['/api/v2/summary.json', '≥ 50 % of floor'],
+        ['/status', '—'],
+      ] as const) {
+        const floor = await childServer<{ url: string; bytes: number }>('status-page.ts', [
+          'floor',
+          `${bot.info.url}${path}`,
+        ]);
         try {
           await load({ url: `${bot.info.url}${path}`, seconds: 1 }); // warm-up
           await load({ url: floor.info.url, seconds: 1 });
           const ours = await load({ url: `${bot.info.url}${path}`, seconds });
           const base = await load({ url: floor.info.url, seconds });
-          figures.push({ ...loadFigure('status-page', `GET ${path}, 1,000 past incidents, ${(floor.info.bytes / 1024).toFixed(0)} kB`, ours, target, { name: 'bare node:http, same bytes', r: base }), note: `${((ours.rps / base.rps) * 100).toFixed(0)} % of the floor's req/s` });
+          figures.push({
+            ...loadFigure(
+              'status-page',
+              `GET ${path}, 1,000 past incidents, ${(floor.info.bytes / 1024).toFixed(0)} kB`,
+              ours,
+              target,
+              { name: 'bare node:http, same bytes', r: base },
+            ),
+            note: `${((ours.rps / base.rps) * 100).toFixed(0)} % of the floor's req/s`,
+          });
         } finally {
           await floor.stop();
         }

@@ -27,20 +27,41 @@ export const storm: Suite = {
   name: 'storm',
   async run({ quick }) {
     const pages = quick ? 40 : 200;
-    const pd = await new FakePagerDuty({ users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })) }).start();
-    const bot = await benchBot({ PAGERDUTY_TOKEN: pd.token, PAGERDUTY_FROM: 'bot@example.com', PAGERDUTY_API_URL: pd.url, PAGERDUTY_WEBHOOK_SECRETS: SECRET });
+    const pd = await new FakePagerDuty({
+      users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
+    }).start();
+    const bot = await benchBot({
+      PAGERDUTY_TOKEN: pd.token,
+      PAGERDUTY_FROM: 'bot@example.com',
+      PAGERDUTY_API_URL: pd.url,
+      PAGERDUTY_WEBHOOK_SECRETS: SECRET,
+    });
     try {
       bot.slack.tiers = { scale: SCALE, perMinute: PER_MINUTE };
       const t0 = performance.now();
       await Promise.all(
         Array.from({ length: pages }, async (_, i) => {
-          const page = pd.createIncident({ title: `Storm ${i}`, assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }] });
+          const page = pd.createIncident({
+            title: `Storm ${i}`,
+            assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }],
+          });
           const body = JSON.stringify(webhookBody('incident.triggered', incidentData(page), { id: `STORM-${i}` }));
-          const res = await fetch(`${bot.app.url}/webhooks/pagerduty`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-pagerduty-signature': pagerDutySignatureHeader(body, [SECRET]) } });
+          const res = await fetch(`${bot.app.url}/webhooks/pagerduty`, {
+            method: 'POST',
+            body,
+            headers: {
+              'content-type': 'application/json',
+              'x-pagerduty-signature': pagerDutySignatureHeader(body, [SECRET]),
+            },
+          });
           if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
         }),
       );
-      const waiting = bot.app.db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending' AND kind NOT IN ('channel.archive', 'postmortem.publish')").pluck();
+      const waiting = bot.app.db
+        .prepare(
+          "SELECT count(*) FROM outbox WHERE state = 'pending' AND kind NOT IN ('channel.archive', 'postmortem.publish')",
+        )
+        .pluck();
       while ((waiting.get() as number) > 0) await new Promise((r) => setTimeout(r, 20));
       const drained = (performance.now() - t0) / 1000;
       const pinned = bot.slack.ws.messages.filter((m) => m.pinned).length;
@@ -48,14 +69,29 @@ export const storm: Suite = {
       // The least time the limits allow: for each method, its calls need ceil(n / limit) windows; the
       // first window starts at once, so (windows - 1) full windows must pass. Methods run in parallel.
       const windowS = 60 / SCALE;
-      const counts = Object.keys(PER_MINUTE).map((m) => ({ m, n: bot.slack.calls.filter((c) => c.method === m && c.ok).length }));
+      const counts = Object.keys(PER_MINUTE).map((m) => ({
+        m,
+        n: bot.slack.calls.filter((c) => c.method === m && c.ok).length,
+      }));
       const floor = Math.max(...counts.map(({ m, n }) => (Math.ceil(n / PER_MINUTE[m]!) - 1) * windowS));
-      const bound = counts.reduce((a, b) => ((Math.ceil(b.n / PER_MINUTE[b.m]!) - 1) * windowS >= (Math.ceil(a.n / PER_MINUTE[a.m]!) - 1) * windowS ? b : a));
+      const bound = counts.reduce((a, b) =>
+        (Math.ceil(b.n / PER_MINUTE[b.m]!) - 1) * windowS >= (Math.ceil(a.n / PER_MINUTE[a.m]!) - 1) * windowS ? b : a,
+      );
       const throttled = bot.slack.calls.filter((c) => c.status === 429).length;
       return [
         {
-          ...summarise('storm', `${pages} pages at once under Slack's tiers ×${SCALE}: until every room is open, staffed and pinned (${throttled} × 429 answered)`, 's', [drained], '≤ 1.1× the minimum'),
-          floor: { name: `least the limits allow (${bound.m}: ${bound.n} calls at ${PER_MINUTE[bound.m]}/min)`, median: floor, p99: floor },
+          ...summarise(
+            'storm',
+            `${pages} pages at once under Slack's tiers ×${SCALE}: until every room is open, staffed and pinned (${throttled} × 429 answered)`,
+            's',
+            [drained],
+            '≤ 1.1× the minimum',
+          ),
+          floor: {
+            name: `least the limits allow (${bound.m}: ${bound.n} calls at ${PER_MINUTE[bound.m]}/min)`,
+            median: floor,
+            p99: floor,
+          },
         },
       ];
     } finally {

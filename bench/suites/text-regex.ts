@@ -17,11 +17,23 @@ const SIZE = 100_000;
 const fill = (unit: string, size = SIZE) => unit.repeat(Math.ceil(size / unit.length));
 
 const CASES: { measure: string; input: (size: number) => string; run: (text: string) => unknown }[] = [
-  { measure: 'trailing mention after 100 kB of spaces (declare, followup)', input: (n) => `Checkout down${' '.repeat(n)}x`, run: splitTrailingMention },
-  { measure: 'report Markdown escaping, 100 kB of newlines', input: (n) => `${'\n'.repeat(n)}# x`, run: escapeMarkdown },
+  {
+    measure: 'trailing mention after 100 kB of spaces (declare, followup)',
+    input: (n) => `Checkout down${' '.repeat(n)}x`,
+    run: splitTrailingMention,
+  },
+  {
+    measure: 'report Markdown escaping, 100 kB of newlines',
+    input: (n) => `${'\n'.repeat(n)}# x`,
+    run: escapeMarkdown,
+  },
   { measure: 'Slack markup decoding, 100 kB of unclosed <@U1|', input: (n) => fill('<@U1|', n), run: fromSlackText },
   { measure: 'Slack markup decoding, 100 kB of unclosed <http:', input: (n) => fill('<http:', n), run: fromSlackText },
-  { measure: 'public text: Slack mentions removed, 100 kB of <@U1|', input: (n) => fill('<@U1|', n), run: withoutSlackMentions },
+  {
+    measure: 'public text: Slack mentions removed, 100 kB of <@U1|',
+    input: (n) => fill('<@U1|', n),
+    run: withoutSlackMentions,
+  },
   { measure: 'update flags, 100 kB of spaces', input: (n) => `${' '.repeat(n)}fixed --public`, run: parseUpdateFlags },
   { measure: 'GitHub mentions neutralised, 100 kB of " @a"', input: (n) => fill(' @a', n), run: neutraliseMentions },
   { measure: 'XML-forbidden characters removed, 100 kB of "\\uFFFFa"', input: (n) => fill('\uFFFFa', n), run: xmlSafe },
@@ -53,11 +65,15 @@ export const textRegex: Suite = {
     for (const c of CASES) {
       const input = c.input(SIZE);
       const tenth = c.input(SIZE / 10);
-      for (let i = 0; i < 3; i++) c.run(input), c.run(tenth), floorScan(input); // warm up
+      for (let i = 0; i < 3; i++) (c.run(input), c.run(tenth), floorScan(input)); // warm up
       const ours = time(() => c.run(input), runs);
       const small = time(() => c.run(tenth), runs);
       const floor = time(() => floorScan(input), runs);
-      const figure = withFloor(summarise('text-regex', c.measure, 'ms', ours), 'one charCodeAt pass over the same input', floor);
+      const figure = withFloor(
+        summarise('text-regex', c.measure, 'ms', ours),
+        'one charCodeAt pass over the same input',
+        floor,
+      );
       figures.push({ ...figure, note: `10 kB: median ${median(small).toFixed(3)} ms` });
     }
     return figures;

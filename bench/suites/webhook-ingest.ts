@@ -19,7 +19,18 @@ const WARM_INCIDENTS = 20;
 const post = (agent: Agent, url: URL, body: string, signature: string) =>
   new Promise<number>((resolve) => {
     const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-pagerduty-signature': signature } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'x-pagerduty-signature': signature,
+        },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -30,7 +41,11 @@ const post = (agent: Agent, url: URL, body: string, signature: string) =>
   });
 
 /** Sends every body with `concurrency` requests in flight; returns each response time and the wall time. */
-async function blast(url: string, bodies: string[], concurrency = 64): Promise<{ times: number[]; seconds: number; failed: number }> {
+async function blast(
+  url: string,
+  bodies: string[],
+  concurrency = 64,
+): Promise<{ times: number[]; seconds: number; failed: number }> {
   // Signed up front: the client's own HMAC work must not be what is measured.
   const signatures = bodies.map((b) => pagerDutySignatureHeader(b, [SECRET]));
   const times: number[] = [];
@@ -60,14 +75,20 @@ export const webhookIngest: Suite = {
     const total = quick ? 1_000 : 10_000;
     const incidents = quick ? 20 : 200;
     // Only a factory for realistic incident data here; the bot's own fake PagerDuty runs beside it.
-    const pd = new FakePagerDuty({ users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })) });
+    const pd = new FakePagerDuty({
+      users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
+    });
     // Each server in its own process, so that neither shares an event loop with the client.
     const bot = await childServer<{ url: string; state: string }>('webhook-ingest.ts', ['bot', SECRET]);
     const floor = await childServer<{ url: string }>('webhook-ingest.ts', ['floor', SECRET]);
     try {
-      const pages = Array.from({ length: incidents }, (_, i) => pd.createIncident({ title: `Ingest ${i}`, assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }] }));
+      const pages = Array.from({ length: incidents }, (_, i) =>
+        pd.createIncident({ title: `Ingest ${i}`, assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }] }),
+      );
       // Triggers first, then a mix of redeliveries, acks and resolves up to the total.
-      const bodies = pages.map((p, i) => JSON.stringify(webhookBody('incident.triggered', incidentData(p), { id: `ING-T-${i}` })));
+      const bodies = pages.map((p, i) =>
+        JSON.stringify(webhookBody('incident.triggered', incidentData(p), { id: `ING-T-${i}` })),
+      );
       for (let k = 0; bodies.length < total; k++) {
         const i = k % incidents;
         const p = pages[i]!;
@@ -75,7 +96,13 @@ export const webhookIngest: Suite = {
         bodies.push(
           kind === 0
             ? bodies[i]! // a redelivery of the trigger
-            : JSON.stringify(webhookBody(kind === 3 && k >= total - incidents * 4 ? 'incident.resolved' : 'incident.acknowledged', incidentData(p), { id: `ING-${k}` })),
+            : JSON.stringify(
+                webhookBody(
+                  kind === 3 && k >= total - incidents * 4 ? 'incident.resolved' : 'incident.acknowledged',
+                  incidentData(p),
+                  { id: `ING-${k}` },
+                ),
+              ),
         );
       }
       type State = { waiting: number; dead: number; channels: number; pinned: number };
@@ -89,8 +116,14 @@ export const webhookIngest: Suite = {
         return s;
       };
       // Warm both up (JIT, SQLite pages, connections) with pages of their own, then let the bot settle.
-      const warm = Array.from({ length: WARM_INCIDENTS }, (_, i) => pd.createIncident({ title: `Warm-up ${i}`, assignees: [{ id: 'PBENCH0', name: 'u0' }] }));
-      const warmBodies = warm.flatMap((p, i) => ['incident.triggered', 'incident.acknowledged', 'incident.acknowledged'].map((type, k) => JSON.stringify(webhookBody(type, incidentData(p), { id: `WARM-${i}-${k}` }))));
+      const warm = Array.from({ length: WARM_INCIDENTS }, (_, i) =>
+        pd.createIncident({ title: `Warm-up ${i}`, assignees: [{ id: 'PBENCH0', name: 'u0' }] }),
+      );
+      const warmBodies = warm.flatMap((p, i) =>
+        ['incident.triggered', 'incident.acknowledged', 'incident.acknowledged'].map((type, k) =>
+          JSON.stringify(webhookBody(type, incidentData(p), { id: `WARM-${i}-${k}` })),
+        ),
+      );
       await blast(floor.info.url, warmBodies, 8);
       await blast(bot.info.url, warmBodies, 8);
       await drain();
@@ -103,16 +136,39 @@ export const webhookIngest: Suite = {
       // The warm-up's rooms are not counted.
       const channels = s.channels - WARM_INCIDENTS;
       const pinned = s.pinned - WARM_INCIDENTS;
-      if (channels !== incidents || pinned !== incidents || dead > 0 || ours.failed > 0) throw new Error(`ingest lost something: ${channels} channels, ${pinned} pinned, ${dead} dead, ${ours.failed} refused, for ${incidents} incidents`);
+      if (channels !== incidents || pinned !== incidents || dead > 0 || ours.failed > 0)
+        throw new Error(
+          `ingest lost something: ${channels} channels, ${pinned} pinned, ${dead} dead, ${ours.failed} refused, for ${incidents} incidents`,
+        );
       const rate = (r: { times: number[]; seconds: number }) => r.times.length / r.seconds;
       return [
-        { ...withFloor(summarise('webhook-ingest', `${total.toLocaleString('en')} webhooks, ${incidents} incidents: response time`, 'ms', ours.times, '—'), 'bare node:http + HMAC', base.times) },
+        {
+          ...withFloor(
+            summarise(
+              'webhook-ingest',
+              `${total.toLocaleString('en')} webhooks, ${incidents} incidents: response time`,
+              'ms',
+              ours.times,
+              '—',
+            ),
+            'bare node:http + HMAC',
+            base.times,
+          ),
+        },
         {
           ...summarise('webhook-ingest', 'accepted per second', 'req/s', [rate(ours)], '≥ 50 % of floor'),
           floor: { name: 'bare node:http + HMAC', median: rate(base), p99: rate(base) },
           note: `${((rate(ours) / rate(base)) * 100).toFixed(0)} % of the floor`,
         },
-        { ...summarise('webhook-ingest', `drain: from the first webhook until every Slack effect is delivered (sending took ${ours.seconds.toFixed(1)} s; ${channels} channels, ${pinned} pinned, 0 lost, 0 dead)`, 's', [drained], '—') },
+        {
+          ...summarise(
+            'webhook-ingest',
+            `drain: from the first webhook until every Slack effect is delivered (sending took ${ours.seconds.toFixed(1)} s; ${channels} channels, ${pinned} pinned, 0 lost, 0 dead)`,
+            's',
+            [drained],
+            '—',
+          ),
+        },
       ];
     } finally {
       await floor.stop();

@@ -147,7 +147,14 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         dataDir: dirname(config.databasePath),
         timeoutMs,
       }),
-      ...statuspageMirrorHandlers({ config: config.statuspage, incidents: incidentRepo, updates: updateRepo, components: config.settings.components, now, timeoutMs }),
+      ...statuspageMirrorHandlers({
+        config: config.statuspage,
+        incidents: incidentRepo,
+        updates: updateRepo,
+        components: config.settings.components,
+        now,
+        timeoutMs,
+      }),
     },
     logger: log.child({ source: 'outbox' }),
     onOutcome: metrics.delivery,
@@ -160,9 +167,26 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
 
   // One cache of user groups for every permission check, from any edge or a run's next step.
   const actorFor = actorLookup(userGroupDirectory(slack, now), log.child({ source: 'permissions' }));
-  const runbooks = wireRunbooks({ config, db, incidents, slack, pagerduty, env: opts.processEnv ?? process.env, actorFor, log, now });
+  const runbooks = wireRunbooks({
+    config,
+    db,
+    incidents,
+    slack,
+    pagerduty,
+    env: opts.processEnv ?? process.env,
+    actorFor,
+    log,
+    now,
+  });
   const runner = runbooks.runner;
-  registerSlackEdge(bolt, { services: { incidents, settings: config.settings, runbooks }, client: slack, actorFor, log, now, onCommand: metrics.command });
+  registerSlackEdge(bolt, {
+    services: { incidents, settings: config.settings, runbooks },
+    client: slack,
+    actorFor,
+    log,
+    now,
+    onCommand: metrics.command,
+  });
 
   const status: StatusContext = {
     updates: updateRepo,
@@ -173,7 +197,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     startedAt: now(),
     now,
   };
-  const operatorRoutes: Route[] = [readinessRoute([databaseCheck(db), slackCheck(slack, now), outboxCheck(outbox, now)]), metricsRoute(metrics)];
+  const operatorRoutes: Route[] = [
+    readinessRoute([databaseCheck(db), slackCheck(slack, now), outboxCheck(outbox, now)]),
+    metricsRoute(metrics),
+  ];
   const routes: Route[] = [
     livenessRoute(),
     // With METRICS_PORT set they are served there only: the public need not see the bot's insides.
@@ -187,7 +214,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   }
   const server = createHttpServer(routes, log.child({ source: 'http' }), metrics.request);
   const metricsServer =
-    config.metricsPort === undefined ? undefined : createHttpServer([livenessRoute(), ...operatorRoutes], log.child({ source: 'http', listener: 'metrics' }), metrics.request);
+    config.metricsPort === undefined
+      ? undefined
+      : createHttpServer(
+          [livenessRoute(), ...operatorRoutes],
+          log.child({ source: 'http', listener: 'metrics' }),
+          metrics.request,
+        );
   await listen(server, config.port, opts.host);
   if (metricsServer) {
     await listen(metricsServer, config.metricsPort!, opts.host).catch(async (error: unknown) => {
@@ -198,7 +231,17 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   if (!receiver) await bolt.start();
   worker.start();
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }));
-  const retention = startRetentionJob({ outbox, inbox, seenRequests, signatureWindowMs: SLACK_SIGNATURE_WINDOW_MS, retentionDays: config.settings.outbox.retention_days, now }, log.child({ source: 'scheduler' }));
+  const retention = startRetentionJob(
+    {
+      outbox,
+      inbox,
+      seenRequests,
+      signatureWindowMs: SLACK_SIGNATURE_WINDOW_MS,
+      retentionDays: config.settings.outbox.retention_days,
+      now,
+    },
+    log.child({ source: 'scheduler' }),
+  );
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host ?? 'localhost'}:${port}`;

@@ -19,34 +19,65 @@ type Check = (config: Config) => Finding | Promise<Finding>;
 
 /** Opens the database read-only (doctor changes nothing) and says which migrations are pending. */
 const database: Check = (config) => {
-  if (!existsSync(config.databasePath)) return { check: 'database', ok: true, lines: [`${config.databasePath} does not exist yet; \`incident-bot migrate\` or \`start\` creates it`] };
+  if (!existsSync(config.databasePath))
+    return {
+      check: 'database',
+      ok: true,
+      lines: [`${config.databasePath} does not exist yet; \`incident-bot migrate\` or \`start\` creates it`],
+    };
   try {
     const db = new Database(config.databasePath, { readonly: true, fileMustExist: true });
     const applied = appliedVersions(db);
     db.close();
-    const pending = readMigrations().filter((m) => !applied.has(m.version)).map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
-    return { check: 'database', ok: true, lines: [`${config.databasePath}: ${applied.size} migrations applied${pending.length ? `, pending: ${pending.join(', ')} (applied on start)` : ''}`] };
+    const pending = readMigrations()
+      .filter((m) => !applied.has(m.version))
+      .map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
+    return {
+      check: 'database',
+      ok: true,
+      lines: [
+        `${config.databasePath}: ${applied.size} migrations applied${pending.length ? `, pending: ${pending.join(', ')} (applied on start)` : ''}`,
+      ],
+    };
   } catch (error) {
-    return { check: 'database', ok: false, lines: [`${config.databasePath} cannot be opened: ${(error as Error).message}`] };
+    return {
+      check: 'database',
+      ok: false,
+      lines: [`${config.databasePath} cannot be opened: ${(error as Error).message}`],
+    };
   }
 };
 
 const runbooks: Check = (config) => {
   const set = loadRunbooks(config.settings.runbooks.dir);
   const lines = [...set.runbooks.values()].map(({ spec, sha }) => {
-    const params = Object.entries(spec.params).map(([n, p]) => describeParam(n, p)).join(' ');
+    const params = Object.entries(spec.params)
+      .map(([n, p]) => describeParam(n, p))
+      .join(' ');
     const steps = spec.steps.map((s) => `${stepKind(s)}${s.confirm ? '(confirm)' : ''}`).join(', ');
     return `${spec.name} v${spec.version} (${sha}): ${spec.description} — steps: ${steps}${params ? ` — ${params}` : ''} — allowed: ${spec.allowed.join(', ')}`;
   });
   if (lines.length === 0) lines.push(`no runbooks in ${set.dir}`);
-  return { check: 'runbooks', ok: set.problems.length === 0, lines: [...lines, ...set.problems.map((p) => `problem: ${p}`)] };
+  return {
+    check: 'runbooks',
+    ok: set.problems.length === 0,
+    lines: [...lines, ...set.problems.map((p) => `problem: ${p}`)],
+  };
 };
 
 /** Runs an integration's probe with a deadline; a failure becomes one line with what to do about it. */
-const probe = async (check: string, configured: boolean, run: () => Promise<string>, fix: (error: unknown) => string): Promise<Finding> => {
+const probe = async (
+  check: string,
+  configured: boolean,
+  run: () => Promise<string>,
+  fix: (error: unknown) => string,
+): Promise<Finding> => {
   if (!configured) return { check, ok: true, lines: ['not configured'] };
   try {
-    const line = await Promise.race([run(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref())]);
+    const line = await Promise.race([
+      run(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref()),
+    ]);
     return { check, ok: true, lines: [line] };
   } catch (error) {
     return { check, ok: false, lines: [fix(error)] };
@@ -59,11 +90,16 @@ const slack: Check = (config) =>
     'slack',
     true,
     async () => {
-      const client = new webApi.WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 0 }, timeout: 10_000 });
+      const client = new webApi.WebClient(config.slack.botToken, {
+        slackApiUrl: config.slack.apiUrl,
+        retryConfig: { retries: 0 },
+        timeout: 10_000,
+      });
       const me = await client.auth.test();
       return `auth.test: workspace ${String(me.team)}, bot user ${String(me.user)} (${String(me.user_id)})`;
     },
-    (error) => `auth.test failed: ${message(error)} — ${/invalid_auth|not_authed|token_revoked|account_inactive/.test(message(error)) ? 'SLACK_BOT_TOKEN is wrong or revoked; copy the Bot User OAuth Token (xoxb-…) from the app settings' : `check that ${config.slack.apiUrl} is reachable`}`,
+    (error) =>
+      `auth.test failed: ${message(error)} — ${/invalid_auth|not_authed|token_revoked|account_inactive/.test(message(error)) ? 'SLACK_BOT_TOKEN is wrong or revoked; copy the Bot User OAuth Token (xoxb-…) from the app settings' : `check that ${config.slack.apiUrl} is reachable`}`,
   );
 
 const pagerduty: Check = (config) =>
@@ -71,11 +107,16 @@ const pagerduty: Check = (config) =>
     'pagerduty',
     Boolean(config.pagerduty.token && config.pagerduty.from),
     async () => {
-      const abilities = await createPagerDutyClient({ token: config.pagerduty.token!, from: config.pagerduty.from!, apiUrl: config.pagerduty.apiUrl }).abilities();
+      const abilities = await createPagerDutyClient({
+        token: config.pagerduty.token!,
+        from: config.pagerduty.from!,
+        apiUrl: config.pagerduty.apiUrl,
+      }).abilities();
       const secrets = config.pagerduty.webhookSecrets.length;
       return `token works (${abilities.length} abilities); ${secrets ? `${secrets} webhook secret(s) set` : 'no PAGERDUTY_WEBHOOK_SECRETS: pages will be refused until one is set'}`;
     },
-    (error) => `GET /abilities failed: ${message(error)} — ${/ 401/.test(message(error)) ? 'PAGERDUTY_TOKEN is wrong; create a REST API key (not read-only) under Integrations → API Access Keys' : `check that ${config.pagerduty.apiUrl} is reachable`}`,
+    (error) =>
+      `GET /abilities failed: ${message(error)} — ${/ 401/.test(message(error)) ? 'PAGERDUTY_TOKEN is wrong; create a REST API key (not read-only) under Integrations → API Access Keys' : `check that ${config.pagerduty.apiUrl} is reachable`}`,
   );
 
 const github: Check = (config) =>
@@ -84,13 +125,26 @@ const github: Check = (config) =>
     Boolean(config.github.token && config.github.repo),
     async () => {
       const { owner, name } = config.github.repo!;
-      const repo = (await createGitHubClient({ token: config.github.token!, apiUrl: config.github.apiUrl }).repos.get({ owner, repo: name })).data;
-      if (!repo.permissions?.push) throw Object.assign(new Error(`the token cannot push to ${owner}/${name}`), { status: 403 });
+      const repo = (
+        await createGitHubClient({ token: config.github.token!, apiUrl: config.github.apiUrl }).repos.get({
+          owner,
+          repo: name,
+        })
+      ).data;
+      if (!repo.permissions?.push)
+        throw Object.assign(new Error(`the token cannot push to ${owner}/${name}`), { status: 403 });
       return `${repo.full_name}: push allowed, default branch ${repo.default_branch}`;
     },
     (error) => {
       const status = (error as { status?: number }).status;
-      const hint = status === 401 ? 'GITHUB_TOKEN is wrong or expired' : status === 404 ? 'the repository does not exist or the token cannot see it (GITHUB_REPO)' : status === 403 ? 'give the token Contents, Pull requests and Issues: read and write' : `check that ${config.github.apiUrl} is reachable`;
+      const hint =
+        status === 401
+          ? 'GITHUB_TOKEN is wrong or expired'
+          : status === 404
+            ? 'the repository does not exist or the token cannot see it (GITHUB_REPO)'
+            : status === 403
+              ? 'give the token Contents, Pull requests and Issues: read and write'
+              : `check that ${config.github.apiUrl} is reachable`;
       return `${config.github.repo?.owner}/${config.github.repo?.name}: ${(error as Error).message} — ${hint}`;
     },
   );
@@ -100,12 +154,19 @@ const statuspage: Check = (config) =>
     'statuspage',
     Boolean(config.statuspage.apiKey && config.statuspage.pageId),
     async () => {
-      const res = await fetch(`${config.statuspage.apiUrl.replace(/\/+$/, '')}/pages/${encodeURIComponent(config.statuspage.pageId!)}`, { headers: { authorization: `OAuth ${config.statuspage.apiKey}` }, signal: AbortSignal.timeout(10_000) });
-      if (!res.ok) throw Object.assign(new Error(`GET /pages/${config.statuspage.pageId} answered ${res.status}`), { status: res.status });
+      const res = await fetch(
+        `${config.statuspage.apiUrl.replace(/\/+$/, '')}/pages/${encodeURIComponent(config.statuspage.pageId!)}`,
+        { headers: { authorization: `OAuth ${config.statuspage.apiKey}` }, signal: AbortSignal.timeout(10_000) },
+      );
+      if (!res.ok)
+        throw Object.assign(new Error(`GET /pages/${config.statuspage.pageId} answered ${res.status}`), {
+          status: res.status,
+        });
       const page = (await res.json()) as { name?: string };
       return `page ${config.statuspage.pageId} (${page.name ?? 'unnamed'})`;
     },
-    (error) => `${(error as Error).message} — ${(error as { status?: number }).status === 401 ? 'STATUSPAGE_API_KEY is wrong' : (error as { status?: number }).status === 404 ? 'STATUSPAGE_PAGE_ID is wrong' : 'check STATUSPAGE_API_URL'}`,
+    (error) =>
+      `${(error as Error).message} — ${(error as { status?: number }).status === 401 ? 'STATUSPAGE_API_KEY is wrong' : (error as { status?: number }).status === 404 ? 'STATUSPAGE_PAGE_ID is wrong' : 'check STATUSPAGE_API_URL'}`,
   );
 
 const CHECKS: Check[] = [database, runbooks, slack, pagerduty, github, statuspage];

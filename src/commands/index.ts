@@ -23,10 +23,22 @@ import type { CommandContext, CommandReply, CommandSpec } from './types.ts';
 
 /** Every `/incident` verb, in the order `help` lists them. */
 export const COMMANDS: Record<string, CommandSpec> = {
-  declare: { handler: declare, usage: 'declare [title] [sev1-4] [@commander]', summary: 'open an incident with its own channel (no title: a form)' },
+  declare: {
+    handler: declare,
+    usage: 'declare [title] [sev1-4] [@commander]',
+    summary: 'open an incident with its own channel (no title: a form)',
+  },
   status: { handler: status, usage: 'status', summary: 'state, severity, roles, age, last and next update' },
-  update: { handler: update, usage: 'update <investigating|identified|monitoring|resolved> <message> [--public] [--components api:major,…]', summary: 'post a status update; --public also puts it on the status page (no text: a form)' },
-  'public-name': { handler: publicName, usage: 'public-name [name]', summary: 'what the status page calls the incident (shown, or set)' },
+  update: {
+    handler: update,
+    usage: 'update <investigating|identified|monitoring|resolved> <message> [--public] [--components api:major,…]',
+    summary: 'post a status update; --public also puts it on the status page (no text: a form)',
+  },
+  'public-name': {
+    handler: publicName,
+    usage: 'public-name [name]',
+    summary: 'what the status page calls the incident (shown, or set)',
+  },
   sev: { handler: sev, usage: 'sev <1-4>', summary: 'change the severity' },
   role: { handler: role, usage: 'role <commander|comms> @user', summary: 'hand a role to someone' },
   note: { handler: note, usage: 'note <text>', summary: 'add a note to the timeline' },
@@ -34,15 +46,40 @@ export const COMMANDS: Record<string, CommandSpec> = {
   ack: { handler: ack, usage: 'ack', summary: 'acknowledge (and in PagerDuty, if paged)' },
   resolve: { handler: resolve, usage: 'resolve [message]', summary: 'resolve (and in PagerDuty, if paged)' },
   impact: { handler: impact, usage: 'impact <who was affected>', summary: 'say who was affected, for the report' },
-  followup: { handler: followup, usage: 'followup <what> [@owner]', summary: 'a follow-up action (becomes a GitHub issue)' },
-  postmortem: { handler: postmortem, usage: 'postmortem [--force]', summary: 'draft the post-incident report (a GitHub pull request)' },
-  runbook: { handler: runbook, usage: 'runbook list | run <name> [key=value …] [--dry-run] | stop <run id>', summary: 'list, run (or dry-run) and stop vetted runbooks' },
+  followup: {
+    handler: followup,
+    usage: 'followup <what> [@owner]',
+    summary: 'a follow-up action (becomes a GitHub issue)',
+  },
+  postmortem: {
+    handler: postmortem,
+    usage: 'postmortem [--force]',
+    summary: 'draft the post-incident report (a GitHub pull request)',
+  },
+  runbook: {
+    handler: runbook,
+    usage: 'runbook list | run <name> [key=value …] [--dry-run] | stop <run id>',
+    summary: 'list, run (or dry-run) and stop vetted runbooks',
+  },
   reopen: { handler: reopen, usage: 'reopen', summary: 'reopen a resolved incident' },
   list: { handler: list, usage: 'list', summary: 'open incidents, anywhere' },
   help: { handler: help(() => COMMANDS), usage: 'help', summary: 'list these commands' },
 };
 
-const ALIASES: Record<string, string> = { '': 'help', '?': 'help', new: 'declare', open: 'declare', acknowledge: 'ack', severity: 'sev', roles: 'role', ls: 'list', pm: 'postmortem', rb: 'runbook', runbooks: 'runbook', 'follow-up': 'followup' };
+const ALIASES: Record<string, string> = {
+  '': 'help',
+  '?': 'help',
+  new: 'declare',
+  open: 'declare',
+  acknowledge: 'ack',
+  severity: 'sev',
+  roles: 'role',
+  ls: 'list',
+  pm: 'postmortem',
+  rb: 'runbook',
+  runbooks: 'runbook',
+  'follow-up': 'followup',
+};
 
 export async function runCommand(
   text: string,
@@ -55,7 +92,10 @@ export async function runCommand(
   if (!spec) {
     const guess = closest(name, Object.keys(table));
     const didYouMean = guess ? say` Did you mean ${code(`/incident ${guess}`)}?` : [];
-    throw new ReplyError(ErrorCode.UnknownVerb, say`${code(verb.slice(0, 40))} is not an /incident command.${didYouMean} ${code('/incident help')} lists them all.`);
+    throw new ReplyError(
+      ErrorCode.UnknownVerb,
+      say`${code(verb.slice(0, 40))} is not an /incident command.${didYouMean} ${code('/incident help')} lists them all.`,
+    );
   }
   return spec.handler({ ...ctx, args: rest });
 }

@@ -16,5 +16,7 @@ export function list(ctx: CommandContext): CommandReply {
     return say`• ${bold(`#${i.id}`)} ${severityLabel(i)} ${truncate(i.title, 80)} — ${where} — ${statusLabel(i).toLowerCase()}, ${age}`;
   });
   if (open.length > MAX_LISTED) lines.push(say`…and ${open.length - MAX_LISTED} more.`);
-  return { text: join([say`${bold(`${open.length} open ${open.length === 1 ? 'incident' : 'incidents'}`)}`, ...lines]) };
+  return {
+    text: join([say`${bold(`${open.length} open ${open.length === 1 ? 'incident' : 'incidents'}`)}`, ...lines]),
+  };
 }

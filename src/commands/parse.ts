@@ -46,7 +46,10 @@ export function parseStatus(word: string | undefined): Status {
 /** Refuses text that would not fit where it is going, saying how long it is and what fits. */
 export function bounded(text: string, max: number, what: string): string {
   if (text.length > max) {
-    throw new ReplyError(ErrorCode.BadArgument, say`${what} has at most ${max.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`);
+    throw new ReplyError(
+      ErrorCode.BadArgument,
+      say`${what} has at most ${max.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`,
+    );
   }
   return text;
 }
@@ -68,7 +71,11 @@ const COMPONENT_STATUS_WORDS: Record<string, ComponentStatus> = {
  * Pulls `--public` and `--components api:major,web:degraded` out of an update's text; the rest is
  * the message. Flags are whole words, so a message may still mention "--public" inside a sentence.
  */
-export function parseUpdateFlags(text: string): { message: string; public: boolean; components: { id: string; status: ComponentStatus }[] } {
+export function parseUpdateFlags(text: string): {
+  message: string;
+  public: boolean;
+  components: { id: string; status: ComponentStatus }[];
+} {
   const words = text.split(/(\s+)/);
   let isPublic = false;
   const components: { id: string; status: ComponentStatus }[] = [];

@@ -7,7 +7,10 @@ export async function postmortem(ctx: CommandContext): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'postmortem');
   const args = ctx.args.trim();
   if (args && args !== '--force') {
-    throw new ReplyError(ErrorCode.BadArgument, say`Use ${code('/incident postmortem')}, or ${code('/incident postmortem --force')} to replace a report edited by hand.`);
+    throw new ReplyError(
+      ErrorCode.BadArgument,
+      say`Use ${code('/incident postmortem')}, or ${code('/incident postmortem --force')} to replace a report edited by hand.`,
+    );
   }
   ctx.services.incidents.requestPostmortem(incident.id, await ctx.ports.actor(), args === '--force');
   return { text: say`Drafting the report for incident #${incident.id}; its link will be posted here.` };

@@ -50,10 +50,13 @@ export const channel = (id: string): Mark => ({ kind: 'channel', id });
 export const emoji = (name: string): Mark => ({ kind: 'emoji', name });
 
 /** Replies one after the other, with `separator` (plain text) between them. */
-export const join = (pieces: readonly Piece[], separator = '\n'): Reply => reply(pieces.flatMap((p, i) => (i > 0 ? [separator, p] : [p])));
+export const join = (pieces: readonly Piece[], separator = '\n'): Reply =>
+  reply(pieces.flatMap((p, i) => (i > 0 ? [separator, p] : [p])));
 
 /** How one platform writes each mark; `text` is its escaping of plain text. */
-export type MarkRenderers = { [K in Mark['kind']]: (mark: Extract<Mark, { kind: K }>, render: (r: Reply) => string) => string };
+export type MarkRenderers = {
+  [K in Mark['kind']]: (mark: Extract<Mark, { kind: K }>, render: (r: Reply) => string) => string;
+};
 
 /** Renders a reply part by part: plain text through `text`, each mark through its renderer. */
 export function renderReplyWith(replyToRender: Reply, text: (plain: string) => string, marks: MarkRenderers): string {

@@ -11,7 +11,10 @@ export async function resolve(ctx: CommandContext): Promise<CommandReply> {
   const args = incident.publicAt === null ? ctx.args : ctx.text.withoutMentions(ctx.args);
   const note = stripControl(ctx.text.plain(args)).trim() || null;
   if (note && note.length > DESCRIPTION_MAX) {
-    throw new ReplyError(ErrorCode.BadArgument, say`A resolve note has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters; this one has ${note.length.toLocaleString('en')}.`);
+    throw new ReplyError(
+      ErrorCode.BadArgument,
+      say`A resolve note has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters; this one has ${note.length.toLocaleString('en')}.`,
+    );
   }
   ctx.services.incidents.resolve(incident.id, await ctx.ports.actor(), note);
   ctx.log.info({ incident_id: incident.id }, 'incident resolved');

@@ -29,12 +29,14 @@ function find(ctx: CommandContext, name: string | undefined): Runbook {
 
 function list(ctx: CommandContext): CommandReply {
   const set = services(ctx).set();
-  const lines = [...set.runbooks.values()].sort((a, b) => a.spec.name.localeCompare(b.spec.name)).map(({ spec, sha }) => {
-    const params = Object.entries(spec.params).map(([n, p]) => describeParam(n, p));
-    const confirm = spec.steps.some((s) => s.confirm) ? ' · asks for approval' : '';
-    const shown = params.length ? say`\n   ${code(params.join(' '))}` : [];
-    return say`• ${bold(spec.name)} v${spec.version} (${sha}) — ${spec.description}${confirm}${shown}`;
-  });
+  const lines = [...set.runbooks.values()]
+    .sort((a, b) => a.spec.name.localeCompare(b.spec.name))
+    .map(({ spec, sha }) => {
+      const params = Object.entries(spec.params).map(([n, p]) => describeParam(n, p));
+      const confirm = spec.steps.some((s) => s.confirm) ? ' · asks for approval' : '';
+      const shown = params.length ? say`\n   ${code(params.join(' '))}` : [];
+      return say`• ${bold(spec.name)} v${spec.version} (${sha}) — ${spec.description}${confirm}${shown}`;
+    });
   const doctor = code('incident-bot doctor');
   const problems = set.problems.length
     ? say`\n${emoji('warning')} ${set.problems.length} problem(s) kept some runbook files from loading (${doctor} lists them):\n${codeBlock(set.problems.slice(0, 5).join('\n'))}`
@@ -49,33 +51,62 @@ async function run(ctx: CommandContext, rest: string): Promise<CommandReply> {
   const runbook = find(ctx, name || undefined);
   const actor = await ctx.ports.actor();
   // Refused before any form opens; the runner asks the domain again when the run starts.
-  ctx.services.incidents.authorizeRunbook(incident.id, actor, 'run', { name: runbook.spec.name, allowed: runbook.spec.allowed });
+  ctx.services.incidents.authorizeRunbook(incident.id, actor, 'run', {
+    name: runbook.spec.name,
+    allowed: runbook.spec.allowed,
+  });
   const { pairs, flags, stray } = tokenize(ctx.text.plain(more));
   const unknownFlag = flags.find((f) => f !== '--dry-run');
-  if (unknownFlag) throw new ReplyError(ErrorCode.BadArgument, say`${code(unknownFlag.slice(0, 40))} is not an option; the only one is ${code('--dry-run')}.`);
+  if (unknownFlag)
+    throw new ReplyError(
+      ErrorCode.BadArgument,
+      say`${code(unknownFlag.slice(0, 40))} is not an option; the only one is ${code('--dry-run')}.`,
+    );
   if (stray.length) {
-    const takes = Object.entries(runbook.spec.params).map(([n, p]) => describeParam(n, p)).join(' ') || 'nothing';
-    throw new ReplyError(ErrorCode.BadArgument, say`Give parameters as key=value (${code(stray[0]!.slice(0, 40))} is not). ${runbook.spec.name} takes: ${takes}.`);
+    const takes =
+      Object.entries(runbook.spec.params)
+        .map(([n, p]) => describeParam(n, p))
+        .join(' ') || 'nothing';
+    throw new ReplyError(
+      ErrorCode.BadArgument,
+      say`Give parameters as key=value (${code(stray[0]!.slice(0, 40))} is not). ${runbook.spec.name} takes: ${takes}.`,
+    );
   }
   const dryRun = flags.includes('--dry-run');
   const { values, missing } = checkParams(runbook.spec, pairs);
   if (missing.length) {
-    await ctx.ports.openForm({ kind: 'runbook_params', runbook, incidentId: incident.id, given: Object.fromEntries(pairs), dryRun });
+    await ctx.ports.openForm({
+      kind: 'runbook_params',
+      runbook,
+      incidentId: incident.id,
+      given: Object.fromEntries(pairs),
+      dryRun,
+    });
     return { text: say`${runbook.spec.name} needs ${missing.join(', ')}: fill them in the form.` };
   }
   const { runner } = services(ctx);
   const runId = runner.start({ incident, runbook, values, dryRun, actor });
   if (!dryRun) return { text: say`Started ${runbook.spec.name} (run #${runId}); its output follows in the channel.` };
   const plan = runner.preview({ incident, runbook, values });
-  const shown = plan.map((s) => `${s.index + 1}. ${s.name}${s.dryRunSafe ? ' (safe: runs in a dry run)' : ''}${s.confirm ? ' (needs approval)' : ''}\n${describeStep(s)}`).join('\n');
-  return { text: say`Dry run of ${runbook.spec.name} (run #${runId}). This is exactly what would run:\n${codeBlock(shown)}` };
+  const shown = plan
+    .map(
+      (s) =>
+        `${s.index + 1}. ${s.name}${s.dryRunSafe ? ' (safe: runs in a dry run)' : ''}${s.confirm ? ' (needs approval)' : ''}\n${describeStep(s)}`,
+    )
+    .join('\n');
+  return {
+    text: say`Dry run of ${runbook.spec.name} (run #${runId}). This is exactly what would run:\n${codeBlock(shown)}`,
+  };
 }
 
 async function stop(ctx: CommandContext, rest: string): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'runbook stop');
   const id = Number(rest.trim().replace(/^#/, ''));
   if (!Number.isInteger(id) || id <= 0) {
-    throw new ReplyError(ErrorCode.BadArgument, say`Which run? ${code('/incident runbook stop <run id>')} (the id is in the run message).`);
+    throw new ReplyError(
+      ErrorCode.BadArgument,
+      say`Which run? ${code('/incident runbook stop <run id>')} (the id is in the run message).`,
+    );
   }
   services(ctx).runner.kill(id, await ctx.ports.actor(), incident.id);
   return { text: say`Stopping run #${id}.` };
@@ -92,6 +123,7 @@ export async function runbook(ctx: CommandContext): Promise<CommandReply> {
     stop: () => stop(ctx, rest),
   };
   const handler = Object.hasOwn(SUB, sub.toLowerCase()) ? SUB[sub.toLowerCase()] : undefined;
-  if (!handler) throw new ReplyError(ErrorCode.BadArgument, say`${code(sub.slice(0, 40))} is not a runbook command. ${USAGE}`);
+  if (!handler)
+    throw new ReplyError(ErrorCode.BadArgument, say`${code(sub.slice(0, 40))} is not a runbook command. ${USAGE}`);
   return handler();
 }

@@ -13,7 +13,9 @@ export function status(ctx: CommandContext): CommandReply {
     return r ? user(r.userId) : italic('nobody');
   };
   const last = incidents.updates(incident.id)[0];
-  const lastUpdate = last ? say`${formatDuration(ctx.now - last.at)} ago (${last.status}): ${last.body.slice(0, 200)}` : [italic('none yet')];
+  const lastUpdate = last
+    ? say`${formatDuration(ctx.now - last.at)} ago (${last.status}): ${last.body.slice(0, 200)}`
+    : [italic('none yet')];
   const due =
     incident.status === 'resolved' || incident.updateDueAt === null
       ? '—'

@@ -17,7 +17,10 @@ export async function update(ctx: CommandContext): Promise<CommandReply> {
   const [first = ''] = text.split(/\s+/);
   const status = parseStatus(first);
   const flags = parseUpdateFlags(text.slice(first.length));
-  ctx.services.incidents.postUpdate(incident.id, status, flags.message, await ctx.ports.actor(), { public: flags.public, components: flags.components });
+  ctx.services.incidents.postUpdate(incident.id, status, flags.message, await ctx.ports.actor(), {
+    public: flags.public,
+    components: flags.components,
+  });
   return {
     text: flags.public
       ? say`Published a ${bold(status)} update for incident #${incident.id}: it is on the status page now.`

@@ -25,7 +25,8 @@ const ENV_VARS = {
   STATUSPAGE_PAGE_ID: 'the Atlassian Statuspage page id to mirror to',
   STATUSPAGE_API_URL: 'the Atlassian Statuspage API base URL',
   PORT: 'the HTTP port the bot listens on',
-  METRICS_PORT: 'a second HTTP port serving /metrics and /readyz (and /healthz), so the public port need not expose them',
+  METRICS_PORT:
+    'a second HTTP port serving /metrics and /readyz (and /healthz), so the public port need not expose them',
   DATABASE_PATH: 'the SQLite database file',
   CONFIG_PATH: 'the YAML settings file',
   PUBLIC_URL: 'the base URL used in links the bot posts',
@@ -57,7 +58,8 @@ export class ConfigError extends AppError {
 const DEFAULT_DATABASE_PATH = './data/incident-bot.db';
 
 /** The database file alone, for verbs that need nothing else (migrate, backup) and must work before Slack is set up. */
-export const databasePathFrom = (env: Record<string, string | undefined>): string => env.DATABASE_PATH?.trim() || DEFAULT_DATABASE_PATH;
+export const databasePathFrom = (env: Record<string, string | undefined>): string =>
+  env.DATABASE_PATH?.trim() || DEFAULT_DATABASE_PATH;
 
 const optional = z
   .string()
@@ -65,7 +67,9 @@ const optional = z
   .optional()
   .transform((s) => (s ? s : undefined));
 const url = (fallback: string) =>
-  optional.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()).transform((s) => s ?? fallback);
+  optional
+    .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional())
+    .transform((s) => s ?? fallback);
 
 const port = optional
   .pipe(
@@ -84,12 +88,18 @@ const envSchema = z.object({
   PAGERDUTY_TOKEN: optional,
   PAGERDUTY_FROM: optional.pipe(z.email('must be an email address').optional()),
   PAGERDUTY_WEBHOOK_SECRETS: optional.transform((s) =>
-    (s ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    (s ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
   ),
   PAGERDUTY_API_URL: url('https://api.pagerduty.com'),
   GITHUB_TOKEN: optional,
   GITHUB_REPO: optional.pipe(
-    z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name, e.g. acme/postmortems').optional(),
+    z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name, e.g. acme/postmortems')
+      .optional(),
   ),
   GITHUB_API_URL: url('https://api.github.com'),
   STATUSPAGE_API_KEY: optional,
@@ -150,7 +160,9 @@ export function loadConfig(
 
   // Port 0 asks the system for a free port, so two zeros never collide.
   if (e?.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
-    problems.push(`METRICS_PORT is ${e.METRICS_PORT}, the same as PORT: give the metrics listener a port of its own (${ENV_VARS.METRICS_PORT})`);
+    problems.push(
+      `METRICS_PORT is ${e.METRICS_PORT}, the same as PORT: give the metrics listener a port of its own (${ENV_VARS.METRICS_PORT})`,
+    );
   }
 
   const configPath = e?.CONFIG_PATH ?? DEFAULT_CONFIG_PATH;
@@ -219,14 +231,21 @@ const withRunbookDir = (settings: Settings, settingsPath: string): Settings => (
  * A team's report template is found beside the settings file and checked now: a typo in it should
  * stop `start`, not surface hours later as a report that fails to draft after an incident.
  */
-function withTemplate(settings: Settings, settingsPath: string, readFile: (path: string) => string, problems: string[]): Settings {
+function withTemplate(
+  settings: Settings,
+  settingsPath: string,
+  readFile: (path: string) => string,
+  problems: string[],
+): Settings {
   const template = settings.postmortem.template;
   if (!template) return settings;
   const full = resolve(dirname(settingsPath), template);
   try {
     Handlebars.parse(readFile(full));
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ? `cannot be read (${(error as Error).message})` : `is not a valid Handlebars template: ${(error as Error).message.split('\n')[0]}`;
+    const reason = (error as NodeJS.ErrnoException).code
+      ? `cannot be read (${(error as Error).message})`
+      : `is not a valid Handlebars template: ${(error as Error).message.split('\n')[0]}`;
     problems.push(`${settingsPath}: postmortem.template ${full} ${reason}`);
   }
   return { ...settings, postmortem: { ...settings.postmortem, template: full } };

@@ -8,7 +8,11 @@ import { parseYamlFile } from './yaml-file.ts';
  */
 const severity = z.enum(['sev1', 'sev2', 'sev3', 'sev4']);
 
-const minutes = z.number().int().min(1).max(24 * 60);
+const minutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 60);
 const principal = z
   .string()
   .regex(
@@ -17,7 +21,16 @@ const principal = z
   );
 const principalList = z.array(principal).min(1).max(100);
 const principals = principalList.default(['anyone']);
-const people = z.array(z.string().regex(new RegExp(`^(${USER_ID_PATTERN}|${GROUP_ID_PATTERN})$`), 'must be a Slack user id (U…) or a user group id (S…)')).max(100);
+const people = z
+  .array(
+    z
+      .string()
+      .regex(
+        new RegExp(`^(${USER_ID_PATTERN}|${GROUP_ID_PATTERN})$`),
+        'must be a Slack user id (U…) or a user group id (S…)',
+      ),
+  )
+  .max(100);
 
 export const settingsSchema = z
   .object({
@@ -35,17 +48,25 @@ export const settingsSchema = z
         // Slack user ids who take turns as communications lead.
         rotation: z.array(z.string().regex(USER_ID, 'must be Slack user ids like U012ABCDEF')).max(200).default([]),
         // A PagerDuty schedule whose on-call person is the comms lead (needs PAGERDUTY_TOKEN).
-        pagerduty_schedule: z.string().regex(/^[A-Z0-9]{2,20}$/, 'must be a PagerDuty schedule id like PABC123').optional(),
+        pagerduty_schedule: z
+          .string()
+          .regex(/^[A-Z0-9]{2,20}$/, 'must be a PagerDuty schedule id like PABC123')
+          .optional(),
       })
       .strict()
       .default({ rotation: [] }),
     pagerduty: z
       .object({
-        priorities: z.record(z.string().max(64), severity).default({ P1: 'sev1', P2: 'sev2', P3: 'sev3', P4: 'sev4', P5: 'sev4' }),
+        priorities: z
+          .record(z.string().max(64), severity)
+          .default({ P1: 'sev1', P2: 'sev2', P3: 'sev3', P4: 'sev4', P5: 'sev4' }),
         urgencies: z.record(z.string().max(32), severity).default({ high: 'sev2', low: 'sev4' }),
       })
       .strict()
-      .default({ priorities: { P1: 'sev1', P2: 'sev2', P3: 'sev3', P4: 'sev4', P5: 'sev4' }, urgencies: { high: 'sev2', low: 'sev4' } }),
+      .default({
+        priorities: { P1: 'sev1', P2: 'sev2', P3: 'sev3', P4: 'sev4', P5: 'sev4' },
+        urgencies: { high: 'sev2', low: 'sev4' },
+      }),
     // Minutes between status updates the comms lead owes, per severity.
     update_cadence_minutes: z
       .object({ sev1: minutes, sev2: minutes, sev3: minutes, sev4: minutes })
@@ -54,9 +75,17 @@ export const settingsSchema = z
     // How often the channel is told that nobody holds the comms lead role.
     comms_vacant_reminder_minutes: minutes.default(5),
     // Resolved channels are archived this long after resolution (never at once).
-    archive_after_minutes: z.number().int().min(5).max(60 * 24 * 90).default(24 * 60),
+    archive_after_minutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(60 * 24 * 90)
+      .default(24 * 60),
     // Messages reacted to with this emoji are copied into the timeline (as are pinned ones).
-    capture_emoji: z.string().regex(/^[a-z0-9_+'-]{1,64}$/, 'must be an emoji name without colons, e.g. pushpin').default('pushpin'),
+    capture_emoji: z
+      .string()
+      .regex(/^[a-z0-9_+'-]{1,64}$/, 'must be an emoji name without colons, e.g. pushpin')
+      .default('pushpin'),
     // Who may do what (src/incidents/permissions.ts): anyone, the incident's roles (commander, comms),
     // its declarer, the admins, Slack users (U…) or user groups (S…).
     permissions: z
@@ -137,7 +166,12 @@ export const settingsSchema = z
         // Runbook runs at once, across all incidents.
         max_concurrent: z.number().int().min(1).max(64).default(4),
         // Output kept per step; beyond it the rest is dropped (and said so).
-        output_limit_kb: z.number().int().min(1).max(16 * 1024).default(1024),
+        output_limit_kb: z
+          .number()
+          .int()
+          .min(1)
+          .max(16 * 1024)
+          .default(1024),
       })
       .strict()
       .default({ dir: 'runbooks', max_concurrent: 4, output_limit_kb: 1024 }),

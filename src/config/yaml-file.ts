@@ -1,13 +1,20 @@
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
-export type Parsed<T> = { value: T; problems: []; lineOf: (path: (string | number)[]) => number | undefined } | { value?: undefined; problems: string[] };
+export type Parsed<T> =
+  | { value: T; problems: []; lineOf: (path: (string | number)[]) => number | undefined }
+  | { value?: undefined; problems: string[] };
 
 /**
  * Parses YAML and validates it with a schema; each problem is one line naming the file, the line
  * and the key (a misspelt key is reported by the name that was typed, as `unknownKey` words it).
  */
-export function parseYamlFile<S extends z.ZodType>(schema: S, text: string, fileName: string, unknownKey = 'is not a setting'): Parsed<z.infer<S>> {
+export function parseYamlFile<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  fileName: string,
+  unknownKey = 'is not a setting',
+): Parsed<z.infer<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {

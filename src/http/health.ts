@@ -22,7 +22,11 @@ export function databaseCheck(db: Db): ReadinessCheck {
 }
 
 /** Liveness: the process answers. Deliberately touches nothing else. */
-export const livenessRoute = (): Route => ({ method: 'GET', path: '/healthz', handle: (_req, res) => sendJson(res, 200, { status: 'ok' }) });
+export const livenessRoute = (): Route => ({
+  method: 'GET',
+  path: '/healthz',
+  handle: (_req, res) => sendJson(res, 200, { status: 'ok' }),
+});
 
 /** Readiness: every check passes; else 503 with each failing check's reason. */
 export function readinessRoute(checks: ReadinessCheck[]): Route {

@@ -16,7 +16,10 @@ export interface Metrics {
  * Prometheus metrics (prom-client). Counts and latencies are recorded as things happen; the outbox
  * and incident gauges are read from the database when scraped, so they are never stale.
  */
-export function createMetrics(repos: { outbox: OutboxRepository; incidents: IncidentRepository }, now: () => number = Date.now): Metrics {
+export function createMetrics(
+  repos: { outbox: OutboxRepository; incidents: IncidentRepository },
+  now: () => number = Date.now,
+): Metrics {
   const { outbox, incidents } = repos;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'incident_bot_' });
@@ -34,7 +37,12 @@ export function createMetrics(repos: { outbox: OutboxRepository; incidents: Inci
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
     registers: [registry],
   });
-  const deliveries = new Counter({ name: 'incident_bot_outbox_deliveries_total', help: 'Outbox delivery attempts by effect kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] });
+  const deliveries = new Counter({
+    name: 'incident_bot_outbox_deliveries_total',
+    help: 'Outbox delivery attempts by effect kind and outcome',
+    labelNames: ['kind', 'outcome'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'incident_bot_outbox_depth',
     help: 'Effects due and not yet delivered',

@@ -17,7 +17,10 @@ export function slackCheck(client: webApi.WebClient, now: () => number, everyMs 
         last = { at: now(), reason: undefined };
       } catch (error) {
         const code = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
-        const hint = code === 'invalid_auth' || code === 'token_revoked' || code === 'account_inactive' ? ' — check SLACK_BOT_TOKEN' : ' — Slack is unreachable or failing';
+        const hint =
+          code === 'invalid_auth' || code === 'token_revoked' || code === 'account_inactive'
+            ? ' — check SLACK_BOT_TOKEN'
+            : ' — Slack is unreachable or failing';
         last = { at: now(), reason: `Slack auth.test failed: ${code}${hint}` };
       }
       return last.reason;

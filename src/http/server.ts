@@ -8,7 +8,12 @@ export interface Route {
   handle(req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void | Promise<void>;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(text);
@@ -51,7 +56,11 @@ function match(want: string[], got: string[]): Record<string, string> | undefine
 }
 
 /** One HTTP server for every endpoint; a data table of routes, no framework. */
-export function createHttpServer(routes: Route[], log: Logger, onRequest?: (route: string, method: string, status: number, seconds: number) => void): Server {
+export function createHttpServer(
+  routes: Route[],
+  log: Logger,
+  onRequest?: (route: string, method: string, status: number, seconds: number) => void,
+): Server {
   const find = compile(routes);
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -60,12 +69,19 @@ export function createHttpServer(routes: Route[], log: Logger, onRequest?: (rout
       const started = performance.now();
       // The route's pattern, never the raw path: ids in paths must not become metric series.
       const route = candidates[0]?.r.path ?? '(unmatched)';
-      res.once('finish', () => onRequest(route, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000));
+      res.once('finish', () =>
+        onRequest(route, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000),
+      );
     }
     if (candidates.length === 0) return sendJson(res, 404, { error: 'not_found' });
     const hit = candidates.find((c) => c.r.method === req.method || (req.method === 'HEAD' && c.r.method === 'GET'));
     if (!hit) {
-      return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: candidates.map((c) => c.r.method).join(', ') });
+      return sendJson(
+        res,
+        405,
+        { error: 'method_not_allowed' },
+        { allow: candidates.map((c) => c.r.method).join(', ') },
+      );
     }
     Promise.resolve(hit.r.handle(req, res, hit.params!)).catch((error: unknown) => {
       log.error({ err: error, path, method: req.method }, 'request handler failed');

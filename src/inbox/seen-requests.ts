@@ -9,7 +9,9 @@ export class SeenRequestRepository {
   private readonly pruneOld;
 
   constructor(db: Db) {
-    this.insert = db.prepare('INSERT INTO seen_requests (source, signature, signed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    this.insert = db.prepare(
+      'INSERT INTO seen_requests (source, signature, signed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    );
     this.pruneOld = db.prepare('DELETE FROM seen_requests WHERE signed_at < ?');
   }
 

@@ -4,21 +4,46 @@ import { resolve, resolvedFirst } from './lifecycle.ts';
 import type { Actor } from './permissions.ts';
 import type { Core } from './core.ts';
 import { recordUpdate, type UpdateOptions } from './record-update.ts';
-import { DESCRIPTION_MAX, NOTE_MAX, type CapturedMessage, type Incident, type Role, type Status, type UserRef } from './types.ts';
+import {
+  DESCRIPTION_MAX,
+  NOTE_MAX,
+  type CapturedMessage,
+  type Incident,
+  type Role,
+  type Status,
+  type UserRef,
+} from './types.ts';
 
 /** An update from the comms lead: recorded, posted, and it resets the clock on the next one. */
-export function postUpdate(core: Core, incidentId: number, status: Status, body: string, actor: Actor, options: UpdateOptions = {}): Incident {
+export function postUpdate(
+  core: Core,
+  incidentId: number,
+  status: Status,
+  body: string,
+  actor: Actor,
+  options: UpdateOptions = {},
+): Incident {
   const by = actor.id;
   const text = body.trim();
-  if (!text) throw new UserError(ErrorCode.BadArgument, 'An update needs a message: what is known, what is being done, when the next update comes.');
+  if (!text)
+    throw new UserError(
+      ErrorCode.BadArgument,
+      'An update needs a message: what is known, what is being done, when the next update comes.',
+    );
   if (text.length > DESCRIPTION_MAX) {
-    throw new UserError(ErrorCode.BadArgument, `An update has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`);
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `An update has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters; this one has ${text.length.toLocaleString('en')}.`,
+    );
   }
   const known = new Set(core.deps.policy.components.map((c) => c.id));
   const unknown = (options.components ?? []).filter((c) => !known.has(c.id)).map((c) => c.id);
   if (unknown.length > 0) {
     const list = [...known].join(', ') || 'none are configured';
-    throw new UserError(ErrorCode.BadArgument, `Unknown component ${unknown.map((u) => `\`${u.slice(0, 40)}\``).join(', ')}; the components are: ${list}.`);
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `Unknown component ${unknown.map((u) => `\`${u.slice(0, 40)}\``).join(', ')}; the components are: ${list}.`,
+    );
   }
   // "resolved" is a resolution, with everything that brings (closing summary, PagerDuty, archive).
   if (status === 'resolved') return resolve(core, incidentId, actor, text, options);
@@ -28,8 +53,14 @@ export function postUpdate(core: Core, incidentId: number, status: Status, body:
     if (incident.status === 'resolved') throw resolvedFirst(incidentId);
     const { incidents } = core.deps;
     const cause = recordUpdate(core, change, incident, status, text, by, options);
-    incidents.update(incidentId, { status, lastUpdateAt: change.at, updateDueAt: change.at + core.cadenceMs(incident.severity) }, change.at);
-    change.effect(noticeEffect(incidentId, cause, { type: 'update', status, body: text, by, public: Boolean(options.public) }));
+    incidents.update(
+      incidentId,
+      { status, lastUpdateAt: change.at, updateDueAt: change.at + core.cadenceMs(incident.severity) },
+      change.at,
+    );
+    change.effect(
+      noticeEffect(incidentId, cause, { type: 'update', status, body: text, by, public: Boolean(options.public) }),
+    );
     if (status !== incident.status) change.effect(...refreshEffects(incidentId, cause));
     return core.require(incidentId);
   });
@@ -39,7 +70,10 @@ export function addNote(core: Core, incidentId: number, text: string, by: UserRe
   const note = text.trim();
   if (!note) throw new UserError(ErrorCode.BadArgument, 'A note needs text.', { action: 'note' });
   if (note.length > NOTE_MAX) {
-    throw new UserError(ErrorCode.BadArgument, `A note has at most ${NOTE_MAX.toLocaleString('en')} characters; this one has ${note.length.toLocaleString('en')}. Split it in two.`);
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `A note has at most ${NOTE_MAX.toLocaleString('en')} characters; this one has ${note.length.toLocaleString('en')}. Split it in two.`,
+    );
   }
   core.transact((change) => {
     core.require(incidentId);
@@ -88,7 +122,13 @@ export function sendReminders(core: Core, now: number): number {
       const cadence = core.cadenceMs(incident.severity);
       const due = incident.updateDueAt!;
       const comms = incidents.roles(incident.id).find((r) => r.role === 'comms')?.userId ?? null;
-      change.effect(noticeEffect(incident.id, `due:${due}`, { type: 'update_overdue', comms, minutes: Math.round((now - (incident.lastUpdateAt ?? incident.declaredAt)) / 60_000) }));
+      change.effect(
+        noticeEffect(incident.id, `due:${due}`, {
+          type: 'update_overdue',
+          comms,
+          minutes: Math.round((now - (incident.lastUpdateAt ?? incident.declaredAt)) / 60_000),
+        }),
+      );
       incidents.update(incident.id, { updateDueAt: nextAfter(due, cadence, now) }, change.at);
       sent++;
     }
@@ -121,7 +161,12 @@ export function captureMessage(core: Core, incidentId: number, m: CapturedMessag
  * Queues reading a pinned or marked message into the timeline. The event's id goes in the inbox in
  * the same transaction, so the chat's retries of the event are no-ops.
  */
-export function requestCapture(core: Core, incidentId: number, eventId: string, message: Partial<CapturedMessage> & Pick<CapturedMessage, 'kind' | 'by' | 'ts'>): 'queued' | 'duplicate' {
+export function requestCapture(
+  core: Core,
+  incidentId: number,
+  eventId: string,
+  message: Partial<CapturedMessage> & Pick<CapturedMessage, 'kind' | 'by' | 'ts'>,
+): 'queued' | 'duplicate' {
   return core.transact((change) => {
     if (!core.deps.inbox.firstSeen(`${core.deps.chat.source}-events`, eventId, change.at)) return 'duplicate';
     change.effect(captureEffect(incidentId, eventId, { ...message }));

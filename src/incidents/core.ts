@@ -87,10 +87,19 @@ export interface Core {
 }
 
 /** The first update is due one cadence after the start; a vacant comms role is called out at once. */
-export function startClocks(core: Core, change: Change, incidentId: number, severity: Severity, comms: UserRef | null): void {
+export function startClocks(
+  core: Core,
+  change: Change,
+  incidentId: number,
+  severity: Severity,
+  comms: UserRef | null,
+): void {
   core.deps.incidents.update(
     incidentId,
-    { updateDueAt: change.at + core.cadenceMs(severity), commsNagAt: comms ? null : change.at + core.deps.policy.commsVacantMinutes * 60_000 },
+    {
+      updateDueAt: change.at + core.cadenceMs(severity),
+      commsNagAt: comms ? null : change.at + core.deps.policy.commsVacantMinutes * 60_000,
+    },
     change.at,
   );
 }

@@ -2,7 +2,14 @@ import { ErrorCode, UserError } from '../lib/errors.ts';
 import { startClocks, type Core } from './core.ts';
 import { noticeEffect, openRoomEffects } from './effect-kinds.ts';
 import { pickCommsLead } from './roles.ts';
-import { DESCRIPTION_MAX, TITLE_MAX, type ComponentStatus, type Incident, type Severity, type UserRef } from './types.ts';
+import {
+  DESCRIPTION_MAX,
+  TITLE_MAX,
+  type ComponentStatus,
+  type Incident,
+  type Severity,
+  type UserRef,
+} from './types.ts';
 
 export interface DeclareInput {
   title: string;
@@ -21,9 +28,11 @@ export interface DeclareInput {
 export function declare(core: Core, input: DeclareInput): Incident {
   const title = input.title.trim();
   if (title.length === 0) throw new UserError(ErrorCode.BadArgument, 'An incident needs a title.');
-  if (title.length > TITLE_MAX) throw new UserError(ErrorCode.BadArgument, `An incident title has at most ${TITLE_MAX} characters.`);
+  if (title.length > TITLE_MAX)
+    throw new UserError(ErrorCode.BadArgument, `An incident title has at most ${TITLE_MAX} characters.`);
   const publicTitle = input.publicTitle?.trim() || title;
-  if (publicTitle.length > TITLE_MAX) throw new UserError(ErrorCode.BadArgument, `A public name has at most ${TITLE_MAX} characters.`);
+  if (publicTitle.length > TITLE_MAX)
+    throw new UserError(ErrorCode.BadArgument, `A public name has at most ${TITLE_MAX} characters.`);
   const description = input.description?.trim() || null;
   if (description && description.length > DESCRIPTION_MAX) {
     throw new UserError(ErrorCode.BadArgument, `A description has at most ${DESCRIPTION_MAX} characters.`);
@@ -32,7 +41,11 @@ export function declare(core: Core, input: DeclareInput): Incident {
   const commander = input.commander ?? input.declaredBy;
   const known = new Set(policy.components.map((c) => c.id));
   const unknown = (input.components ?? []).filter((c) => !known.has(c.id));
-  if (unknown.length > 0) throw new UserError(ErrorCode.BadArgument, `Unknown component ${unknown.map((c) => c.id.slice(0, 40)).join(', ')}.`);
+  if (unknown.length > 0)
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `Unknown component ${unknown.map((c) => c.id.slice(0, 40)).join(', ')}.`,
+    );
   const id = core.transact((change) => {
     const incidentId = incidents.insert({
       title,
@@ -44,7 +57,13 @@ export function declare(core: Core, input: DeclareInput): Incident {
       declaredBy: input.declaredBy,
       declaredAt: change.at,
     });
-    change.event({ incidentId, kind: 'declared', actor: input.declaredBy, body: title, data: { severity: input.severity, source: input.source } });
+    change.event({
+      incidentId,
+      kind: 'declared',
+      actor: input.declaredBy,
+      body: title,
+      data: { severity: input.severity, source: input.source },
+    });
     core.assignRole(change, incidentId, 'commander', commander, input.declaredBy);
     for (const c of input.components ?? []) updates.setComponentStatus(incidentId, c.id, c.status, change.at);
     const comms = pickCommsLead(incidents, { scheduled: [], rotation: policy.commsRotation, commander });

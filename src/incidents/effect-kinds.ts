@@ -43,9 +43,35 @@ export type Notice =
   | { type: 'mitigated'; by: string }
   | { type: 'followup'; text: string; owner: string | null; by: string }
   | { type: 'postmortem'; url: string | null; file: string | null; issues: number; edited: boolean }
-  | { type: 'runbook_approval'; runId: number; runbook: string; stepIndex: number; stepName: string; requestedBy: string; description: string; requesterMayApprove: boolean }
-  | { type: 'runbook_finished'; runId: number; runbook: string; version: string; status: string; by: string; dryRun: boolean; durationMs: number; steps: { name: string; status: string; exitCode: number | null }[] }
-  | { type: 'closing_summary'; declaredAt: number; acknowledgedAt: number | null; mitigatedAt: number | null; resolvedAt: number; responders: number };
+  | {
+      type: 'runbook_approval';
+      runId: number;
+      runbook: string;
+      stepIndex: number;
+      stepName: string;
+      requestedBy: string;
+      description: string;
+      requesterMayApprove: boolean;
+    }
+  | {
+      type: 'runbook_finished';
+      runId: number;
+      runbook: string;
+      version: string;
+      status: string;
+      by: string;
+      dryRun: boolean;
+      durationMs: number;
+      steps: { name: string; status: string; exitCode: number | null }[];
+    }
+  | {
+      type: 'closing_summary';
+      declaredAt: number;
+      acknowledgedAt: number | null;
+      mitigatedAt: number | null;
+      resolvedAt: number;
+      responders: number;
+    };
 
 export const forIncident = (
   incidentId: number,

@@ -79,10 +79,18 @@ interface Deps {
   incidents: IncidentRepository;
   inbox: InboxRepository;
   /** What resolving means beyond the state (the domain's `closeIncident`). */
-  close: (change: Change, incident: Incident, opts: { by: string; via: string; note: string | null; cause: string; resolvedAt: number }) => void;
+  close: (
+    change: Change,
+    incident: Incident,
+    opts: { by: string; via: string; note: string | null; cause: string; resolvedAt: number },
+  ) => void;
 }
 
-export function applyExternalEvent(deps: Deps, change: Change, ev: ExternalEvent): { outcome: ApplyOutcome; incidentId: number | null } {
+export function applyExternalEvent(
+  deps: Deps,
+  change: Change,
+  ev: ExternalEvent,
+): { outcome: ApplyOutcome; incidentId: number | null } {
   const { incidents, inbox } = deps;
   if (!inbox.firstSeen(ev.source, ev.deliveryId, change.at)) return { outcome: 'duplicate', incidentId: null };
 
@@ -139,7 +147,14 @@ function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
     kind: 'paged',
     actor: ev.actor,
     body: title,
-    data: { source: ev.source, external_id: ev.externalId, severity: s.severity, service: s.serviceName, url: s.url, first_event: ev.kind },
+    data: {
+      source: ev.source,
+      external_id: ev.externalId,
+      severity: s.severity,
+      service: s.serviceName,
+      url: s.url,
+      first_event: ev.kind,
+    },
   });
   change.effect(resolvePeopleEffect(id, ev.deliveryId, ev.source, s.assignees, 'staff'));
   return incidents.get(id)!;
@@ -147,7 +162,14 @@ function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
 
 function join(deps: Deps, change: Change, incident: Incident, ev: ExternalEvent): void {
   deps.incidents.link(ev.source, ev.externalId, incident.id, ev.snapshot.url, change.at);
-  change.event({ incidentId: incident.id, at: ev.occurredAt, kind: 'linked', actor: ev.actor, body: ev.snapshot.title, data: { external_id: ev.externalId } });
+  change.event({
+    incidentId: incident.id,
+    at: ev.occurredAt,
+    kind: 'linked',
+    actor: ev.actor,
+    body: ev.snapshot.title,
+    data: { external_id: ev.externalId },
+  });
   change.effect(
     noticeEffect(incident.id, ev.deliveryId, {
       type: 'linked',
@@ -162,8 +184,22 @@ function join(deps: Deps, change: Change, incident: Incident, ev: ExternalEvent)
 type Applier = (deps: Deps, change: Change, incident: Incident, ev: ExternalEvent) => boolean;
 
 /** Records the event in the timeline and posts its notice; returns true. */
-const tell = (change: Change, incident: Incident, ev: ExternalEvent, notice: Notice | null, body: string | null = null, data: Record<string, unknown> = {}) => {
-  change.event({ incidentId: incident.id, at: ev.occurredAt, kind: ev.kind, actor: ev.actor, body, data: { via: ev.source, ...data } });
+const tell = (
+  change: Change,
+  incident: Incident,
+  ev: ExternalEvent,
+  notice: Notice | null,
+  body: string | null = null,
+  data: Record<string, unknown> = {},
+) => {
+  change.event({
+    incidentId: incident.id,
+    at: ev.occurredAt,
+    kind: ev.kind,
+    actor: ev.actor,
+    body,
+    data: { via: ev.source, ...data },
+  });
   if (notice) change.effect(noticeEffect(incident.id, ev.deliveryId, notice));
   return true;
 };
@@ -171,9 +207,16 @@ const via = (ev: ExternalEvent) => ev.sourceName;
 const by = (ev: ExternalEvent) => ev.actor ?? via(ev);
 
 const reassign: Applier = (_deps, change, incident, ev) => {
-  tell(change, incident, ev, { type: 'reassigned', to: ev.snapshot.assignees.map((a) => a.name), via: via(ev), how: ev.kind }, null, {
-    assignees: ev.snapshot.assignees,
-  });
+  tell(
+    change,
+    incident,
+    ev,
+    { type: 'reassigned', to: ev.snapshot.assignees.map((a) => a.name), via: via(ev), how: ev.kind },
+    null,
+    {
+      assignees: ev.snapshot.assignees,
+    },
+  );
   if (ev.snapshot.assignees.length > 0) {
     change.effect(resolvePeopleEffect(incident.id, ev.deliveryId, ev.source, ev.snapshot.assignees, 'invite'));
   }
@@ -198,7 +241,13 @@ const APPLY: Record<ExternalEventKind, Applier> = {
   resolved: (deps, change, incident, ev) => {
     if (incident.status === 'resolved') return false;
     tell(change, incident, ev, null);
-    deps.close(change, incident, { by: by(ev), via: via(ev), note: null, cause: ev.deliveryId, resolvedAt: ev.occurredAt });
+    deps.close(change, incident, {
+      by: by(ev),
+      via: via(ev),
+      note: null,
+      cause: ev.deliveryId,
+      resolvedAt: ev.occurredAt,
+    });
     return true;
   },
   reopened: (deps, change, incident, ev) => {
@@ -214,16 +263,29 @@ const APPLY: Record<ExternalEventKind, Applier> = {
     if (!ev.snapshot.complete || ev.snapshot.severity === incident.severity) return false;
     deps.incidents.update(incident.id, { severity: ev.snapshot.severity }, change.at);
     change.effect(...refreshEffects(incident.id, ev.deliveryId));
-    const notice: Notice = { type: 'severity_changed', from: incident.severity, to: ev.snapshot.severity, by: by(ev), via: via(ev) };
+    const notice: Notice = {
+      type: 'severity_changed',
+      from: incident.severity,
+      to: ev.snapshot.severity,
+      by: by(ev),
+      via: via(ev),
+    };
     return tell(change, incident, ev, notice, null, { from: incident.severity, to: ev.snapshot.severity });
   },
   annotated: (_deps, change, incident, ev) =>
     tell(change, incident, ev, { type: 'external_note', by: by(ev), via: via(ev), text: ev.note ?? '' }, ev.note ?? ''),
   responder_added: (_deps, change, incident, ev) => {
     if (!ev.responder) return false;
-    tell(change, incident, ev, { type: 'responder_added', name: ev.responder.name, via: via(ev), message: ev.responder.message }, ev.responder.message, {
-      responder: { id: ev.responder.id, name: ev.responder.name },
-    });
+    tell(
+      change,
+      incident,
+      ev,
+      { type: 'responder_added', name: ev.responder.name, via: via(ev), message: ev.responder.message },
+      ev.responder.message,
+      {
+        responder: { id: ev.responder.id, name: ev.responder.name },
+      },
+    );
     change.effect(resolvePeopleEffect(incident.id, ev.deliveryId, ev.source, [ev.responder], 'invite'));
     return true;
   },

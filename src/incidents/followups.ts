@@ -8,11 +8,24 @@ import { DESCRIPTION_MAX, NOTE_MAX, type UserRef } from './types.ts';
 export function addFollowup(core: Core, incidentId: number, text: string, owner: UserRef | null, by: UserRef): number {
   const body = text.trim();
   if (!body) throw new UserError(ErrorCode.BadArgument, 'Say what should be done.', { action: 'followup' });
-  if (body.length > NOTE_MAX) throw new UserError(ErrorCode.BadArgument, `A follow-up has at most ${NOTE_MAX.toLocaleString('en')} characters.`);
+  if (body.length > NOTE_MAX)
+    throw new UserError(ErrorCode.BadArgument, `A follow-up has at most ${NOTE_MAX.toLocaleString('en')} characters.`);
   return core.transact((change) => {
     core.require(incidentId);
-    const id = core.deps.postmortems.addFollowup({ incidentId, text: body, owner, createdBy: by, createdAt: change.at });
-    const cause = core.record(change, { incidentId, kind: 'followup', actor: by, body, data: { followup_id: id, owner } });
+    const id = core.deps.postmortems.addFollowup({
+      incidentId,
+      text: body,
+      owner,
+      createdBy: by,
+      createdAt: change.at,
+    });
+    const cause = core.record(change, {
+      incidentId,
+      kind: 'followup',
+      actor: by,
+      body,
+      data: { followup_id: id, owner },
+    });
     change.effect(noticeEffect(incidentId, cause, { type: 'followup', text: body, owner, by }));
     return id;
   });
@@ -22,7 +35,11 @@ export function addFollowup(core: Core, incidentId: number, text: string, owner:
 export function setImpact(core: Core, incidentId: number, text: string, by: UserRef): void {
   const impact = text.trim();
   if (!impact) throw new UserError(ErrorCode.BadArgument, 'Describe who was affected.', { action: 'impact' });
-  if (impact.length > DESCRIPTION_MAX) throw new UserError(ErrorCode.BadArgument, `An impact statement has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters.`);
+  if (impact.length > DESCRIPTION_MAX)
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `An impact statement has at most ${DESCRIPTION_MAX.toLocaleString('en')} characters.`,
+    );
   core.transact((change) => {
     core.require(incidentId);
     core.deps.incidents.update(incidentId, { customerImpact: impact }, change.at);
@@ -42,9 +59,19 @@ export function requestPostmortem(core: Core, incidentId: number, actor: Actor, 
 }
 
 /** Tells the channel where the report is (and what happened to it). */
-export function postmortemPublished(core: Core, incidentId: number, cause: string, notice: { url: string | null; file: string | null; issues: number; edited: boolean }): void {
+export function postmortemPublished(
+  core: Core,
+  incidentId: number,
+  cause: string,
+  notice: { url: string | null; file: string | null; issues: number; edited: boolean },
+): void {
   core.transact((change) => {
-    change.event({ incidentId, kind: notice.edited ? 'postmortem_held' : 'postmortem_published', actor: null, data: notice });
+    change.event({
+      incidentId,
+      kind: notice.edited ? 'postmortem_held' : 'postmortem_published',
+      actor: null,
+      data: notice,
+    });
     change.effect(noticeEffect(incidentId, cause, { type: 'postmortem', ...notice }));
   });
 }

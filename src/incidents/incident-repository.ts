@@ -137,9 +137,14 @@ export class IncidentRepository {
         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       byLink: db.prepare(`SELECT i.* FROM incidents i JOIN incident_links l ON l.incident_id = i.id
         WHERE l.source = ? AND l.external_id = ?`),
-      links: db.prepare('SELECT external_id FROM incident_links WHERE incident_id = ? AND source = ? ORDER BY linked_at').pluck(),
-      externalOrder: db.prepare('SELECT occurred_at FROM incident_external_order WHERE incident_id = ? AND source = ? AND aspect = ?').pluck(),
-      advanceExternalOrder: db.prepare(`INSERT INTO incident_external_order (incident_id, source, aspect, occurred_at) VALUES (?, ?, ?, ?)
+      links: db
+        .prepare('SELECT external_id FROM incident_links WHERE incident_id = ? AND source = ? ORDER BY linked_at')
+        .pluck(),
+      externalOrder: db
+        .prepare('SELECT occurred_at FROM incident_external_order WHERE incident_id = ? AND source = ? AND aspect = ?')
+        .pluck(),
+      advanceExternalOrder:
+        db.prepare(`INSERT INTO incident_external_order (incident_id, source, aspect, occurred_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (incident_id, source, aspect) DO UPDATE SET occurred_at = max(occurred_at, excluded.occurred_at)`),
       openByDedup: db.prepare(`SELECT * FROM incidents WHERE source = ? AND dedup_key = ? AND status <> 'resolved'
         ORDER BY id LIMIT 1`),
@@ -154,7 +159,9 @@ export class IncidentRepository {
       byChannel: db.prepare('SELECT * FROM incidents WHERE channel_id = ?'),
       open: db.prepare("SELECT * FROM incidents WHERE status <> 'resolved' ORDER BY declared_at DESC"),
       count: db.prepare('SELECT count(*) FROM incidents').pluck(),
-      openBySeverity: db.prepare("SELECT severity, count(*) AS n FROM incidents WHERE status <> 'resolved' GROUP BY severity"),
+      openBySeverity: db.prepare(
+        "SELECT severity, count(*) AS n FROM incidents WHERE status <> 'resolved' GROUP BY severity",
+      ),
       setChannel: db.prepare('UPDATE incidents SET channel_id = ?, channel_name = ?, updated_at = ? WHERE id = ?'),
       setSummaryTs: db.prepare('UPDATE incidents SET summary_ts = ?, updated_at = ? WHERE id = ?'),
       appendEvent: db.prepare(`INSERT INTO timeline_events (incident_id, at, kind, actor, body, data)
@@ -164,13 +171,21 @@ export class IncidentRepository {
         VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (incident_id, role) DO UPDATE SET
           user_id = excluded.user_id, assigned_at = excluded.assigned_at, assigned_by = excluded.assigned_by`),
-      roles: db.prepare('SELECT role, user_id, assigned_at, assigned_by FROM incident_roles WHERE incident_id = ? ORDER BY role'),
+      roles: db.prepare(
+        'SELECT role, user_id, assigned_at, assigned_by FROM incident_roles WHERE incident_id = ? ORDER BY role',
+      ),
     };
   }
 
   insert(incident: NewIncident): number {
     return Number(
-      this.stmt.insert.run({ dedupKey: null, serviceName: null, externalUrl: null, ...incident, publicTitle: incident.publicTitle ?? incident.title }).lastInsertRowid,
+      this.stmt.insert.run({
+        dedupKey: null,
+        serviceName: null,
+        externalUrl: null,
+        ...incident,
+        publicTitle: incident.publicTitle ?? incident.title,
+      }).lastInsertRowid,
     );
   }
 
@@ -268,7 +283,15 @@ export class IncidentRepository {
   }
 
   timeline(incidentId: number): TimelineEvent[] {
-    type Row = { id: number; incident_id: number; at: number; kind: string; actor: string | null; body: string | null; data: string };
+    type Row = {
+      id: number;
+      incident_id: number;
+      at: number;
+      kind: string;
+      actor: string | null;
+      body: string | null;
+      data: string;
+    };
     return (this.stmt.timeline.all(incidentId) as Row[]).map((r) => ({
       id: r.id,
       incidentId: r.incident_id,

@@ -22,7 +22,15 @@ export interface Actor {
 export const actorOf = (id: UserRef, groups: Iterable<string> = []): Actor => ({ id, groups: new Set(groups) });
 
 /** The changes to an incident that the settings' table governs. */
-export const INCIDENT_ACTIONS = ['resolve', 'reopen', 'severity', 'publish', 'postmortem_force', 'role_commander', 'role_comms'] as const;
+export const INCIDENT_ACTIONS = [
+  'resolve',
+  'reopen',
+  'severity',
+  'publish',
+  'postmortem_force',
+  'role_commander',
+  'role_comms',
+] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
 /** The changes to a runbook run; their principals come from the runbook's own `allowed`. */
@@ -63,7 +71,11 @@ const RUNBOOK_WHAT: Record<RunbookAction, (runbook: string, runId?: number) => s
   stop: (name, runId) => `stop run #${runId ?? '?'} of ${name}`,
 };
 
-const ROLE_WORDS: Record<string, string> = { commander: 'the commander', comms: 'the comms lead', declarer: 'whoever declared it' };
+const ROLE_WORDS: Record<string, string> = {
+  commander: 'the commander',
+  comms: 'the comms lead',
+  declarer: 'whoever declared it',
+};
 const isGroup = (p: Principal) => p.startsWith('S');
 /** "the commander, the comms lead, or an admin": who may, read as people say it. */
 const ANY_OF = new Intl.ListFormat('en', { style: 'long', type: 'disjunction' });
@@ -114,14 +126,26 @@ export class Permissions {
   }
 
   /** Refuses, saying who may, unless the actor may do the run action. */
-  requireRunbook(action: RunbookAction, actor: Actor, standing: Standing, runbook: { name: string; allowed: Principal[]; runId?: number }): void {
-    this.check(RUNBOOK_RULES[action](runbook.allowed), actor, standing, RUNBOOK_WHAT[action](runbook.name, runbook.runId));
+  requireRunbook(
+    action: RunbookAction,
+    actor: Actor,
+    standing: Standing,
+    runbook: { name: string; allowed: Principal[]; runId?: number },
+  ): void {
+    this.check(
+      RUNBOOK_RULES[action](runbook.allowed),
+      actor,
+      standing,
+      RUNBOOK_WHAT[action](runbook.name, runbook.runId),
+    );
   }
 
   private check(who: Principal[], actor: Actor, standing: Standing, what: string): void {
     if (this.allows(who, actor, standing)) return;
     const named = [...new Set(who)].flatMap((p) => this.describe(p));
-    const message = named.length ? `Only ${ANY_OF.format(named)} may ${what}.` : `Nobody may ${what}: the settings name no one who could.`;
+    const message = named.length
+      ? `Only ${ANY_OF.format(named)} may ${what}.`
+      : `Nobody may ${what}: the settings name no one who could.`;
     throw new UserError(ErrorCode.Forbidden, message);
   }
 

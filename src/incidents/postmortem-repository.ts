@@ -30,7 +30,8 @@ export class PostmortemRepository {
     this.stmt = {
       addFollowup: db.prepare(`INSERT INTO followups (incident_id, text, owner, created_by, created_at)
         VALUES (@incidentId, @text, @owner, @createdBy, @createdAt)`),
-      followups: db.prepare(`SELECT id, incident_id AS incidentId, text, owner, created_by AS createdBy, created_at AS createdAt,
+      followups:
+        db.prepare(`SELECT id, incident_id AS incidentId, text, owner, created_by AS createdBy, created_at AS createdAt,
         issue_number AS issueNumber, issue_url AS issueUrl FROM followups WHERE incident_id = ? ORDER BY id`),
       setIssue: db.prepare('UPDATE followups SET issue_number = ?, issue_url = ? WHERE id = ?'),
       get: db.prepare(`SELECT incident_id AS incidentId, branch, path, pr_number AS prNumber, pr_url AS prUrl, last_sha AS lastSha,

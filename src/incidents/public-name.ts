@@ -11,7 +11,10 @@ export function setPublicName(core: Core, incidentId: number, name: string, by: 
   const publicTitle = name.trim();
   if (!publicTitle) throw new UserError(ErrorCode.BadArgument, 'Give the public name.', { action: 'public_name' });
   if (publicTitle.length > TITLE_MAX) {
-    throw new UserError(ErrorCode.BadArgument, `A public name has at most ${TITLE_MAX} characters; this one has ${publicTitle.length.toLocaleString('en')}.`);
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `A public name has at most ${TITLE_MAX} characters; this one has ${publicTitle.length.toLocaleString('en')}.`,
+    );
   }
   core.transact((change) => {
     core.authorize(core.require(incidentId), by, 'publish');

@@ -13,16 +13,42 @@ export interface UpdateOptions {
  * Stores an update with what it says about components; a public one publishes the incident and is
  * mirrored. Updates are never edited: a wrong public update is corrected by the next one.
  */
-export function recordUpdate(core: Core, change: Change, incident: Incident, status: Status, body: string, by: UserRef, options: UpdateOptions): string {
+export function recordUpdate(
+  core: Core,
+  change: Change,
+  incident: Incident,
+  status: Status,
+  body: string,
+  by: UserRef,
+  options: UpdateOptions,
+): string {
   const { incidents, updates, policy } = core.deps;
   const before = new Map(updates.componentStatuses(incident.id).map((c) => [c.id, c.status]));
-  const components = (options.components ?? []).map((c) => ({ id: c.id, old: before.get(c.id) ?? 'operational', new: c.status }));
+  const components = (options.components ?? []).map((c) => ({
+    id: c.id,
+    old: before.get(c.id) ?? 'operational',
+    new: c.status,
+  }));
   // Customers' view of components moves only with public updates; an internal one records its claim.
   if (options.public) for (const c of components) updates.setComponentStatus(incident.id, c.id, c.new, change.at);
-  const updateId = updates.addUpdate({ incidentId: incident.id, at: change.at, status, body, author: by, public: Boolean(options.public), components });
+  const updateId = updates.addUpdate({
+    incidentId: incident.id,
+    at: change.at,
+    status,
+    body,
+    author: by,
+    public: Boolean(options.public),
+    components,
+  });
   if (options.public) {
     if (incident.publicAt === null) incidents.update(incident.id, { publicAt: change.at }, change.at);
     if (policy.mirrorStatuspage) change.effect(statuspageSyncEffect(incident.id, updateId));
   }
-  return core.record(change, { incidentId: incident.id, kind: 'update', actor: by, body, data: { status, public: Boolean(options.public), components } });
+  return core.record(change, {
+    incidentId: incident.id,
+    kind: 'update',
+    actor: by,
+    body,
+    data: { status, public: Boolean(options.public), components },
+  });
 }

@@ -35,6 +35,9 @@ export function recordRunbookEvent(
 /** People who took part: role holders and anyone who acted in the timeline in chat. */
 export function responders(core: Core, incidentId: number): UserRef[] {
   const { incidents } = core.deps;
-  const people = [...incidents.roles(incidentId).map((r) => r.userId), ...incidents.timeline(incidentId).flatMap((e) => (e.actor && core.deps.chat.isUser(e.actor) ? [e.actor] : []))];
+  const people = [
+    ...incidents.roles(incidentId).map((r) => r.userId),
+    ...incidents.timeline(incidentId).flatMap((e) => (e.actor && core.deps.chat.isUser(e.actor) ? [e.actor] : [])),
+  ];
   return [...new Set(people)];
 }

@@ -18,7 +18,10 @@ export class IncidentService implements Core {
   private readonly permissions: Permissions;
 
   constructor(readonly deps: IncidentServiceDeps) {
-    this.permissions = new Permissions(deps.policy.permissions, deps.principalNames ?? { user: (id) => id, group: (id) => id });
+    this.permissions = new Permissions(
+      deps.policy.permissions,
+      deps.principalNames ?? { user: (id) => id, group: (id) => id },
+    );
   }
 
   transact<T>(fn: (change: Change) => T): T {
@@ -66,7 +69,12 @@ export class IncidentService implements Core {
   }
 
   /** Refuses, saying who may, unless the actor may run, approve or stop a run of a runbook in this incident. */
-  authorizeRunbook(incidentId: number, actor: Actor, action: RunbookAction, runbook: { name: string; allowed: Principal[]; runId?: number }): void {
+  authorizeRunbook(
+    incidentId: number,
+    actor: Actor,
+    action: RunbookAction,
+    runbook: { name: string; allowed: Principal[]; runId?: number },
+  ): void {
     const incident = this.require(incidentId);
     this.permissions.requireRunbook(action, actor, { incident, roles: this.deps.incidents.roles(incidentId) }, runbook);
   }
@@ -83,7 +91,8 @@ export class IncidentService implements Core {
   /** Applies an event from a paging system (already verified and mapped by its edge). */
   applyExternal(event: ExternalEvent): { outcome: ApplyOutcome; incidentId: number | null } {
     return this.transact((change) => {
-      const close = (c: Change, incident: Incident, opts: Parameters<typeof closeIncident>[3]) => closeIncident(this, c, incident, opts);
+      const close = (c: Change, incident: Incident, opts: Parameters<typeof closeIncident>[3]) =>
+        closeIncident(this, c, incident, opts);
       const result = applyExternalEvent({ ...this.deps, close }, change, event);
       if (result.outcome === 'opened' && result.incidentId !== null) {
         const incident = this.require(result.incidentId);
@@ -92,33 +101,50 @@ export class IncidentService implements Core {
       // Resolving stopped the update clock; a reopen from the paging system owes updates again, as one from chat does.
       if (result.outcome === 'applied' && event.kind === 'reopened') {
         const incident = this.require(result.incidentId!);
-        this.deps.incidents.update(incident.id, { updateDueAt: change.at + this.cadenceMs(incident.severity) }, change.at);
+        this.deps.incidents.update(
+          incident.id,
+          { updateDueAt: change.at + this.cadenceMs(incident.severity) },
+          change.at,
+        );
       }
       return result;
     });
   }
 
   declare = (input: DeclareInput) => declare(this, input);
-  staff = (incidentId: number, purpose: 'staff' | 'invite', cause: string, people: ResolvedPerson[], scheduled: UserRef[]) =>
-    staff(this, incidentId, purpose, cause, people, scheduled);
+  staff = (
+    incidentId: number,
+    purpose: 'staff' | 'invite',
+    cause: string,
+    people: ResolvedPerson[],
+    scheduled: UserRef[],
+  ) => staff(this, incidentId, purpose, cause, people, scheduled);
   acknowledge = (incidentId: number, by: UserRef) => acknowledge(this, incidentId, by);
   mitigate = (incidentId: number, by: UserRef) => mitigate(this, incidentId, by);
   resolve = (incidentId: number, by: Actor, note: string | null) => resolve(this, incidentId, by, note);
   reopen = (incidentId: number, by: Actor) => reopen(this, incidentId, by);
   setSeverity = (incidentId: number, severity: Severity, by: Actor) => setSeverity(this, incidentId, severity, by);
-  postUpdate = (incidentId: number, status: Status, body: string, by: Actor, options?: UpdateOptions) => postUpdate(this, incidentId, status, body, by, options);
+  postUpdate = (incidentId: number, status: Status, body: string, by: Actor, options?: UpdateOptions) =>
+    postUpdate(this, incidentId, status, body, by, options);
   addNote = (incidentId: number, text: string, by: UserRef) => addNote(this, incidentId, text, by);
   handOff = (incidentId: number, role: Role, to: UserRef, by: Actor) => handOff(this, incidentId, role, to, by);
   sendReminders = (now: number = this.deps.now()) => sendReminders(this, now);
-  addFollowup = (incidentId: number, text: string, owner: UserRef | null, by: UserRef) => addFollowup(this, incidentId, text, owner, by);
+  addFollowup = (incidentId: number, text: string, owner: UserRef | null, by: UserRef) =>
+    addFollowup(this, incidentId, text, owner, by);
   setImpact = (incidentId: number, text: string, by: UserRef) => setImpact(this, incidentId, text, by);
   setPublicName = (incidentId: number, name: string, by: Actor) => setPublicName(this, incidentId, name, by);
   requestPostmortem = (incidentId: number, by: Actor, force = false) => requestPostmortem(this, incidentId, by, force);
-  postmortemPublished = (incidentId: number, cause: string, notice: Parameters<typeof postmortemPublished>[3]) => postmortemPublished(this, incidentId, cause, notice);
-  recordRunbookEvent = (incidentId: number, event: Parameters<typeof recordRunbookEvent>[2], opts?: Parameters<typeof recordRunbookEvent>[3]) => recordRunbookEvent(this, incidentId, event, opts);
+  postmortemPublished = (incidentId: number, cause: string, notice: Parameters<typeof postmortemPublished>[3]) =>
+    postmortemPublished(this, incidentId, cause, notice);
+  recordRunbookEvent = (
+    incidentId: number,
+    event: Parameters<typeof recordRunbookEvent>[2],
+    opts?: Parameters<typeof recordRunbookEvent>[3],
+  ) => recordRunbookEvent(this, incidentId, event, opts);
   responders = (incidentId: number) => responders(this, incidentId);
   captureMessage = (incidentId: number, message: CapturedMessage) => captureMessage(this, incidentId, message);
-  requestCapture = (incidentId: number, eventId: string, message: Parameters<typeof requestCapture>[3]) => requestCapture(this, incidentId, eventId, message);
+  requestCapture = (incidentId: number, eventId: string, message: Parameters<typeof requestCapture>[3]) =>
+    requestCapture(this, incidentId, eventId, message);
 
   get(id: number): Incident | undefined {
     return this.deps.incidents.get(id);

@@ -7,11 +7,20 @@ import type { ResolvedPerson, UserRef } from './types.ts';
  * Records who was found for an incident's external people, names the roles still open, and
  * asks for the room (purpose 'staff') or for invitations into it (purpose 'invite').
  */
-export function staff(core: Core, incidentId: number, purpose: 'staff' | 'invite', cause: string, people: ResolvedPerson[], scheduled: UserRef[]): void {
+export function staff(
+  core: Core,
+  incidentId: number,
+  purpose: 'staff' | 'invite',
+  cause: string,
+  people: ResolvedPerson[],
+  scheduled: UserRef[],
+): void {
   const { incidents, policy } = core.deps;
   core.transact((change) => {
     const found = people.map((p) => p.userId).filter((u): u is UserRef => Boolean(u));
-    const missing = people.filter((p) => !p.userId).map((p) => ({ name: p.external.name, reason: p.reason ?? 'not found' }));
+    const missing = people
+      .filter((p) => !p.userId)
+      .map((p) => ({ name: p.external.name, reason: p.reason ?? 'not found' }));
     if (purpose === 'staff') {
       const roles = incidents.roles(incidentId);
       let commander = roles.find((r) => r.role === 'commander')?.userId ?? null;
@@ -25,11 +34,15 @@ export function staff(core: Core, incidentId: number, purpose: 'staff' | 'invite
         }
       }
       const invitees = [...found, ...(commander ? [commander] : []), ...(comms ? [comms] : [])];
-      change.effect(...openRoomEffects(incidentId, invitees), noticeEffect(incidentId, cause, { type: 'roles', commander, comms }));
+      change.effect(
+        ...openRoomEffects(incidentId, invitees),
+        noticeEffect(incidentId, cause, { type: 'roles', commander, comms }),
+      );
     } else if (found.length > 0) {
       const users = [...new Set(found)].sort();
       change.effect(forIncident(incidentId, EffectKind.ChannelInvite, `${cause}:${users.join(',')}`, { users }));
     }
-    if (missing.length > 0) change.effect(noticeEffect(incidentId, cause, { type: 'unresolved_people', people: missing }));
+    if (missing.length > 0)
+      change.effect(noticeEffect(incidentId, cause, { type: 'unresolved_people', people: missing }));
   });
 }

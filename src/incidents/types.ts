@@ -97,7 +97,13 @@ export interface CapturedMessage {
 }
 
 /** Statuspage's component statuses, best to worst (under_maintenance is planned, so it ranks low). */
-export const COMPONENT_STATUSES = ['operational', 'under_maintenance', 'degraded_performance', 'partial_outage', 'major_outage'] as const;
+export const COMPONENT_STATUSES = [
+  'operational',
+  'under_maintenance',
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+] as const;
 export type ComponentStatus = (typeof COMPONENT_STATUSES)[number];
 
 export interface ComponentChange {

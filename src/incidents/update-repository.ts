@@ -32,24 +32,39 @@ export class UpdateRepository {
     this.stmt = {
       addUpdate: db.prepare(`INSERT INTO incident_updates (incident_id, at, status, body, author, public, components)
         VALUES (@incidentId, @at, @status, @body, @author, @public, @components)`),
-      setComponent: db.prepare(`INSERT INTO incident_components (incident_id, component_id, status, updated_at) VALUES (?, ?, ?, ?)
+      setComponent:
+        db.prepare(`INSERT INTO incident_components (incident_id, component_id, status, updated_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (incident_id, component_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`),
-      components: db.prepare('SELECT component_id AS id, status FROM incident_components WHERE incident_id = ? ORDER BY component_id'),
+      components: db.prepare(
+        'SELECT component_id AS id, status FROM incident_components WHERE incident_id = ? ORDER BY component_id',
+      ),
       // Public pages read only incidents that were published, and only their public updates.
-      publicIncidents: db.prepare(`SELECT * FROM incidents WHERE public_at IS NOT NULL AND (resolved_at IS NULL OR resolved_at >= ?)
+      publicIncidents:
+        db.prepare(`SELECT * FROM incidents WHERE public_at IS NOT NULL AND (resolved_at IS NULL OR resolved_at >= ?)
         ORDER BY declared_at DESC LIMIT ? OFFSET ?`),
       publicOpenIncidents: db.prepare(`SELECT * FROM incidents WHERE public_at IS NOT NULL AND status <> 'resolved'
         ORDER BY declared_at DESC LIMIT ?`),
-      publicVersion: db.prepare(`SELECT coalesce((SELECT max(id) FROM incident_updates WHERE public = 1), 0) || ':' ||
+      publicVersion: db
+        .prepare(
+          `SELECT coalesce((SELECT max(id) FROM incident_updates WHERE public = 1), 0) || ':' ||
         coalesce((SELECT max(updated_at) FROM incidents WHERE public_at IS NOT NULL), 0) || ':' ||
-        coalesce((SELECT max(updated_at) FROM incident_components), 0)`).pluck(),
+        coalesce((SELECT max(updated_at) FROM incident_components), 0)`,
+        )
+        .pluck(),
       byId: db.prepare('SELECT * FROM incident_updates WHERE id = ?'),
       publicById: db.prepare('SELECT * FROM incidents WHERE id = ? AND public_at IS NOT NULL'),
-      publicCount: db.prepare('SELECT count(*) FROM incidents WHERE public_at IS NOT NULL AND (resolved_at IS NULL OR resolved_at >= ?)').pluck(),
-      publicUpdates: db.prepare('SELECT * FROM incident_updates WHERE public = 1 AND incident_id = ? ORDER BY at DESC, id DESC'),
+      publicCount: db
+        .prepare(
+          'SELECT count(*) FROM incidents WHERE public_at IS NOT NULL AND (resolved_at IS NULL OR resolved_at >= ?)',
+        )
+        .pluck(),
+      publicUpdates: db.prepare(
+        'SELECT * FROM incident_updates WHERE public = 1 AND incident_id = ? ORDER BY at DESC, id DESC',
+      ),
       recentPublicUpdates: db.prepare(`SELECT u.* FROM incident_updates u JOIN incidents i ON i.id = u.incident_id
         WHERE u.public = 1 AND i.public_at IS NOT NULL ORDER BY u.at DESC, u.id DESC LIMIT ?`),
-      worstOpenComponents: db.prepare(`SELECT c.component_id AS id, c.status, max(c.updated_at) AS updated_at FROM incident_components c
+      worstOpenComponents:
+        db.prepare(`SELECT c.component_id AS id, c.status, max(c.updated_at) AS updated_at FROM incident_components c
         JOIN incidents i ON i.id = c.incident_id WHERE i.status <> 'resolved' AND i.public_at IS NOT NULL
         GROUP BY c.component_id, c.status`),
       updates: db.prepare('SELECT * FROM incident_updates WHERE incident_id = ? ORDER BY at DESC, id DESC'),
@@ -57,7 +72,10 @@ export class UpdateRepository {
   }
 
   addUpdate(u: Omit<IncidentUpdate, 'id'>): number {
-    return Number(this.stmt.addUpdate.run({ ...u, public: u.public ? 1 : 0, components: JSON.stringify(u.components) }).lastInsertRowid);
+    return Number(
+      this.stmt.addUpdate.run({ ...u, public: u.public ? 1 : 0, components: JSON.stringify(u.components) })
+        .lastInsertRowid,
+    );
   }
 
   updates(incidentId: number): IncidentUpdate[] {

@@ -26,7 +26,8 @@ function redactSecrets<T>(value: T, depth = 0): T {
   }
   let copy: Record<string, unknown> | undefined;
   for (const [key, item] of Object.entries(value)) {
-    const clean = SECRET_KEY.test(key) && item !== undefined && item !== null ? '[redacted]' : redactSecrets(item, depth + 1);
+    const clean =
+      SECRET_KEY.test(key) && item !== undefined && item !== null ? '[redacted]' : redactSecrets(item, depth + 1);
     if (clean !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = clean;
   }
   return (copy ?? value) as T;

@@ -49,19 +49,29 @@ export class OutboxRepository {
       dead: db.prepare("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?"),
       started: db.prepare('UPDATE outbox SET starts = starts + 1 WHERE id = ?'),
       prune: db.prepare("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?"),
-      pendingStats: db.prepare("SELECT count(*) AS depth, min(created_at) AS oldest FROM outbox WHERE state = 'pending'"),
+      pendingStats: db.prepare(
+        "SELECT count(*) AS depth, min(created_at) AS oldest FROM outbox WHERE state = 'pending'",
+      ),
       dueBacklog: db.prepare(`SELECT count(*) AS depth, min(available_at) AS oldestDue,
         (SELECT last_error FROM outbox WHERE state = 'pending' AND available_at <= @now AND last_error IS NOT NULL ORDER BY available_at LIMIT 1) AS lastError
         FROM outbox WHERE state = 'pending' AND available_at <= @now`),
       dueDepth: db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending' AND available_at <= ?").pluck(),
       deadCount: db.prepare("SELECT count(*) FROM outbox WHERE state = 'dead'").pluck(),
-      byKind: db.prepare('SELECT kind, state, attempts, result, last_error FROM outbox WHERE incident_id = ? ORDER BY id'),
+      byKind: db.prepare(
+        'SELECT kind, state, attempts, result, last_error FROM outbox WHERE incident_id = ? ORDER BY id',
+      ),
     };
   }
 
   /** Returns false when a row with the same idempotency key already exists. */
   enqueue(effect: NewEffect, now: number): boolean {
-    const info = this.stmt.enqueue.run({ ...effect, payload: JSON.stringify(effect.payload), availableAt: effect.availableAt ?? now, now, priority: effect.priority ?? 0 });
+    const info = this.stmt.enqueue.run({
+      ...effect,
+      payload: JSON.stringify(effect.payload),
+      availableAt: effect.availableAt ?? now,
+      now,
+      priority: effect.priority ?? 0,
+    });
     return info.changes === 1;
   }
 
@@ -115,7 +125,9 @@ export class OutboxRepository {
     return this.stmt.dueDepth.get(now) as number;
   }
 
-  forIncident(incidentId: number): { kind: string; state: string; attempts: number; result: string | null; last_error: string | null }[] {
+  forIncident(
+    incidentId: number,
+  ): { kind: string; state: string; attempts: number; result: string | null; last_error: string | null }[] {
     return this.stmt.byKind.all(incidentId) as never;
   }
 }

@@ -4,10 +4,7 @@ import type { OutboxRepository } from './outbox-repository.ts';
 import type { OutboxRow } from './types.ts';
 
 /** How a failed delivery should be treated. */
-export type Failure =
-  | { type: 'rate_limited'; retryAfterMs: number }
-  | { type: 'transient' }
-  | { type: 'permanent' };
+export type Failure = { type: 'rate_limited'; retryAfterMs: number } | { type: 'transient' } | { type: 'permanent' };
 
 export interface Delivered {
   /** Stored on the row for operators and later effects. */

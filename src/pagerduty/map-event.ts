@@ -34,16 +34,18 @@ const KIND: Record<keyof typeof HANDLED_EVENT_TYPES, ExternalEventKind> = {
 };
 
 export type MapResult =
-  | { type: 'event'; event: ExternalEvent }
-  | { type: 'ignored'; reason: string }
-  | { type: 'invalid'; reason: string };
+  { type: 'event'; event: ExternalEvent } | { type: 'ignored'; reason: string } | { type: 'invalid'; reason: string };
 
 const person = (r: PdReference): ExternalUser => ({ id: r.id, name: r.summary?.trim() || r.id });
 
 /** The severity a page gets: its priority if the map names it, else its urgency, else the default. */
 export function severityOf(incident: Pick<PdIncident, 'priority' | 'urgency'>, settings: Settings): Severity {
   const map = settings.pagerduty;
-  return ownValue(map.priorities, incident.priority?.summary) ?? ownValue(map.urgencies, incident.urgency) ?? settings.default_severity;
+  return (
+    ownValue(map.priorities, incident.priority?.summary) ??
+    ownValue(map.urgencies, incident.urgency) ??
+    settings.default_severity
+  );
 }
 
 function describePage(i: PdIncident): string {
@@ -98,7 +100,10 @@ export function mapPagerDutyEvent(envelope: Envelope, settings: Settings): MapRe
   const shape = ownValue(HANDLED_EVENT_TYPES, e.event_type);
   if (!shape) return { type: 'ignored', reason: `event type ${e.event_type} is not one the bot acts on` };
   if (e.resource_type !== 'incident') {
-    return { type: 'invalid', reason: `event.resource_type is ${e.resource_type}; ${e.event_type} is about an incident` };
+    return {
+      type: 'invalid',
+      reason: `event.resource_type is ${e.resource_type}; ${e.event_type} is about an incident`,
+    };
   }
   const base = {
     source: SOURCE,
@@ -117,7 +122,10 @@ export function mapPagerDutyEvent(envelope: Envelope, settings: Settings): MapRe
     const data = noteDataSchema.safeParse(e.data);
     if (!data.success) return { type: 'invalid', reason: problem(data.error) };
     const d = data.data;
-    return { type: 'event', event: { ...base, externalId: d.incident.id, snapshot: fromReference(d.incident, settings), note: d.content } };
+    return {
+      type: 'event',
+      event: { ...base, externalId: d.incident.id, snapshot: fromReference(d.incident, settings), note: d.content },
+    };
   }
   const data = responderDataSchema.safeParse(e.data);
   if (!data.success) return { type: 'invalid', reason: problem(data.error) };

@@ -9,7 +9,8 @@ export const PagerDutyErrorCode = {
   /** The bot has no PAGERDUTY_TOKEN (or From) to call with. */
   NotConfigured: 'pagerduty_not_configured',
 } as const;
-export type PagerDutyErrorCode = (typeof PagerDutyErrorCode)[keyof typeof PagerDutyErrorCode] | `pagerduty_http_${number}`;
+export type PagerDutyErrorCode =
+  (typeof PagerDutyErrorCode)[keyof typeof PagerDutyErrorCode] | `pagerduty_http_${number}`;
 
 export class PagerDutyError extends Error {
   override readonly name = 'PagerDutyError';

@@ -30,7 +30,11 @@ export interface PagerDutyClientOptions {
  */
 export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyClient {
   const base = opts.apiUrl.replace(/\/+$/, '');
-  const call = async (method: string, path: string, extra: { data?: object; query?: Record<string, string>; from?: boolean } = {}) => {
+  const call = async (
+    method: string,
+    path: string,
+    extra: { data?: object; query?: Record<string, string>; from?: boolean } = {},
+  ) => {
     const res = await api({
       token: opts.token,
       url: `${base}${path}`,
@@ -42,19 +46,31 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
       requestTimeout: opts.timeoutMs ?? 10_000,
     }).catch((cause: unknown) => {
       const why = cause instanceof Error ? cause.message : String(cause);
-      throw new PagerDutyError(PagerDutyErrorCode.Unreachable, `PagerDuty ${method} ${path} did not answer: ${why}`, undefined, undefined, { cause });
+      throw new PagerDutyError(
+        PagerDutyErrorCode.Unreachable,
+        `PagerDuty ${method} ${path} did not answer: ${why}`,
+        undefined,
+        undefined,
+        { cause },
+      );
     });
     if (!res.ok) {
       const retryAfter = Number(res.headers.get('retry-after'));
       const detail = JSON.stringify(res.data ?? {}).slice(0, 300);
-      throw PagerDutyError.http(res.status, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, `PagerDuty ${method} ${path} answered ${res.status}: ${detail}`);
+      throw PagerDutyError.http(
+        res.status,
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+        `PagerDuty ${method} ${path} answered ${res.status}: ${detail}`,
+      );
     }
     return res.data as Record<string, unknown>;
   };
   return {
     async getUser(id) {
       try {
-        const data = (await call('GET', `/users/${encodeURIComponent(id)}`)) as { user: { id: string; name?: string; summary?: string; email?: string } };
+        const data = (await call('GET', `/users/${encodeURIComponent(id)}`)) as {
+          user: { id: string; name?: string; summary?: string; email?: string };
+        };
         return { id: data.user.id, name: data.user.name ?? data.user.summary ?? id, email: data.user.email ?? null };
       } catch (error) {
         if (error instanceof PagerDutyError && error.status === 404) return null;
@@ -69,7 +85,10 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
     },
     async setIncidentStatus(id, status) {
       try {
-        await call('PUT', `/incidents/${encodeURIComponent(id)}`, { data: { incident: { type: 'incident_reference', status } }, from: true });
+        await call('PUT', `/incidents/${encodeURIComponent(id)}`, {
+          data: { incident: { type: 'incident_reference', status } },
+          from: true,
+        });
         return 'changed';
       } catch (error) {
         // Resolved (or acknowledged) there already, e.g. by someone in PagerDuty: the outcome we wanted.
@@ -81,14 +100,19 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
       await call('POST', `/incidents/${encodeURIComponent(id)}/notes`, { data: { note: { content } }, from: true });
     },
     async notes(id) {
-      const data = (await call('GET', `/incidents/${encodeURIComponent(id)}/notes`)) as { notes?: { content?: string }[] };
+      const data = (await call('GET', `/incidents/${encodeURIComponent(id)}/notes`)) as {
+        notes?: { content?: string }[];
+      };
       return (data.notes ?? []).map((n) => n.content ?? '');
     },
     async abilities() {
       return ((await call('GET', '/abilities')) as { abilities?: string[] }).abilities ?? [];
     },
     async escalate(id, level) {
-      await call('PUT', `/incidents/${encodeURIComponent(id)}`, { data: { incident: { type: 'incident_reference', escalation_level: level } }, from: true });
+      await call('PUT', `/incidents/${encodeURIComponent(id)}`, {
+        data: { incident: { type: 'incident_reference', escalation_level: level } },
+        from: true,
+      });
     },
   };
 }

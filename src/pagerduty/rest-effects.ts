@@ -24,7 +24,8 @@ const DIRECTORY_TTL_MS = 60 * 60 * 1000;
 
 function classifyPagerDutyError(error: unknown): Failure {
   if (error instanceof PagerDutyError) {
-    if (error.status === undefined) return error.code === PagerDutyErrorCode.NotConfigured ? { type: 'permanent' } : { type: 'transient' };
+    if (error.status === undefined)
+      return error.code === PagerDutyErrorCode.NotConfigured ? { type: 'permanent' } : { type: 'transient' };
     if (error.status === 429) return { type: 'rate_limited', retryAfterMs: error.retryAfterMs ?? 5000 };
     if (error.status >= 500 || error.status === 408) return { type: 'transient' };
     // 401/403 are the operator's to fix (token, From); keep the work until they do.
@@ -52,7 +53,10 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
           scheduled = onCall.flatMap((p) => (p.userId ? [p.userId] : []));
         }
         return {
-          result: { resolved: resolved.map((p) => ({ id: p.external.id, user: p.userId, reason: p.reason })), scheduled },
+          result: {
+            resolved: resolved.map((p) => ({ id: p.external.id, user: p.userId, reason: p.reason })),
+            scheduled,
+          },
           commit: () => {
             for (const [id, entry] of fresh) deps.directory.put('pagerduty', id, entry);
             deps.incidents.staff(row.incidentId!, purpose, `outbox:${row.id}`, resolved, scheduled);
@@ -65,8 +69,16 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
       lane: 'pagerduty:rest',
       classify: classifyPagerDutyError,
       async deliver(row) {
-        const { externalId, status, note } = row.payload as { externalId: string; status: 'acknowledged' | 'resolved'; note: string | null };
-        if (!deps.pagerduty) throw new PagerDutyError(PagerDutyErrorCode.NotConfigured, 'PAGERDUTY_TOKEN is not set: cannot write the status back to PagerDuty');
+        const { externalId, status, note } = row.payload as {
+          externalId: string;
+          status: 'acknowledged' | 'resolved';
+          note: string | null;
+        };
+        if (!deps.pagerduty)
+          throw new PagerDutyError(
+            PagerDutyErrorCode.NotConfigured,
+            'PAGERDUTY_TOKEN is not set: cannot write the status back to PagerDuty',
+          );
         // After an unrecorded attempt the note may be there already; a status change is idempotent anyway.
         const noted = note && row.uncertain ? (await deps.pagerduty.notes(externalId)).includes(note) : false;
         if (note && !noted) await deps.pagerduty.addNote(externalId, note);
@@ -109,16 +121,30 @@ async function resolveAll(
 
 async function lookUp(deps: PagerDutyEffectDeps, person: ExternalUser, log: Logger): Promise<Lookup> {
   if (!deps.pagerduty) {
-    return { person: { external: person, userId: null, reason: 'PAGERDUTY_TOKEN is not set, so their email cannot be looked up' } };
+    return {
+      person: {
+        external: person,
+        userId: null,
+        reason: 'PAGERDUTY_TOKEN is not set, so their email cannot be looked up',
+      },
+    };
   }
   const user = await deps.pagerduty.getUser(person.id);
   if (!user?.email) {
-    return { person: { external: person, userId: null, reason: user ? 'PagerDuty has no email for them' : 'PagerDuty does not know this user' } };
+    return {
+      person: {
+        external: person,
+        userId: null,
+        reason: user ? 'PagerDuty has no email for them' : 'PagerDuty does not know this user',
+      },
+    };
   }
   const slackUserId = await deps.people.userIdByEmail(user.email);
   if (!slackUserId) {
     log.info({ pagerduty_user: person.id }, 'no Slack user for PagerDuty user');
-    return { person: { external: { ...person, name: user.name }, userId: null, reason: `no Slack account uses ${user.email}` } };
+    return {
+      person: { external: { ...person, name: user.name }, userId: null, reason: `no Slack account uses ${user.email}` },
+    };
   }
   return {
     person: { external: { ...person, name: user.name }, userId: slackUserId },

@@ -7,7 +7,11 @@ const MAX_SIGNATURES = 10;
  * Verifies `X-PagerDuty-Signature`: comma-separated `v1=<hex HMAC-SHA256 of the raw body>`, one per
  * signing secret during rotation. True when any `v1` signature matches any of our secrets.
  */
-export function verifyPagerDutySignature(rawBody: Buffer, header: string | undefined, secrets: readonly string[]): boolean {
+export function verifyPagerDutySignature(
+  rawBody: Buffer,
+  header: string | undefined,
+  secrets: readonly string[],
+): boolean {
   if (!header || secrets.length === 0) return false;
   const provided = header
     .split(',')

@@ -60,7 +60,10 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
       }
       const envelope = envelopeSchema.safeParse(json);
       if (!envelope.success) {
-        const reason = envelope.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+        const reason = envelope.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+          .join('; ');
         log.warn({ reason }, 'webhook refused: not a v3 event');
         return reply(400, { error: 'malformed', reason });
       }
@@ -76,8 +79,14 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
         return reply(400, { error: 'malformed', reason: mapped.reason });
       }
       const { outcome, incidentId } = deps.incidents.applyExternal(mapped.event);
-      const fields = { incident_id: incidentId ?? undefined, outcome, pagerduty_incident: mapped.event.externalId, occurred_at: e.occurred_at };
-      if (outcome === 'stale') evLog.info(fields, 'webhook ignored: older than the last change PagerDuty made to this incident');
+      const fields = {
+        incident_id: incidentId ?? undefined,
+        outcome,
+        pagerduty_incident: mapped.event.externalId,
+        occurred_at: e.occurred_at,
+      };
+      if (outcome === 'stale')
+        evLog.info(fields, 'webhook ignored: older than the last change PagerDuty made to this incident');
       else evLog.info(fields, 'webhook applied');
       reply(202, { status: outcome, incident_id: incidentId });
     },

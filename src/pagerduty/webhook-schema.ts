@@ -23,17 +23,23 @@ const reference = z.object({
 export type PdReference = z.infer<typeof reference>;
 
 /** The body as parsed JSON: first every string loses what XML forbids (see text/xml-safe.ts). */
-export const envelopeSchema = z.preprocess((body) => xmlSafeDeep(body), z.object({
-  event: z.object({
-    id: z.string().min(1).max(128),
-    event_type: z.string().min(1).max(128),
-    resource_type: z.string().min(1).max(64),
-    occurred_at: z.iso.datetime({ offset: true }),
-    agent: reference.nullish(),
-    client: z.object({ name: text(256).nullish() }).passthrough().nullish(),
-    data: z.record(z.string(), z.unknown()),
+export const envelopeSchema = z.preprocess(
+  (body) => xmlSafeDeep(body),
+  z.object({
+    event: z.object({
+      id: z.string().min(1).max(128),
+      event_type: z.string().min(1).max(128),
+      resource_type: z.string().min(1).max(64),
+      occurred_at: z.iso.datetime({ offset: true }),
+      agent: reference.nullish(),
+      client: z
+        .object({ name: text(256).nullish() })
+        .passthrough()
+        .nullish(),
+      data: z.record(z.string(), z.unknown()),
+    }),
   }),
-}));
+);
 export type Envelope = z.infer<typeof envelopeSchema>;
 
 export const incidentDataSchema = z.object({

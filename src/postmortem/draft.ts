@@ -27,12 +27,19 @@ export function peopleIn(deps: DraftDeps, incidentId: number): string[] {
 
 /** The report's date (the declaration's, in the team's zone) and slug: what its file and branch are named. */
 export function reportName(incident: Incident, timeZone: string): { slug: string; date: string } {
-  const date = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(incident.declaredAt);
+  const date = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    incident.declaredAt,
+  );
   // Slugs only ever hold [a-z0-9-]: no "../", no slashes, whatever the title says.
   return { slug: slugify(incident.title).slice(0, 60).replace(/-+$/, '') || `incident-${incident.id}`, date };
 }
 
-export function draftReport(deps: DraftDeps, incidentId: number, names: Map<string, string>, channelUrl: string | null): { markdown: string; slug: string; date: string } {
+export function draftReport(
+  deps: DraftDeps,
+  incidentId: number,
+  names: Map<string, string>,
+  channelUrl: string | null,
+): { markdown: string; slug: string; date: string } {
   const incident = deps.incidents.get(incidentId);
   if (!incident) throw new Error(`no incident ${incidentId}`);
   const markdown = deps.render(

@@ -18,12 +18,20 @@ export function createGitHubClient(opts: { token: string; apiUrl: string; timeou
   // Octokit would print every non-2xx to stderr as plain text; most are the expected 404s of
   // looking before acting, and real failures are logged by the outbox with the incident's context.
   const quiet = () => {};
-  const octokit = new Octokit({ auth: opts.token, baseUrl: opts.apiUrl.replace(/\/+$/, ''), userAgent: 'incident-bot', log: { debug: quiet, info: quiet, warn: quiet, error: quiet } });
+  const octokit = new Octokit({
+    auth: opts.token,
+    baseUrl: opts.apiUrl.replace(/\/+$/, ''),
+    userAgent: 'incident-bot',
+    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+  });
   octokit.hook.wrap('request', async (request, options) => {
     for (let attempt = 0; ; attempt++) {
       try {
         // A call that does not answer in time is abandoned (and, for a write, retried by the outbox after looking).
-        return await request({ ...options, request: { ...options.request, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) } });
+        return await request({
+          ...options,
+          request: { ...options.request, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) },
+        });
       } catch (error) {
         if (!isRead(options.method) || attempt >= READ_RETRIES || !transient(error)) throw toGitHubError(error);
         await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));

@@ -28,7 +28,13 @@ export function toGitHubError(error: unknown): GitHubError {
   const e = error as { status?: unknown; message?: unknown; response?: { headers?: Record<string, string> } };
   const message = typeof e?.message === 'string' ? e.message : String(error);
   if (typeof e?.status === 'number' && e.status > 0) {
-    return new GitHubError(`github_http_${e.status}`, message, e.status, { headers: e.response?.headers ?? {} }, { cause: error });
+    return new GitHubError(
+      `github_http_${e.status}`,
+      message,
+      e.status,
+      { headers: e.response?.headers ?? {} },
+      { cause: error },
+    );
   }
   return new GitHubError(GitHubErrorCode.Unreachable, message, undefined, undefined, { cause: error });
 }

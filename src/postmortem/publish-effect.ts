@@ -17,25 +17,30 @@ function classifyGitHubError(error: unknown): Failure {
   if (typeof e?.status !== 'number') return { type: 'transient' };
   const headers = e.response?.headers ?? {};
   if (e.status === 429 || (e.status === 403 && headers['x-ratelimit-remaining'] === '0')) {
-    const after = Number(headers['retry-after']) * 1000 || Math.max(1000, Number(headers['x-ratelimit-reset']) * 1000 - Date.now()) || 60_000;
+    const after =
+      Number(headers['retry-after']) * 1000 ||
+      Math.max(1000, Number(headers['x-ratelimit-reset']) * 1000 - Date.now()) ||
+      60_000;
     return { type: 'rate_limited', retryAfterMs: after };
   }
   return e.status >= 500 || e.status === 401 || e.status === 408 ? { type: 'transient' } : { type: 'permanent' };
 }
 
-export function postmortemHandlers(deps: DraftDeps & {
-  github: Config['github'];
-  /** Display names of the people in the report (the port to Slack). */
-  people: { displayNames(ids: Iterable<string>): Promise<Map<string, string>> };
-  /** Shares the draft where the team is when GitHub cannot take it, and links to the channel. */
-  files: {
-    upload(file: { channel: string; filename: string; content: string; comment: string }): Promise<void>;
-    channelLink(channel: string | null): string | null;
-  };
-  incidentsService: IncidentService;
-  dataDir: string;
-  timeoutMs?: number;
-}): Record<string, EffectHandler> {
+export function postmortemHandlers(
+  deps: DraftDeps & {
+    github: Config['github'];
+    /** Display names of the people in the report (the port to Slack). */
+    people: { displayNames(ids: Iterable<string>): Promise<Map<string, string>> };
+    /** Shares the draft where the team is when GitHub cannot take it, and links to the channel. */
+    files: {
+      upload(file: { channel: string; filename: string; content: string; comment: string }): Promise<void>;
+      channelLink(channel: string | null): string | null;
+    };
+    incidentsService: IncidentService;
+    dataDir: string;
+    timeoutMs?: number;
+  },
+): Record<string, EffectHandler> {
   const { token, repo, apiUrl } = deps.github;
   const octokit = token && repo ? createGitHubClient({ token, apiUrl, timeoutMs: deps.timeoutMs }) : undefined;
 
@@ -63,8 +68,22 @@ export function postmortemHandlers(deps: DraftDeps & {
         const file = `${date}-${slug}-${incidentId}.md`;
         const cause = `outbox:${row.id}`;
         if (!octokit || !repo) {
-          const local = await saveLocally(draft().markdown, file, incident.channelId, 'Post-incident report draft (GitHub is not configured).');
-          return { result: { local }, commit: () => deps.incidentsService.postmortemPublished(incidentId, cause, { url: null, file, issues: 0, edited: false }) };
+          const local = await saveLocally(
+            draft().markdown,
+            file,
+            incident.channelId,
+            'Post-incident report draft (GitHub is not configured).',
+          );
+          return {
+            result: { local },
+            commit: () =>
+              deps.incidentsService.postmortemPublished(incidentId, cause, {
+                url: null,
+                file,
+                issues: 0,
+                edited: false,
+              }),
+          };
         }
         try {
           const outcome = await publishToGitHub({
@@ -95,8 +114,22 @@ export function postmortemHandlers(deps: DraftDeps & {
           if (classifyGitHubError(error).type !== 'permanent') throw error;
           // GitHub refused for good (e.g. 422, no access): keep the draft and say so where people look.
           log.error({ err: error }, 'GitHub refused the report; saving it locally');
-          const local = await saveLocally(draft().markdown, file, incident.channelId, `GitHub refused the report (${(error as Error).message.slice(0, 200)}); here is the draft.`);
-          return { result: { local, github_error: `${toGitHubError(error).code}: ${(error as Error).message}`.slice(0, 300) }, commit: () => deps.incidentsService.postmortemPublished(incidentId, cause, { url: null, file, issues: 0, edited: false }) };
+          const local = await saveLocally(
+            draft().markdown,
+            file,
+            incident.channelId,
+            `GitHub refused the report (${(error as Error).message.slice(0, 200)}); here is the draft.`,
+          );
+          return {
+            result: { local, github_error: `${toGitHubError(error).code}: ${(error as Error).message}`.slice(0, 300) },
+            commit: () =>
+              deps.incidentsService.postmortemPublished(incidentId, cause, {
+                url: null,
+                file,
+                issues: 0,
+                edited: false,
+              }),
+          };
         }
       },
     },

@@ -12,13 +12,15 @@ export interface GitHubTarget {
 }
 
 export type GitHubOutcome =
-  | { type: 'published'; record: PostmortemRecord; issues: number }
-  | { type: 'edited'; record: PostmortemRecord };
+  { type: 'published'; record: PostmortemRecord; issues: number } | { type: 'edited'; record: PostmortemRecord };
 
 const status = (error: unknown) => (error as { status?: number }).status;
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 /** Git's blob id of a text: what GitHub reports as a file's sha, so "is this our content?" needs no download. */
-const blobSha = (text: string) => createHash('sha1').update(`blob ${Buffer.byteLength(text)}\0${text}`).digest('hex');
+const blobSha = (text: string) =>
+  createHash('sha1')
+    .update(`blob ${Buffer.byteLength(text)}\0${text}`)
+    .digest('hex');
 /**
  * Every title, body and file the bot sends to GitHub passes here: text from the incident must not
  * mention (and so notify) GitHub users or teams, whatever the template or the caller put in it.
@@ -26,12 +28,23 @@ const blobSha = (text: string) => createHash('sha1').update(`blob ${Buffer.byteL
 const forGitHub = neutraliseMentions;
 
 /** Hidden in each follow-up issue's body so a retry can find the issue an unrecorded attempt filed. */
-const followupMarker = (incidentId: number, followupId: number) => `<!-- incident-bot followup ${incidentId}/${followupId} -->`;
+const followupMarker = (incidentId: number, followupId: number) =>
+  `<!-- incident-bot followup ${incidentId}/${followupId} -->`;
 
 /** Follow-up issues filed since `since` (ms), by their marker. */
-async function filedIssues(gh: GitHubTarget, since: number): Promise<Map<string, { number: number; html_url: string }>> {
+async function filedIssues(
+  gh: GitHubTarget,
+  since: number,
+): Promise<Map<string, { number: number; html_url: string }>> {
   const found = new Map<string, { number: number; html_url: string }>();
-  const issues = await gh.octokit.paginate(gh.octokit.issues.listForRepo, { owner: gh.owner, repo: gh.repo, labels: 'incident-followup', state: 'all', since: new Date(since).toISOString(), per_page: 100 });
+  const issues = await gh.octokit.paginate(gh.octokit.issues.listForRepo, {
+    owner: gh.owner,
+    repo: gh.repo,
+    labels: 'incident-followup',
+    state: 'all',
+    since: new Date(since).toISOString(),
+    per_page: 100,
+  });
   for (const i of issues) {
     const marker = /<!-- incident-bot followup \d+\/\d+ -->/.exec(i.body ?? '')?.[0];
     if (marker && !found.has(marker)) found.set(marker, { number: i.number, html_url: i.html_url });
@@ -62,17 +75,26 @@ export async function publishToGitHub(opts: {
   const { octokit, owner, repo } = gh;
   let filed = 0;
   const unfiled = postmortems.followups(incident.id).filter((x) => x.issueNumber === null);
-  const earlier = opts.uncertain && unfiled.length ? await filedIssues(gh, opts.uncertain.since) : new Map<string, { number: number; html_url: string }>();
+  const earlier =
+    opts.uncertain && unfiled.length
+      ? await filedIssues(gh, opts.uncertain.since)
+      : new Map<string, { number: number; html_url: string }>();
   for (const f of unfiled) {
     const marker = followupMarker(incident.id, f.id);
-    const res = earlier.get(marker) ?? (await octokit.issues.create({
-      owner,
-      repo,
-      // A title is plain text on GitHub; a body is Markdown, so the people's text in it is escaped.
-      title: forGitHub(f.text.replace(/\s+/g, ' ').slice(0, 200)),
-      body: forGitHub(`Follow-up from incident #${incident.id}: ${escapeMarkdown(incident.title)}${opts.channelUrl ? `\n\nSlack: ${opts.channelUrl}` : ''}\n\n${escapeMarkdown(f.text)}\n\n${marker}`),
-      labels: ['incident-followup'],
-    })).data;
+    const res =
+      earlier.get(marker) ??
+      (
+        await octokit.issues.create({
+          owner,
+          repo,
+          // A title is plain text on GitHub; a body is Markdown, so the people's text in it is escaped.
+          title: forGitHub(f.text.replace(/\s+/g, ' ').slice(0, 200)),
+          body: forGitHub(
+            `Follow-up from incident #${incident.id}: ${escapeMarkdown(incident.title)}${opts.channelUrl ? `\n\nSlack: ${opts.channelUrl}` : ''}\n\n${escapeMarkdown(f.text)}\n\n${marker}`,
+          ),
+          labels: ['incident-followup'],
+        })
+      ).data;
     postmortems.setIssue(f.id, res.number, res.html_url);
     filed++;
   }
@@ -111,7 +133,8 @@ export async function publishToGitHub(opts: {
   // The file already holds exactly this report (e.g. an unrecorded earlier attempt wrote it): nothing to write.
   if (currentSha === ours) record.lastSha = ours;
   else {
-    if (currentSha && previous?.lastSha && currentSha !== previous.lastSha && !opts.force) return { type: 'edited', record };
+    if (currentSha && previous?.lastSha && currentSha !== previous.lastSha && !opts.force)
+      return { type: 'edited', record };
     const put = await octokit.repos.createOrUpdateFileContents({
       owner,
       repo,
@@ -125,11 +148,14 @@ export async function publishToGitHub(opts: {
   }
 
   const title = forGitHub(`Post-incident report: #${incident.id} ${incident.title}`.slice(0, 250));
-  const body = forGitHub(`Draft post-incident report for incident #${incident.id}, generated by incident-bot from the incident's timeline.${opts.channelUrl ? `\n\nSlack channel: ${opts.channelUrl}` : ''}\n\nReview, fill in what only people know, then merge to publish.`);
+  const body = forGitHub(
+    `Draft post-incident report for incident #${incident.id}, generated by incident-bot from the incident's timeline.${opts.channelUrl ? `\n\nSlack channel: ${opts.channelUrl}` : ''}\n\nReview, fill in what only people know, then merge to publish.`,
+  );
   if (record.prNumber === null) {
     const open = await octokit.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'all' });
     const existing = open.data[0];
-    const pr = existing ?? (await octokit.pulls.create({ owner, repo, title, head: branch, base, body, draft: true })).data;
+    const pr =
+      existing ?? (await octokit.pulls.create({ owner, repo, title, head: branch, base, body, draft: true })).data;
     record.prNumber = pr.number;
     record.prUrl = pr.html_url;
   } else {

@@ -10,18 +10,21 @@ const DEFAULT_TEMPLATE = fileURLToPath(new URL('../../templates/postmortem.md.hb
  * links and images, code, HTML (entities), tables (pipes), and block syntax at a line's start.
  */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\\`*_[\]{}|~]/g, (c) => `\\${c}`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    // Indentation is spaces and tabs only: `\s*` also crossed newlines, so every line start re-scanned
-    // the rest of a run of blank lines (quadratic: 20,000 newlines took 0.8 s).
-    .replace(/^([ \t]*)([#+=-]|\d+[.)])/gm, (_m, space: string, mark: string) => `${space}\\${mark}`);
+  return (
+    text
+      .replace(/[\\`*_[\]{}|~]/g, (c) => `\\${c}`)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      // Indentation is spaces and tabs only: `\s*` also crossed newlines, so every line start re-scanned
+      // the rest of a run of blank lines (quadratic: 20,000 newlines took 0.8 s).
+      .replace(/^([ \t]*)([#+=-]|\d+[.)])/gm, (_m, space: string, mark: string) => `${space}\\${mark}`)
+  );
 }
 
 /** Only http(s) URLs become link targets; anything else is shown as escaped text. */
-const safeUrl = (u: unknown) => (typeof u === 'string' && /^https?:\/\/[^\s<>()]+$/.test(u) ? u : escapeMarkdown(String(u ?? '')));
+const safeUrl = (u: unknown) =>
+  typeof u === 'string' && /^https?:\/\/[^\s<>()]+$/.test(u) ? u : escapeMarkdown(String(u ?? ''));
 
 /**
  * Renders the report from a Handlebars template (the team's own if configured). Templates write raw

@@ -1,11 +1,26 @@
 import type { Followup } from '../incidents/postmortem-repository.ts';
-import type { Component, ComponentStatus, Incident, IncidentUpdate, RoleAssignment, TimelineEvent } from '../incidents/types.ts';
+import type {
+  Component,
+  ComponentStatus,
+  Incident,
+  IncidentUpdate,
+  RoleAssignment,
+  TimelineEvent,
+} from '../incidents/types.ts';
 import { COMPONENT_STATUSES } from '../incidents/types.ts';
 import { COMPONENT_STATUS_LABEL, severityLabel, severityWord, statusLabel, statusWord } from '../incidents/labels.ts';
 
 /** Everything the report template sees; built from the timeline, never from Slack scrollback. */
 export interface ReportModel {
-  incident: { id: number; title: string; severity: string; status: string; declaredAt: string; resolvedAt: string | null; channel: string | null };
+  incident: {
+    id: number;
+    title: string;
+    severity: string;
+    status: string;
+    declaredAt: string;
+    resolvedAt: string | null;
+    channel: string | null;
+  };
   summary: { description: string | null; lastUpdates: string[]; resolution: string | null };
   affected: { impact: string | null; components: { name: string; worst: string; duration: string }[] };
   timeline: { day: string | null; time: string; who: string; what: string }[];
@@ -31,7 +46,6 @@ export interface ReportInput {
   channelUrl: string | null;
   now: number;
 }
-
 
 export function duration(ms: number | null): string {
   if (ms === null || ms < 0) return '—';
@@ -59,7 +73,8 @@ const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) 
   delegated: () => 'Delegated in PagerDuty',
   responder_added: (e) => `Responder requested${e.body ? `: ${e.body}` : ''}`,
   annotated: (e) => `Note in PagerDuty: ${e.body ?? ''}`,
-  update: (e) => `${e.data.public ? 'Public update' : 'Internal update'} (${statusWord(e.data.status)}): ${e.body ?? ''}`,
+  update: (e) =>
+    `${e.data.public ? 'Public update' : 'Internal update'} (${statusWord(e.data.status)}): ${e.body ?? ''}`,
   note: (e) => `Note: ${e.body ?? ''}`,
   impact: (e) => `Impact noted: ${e.body ?? ''}`,
   followup: (e) => `Follow-up added: ${e.body ?? ''}`,
@@ -73,7 +88,14 @@ const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) 
   runbook_finished: (e) => `Runbook ${e.body ?? ''}`,
 };
 /** Bookkeeping that says nothing about the incident itself. */
-const SKIP = new Set(['postmortem_requested', 'postmortem_published', 'postmortem_held', 'message_unpinned', 'message_unmarked', 'runbook_approval_requested']);
+const SKIP = new Set([
+  'postmortem_requested',
+  'postmortem_published',
+  'postmortem_held',
+  'message_unpinned',
+  'message_unmarked',
+  'runbook_approval_requested',
+]);
 
 export function buildReport(input: ReportInput): ReportModel {
   const { incident, timeZone, names } = input;
@@ -90,7 +112,8 @@ export function buildReport(input: ReportInput): ReportModel {
       const day = dayFmt.format(e.at);
       const showDay = day !== lastDay ? day : null;
       lastDay = day;
-      const describe = DESCRIBE[e.kind] ?? ((ev: TimelineEvent) => `${ev.kind.replace(/_/g, ' ')}${ev.body ? `: ${ev.body}` : ''}`);
+      const describe =
+        DESCRIBE[e.kind] ?? ((ev: TimelineEvent) => `${ev.kind.replace(/_/g, ' ')}${ev.body ? `: ${ev.body}` : ''}`);
       return { day: showDay, time: timeFmt.format(e.at), who: e.actor ? name(e.actor) : '', what: describe(e, name) };
     });
 
@@ -98,12 +121,23 @@ export function buildReport(input: ReportInput): ReportModel {
   const end = incident.resolvedAt ?? input.now;
   const componentNames = new Map(input.components.map((c) => [c.id, c.name]));
   const affected = input.componentStatuses.flatMap((c) => {
-    const changes = input.updates.flatMap((u) => u.components.filter((x) => x.id === c.id).map((x) => ({ at: u.at, status: x.new })));
-    const worst = changes.reduce<ComponentStatus>((w, x) => (COMPONENT_STATUSES.indexOf(x.status) > COMPONENT_STATUSES.indexOf(w) ? x.status : w), c.status);
+    const changes = input.updates.flatMap((u) =>
+      u.components.filter((x) => x.id === c.id).map((x) => ({ at: u.at, status: x.new })),
+    );
+    const worst = changes.reduce<ComponentStatus>(
+      (w, x) => (COMPONENT_STATUSES.indexOf(x.status) > COMPONENT_STATUSES.indexOf(w) ? x.status : w),
+      c.status,
+    );
     const hit = changes.filter((x) => x.status !== 'operational');
     const from = hit.length ? Math.min(...hit.map((x) => x.at)) : incident.declaredAt;
     const back = changes.filter((x) => x.status === 'operational' && x.at > from).map((x) => x.at);
-    return [{ name: componentNames.get(c.id) ?? c.id, worst: COMPONENT_STATUS_LABEL[worst].toLowerCase(), duration: duration((back.length ? Math.min(...back) : end) - from) }];
+    return [
+      {
+        name: componentNames.get(c.id) ?? c.id,
+        worst: COMPONENT_STATUS_LABEL[worst].toLowerCase(),
+        duration: duration((back.length ? Math.min(...back) : end) - from),
+      },
+    ];
   });
   const resolution = [...input.timeline].reverse().find((e) => e.kind === 'resolved')?.body ?? null;
   return {
@@ -129,7 +163,11 @@ export function buildReport(input: ReportInput): ReportModel {
       mitigate: duration(at(incident.mitigatedAt)),
       resolve: duration(at(incident.resolvedAt)),
       total: duration(end - incident.declaredAt),
-      responders: new Set(input.roles.map((r) => r.userId).concat(input.timeline.map((e) => e.actor).filter((a): a is string => Boolean(a && input.names.has(a))))).size,
+      responders: new Set(
+        input.roles
+          .map((r) => r.userId)
+          .concat(input.timeline.map((e) => e.actor).filter((a): a is string => Boolean(a && input.names.has(a)))),
+      ).size,
     },
   };
 }

@@ -81,7 +81,10 @@ export interface CheckedAddress {
 const bareHost = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
 
 const refusal = (host: string, address: string, why: string) =>
-  new UserError(ErrorCode.Forbidden, `${host}${host === address ? '' : ` (${address})`} is ${why}: this runbook may not call it. A runbook that must reach internal addresses says \`allow_private: true\`.`);
+  new UserError(
+    ErrorCode.Forbidden,
+    `${host}${host === address ? '' : ` (${address})`} is ${why}: this runbook may not call it. A runbook that must reach internal addresses says \`allow_private: true\`.`,
+  );
 
 /** Refuses a literal private address at once (no lookup needed); a name is checked when the step runs. */
 export function checkLiteralHost(hostname: string, allowPrivate: boolean): void {
@@ -98,7 +101,11 @@ export const systemLookup: Lookup = (host) => dnsLookup(host, { all: true, verba
  * refused). The caller connects to exactly these addresses, so a second lookup — which DNS
  * rebinding would answer differently — never happens.
  */
-export async function resolveChecked(hostname: string, allowPrivate: boolean, lookup: Lookup = systemLookup): Promise<CheckedAddress[]> {
+export async function resolveChecked(
+  hostname: string,
+  allowPrivate: boolean,
+  lookup: Lookup = systemLookup,
+): Promise<CheckedAddress[]> {
   const host = bareHost(hostname);
   const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host);
   if (addresses.length === 0) throw new UserError(ErrorCode.NotFound, `${host} has no address.`);

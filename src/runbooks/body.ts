@@ -30,7 +30,9 @@ function asJson(text: string): Json | undefined {
 export function bodyStrings(body: BodyTemplate): { path: (string | number)[]; text: string; isKey: boolean }[] {
   if (typeof body === 'string') {
     const json = asJson(body);
-    return json === undefined ? [{ path: [], text: body, isKey: false }] : bodyStrings(json as BodyTemplate).map((s) => ({ ...s, path: [] }));
+    return json === undefined
+      ? [{ path: [], text: body, isKey: false }]
+      : bodyStrings(json as BodyTemplate).map((s) => ({ ...s, path: [] }));
   }
   const out: { path: (string | number)[]; text: string; isKey: boolean }[] = [];
   const walk = (v: Json, path: (string | number)[]) => {
@@ -55,7 +57,8 @@ function fill(v: Json, valueOf: ValueOf): Json {
     return v.replace(PLACEHOLDER, (_m, ref: string) => String(valueOf(ref)));
   }
   if (Array.isArray(v)) return v.map((item) => fill(item, valueOf));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, fill(item, valueOf)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, fill(item, valueOf)]));
   return v;
 }
 

@@ -29,7 +29,13 @@ export function runExec(
   const out = new BoundedOutput(opts.limitBytes);
   return new Promise((resolve) => {
     let ending: StepStatus | null = null;
-    const child = spawn(step.program, step.argv, { cwd: step.cwd, env: step.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
+    const child = spawn(step.program, step.argv, {
+      cwd: step.cwd,
+      env: step.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      shell: false,
+    });
     const group = (signal: NodeJS.Signals) => {
       try {
         if (child.pid) process.kill(-child.pid, signal);

@@ -16,12 +16,20 @@ function pinned(addresses: CheckedAddress[]): LookupFunction {
   };
 }
 
-function send(step: Extract<PlannedStep, { kind: 'http' }>, addresses: CheckedAddress[], signal: AbortSignal): Promise<IncomingMessage> {
+function send(
+  step: Extract<PlannedStep, { kind: 'http' }>,
+  addresses: CheckedAddress[],
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
   const url = new URL(step.url);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     // No agent: each step is one fresh connection to the address that was checked.
-    const req = request(url, { method: step.method, headers: step.headers, signal, lookup: pinned(addresses), agent: false }, resolve);
+    const req = request(
+      url,
+      { method: step.method, headers: step.headers, signal, lookup: pinned(addresses), agent: false },
+      resolve,
+    );
     req.on('error', reject);
     req.end(step.body);
   });
@@ -35,7 +43,13 @@ function send(step: Extract<PlannedStep, { kind: 'http' }>, addresses: CheckedAd
  */
 export async function runHttp(
   step: Extract<PlannedStep, { kind: 'http' }>,
-  opts: { signal: AbortSignal; limitBytes: number; onOutput: (chunk: string) => void; now: () => number; lookup?: Lookup },
+  opts: {
+    signal: AbortSignal;
+    limitBytes: number;
+    onOutput: (chunk: string) => void;
+    now: () => number;
+    lookup?: Lookup;
+  },
 ): Promise<StepResult> {
   const started = opts.now();
   const out = new BoundedOutput(opts.limitBytes);
@@ -56,7 +70,11 @@ export async function runHttp(
   try {
     addresses = await resolveChecked(new URL(step.url).hostname, step.allowPrivate, opts.lookup ?? systemLookup);
   } catch (error) {
-    emit(isUserError(error) ? `[refused: ${error.message}]\n` : `[request failed: cannot resolve ${new URL(step.url).hostname} (${(error as Error).message})]\n`);
+    emit(
+      isUserError(error)
+        ? `[refused: ${error.message}]\n`
+        : `[request failed: cannot resolve ${new URL(step.url).hostname} (${(error as Error).message})]\n`,
+    );
     return result('failed', null);
   }
   try {

@@ -55,7 +55,9 @@ function stepStrings(step: StepSpec): { path: (string | number)[]; text: string;
     return [
       { path: ['http', 'url'], text: step.http.url, env },
       ...Object.entries(step.http.headers).map(([k, text]) => ({ path: ['http', 'headers', k], text, env })),
-      ...(step.http.body === undefined ? [] : bodyStrings(step.http.body).map((b) => ({ path: ['http', 'body', ...b.path], text: b.text, env }))),
+      ...(step.http.body === undefined
+        ? []
+        : bodyStrings(step.http.body).map((b) => ({ path: ['http', 'body', ...b.path], text: b.text, env }))),
     ];
   }
   if ('slack' in step) return [{ path: ['slack', 'text'], text: step.slack.text, env: null }];
@@ -73,7 +75,12 @@ function hostChooser(url: string): string | null {
   return null;
 }
 
-function checkSpec(spec: RunbookSpec, where: (path: (string | number)[]) => string, dir: string, pathVar: string): { problems: string[]; programs: Map<number, string>; cwds: Map<number, string> } {
+function checkSpec(
+  spec: RunbookSpec,
+  where: (path: (string | number)[]) => string,
+  dir: string,
+  pathVar: string,
+): { problems: string[]; programs: Map<number, string>; cwds: Map<number, string> } {
   const problems: string[] = [];
   const programs = new Map<number, string>();
   const cwds = new Map<number, string>();
@@ -81,20 +88,35 @@ function checkSpec(spec: RunbookSpec, where: (path: (string | number)[]) => stri
     const at = where(['params', name]);
     if (p.type === 'string' && p.pattern !== undefined) {
       const { pattern, problem } = compilePattern(p.pattern, p.max_length);
-      if (!pattern) problems.push(`${where(['params', name, 'pattern'])}: params.${name}.pattern is refused: ${problem}`);
-      else if (p.default !== undefined && !pattern.matches(p.default)) problems.push(`${at}: params.${name}.default does not match its pattern`);
+      if (!pattern)
+        problems.push(`${where(['params', name, 'pattern'])}: params.${name}.pattern is refused: ${problem}`);
+      else if (p.default !== undefined && !pattern.matches(p.default))
+        problems.push(`${at}: params.${name}.default does not match its pattern`);
     }
-    if (p.type === 'enum' && p.default !== undefined && !p.values.includes(p.default)) problems.push(`${at}: params.${name}.default is not one of its values`);
-    if (p.type === 'integer' && p.default !== undefined && ((p.min !== undefined && p.default < p.min) || (p.max !== undefined && p.default > p.max))) {
+    if (p.type === 'enum' && p.default !== undefined && !p.values.includes(p.default))
+      problems.push(`${at}: params.${name}.default is not one of its values`);
+    if (
+      p.type === 'integer' &&
+      p.default !== undefined &&
+      ((p.min !== undefined && p.default < p.min) || (p.max !== undefined && p.default > p.max))
+    ) {
       problems.push(`${at}: params.${name}.default is outside min..max`);
     }
   }
   spec.steps.forEach((step, i) => {
     for (const s of stepStrings(step)) {
       for (const [, ref] of s.text.matchAll(PLACEHOLDER)) {
-        const known = ref!.startsWith('env.') ? s.env?.includes(ref!.slice(4)) : ref!.startsWith('incident.') ? (INCIDENT_FIELDS as readonly string[]).includes(ref!) : Object.hasOwn(spec.params, ref!);
+        const known = ref!.startsWith('env.')
+          ? s.env?.includes(ref!.slice(4))
+          : ref!.startsWith('incident.')
+            ? (INCIDENT_FIELDS as readonly string[]).includes(ref!)
+            : Object.hasOwn(spec.params, ref!);
         if (!known) {
-          const why = ref!.startsWith('env.') ? (s.env ? `list ${ref!.slice(4)} under this step's env to use it` : 'only http steps may use env.* (exec steps get env through their env list)') : 'no such parameter';
+          const why = ref!.startsWith('env.')
+            ? s.env
+              ? `list ${ref!.slice(4)} under this step's env to use it`
+              : 'only http steps may use env.* (exec steps get env through their env list)'
+            : 'no such parameter';
           problems.push(`${where(['steps', i, ...s.path])}: {{${ref}}} — ${why}`);
         }
       }
@@ -102,7 +124,10 @@ function checkSpec(spec: RunbookSpec, where: (path: (string | number)[]) => stri
     if ('exec' in step) {
       const found = findProgram(step.exec.program, dir, pathVar);
       if (found) programs.set(i, found);
-      else problems.push(`${where(['steps', i, 'exec', 'program'])}: program ${step.exec.program} is not found or not executable`);
+      else
+        problems.push(
+          `${where(['steps', i, 'exec', 'program'])}: program ${step.exec.program} is not found or not executable`,
+        );
       const cwd = resolve(dir, step.exec.cwd);
       try {
         if (!statSync(cwd).isDirectory()) throw new Error('not a directory');
@@ -110,23 +135,29 @@ function checkSpec(spec: RunbookSpec, where: (path: (string | number)[]) => stri
       } catch {
         problems.push(`${where(['steps', i, 'exec', 'cwd'])}: working directory ${cwd} does not exist`);
       }
-      if (PLACEHOLDER.test(step.exec.program)) problems.push(`${where(['steps', i, 'exec', 'program'])}: the program cannot come from a parameter`);
+      if (PLACEHOLDER.test(step.exec.program))
+        problems.push(`${where(['steps', i, 'exec', 'program'])}: the program cannot come from a parameter`);
       PLACEHOLDER.lastIndex = 0;
     }
     // A URL may come whole from a placeholder (checked when the run is planned); otherwise it must be http(s) as written.
-    if ('http' in step && !/^(https?:\/\/|\{\{)/.test(step.http.url)) problems.push(`${where(['steps', i, 'http', 'url'])}: url must start with http:// or https://`);
+    if ('http' in step && !/^(https?:\/\/|\{\{)/.test(step.http.url))
+      problems.push(`${where(['steps', i, 'http', 'url'])}: url must start with http:// or https://`);
     if ('http' in step && step.http.env.length > 0) {
       const chooser = hostChooser(step.http.url);
       if (chooser) {
         const sent = step.http.env.map((n) => `env.${n}`).join(', ');
-        problems.push(`${where(['steps', i, 'http', 'url'])}: this step sends ${sent}, so its host must be written in the runbook: a host from {{${chooser}}} would send it wherever the person running it says`);
+        problems.push(
+          `${where(['steps', i, 'http', 'url'])}: this step sends ${sent}, so its host must be written in the runbook: a host from {{${chooser}}} would send it wherever the person running it says`,
+        );
       }
     }
     if ('http' in step && step.http.body !== undefined) {
       const problem = bodyProblem(step.http.body);
       if (problem) problems.push(`${where(['steps', i, 'http', 'body'])}: ${problem}`);
       for (const key of bodyStrings(step.http.body).filter((b) => b.isKey && b.text.search(PLACEHOLDER) >= 0)) {
-        problems.push(`${where(['steps', i, 'http', 'body', ...key.path])}: a body key cannot hold a placeholder (values go in values)`);
+        problems.push(
+          `${where(['steps', i, 'http', 'body', ...key.path])}: a body key cannot hold a placeholder (values go in values)`,
+        );
       }
     }
   });
@@ -141,9 +172,12 @@ export function loadRunbooks(dir: string, pathVar = process.env.PATH ?? ''): Run
   const set: RunbookSet = { dir, runbooks: new Map(), problems: [] };
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    files = readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') set.problems.push(`${dir}: cannot be read (${(error as Error).message})`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      set.problems.push(`${dir}: cannot be read (${(error as Error).message})`);
     return set;
   }
   for (const f of files) {
@@ -160,7 +194,10 @@ export function loadRunbooks(dir: string, pathVar = process.env.PATH ?? ''): Run
       return `${f}${line ? `:${line}` : ''}`;
     };
     const checked = checkSpec(spec, where, dir, pathVar);
-    if (set.runbooks.has(spec.name)) checked.problems.push(`${where(['name'])}: name ${spec.name} is already used by ${set.runbooks.get(spec.name)!.file.split('/').pop()}`);
+    if (set.runbooks.has(spec.name))
+      checked.problems.push(
+        `${where(['name'])}: name ${spec.name} is already used by ${set.runbooks.get(spec.name)!.file.split('/').pop()}`,
+      );
     if (checked.problems.length > 0) {
       set.problems.push(...checked.problems);
       continue;

@@ -50,7 +50,8 @@ export class SecretMasker {
     for (const [value, name] of this.secrets) {
       const index = text.indexOf(value, from);
       if (index < 0) continue;
-      if (!best || index < best.index || (index === best.index && value.length > best.length)) best = { index, length: value.length, name };
+      if (!best || index < best.index || (index === best.index && value.length > best.length))
+        best = { index, length: value.length, name };
     }
     return best;
   }

@@ -11,7 +11,11 @@ export class BoundedOutput {
 
   append(text: string): void {
     const half = Math.floor(this.limitBytes / 2);
-    if (this.dropped === 0 && this.tail === '' && Buffer.byteLength(this.head) + Buffer.byteLength(text) <= this.limitBytes) {
+    if (
+      this.dropped === 0 &&
+      this.tail === '' &&
+      Buffer.byteLength(this.head) + Buffer.byteLength(text) <= this.limitBytes
+    ) {
       this.head += text;
       return;
     }
@@ -32,6 +36,8 @@ export class BoundedOutput {
   }
 
   toString(): string {
-    return this.dropped > 0 ? `${this.head}\n… ${this.dropped.toLocaleString('en')} bytes of output dropped …\n${this.tail}` : this.head + this.tail;
+    return this.dropped > 0
+      ? `${this.head}\n… ${this.dropped.toLocaleString('en')} bytes of output dropped …\n${this.tail}`
+      : this.head + this.tail;
   }
 }

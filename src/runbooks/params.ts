@@ -39,7 +39,8 @@ const INCIDENT_VALUE: ParamSpec = { type: 'string', max_length: 300, allow_leadi
 function checkValue(name: string, spec: ParamSpec, raw: string, label = `\`${name}\``): string | number {
   const bad = (why: string) => new UserError(ErrorCode.BadArgument, `${label} ${why}`);
   // First, before any pattern looks at it: every later check is then over a bounded value.
-  if (raw.length > MAX_VALUE_CHARS) throw bad(`may be at most ${spec.type === 'string' ? spec.max_length : MAX_VALUE_CHARS} characters.`);
+  if (raw.length > MAX_VALUE_CHARS)
+    throw bad(`may be at most ${spec.type === 'string' ? spec.max_length : MAX_VALUE_CHARS} characters.`);
   if (CONTROL.test(raw)) throw bad('may not contain control characters (newlines, tabs, NUL).');
   if (LONE_SURROGATE.test(raw)) throw bad('is not valid text (a lone UTF-16 surrogate).');
   if (spec.type === 'enum') {
@@ -49,16 +50,19 @@ function checkValue(name: string, spec: ParamSpec, raw: string, label = `\`${nam
   if (spec.type === 'integer') {
     if (!/^-?\d{1,15}$/.test(raw)) throw bad('must be a whole number.');
     const n = Number(raw);
-    if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) throw bad(`must be from ${spec.min ?? '−∞'} to ${spec.max ?? '∞'}.`);
+    if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
+      throw bad(`must be from ${spec.min ?? '−∞'} to ${spec.max ?? '∞'}.`);
     return n;
   }
   if (raw.length > spec.max_length) throw bad(`may be at most ${spec.max_length} characters.`);
-  if (!spec.allow_leading_dash && raw.startsWith('-')) throw bad('may not start with "-" (a program could read it as an option).');
+  if (!spec.allow_leading_dash && raw.startsWith('-'))
+    throw bad('may not start with "-" (a program could read it as an option).');
   if (spec.pattern !== undefined) {
     const { pattern, problem } = compilePattern(spec.pattern, spec.max_length);
     // The loader refuses a pattern that does not compile; this is only reached for a spec built elsewhere.
     if (!pattern) throw bad(`cannot be checked: its pattern is refused (${problem}).`);
-    if (!pattern.matches(raw)) throw bad(`must match \`${spec.pattern}\`${spec.description ? ` (${spec.description})` : ''}.`);
+    if (!pattern.matches(raw))
+      throw bad(`must match \`${spec.pattern}\`${spec.description ? ` (${spec.description})` : ''}.`);
   }
   return raw;
 }
@@ -84,7 +88,10 @@ export function checkParams(spec: RunbookSpec, given: [string, string][]): { val
     const param = Object.hasOwn(spec.params, name) ? spec.params[name] : undefined;
     if (!param) {
       const known = Object.keys(spec.params);
-      throw new UserError(ErrorCode.BadArgument, `\`${name.slice(0, 40)}\` is not a parameter of ${spec.name}.${known.length ? ` It takes: ${known.join(', ')}.` : ' It takes none.'}`);
+      throw new UserError(
+        ErrorCode.BadArgument,
+        `\`${name.slice(0, 40)}\` is not a parameter of ${spec.name}.${known.length ? ` It takes: ${known.join(', ')}.` : ' It takes none.'}`,
+      );
     }
     if (Object.hasOwn(values, name)) throw new UserError(ErrorCode.BadArgument, `\`${name}\` is given twice.`);
     values[name] = checkValue(name, param, raw);
@@ -101,7 +108,14 @@ export function checkParams(spec: RunbookSpec, given: [string, string][]): { val
 
 /** How a parameter reads in `/incident runbook list` and in the form. */
 export function describeParam(name: string, p: ParamSpec): string {
-  const type = p.type === 'enum' ? p.values.join('|') : p.type === 'integer' ? `integer${p.min !== undefined || p.max !== undefined ? ` ${p.min ?? ''}..${p.max ?? ''}` : ''}` : p.pattern ? `text matching ${p.pattern}` : 'text';
+  const type =
+    p.type === 'enum'
+      ? p.values.join('|')
+      : p.type === 'integer'
+        ? `integer${p.min !== undefined || p.max !== undefined ? ` ${p.min ?? ''}..${p.max ?? ''}` : ''}`
+        : p.pattern
+          ? `text matching ${p.pattern}`
+          : 'text';
   const tail = p.default !== undefined ? ` (default ${p.default})` : isRequired(p) ? ' (required)' : '';
   return `${name}=<${type}>${tail}`;
 }

@@ -24,7 +24,15 @@ interface Common {
 }
 export type PlannedStep = Common &
   (
-    | { kind: 'exec'; program: string; argv: string[]; cwd: string; env: Record<string, string>; timeoutMs: number; secrets: Map<string, string> }
+    | {
+        kind: 'exec';
+        program: string;
+        argv: string[];
+        cwd: string;
+        env: Record<string, string>;
+        timeoutMs: number;
+        secrets: Map<string, string>;
+      }
     | {
         kind: 'http';
         method: string;
@@ -64,13 +72,19 @@ function lookupFor(values: ParamValues, incident: IncidentFacts, env: Record<str
   };
 }
 
-function planHttp(step: Extract<StepSpec, { http: unknown }>['http'], lookup: Lookup, env: Record<string, string | undefined>, allowPrivate: boolean) {
+function planHttp(
+  step: Extract<StepSpec, { http: unknown }>['http'],
+  lookup: Lookup,
+  env: Record<string, string | undefined>,
+  allowPrivate: boolean,
+) {
   const url = buildUrl(step.url, (ref) => String(lookup(ref)));
   checkLiteralHost(new URL(url).hostname, allowPrivate);
   const secrets = new Map(step.env.flatMap((n) => (env[n] ? [[env[n]!, n] as [string, string]] : [])));
   const headers = Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, fill(v, lookup)]));
   const body = step.body === undefined ? undefined : buildBody(step.body, lookup);
-  if (body?.json && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+  if (body?.json && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+    headers['Content-Type'] = 'application/json';
   return {
     kind: 'http' as const,
     method: step.method,
@@ -93,7 +107,12 @@ const execSecrets = (names: string[], env: Record<string, string | undefined>) =
  * entry whatever the value holds (there is no shell to split or expand it), the environment holds
  * only the names the step lists, and programs were resolved when the runbook loaded.
  */
-export function planRun(runbook: Runbook, values: ParamValues, incident: IncidentFacts, env: Record<string, string | undefined>): PlannedStep[] {
+export function planRun(
+  runbook: Runbook,
+  values: ParamValues,
+  incident: IncidentFacts,
+  env: Record<string, string | undefined>,
+): PlannedStep[] {
   const lookup = lookupFor(values, incident, env);
   return runbook.spec.steps.map((step, index) => {
     const common: Common = { index, name: stepName(step, index), confirm: step.confirm, dryRunSafe: step.dry_run_safe };
@@ -113,7 +132,12 @@ export function planRun(runbook: Runbook, values: ParamValues, incident: Inciden
     if ('http' in step) return { ...common, ...planHttp(step.http, lookup, env, runbook.spec.allow_private) };
     if ('slack' in step) return { ...common, kind: 'slack', text: fill(step.slack.text, lookup) };
     const pd = step.pagerduty;
-    return { ...common, kind: 'pagerduty', incidentId: incident.pagerdutyId, ...('note' in pd ? { note: fill(pd.note, lookup) } : { escalate: pd.escalate }) };
+    return {
+      ...common,
+      kind: 'pagerduty',
+      incidentId: incident.pagerdutyId,
+      ...('note' in pd ? { note: fill(pd.note, lookup) } : { escalate: pd.escalate }),
+    };
   });
 }
 
@@ -126,7 +150,9 @@ export function describeStep(s: PlannedStep): string {
     case 'exec':
       return `exec ${s.program} ${JSON.stringify(s.argv)}\n  in ${s.cwd}, env: ${Object.keys(s.env).join(', ') || '(empty)'}, timeout ${s.timeoutMs / 1000} s`;
     case 'http': {
-      const headers = Object.entries(s.headers).map(([k, v]) => `\n  ${k}: ${mask(v, s.secrets)}`).join('');
+      const headers = Object.entries(s.headers)
+        .map(([k, v]) => `\n  ${k}: ${mask(v, s.secrets)}`)
+        .join('');
       const body = s.body === undefined ? '' : `\n  body: ${mask(s.body, s.secrets).slice(0, 500)}`;
       return `http ${s.method} ${mask(s.url, s.secrets)}${headers}${body}\n  expect ${s.expect?.join(' or ') ?? '2xx'}, timeout ${s.timeoutMs / 1000} s`;
     }

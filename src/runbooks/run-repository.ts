@@ -1,7 +1,8 @@
 import type { Db } from '../db/open.ts';
 import type { ParamValues } from './params.ts';
 
-export type RunStatus = 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'rejected' | 'killed' | 'interrupted';
+export type RunStatus =
+  'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'rejected' | 'killed' | 'interrupted';
 
 export interface RunRecord {
   id: number;
@@ -38,7 +39,8 @@ export interface StepRecord {
 const RUN_COLUMNS = `id, incident_id AS incidentId, runbook, version, sha, params, dry_run AS dryRun, requested_by AS requestedBy,
   status, next_step AS nextStep, thread_ts AS threadTs, created_at AS createdAt, finished_at AS finishedAt, stopped_by AS stoppedBy`;
 type RunRow = Omit<RunRecord, 'params' | 'dryRun'> & { params: string; dryRun: number };
-const toRun = (r: RunRow | undefined): RunRecord | undefined => r && { ...r, params: JSON.parse(r.params) as ParamValues, dryRun: r.dryRun === 1 };
+const toRun = (r: RunRow | undefined): RunRecord | undefined =>
+  r && { ...r, params: JSON.parse(r.params) as ParamValues, dryRun: r.dryRun === 1 };
 
 /** All SQL about runbook runs and their steps. */
 export class RunbookRepository {
@@ -46,26 +48,42 @@ export class RunbookRepository {
 
   constructor(readonly db: Db) {
     this.stmt = {
-      insert: db.prepare(`INSERT INTO runbook_runs (incident_id, runbook, version, sha, params, dry_run, requested_by, status, created_at)
+      insert:
+        db.prepare(`INSERT INTO runbook_runs (incident_id, runbook, version, sha, params, dry_run, requested_by, status, created_at)
         VALUES (@incidentId, @runbook, @version, @sha, @params, @dryRun, @requestedBy, 'running', @createdAt)`),
       get: db.prepare(`SELECT ${RUN_COLUMNS} FROM runbook_runs WHERE id = ?`),
       running: db.prepare(`SELECT count(*) AS n FROM runbook_runs WHERE status = 'running'`),
-      activeFor: db.prepare(`SELECT ${RUN_COLUMNS} FROM runbook_runs WHERE incident_id = ? AND runbook = ? AND status IN ('running', 'awaiting_approval') LIMIT 1`),
+      activeFor: db.prepare(
+        `SELECT ${RUN_COLUMNS} FROM runbook_runs WHERE incident_id = ? AND runbook = ? AND status IN ('running', 'awaiting_approval') LIMIT 1`,
+      ),
       withStatus: db.prepare(`SELECT ${RUN_COLUMNS} FROM runbook_runs WHERE status = ? ORDER BY id`),
       setStatus: db.prepare('UPDATE runbook_runs SET status = ?, next_step = ?, finished_at = ? WHERE id = ?'),
       setThread: db.prepare('UPDATE runbook_runs SET thread_ts = ? WHERE id = ?'),
       setStoppedBy: db.prepare('UPDATE runbook_runs SET stopped_by = coalesce(stopped_by, ?) WHERE id = ?'),
-      saveStep: db.prepare(`INSERT INTO runbook_steps (run_id, idx, name, kind, status, exit_code, duration_ms, output, truncated, approved_by, started_at)
+      saveStep:
+        db.prepare(`INSERT INTO runbook_steps (run_id, idx, name, kind, status, exit_code, duration_ms, output, truncated, approved_by, started_at)
         VALUES (@runId, @idx, @name, @kind, @status, @exitCode, @durationMs, @output, @truncated, @approvedBy, @startedAt)
         ON CONFLICT (run_id, idx) DO UPDATE SET status = excluded.status, exit_code = excluded.exit_code, duration_ms = excluded.duration_ms,
           output = excluded.output, truncated = excluded.truncated, approved_by = coalesce(excluded.approved_by, approved_by)`),
-      steps: db.prepare(`SELECT run_id AS runId, idx, name, kind, status, exit_code AS exitCode, duration_ms AS durationMs, output, truncated,
+      steps:
+        db.prepare(`SELECT run_id AS runId, idx, name, kind, status, exit_code AS exitCode, duration_ms AS durationMs, output, truncated,
         approved_by AS approvedBy, started_at AS startedAt FROM runbook_steps WHERE run_id = ? ORDER BY idx`),
     };
   }
 
-  insert(run: { incidentId: number; runbook: string; version: string; sha: string; params: ParamValues; dryRun: boolean; requestedBy: string; createdAt: number }): number {
-    return Number(this.stmt.insert.run({ ...run, params: JSON.stringify(run.params), dryRun: run.dryRun ? 1 : 0 }).lastInsertRowid);
+  insert(run: {
+    incidentId: number;
+    runbook: string;
+    version: string;
+    sha: string;
+    params: ParamValues;
+    dryRun: boolean;
+    requestedBy: string;
+    createdAt: number;
+  }): number {
+    return Number(
+      this.stmt.insert.run({ ...run, params: JSON.stringify(run.params), dryRun: run.dryRun ? 1 : 0 }).lastInsertRowid,
+    );
   }
 
   get(id: number): RunRecord | undefined {
@@ -102,6 +120,9 @@ export class RunbookRepository {
   }
 
   steps(runId: number): StepRecord[] {
-    return (this.stmt.steps.all(runId) as (Omit<StepRecord, 'truncated'> & { truncated: number })[]).map((s) => ({ ...s, truncated: s.truncated === 1 }));
+    return (this.stmt.steps.all(runId) as (Omit<StepRecord, 'truncated'> & { truncated: number })[]).map((s) => ({
+      ...s,
+      truncated: s.truncated === 1,
+    }));
   }
 }

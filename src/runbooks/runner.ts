@@ -17,7 +17,18 @@ export interface RunReporter {
   /** The run's message (with a stop button); its ts threads the steps. */
   started(run: RunRecord, plan: PlannedStep[], channel: string): Promise<string | null>;
   /** A step's message in the thread, created on first call and updated in place after. */
-  step(run: RunRecord, step: PlannedStep, state: { status: LiveStatus; output: string; truncated: boolean; exitCode: number | null; durationMs: number | null }, channel: string): Promise<void>;
+  step(
+    run: RunRecord,
+    step: PlannedStep,
+    state: {
+      status: LiveStatus;
+      output: string;
+      truncated: boolean;
+      exitCode: number | null;
+      durationMs: number | null;
+    },
+    channel: string,
+  ): Promise<void>;
   /** The run is over: its message loses the stop button and shows how it ended. */
   finished(run: RunRecord, plan: PlannedStep[], channel: string): Promise<void>;
   /** A `slack` step's message. */
@@ -29,7 +40,10 @@ export interface RunnerDeps {
   runbooks: () => RunbookSet;
   incidents: IncidentService;
   reporter: RunReporter;
-  pagerduty?: { addNote(id: string, content: string): Promise<void>; escalate(id: string, level: number): Promise<void> };
+  pagerduty?: {
+    addNote(id: string, content: string): Promise<void>;
+    escalate(id: string, level: number): Promise<void>;
+  };
   /** The environment exec steps pick their listed names from (and http steps their env.* values). */
   env: Record<string, string | undefined>;
   maxConcurrent: number;
@@ -49,7 +63,12 @@ export interface RunRequest {
   actor: Actor;
 }
 
-const FINAL: Record<StepResult['status'], RunStatus> = { succeeded: 'succeeded', failed: 'failed', timed_out: 'failed', killed: 'killed' };
+const FINAL: Record<StepResult['status'], RunStatus> = {
+  succeeded: 'succeeded',
+  failed: 'failed',
+  timed_out: 'failed',
+  killed: 'killed',
+};
 
 /**
  * Runs runbooks: one step at a time, each recorded (full output in the database, a line in the
@@ -64,7 +83,13 @@ export class RunbookRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
   facts(incident: Incident): IncidentFacts {
-    return { id: incident.id, title: incident.title, severity: incident.severity, channel: incident.channelId, pagerdutyId: incident.source === 'pagerduty' ? incident.externalId : null };
+    return {
+      id: incident.id,
+      title: incident.title,
+      severity: incident.severity,
+      channel: incident.channelId,
+      pagerdutyId: incident.source === 'pagerduty' ? incident.externalId : null,
+    };
   }
 
   /** What a dry run or the approval message shows: every step as it will run. */
@@ -87,20 +112,48 @@ export class RunbookRunner {
     incidents.authorizeRunbook(req.incident.id, req.actor, 'run', { name: spec.name, allowed: spec.allowed });
     const plan = this.preview(req);
     let runId = 0;
-    const data: Record<string, unknown> = { runbook: spec.name, version: spec.version, sha: req.runbook.sha, dry_run: req.dryRun };
+    const data: Record<string, unknown> = {
+      runbook: spec.name,
+      version: spec.version,
+      sha: req.runbook.sha,
+      dry_run: req.dryRun,
+    };
     const write = () => {
       if (runs.runningCount() >= this.deps.maxConcurrent) {
-        throw new UserError(ErrorCode.Busy, `The limit of ${this.deps.maxConcurrent} runbook run${this.deps.maxConcurrent === 1 ? '' : 's'} at once is reached; try again when one has finished.`);
+        throw new UserError(
+          ErrorCode.Busy,
+          `The limit of ${this.deps.maxConcurrent} runbook run${this.deps.maxConcurrent === 1 ? '' : 's'} at once is reached; try again when one has finished.`,
+        );
       }
       const active = spec.concurrent ? undefined : runs.activeFor(req.incident.id, spec.name);
-      if (active) throw new UserError(ErrorCode.Conflict, `${spec.name} is already running in this incident (run #${active.id}, ${active.status.replace('_', ' ')}). Stop it first, or wait.`);
-      runId = runs.insert({ incidentId: req.incident.id, runbook: spec.name, version: spec.version, sha: req.runbook.sha, params: req.values, dryRun: req.dryRun, requestedBy: by, createdAt: this.deps.now() });
+      if (active)
+        throw new UserError(
+          ErrorCode.Conflict,
+          `${spec.name} is already running in this incident (run #${active.id}, ${active.status.replace('_', ' ')}). Stop it first, or wait.`,
+        );
+      runId = runs.insert({
+        incidentId: req.incident.id,
+        runbook: spec.name,
+        version: spec.version,
+        sha: req.runbook.sha,
+        params: req.values,
+        dryRun: req.dryRun,
+        requestedBy: by,
+        createdAt: this.deps.now(),
+      });
       data.run = runId;
     };
-    const params = Object.entries(req.values).map(([k, v]) => `${k}=${v}`).join(' ');
+    const params = Object.entries(req.values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     incidents.recordRunbookEvent(
       req.incident.id,
-      { kind: 'runbook_started', actor: by, body: `${spec.name} v${spec.version}${req.dryRun ? ' (dry run)' : ''}${params ? ` ${params}` : ''}`, data },
+      {
+        kind: 'runbook_started',
+        actor: by,
+        body: `${spec.name} v${spec.version}${req.dryRun ? ' (dry run)' : ''}${params ? ` ${params}` : ''}`,
+        data,
+      },
       { write },
     );
     this.track(this.begin(runId, plan));
@@ -113,14 +166,38 @@ export class RunbookRunner {
     const step = this.plan(run)[stepIndex]!;
     this.authorize(run, actor, 'approve');
     if (by === run.requestedBy && (await this.otherApprovers(run)).length > 0) {
-      throw new UserError(ErrorCode.Forbidden, 'Someone other than the person who started the run has to approve this step.');
+      throw new UserError(
+        ErrorCode.Forbidden,
+        'Someone other than the person who started the run has to approve this step.',
+      );
     }
-    this.deps.incidents.recordRunbookEvent(run.incidentId, { kind: 'runbook_approved', actor: by, body: `${run.runbook} step ${step.name}`, data: { run: run.id, step: stepIndex } }, {
-      write: () => {
-        this.deps.runs.setStatus(run.id, 'running', stepIndex, null);
-        this.deps.runs.saveStep({ runId: run.id, idx: stepIndex, name: step.name, kind: step.kind, status: 'approved', exitCode: null, durationMs: null, output: '', truncated: false, approvedBy: by, startedAt: this.deps.now() });
+    this.deps.incidents.recordRunbookEvent(
+      run.incidentId,
+      {
+        kind: 'runbook_approved',
+        actor: by,
+        body: `${run.runbook} step ${step.name}`,
+        data: { run: run.id, step: stepIndex },
       },
-    });
+      {
+        write: () => {
+          this.deps.runs.setStatus(run.id, 'running', stepIndex, null);
+          this.deps.runs.saveStep({
+            runId: run.id,
+            idx: stepIndex,
+            name: step.name,
+            kind: step.kind,
+            status: 'approved',
+            exitCode: null,
+            durationMs: null,
+            output: '',
+            truncated: false,
+            approvedBy: by,
+            startedAt: this.deps.now(),
+          });
+        },
+      },
+    );
     this.track(this.continueFrom({ ...run, status: 'running' }, stepIndex, by));
   }
 
@@ -129,7 +206,12 @@ export class RunbookRunner {
     const run = this.awaiting(runId, stepIndex);
     const step = this.plan(run)[stepIndex]!;
     this.authorize(run, actor, 'approve');
-    this.deps.incidents.recordRunbookEvent(run.incidentId, { kind: 'runbook_rejected', actor: by, body: `${run.runbook} step ${step.name}`, data: { run: run.id, step: stepIndex } });
+    this.deps.incidents.recordRunbookEvent(run.incidentId, {
+      kind: 'runbook_rejected',
+      actor: by,
+      body: `${run.runbook} step ${step.name}`,
+      data: { run: run.id, step: stepIndex },
+    });
     this.track(this.finish(run, 'rejected', stepIndex));
   }
 
@@ -140,16 +222,25 @@ export class RunbookRunner {
    */
   kill(runId: number, actor: Actor, fromIncident: number): void {
     const run = this.deps.runs.get(runId);
-    if (!run || (run.status !== 'running' && run.status !== 'awaiting_approval')) throw new UserError(ErrorCode.Conflict, `Run #${runId} is not running.`);
+    if (!run || (run.status !== 'running' && run.status !== 'awaiting_approval'))
+      throw new UserError(ErrorCode.Conflict, `Run #${runId} is not running.`);
     if (run.incidentId !== fromIncident) {
-      throw new UserError(ErrorCode.Forbidden, `Run #${runId} belongs to incident #${run.incidentId}; stop it from that incident's channel.`);
+      throw new UserError(
+        ErrorCode.Forbidden,
+        `Run #${runId} belongs to incident #${run.incidentId}; stop it from that incident's channel.`,
+      );
     }
     this.authorize(run, actor, 'stop');
     if (run.stoppedBy) return; // already stopping: the first stop is the one on record
     this.deps.log.info({ run_id: runId, incident_id: run.incidentId, by: actor.id }, 'runbook run stopped by a person');
     this.deps.incidents.recordRunbookEvent(
       run.incidentId,
-      { kind: 'runbook_stopped', actor: actor.id, body: `${run.runbook} (run #${runId})`, data: { run: runId, step: run.nextStep } },
+      {
+        kind: 'runbook_stopped',
+        actor: actor.id,
+        body: `${run.runbook} (run #${runId})`,
+        data: { run: runId, step: run.nextStep },
+      },
       { write: () => this.deps.runs.setStoppedBy(runId, actor.id) },
     );
     this.controllers.get(runId)?.abort();
@@ -176,13 +267,16 @@ export class RunbookRunner {
   }
 
   private track(p: Promise<void>): void {
-    const tracked = p.catch((error: unknown) => this.deps.log.error({ err: error }, 'runbook run failed unexpectedly')).finally(() => this.inFlight.delete(tracked));
+    const tracked = p
+      .catch((error: unknown) => this.deps.log.error({ err: error }, 'runbook run failed unexpectedly'))
+      .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }
 
   private awaiting(runId: number, stepIndex: number): RunRecord {
     const run = this.deps.runs.get(runId);
-    if (!run || run.status !== 'awaiting_approval' || run.nextStep !== stepIndex) throw new UserError(ErrorCode.Conflict, `Run #${runId} is not waiting for this approval any more.`);
+    if (!run || run.status !== 'awaiting_approval' || run.nextStep !== stepIndex)
+      throw new UserError(ErrorCode.Conflict, `Run #${runId} is not waiting for this approval any more.`);
     return run;
   }
 
@@ -235,7 +329,8 @@ export class RunbookRunner {
 
   private plan(run: RunRecord): PlannedStep[] {
     const runbook = this.deps.runbooks().runbooks.get(run.runbook);
-    if (!runbook || runbook.sha !== run.sha) throw new UserError(ErrorCode.Conflict, `${run.runbook} changed since run #${run.id} started; start it again.`);
+    if (!runbook || runbook.sha !== run.sha)
+      throw new UserError(ErrorCode.Conflict, `${run.runbook} changed since run #${run.id} started; start it again.`);
     const incident = this.deps.incidents.get(run.incidentId)!;
     return planRun(runbook, run.params, this.facts(incident), this.deps.env);
   }
@@ -248,7 +343,14 @@ export class RunbookRunner {
     const run = this.deps.runs.get(runId)!;
     const channel = this.channel(run);
     if (channel) {
-      const ts = await this.deps.reporter.started(run, plan, channel).catch((error: unknown) => (this.deps.log.warn({ err: error, run_id: runId }, 'could not post the run message'), null));
+      const ts = await this.deps.reporter
+        .started(run, plan, channel)
+        .catch(
+          (error: unknown) => (
+            this.deps.log.warn({ err: error, run_id: runId }, 'could not post the run message'),
+            null
+          ),
+        );
       if (ts) this.deps.runs.setThread(runId, ts);
     }
     await this.continueFrom(this.deps.runs.get(runId)!, 0, null);
@@ -273,8 +375,20 @@ export class RunbookRunner {
         return this.finish(run, 'killed', i);
       }
       if (run.dryRun && !step.dryRunSafe) {
-        this.saveStep(run, step, { status: 'shown', exitCode: null, output: describeStep(step), truncated: false, durationMs: 0 });
-        if (channel) await this.report(run, step, { status: 'shown', output: describeStep(step), truncated: false, exitCode: null, durationMs: null }, channel);
+        this.saveStep(run, step, {
+          status: 'shown',
+          exitCode: null,
+          output: describeStep(step),
+          truncated: false,
+          durationMs: 0,
+        });
+        if (channel)
+          await this.report(
+            run,
+            step,
+            { status: 'shown', output: describeStep(step), truncated: false, exitCode: null, durationMs: null },
+            channel,
+          );
         continue;
       }
       if (step.confirm && !(approved && i === from) && !run.dryRun) {
@@ -283,12 +397,26 @@ export class RunbookRunner {
         // outbox: an approval nobody sees is a stalled run, so it is retried and survives a restart.
         this.deps.incidents.recordRunbookEvent(
           run.incidentId,
-          { kind: 'runbook_approval_requested', actor: null, body: `${run.runbook} step ${step.name} waits for approval`, data: { run: run.id, step: i } },
+          {
+            kind: 'runbook_approval_requested',
+            actor: null,
+            body: `${run.runbook} step ${step.name} waits for approval`,
+            data: { run: run.id, step: i },
+          },
           {
             write: () => this.deps.runs.setStatus(run.id, 'awaiting_approval', i, null),
             notice: {
               cause: `run:${run.id}:step:${i}`,
-              notice: { type: 'runbook_approval', runId: run.id, runbook: run.runbook, stepIndex: i, stepName: step.name, requestedBy: run.requestedBy, description: describeStep(step), requesterMayApprove: alone },
+              notice: {
+                type: 'runbook_approval',
+                runId: run.id,
+                runbook: run.runbook,
+                stepIndex: i,
+                stepName: step.name,
+                requestedBy: run.requestedBy,
+                description: describeStep(step),
+                requesterMayApprove: alone,
+              },
             },
           },
         );
@@ -302,7 +430,14 @@ export class RunbookRunner {
         kind: 'runbook_step',
         actor: null,
         body: `${run.runbook} step ${step.name}: ${result.status.replace('_', ' ')}${result.exitCode === null ? '' : ` (${step.kind === 'http' ? 'HTTP' : 'exit'} ${result.exitCode})`} in ${(result.durationMs / 1000).toFixed(1)} s`,
-        data: { run: run.id, step: i, status: result.status, exit_code: result.exitCode, duration_ms: result.durationMs, output_tail: result.output.slice(-500) },
+        data: {
+          run: run.id,
+          step: i,
+          status: result.status,
+          exit_code: result.exitCode,
+          duration_ms: result.durationMs,
+          output_tail: result.output.slice(-500),
+        },
       });
       if (result.status !== 'succeeded') return this.finish(run, FINAL[result.status], i);
     }
@@ -315,7 +450,20 @@ export class RunbookRunner {
     const started = this.deps.now();
     let output = '';
     const live = (status: LiveStatus, extra: Partial<StepResult> = {}) =>
-      channel ? this.report(run, step, { status, output: extra.output ?? output, truncated: extra.truncated ?? false, exitCode: extra.exitCode ?? null, durationMs: extra.durationMs ?? null }, channel) : Promise.resolve();
+      channel
+        ? this.report(
+            run,
+            step,
+            {
+              status,
+              output: extra.output ?? output,
+              truncated: extra.truncated ?? false,
+              exitCode: extra.exitCode ?? null,
+              durationMs: extra.durationMs ?? null,
+            },
+            channel,
+          )
+        : Promise.resolve();
     await live('running');
     const onOutput = (chunk: string) => {
       output = (output + chunk).slice(-8000);
@@ -325,12 +473,24 @@ export class RunbookRunner {
     try {
       // Stopped while its message was being posted: the step never starts.
       const result = controller.signal.aborted
-        ? { status: 'killed' as const, exitCode: null, output: '[stopped before it started]', truncated: false, durationMs: 0 }
+        ? {
+            status: 'killed' as const,
+            exitCode: null,
+            output: '[stopped before it started]',
+            truncated: false,
+            durationMs: 0,
+          }
         : await this.dispatch(step, opts, channel);
       await live(result.status, result);
       return result;
     } catch (error) {
-      const result: StepResult = { status: 'failed', exitCode: null, output: `[${(error as Error).message}]`, truncated: false, durationMs: this.deps.now() - started };
+      const result: StepResult = {
+        status: 'failed',
+        exitCode: null,
+        output: `[${(error as Error).message}]`,
+        truncated: false,
+        durationMs: this.deps.now() - started,
+      };
       await live('failed', result);
       return result;
     } finally {
@@ -338,9 +498,19 @@ export class RunbookRunner {
     }
   }
 
-  private async dispatch(step: PlannedStep, opts: Parameters<typeof runExec>[1], channel: string | null): Promise<StepResult> {
+  private async dispatch(
+    step: PlannedStep,
+    opts: Parameters<typeof runExec>[1],
+    channel: string | null,
+  ): Promise<StepResult> {
     const started = this.deps.now();
-    const done = (output: string): StepResult => ({ status: 'succeeded', exitCode: null, output, truncated: false, durationMs: this.deps.now() - started });
+    const done = (output: string): StepResult => ({
+      status: 'succeeded',
+      exitCode: null,
+      output,
+      truncated: false,
+      durationMs: this.deps.now() - started,
+    });
     switch (step.kind) {
       case 'exec':
         return runExec(step, opts);
@@ -361,12 +531,35 @@ export class RunbookRunner {
     }
   }
 
-  private saveStep(run: RunRecord, step: PlannedStep, r: Pick<StepResult, 'exitCode' | 'output' | 'truncated' | 'durationMs'> & { status: string }): void {
-    this.deps.runs.saveStep({ runId: run.id, idx: step.index, name: step.name, kind: step.kind, status: r.status, exitCode: r.exitCode, durationMs: r.durationMs, output: r.output, truncated: r.truncated, approvedBy: null, startedAt: this.deps.now() - r.durationMs });
+  private saveStep(
+    run: RunRecord,
+    step: PlannedStep,
+    r: Pick<StepResult, 'exitCode' | 'output' | 'truncated' | 'durationMs'> & { status: string },
+  ): void {
+    this.deps.runs.saveStep({
+      runId: run.id,
+      idx: step.index,
+      name: step.name,
+      kind: step.kind,
+      status: r.status,
+      exitCode: r.exitCode,
+      durationMs: r.durationMs,
+      output: r.output,
+      truncated: r.truncated,
+      approvedBy: null,
+      startedAt: this.deps.now() - r.durationMs,
+    });
   }
 
-  private report(run: RunRecord, step: PlannedStep, state: Parameters<RunReporter['step']>[2], channel: string): Promise<void> {
-    return this.deps.reporter.step(run, step, state, channel).catch((error: unknown) => this.deps.log.warn({ err: error, run_id: run.id }, 'could not show step progress'));
+  private report(
+    run: RunRecord,
+    step: PlannedStep,
+    state: Parameters<RunReporter['step']>[2],
+    channel: string,
+  ): Promise<void> {
+    return this.deps.reporter
+      .step(run, step, state, channel)
+      .catch((error: unknown) => this.deps.log.warn({ err: error, run_id: run.id }, 'could not show step progress'));
   }
 
   private async finish(run: RunRecord, status: RunStatus, nextStep: number): Promise<void> {
@@ -374,12 +567,27 @@ export class RunbookRunner {
     const steps = this.deps.runs.steps(run.id).filter((s) => s.status !== 'approved');
     this.deps.incidents.recordRunbookEvent(
       run.incidentId,
-      { kind: 'runbook_finished', actor: null, body: `${run.runbook} v${run.version}${run.dryRun ? ' (dry run)' : ''}: ${status}`, data: { run: run.id, status, duration_ms: now - run.createdAt } },
+      {
+        kind: 'runbook_finished',
+        actor: null,
+        body: `${run.runbook} v${run.version}${run.dryRun ? ' (dry run)' : ''}: ${status}`,
+        data: { run: run.id, status, duration_ms: now - run.createdAt },
+      },
       {
         write: () => this.deps.runs.setStatus(run.id, status, nextStep, now),
         notice: {
           cause: `run:${run.id}`,
-          notice: { type: 'runbook_finished', runId: run.id, runbook: run.runbook, version: run.version, status, by: run.requestedBy, dryRun: run.dryRun, durationMs: now - run.createdAt, steps: steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode })) },
+          notice: {
+            type: 'runbook_finished',
+            runId: run.id,
+            runbook: run.runbook,
+            version: run.version,
+            status,
+            by: run.requestedBy,
+            dryRun: run.dryRun,
+            durationMs: now - run.createdAt,
+            steps: steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode })),
+          },
         },
       },
     );
@@ -390,6 +598,9 @@ export class RunbookRunner {
     } catch {
       // The runbook changed or went away: the message just lists no steps.
     }
-    if (channel) await this.deps.reporter.finished({ ...run, status, finishedAt: now }, plan, channel).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not close the run message'));
+    if (channel)
+      await this.deps.reporter
+        .finished({ ...run, status, finishedAt: now }, plan, channel)
+        .catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not close the run message'));
   }
 }

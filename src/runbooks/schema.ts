@@ -5,7 +5,9 @@ import { GROUP_ID_PATTERN, USER_ID_PATTERN } from '../lib/slack-ids.ts';
 export const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/g;
 export const INCIDENT_FIELDS = ['incident.id', 'incident.title', 'incident.severity', 'incident.channel'] as const;
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes (at most 63)');
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes (at most 63)');
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
 const who = z
   .string()
@@ -25,8 +27,19 @@ const paramSchema = z.discriminatedUnion('type', [
     allow_leading_dash: z.boolean().default(false),
     default: z.string().optional(),
   }),
-  z.strictObject({ type: z.literal('enum'), ...paramBase, values: z.array(z.string().min(1).max(100)).min(1).max(100), default: z.string().optional() }),
-  z.strictObject({ type: z.literal('integer'), ...paramBase, min: z.number().int().optional(), max: z.number().int().optional(), default: z.number().int().optional() }),
+  z.strictObject({
+    type: z.literal('enum'),
+    ...paramBase,
+    values: z.array(z.string().min(1).max(100)).min(1).max(100),
+    default: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('integer'),
+    ...paramBase,
+    min: z.number().int().optional(),
+    max: z.number().int().optional(),
+    default: z.number().int().optional(),
+  }),
 ]);
 export type ParamSpec = z.infer<typeof paramSchema>;
 
@@ -59,7 +72,9 @@ const stepSchema = z.union([
       // Text as it is (no placeholders unless it is JSON), or JSON: as YAML data or JSON text, built as
       // data with each value placed in a string and serialised, never spliced into JSON text.
       body: z.union([z.string().max(100_000), z.record(z.string(), z.json()), z.array(z.json())]).optional(),
-      expect_status: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).optional(),
+      expect_status: z
+        .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
+        .optional(),
       env: z.array(envName).max(20).default([]),
       timeout_seconds: timeout.default(30),
     }),
@@ -67,7 +82,10 @@ const stepSchema = z.union([
   z.strictObject({ ...stepBase, slack: z.strictObject({ text: z.string().min(1).max(3000) }) }),
   z.strictObject({
     ...stepBase,
-    pagerduty: z.union([z.strictObject({ note: z.string().min(1).max(3000) }), z.strictObject({ escalate: z.number().int().min(1).max(20) })]),
+    pagerduty: z.union([
+      z.strictObject({ note: z.string().min(1).max(3000) }),
+      z.strictObject({ escalate: z.number().int().min(1).max(20) }),
+    ]),
   }),
 ]);
 export type StepSpec = z.infer<typeof stepSchema>;
@@ -82,11 +100,14 @@ export const runbookSchema = z.strictObject({
   concurrent: z.boolean().default(false),
   /** http steps may call loopback, link-local and private addresses (refused by default). */
   allow_private: z.boolean().default(false),
-  params: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case parameter name'), paramSchema).default({}),
+  params: z
+    .record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case parameter name'), paramSchema)
+    .default({}),
   steps: z.array(stepSchema).min(1).max(50),
 });
 export type RunbookSpec = z.infer<typeof runbookSchema>;
 
 export type StepKind = 'exec' | 'http' | 'slack' | 'pagerduty';
-export const stepKind = (s: StepSpec): StepKind => ('exec' in s ? 'exec' : 'http' in s ? 'http' : 'slack' in s ? 'slack' : 'pagerduty');
+export const stepKind = (s: StepSpec): StepKind =>
+  'exec' in s ? 'exec' : 'http' in s ? 'http' : 'slack' in s ? 'slack' : 'pagerduty';
 export const stepName = (s: StepSpec, i: number) => s.name ?? `${stepKind(s)} ${i + 1}`;

@@ -46,7 +46,8 @@ function advance(region: Region, seen: string, text: string): [Region, string] {
   for (const ch of text) {
     s = r === 'scheme' ? s + ch : '';
     if (r === 'scheme' && s.endsWith('://')) r = 'authority';
-    else if (r === 'authority' && (ch === '/' || ch === '?' || ch === '#')) r = ch === '/' ? 'path' : ch === '?' ? 'query' : 'fragment';
+    else if (r === 'authority' && (ch === '/' || ch === '?' || ch === '#'))
+      r = ch === '/' ? 'path' : ch === '?' ? 'query' : 'fragment';
     else if (r === 'path' && (ch === '?' || ch === '#')) r = ch === '?' ? 'query' : 'fragment';
     else if (r === 'query' && ch === '#') r = 'fragment';
   }
@@ -55,7 +56,10 @@ function advance(region: Region, seen: string, text: string): [Region, string] {
 
 function hostValue(ref: string, value: string): string {
   const ok = HOST_CHARS.test(value) && !value.includes('..') && !/^[.-]|[.-]$/.test(value);
-  if (!ok) throw bad(`\`${ref}\` is used in the URL's host and may hold only letters, digits, dots and dashes (not at either end, no "..").`);
+  if (!ok)
+    throw bad(
+      `\`${ref}\` is used in the URL's host and may hold only letters, digits, dots and dashes (not at either end, no "..").`,
+    );
   return value;
 }
 
@@ -84,7 +88,8 @@ export function buildUrl(template: string, valueOf: ValueOf): string {
       continue;
     }
     const value = valueOf(part.ref);
-    if (region === 'scheme') throw bad(`\`${part.ref}\` cannot start a URL; a URL comes whole from one parameter or begins with http(s)://.`);
+    if (region === 'scheme')
+      throw bad(`\`${part.ref}\` cannot start a URL; a URL comes whole from one parameter or begins with http(s)://.`);
     if (region === 'authority') hostFromValue = true;
     text += region === 'authority' ? hostValue(part.ref, value) : encodeURIComponent(value);
     // A stand-in that is valid both as a host label and as a port.
@@ -92,7 +97,8 @@ export function buildUrl(template: string, valueOf: ValueOf): string {
   }
   const url = parseHttp(text);
   const path = text.replace(/^[^:]*:\/\/[^/?#]*/, '').split(/[?#]/)[0]!;
-  if (path.split('/').some((segment) => DOT_SEGMENT.test(segment))) throw bad('A URL path segment may not be `.` or `..` (that would walk up the path); check the values given.');
+  if (path.split('/').some((segment) => DOT_SEGMENT.test(segment)))
+    throw bad('A URL path segment may not be `.` or `..` (that would walk up the path); check the values given.');
   // Defence in depth: whatever the values, the URL has the template's shape.
   const expected = parseHttp(shape);
   if ((!hostFromValue && url.origin !== expected.origin) || segments(url.pathname) !== segments(expected.pathname)) {

@@ -16,9 +16,24 @@ export const SANDBOX_PD_USERS: FakePdUser[] = [
 
 /** Who gets paged, in turn, and what fired: realistic alerts from a few services. */
 export const ALERTS = [
-  { title: '5xx rate above 5% for 5 minutes', service: { id: 'PSVC001', name: 'Checkout API' }, priority: 'P2', urgency: 'high' as const },
-  { title: 'Card authorisations failing in EU', service: { id: 'PSVC002', name: 'Payments' }, priority: 'P1', urgency: 'high' as const },
-  { title: 'p99 latency above 2 s', service: { id: 'PSVC003', name: 'Search' }, priority: 'P3', urgency: 'low' as const },
+  {
+    title: '5xx rate above 5% for 5 minutes',
+    service: { id: 'PSVC001', name: 'Checkout API' },
+    priority: 'P2',
+    urgency: 'high' as const,
+  },
+  {
+    title: 'Card authorisations failing in EU',
+    service: { id: 'PSVC002', name: 'Payments' },
+    priority: 'P1',
+    urgency: 'high' as const,
+  },
+  {
+    title: 'p99 latency above 2 s',
+    service: { id: 'PSVC003', name: 'Search' },
+    priority: 'P3',
+    urgency: 'low' as const,
+  },
 ];
 
 /** The channel people declare from, as in any workspace. */

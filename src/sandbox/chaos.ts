@@ -24,7 +24,14 @@ const WEIGHTS: [ChaosFault['type'], number][] = [
 
 export class Chaos {
   private state: number;
-  readonly counts: Record<ChaosFault['type'], number> = { rate_limited: 0, server_error: 0, reset_before: 0, reset_after: 0, slow: 0, timeout: 0 };
+  readonly counts: Record<ChaosFault['type'], number> = {
+    rate_limited: 0,
+    server_error: 0,
+    reset_before: 0,
+    reset_after: 0,
+    slow: 0,
+    timeout: 0,
+  };
 
   /** `clientTimeoutMs`: how long the client waits; a timeout fault holds a little longer. */
   constructor(

@@ -18,14 +18,35 @@ const interaction = (type: string, user: string, triggerId = trigger()) => ({
   trigger_id: triggerId,
 });
 
-export function blockActionBody(opts: { actionId: string; value: string; user: string; channel: string; messageTs?: string; triggerId?: string; blockId?: string }): string {
+export function blockActionBody(opts: {
+  actionId: string;
+  value: string;
+  user: string;
+  channel: string;
+  messageTs?: string;
+  triggerId?: string;
+  blockId?: string;
+}): string {
   const payload = {
     ...interaction('block_actions', opts.user, opts.triggerId),
-    container: { type: 'message', message_ts: opts.messageTs ?? '1.000001', channel_id: opts.channel, is_ephemeral: false },
+    container: {
+      type: 'message',
+      message_ts: opts.messageTs ?? '1.000001',
+      channel_id: opts.channel,
+      is_ephemeral: false,
+    },
     channel: { id: opts.channel, name: 'incident' },
     message: { type: 'message', ts: opts.messageTs ?? '1.000001', text: '' },
     response_url: 'https://hooks.slack.com/actions/T0FAKE001/1/fake',
-    actions: [{ type: 'button', action_id: opts.actionId, block_id: opts.blockId ?? 'incident_actions', value: opts.value, action_ts: String(Date.now() / 1000) }],
+    actions: [
+      {
+        type: 'button',
+        action_id: opts.actionId,
+        block_id: opts.blockId ?? 'incident_actions',
+        value: opts.value,
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
@@ -33,7 +54,14 @@ export function blockActionBody(opts: { actionId: string; value: string; user: s
 /** Values as Slack reports them: block id → action id → a typed value. */
 export type ViewValues = Record<string, Record<string, Record<string, unknown>>>;
 
-export function viewSubmissionBody(opts: { callbackId: string; user: string; values: ViewValues; privateMetadata?: string; viewId?: string; triggerId?: string }): string {
+export function viewSubmissionBody(opts: {
+  callbackId: string;
+  user: string;
+  values: ViewValues;
+  privateMetadata?: string;
+  viewId?: string;
+  triggerId?: string;
+}): string {
   const payload = {
     ...interaction('view_submission', opts.user, opts.triggerId),
     view: {
@@ -50,7 +78,10 @@ export function viewSubmissionBody(opts: { callbackId: string; user: string; val
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
-export function eventCallbackBody(event: Record<string, unknown>, eventId: string = `Ev${randomUUID().slice(0, 10).toUpperCase()}`): string {
+export function eventCallbackBody(
+  event: Record<string, unknown>,
+  eventId: string = `Ev${randomUUID().slice(0, 10).toUpperCase()}`,
+): string {
   return JSON.stringify({
     token: 'deprecated-verification-token',
     team_id: TEAM.id,

@@ -79,7 +79,13 @@ export async function startSandbox(env: Record<string, string | undefined>, log:
     GITHUB_API_URL: github.url,
   });
   // The console reaches the bot only over HTTP, signed, once the bot is listening.
-  const sandboxConsole = new SandboxConsole({ slack, pagerduty, github, signingSecret: config.slack.signingSecret, log: log.child({ source: 'sandbox' }) });
+  const sandboxConsole = new SandboxConsole({
+    slack,
+    pagerduty,
+    github,
+    signingSecret: config.slack.signingSecret,
+    log: log.child({ source: 'sandbox' }),
+  });
   const app = await startApp(config, { logger: log, host: HOST, extraRoutes: sandboxRoutes(sandboxConsole) });
   sandboxConsole.connect(`http://${HOST}:${app.port}`);
   pagerduty.subscribe(`http://${HOST}:${app.port}/webhooks/pagerduty`, [webhookSecret]);

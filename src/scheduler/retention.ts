@@ -20,7 +20,10 @@ interface RetentionDeps {
  * of memory are plenty, and the tables stay small. Pending and dead rows are never pruned. Seen
  * request signatures go once their window has passed: a signature that old is refused anyway.
  */
-export function startRetentionJob(deps: RetentionDeps, log: Logger): { stop(): Promise<void>; runOnce(): { outbox: number; inbox: number; requests: number } } {
+export function startRetentionJob(
+  deps: RetentionDeps,
+  log: Logger,
+): { stop(): Promise<void>; runOnce(): { outbox: number; inbox: number; requests: number } } {
   const runOnce = () => {
     const before = deps.now() - deps.retentionDays * 86_400_000;
     return {
@@ -34,7 +37,8 @@ export function startRetentionJob(deps: RetentionDeps, log: Logger): { stop(): P
     () => {
       try {
         const pruned = runOnce();
-        if (pruned.outbox + pruned.inbox + pruned.requests > 0) log.info({ pruned }, 'pruned old delivered effects, webhook ids and request signatures');
+        if (pruned.outbox + pruned.inbox + pruned.requests > 0)
+          log.info({ pruned }, 'pruned old delivered effects, webhook ids and request signatures');
       } catch (error) {
         log.error({ err: error }, 'retention run failed');
       }

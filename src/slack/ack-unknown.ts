@@ -14,7 +14,15 @@ export function ackUnknown(app: App, known: { actions: string[]; views: string[]
       (b.type === 'block_actions' && !(b.actions ?? []).some((a) => actions.has(String(a.action_id)))) ||
       ((b.type === 'view_submission' || b.type === 'view_closed') && !views.has(String(b.view?.callback_id)));
     if (!unknown || !ack) return next();
-    log.warn({ source: 'slack', type: b.type, action_id: b.actions?.[0]?.action_id?.slice(0, 100), callback_id: b.view?.callback_id?.slice(0, 100) }, 'acked an interaction the bot has no handler for');
+    log.warn(
+      {
+        source: 'slack',
+        type: b.type,
+        action_id: b.actions?.[0]?.action_id?.slice(0, 100),
+        callback_id: b.view?.callback_id?.slice(0, 100),
+      },
+      'acked an interaction the bot has no handler for',
+    );
     await ack();
   });
 }

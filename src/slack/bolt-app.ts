@@ -29,10 +29,19 @@ export function createBoltApp(config: Config['slack'], log: Logger, timeoutMs = 
   const client = new webApi.WebClient(config.botToken, { ...clientOptions, logger });
   const identity = botIdentity(client, config.botToken);
   // Ask early so the first command is fast; if Slack is unreachable now, the first request asks again.
-  identity().catch((error: unknown) => log.warn({ source: 'slack', err: error }, 'auth.test failed at start; will ask again on the first Slack request'));
+  identity().catch((error: unknown) =>
+    log.warn({ source: 'slack', err: error }, 'auth.test failed at start; will ask again on the first Slack request'),
+  );
   const authorize: Authorize<boolean> = async () => ({ botToken: config.botToken, ...(await identity()) });
   if (config.appToken) {
-    const app = new App({ authorize, appToken: config.appToken, socketMode: true, logger, clientOptions, convoStore: false });
+    const app = new App({
+      authorize,
+      appToken: config.appToken,
+      socketMode: true,
+      logger,
+      clientOptions,
+      convoStore: false,
+    });
     return { app, client, identity };
   }
   const receiver = new HTTPReceiver({

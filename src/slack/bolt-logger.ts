@@ -14,8 +14,10 @@ const TO_BOLT: Record<string, LogLevel> = {
 /** Bolt's logger interface over our pino logger, so Bolt's lines are structured JSON like ours. */
 export function boltLogger(log: Logger): BoltLogger {
   let name = 'bolt';
-  const write = (level: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) =>
-    log[level]({ component: name }, msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' '));
+  const write =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msg: unknown[]) =>
+      log[level]({ component: name }, msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' '));
   return {
     debug: write('debug'),
     info: write('info'),

@@ -61,10 +61,18 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     const bot = await deps.botUserId();
     let cursor: string | undefined;
     do {
-      const page = await client.conversations.list({ types: 'public_channel', exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
+      const page = await client.conversations.list({
+        types: 'public_channel',
+        exclude_archived: true,
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
       const found = page.channels?.find((c) => c.name === name);
       if (found) {
-        const ours = found.creator === bot && (found.created ?? 0) * 1000 >= incident.declaredAt - CREATE_SLACK_MS && !incidents.byChannel(found.id!);
+        const ours =
+          found.creator === bot &&
+          (found.created ?? 0) * 1000 >= incident.declaredAt - CREATE_SLACK_MS &&
+          !incidents.byChannel(found.id!);
         return ours ? found.id : undefined;
       }
       cursor = page.response_metadata?.next_cursor || undefined;
@@ -73,13 +81,28 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
   };
 
   /** Posts once: after an uncertain attempt, looks for the message that attempt may have posted. */
-  const postOnce = async (row: OutboxRow, args: { channel: string; text: string; blocks?: unknown[]; unfurl_links?: boolean; unfurl_media?: boolean }): Promise<string> => {
+  const postOnce = async (
+    row: OutboxRow,
+    args: { channel: string; text: string; blocks?: unknown[]; unfurl_links?: boolean; unfurl_media?: boolean },
+  ): Promise<string> => {
     if (row.uncertain) {
-      const history = await client.conversations.history({ channel: args.channel, oldest: String((row.createdAt - CREATE_SLACK_MS) / 1000), limit: 200, include_all_metadata: true });
-      const earlier = history.messages?.find((m) => (m.metadata as { event_type?: string; event_payload?: { key?: string } } | undefined)?.event_payload?.key === row.idempotencyKey);
+      const history = await client.conversations.history({
+        channel: args.channel,
+        oldest: String((row.createdAt - CREATE_SLACK_MS) / 1000),
+        limit: 200,
+        include_all_metadata: true,
+      });
+      const earlier = history.messages?.find(
+        (m) =>
+          (m.metadata as { event_type?: string; event_payload?: { key?: string } } | undefined)?.event_payload?.key ===
+          row.idempotencyKey,
+      );
       if (earlier?.ts) return earlier.ts;
     }
-    const res = await client.chat.postMessage({ ...(args as { channel: string; text: string }), metadata: { event_type: METADATA_TYPE, event_payload: { key: row.idempotencyKey } } });
+    const res = await client.chat.postMessage({
+      ...(args as { channel: string; text: string }),
+      metadata: { event_type: METADATA_TYPE, event_payload: { key: row.idempotencyKey } },
+    });
     return res.ts!;
   };
 
@@ -111,8 +134,14 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
           if (slackErrorName(error) !== 'name_taken') throw error;
           const adopted = row.uncertain ? await adoptable(name, incident) : undefined;
           if (adopted) {
-            log.warn({ channel_id: adopted, channel_name: name }, 'adopted the channel an earlier, unrecorded attempt created');
-            return { result: { channel_id: adopted, name, adopted: true }, commit: () => incidents.setChannel(incident.id, adopted, name, now()) };
+            log.warn(
+              { channel_id: adopted, channel_name: name },
+              'adopted the channel an earlier, unrecorded attempt created',
+            );
+            return {
+              result: { channel_id: adopted, name, adopted: true },
+              commit: () => incidents.setChannel(incident.id, adopted, name, now()),
+            };
           }
         }
       }
@@ -150,21 +179,32 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     [EffectKind.ChannelUpdateSummary]: handler('chat.update', async (row) => {
       const { incident, channel } = channelOf(row);
       if (!incident.summaryTs) throw new PrerequisiteFailedError(`incident ${incident.id} has no summary message yet`);
-      await client.chat.update({ channel, ts: incident.summaryTs, ...summaryMessage(incident, incidents.roles(incident.id)) });
+      await client.chat.update({
+        channel,
+        ts: incident.summaryTs,
+        ...summaryMessage(incident, incidents.roles(incident.id)),
+      });
       return { result: { ts: incident.summaryTs } };
     }),
 
     [EffectKind.ChannelNotice]: handler('chat.postMessage', async (row) => {
       const { channel } = channelOf(row);
       const notice = row.payload.notice as Notice;
-      const ts = await postOnce(row, { channel, text: renderNotice(notice), blocks: noticeBlocks(notice), unfurl_links: false, unfurl_media: false });
+      const ts = await postOnce(row, {
+        channel,
+        text: renderNotice(notice),
+        blocks: noticeBlocks(notice),
+        unfurl_links: false,
+        unfurl_media: false,
+      });
       return { result: { ts } };
     }),
 
     [EffectKind.ChannelArchive]: handler('conversations.archive', async (row) => {
       const { incident, channel } = channelOf(row);
       // Reopened (or resolved again later) since this was scheduled: this archive is void.
-      if (incident.status !== 'resolved' || incident.resolvedAt !== row.payload.resolvedAt) return { result: { skipped: 'reopened' } };
+      if (incident.status !== 'resolved' || incident.resolvedAt !== row.payload.resolvedAt)
+        return { result: { skipped: 'reopened' } };
       try {
         await client.conversations.archive({ channel });
       } catch (error) {
@@ -175,7 +215,14 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
 
     [EffectKind.TimelineCapture]: handler('conversations.history', async (row) => {
       const { channel } = channelOf(row);
-      const p = row.payload as { ts: string; kind: CapturedMessage['kind']; by: string; text?: string; author?: string; permalink?: string };
+      const p = row.payload as {
+        ts: string;
+        kind: CapturedMessage['kind'];
+        by: string;
+        text?: string;
+        author?: string;
+        permalink?: string;
+      };
       let { text, author, permalink } = p;
       if (text === undefined) {
         const res = await client.conversations.history({ channel, latest: p.ts, inclusive: true, limit: 1 });
@@ -184,7 +231,14 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
         author = message?.user ?? message?.bot_id;
       }
       if (!permalink) permalink = (await client.chat.getPermalink({ channel, message_ts: p.ts })).permalink;
-      const capture = { kind: p.kind, by: p.by, ts: p.ts, text: text ?? '', author: author ?? null, permalink: permalink ?? null };
+      const capture = {
+        kind: p.kind,
+        by: p.by,
+        ts: p.ts,
+        text: text ?? '',
+        author: author ?? null,
+        permalink: permalink ?? null,
+      };
       return { result: capture, commit: () => deps.capture(row.incidentId!, capture) };
     }),
 

@@ -13,7 +13,13 @@ export function slackFileShare(client: webApi.WebClient): SlackFileShare {
   return {
     async upload({ channel, filename, content, comment }) {
       try {
-        await client.filesUploadV2({ channel_id: channel, filename, title: filename, content, initial_comment: comment });
+        await client.filesUploadV2({
+          channel_id: channel,
+          filename,
+          title: filename,
+          content,
+          initial_comment: comment,
+        });
       } catch (error) {
         throw new ClassifiedError(classifySlackError(error), error);
       }

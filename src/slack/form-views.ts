@@ -3,13 +3,16 @@ import type { Settings } from '../config/settings.ts';
 import { runbookParamsModal } from './runbook-views.ts';
 import { declareModal, updateModal } from './views.ts';
 
-type FormViews = { [K in FormRequest['kind']]: (form: Extract<FormRequest, { kind: K }>, settings: Settings) => Record<string, unknown> };
+type FormViews = {
+  [K in FormRequest['kind']]: (form: Extract<FormRequest, { kind: K }>, settings: Settings) => Record<string, unknown>;
+};
 
 /** The Block Kit modal for each form a command asks for. */
 const FORM_VIEWS: FormViews = {
   declare: (form, settings) => declareModal(settings.default_severity, form.channelId, settings.components),
   update: (form, settings) => updateModal(form.incident, settings.components),
-  runbook_params: (form) => runbookParamsModal(form.runbook, { incidentId: form.incidentId, given: form.given, dryRun: form.dryRun }),
+  runbook_params: (form) =>
+    runbookParamsModal(form.runbook, { incidentId: form.incidentId, given: form.given, dryRun: form.dryRun }),
 };
 
 export function formView(form: FormRequest, settings: Settings): Record<string, unknown> {

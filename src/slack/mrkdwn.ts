@@ -15,4 +15,5 @@ export function slackDate(ms: number): string {
 }
 
 /** Text shown verbatim in a code block: escaped, and unable to close the block early. */
-export const codeBlock = (text: string): string => '```' + (escapeMrkdwn(text).replace(/```/g, '`\u200b``') || ' ') + '```';
+export const codeBlock = (text: string): string =>
+  '```' + (escapeMrkdwn(text).replace(/```/g, '`\u200b``') || ' ') + '```';

@@ -6,7 +6,6 @@ import { SLACK_SOURCE, isUserId } from '../lib/slack-ids.ts';
 import { escapeMrkdwn as e, mention } from './mrkdwn.ts';
 import { approvalMessage } from './runbook-views.ts';
 
-
 type Renderers = { [T in Notice['type']]: (n: Extract<Notice, { type: T }>) => string };
 
 const who = (user: string | null) => (user ? mention(user) : '_nobody yet_ (use `/incident role`)');
@@ -27,18 +26,24 @@ const RENDER: Renderers = {
     `:white_check_mark: Resolved by ${actor(n.by)}${here(n.via)}.` +
     (n.note ? `\n>${e(truncate(n.note, 2500)).replace(/\n/g, '\n>')}` : ''),
   reopened: (n) => `:arrows_counterclockwise: Reopened by ${actor(n.by)} in ${e(n.via)}.`,
-  reassigned: (n) => `:arrow_right: ${n.how === 'escalated' ? 'Escalated' : 'Reassigned'} in ${e(n.via)} to ${n.to.map((t) => `*${e(t)}*`).join(', ') || 'nobody'}.`,
-  severity_changed: (n) => `:chart_with_upwards_trend: Severity ${e(severityWord(n.from))} → *${e(severityWord(n.to))}* (by ${actor(n.by)} in ${e(n.via)}).`,
-  external_note: (n) => `:memo: Note from ${actor(n.by)} in ${e(n.via)}:\n>${e(truncate(n.text, 2500)).replace(/\n/g, '\n>')}`,
-  responder_added: (n) => `:sos: *${e(n.name)}* was asked to help in ${e(n.via)}${n.message ? `: “${e(truncate(n.message, 500))}”` : '.'}`,
-  update: (n) => `:mega: *Update — ${e(statusWord(n.status))}* (${n.public ? 'public, on the status page, ' : ''}from ${mention(n.by)})\n${e(truncate(n.body, 3000))}`,
+  reassigned: (n) =>
+    `:arrow_right: ${n.how === 'escalated' ? 'Escalated' : 'Reassigned'} in ${e(n.via)} to ${n.to.map((t) => `*${e(t)}*`).join(', ') || 'nobody'}.`,
+  severity_changed: (n) =>
+    `:chart_with_upwards_trend: Severity ${e(severityWord(n.from))} → *${e(severityWord(n.to))}* (by ${actor(n.by)} in ${e(n.via)}).`,
+  external_note: (n) =>
+    `:memo: Note from ${actor(n.by)} in ${e(n.via)}:\n>${e(truncate(n.text, 2500)).replace(/\n/g, '\n>')}`,
+  responder_added: (n) =>
+    `:sos: *${e(n.name)}* was asked to help in ${e(n.via)}${n.message ? `: “${e(truncate(n.message, 500))}”` : '.'}`,
+  update: (n) =>
+    `:mega: *Update — ${e(statusWord(n.status))}* (${n.public ? 'public, on the status page, ' : ''}from ${mention(n.by)})\n${e(truncate(n.body, 3000))}`,
   update_overdue: (n) =>
     `:alarm_clock: ${n.comms ? mention(n.comms) : 'Comms lead'}, an update is due — the last one was ${n.minutes} min ago. ` +
     'Post one with `/incident update <investigating|identified|monitoring> <message>`.',
   comms_vacant: () => ':loudspeaker: Nobody is comms lead for this incident. Take it with `/incident role comms @you`.',
   handoff: (n) =>
     `:handshake: ${e(roleWord(n.role))}: ${n.from ? `${mention(n.from)} → ` : ''}${mention(n.to)}${n.by !== n.to ? ` (handed over by ${mention(n.by)})` : ''}.`,
-  followup: (n) => `:white_check_mark: Follow-up for the report${n.owner ? ` (owner ${mention(n.owner)})` : ''}: ${e(truncate(n.text, 500))}`,
+  followup: (n) =>
+    `:white_check_mark: Follow-up for the report${n.owner ? ` (owner ${mention(n.owner)})` : ''}: ${e(truncate(n.text, 500))}`,
   postmortem: (n) =>
     n.edited
       ? ':raised_hand: The report on GitHub was edited by hand since the bot last wrote it, so the bot did not overwrite it. Edit it there, or run `/incident postmortem --force` to replace it with a fresh draft.'
@@ -47,11 +52,26 @@ const RENDER: Renderers = {
         : `:memo: Post-incident report drafted${n.file ? ` and saved as \`${e(n.file)}\`` : ''}. GitHub is not configured, so it is attached here.`,
   runbook_approval: (n) => approvalMessage(n).text,
   runbook_finished: (n) => {
-    const icon: Record<string, string> = { succeeded: ':white_check_mark:', failed: ':x:', killed: ':octagonal_sign:', rejected: ':no_entry_sign:', interrupted: ':warning:' };
-    const steps = n.steps.map((s) => `${e(s.name)} ${s.status}${s.exitCode === null ? '' : ` (${s.exitCode})`}`).join(' · ');
-    const what = n.status === 'interrupted' ? 'was interrupted by a restart of the bot; it was not resumed, check what it did and run it again if needed' : n.status;
-    return `${icon[n.status] ?? ':gear:'} Runbook *${e(n.runbook)}* v${e(n.version)}${n.dryRun ? ' (dry run)' : ''} ${what} — run #${n.runId}, started by ${mention(n.by)}, ${formatDuration(n.durationMs)}${steps ? `
-${steps}` : ''}`;
+    const icon: Record<string, string> = {
+      succeeded: ':white_check_mark:',
+      failed: ':x:',
+      killed: ':octagonal_sign:',
+      rejected: ':no_entry_sign:',
+      interrupted: ':warning:',
+    };
+    const steps = n.steps
+      .map((s) => `${e(s.name)} ${s.status}${s.exitCode === null ? '' : ` (${s.exitCode})`}`)
+      .join(' · ');
+    const what =
+      n.status === 'interrupted'
+        ? 'was interrupted by a restart of the bot; it was not resumed, check what it did and run it again if needed'
+        : n.status;
+    return `${icon[n.status] ?? ':gear:'} Runbook *${e(n.runbook)}* v${e(n.version)}${n.dryRun ? ' (dry run)' : ''} ${what} — run #${n.runId}, started by ${mention(n.by)}, ${formatDuration(n.durationMs)}${
+      steps
+        ? `
+${steps}`
+        : ''
+    }`;
   },
   mitigated: (n) => `:adhesive_bandage: Mitigated by ${mention(n.by)} — now monitoring.`,
   closing_summary: (n) =>

@@ -30,8 +30,7 @@ export function slackPeople(client: webApi.WebClient): SlackPeople {
         try {
           const res = await client.users.info({ user: id });
           const user = res.user as
-            | { real_name?: string; name?: string; profile?: { display_name?: string; real_name?: string } }
-            | undefined;
+            { real_name?: string; name?: string; profile?: { display_name?: string; real_name?: string } } | undefined;
           names.set(id, user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name || id);
         } catch {
           names.set(id, id);

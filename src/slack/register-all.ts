@@ -17,7 +17,14 @@ export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
     xmlSafeDeep(body);
     await next();
   });
-  ackUnknown(app, { actions: [...Object.values(ACTION), ...Object.values(RUNBOOK_ACTION)], views: [...Object.values(VIEW), RUNBOOK_VIEW] }, deps.log);
+  ackUnknown(
+    app,
+    {
+      actions: [...Object.values(ACTION), ...Object.values(RUNBOOK_ACTION)],
+      views: [...Object.values(VIEW), RUNBOOK_VIEW],
+    },
+    deps.log,
+  );
   registerCommands(app, deps);
   registerInteractions(app, deps);
   registerEvents(app, deps);

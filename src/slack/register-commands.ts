@@ -43,13 +43,22 @@ export const bugReply = (requestId: string) =>
 /** Wires `/incident` to the verb table: every reply is an ack, so Slack's 3-second limit is kept. */
 export function registerCommands(app: App, deps: SlackEdgeDeps): void {
   app.command('/incident', async ({ command, ack }) => {
-    const log = deps.log.child({ source: 'slack', request_id: command.trigger_id, user_id: command.user_id, channel_id: command.channel_id });
-    const ports: CommandPorts = { openForm: formOpener(deps, command.trigger_id), actor: actorPort(deps, command.user_id) };
+    const log = deps.log.child({
+      source: 'slack',
+      request_id: command.trigger_id,
+      user_id: command.user_id,
+      channel_id: command.channel_id,
+    });
+    const ports: CommandPorts = {
+      openForm: formOpener(deps, command.trigger_id),
+      actor: actorPort(deps, command.user_id),
+    };
     const started = performance.now();
     const word = splitVerb(command.text ?? '').verb;
     // Known verbs only, so that typos cannot make a metric series each.
     const verb = Object.hasOwn(COMMANDS, word) ? word : 'other';
-    const done = (outcome: 'ok' | 'user_error' | 'bug') => deps.onCommand?.(verb, outcome, (performance.now() - started) / 1000);
+    const done = (outcome: 'ok' | 'user_error' | 'bug') =>
+      deps.onCommand?.(verb, outcome, (performance.now() - started) / 1000);
     try {
       const reply = await runCommand(command.text ?? '', {
         userId: command.user_id,

@@ -7,10 +7,23 @@ import type { SlackEdgeDeps } from './register-commands.ts';
 import { actorPort, bugReply, formOpener } from './register-commands.ts';
 import { renderReply, userErrorText } from './render-reply.ts';
 import { ACTION } from './summary-message.ts';
-import { VIEW, metadata, parseComponentStatusChoice, parseSeverityChoice, parseStatusChoice, previewModal, viewValues, type UpdateDraft } from './views.ts';
+import {
+  VIEW,
+  metadata,
+  parseComponentStatusChoice,
+  parseSeverityChoice,
+  parseStatusChoice,
+  previewModal,
+  viewValues,
+  type UpdateDraft,
+} from './views.ts';
 
 /** Each summary button runs the verb of the same name, so a click and a command behave the same. */
-const BUTTON_VERB: Record<string, string> = { [ACTION.ack]: 'ack', [ACTION.update]: 'update', [ACTION.resolve]: 'resolve' };
+const BUTTON_VERB: Record<string, string> = {
+  [ACTION.ack]: 'ack',
+  [ACTION.update]: 'update',
+  [ACTION.resolve]: 'resolve',
+};
 
 export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
   const { client } = deps;
@@ -20,8 +33,17 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
       await ack();
       const channel = body.channel?.id ?? '';
       const user = body.user.id;
-      const log = deps.log.child({ source: 'slack', request_id: body.trigger_id, user_id: user, channel_id: channel, action: actionId });
-      const tell = (text: string) => client.chat.postEphemeral({ channel, user, text }).catch((error: unknown) => log.warn({ err: error }, 'could not answer a button'));
+      const log = deps.log.child({
+        source: 'slack',
+        request_id: body.trigger_id,
+        user_id: user,
+        channel_id: channel,
+        action: actionId,
+      });
+      const tell = (text: string) =>
+        client.chat
+          .postEphemeral({ channel, user, text })
+          .catch((error: unknown) => log.warn({ err: error }, 'could not answer a button'));
       try {
         const reply = await runCommand(verb, {
           userId: user,
@@ -58,9 +80,14 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         declaredBy: body.user.id,
         commander: v.user('commander'),
         source: 'slack',
-        components: v.choices('components').map((id) => ({ id, status: parseComponentStatusChoice(v.choice('component_status')) })),
+        components: v
+          .choices('components')
+          .map((id) => ({ id, status: parseComponentStatusChoice(v.choice('component_status')) })),
       });
-      log.info({ incident_id: incident.id, channel: metadata(view.private_metadata).channel }, 'incident declared from the form');
+      log.info(
+        { incident_id: incident.id, channel: metadata(view.private_metadata).channel },
+        'incident declared from the form',
+      );
       await ack();
     } catch (error) {
       if (!isUserError(error)) throw error;
@@ -89,9 +116,14 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         if (draft.status === 'resolved') deps.services.incidents.check(incident.id, actor, 'resolve');
         deps.services.incidents.check(incident.id, actor, 'publish');
         // Publishing goes through a preview of exactly what customers will see.
-        return await ack({ response_action: 'push', view: previewModal(draft, incident.title, deps.services.settings.components) as never });
+        return await ack({
+          response_action: 'push',
+          view: previewModal(draft, incident.title, deps.services.settings.components) as never,
+        });
       }
-      deps.services.incidents.postUpdate(incident.id, draft.status, draft.body, actor, { components: draft.components });
+      deps.services.incidents.postUpdate(incident.id, draft.status, draft.body, actor, {
+        components: draft.components,
+      });
       await ack();
     } catch (error) {
       if (!isUserError(error)) throw error;
@@ -103,16 +135,34 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
     const draft = metadata(view.private_metadata) as Partial<UpdateDraft>;
     try {
       const incident = deps.services.incidents.get(Number(draft.incident));
-      if (!incident) throw new UserError(ErrorCode.NotFound, 'This incident no longer exists here; nothing was published.');
-      deps.services.incidents.postUpdate(incident.id, parseStatusChoice(draft.status), String(draft.body ?? ''), await actorPort(deps, body.user.id)(), {
-        public: true,
-        components: (Array.isArray(draft.components) ? draft.components : []).map((c) => ({ id: String(c.id), status: parseComponentStatusChoice(c.status) })),
-      });
+      if (!incident)
+        throw new UserError(ErrorCode.NotFound, 'This incident no longer exists here; nothing was published.');
+      deps.services.incidents.postUpdate(
+        incident.id,
+        parseStatusChoice(draft.status),
+        String(draft.body ?? ''),
+        await actorPort(deps, body.user.id)(),
+        {
+          public: true,
+          components: (Array.isArray(draft.components) ? draft.components : []).map((c) => ({
+            id: String(c.id),
+            status: parseComponentStatusChoice(c.status),
+          })),
+        },
+      );
       await ack({ response_action: 'clear' });
     } catch (error) {
       if (!isUserError(error)) throw error;
       // The preview has no input to attach an error to: show it in place of the preview.
-      await ack({ response_action: 'update', view: { type: 'modal', title: { type: 'plain_text', text: 'Not published' }, close: { type: 'plain_text', text: 'Close' }, blocks: [{ type: 'section', text: { type: 'plain_text', text: error.message.slice(0, 2900) } }] } as never });
+      await ack({
+        response_action: 'update',
+        view: {
+          type: 'modal',
+          title: { type: 'plain_text', text: 'Not published' },
+          close: { type: 'plain_text', text: 'Close' },
+          blocks: [{ type: 'section', text: { type: 'plain_text', text: error.message.slice(0, 2900) } }],
+        } as never,
+      });
     }
   });
 }

@@ -13,16 +13,31 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
   if (!rb) return;
   const { client } = deps;
 
-  const button = (actionId: string, act: (runId: number, step: number, user: string, channel: string) => Promise<string | null> | string | null) =>
+  const button = (
+    actionId: string,
+    act: (runId: number, step: number, user: string, channel: string) => Promise<string | null> | string | null,
+  ) =>
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action }) => {
       await ack();
       const channel = body.channel?.id ?? '';
       const user = body.user.id;
-      const log = deps.log.child({ source: 'slack', request_id: body.trigger_id, user_id: user, channel_id: channel, action: actionId });
-      const tell = (text: string) => client.chat.postEphemeral({ channel, user, text }).catch((error: unknown) => log.warn({ err: error }, 'could not answer a button'));
-      const [runId, step] = String(action.value ?? '').split(':').map(Number);
+      const log = deps.log.child({
+        source: 'slack',
+        request_id: body.trigger_id,
+        user_id: user,
+        channel_id: channel,
+        action: actionId,
+      });
+      const tell = (text: string) =>
+        client.chat
+          .postEphemeral({ channel, user, text })
+          .catch((error: unknown) => log.warn({ err: error }, 'could not answer a button'));
+      const [runId, step] = String(action.value ?? '')
+        .split(':')
+        .map(Number);
       try {
-        if (!Number.isInteger(runId)) throw new UserError(ErrorCode.BadArgument, 'That button no longer refers to a run.');
+        if (!Number.isInteger(runId))
+          throw new UserError(ErrorCode.BadArgument, 'That button no longer refers to a run.');
         const said = await act(runId!, step ?? 0, user, channel);
         if (said) await tell(said);
       } catch (error) {
@@ -37,11 +52,14 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
   const actor = (user: string) => actorPort(deps, user)();
   button(RUNBOOK_ACTION.kill, async (runId, _step, user, channel) => {
     const incident = deps.services.incidents.byChannel(channel);
-    if (!incident) throw new UserError(ErrorCode.NotInIncidentChannel, 'A run is stopped from its incident\'s channel.');
+    if (!incident) throw new UserError(ErrorCode.NotInIncidentChannel, "A run is stopped from its incident's channel.");
     rb.runner.kill(runId, await actor(user), incident.id);
     return null;
   });
-  button(RUNBOOK_ACTION.approve, async (runId, step, user) => (await rb.runner.approve(runId, step, await actor(user)), null));
+  button(
+    RUNBOOK_ACTION.approve,
+    async (runId, step, user) => (await rb.runner.approve(runId, step, await actor(user)), null),
+  );
   button(RUNBOOK_ACTION.reject, async (runId, step, user) => (rb.runner.reject(runId, step, await actor(user)), null));
 
   app.view<SlackViewAction>(RUNBOOK_VIEW, async ({ ack, body, view }) => {
@@ -55,23 +73,38 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
       const raw = p.type === 'enum' ? (v.choice(`p_${name}`) ?? '') : v.text(`p_${name}`);
       return raw === '' ? [] : [[name, raw] as [string, string]];
     });
-    const errors = Object.fromEntries(pairs.flatMap(([name, raw]) => {
-      const problem = paramProblem(runbook.spec, name, raw);
-      return problem ? [[`p_${name}`, problem.slice(0, 150)]] : [];
-    }));
-    const { values, missing } = Object.keys(errors).length ? { values: {}, missing: [] } : checkParams(runbook.spec, pairs);
+    const errors = Object.fromEntries(
+      pairs.flatMap(([name, raw]) => {
+        const problem = paramProblem(runbook.spec, name, raw);
+        return problem ? [[`p_${name}`, problem.slice(0, 150)]] : [];
+      }),
+    );
+    const { values, missing } = Object.keys(errors).length
+      ? { values: {}, missing: [] }
+      : checkParams(runbook.spec, pairs);
     for (const name of missing) errors[`p_${name}`] = 'Required.';
     // Errors show under their fields and the form keeps what was typed.
     if (Object.keys(errors).length) return void (await ack({ response_action: 'errors', errors }));
     const log = deps.log.child({ source: 'slack', user_id: user, incident_id: incident.id, view: RUNBOOK_VIEW });
     try {
-      if (runbook.sha !== meta.sha) throw new UserError(ErrorCode.Conflict, `${runbook.spec.name} changed while the form was open; run the command again.`);
+      if (runbook.sha !== meta.sha)
+        throw new UserError(
+          ErrorCode.Conflict,
+          `${runbook.spec.name} changed while the form was open; run the command again.`,
+        );
       const dryRun = meta.dryRun === true;
       const runId = rb.runner.start({ incident, runbook, values, dryRun, actor: await actor(user) });
       await ack();
       if (dryRun && incident.channelId) {
-        const plan = rb.runner.preview({ incident, runbook, values }).map((s) => `${s.index + 1}. ${s.name}\n${describeStep(s)}`).join('\n');
-        await client.chat.postEphemeral({ channel: incident.channelId, user, text: `Dry run of ${runbook.spec.name} (run #${runId}). This is exactly what would run:\n${codeBlock(plan)}` });
+        const plan = rb.runner
+          .preview({ incident, runbook, values })
+          .map((s) => `${s.index + 1}. ${s.name}\n${describeStep(s)}`)
+          .join('\n');
+        await client.chat.postEphemeral({
+          channel: incident.channelId,
+          user,
+          text: `Dry run of ${runbook.spec.name} (run #${runId}). This is exactly what would run:\n${codeBlock(plan)}`,
+        });
       }
     } catch (error) {
       if (!isUserError(error)) {
@@ -79,7 +112,11 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
         throw error;
       }
       const first = Object.keys(runbook.spec.params)[0];
-      await ack(first ? { response_action: 'errors', errors: { [`p_${first}`]: error.message.slice(0, 150) } } : { response_action: 'clear' });
+      await ack(
+        first
+          ? { response_action: 'errors', errors: { [`p_${first}`]: error.message.slice(0, 150) } }
+          : { response_action: 'clear' },
+      );
     }
   });
 }

@@ -26,4 +26,5 @@ export const renderReply = (reply: Reply): string => renderReplyWith(reply, esca
  * What a person is told when their request was refused. A command's refusal has structure and is
  * rendered; other user errors (the domain's, the runner's) are written for Slack and shown as they are.
  */
-export const userErrorText = (error: UserError): string => (error instanceof ReplyError ? renderReply(error.reply) : domainErrorText(error));
+export const userErrorText = (error: UserError): string =>
+  error instanceof ReplyError ? renderReply(error.reply) : domainErrorText(error);

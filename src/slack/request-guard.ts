@@ -77,7 +77,10 @@ export function slackEventsRoute(deps: SlackRequestGuardDeps): Route {
       const verdict = judge(req.headers, raw.toString(), deps, clock());
       const retry = req.headers['x-slack-retry-num'];
       if (verdict === 'future') {
-        log.warn({ timestamp: req.headers['x-slack-request-timestamp'] }, 'Slack request refused: its timestamp is more than 5 minutes in the future');
+        log.warn(
+          { timestamp: req.headers['x-slack-request-timestamp'] },
+          'Slack request refused: its timestamp is more than 5 minutes in the future',
+        );
         return void res.writeHead(401).end();
       }
       if (verdict === 'malformed') {

@@ -11,7 +11,10 @@ const EDIT_EVERY_MS = 1000;
  * each edited in place as output arrives (throttled; the final state is always written).
  */
 export function slackRunReporter(client: webApi.WebClient): RunReporter {
-  const steps = new Map<string, { ts: Promise<string | undefined>; lastEdit: number; pending?: NodeJS.Timeout; latest?: string }>();
+  const steps = new Map<
+    string,
+    { ts: Promise<string | undefined>; lastEdit: number; pending?: NodeJS.Timeout; latest?: string }
+  >();
 
   const edit = async (channel: string, key: string, text: string, final: boolean) => {
     const s = steps.get(key)!;
@@ -19,10 +22,13 @@ export function slackRunReporter(client: webApi.WebClient): RunReporter {
     const now = Date.now();
     if (!final && now - s.lastEdit < EDIT_EVERY_MS) {
       // Coalesce: the latest text is written once the interval has passed.
-      s.pending ??= setTimeout(() => {
-        s.pending = undefined;
-        void edit(channel, key, s.latest!, false).catch(() => {});
-      }, EDIT_EVERY_MS - (now - s.lastEdit));
+      s.pending ??= setTimeout(
+        () => {
+          s.pending = undefined;
+          void edit(channel, key, s.latest!, false).catch(() => {});
+        },
+        EDIT_EVERY_MS - (now - s.lastEdit),
+      );
       return;
     }
     if (final && s.pending) clearTimeout(s.pending);
@@ -43,7 +49,9 @@ export function slackRunReporter(client: webApi.WebClient): RunReporter {
       const text = stepMessage(run, step, state);
       const final = state.status !== 'running';
       if (!steps.has(key)) {
-        const ts = client.chat.postMessage({ channel, text, ...(run.threadTs ? { thread_ts: run.threadTs } : {}) }).then((r) => r.ts);
+        const ts = client.chat
+          .postMessage({ channel, text, ...(run.threadTs ? { thread_ts: run.threadTs } : {}) })
+          .then((r) => r.ts);
         steps.set(key, { ts, lastEdit: Date.now() });
         await ts;
         return;

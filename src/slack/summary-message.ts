@@ -42,9 +42,15 @@ export function summaryMessage(incident: Incident, roles: RoleAssignment[]) {
     },
   ];
   if (incident.description) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(incident.description), 3000) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(incident.description), 3000) },
+    });
   }
-  const origin = incident.source === SLACK_SOURCE ? `declared by ${mention(incident.declaredBy)}` : `paged via ${SOURCE_NAME[incident.source] ?? escapeMrkdwn(incident.source)}`;
+  const origin =
+    incident.source === SLACK_SOURCE
+      ? `declared by ${mention(incident.declaredBy)}`
+      : `paged via ${SOURCE_NAME[incident.source] ?? escapeMrkdwn(incident.source)}`;
   const link = safeUrl(incident.externalUrl);
   blocks.push({
     type: 'context',
@@ -85,7 +91,10 @@ function summaryActions(incident: Incident): Record<string, unknown>[] {
       style: 'danger',
       confirm: {
         title: { type: 'plain_text', text: 'Resolve this incident?' },
-        text: { type: 'plain_text', text: truncate(`#${incident.id} ${incident.title} will be marked resolved everywhere it is linked.`, 300) },
+        text: {
+          type: 'plain_text',
+          text: truncate(`#${incident.id} ${incident.title} will be marked resolved everywhere it is linked.`, 300),
+        },
         confirm: { type: 'plain_text', text: 'Resolve' },
         deny: { type: 'plain_text', text: 'Cancel' },
       },

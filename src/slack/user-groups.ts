@@ -31,10 +31,16 @@ export function actorLookup(groupMembers: (groupId: string) => Promise<string[]>
       groups.map((g) =>
         groupMembers(g).then(
           (members) => members.includes(userId),
-          (error: unknown) => (log.warn({ err: error, group: g }, 'could not read a user group; treating the person as not in it'), false),
+          (error: unknown) => (
+            log.warn({ err: error, group: g }, 'could not read a user group; treating the person as not in it'),
+            false
+          ),
         ),
       ),
     );
-    return actorOf(userId, groups.filter((_, i) => member[i]));
+    return actorOf(
+      userId,
+      groups.filter((_, i) => member[i]),
+    );
   };
 }

@@ -1,18 +1,42 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
-import { COMPONENT_STATUSES, SEVERITIES, STATUSES, type Component, type ComponentStatus, type Incident, type Severity, type Status } from '../incidents/types.ts';
+import {
+  COMPONENT_STATUSES,
+  SEVERITIES,
+  STATUSES,
+  type Component,
+  type ComponentStatus,
+  type Incident,
+  type Severity,
+  type Status,
+} from '../incidents/types.ts';
 import { truncate } from '../text/truncate.ts';
 
 /** Callback ids of our modals; the view_submission handlers are registered under these. */
-export const VIEW = { declare: 'incident_declare', update: 'incident_update', preview: 'incident_update_preview' } as const;
+export const VIEW = {
+  declare: 'incident_declare',
+  update: 'incident_update',
+  preview: 'incident_update_preview',
+} as const;
 
 const option = (value: string, text: string) => ({ text: { type: 'plain_text', text }, value });
 const plain = (text: string) => ({ type: 'plain_text', text });
 /** A required pick-one input, its labels from a table. */
-const select = <T extends string>(blockId: string, label: string, values: readonly T[], labels: Record<T, string>, initial: T) => ({
+const select = <T extends string>(
+  blockId: string,
+  label: string,
+  values: readonly T[],
+  labels: Record<T, string>,
+  initial: T,
+) => ({
   type: 'input',
   block_id: blockId,
   label: plain(label),
-  element: { type: 'static_select', action_id: 'value', initial_option: option(initial, labels[initial]), options: values.map((v) => option(v, labels[v])) },
+  element: {
+    type: 'static_select',
+    action_id: 'value',
+    initial_option: option(initial, labels[initial]),
+    options: values.map((v) => option(v, labels[v])),
+  },
 });
 const SEVERITY_TEXT: Record<Severity, string> = {
   sev1: 'SEV1 — critical, customer-facing outage',
@@ -36,10 +60,32 @@ export function declareModal(defaultSeverity: Severity, channelId: string, compo
     submit: plain('Declare'),
     close: plain('Cancel'),
     blocks: [
-      { type: 'input', block_id: 'title', label: plain('What is broken?'), element: { type: 'plain_text_input', action_id: 'value', max_length: 150, placeholder: plain('Checkout is down in EU') } },
+      {
+        type: 'input',
+        block_id: 'title',
+        label: plain('What is broken?'),
+        element: {
+          type: 'plain_text_input',
+          action_id: 'value',
+          max_length: 150,
+          placeholder: plain('Checkout is down in EU'),
+        },
+      },
       select('severity', 'Severity', SEVERITIES, SEVERITY_TEXT, defaultSeverity),
-      { type: 'input', block_id: 'description', optional: true, label: plain('What do we know?'), element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 } },
-      { type: 'input', block_id: 'commander', optional: true, label: plain('Commander (you, if left empty)'), element: { type: 'users_select', action_id: 'value' } },
+      {
+        type: 'input',
+        block_id: 'description',
+        optional: true,
+        label: plain('What do we know?'),
+        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 },
+      },
+      {
+        type: 'input',
+        block_id: 'commander',
+        optional: true,
+        label: plain('Commander (you, if left empty)'),
+        element: { type: 'users_select', action_id: 'value' },
+      },
       // Which components customers will see affected once the incident is published.
       ...publicBlocks(components).filter((b) => b.block_id !== 'public'),
     ],
@@ -57,7 +103,19 @@ const COMPONENT_TEXT: Record<ComponentStatus, string> = {
 /** The public part of the update form: which components, how they are, and whether to publish. */
 function publicBlocks(components: Component[]) {
   if (components.length === 0) {
-    return [{ type: 'input', block_id: 'public', optional: true, label: plain('Status page'), element: { type: 'checkboxes', action_id: 'value', options: [option('public', 'Publish to the status page (you will see a preview first)')] } }];
+    return [
+      {
+        type: 'input',
+        block_id: 'public',
+        optional: true,
+        label: plain('Status page'),
+        element: {
+          type: 'checkboxes',
+          action_id: 'value',
+          options: [option('public', 'Publish to the status page (you will see a preview first)')],
+        },
+      },
+    ];
   }
   return [
     {
@@ -65,10 +123,27 @@ function publicBlocks(components: Component[]) {
       block_id: 'components',
       optional: true,
       label: plain('Affected components'),
-      element: { type: 'multi_static_select', action_id: 'value', options: components.slice(0, 100).map((c) => option(c.id, truncate(c.name, 75))) },
+      element: {
+        type: 'multi_static_select',
+        action_id: 'value',
+        options: components.slice(0, 100).map((c) => option(c.id, truncate(c.name, 75))),
+      },
     },
-    { ...select('component_status', 'Their status', COMPONENT_STATUSES, COMPONENT_TEXT, 'major_outage'), optional: true },
-    { type: 'input', block_id: 'public', optional: true, label: plain('Status page'), element: { type: 'checkboxes', action_id: 'value', options: [option('public', 'Publish to the status page (you will see a preview first)')] } },
+    {
+      ...select('component_status', 'Their status', COMPONENT_STATUSES, COMPONENT_TEXT, 'major_outage'),
+      optional: true,
+    },
+    {
+      type: 'input',
+      block_id: 'public',
+      optional: true,
+      label: plain('Status page'),
+      element: {
+        type: 'checkboxes',
+        action_id: 'value',
+        options: [option('public', 'Publish to the status page (you will see a preview first)')],
+      },
+    },
   ];
 }
 
@@ -90,11 +165,32 @@ export function previewModal(draft: UpdateDraft, incidentTitle: string, componen
     submit: plain('Publish'),
     close: plain('Back'),
     blocks: [
-      { type: 'context', elements: [{ type: 'plain_text', text: 'Customers will see this on the status page, and it cannot be edited afterwards (only corrected by a later update):' }] },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'plain_text',
+            text: 'Customers will see this on the status page, and it cannot be edited afterwards (only corrected by a later update):',
+          },
+        ],
+      },
       { type: 'header', text: plain(truncate(incidentTitle, 150)) },
       { type: 'section', text: plain(`${STATUS_TEXT[draft.status]} — ${draft.body}`.slice(0, 3000)) },
       ...(draft.components.length > 0
-        ? [{ type: 'context', elements: [{ type: 'plain_text', text: truncate(draft.components.map((c) => `${names.get(c.id) ?? c.id}: ${COMPONENT_TEXT[c.status]}`).join(' · '), 2000) }] }]
+        ? [
+            {
+              type: 'context',
+              elements: [
+                {
+                  type: 'plain_text',
+                  text: truncate(
+                    draft.components.map((c) => `${names.get(c.id) ?? c.id}: ${COMPONENT_TEXT[c.status]}`).join(' · '),
+                    2000,
+                  ),
+                },
+              ],
+            },
+          ]
         : []),
     ],
   };
@@ -110,16 +206,37 @@ export function updateModal(incident: Incident, components: Component[] = []) {
     submit: plain('Post'),
     close: plain('Cancel'),
     blocks: [
-      { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`Incident #${incident.id}: ${incident.title.replace(/[&<>]/g, ' ')}`, 300) }] },
+      {
+        type: 'context',
+        elements: [
+          { type: 'mrkdwn', text: truncate(`Incident #${incident.id}: ${incident.title.replace(/[&<>]/g, ' ')}`, 300) },
+        ],
+      },
       select('status', 'Status', STATUSES, STATUS_TEXT, current),
-      { type: 'input', block_id: 'message', label: plain('Update'), element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 } },
+      {
+        type: 'input',
+        block_id: 'message',
+        label: plain('Update'),
+        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 },
+      },
       ...publicBlocks(components),
     ],
   };
 }
 
 type ViewState = {
-  values?: Record<string, Record<string, { value?: string | null; selected_option?: { value?: string } | null; selected_options?: { value?: string }[] | null; selected_user?: string | null }>>;
+  values?: Record<
+    string,
+    Record<
+      string,
+      {
+        value?: string | null;
+        selected_option?: { value?: string } | null;
+        selected_options?: { value?: string }[] | null;
+        selected_user?: string | null;
+      }
+    >
+  >;
 };
 
 /** Reads a submitted modal's values by block id; untrusted input, so shapes and values are checked. */
@@ -130,7 +247,8 @@ export function viewValues(state: unknown) {
     text: (block: string) => (typeof get(block)?.value === 'string' ? get(block)!.value!.trim() : ''),
     choice: (block: string) => get(block)?.selected_option?.value ?? undefined,
     user: (block: string) => get(block)?.selected_user ?? undefined,
-    choices: (block: string) => (get(block)?.selected_options ?? []).map((o) => o.value).filter((v): v is string => typeof v === 'string'),
+    choices: (block: string) =>
+      (get(block)?.selected_options ?? []).map((o) => o.value).filter((v): v is string => typeof v === 'string'),
   };
 }
 
@@ -155,5 +273,7 @@ export function metadata(raw: unknown): Record<string, unknown> {
 }
 
 export function parseComponentStatusChoice(value: string | undefined): ComponentStatus {
-  return value && (COMPONENT_STATUSES as readonly string[]).includes(value) ? (value as ComponentStatus) : 'major_outage';
+  return value && (COMPONENT_STATUSES as readonly string[]).includes(value)
+    ? (value as ComponentStatus)
+    : 'major_outage';
 }

@@ -1,6 +1,13 @@
 import type { UpdateRepository } from '../incidents/update-repository.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
-import { COMPONENT_STATUSES, type Component, type ComponentStatus, type Incident, type IncidentUpdate, type Severity } from '../incidents/types.ts';
+import {
+  COMPONENT_STATUSES,
+  type Component,
+  type ComponentStatus,
+  type Incident,
+  type IncidentUpdate,
+  type Severity,
+} from '../incidents/types.ts';
 
 /**
  * What the public may see, built only from published incidents and their public updates: internal
@@ -16,7 +23,13 @@ export interface PublicIncident {
   monitoringAt: number | null;
   resolvedAt: number | null;
   url: string;
-  updates: { id: string; status: IncidentUpdate['status']; body: string; at: number; components: { id: string; name: string; old: ComponentStatus; new: ComponentStatus }[] }[];
+  updates: {
+    id: string;
+    status: IncidentUpdate['status'];
+    body: string;
+    at: number;
+    components: { id: string; name: string; old: ComponentStatus; new: ComponentStatus }[];
+  }[];
   components: string[];
 }
 
@@ -37,7 +50,12 @@ export interface StatusContext {
   now: () => number;
 }
 
-const IMPACT: Record<Severity, PublicIncident['impact']> = { sev1: 'critical', sev2: 'major', sev3: 'minor', sev4: 'none' };
+const IMPACT: Record<Severity, PublicIncident['impact']> = {
+  sev1: 'critical',
+  sev2: 'major',
+  sev3: 'minor',
+  sev4: 'none',
+};
 const rank = (s: ComponentStatus) => COMPONENT_STATUSES.indexOf(s);
 export const HISTORY_DAYS = 90;
 
@@ -83,10 +101,15 @@ export function publicIncident(ctx: StatusContext, incident: Incident): PublicIn
 }
 
 /** Published incidents open at any time in the last 90 days, newest first. */
-export function publicIncidents(ctx: StatusContext, opts: { limit: number; offset?: number; unresolvedOnly?: boolean }): PublicIncident[] {
+export function publicIncidents(
+  ctx: StatusContext,
+  opts: { limit: number; offset?: number; unresolvedOnly?: boolean },
+): PublicIncident[] {
   const since = ctx.now() - HISTORY_DAYS * 86_400_000;
   // Open ones come from their own query: filtering the whole history here cost a query per past incident.
-  const rows = opts.unresolvedOnly ? ctx.updates.publicOpenIncidents(opts.limit) : ctx.updates.publicIncidents(since, opts.limit, opts.offset ?? 0);
+  const rows = opts.unresolvedOnly
+    ? ctx.updates.publicOpenIncidents(opts.limit)
+    : ctx.updates.publicIncidents(since, opts.limit, opts.offset ?? 0);
   return rows.map((i) => publicIncident(ctx, i));
 }
 
@@ -105,9 +128,15 @@ export function overallStatus(components: PublicComponent[], active: PublicIncid
     major_outage: 'critical',
   };
   let indicator: (typeof order)[number] = 'none';
-  for (const c of components) if (order.indexOf(fromComponent[c.status]) > order.indexOf(indicator)) indicator = fromComponent[c.status];
+  for (const c of components)
+    if (order.indexOf(fromComponent[c.status]) > order.indexOf(indicator)) indicator = fromComponent[c.status];
   // An open incident with no component named still means something is wrong.
   if (indicator === 'none' && active.length > 0) indicator = 'minor';
-  const description = { none: 'All Systems Operational', minor: 'Minor Service Outage', major: 'Partial System Outage', critical: 'Major Service Outage' }[indicator];
+  const description = {
+    none: 'All Systems Operational',
+    minor: 'Minor Service Outage',
+    major: 'Partial System Outage',
+    critical: 'Major Service Outage',
+  }[indicator];
   return { indicator, description };
 }

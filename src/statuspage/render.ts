@@ -19,7 +19,6 @@ import {
 const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/statuspage/', import.meta.url));
 const PER_PAGE = 20;
 
-
 /**
  * Renders the public pages. Its own Handlebars instance, templates compiled once. Every value is
  * inserted with `{{…}}` (escaped); the only triple-stash is the layout's body, which is our output.
@@ -71,13 +70,23 @@ export function createStatusRenderer(ctx: StatusContext) {
       const row = findPublic(ctx, id);
       if (!row) return null;
       const names = new Map(ctx.components.map((c) => [c.id, c.name]));
-      return page(row.name, incidentPage({ ...common, incident: row, components: row.components.map((c) => names.get(c))}));
+      return page(
+        row.name,
+        incidentPage({ ...common, incident: row, components: row.components.map((c) => names.get(c)) }),
+      );
     },
 
     atom(): string {
       const entries = ctx.updates.recentPublicUpdates(50).map((u) => {
         const incident = findPublic(ctx, u.incidentId);
-        return { id: u.id, incidentId: u.incidentId, incidentName: incident?.name ?? '', status: u.status, body: withoutSlackMentions(u.body), at: u.at };
+        return {
+          id: u.id,
+          incidentId: u.incidentId,
+          incidentName: incident?.name ?? '',
+          status: u.status,
+          body: withoutSlackMentions(u.body),
+          at: u.at,
+        };
       });
       // What was stored before input was cleaned at the edges must not make the whole feed unreadable.
       return xmlSafe(atom({ ...common, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries }));

@@ -5,7 +5,8 @@ import type { createStatusRenderer } from './render.ts';
 import { v2 } from './v2-api.ts';
 
 /** Pages render everything server-side; nothing runs in the browser and nothing loads from elsewhere. */
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const PAGE_HEADERS = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
@@ -13,7 +14,11 @@ const PAGE_HEADERS = {
   'cache-control': 'public, max-age=30',
 };
 /** Public GET data: readable from any origin (status widgets), cacheable briefly. */
-const API_HEADERS = { 'access-control-allow-origin': '*', 'cache-control': 'public, max-age=30', 'x-content-type-options': 'nosniff' };
+const API_HEADERS = {
+  'access-control-allow-origin': '*',
+  'cache-control': 'public, max-age=30',
+  'x-content-type-options': 'nosniff',
+};
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string>) {
   res.writeHead(status, { 'content-type': type, ...headers });
@@ -39,9 +44,18 @@ function memo(ctx: StatusContext) {
 
 export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatusRenderer>): Route[] {
   const cached = memo(ctx);
-  const html = (res: ServerResponse, status: number, body: string) => send(res, status, 'text/html; charset=utf-8', body, PAGE_HEADERS);
-  const api = (name: string, pick: (api: ReturnType<typeof v2>) => unknown): Route['handle'] => (_req, res) =>
-    send(res, 200, 'application/json; charset=utf-8', cached(name, () => JSON.stringify(pick(v2(ctx)))), API_HEADERS);
+  const html = (res: ServerResponse, status: number, body: string) =>
+    send(res, status, 'text/html; charset=utf-8', body, PAGE_HEADERS);
+  const api =
+    (name: string, pick: (api: ReturnType<typeof v2>) => unknown): Route['handle'] =>
+    (_req, res) =>
+      send(
+        res,
+        200,
+        'application/json; charset=utf-8',
+        cached(name, () => JSON.stringify(pick(v2(ctx)))),
+        API_HEADERS,
+      );
   return [
     {
       method: 'GET',
@@ -49,7 +63,11 @@ export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof
       handle: (req, res) => {
         const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '1');
         const pageNumber = Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : 1;
-        html(res, 200, cached(`index:${pageNumber}`, () => renderer.index(pageNumber)));
+        html(
+          res,
+          200,
+          cached(`index:${pageNumber}`, () => renderer.index(pageNumber)),
+        );
       },
     },
     {
@@ -62,9 +80,30 @@ export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof
         html(res, 200, page);
       },
     },
-    { method: 'GET', path: '/status/style.css', handle: (_req, res) => send(res, 200, 'text/css; charset=utf-8', renderer.css, { 'cache-control': 'public, max-age=3600' }) },
-    { method: 'GET', path: '/status/favicon.svg', handle: (_req, res) => send(res, 200, 'image/svg+xml', renderer.favicon, { 'cache-control': 'public, max-age=86400' }) },
-    { method: 'GET', path: '/status/history.atom', handle: (_req, res) => send(res, 200, 'application/atom+xml; charset=utf-8', cached('atom', () => renderer.atom()), API_HEADERS) },
+    {
+      method: 'GET',
+      path: '/status/style.css',
+      handle: (_req, res) =>
+        send(res, 200, 'text/css; charset=utf-8', renderer.css, { 'cache-control': 'public, max-age=3600' }),
+    },
+    {
+      method: 'GET',
+      path: '/status/favicon.svg',
+      handle: (_req, res) =>
+        send(res, 200, 'image/svg+xml', renderer.favicon, { 'cache-control': 'public, max-age=86400' }),
+    },
+    {
+      method: 'GET',
+      path: '/status/history.atom',
+      handle: (_req, res) =>
+        send(
+          res,
+          200,
+          'application/atom+xml; charset=utf-8',
+          cached('atom', () => renderer.atom()),
+          API_HEADERS,
+        ),
+    },
     { method: 'GET', path: '/api/v2/summary.json', handle: api('summary', (a) => a.summary()) },
     { method: 'GET', path: '/api/v2/status.json', handle: api('status', (a) => a.status()) },
     { method: 'GET', path: '/api/v2/components.json', handle: api('components', (a) => a.components()) },

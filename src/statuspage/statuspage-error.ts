@@ -9,7 +9,8 @@ export const StatuspageErrorCode = {
   /** The update to mirror is no longer in the database (nothing to send, ever). */
   UpdateGone: 'statuspage_update_gone',
 } as const;
-export type StatuspageErrorCode = (typeof StatuspageErrorCode)[keyof typeof StatuspageErrorCode] | `statuspage_http_${number}`;
+export type StatuspageErrorCode =
+  (typeof StatuspageErrorCode)[keyof typeof StatuspageErrorCode] | `statuspage_http_${number}`;
 
 export class StatuspageError extends Error {
   override readonly name = 'StatuspageError';

@@ -1,4 +1,11 @@
-import { overallStatus, publicComponents, publicIncidents, type PublicComponent, type PublicIncident, type StatusContext } from './model.ts';
+import {
+  overallStatus,
+  publicComponents,
+  publicIncidents,
+  type PublicComponent,
+  type PublicIncident,
+  type StatusContext,
+} from './model.ts';
 
 /**
  * The public Statuspage v2 API's shapes (field names, value sets, nesting), so tools that read a
@@ -9,8 +16,18 @@ const PAGE_ID = 'incident-bot';
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function page(ctx: StatusContext, components: PublicComponent[], incidents: PublicIncident[]) {
-  const latest = Math.max(ctx.startedAt, ...components.map((c) => c.updatedAt ?? 0), ...incidents.map((i) => i.updatedAt));
-  return { id: PAGE_ID, name: ctx.pageName, url: `${ctx.publicUrl}/status`, time_zone: ctx.timeZone, updated_at: iso(latest) };
+  const latest = Math.max(
+    ctx.startedAt,
+    ...components.map((c) => c.updatedAt ?? 0),
+    ...incidents.map((i) => i.updatedAt),
+  );
+  return {
+    id: PAGE_ID,
+    name: ctx.pageName,
+    url: `${ctx.publicUrl}/status`,
+    time_zone: ctx.timeZone,
+    updated_at: iso(latest),
+  };
 }
 
 function component(ctx: StatusContext, c: PublicComponent) {
@@ -53,7 +70,12 @@ function incident(ctx: StatusContext, i: PublicIncident, components: PublicCompo
       created_at: iso(u.at),
       updated_at: iso(u.at),
       display_at: iso(u.at),
-      affected_components: u.components.map((c) => ({ code: c.id, name: c.name, old_status: c.old, new_status: c.new })),
+      affected_components: u.components.map((c) => ({
+        code: c.id,
+        name: c.name,
+        old_status: c.old,
+        new_status: c.new,
+      })),
       deliver_notifications: true,
       custom_tweet: null,
       tweet_id: null,

@@ -26,14 +26,20 @@ describe('/incident with bad or hostile input', () => {
     });
 
     it('refuses a request signed with another secret', async () => {
-      const res = await h.bot.post('/slack/events', body, { ...form, ...slackSignatureHeaders('not-the-secret', body) });
+      const res = await h.bot.post('/slack/events', body, {
+        ...form,
+        ...slackSignatureHeaders('not-the-secret', body),
+      });
       expect(res.status).toBe(401);
       expect(incidentCount()).toBe(before);
     });
 
     it('refuses a correctly signed request older than five minutes (a replay)', async () => {
       const stale = Math.floor(Date.now() / 1000) - 6 * 60;
-      const res = await h.bot.post('/slack/events', body, { ...form, ...slackSignatureHeaders(SIGNING_SECRET, body, stale) });
+      const res = await h.bot.post('/slack/events', body, {
+        ...form,
+        ...slackSignatureHeaders(SIGNING_SECRET, body, stale),
+      });
       expect(res.status).toBe(401);
       expect(incidentCount()).toBe(before);
     });
@@ -105,7 +111,9 @@ describe('/incident with bad or hostile input', () => {
     const incident = h.bot.app.incidents.get(before + 1)!;
     expect(incident.title).toBe('<script> & @bob broke #ops');
     const summaryPost = () =>
-      h.slack.succeeded('chat.postMessage').find((c) => c.args.channel === h.bot.app.incidents.get(incident.id)?.channelId && c.args.blocks);
+      h.slack
+        .succeeded('chat.postMessage')
+        .find((c) => c.args.channel === h.bot.app.incidents.get(incident.id)?.channelId && c.args.blocks);
     const post = await eventually(summaryPost);
     expect(post.args.text).toContain('&lt;script&gt; &amp; @bob broke #ops');
     expect(post.args.text).not.toContain('<script>');
@@ -120,7 +128,9 @@ describe('/incident with bad or hostile input', () => {
   it('answers an unknown verb with the nearest one and how to list them', async () => {
     const res = await h.bot.command('declre Checkout down');
     expect(res.body).toMatchObject({ response_type: 'ephemeral' });
-    expect(text(res.body)).toBe('`declre` is not an /incident command. Did you mean `/incident declare`? `/incident help` lists them all.');
+    expect(text(res.body)).toBe(
+      '`declre` is not an /incident command. Did you mean `/incident declare`? `/incident help` lists them all.',
+    );
     const odd = await h.bot.command('<script>alert(1)</script>');
     expect(text(odd.body)).toContain('`&lt;script&gt;alert(1)&lt;/script&gt;` is not an /incident command.');
     expect(incidentCount()).toBe(before);

@@ -7,10 +7,14 @@ describe('/incident declare, end to end', () => {
 
   /** Waits until the incident's summary is pinned, the last of the effects a declaration implies. */
   const roomOpened = (incidentId: number) =>
-    eventually(() => {
-      const i = h.bot.app.incidents.get(incidentId);
-      return i?.channelId && i.summaryTs && h.slack.ws.message(i.channelId, i.summaryTs)?.pinned ? i : undefined;
-    }, 10_000, `incident ${incidentId} room to open`);
+    eventually(
+      () => {
+        const i = h.bot.app.incidents.get(incidentId);
+        return i?.channelId && i.summaryTs && h.slack.ws.message(i.channelId, i.summaryTs)?.pinned ? i : undefined;
+      },
+      10_000,
+      `incident ${incidentId} room to open`,
+    );
 
   it('acks at once, then opens a staffed channel with topic and pinned summary', async () => {
     const res = await h.bot.command('declare Checkout is down sev1', { user: ALICE.id });
@@ -21,7 +25,12 @@ describe('/incident declare, end to end', () => {
     expect((res.body as { text: string }).text).toContain('Declared incident #1: *Checkout is down* (SEV1)');
 
     const incident = await roomOpened(1);
-    expect(incident).toMatchObject({ title: 'Checkout is down', severity: 'sev1', status: 'investigating', declaredBy: ALICE.id });
+    expect(incident).toMatchObject({
+      title: 'Checkout is down',
+      severity: 'sev1',
+      status: 'investigating',
+      declaredBy: ALICE.id,
+    });
 
     const [create] = h.slack.succeeded('conversations.create');
     const name = create!.args.name as string;
@@ -38,7 +47,10 @@ describe('/incident declare, end to end', () => {
     const summary = h.slack.ws.message(channel.id, incident.summaryTs!)!;
     expect(summary.pinned).toBe(true);
     expect(summary.text).toBe('Incident #1: Checkout is down (SEV1, investigating)');
-    expect(summary.blocks?.[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Checkout is down', emoji: false } });
+    expect(summary.blocks?.[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'Checkout is down', emoji: false },
+    });
     expect(JSON.stringify(summary.blocks)).toContain(`*Commander*\\n<@${ALICE.id}>`);
 
     // Each effect happened exactly once, and every call matched Slack's API description.
@@ -54,14 +66,18 @@ describe('/incident declare, end to end', () => {
 
     // The incident, its timeline and roles are in SQLite.
     const db = h.bot.app.db;
-    expect(db.prepare('SELECT kind, actor, body FROM timeline_events WHERE incident_id = 1 ORDER BY id').all()).toEqual([
-      { kind: 'declared', actor: ALICE.id, body: 'Checkout is down' },
-      { kind: 'role_assigned', actor: ALICE.id, body: null },
-    ]);
+    expect(db.prepare('SELECT kind, actor, body FROM timeline_events WHERE incident_id = 1 ORDER BY id').all()).toEqual(
+      [
+        { kind: 'declared', actor: ALICE.id, body: 'Checkout is down' },
+        { kind: 'role_assigned', actor: ALICE.id, body: null },
+      ],
+    );
     expect(db.prepare('SELECT role, user_id FROM incident_roles WHERE incident_id = 1').all()).toEqual([
       { role: 'commander', user_id: ALICE.id },
     ]);
-    await eventually(() => (db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'delivered'").get() as { n: number }).n === 6);
+    await eventually(
+      () => (db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'delivered'").get() as { n: number }).n === 6,
+    );
   });
 
   it('gives a second incident with the same title its own channel', async () => {

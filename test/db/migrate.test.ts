@@ -29,7 +29,9 @@ describe('migrations', () => {
     const recorded = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
     expect(recorded).toEqual(readMigrations(MIGRATIONS_DIR).map((m) => m.version));
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(expect.arrayContaining(['incidents', 'timeline_events', 'incident_roles', 'inbox', 'outbox']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['incidents', 'timeline_events', 'incident_roles', 'inbox', 'outbox']),
+    );
   });
 
   it('rolls back a failing migration whole and applies nothing after it', () => {
@@ -53,8 +55,10 @@ describe('migrations', () => {
 
   it('keeps the timeline append-only', () => {
     migrate(db);
-    db.prepare(`INSERT INTO incidents (title, severity, source, declared_by, declared_at, updated_at)
-      VALUES ('t', 'sev1', 'slack', 'U1', 0, 0)`).run();
+    db.prepare(
+      `INSERT INTO incidents (title, severity, source, declared_by, declared_at, updated_at)
+      VALUES ('t', 'sev1', 'slack', 'U1', 0, 0)`,
+    ).run();
     db.prepare("INSERT INTO timeline_events (incident_id, at, kind) VALUES (1, 0, 'declared')").run();
     expect(() => db.prepare("UPDATE timeline_events SET kind = 'x'").run()).toThrow('timeline_events is append-only');
     expect(() => db.prepare('DELETE FROM timeline_events').run()).toThrow('timeline_events is append-only');

@@ -11,7 +11,11 @@ export interface ChildBot {
 }
 
 /** Runs `incident-bot start` as a real process, as an operator would, and waits until it is ready. */
-export async function startChildBot(env: Record<string, string>, timeoutMs = 20_000, args = ['--import', 'tsx', 'src/main.ts', 'start']): Promise<ChildBot> {
+export async function startChildBot(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  args = ['--import', 'tsx', 'src/main.ts', 'start'],
+): Promise<ChildBot> {
   const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, LOG_LEVEL: 'info' },
@@ -37,7 +41,10 @@ export async function startChildBot(env: Record<string, string>, timeoutMs = 20_
 }
 
 /** Runs a CLI verb to completion and returns its exit code and output. */
-export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
       cwd: ROOT,

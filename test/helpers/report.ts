@@ -9,7 +9,13 @@ import type { Harness } from './test-bot.ts';
 /** Draft dependencies over a running test bot's database, in the given time zone. */
 export function draftDeps(h: Harness, timeZone = 'Europe/Berlin'): DraftDeps {
   const db = h.bot.app.db;
-  const settings = settingsSchema.parse({ timezone: timeZone, components: [{ id: 'checkout', name: 'Checkout' }, { id: 'api', name: 'API' }] });
+  const settings = settingsSchema.parse({
+    timezone: timeZone,
+    components: [
+      { id: 'checkout', name: 'Checkout' },
+      { id: 'api', name: 'API' },
+    ],
+  });
   return {
     incidents: new IncidentRepository(db),
     updates: new UpdateRepository(db),

@@ -9,7 +9,12 @@ import { FakePagerDuty, type FakePdUser } from '../../src/sandbox/fake-pagerduty
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import type { FakeUser } from '../../src/sandbox/fake-slack/state.ts';
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
-import { blockActionBody, eventCallbackBody, viewSubmissionBody, type ViewValues } from '../../src/sandbox/slack-payloads.ts';
+import {
+  blockActionBody,
+  eventCallbackBody,
+  viewSubmissionBody,
+  type ViewValues,
+} from '../../src/sandbox/slack-payloads.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 
@@ -22,7 +27,11 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function testEnv(slack: FakeSlack, databasePath: string, extra: Record<string, string> = {}): Record<string, string> {
+export function testEnv(
+  slack: FakeSlack,
+  databasePath: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     SLACK_BOT_TOKEN: slack.token,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -39,7 +48,10 @@ export interface TestBot {
   app: RunningApp;
   config: Config;
   /** Sends a slash command signed as Slack signs it; resolves with the HTTP answer and how long it took. */
-  command(text: string, opts?: { user?: string; channel?: string; timestamp?: number; secret?: string }): Promise<{
+  command(
+    text: string,
+    opts?: { user?: string; channel?: string; timestamp?: number; secret?: string },
+  ): Promise<{
     status: number;
     body: { response_type?: string; text?: string } | string;
     ms: number;
@@ -47,20 +59,36 @@ export interface TestBot {
   post(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }>;
   /** A signed interactivity or Events API request, as Slack sends them. */
   slack(body: string, contentType?: string): Promise<{ status: number; text: string }>;
-  click(actionId: string, value: string, opts: { user: string; channel: string }): Promise<{ status: number; text: string }>;
-  submit(callbackId: string, values: ViewValues, opts: { user: string; privateMetadata?: string }): Promise<{ status: number; text: string }>;
+  click(
+    actionId: string,
+    value: string,
+    opts: { user: string; channel: string },
+  ): Promise<{ status: number; text: string }>;
+  submit(
+    callbackId: string,
+    values: ViewValues,
+    opts: { user: string; privateMetadata?: string },
+  ): Promise<{ status: number; text: string }>;
   event(event: Record<string, unknown>, eventId?: string): Promise<{ status: number; text: string }>;
 }
 
 export async function startTestBot(
   slack: FakeSlack,
   databasePath: string,
-  opts: { env?: Record<string, string>; worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number }; now?: () => number; processEnv?: Record<string, string>; logTo?: string[] } = {},
+  opts: {
+    env?: Record<string, string>;
+    worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+    now?: () => number;
+    processEnv?: Record<string, string>;
+    logTo?: string[];
+  } = {},
 ): Promise<TestBot> {
   const config = loadConfig(testEnv(slack, databasePath, opts.env));
   const lines = opts.logTo;
   const app = await startApp(config, {
-    logger: lines ? createLogger('trace', { write: (line: string) => void lines.push(line) }) : createLogger(config.logLevel),
+    logger: lines
+      ? createLogger('trace', { write: (line: string) => void lines.push(line) })
+      : createLogger(config.logLevel),
     host: '127.0.0.1',
     now: opts.now,
     worker: { pollMs: 50, backoffBaseMs: 20, backoffMaxMs: 200, ...opts.worker },
@@ -78,7 +106,8 @@ export async function startTestBot(
     post,
     slack: signedSlack,
     click: (actionId, value, o) => signedSlack(blockActionBody({ actionId, value, user: o.user, channel: o.channel })),
-    submit: (callbackId, values, o) => signedSlack(viewSubmissionBody({ callbackId, values, user: o.user, privateMetadata: o.privateMetadata })),
+    submit: (callbackId, values, o) =>
+      signedSlack(viewSubmissionBody({ callbackId, values, user: o.user, privateMetadata: o.privateMetadata })),
     event: (event, eventId) => signedSlack(eventCallbackBody(event, eventId), 'application/json'),
     async command(text, o = {}) {
       const body = slashCommandBody({ text, userId: o.user ?? ALICE.id, channelId: o.channel ?? 'C0GENERAL' });
@@ -100,7 +129,11 @@ export async function startTestBot(
 }
 
 /** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | false,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
@@ -143,7 +176,16 @@ export function pagerDutyEnv(pd: FakePagerDuty): Record<string, string> {
  * for the file, with `scope: 'all'`), and returns the live handles.
  */
 export function useBot(
-  opts: { users?: FakeUser[]; env?: Record<string, string>; scope?: 'each' | 'all'; pagerduty?: boolean; settings?: string; clock?: boolean; processEnv?: Record<string, string>; logs?: boolean } = {},
+  opts: {
+    users?: FakeUser[];
+    env?: Record<string, string>;
+    scope?: 'each' | 'all';
+    pagerduty?: boolean;
+    settings?: string;
+    clock?: boolean;
+    processEnv?: Record<string, string>;
+    logs?: boolean;
+  } = {},
 ): Harness {
   const h = {} as Harness;
   let tmp: ReturnType<typeof tempDir>;
@@ -162,9 +204,16 @@ export function useBot(
       Object.assign(env, pagerDutyEnv(h.pd));
     }
     // Without `clock: true` the harness clock is just the real one.
-    h.clock = opts.clock ? { now: Date.now() } : Object.defineProperty({} as { now: number }, 'now', { get: () => Date.now() });
+    h.clock = opts.clock
+      ? { now: Date.now() }
+      : Object.defineProperty({} as { now: number }, 'now', { get: () => Date.now() });
     h.logs = [];
-    h.bot = await startTestBot(h.slack, h.dbPath, { env, now: opts.clock ? () => h.clock.now : undefined, processEnv: opts.processEnv, logTo: opts.logs ? h.logs : undefined });
+    h.bot = await startTestBot(h.slack, h.dbPath, {
+      env,
+      now: opts.clock ? () => h.clock.now : undefined,
+      processEnv: opts.processEnv,
+      logTo: opts.logs ? h.logs : undefined,
+    });
     h.pd?.subscribe(`${h.bot.app.url}/webhooks/pagerduty`, [WEBHOOK_SECRET]);
   });
   after(async () => {
@@ -184,10 +233,14 @@ export const settled = (app: RunningApp, now: () => number = Date.now) =>
 export async function declared(h: Harness, text: string, user = ALICE.id) {
   const res = await h.bot.command(`declare ${text}`, { user });
   const id = Number(/#(\d+)/.exec((res.body as { text: string }).text)?.[1]);
-  const incident = await eventually(() => {
-    const i = h.bot.app.incidents.get(id);
-    return i?.summaryTs && h.slack.ws.message(i.channelId!, i.summaryTs)?.pinned ? i : undefined;
-  }, 10_000, `incident ${id} room`);
+  const incident = await eventually(
+    () => {
+      const i = h.bot.app.incidents.get(id);
+      return i?.summaryTs && h.slack.ws.message(i.channelId!, i.summaryTs)?.pinned ? i : undefined;
+    },
+    10_000,
+    `incident ${id} room`,
+  );
   await settled(h.bot.app, () => h.clock.now);
   return { incident, channel: incident.channelId! };
 }

@@ -13,14 +13,25 @@ describe('health endpoints', () => {
   it('reports ready while the database, Slack and the outbox are fine', async () => {
     const res = await fetch(`${h.bot.app.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ready', checks: [{ name: 'database', ok: true }, { name: 'slack', ok: true }, { name: 'outbox', ok: true }] });
+    expect(await res.json()).toEqual({
+      status: 'ready',
+      checks: [
+        { name: 'database', ok: true },
+        { name: 'slack', ok: true },
+        { name: 'outbox', ok: true },
+      ],
+    });
   });
 
   it('reports 503 with the reason when the database does not answer', async () => {
     h.bot.app.db.close();
     const res = await fetch(`${h.bot.app.url}/readyz`);
     expect(res.status).toBe(503);
-    expect(((await res.json()) as { checks: unknown[] }).checks).toContainEqual({ name: 'database', ok: false, reason: 'database query failed: The database connection is not open' });
+    expect(((await res.json()) as { checks: unknown[] }).checks).toContainEqual({
+      name: 'database',
+      ok: false,
+      reason: 'database query failed: The database connection is not open',
+    });
     // The worker's next poll meets the same closed database: it logs and waits, never crashes the process.
     expect(() => h.bot.app.worker.notify()).not.toThrow();
   });

@@ -38,6 +38,7 @@ describe('without METRICS_PORT', () => {
 
   it('serves /metrics, /readyz and /healthz on the one public listener, as before', async () => {
     expect(h.bot.app.metricsUrl).toBeUndefined();
-    for (const path of ['/metrics', '/readyz', '/healthz']) expect(await status(`${h.bot.app.url}${path}`), path).toBe(200);
+    for (const path of ['/metrics', '/readyz', '/healthz'])
+      expect(await status(`${h.bot.app.url}${path}`), path).toBe(200);
   });
 });

@@ -7,9 +7,13 @@ import { declared, settled, useBot } from '../helpers/test-bot.ts';
 
 const readyz = async (url: string) => {
   const res = await fetch(`${url}/readyz`);
-  return { status: res.status, body: (await res.json()) as { status: string; checks: { name: string; ok: boolean; reason?: string }[] } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { status: string; checks: { name: string; ok: boolean; reason?: string }[] },
+  };
 };
-const authTests = (h: { slack: { calls: { method: string }[] } }) => h.slack.calls.filter((c) => c.method === 'auth.test').length;
+const authTests = (h: { slack: { calls: { method: string }[] } }) =>
+  h.slack.calls.filter((c) => c.method === 'auth.test').length;
 
 describe('readiness', () => {
   const h = useBot({ clock: true });
@@ -25,15 +29,26 @@ describe('readiness', () => {
     h.clock.now += 61_000;
     const { status, body } = await readyz(h.bot.app.url);
     expect(status).toBe(503);
-    expect(body.checks).toContainEqual({ name: 'slack', ok: false, reason: 'Slack auth.test failed: invalid_auth — check SLACK_BOT_TOKEN' });
+    expect(body.checks).toContainEqual({
+      name: 'slack',
+      ok: false,
+      reason: 'Slack auth.test failed: invalid_auth — check SLACK_BOT_TOKEN',
+    });
   });
 
   it('reports a stuck outbox: how many effects are due and for how long', async () => {
     await h.bot.app.worker.stop(0); // nothing delivers any more
-    h.bot.app.outbox.enqueue({ kind: 'channel.notice', orderingKey: 'x', incidentId: null, payload: {}, idempotencyKey: 'stuck-1' }, h.clock.now - 10 * 60_000);
+    h.bot.app.outbox.enqueue(
+      { kind: 'channel.notice', orderingKey: 'x', incidentId: null, payload: {}, idempotencyKey: 'stuck-1' },
+      h.clock.now - 10 * 60_000,
+    );
     const { status, body } = await readyz(h.bot.app.url);
     expect(status).toBe(503);
-    expect(body.checks).toContainEqual({ name: 'outbox', ok: false, reason: 'outbox stuck: 1 effects due, the oldest for 10 min' });
+    expect(body.checks).toContainEqual({
+      name: 'outbox',
+      ok: false,
+      reason: 'outbox stuck: 1 effects due, the oldest for 10 min',
+    });
   });
 });
 
@@ -50,7 +65,9 @@ describe('metrics', () => {
     const line = (prefix: string) => text.split('\n').find((l) => l.startsWith(prefix));
     expect(line('incident_bot_command_duration_seconds_count{verb="declare",outcome="ok"}')).toMatch(/ 1$/);
     expect(line('incident_bot_command_duration_seconds_count{verb="other",outcome="user_error"}')).toMatch(/ 1$/);
-    expect(line('incident_bot_http_request_duration_seconds_count{route="/slack/events",method="POST",status="200"}')).toMatch(/ 2$/);
+    expect(
+      line('incident_bot_http_request_duration_seconds_count{route="/slack/events",method="POST",status="200"}'),
+    ).toMatch(/ 2$/);
     expect(line('incident_bot_outbox_deliveries_total{kind="channel.create",outcome="delivered"}')).toMatch(/ 1$/);
     expect(line('incident_bot_open_incidents{severity="sev2"}')).toBe('incident_bot_open_incidents{severity="sev2"} 1');
     expect(line('incident_bot_outbox_depth')).toBe('incident_bot_outbox_depth 0');
@@ -70,7 +87,17 @@ describe('retention', () => {
     new InboxRepository(db).firstSeen('pagerduty', 'old-event', Date.now() - 40 * 86_400_000);
     const pendingBefore = db.prepare("SELECT count(*) FROM outbox WHERE state <> 'delivered'").pluck().get();
     const seenRequests = new SeenRequestRepository(db);
-    const job = startRetentionJob({ outbox: h.bot.app.outbox, inbox: new InboxRepository(db), seenRequests, signatureWindowMs: 300_000, retentionDays: 30, now: () => Date.now() + 31 * 86_400_000 }, createLogger('silent'));
+    const job = startRetentionJob(
+      {
+        outbox: h.bot.app.outbox,
+        inbox: new InboxRepository(db),
+        seenRequests,
+        signatureWindowMs: 300_000,
+        retentionDays: 30,
+        now: () => Date.now() + 31 * 86_400_000,
+      },
+      createLogger('silent'),
+    );
     try {
       // The declare command's signature goes too: it is long past its five minutes.
       expect(job.runOnce()).toEqual({ outbox: delivered, inbox: 1, requests: 1 });

@@ -7,7 +7,8 @@ import { ALICE, BOB, PD_ALICE, declared, eventually, useBot, type Harness } from
  * A failed delivery says which integration failed and how, by a stable code at the front of the
  * outbox row's last_error (and so in /readyz and the logs): `<integration>_http_<status>: …`.
  */
-const rows = (h: Harness, incidentId: number, kind: string) => h.bot.app.outbox.forIncident(incidentId).filter((r) => r.kind === kind);
+const rows = (h: Harness, incidentId: number, kind: string) =>
+  h.bot.app.outbox.forIncident(incidentId).filter((r) => r.kind === kind);
 const lastError = (h: Harness, incidentId: number, kind: string) =>
   eventually(() => rows(h, incidentId, kind).find((r) => r.last_error)?.last_error, 10_000, `a last_error on ${kind}`);
 
@@ -18,7 +19,8 @@ describe('PagerDuty errors', () => {
     const page = h.pd.createIncident({ title: 'Disk full', assignees: [PD_ALICE] });
     await h.pd.trigger(page);
     const incident = await eventually(() => {
-      const row = h.bot.app.db.prepare('SELECT incident_id FROM incident_links WHERE external_id = ?').get(page.id) as { incident_id: number } | undefined;
+      const row = h.bot.app.db.prepare('SELECT incident_id FROM incident_links WHERE external_id = ?').get(page.id) as
+        { incident_id: number } | undefined;
       const i = row && h.bot.app.incidents.get(row.incident_id);
       return i?.channelId ? i : undefined;
     });
@@ -29,7 +31,9 @@ describe('PagerDuty errors', () => {
     const { page, incident } = await pagedIncident();
     h.pd.inject({ status: 500 }, { status: 500 }, { status: 500 });
     await h.bot.command('resolve', { user: ALICE.id, channel: incident.channelId! });
-    expect(await lastError(h, incident.id, 'external.set_status')).toMatch(/^pagerduty_http_500: PagerDuty PUT \/incidents\/\w+ answered 500/);
+    expect(await lastError(h, incident.id, 'external.set_status')).toMatch(
+      /^pagerduty_http_500: PagerDuty PUT \/incidents\/\w+ answered 500/,
+    );
     expect(rows(h, incident.id, 'external.set_status')[0]!.state).toBe('pending');
     await eventually(() => h.pd.incidents.get(page.id)!.status === 'resolved', 15_000);
   });
@@ -69,7 +73,9 @@ describe('GitHub errors', () => {
     const { incident, channel } = await declared(h, 'Refused by GitHub sev3');
     await h.bot.command('resolve done', { channel });
     const row = await eventually(() => rows(h, incident.id, 'postmortem.publish').find((r) => r.state === 'delivered'));
-    expect(JSON.parse(row.result!)).toMatchObject({ github_error: expect.stringMatching(/^github_http_422: Validation Failed/) });
+    expect(JSON.parse(row.result!)).toMatchObject({
+      github_error: expect.stringMatching(/^github_http_422: Validation Failed/),
+    });
   });
 });
 
@@ -89,7 +95,9 @@ describe('Statuspage errors', () => {
     sp.faults.push(500, 500, 500);
     const { incident, channel } = await declared(h, 'Mirror me sev2');
     await h.bot.command('update investigating Looking into it --public', { channel, user: ALICE.id });
-    expect(await lastError(h, incident.id, 'statuspage.sync')).toMatch(/^statuspage_http_500: Statuspage POST \/incidents answered 500/);
+    expect(await lastError(h, incident.id, 'statuspage.sync')).toMatch(
+      /^statuspage_http_500: Statuspage POST \/incidents answered 500/,
+    );
     await eventually(() => rows(h, incident.id, 'statuspage.sync')[0]!.state === 'delivered', 15_000);
   });
 });

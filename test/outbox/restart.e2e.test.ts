@@ -6,7 +6,13 @@ import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-
 import { startChildBot } from '../helpers/child-bot.ts';
 import { ALICE, SIGNING_SECRET, eventually, startTestBot, tempDir, testEnv } from '../helpers/test-bot.ts';
 
-const EFFECT_METHODS = ['conversations.create', 'conversations.invite', 'conversations.setTopic', 'chat.postMessage', 'pins.add'];
+const EFFECT_METHODS = [
+  'conversations.create',
+  'conversations.invite',
+  'conversations.setTopic',
+  'chat.postMessage',
+  'pins.add',
+];
 
 describe('the outbox across restarts', () => {
   let slack: FakeSlack;
@@ -53,7 +59,8 @@ describe('the outbox across restarts', () => {
     try {
       await slack.waitFor((c) => c.method === 'pins.add' && c.ok);
       await slack.waitFor((c) => c.method === 'chat.postMessage' && c.ok && String(c.args.text).includes('Commander'));
-      for (const method of EFFECT_METHODS) expect(slack.succeeded(method), method).toHaveLength(method === 'chat.postMessage' ? 2 : 1);
+      for (const method of EFFECT_METHODS)
+        expect(slack.succeeded(method), method).toHaveLength(method === 'chat.postMessage' ? 2 : 1);
       const channel = [...slack.ws.channels.values()][0]!;
       expect(slack.ws.channelMessages(channel.id).filter((m) => m.pinned)).toHaveLength(1);
       expect(slack.rejected).toEqual([]);
@@ -68,7 +75,11 @@ describe('the outbox across restarts', () => {
     slack.inject('conversations.invite', ...Array.from({ length: 100 }, () => ({ status: 503 as const })));
     const first = await startTestBot(slack, dbPath);
     await first.command('declare Login broken sev1');
-    await eventually(() => slack.calls.filter((c) => c.method === 'conversations.invite').length >= 2, 5000, 'invite retries');
+    await eventually(
+      () => slack.calls.filter((c) => c.method === 'conversations.invite').length >= 2,
+      5000,
+      'invite retries',
+    );
     await first.app.stop(0);
 
     slack.clearFaults();
@@ -76,7 +87,8 @@ describe('the outbox across restarts', () => {
     try {
       await slack.waitFor((c) => c.method === 'pins.add' && c.ok);
       await eventually(() => second.app.outbox.pendingStats().depth === 0, 5000, 'an empty outbox');
-      for (const method of EFFECT_METHODS) expect(slack.succeeded(method), method).toHaveLength(method === 'chat.postMessage' ? 2 : 1);
+      for (const method of EFFECT_METHODS)
+        expect(slack.succeeded(method), method).toHaveLength(method === 'chat.postMessage' ? 2 : 1);
       await eventually(() => second.app.outbox.pendingStats().depth === 0, 5000, 'an empty outbox');
     } finally {
       await second.app.stop(0);

@@ -7,7 +7,11 @@ describe('the outbox worker delivering to Slack', () => {
   const outboxStates = (incidentId: number) =>
     h.bot.app.outbox.forIncident(incidentId).map((r) => `${r.kind}:${r.state}`);
   const settled = (incidentId: number) =>
-    eventually(() => h.bot.app.outbox.forIncident(incidentId).every((r) => r.state !== 'pending'), 10_000, 'settled rows');
+    eventually(
+      () => h.bot.app.outbox.forIncident(incidentId).every((r) => r.state !== 'pending'),
+      10_000,
+      'settled rows',
+    );
 
   it('delivers one incident in order while another incident proceeds in parallel', async () => {
     h.slack.inject('conversations.create', { delayMs: 400 });
@@ -20,7 +24,9 @@ describe('the outbox worker delivering to Slack', () => {
     const fast = h.bot.app.incidents.get(2)!;
     const slow = h.bot.app.incidents.get(1)!;
     // Incident 2's whole room was ready before incident 1's channel even existed.
-    expect(order.indexOf(`pins.add@${fast.channelId}`)).toBeLessThan(order.indexOf(`conversations.create@${slow.channelName}`));
+    expect(order.indexOf(`pins.add@${fast.channelId}`)).toBeLessThan(
+      order.indexOf(`conversations.create@${slow.channelName}`),
+    );
     // Within incident 1, strict order.
     const slowCalls = order.filter((c) => c.endsWith(`@${slow.channelId}`) || c.endsWith(`@${slow.channelName}`));
     expect(slowCalls.map((c) => c.split('@')[0])).toEqual([

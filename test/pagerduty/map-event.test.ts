@@ -4,7 +4,9 @@ import { mapPagerDutyEvent, severityOf } from '../../src/pagerduty/map-event.ts'
 import { envelopeSchema } from '../../src/pagerduty/webhook-schema.ts';
 import { DOCUMENTED_EVENT_TYPES, delivery, publishedBody } from '../helpers/pagerduty-examples.ts';
 
-const settings = settingsSchema.parse({ pagerduty: { priorities: { P1: 'sev1', 'SEV-2': 'sev2' }, urgencies: { high: 'sev2', low: 'sev4' } } });
+const settings = settingsSchema.parse({
+  pagerduty: { priorities: { P1: 'sev1', 'SEV-2': 'sev2' }, urgencies: { high: 'sev2', low: 'sev4' } },
+});
 const map = (body: unknown) => mapPagerDutyEvent(envelopeSchema.parse(body), settings);
 
 describe('mapping PagerDuty events', () => {
@@ -15,7 +17,7 @@ describe('mapping PagerDuty events', () => {
     expect(severityOf({ priority: null, urgency: null }, settings)).toBe('sev3');
   });
 
-  it('maps PagerDuty\'s published incident.priority_updated example, field by field', () => {
+  it("maps PagerDuty's published incident.priority_updated example, field by field", () => {
     expect(map(JSON.parse(publishedBody('incident.priority_updated')))).toEqual({
       type: 'event',
       event: {
@@ -89,7 +91,7 @@ describe('mapping PagerDuty events', () => {
     });
   });
 
-  it('ignores PagerDuty\'s published service.updated example (a service, not an incident)', () => {
+  it("ignores PagerDuty's published service.updated example (a service, not an incident)", () => {
     expect(map(JSON.parse(publishedBody('service.updated')))).toEqual({
       type: 'ignored',
       reason: 'event type service.updated is not one the bot acts on',

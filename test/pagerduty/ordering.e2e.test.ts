@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { incidentData, noteData, webhookBody, type FakePdIncident } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
+import {
+  incidentData,
+  noteData,
+  webhookBody,
+  type FakePdIncident,
+} from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
 import { PD_ALICE, PD_BOB, PD_CAROL, eventually, settled, useBot, type Harness } from '../helpers/test-bot.ts';
 
 /**
@@ -11,15 +16,22 @@ describe('PagerDuty events delivered out of order', () => {
   const h = useBot({ pagerduty: true });
 
   const at = (ms: number) => ({ occurredAt: new Date(ms).toISOString(), agent: PD_BOB });
-  const send = async (type: string, data: Record<string, unknown>, ms: number) => (await h.pd.send(webhookBody(type, data, at(ms)))).json;
+  const send = async (type: string, data: Record<string, unknown>, ms: number) =>
+    (await h.pd.send(webhookBody(type, data, at(ms)))).json;
   const opened = async (title: string, t0: number) => {
     const page = h.pd.createIncident({ title, assignees: [PD_ALICE], priority: 'P3' });
     await h.pd.send(webhookBody('incident.triggered', incidentData(page), at(t0)));
-    const incident = await eventually(() => {
-      const row = h.bot.app.db.prepare('SELECT incident_id FROM incident_links WHERE external_id = ?').get(page.id) as { incident_id: number } | undefined;
-      const i = row && h.bot.app.incidents.get(row.incident_id);
-      return i?.summaryTs ? i : undefined;
-    }, 10_000, `incident for ${page.id}`);
+    const incident = await eventually(
+      () => {
+        const row = h.bot.app.db
+          .prepare('SELECT incident_id FROM incident_links WHERE external_id = ?')
+          .get(page.id) as { incident_id: number } | undefined;
+        const i = row && h.bot.app.incidents.get(row.incident_id);
+        return i?.summaryTs ? i : undefined;
+      },
+      10_000,
+      `incident for ${page.id}`,
+    );
     return { page, incident };
   };
   const resolvedData = (page: FakePdIncident) => incidentData({ ...page, status: 'resolved' });
@@ -63,7 +75,9 @@ describe('PagerDuty events delivered out of order', () => {
     const t = Date.now() - 60_000;
     const { page, incident } = await opened('Severity race', t);
     await send('incident.priority_updated', incidentData({ ...page, priority: 'P1' }), t + 2000);
-    expect(await send('incident.priority_updated', incidentData({ ...page, priority: 'P2' }), t + 1000)).toMatchObject({ status: 'stale' });
+    expect(await send('incident.priority_updated', incidentData({ ...page, priority: 'P2' }), t + 1000)).toMatchObject({
+      status: 'stale',
+    });
     expect(stateOf(incident.id).severity).toBe('sev1');
   });
 
@@ -71,9 +85,13 @@ describe('PagerDuty events delivered out of order', () => {
     const t = Date.now() - 60_000;
     const { page, incident } = await opened('Handed around', t);
     await send('incident.reassigned', incidentData({ ...page, assignees: [PD_BOB] }), t + 2000);
-    expect(await send('incident.reassigned', incidentData({ ...page, assignees: [PD_CAROL] }), t + 1000)).toMatchObject({ status: 'stale' });
+    expect(await send('incident.reassigned', incidentData({ ...page, assignees: [PD_CAROL] }), t + 1000)).toMatchObject(
+      { status: 'stale' },
+    );
     await settled(h.bot.app);
-    expect(posts(h, incident.id).filter((p) => p?.includes('Reassigned'))).toEqual([':arrow_right: Reassigned in PagerDuty to *Bob Berg*.']);
+    expect(posts(h, incident.id).filter((p) => p?.includes('Reassigned'))).toEqual([
+      ':arrow_right: Reassigned in PagerDuty to *Bob Berg*.',
+    ]);
   });
 
   it('orders each part of the incident on its own: a newer note or priority change does not hold back an older resolve', async () => {
@@ -84,6 +102,8 @@ describe('PagerDuty events delivered out of order', () => {
     expect(await send('incident.resolved', resolvedData(page), t + 2000)).toMatchObject({ status: 'applied' });
     expect(stateOf(incident.id)).toMatchObject({ status: 'resolved', severity: 'sev1' });
     // And an older note still reaches the timeline: notes add, they do not undo.
-    expect(await send('incident.annotated', noteData(page, 'an earlier thought'), t + 1000)).toMatchObject({ status: 'applied' });
+    expect(await send('incident.annotated', noteData(page, 'an earlier thought'), t + 1000)).toMatchObject({
+      status: 'applied',
+    });
   });
 });

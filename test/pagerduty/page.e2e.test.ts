@@ -1,21 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { incidentData, noteData, responderData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
 import { isLegalChannelName } from '../../src/slack/channel-name.ts';
-import { ALICE, BOB, CAROL, PD_ALICE, PD_BOB, PD_CAROL, PD_DAVE, eventually, useBot, type Harness } from '../helpers/test-bot.ts';
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  PD_ALICE,
+  PD_BOB,
+  PD_CAROL,
+  PD_DAVE,
+  eventually,
+  useBot,
+  type Harness,
+} from '../helpers/test-bot.ts';
 
 const SETTINGS = `comms:\n  rotation: [${ALICE.id}, ${CAROL.id}, ${BOB.id}]\n`;
 
 /** The channel for our incident linked to a PagerDuty incident, once its summary is pinned. */
 const staffedChannel = async (h: Harness, pdIncidentId: string) => {
-  const incident = await eventually(() => {
-    const row = h.bot.app.db.prepare('SELECT incident_id FROM incident_links WHERE external_id = ?').get(pdIncidentId) as { incident_id: number } | undefined;
-    const i = row && h.bot.app.incidents.get(row.incident_id);
-    return i?.summaryTs && h.slack.ws.message(i.channelId!, i.summaryTs)?.pinned ? i : undefined;
-  }, 10_000, `staffed channel for ${pdIncidentId}`);
+  const incident = await eventually(
+    () => {
+      const row = h.bot.app.db
+        .prepare('SELECT incident_id FROM incident_links WHERE external_id = ?')
+        .get(pdIncidentId) as { incident_id: number } | undefined;
+      const i = row && h.bot.app.incidents.get(row.incident_id);
+      return i?.summaryTs && h.slack.ws.message(i.channelId!, i.summaryTs)?.pinned ? i : undefined;
+    },
+    10_000,
+    `staffed channel for ${pdIncidentId}`,
+  );
   return { incident, channel: h.slack.ws.channels.get(incident.channelId!)! };
 };
 const postsIn = (h: Harness, channel: string) => h.slack.ws.channelMessages(channel).map((m) => m.text);
-const settle = (h: Harness) => eventually(() => h.bot.app.outbox.dueDepth(Date.now()) === 0 && h.bot.app.worker.inFlightCount === 0, 10_000, 'a settled outbox');
+const settle = (h: Harness) =>
+  eventually(
+    () => h.bot.app.outbox.dueDepth(Date.now()) === 0 && h.bot.app.worker.inFlightCount === 0,
+    10_000,
+    'a settled outbox',
+  );
 
 describe('a PagerDuty page', () => {
   const h = useBot({ pagerduty: true, settings: SETTINGS });
@@ -35,19 +57,38 @@ describe('a PagerDuty page', () => {
     await settle(h);
     expect(channel.name).toMatch(/^inc-\d{8}-checkout-api-payment-errors-above-5$/);
     expect(isLegalChannelName(channel.name)).toBe(true);
-    expect(incident).toMatchObject({ source: 'pagerduty', severity: 'sev1', title: 'Payment errors above 5%', externalUrl: `https://fake.pagerduty.test/incidents/${page.id}` });
+    expect(incident).toMatchObject({
+      source: 'pagerduty',
+      severity: 'sev1',
+      title: 'Payment errors above 5%',
+      externalUrl: `https://fake.pagerduty.test/incidents/${page.id}`,
+    });
 
     // Alice is the first assignee, so commander; the comms rotation skips her and names Carol.
     expect([...channel.members].sort()).toEqual([ALICE.id, CAROL.id, 'U0BOT0001'].sort());
     expect(h.slack.succeeded('conversations.invite')[0]!.args).toMatchObject({ force: 'true' });
-    const roles = h.bot.app.db.prepare('SELECT role, user_id FROM incident_roles WHERE incident_id = ? ORDER BY role').all(incident.id);
-    expect(roles).toEqual([{ role: 'commander', user_id: ALICE.id }, { role: 'comms', user_id: CAROL.id }]);
+    const roles = h.bot.app.db
+      .prepare('SELECT role, user_id FROM incident_roles WHERE incident_id = ? ORDER BY role')
+      .all(incident.id);
+    expect(roles).toEqual([
+      { role: 'commander', user_id: ALICE.id },
+      { role: 'comms', user_id: CAROL.id },
+    ]);
 
-    expect(channel.topic).toBe(`SEV1 · Investigating · Commander: <@${ALICE.id}> · Payment errors above 5% · https://fake.pagerduty.test/incidents/${page.id}`);
+    expect(channel.topic).toBe(
+      `SEV1 · Investigating · Commander: <@${ALICE.id}> · Payment errors above 5% · https://fake.pagerduty.test/incidents/${page.id}`,
+    );
     const summary = h.slack.ws.message(channel.id, incident.summaryTs!)!;
     expect(summary.pinned).toBe(true);
     const blocks = JSON.stringify(summary.blocks);
-    for (const fact of ['Service: Checkout API', 'Urgency: high', 'Priority: P1', 'Assigned: Alice Anders, Dave NoSlack', `PagerDuty #${page.number}`, `open in PagerDuty`]) {
+    for (const fact of [
+      'Service: Checkout API',
+      'Urgency: high',
+      'Priority: P1',
+      'Assigned: Alice Anders, Dave NoSlack',
+      `PagerDuty #${page.number}`,
+      `open in PagerDuty`,
+    ]) {
       expect(blocks, fact).toContain(fact);
     }
     expect(blocks).toContain(`*Comms lead*\\n<@${CAROL.id}>`);
@@ -58,7 +99,12 @@ describe('a PagerDuty page', () => {
     expect(posts).toContain(
       ':warning: Could not invite this responder — please add them by hand:\n• *Dave NoSlack*: no Slack account uses dave@elsewhere.example',
     );
-    expect(h.pd.succeeded('GET /users/{id}').map((c) => c.path).sort()).toEqual(['/users/PALICE1', '/users/PDAVE01']);
+    expect(
+      h.pd
+        .succeeded('GET /users/{id}')
+        .map((c) => c.path)
+        .sort(),
+    ).toEqual(['/users/PALICE1', '/users/PDAVE01']);
     expect(h.pd.rejected).toEqual([]);
     expect(h.slack.rejected).toEqual([]);
   });
@@ -91,12 +137,18 @@ describe('a PagerDuty page', () => {
     const page = h.pd.createIncident({ title: 'Queue backlog', assignees: [PD_ALICE] });
     await h.pd.trigger(page);
     const { incident, channel } = await staffedChannel(h, page.id);
-    const ack = webhookBody('incident.acknowledged', incidentData({ ...page, status: 'acknowledged' }), { agent: PD_ALICE });
+    const ack = webhookBody('incident.acknowledged', incidentData({ ...page, status: 'acknowledged' }), {
+      agent: PD_ALICE,
+    });
     expect((await h.pd.send(ack)).json.status).toBe('applied');
-    expect((await h.pd.send(webhookBody('incident.acknowledged', incidentData(page), { agent: PD_ALICE }))).json.status).toBe('no_change');
+    expect(
+      (await h.pd.send(webhookBody('incident.acknowledged', incidentData(page), { agent: PD_ALICE }))).json.status,
+    ).toBe('no_change');
     await settle(h);
     expect(h.bot.app.incidents.get(incident.id)!.acknowledgedAt).not.toBeNull();
-    expect(postsIn(h, channel.id).filter((t) => t.startsWith(':eyes: Acknowledged'))).toEqual([':eyes: Acknowledged by *Alice Anders* in PagerDuty.']);
+    expect(postsIn(h, channel.id).filter((t) => t.startsWith(':eyes: Acknowledged'))).toEqual([
+      ':eyes: Acknowledged by *Alice Anders* in PagerDuty.',
+    ]);
     expect(h.slack.succeeded('chat.update').length).toBeGreaterThan(0);
     // Nothing is written back to PagerDuty for a change that came from PagerDuty.
     expect(h.pd.succeeded('PUT /incidents/{id}')).toEqual([]);
@@ -108,15 +160,25 @@ describe('a PagerDuty page', () => {
     const { channel } = await staffedChannel(h, page.id);
     const echo = new Promise((resolve) => h.pd.once('webhook', resolve));
     const res = await h.bot.command('ack', { user: BOB.id, channel: channel.id });
-    expect((res.body as { text: string }).text).toMatch(/^Acknowledged incident #\d+\. PagerDuty will be updated too\.$/);
+    expect((res.body as { text: string }).text).toMatch(
+      /^Acknowledged incident #\d+\. PagerDuty will be updated too\.$/,
+    );
     expect(await echo).toMatchObject({ status: 202, json: { status: 'no_change' } });
     await settle(h);
     const puts = h.pd.succeeded('PUT /incidents/{id}');
     expect(puts).toHaveLength(1);
-    expect(puts[0]).toMatchObject({ path: `/incidents/${page.id}`, headers: { from: 'bot@example.com' }, body: { incident: { type: 'incident_reference', status: 'acknowledged' } } });
+    expect(puts[0]).toMatchObject({
+      path: `/incidents/${page.id}`,
+      headers: { from: 'bot@example.com' },
+      body: { incident: { type: 'incident_reference', status: 'acknowledged' } },
+    });
     expect(h.pd.incidents.get(page.id)!.status).toBe('acknowledged');
-    expect(postsIn(h, channel.id).filter((t) => t.startsWith(':eyes:'))).toEqual([`:eyes: Acknowledged by <@${BOB.id}>.`]);
-    expect((await h.bot.command('ack', { channel: channel.id })).body).toMatchObject({ text: expect.stringContaining('already acknowledged') });
+    expect(postsIn(h, channel.id).filter((t) => t.startsWith(':eyes:'))).toEqual([
+      `:eyes: Acknowledged by <@${BOB.id}>.`,
+    ]);
+    expect((await h.bot.command('ack', { channel: channel.id })).body).toMatchObject({
+      text: expect.stringContaining('already acknowledged'),
+    });
   });
 
   it('/incident resolve with a note resolves in PagerDuty once, with the note, and the echo posts nothing more', async () => {
@@ -144,7 +206,9 @@ describe('a PagerDuty page', () => {
     await h.bot.command('resolve Failed over to the replica', { user: ALICE.id, channel: channel.id });
     await eventually(() => h.pd.incidents.get(page.id)!.status === 'resolved');
     await settle(h);
-    expect(h.pd.notes.filter((n) => n.incidentId === page.id).map((n) => n.content)).toEqual(['Failed over to the replica']);
+    expect(h.pd.notes.filter((n) => n.incidentId === page.id).map((n) => n.content)).toEqual([
+      'Failed over to the replica',
+    ]);
     expect(h.pd.calls.filter((c) => c.operation === 'GET /incidents/{id}/notes')).toHaveLength(1);
   });
 
@@ -153,9 +217,19 @@ describe('a PagerDuty page', () => {
     await h.pd.trigger(page);
     const { incident, channel } = await staffedChannel(h, page.id);
     const t = Date.now();
-    await h.pd.send(webhookBody('incident.resolved', incidentData({ ...page, status: 'resolved' }), { agent: PD_BOB, occurredAt: new Date(t).toISOString() }));
+    await h.pd.send(
+      webhookBody('incident.resolved', incidentData({ ...page, status: 'resolved' }), {
+        agent: PD_BOB,
+        occurredAt: new Date(t).toISOString(),
+      }),
+    );
     expect(h.bot.app.incidents.get(incident.id)!.status).toBe('resolved');
-    await h.pd.send(webhookBody('incident.reopened', incidentData(page), { agent: PD_BOB, occurredAt: new Date(t + 1000).toISOString() }));
+    await h.pd.send(
+      webhookBody('incident.reopened', incidentData(page), {
+        agent: PD_BOB,
+        occurredAt: new Date(t + 1000).toISOString(),
+      }),
+    );
     expect(h.bot.app.incidents.get(incident.id)).toMatchObject({ status: 'investigating', resolvedAt: null });
     await settle(h);
     const posts = postsIn(h, channel.id);
@@ -168,10 +242,16 @@ describe('a PagerDuty page', () => {
     await h.pd.trigger(page);
     const { incident, channel } = await staffedChannel(h, page.id);
     expect(incident.severity).toBe('sev3');
-    await h.pd.send(webhookBody('incident.priority_updated', incidentData({ ...page, priority: 'P1' }), { agent: PD_ALICE }));
+    await h.pd.send(
+      webhookBody('incident.priority_updated', incidentData({ ...page, priority: 'P1' }), { agent: PD_ALICE }),
+    );
     await h.pd.send(webhookBody('incident.annotated', noteData(page, 'DB failover <started>'), { agent: PD_ALICE }));
-    await h.pd.send(webhookBody('incident.reassigned', incidentData({ ...page, assignees: [PD_BOB] }), { agent: PD_ALICE }));
-    await h.pd.send(webhookBody('incident.responder.added', responderData(page, PD_CAROL, 'Need DB help'), { agent: PD_ALICE }));
+    await h.pd.send(
+      webhookBody('incident.reassigned', incidentData({ ...page, assignees: [PD_BOB] }), { agent: PD_ALICE }),
+    );
+    await h.pd.send(
+      webhookBody('incident.responder.added', responderData(page, PD_CAROL, 'Need DB help'), { agent: PD_ALICE }),
+    );
     await settle(h);
     expect(h.bot.app.incidents.get(incident.id)!.severity).toBe('sev1');
     expect(channel.members.has(BOB.id) && channel.members.has(CAROL.id)).toBe(true);
@@ -180,22 +260,42 @@ describe('a PagerDuty page', () => {
     expect(posts).toContain(':memo: Note from *Alice Anders* in PagerDuty:\n>DB failover &lt;started&gt;');
     expect(posts).toContain(':arrow_right: Reassigned in PagerDuty to *Bob Berg*.');
     expect(posts).toContain(':sos: *Carol Chen* was asked to help in PagerDuty: “Need DB help”');
-    const kinds = h.bot.app.db.prepare('SELECT kind FROM timeline_events WHERE incident_id = ? ORDER BY id').pluck().all(incident.id);
-    expect(kinds).toEqual(expect.arrayContaining(['paged', 'priority_updated', 'annotated', 'reassigned', 'responder_added']));
+    const kinds = h.bot.app.db
+      .prepare('SELECT kind FROM timeline_events WHERE incident_id = ? ORDER BY id')
+      .pluck()
+      .all(incident.id);
+    expect(kinds).toEqual(
+      expect.arrayContaining(['paged', 'priority_updated', 'annotated', 'reassigned', 'responder_added']),
+    );
   });
 
   it('opens the incident late when the first event seen is not the trigger, and never reopens on a late ack', async () => {
     const page = h.pd.createIncident({ title: 'Missed trigger', assignees: [PD_BOB] });
     const t = Date.now();
-    const resolved = await h.pd.send(webhookBody('incident.resolved', incidentData({ ...page, status: 'resolved' }), { occurredAt: new Date(t).toISOString() }));
+    const resolved = await h.pd.send(
+      webhookBody('incident.resolved', incidentData({ ...page, status: 'resolved' }), {
+        occurredAt: new Date(t).toISOString(),
+      }),
+    );
     expect(resolved.json.status).toBe('opened');
-    const late = await h.pd.send(webhookBody('incident.acknowledged', incidentData(page), { occurredAt: new Date(t - 60_000).toISOString(), agent: PD_BOB }));
+    const late = await h.pd.send(
+      webhookBody('incident.acknowledged', incidentData(page), {
+        occurredAt: new Date(t - 60_000).toISOString(),
+        agent: PD_BOB,
+      }),
+    );
     expect(late.json.status).toBe('applied');
     const { incident } = await staffedChannel(h, page.id);
-    expect(h.bot.app.incidents.get(incident.id)).toMatchObject({ status: 'resolved', acknowledgedAt: t - 60_000, resolvedAt: t });
+    expect(h.bot.app.incidents.get(incident.id)).toMatchObject({
+      status: 'resolved',
+      acknowledgedAt: t - 60_000,
+      resolvedAt: t,
+    });
     // A note about an incident never seen at all opens it from the reference it carries.
     const other = h.pd.createIncident({ title: 'Only a note', assignees: [] });
-    expect((await h.pd.send(webhookBody('incident.annotated', noteData(other, 'first we hear of it')))).json.status).toBe('opened');
+    expect(
+      (await h.pd.send(webhookBody('incident.annotated', noteData(other, 'first we hear of it')))).json.status,
+    ).toBe('opened');
     expect((await staffedChannel(h, other.id)).incident.title).toBe('Only a note');
   });
 });
@@ -208,7 +308,12 @@ describe('a PagerDuty page with the comms lead from an on-call schedule', () => 
     const page = h.pd.createIncident({ title: 'API 500s', assignees: [PD_ALICE] });
     await h.pd.trigger(page);
     const { incident } = await staffedChannel(h, page.id);
-    expect(h.bot.app.db.prepare("SELECT user_id FROM incident_roles WHERE incident_id = ? AND role = 'comms'").pluck().get(incident.id)).toBe(CAROL.id);
+    expect(
+      h.bot.app.db
+        .prepare("SELECT user_id FROM incident_roles WHERE incident_id = ? AND role = 'comms'")
+        .pluck()
+        .get(incident.id),
+    ).toBe(CAROL.id);
     const oncall = h.pd.succeeded('GET /oncalls')[0]!;
     expect(oncall.query).toEqual({ 'schedule_ids[]': 'PSCHED1', earliest: 'true' });
   });

@@ -10,7 +10,7 @@ import { ALICE, BOB, CAROL, WEBHOOK_SECRET, eventually, settled, useBot, type Ha
 const USER_123 = { id: 'U0USER123', name: 'user123', email: 'user123@example.com' };
 const MAEVE = { id: 'U0MAEVE01', name: 'maeve', email: 'maeve@example.com' };
 
-describe('PagerDuty\'s published webhook examples', () => {
+describe("PagerDuty's published webhook examples", () => {
   const h = useBot({
     pagerduty: true,
     users: [ALICE, BOB, CAROL, USER_123, MAEVE],
@@ -29,13 +29,17 @@ describe('PagerDuty\'s published webhook examples', () => {
     const trigger = JSON.stringify(delivery('incident.triggered', { data: { priority: null, reopened_at: null } }));
     expect(await send(trigger)).toMatchObject({ status: 202, json: { status: 'opened' } });
     expect((await send(trigger)).json.status).toBe('duplicate');
-    const incident = await eventually(() => {
-      const row = hh.bot.app.db
-        .prepare('SELECT incident_id FROM incident_links WHERE external_id = ?')
-        .get('PGR0VU2') as { incident_id: number } | undefined;
-      const i = row && hh.bot.app.incidents.get(row.incident_id);
-      return i?.summaryTs && hh.slack.ws.message(i.channelId!, i.summaryTs)?.pinned ? i : undefined;
-    }, 10_000, 'the staffed channel for PGR0VU2');
+    const incident = await eventually(
+      () => {
+        const row = hh.bot.app.db
+          .prepare('SELECT incident_id FROM incident_links WHERE external_id = ?')
+          .get('PGR0VU2') as { incident_id: number } | undefined;
+        const i = row && hh.bot.app.incidents.get(row.incident_id);
+        return i?.summaryTs && hh.slack.ws.message(i.channelId!, i.summaryTs)?.pinned ? i : undefined;
+      },
+      10_000,
+      'the staffed channel for PGR0VU2',
+    );
     await settled(hh.bot.app);
     return incident;
   };
@@ -79,7 +83,8 @@ describe('PagerDuty\'s published webhook examples', () => {
       delivery('incident.annotated', { occurredAt: at(2) }),
       delivery('incident.responder.added', { occurredAt: at(3) }),
       delivery('incident.resolved', { data: { status: 'resolved' }, occurredAt: at(4) }),
-    ]) outcomes.push((await send(body)).json.status);
+    ])
+      outcomes.push((await send(body)).json.status);
     expect(outcomes).toEqual(['applied', 'applied', 'applied', 'applied']);
     expect(h.bot.app.incidents.get(incident.id)!.status).toBe('resolved');
     expect((await send(delivery('incident.reopened', { occurredAt: at(5) }))).json.status).toBe('applied');

@@ -7,10 +7,16 @@ describe('an alert storm', () => {
 
   it('turns 200 triggers for 40 incidents, under Slack 429s, into exactly 40 staffed channels', async () => {
     const pages = Array.from({ length: 40 }, (_, i) =>
-      h.pd.createIncident({ title: `Node ${i} unhealthy`, assignees: [i % 2 ? PD_ALICE : PD_BOB], incidentKey: `node-${i}` }),
+      h.pd.createIncident({
+        title: `Node ${i} unhealthy`,
+        assignees: [i % 2 ? PD_ALICE : PD_BOB],
+        incidentKey: `node-${i}`,
+      }),
     );
     // Five deliveries per incident (each a distinct event, as PagerDuty re-sends triggers), shuffled.
-    const bodies = pages.flatMap((p) => Array.from({ length: 5 }, () => webhookBody('incident.triggered', incidentData(p))));
+    const bodies = pages.flatMap((p) =>
+      Array.from({ length: 5 }, () => webhookBody('incident.triggered', incidentData(p))),
+    );
     bodies.sort(() => Math.random() - 0.5);
     h.slack.inject('conversations.create', { status: 429, retryAfter: 1 }, { status: 429, retryAfter: 1 });
     h.slack.inject('chat.postMessage', { status: 429, retryAfter: 1 });

@@ -6,18 +6,32 @@ import { ALICE, BOB, PD_ALICE, declared, eventually, useBot } from '../helpers/t
 const OBJECT_NAMES = ['constructor', '__proto__', 'toString'];
 
 describe('vendor and user words that are also names of an object property', () => {
-  const h = useBot({ pagerduty: true, settings: `components:\n  - { id: api, name: API }\ncomms:\n  rotation: [${BOB.id}]\n` });
+  const h = useBot({
+    pagerduty: true,
+    settings: `components:\n  - { id: api, name: API }\ncomms:\n  rotation: [${BOB.id}]\n`,
+  });
 
   it('a page whose priority or urgency is named constructor, __proto__ or toString gets its room', async () => {
     for (const name of OBJECT_NAMES) {
-      const page = h.pd.createIncident({ title: `Priority ${name}`, priority: name, urgency: name as 'high', assignees: [PD_ALICE] });
+      const page = h.pd.createIncident({
+        title: `Priority ${name}`,
+        priority: name,
+        urgency: name as 'high',
+        assignees: [PD_ALICE],
+      });
       const res = await h.pd.trigger(page);
       expect({ name, status: res.status, outcome: res.json.status }).toEqual({ name, status: 202, outcome: 'opened' });
-      const incident = await eventually(() => {
-        const row = h.bot.app.db.prepare('SELECT incident_id FROM incident_links WHERE external_id = ?').get(page.id) as { incident_id: number } | undefined;
-        const i = row && h.bot.app.incidents.get(row.incident_id);
-        return i?.channelId ? i : undefined;
-      }, 10_000, `the room for priority ${name}`);
+      const incident = await eventually(
+        () => {
+          const row = h.bot.app.db
+            .prepare('SELECT incident_id FROM incident_links WHERE external_id = ?')
+            .get(page.id) as { incident_id: number } | undefined;
+          const i = row && h.bot.app.incidents.get(row.incident_id);
+          return i?.channelId ? i : undefined;
+        },
+        10_000,
+        `the room for priority ${name}`,
+      );
       // Neither the priority nor the urgency is in the maps: the default severity.
       expect(incident.severity).toBe('sev3');
     }

@@ -6,21 +6,36 @@ import { PD_ALICE, WEBHOOK_SECRET, eventually, useBot } from '../helpers/test-bo
 
 describe('POST /webhooks/pagerduty with bad or hostile input', () => {
   const h = useBot({ pagerduty: true, scope: 'all' });
-  const count = (table: string) => (h.bot.app.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  const state = () => ({ incidents: count('incidents'), inbox: count('inbox'), outbox: count('outbox'), timeline: count('timeline_events') });
+  const count = (table: string) =>
+    (h.bot.app.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const state = () => ({
+    incidents: count('incidents'),
+    inbox: count('inbox'),
+    outbox: count('outbox'),
+    timeline: count('timeline_events'),
+  });
   let before: ReturnType<typeof state>;
   beforeEach(async () => {
     // Earlier tests' staffing effects land asynchronously; compare against a settled database.
-    await eventually(() => h.bot.app.outbox.dueDepth(Date.now()) === 0 && h.bot.app.worker.inFlightCount === 0, 10_000, 'a settled outbox');
+    await eventually(
+      () => h.bot.app.outbox.dueDepth(Date.now()) === 0 && h.bot.app.worker.inFlightCount === 0,
+      10_000,
+      'a settled outbox',
+    );
     before = state();
   });
 
   const post = async (body: string | Buffer, headers: Record<string, string>) => {
-    const res = await fetch(`${h.bot.app.url}/webhooks/pagerduty`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': 'application/json', ...headers } });
+    const res = await fetch(`${h.bot.app.url}/webhooks/pagerduty`, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     const text = await res.text();
     return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
-  const signed = (raw: string | Buffer, secrets = [WEBHOOK_SECRET]) => post(raw, { 'x-pagerduty-signature': pagerDutySignatureHeader(raw, secrets) });
+  const signed = (raw: string | Buffer, secrets = [WEBHOOK_SECRET]) =>
+    post(raw, { 'x-pagerduty-signature': pagerDutySignatureHeader(raw, secrets) });
   const trigger = (overrides: Record<string, unknown> = {}, event: Record<string, unknown> = {}) => {
     const page = h.pd.createIncident({ title: 'Valid page', assignees: [PD_ALICE] });
     const body = webhookBody('incident.triggered', { ...incidentData(page), ...overrides });
@@ -30,9 +45,17 @@ describe('POST /webhooks/pagerduty with bad or hostile input', () => {
   it('refuses a missing signature, a wrong one and one over a different body (401, nothing changes)', async () => {
     const raw = trigger();
     expect((await post(raw, {})).status).toBe(401);
-    expect((await post(raw, { 'x-pagerduty-signature': pagerDutySignatureHeader(raw, ['not-ours']) })).status).toBe(401);
+    expect((await post(raw, { 'x-pagerduty-signature': pagerDutySignatureHeader(raw, ['not-ours']) })).status).toBe(
+      401,
+    );
     expect((await post(raw, { 'x-pagerduty-signature': 'v1=zzzz,v0=abc,garbage' })).status).toBe(401);
-    expect((await post(raw.replace('Valid page', 'Forged page'), { 'x-pagerduty-signature': pagerDutySignatureHeader(raw, [WEBHOOK_SECRET]) })).status).toBe(401);
+    expect(
+      (
+        await post(raw.replace('Valid page', 'Forged page'), {
+          'x-pagerduty-signature': pagerDutySignatureHeader(raw, [WEBHOOK_SECRET]),
+        })
+      ).status,
+    ).toBe(401);
     expect(state()).toEqual(before);
   });
 
@@ -82,7 +105,10 @@ describe('POST /webhooks/pagerduty with bad or hostile input', () => {
   });
 
   it('takes null agent, client, priority and conference bridge in its stride', async () => {
-    const raw = trigger({ priority: null, conference_bridge: null, urgency: null, service: null, assignees: null }, { agent: null, client: null });
+    const raw = trigger(
+      { priority: null, conference_bridge: null, urgency: null, service: null, assignees: null },
+      { agent: null, client: null },
+    );
     const res = await signed(raw);
     expect(res).toMatchObject({ status: 202, json: { status: 'opened' } });
     const incident = h.bot.app.incidents.get(res.json.incident_id as number)!;

@@ -10,7 +10,8 @@ beforeAll(async () => {
 afterAll(() => gh.stop());
 
 // GitHub's mention syntax: `@user` or `@org/team`, not right after a letter or digit (an e-mail).
-const LIVE_MENTION = /(?<![A-Za-z0-9`])@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)?/;
+const LIVE_MENTION =
+  /(?<![A-Za-z0-9`])@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)?/;
 const gfm = new MarkdownIt({ html: true, linkify: true });
 const textOf = (html: string) => html.replace(/<[^>]*>/g, '');
 
@@ -34,7 +35,10 @@ describe('text that reaches GitHub', () => {
     const sent = { pullTitle: pull.title, pullBody: pull.body, issueTitle: issue.title, issueBody: issue.body, report };
     for (const [what, text] of Object.entries(sent)) {
       expect({ what, raw: LIVE_MENTION.exec(text)?.[0] ?? null }).toEqual({ what, raw: null });
-      expect({ what, rendered: LIVE_MENTION.exec(textOf(gfm.render(text)))?.[0] ?? null }).toEqual({ what, rendered: null });
+      expect({ what, rendered: LIVE_MENTION.exec(textOf(gfm.render(text)))?.[0] ?? null }).toEqual({
+        what,
+        rendered: null,
+      });
     }
     // Still readable as written (the joiner is invisible), and an e-mail address is left as it is.
     expect(issue.title.replace(/\u200D/g, '')).toBe('Ask @acme/sre-team and @octocat to add a canary');

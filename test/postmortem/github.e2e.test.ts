@@ -12,7 +12,12 @@ beforeAll(async () => {
 afterAll(() => gh.stop());
 
 const posts = (h: Harness, channel: string) => h.slack.ws.channelMessages(channel).map((m) => m.text);
-const reportNotice = (h: Harness, channel: string) => eventually(() => posts(h, channel).find((t) => t.startsWith(':memo:') || t.startsWith(':raised_hand:')), 10_000, 'the report notice');
+const reportNotice = (h: Harness, channel: string) =>
+  eventually(
+    () => posts(h, channel).find((t) => t.startsWith(':memo:') || t.startsWith(':raised_hand:')),
+    10_000,
+    'the report notice',
+  );
 
 describe('publishing the report to GitHub', () => {
   const h = useBot({
@@ -32,17 +37,30 @@ describe('publishing the report to GitHub', () => {
     const date = new Date().toISOString().slice(0, 10);
     const path = `postmortems/${date}-checkout-etc-passwd-b-down-b.md`;
     expect(gh.branches.has(branch)).toBe(true);
-    expect(gh.pulls).toEqual([expect.objectContaining({ head: branch, base: 'main', draft: true, title: `Post-incident report: #${incident.id} Checkout ../../etc/passwd <b>down</b>` })]);
+    expect(gh.pulls).toEqual([
+      expect.objectContaining({
+        head: branch,
+        base: 'main',
+        draft: true,
+        title: `Post-incident report: #${incident.id} Checkout ../../etc/passwd <b>down</b>`,
+      }),
+    ]);
     // Slack's channel redirect on the host of the Slack API the bot uses (slack.com in production).
-    expect(gh.pulls[0]!.body).toContain(`Slack channel: ${h.slack.url.replace(/\/api\/$/, '')}/app_redirect?channel=${channel}`);
-    expect(notice).toBe(`:memo: Post-incident report drafted: <https://github.test/acme/postmortems/pull/${gh.pulls[0]!.number}|the pull request> (2 follow-up issues filed). Review it, then merge to publish.`);
+    expect(gh.pulls[0]!.body).toContain(
+      `Slack channel: ${h.slack.url.replace(/\/api\/$/, '')}/app_redirect?channel=${channel}`,
+    );
+    expect(notice).toBe(
+      `:memo: Post-incident report drafted: <https://github.test/acme/postmortems/pull/${gh.pulls[0]!.number}|the pull request> (2 follow-up issues filed). Review it, then merge to publish.`,
+    );
     expect(gh.issues.map((i) => [i.title, i.labels])).toEqual([
       ['Alert on cert expiry', ['incident-followup']],
       ['[Click](javascript:alert(1)) add a canary', ['incident-followup']],
     ]);
     const report = gh.file(branch, path)!;
     expect(report).toContain('# Post-incident report: Checkout ../../etc/passwd &lt;b&gt;down&lt;/b&gt;');
-    expect(report).toContain(`- [ ] Alert on cert expiry — owner: bob (https://github.test/acme/postmortems/issues/${gh.issues[0]!.number})`);
+    expect(report).toContain(
+      `- [ ] Alert on cert expiry — owner: bob (https://github.test/acme/postmortems/issues/${gh.issues[0]!.number})`,
+    );
     expect(report).toContain('- [ ] \\[Click\\](javascript:alert(1)) add a canary');
     // Escaped brackets make no link: no unescaped `](javascript:` may reach the file.
     expect(report).not.toMatch(/(?<!\\)\]\(javascript:/);
@@ -77,7 +95,9 @@ describe('publishing the report to GitHub', () => {
     const [path] = [...gh.files.get(pr.head)!.keys()];
     gh.edit(pr.head, path!, '# Our careful human analysis\n');
     await h.bot.command('postmortem', { channel });
-    await eventually(() => posts(h, channel).some((t) => t.startsWith(':raised_hand: The report on GitHub was edited by hand')));
+    await eventually(() =>
+      posts(h, channel).some((t) => t.startsWith(':raised_hand: The report on GitHub was edited by hand')),
+    );
     expect(gh.file(pr.head, path!)).toBe('# Our careful human analysis\n');
     await h.bot.command('postmortem --force', { channel });
     await eventually(() => gh.file(pr.head, path!)!.startsWith('---'));
@@ -91,7 +111,12 @@ describe('publishing the report to GitHub', () => {
     await h.bot.command('resolve done', { channel });
     const notice = await reportNotice(h, channel);
     expect(notice).toMatch(/^:memo: Post-incident report drafted: <https:\/\/github\.test/);
-    expect(gh.calls.filter((c) => c.status >= 500).map((c) => c.route).sort()).toEqual(['POST /pulls', 'PUT /contents']);
+    expect(
+      gh.calls
+        .filter((c) => c.status >= 500)
+        .map((c) => c.route)
+        .sort(),
+    ).toEqual(['POST /pulls', 'PUT /contents']);
   });
 
   it('reports a 422 in the channel and keeps the draft, attached and on disk', async () => {
@@ -116,7 +141,9 @@ describe('the report without GitHub configured', () => {
     await h.bot.command('resolve done', { channel });
     await settled(h.bot.app);
     expect(h.slack.ws.files.size).toBe(0); // on_resolve: false
-    expect((await h.bot.command('postmortem', { channel })).body).toMatchObject({ text: `Drafting the report for incident #${incident.id}; its link will be posted here.` });
+    expect((await h.bot.command('postmortem', { channel })).body).toMatchObject({
+      text: `Drafting the report for incident #${incident.id}; its link will be posted here.`,
+    });
     const file = await eventually(() => [...h.slack.ws.files.values()].find((f) => f.channel === channel && f.content));
     expect(file.filename).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\d-no-github-here-${incident.id}\\.md$`));
     expect(file.content).toContain('## What happened?');
@@ -140,6 +167,8 @@ describe('a team template', () => {
     const { channel } = await declared(h, 'Own template <i>x</i> sev3');
     await h.bot.command('resolve done', { channel });
     const file = await eventually(() => [...h.slack.ws.files.values()].find((f) => f.channel === channel && f.content));
-    expect(file.content).toBe('# Our format: Own template &lt;i&gt;x&lt;/i&gt;\n\n- Incident declared: Own template &lt;i&gt;x&lt;/i&gt; (SEV3)\n- alice became commander\n- Resolved: done\n');
+    expect(file.content).toBe(
+      '# Our format: Own template &lt;i&gt;x&lt;/i&gt;\n\n- Incident declared: Own template &lt;i&gt;x&lt;/i&gt; (SEV3)\n- alice became commander\n- Resolved: done\n',
+    );
   });
 });

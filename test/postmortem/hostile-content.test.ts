@@ -32,30 +32,45 @@ describe('a report written from hostile input', () => {
     svc.addFollowup(incident.id, '- [x] already done\n<script>x()</script>', BOB.id, ALICE.id);
     svc.setImpact(incident.id, '# Owned\n<iframe src="https://evil.example"></iframe>', ALICE.id);
 
-    const { markdown, slug, date } = draftReport(draftDeps(h, 'UTC'), incident.id, new Map([[BOB.id, '<b>bob</b> | x']]), 'https://slack.com/app_redirect?channel=C1');
+    const { markdown, slug, date } = draftReport(
+      draftDeps(h, 'UTC'),
+      incident.id,
+      new Map([[BOB.id, '<b>bob</b> | x']]),
+      'https://slack.com/app_redirect?channel=C1',
+    );
     const html = gfm.render(markdown.replace(/^---\n[\s\S]*?\n---\n/, ''));
 
-    for (const tag of ['script', 'img', 'iframe', 'details', 'b', 'del', 'em', 'code']) expect({ tag, n: tags(html, tag) }).toEqual({ tag, n: 0 });
+    for (const tag of ['script', 'img', 'iframe', 'details', 'b', 'del', 'em', 'code'])
+      expect({ tag, n: tags(html, tag) }).toEqual({ tag, n: 0 });
     // The template's own emphasis (the date on the first timeline row) is the only one.
-    expect(html.match(/<strong>[^<]*<\/strong>/g)).toEqual([expect.stringMatching(/^<strong>\d{4}-\d\d-\d\d<\/strong>$/)]);
+    expect(html.match(/<strong>[^<]*<\/strong>/g)).toEqual([
+      expect.stringMatching(/^<strong>\d{4}-\d\d-\d\d<\/strong>$/),
+    ]);
     expect(html).toContain('**bold** [x](javascript:alert(1))');
     // Bare URLs may be autolinked (GitHub does too) but then show their own address; a user can
     // make no disguised link. The one link with words is the bot's own, to the channel.
     const links = [...html.matchAll(/<a href="([^"]*)">([^<]*)<\/a>/g)].map(([, href, text]) => ({ href, text }));
-    expect(links.filter((l) => l.href !== l.text)).toEqual([{ href: 'https://slack.com/app_redirect?channel=C1', text: 'Slack channel' }]);
+    expect(links.filter((l) => l.href !== l.text)).toEqual([
+      { href: 'https://slack.com/app_redirect?channel=C1', text: 'Slack channel' },
+    ]);
     expect(links.length).toBeGreaterThan(1);
     expect(tags(html, 'h1')).toBe(1);
     expect(html.match(/<h2>[^<]*<\/h2>/g)).toEqual([
       '<h2>Summary</h2>',
       '<h2>Who was affected?</h2>',
-      "<h2>What happened?</h2>",
+      '<h2>What happened?</h2>',
       "<h2>What we're doing to make sure it doesn't happen again</h2>",
       '<h2>Key timings</h2>',
     ]);
     // Timeline: declared, commander, 7 notes, follow-up, impact; three columns in every row.
     const timeline = html.split('<h2>What happened?</h2>')[1]!.split('</table>')[0]!;
     expect(tags(timeline, 'tr')).toBe(1 + 11);
-    expect(timeline.split('<tr>').slice(1).map((row) => tags(row, 'td') + tags(row, 'th'))).toEqual(Array(12).fill(3));
+    expect(
+      timeline
+        .split('<tr>')
+        .slice(1)
+        .map((row) => tags(row, 'td') + tags(row, 'th')),
+    ).toEqual(Array(12).fill(3));
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     // One task-list entry, not a forged checked one.
     expect(markdown.match(/^- \[[ x]\] /gm)).toEqual(['- [ ] ']);
@@ -70,7 +85,12 @@ describe('a report written from hostile input', () => {
 
   it('renders 10,000 timeline events, every one a row, in order', () => {
     const svc = h.bot.app.incidents;
-    const incident = svc.declare({ title: 'Very long incident', severity: 'sev3', declaredBy: ALICE.id, source: 'slack' });
+    const incident = svc.declare({
+      title: 'Very long incident',
+      severity: 'sev3',
+      declaredBy: ALICE.id,
+      source: 'slack',
+    });
     const insert = h.bot.app.db.transaction(() => {
       for (let i = 1; i <= 10_000; i++) svc.addNote(incident.id, `event ${i} <i>${i}</i>`, BOB.id);
     });

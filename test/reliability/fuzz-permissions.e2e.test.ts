@@ -125,7 +125,11 @@ describe('who may change an incident (property-based, seeded, against an oracle 
       fc.asyncProperty(fc.array(fc.tuple(user, op), { minLength: 1, maxLength: 12 }), async (steps) => {
         const res = await h.bot.command(`declare Fuzzed roles ${++n} sev3`, { user: ALICE.id });
         const id = Number(/#(\d+)/.exec((res.body as { text: string }).text)![1]);
-        const channel = await eventually(() => h.bot.app.incidents.get(id)?.channelId ?? undefined, 10_000, `incident ${id} channel`);
+        const channel = await eventually(
+          () => h.bot.app.incidents.get(id)?.channelId ?? undefined,
+          10_000,
+          `incident ${id} channel`,
+        );
         let model: Model = { commander: ALICE.id, comms: null, resolved: false, severity: 'sev3', published: 0 };
         expect(actual(h, id)).toEqual(model);
         for (const [who, step] of steps) {

@@ -36,8 +36,48 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const hostile = fc.oneof(
   fc.string({ maxLength: 300 }),
   fc.string({ unit: 'binary', maxLength: 100 }),
-  fc.string({ unit: fc.constantFrom('.', '/', '%', '2', 'e', 'E', '?', '#', '&', '=', '\\', '"', ',', ':', '{', '}', '-', '@', ' ', 'a'), maxLength: 40 }),
-  fc.constantFrom('..', '.', '%2e%2e', '%2E.', '.%2e', '-', '--version', '-rf', 'x","force":true,"y":"', '"}', '../../admin', '@evil.test', '//evil.test', '\\\\evil.test', '?#'),
+  fc.string({
+    unit: fc.constantFrom(
+      '.',
+      '/',
+      '%',
+      '2',
+      'e',
+      'E',
+      '?',
+      '#',
+      '&',
+      '=',
+      '\\',
+      '"',
+      ',',
+      ':',
+      '{',
+      '}',
+      '-',
+      '@',
+      ' ',
+      'a',
+    ),
+    maxLength: 40,
+  }),
+  fc.constantFrom(
+    '..',
+    '.',
+    '%2e%2e',
+    '%2E.',
+    '.%2e',
+    '-',
+    '--version',
+    '-rf',
+    'x","force":true,"y":"',
+    '"}',
+    '../../admin',
+    '@evil.test',
+    '//evil.test',
+    '\\\\evil.test',
+    '?#',
+  ),
 );
 
 type Outcome = { refused: string } | { plan: PlannedStep[] };
@@ -45,7 +85,10 @@ function attempt(a: string, b: string, title: string): Outcome {
   const rb = set.runbooks.get('everywhere')!;
   const incident: IncidentFacts = { id: 1, title, severity: 'sev3', channel: 'C0X', pagerdutyId: null };
   try {
-    const { values } = checkParams(rb.spec, [['a', a], ['b', b]]);
+    const { values } = checkParams(rb.spec, [
+      ['a', a],
+      ['b', b],
+    ]);
     return { plan: planRun(rb, values, incident, {}) };
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
@@ -63,10 +106,18 @@ describe('runbook parameters (property-based, seeded)', () => {
         const outcome = attempt(a, b, title);
         if ('refused' in outcome) return;
         planned++;
-        const [exec, http] = outcome.plan as [Extract<PlannedStep, { kind: 'exec' }>, Extract<PlannedStep, { kind: 'http' }>];
+        const [exec, http] = outcome.plan as [
+          Extract<PlannedStep, { kind: 'exec' }>,
+          Extract<PlannedStep, { kind: 'http' }>,
+        ];
         // argv: one element per argument; only the parameter that allows it may start with '-'.
         expect(exec.argv).toHaveLength(4);
-        expect([exec.argv[0]!.startsWith('-'), exec.argv[1]!.startsWith('x'), exec.argv[2], exec.argv[3]!.startsWith('-')]).toEqual([false, true, b, false]);
+        expect([
+          exec.argv[0]!.startsWith('-'),
+          exec.argv[1]!.startsWith('x'),
+          exec.argv[2],
+          exec.argv[3]!.startsWith('-'),
+        ]).toEqual([false, true, b, false]);
         // URL: same origin, same number of path segments, the query keeps its two keys, values round-trip.
         const url = new URL(http.url);
         expect(url.origin).toBe('https://api.example.test');
@@ -88,7 +139,10 @@ describe('runbook parameters (property-based, seeded)', () => {
     fc.assert(
       fc.property(hostile, hostile, (a, title) => {
         const outcome = attempt(a, 'ok', title);
-        if ('refused' in outcome) expect(outcome.refused).toMatch(/^(`a`|The incident's title \(this runbook uses `\{\{incident\.title\}\}`\)|A URL path segment) /);
+        if ('refused' in outcome)
+          expect(outcome.refused).toMatch(
+            /^(`a`|The incident's title \(this runbook uses `\{\{incident\.title\}\}`\)|A URL path segment) /,
+          );
       }),
       { seed: SEED, numRuns: RUNS },
     );

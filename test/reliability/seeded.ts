@@ -13,6 +13,11 @@ export function seeded(seed: number): () => number {
 /** Prints a result table as Markdown (vitest shows it with the test's output). */
 export function printTable(title: string, rows: Record<string, string | number>[]): void {
   const keys = Object.keys(rows[0] ?? {});
-  const lines = [`\n${title}\n`, `| ${keys.join(' | ')} |`, `|${keys.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${keys.map((k) => String(r[k])).join(' | ')} |`)];
+  const lines = [
+    `\n${title}\n`,
+    `| ${keys.join(' | ')} |`,
+    `|${keys.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${keys.map((k) => String(r[k])).join(' | ')} |`),
+  ];
   console.log(lines.join('\n'));
 }

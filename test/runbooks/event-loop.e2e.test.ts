@@ -29,7 +29,11 @@ describe('a hostile runbook parameter', () => {
 
   const command = (text: string, channel: string) => {
     const body = slashCommandBody({ text, userId: ALICE.id, channelId: channel });
-    return fetch(`${bot!.url}/slack/events`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(SIGNING_SECRET, body) } });
+    return fetch(`${bot!.url}/slack/events`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(SIGNING_SECRET, body) },
+    });
   };
 
   it('leaves the bot answering /healthz while it is checked, and is refused', async () => {
@@ -42,13 +46,19 @@ describe('a hostile runbook parameter', () => {
 
     // The pattern that froze the bot for good on a backtracking engine, at the longest value it takes.
     const hostile = `${'a'.repeat(3999)}!`;
-    const run = command(`runbook run backtrack host=${hostile}`, channel).then((res) => res.json() as Promise<{ text: string }>);
+    const run = command(`runbook run backtrack host=${hostile}`, channel).then(
+      (res) => res.json() as Promise<{ text: string }>,
+    );
     // Asked while the command is in flight: a bot stuck in the check would never answer this.
     const health = await fetch(`${bot.url}/healthz`);
     expect({ status: health.status, body: await health.json() }).toEqual({ status: 200, body: { status: 'ok' } });
     expect((await run).text).toMatch(/^`host` must match /);
     // And again, many at once: each is refused and the bot keeps answering.
-    const many = await Promise.all([...Array(5)].map(() => command(`runbook run backtrack host=${hostile}`, channel).then((r) => r.json() as Promise<{ text: string }>)));
+    const many = await Promise.all(
+      [...Array(5)].map(() =>
+        command(`runbook run backtrack host=${hostile}`, channel).then((r) => r.json() as Promise<{ text: string }>),
+      ),
+    );
     expect(many.map((r) => r.text.slice(0, 18))).toEqual(Array(5).fill('`host` must match '));
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
   });

@@ -45,22 +45,37 @@ describe('runbooks against their own operators\u2019 mistakes', () => {
     const { channel } = await declared(h, 'Chunked output sev3');
     const done = await finished(h, runIdOf(await run(h, channel, 'split')));
     expect(done.status).toBe('succeeded');
-    const outputs = runs(h).steps(done.id).map((s) => s.output);
+    const outputs = runs(h)
+      .steps(done.id)
+      .map((s) => s.output);
     expect(outputs).toEqual(['HTTP 200 OK\ntoken: ‹SPLIT_TOKEN› (end)\n', 'token: ‹SPLIT_TOKEN› (end)\n']);
     await settled(h.bot.app);
-    const everywhere = { database: JSON.stringify(['runbook_steps', 'timeline_events'].map((t) => h.bot.app.db.prepare(`SELECT * FROM ${t}`).all())), slack: JSON.stringify(h.slack.calls), logs: h.logs.join('') };
+    const everywhere = {
+      database: JSON.stringify(
+        ['runbook_steps', 'timeline_events'].map((t) => h.bot.app.db.prepare(`SELECT * FROM ${t}`).all()),
+      ),
+      slack: JSON.stringify(h.slack.calls),
+      logs: h.logs.join(''),
+    };
     expect(everywhere.slack).toContain('‹SPLIT_TOKEN›');
     expect(h.logs.length).toBeGreaterThan(0);
     for (const [where, text] of Object.entries(everywhere)) {
       // Not the token, and not the half that arrived first either: nothing is let out before it is known.
-      expect({ where, token: text.includes(TOKEN), half: text.includes(TOKEN.slice(0, 12)) }).toEqual({ where, token: false, half: false });
+      expect({ where, token: text.includes(TOKEN), half: text.includes(TOKEN.slice(0, 12)) }).toEqual({
+        where,
+        token: false,
+        half: false,
+      });
     }
   });
 
   it('refuses a value that would walk up the URL path, and calls nothing', async () => {
     const { channel } = await declared(h, 'Path walk sev3');
     const before = seen.length;
-    for (const owner of ['..', '.']) expect(replyText(await run(h, channel, `paths owner=${owner}`))).toMatch(/A URL path segment may not be `\.` or `\.\.`/);
+    for (const owner of ['..', '.'])
+      expect(replyText(await run(h, channel, `paths owner=${owner}`))).toMatch(
+        /A URL path segment may not be `\.` or `\.\.`/,
+      );
     expect(seen.length).toBe(before);
     const done = await finished(h, runIdOf(await run(h, channel, 'paths owner=a/../../admin ref=x&admin=1')));
     expect(done.status).toBe('succeeded');
@@ -72,7 +87,11 @@ describe('runbooks against their own operators\u2019 mistakes', () => {
     const done = await finished(h, runIdOf(await run(h, channel, `post name='x","force":true,"y":"'`)));
     expect(done.status).toBe('succeeded');
     const [data, text] = seen.slice(-2).map((s) => JSON.parse(s.body) as Record<string, unknown>);
-    expect(data).toEqual({ name: 'x","force":true,"y":"', count: 2, about: `incident ${h.bot.app.incidents.byChannel(channel)!.id}: Body injection` });
+    expect(data).toEqual({
+      name: 'x","force":true,"y":"',
+      count: 2,
+      about: `incident ${h.bot.app.incidents.byChannel(channel)!.id}: Body injection`,
+    });
     expect(text).toEqual({ name: 'x","force":true,"y":"', tags: ['x","force":true,"y":"'] });
   });
 
@@ -92,12 +111,19 @@ describe('runbooks against their own operators\u2019 mistakes', () => {
       `http://2130706433:${port}/`,
     ];
     for (const url of urls) {
-      expect({ url, reply: replyText(await run(h, channel, `open-probe url=${url}`)) }).toEqual({ url, reply: expect.stringMatching(/ is .*: this runbook may not call it\. A runbook that must reach internal addresses says `allow_private: true`\.$/) });
+      expect({ url, reply: replyText(await run(h, channel, `open-probe url=${url}`)) }).toEqual({
+        url,
+        reply: expect.stringMatching(
+          / is .*: this runbook may not call it\. A runbook that must reach internal addresses says `allow_private: true`\.$/,
+        ),
+      });
     }
     // A name is resolved and every address it has is checked before connecting.
     const byName = await finished(h, runIdOf(await run(h, channel, `open-probe url=http://localhost:${port}/`)));
     expect(byName.status).toBe('failed');
-    expect(runs(h).steps(byName.id)[0]!.output).toMatch(/^\[refused: localhost \((127\.0\.0\.1|::1)\) is loopback: this runbook may not call it\./);
+    expect(runs(h).steps(byName.id)[0]!.output).toMatch(
+      /^\[refused: localhost \((127\.0\.0\.1|::1)\) is loopback: this runbook may not call it\./,
+    );
     expect(seen.length).toBe(before);
   });
 });
@@ -108,7 +134,9 @@ describe('values from the incident', () => {
   it('refuses an incident title that a program would read as an option, and runs nothing', async () => {
     const { channel } = await declared(h, '--version sev3');
     const reply = replyText(await run(h, channel, 'argv value=x'));
-    expect(reply).toBe('The incident\'s title (this runbook uses `{{incident.title}}`) may not start with "-" (a program could read it as an option).');
+    expect(reply).toBe(
+      'The incident\'s title (this runbook uses `{{incident.title}}`) may not start with "-" (a program could read it as an option).',
+    );
     expect(h.bot.app.db.prepare('SELECT count(*) FROM runbook_runs').pluck().get()).toBe(0);
   });
 });

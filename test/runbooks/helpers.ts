@@ -17,19 +17,28 @@ export function runIdOf(reply: { body: unknown }): number {
 }
 
 export const finished = (h: Harness, runId: number, timeoutMs = 15_000): Promise<RunRecord> =>
-  eventually(() => {
-    const run = runs(h).get(runId);
-    return run && run.status !== 'running' && run.status !== 'awaiting_approval' ? run : undefined;
-  }, timeoutMs, `run #${runId} to finish`);
+  eventually(
+    () => {
+      const run = runs(h).get(runId);
+      return run && run.status !== 'running' && run.status !== 'awaiting_approval' ? run : undefined;
+    },
+    timeoutMs,
+    `run #${runId} to finish`,
+  );
 
 export const awaitingApproval = (h: Harness, runId: number): Promise<RunRecord> =>
-  eventually(() => {
-    const run = runs(h).get(runId);
-    return run?.status === 'awaiting_approval' ? run : undefined;
-  }, 10_000, `run #${runId} to wait for approval`);
+  eventually(
+    () => {
+      const run = runs(h).get(runId);
+      return run?.status === 'awaiting_approval' ? run : undefined;
+    },
+    10_000,
+    `run #${runId} to wait for approval`,
+  );
 
 /** The argv/env JSON that scripts/argv.mjs printed in a step's output. */
-export const echoed = (output: string) => JSON.parse(output.trim().split('\n').at(-1)!) as { argv: string[]; env: string[] };
+export const echoed = (output: string) =>
+  JSON.parse(output.trim().split('\n').at(-1)!) as { argv: string[]; env: string[] };
 
 export const alive = (pid: number) => {
   try {

@@ -1,7 +1,18 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
-import { ALICE, BOB, CAROL, PD_ALICE, declared, eventually, settled, startTestBot, tempDir, useBot } from '../helpers/test-bot.ts';
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  PD_ALICE,
+  declared,
+  eventually,
+  settled,
+  startTestBot,
+  tempDir,
+  useBot,
+} from '../helpers/test-bot.ts';
 import { FIXTURES, alive, finished, runIdOf, runs } from './helpers.ts';
 import { RunbookRepository } from '../../src/runbooks/run-repository.ts';
 import { writeFileSync } from 'node:fs';
@@ -15,10 +26,17 @@ describe('pagerduty steps', () => {
     const page = h.pd.createIncident({ title: 'Queue backlog', assignees: [PD_ALICE] });
     await h.pd.trigger(page);
     const incident = await eventually(() => h.bot.app.incidents.listOpen().find((i) => i.channelId));
-    const done = await finished(h, runIdOf(await h.bot.command('runbook run pd-note', { channel: incident.channelId! })));
+    const done = await finished(
+      h,
+      runIdOf(await h.bot.command('runbook run pd-note', { channel: incident.channelId! })),
+    );
     expect(done.status).toBe('succeeded');
-    expect(h.pd.notes).toContainEqual(expect.objectContaining({ incidentId: page.id, content: 'Runbook pd-note ran for Queue backlog' }));
-    expect(h.pd.succeeded('PUT /incidents/{id}').map((c) => c.body)).toContainEqual({ incident: { type: 'incident_reference', escalation_level: 2 } });
+    expect(h.pd.notes).toContainEqual(
+      expect.objectContaining({ incidentId: page.id, content: 'Runbook pd-note ran for Queue backlog' }),
+    );
+    expect(h.pd.succeeded('PUT /incidents/{id}').map((c) => c.body)).toContainEqual({
+      incident: { type: 'incident_reference', escalation_level: 2 },
+    });
   });
 
   it('fail clearly in an incident that was not paged', async () => {
@@ -37,10 +55,16 @@ describe('the global limit on runs', () => {
     const b = await declared(h, 'Second sev3');
     const runId = runIdOf(await h.bot.command('runbook run hang-long', { channel: a.channel }));
     await eventually(() => runs(h).steps(runId).length === 0 && runs(h).get(runId)?.status === 'running');
-    expect(replyText(await h.bot.command('runbook run argv value=x', { channel: b.channel }))).toBe('The limit of 1 runbook run at once is reached; try again when one has finished.');
-    expect(replyText(await h.bot.command(`runbook stop ${runId}`, { channel: a.channel, user: BOB.id }))).toBe(`Stopping run #${runId}.`);
+    expect(replyText(await h.bot.command('runbook run argv value=x', { channel: b.channel }))).toBe(
+      'The limit of 1 runbook run at once is reached; try again when one has finished.',
+    );
+    expect(replyText(await h.bot.command(`runbook stop ${runId}`, { channel: a.channel, user: BOB.id }))).toBe(
+      `Stopping run #${runId}.`,
+    );
     expect((await finished(h, runId)).status).toBe('killed');
-    expect((await finished(h, runIdOf(await h.bot.command('runbook run argv value=x', { channel: b.channel })))).status).toBe('succeeded');
+    expect(
+      (await finished(h, runIdOf(await h.bot.command('runbook run argv value=x', { channel: b.channel })))).status,
+    ).toBe('succeeded');
   });
 });
 
@@ -57,19 +81,26 @@ describe('a restart during a run', () => {
       const incident = await eventually(() => first.app.incidents.listOpen().find((i) => i.channelId));
       const runId = runIdOf(await first.command('runbook run hang-long', { channel: incident.channelId! }));
       const repo = new RunbookRepository(first.app.db);
-      const output = await eventually(() => slack.ws.channelMessages(incident.channelId!).find((m) => m.text.includes('grandchild'))?.text);
+      const output = await eventually(
+        () => slack.ws.channelMessages(incident.channelId!).find((m) => m.text.includes('grandchild'))?.text,
+      );
       const { grandchild } = JSON.parse(/\{.*\}/.exec(output)![0]) as { grandchild: number };
       expect(repo.get(runId)!.status).toBe('running');
       await first.app.stop(3000);
-      await eventually(() => !alive(grandchild), 5000, 'the step\'s processes to be gone');
+      await eventually(() => !alive(grandchild), 5000, "the step's processes to be gone");
 
       const second = await startTestBot(slack, dbPath, { env });
       try {
         const after = new RunbookRepository(second.app.db).get(runId)!;
         expect(after.status).toBe('interrupted');
         await settled(second.app);
-        const notice = slack.ws.channelMessages(incident.channelId!).map((m) => m.text).find((t) => t.startsWith(':warning: Runbook *hang-long* v1 was'));
-        expect(notice).toMatch(/^:warning: Runbook \*hang-long\* v1 was interrupted by a restart of the bot; it was not resumed, check what it did and run it again if needed — run #\d+/);
+        const notice = slack.ws
+          .channelMessages(incident.channelId!)
+          .map((m) => m.text)
+          .find((t) => t.startsWith(':warning: Runbook *hang-long* v1 was'));
+        expect(notice).toMatch(
+          /^:warning: Runbook \*hang-long\* v1 was interrupted by a restart of the bot; it was not resumed, check what it did and run it again if needed — run #\d+/,
+        );
         // Nothing ran it again: one step record, the one that was stopped.
         expect(new RunbookRepository(second.app.db).steps(runId).map((s) => s.status)).toEqual(['killed']);
       } finally {

@@ -30,12 +30,16 @@ describe('loading runbooks', () => {
         'a-good.yaml': GOOD,
         'bad-yaml.yaml': 'name: x\nsteps: [\n',
         'typo.yaml': 'name: typo\nversion: 1\ndescription: d\nsteps:\n  - exec: { program: node }\n    confrim: true\n',
-        'placeholder.yaml': "name: ph\nversion: 1\ndescription: d\nsteps:\n  - exec:\n      program: node\n      args: ['{{missing}}']\n",
+        'placeholder.yaml':
+          "name: ph\nversion: 1\ndescription: d\nsteps:\n  - exec:\n      program: node\n      args: ['{{missing}}']\n",
         'program.yaml': 'name: prog\nversion: 1\ndescription: d\nsteps:\n  - exec: { program: no-such-program-here }\n',
-        'secret.yaml': "name: secret\nversion: 1\ndescription: d\nsteps:\n  - http: { url: 'https://x.test/{{env.SLACK_BOT_TOKEN}}' }\n",
+        'secret.yaml':
+          "name: secret\nversion: 1\ndescription: d\nsteps:\n  - http: { url: 'https://x.test/{{env.SLACK_BOT_TOKEN}}' }\n",
         'dup.yaml': GOOD,
-        'shell.yaml': "name: shell\nversion: 1\ndescription: d\nparams:\n  p: { type: string }\nsteps:\n  - exec: { program: '{{p}}' }\n",
-        'pattern.yaml': "name: pat\nversion: 1\ndescription: d\nparams:\n  p: { type: string, pattern: '([' }\nsteps:\n  - slack: { text: '{{p}}' }\n",
+        'shell.yaml':
+          "name: shell\nversion: 1\ndescription: d\nparams:\n  p: { type: string }\nsteps:\n  - exec: { program: '{{p}}' }\n",
+        'pattern.yaml':
+          "name: pat\nversion: 1\ndescription: d\nparams:\n  p: { type: string, pattern: '([' }\nsteps:\n  - slack: { text: '{{p}}' }\n",
         'notes.txt': 'not a runbook',
       }),
     );
@@ -46,7 +50,7 @@ describe('loading runbooks', () => {
       'pattern.yaml:5: params.p.pattern is refused: missing closing ]: `[` (patterns use RE2 syntax, matched in linear time: no backreferences or lookaround)',
       'placeholder.yaml:7: {{missing}} — no such parameter',
       'program.yaml:5: program no-such-program-here is not found or not executable',
-      'secret.yaml:5: {{env.SLACK_BOT_TOKEN}} — list SLACK_BOT_TOKEN under this step\'s env to use it',
+      "secret.yaml:5: {{env.SLACK_BOT_TOKEN}} — list SLACK_BOT_TOKEN under this step's env to use it",
       expect.stringMatching(/^shell\.yaml:7: program \{\{p\}\} is not found or not executable$/),
       'shell.yaml:7: the program cannot come from a parameter',
       'typo.yaml:6: steps.0.confrim is not a runbook key',
@@ -54,7 +58,8 @@ describe('loading runbooks', () => {
   });
 
   it('refuses patterns that need a backtracking engine, naming the file and the field', () => {
-    const withPattern = (name: string, pattern: string) => `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p:\n    type: string\n    pattern: '${pattern}'\nsteps:\n  - slack: { text: '{{p}}' }\n`;
+    const withPattern = (name: string, pattern: string) =>
+      `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p:\n    type: string\n    pattern: '${pattern}'\nsteps:\n  - slack: { text: '{{p}}' }\n`;
     const set = loadRunbooks(
       dirWith({
         'backref.yaml': withPattern('backref', '(a+)\\1'),
@@ -80,7 +85,11 @@ describe('loading runbooks', () => {
         // Linear in the value, but each of the 20,000 program steps is walked for every character:
         // seconds of a blocked event loop for one 4,000-character value.
         'counted.yaml': withPattern('counted', '(?:a?){1000}'.repeat(10), 4000),
-        'host.yaml': withPattern('host', '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*', 253),
+        'host.yaml': withPattern(
+          'host',
+          '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*',
+          253,
+        ),
         'fqdn.yaml': withPattern('fqdn', '(?:[a-z]{1,63}\\.){1,10}[a-z]{2,63}', 253),
         'sha.yaml': withPattern('sha', '[a-f0-9]{40}', 40),
       }),
@@ -108,12 +117,15 @@ describe('loading runbooks', () => {
     );
     expect([...set.runbooks.keys()].sort()).toEqual(['base', 'path']);
     expect(set.problems).toEqual(
-      ['host', 'port', 'userinfo', 'whole'].map((f) => expect.stringMatching(new RegExp(`^${f}\\.yaml:8: .*sends env\\.API_TOKEN.*host`))),
+      ['host', 'port', 'userinfo', 'whole'].map((f) =>
+        expect.stringMatching(new RegExp(`^${f}\\.yaml:8: .*sends env\\.API_TOKEN.*host`)),
+      ),
     );
   });
 
   it('refuses a text body with placeholders and a placeholder in a body key', () => {
-    const http = (name: string, body: string) => `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p: { type: string }\nsteps:\n  - http:\n      method: POST\n      url: https://x.test/\n      body: ${body}\n`;
+    const http = (name: string, body: string) =>
+      `name: ${name}\nversion: 1\ndescription: d\nparams:\n  p: { type: string }\nsteps:\n  - http:\n      method: POST\n      url: https://x.test/\n      body: ${body}\n`;
     const set = loadRunbooks(
       dirWith({
         'form.yaml': http('form', "'a={{p}}&b=1'"),
@@ -147,10 +159,20 @@ describe('incident-bot doctor', () => {
     mkdirSync(join(dir, 'rb'));
     writeFileSync(join(dir, 'rb', 'good.yaml'), GOOD);
     writeFileSync(join(dir, 'rb', 'broken.yaml'), 'name: [\n');
-    writeFileSync(join(dir, 'rb', 'lookaround.yaml'), "name: look\nversion: 1\ndescription: d\nparams:\n  host: { type: string, pattern: '(?!-).+' }\nsteps:\n  - slack: { text: '{{host}}' }\n");
+    writeFileSync(
+      join(dir, 'rb', 'lookaround.yaml'),
+      "name: look\nversion: 1\ndescription: d\nparams:\n  host: { type: string, pattern: '(?!-).+' }\nsteps:\n  - slack: { text: '{{host}}' }\n",
+    );
     const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
     // Slack at a closed local port: the doctor says so at once instead of waiting for the internet.
-    const env = { PATH: process.env.PATH!, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: 'http://127.0.0.1:9/api/', CONFIG_PATH: join(dir, 'settings.yaml'), DATABASE_PATH: join(dir, 'none.db') };
+    const env = {
+      PATH: process.env.PATH!,
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+      SLACK_API_URL: 'http://127.0.0.1:9/api/',
+      CONFIG_PATH: join(dir, 'settings.yaml'),
+      DATABASE_PATH: join(dir, 'none.db'),
+    };
     let out = '';
     let code = 0;
     try {
@@ -168,7 +190,9 @@ describe('incident-bot doctor', () => {
       '✗ runbooks',
       expect.stringMatching(/^ {4}good v3 \([0-9a-f]{12}\): Fine\. — steps: exec — allowed: anyone$/),
       expect.stringMatching(/^ {4}problem: broken\.yaml:\d: /),
-      expect.stringMatching(/^ {4}problem: lookaround\.yaml:5: params\.host\.pattern is refused: invalid or unsupported Perl syntax: `\(\?!`/),
+      expect.stringMatching(
+        /^ {4}problem: lookaround\.yaml:5: params\.host\.pattern is refused: invalid or unsupported Perl syntax: `\(\?!`/,
+      ),
       '✗ slack',
       expect.stringMatching(/^ {4}auth\.test failed: .* — check that http:\/\/127\.0\.0\.1:9\/api\/ is reachable$/),
       '✓ pagerduty',

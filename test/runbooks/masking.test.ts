@@ -26,12 +26,17 @@ describe('masking secrets over a stream of chunks', () => {
   });
 
   it('gives the same text as masking the whole output, however it is cut', () => {
-    const pieces = fc.array(fc.constantFrom('s3cr3t-value', 'hunter2', 's3c', 'r3t-', 'hunt', 'er2', 'x', ' ', 'value'), { maxLength: 30 });
+    const pieces = fc.array(
+      fc.constantFrom('s3cr3t-value', 'hunter2', 's3c', 'r3t-', 'hunt', 'er2', 'x', ' ', 'value'),
+      { maxLength: 30 },
+    );
     fc.assert(
       fc.property(pieces, fc.array(fc.nat(), { maxLength: 10 }), (parts, cuts) => {
         const whole = parts.join('');
         const at = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
-        const chunks = [0, ...at, whole.length].slice(1).map((end, i, ends) => whole.slice(i === 0 ? 0 : ends[i - 1], end));
+        const chunks = [0, ...at, whole.length]
+          .slice(1)
+          .map((end, i, ends) => whole.slice(i === 0 ? 0 : ends[i - 1], end));
         const { out, end } = stream(chunks);
         expect(out.join('') + end).toBe(mask(whole, SECRETS));
       }),

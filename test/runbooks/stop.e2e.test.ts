@@ -26,18 +26,25 @@ const RUNBOOKS: Record<string, string> = {
     '',
   ].join('\n'),
 };
-for (const [name, body] of Object.entries(RUNBOOKS)) writeFileSync(join(DIR, `${name}.yaml`), `name: ${name}\nversion: 1\n${body}`);
+for (const [name, body] of Object.entries(RUNBOOKS))
+  writeFileSync(join(DIR, `${name}.yaml`), `name: ${name}\nversion: 1\n${body}`);
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
 const text = (r: { body: unknown }) => (r.body as { text: string }).text;
-const ephemeralsFor = (h: Harness, user: string) => h.slack.ws.ephemerals.filter((e) => e.user === user).map((e) => e.text);
+const ephemeralsFor = (h: Harness, user: string) =>
+  h.slack.ws.ephemerals.filter((e) => e.user === user).map((e) => e.text);
 const timeline = (h: Harness, id: number) => new IncidentRepository(h.bot.app.db).timeline(id);
-const running = (h: Harness, runId: number) => eventually(() => runs(h).get(runId)?.status === 'running' && runs(h).get(runId)!.threadTs, 10_000, `run #${runId} running`);
+const running = (h: Harness, runId: number) =>
+  eventually(
+    () => runs(h).get(runId)?.status === 'running' && runs(h).get(runId)!.threadTs,
+    10_000,
+    `run #${runId} running`,
+  );
 
 describe('stopping a runbook run', () => {
   const h = useBot({ settings: `runbooks:\n  dir: ${DIR}\n` });
 
-  it('is refused from another incident\'s channel, by command and by button', async () => {
+  it("is refused from another incident's channel, by command and by button", async () => {
     const a = await declared(h, 'Run here sev3');
     const b = await declared(h, 'Elsewhere sev3');
     const runId = runIdOf(await h.bot.command('runbook run open-hang', { channel: a.channel }));
@@ -51,7 +58,7 @@ describe('stopping a runbook run', () => {
     expect(await finished(h, runId)).toMatchObject({ status: 'killed', stoppedBy: ALICE.id });
   });
 
-  it('is refused to someone who may not run the runbook, says who may, and is the commander\'s too', async () => {
+  it("is refused to someone who may not run the runbook, says who may, and is the commander's too", async () => {
     const { incident, channel } = await declared(h, 'Guarded sev3'); // alice commands
     const runId = runIdOf(await h.bot.command('runbook run guarded-hang', { channel, user: CAROL.id }));
     await running(h, runId);
@@ -63,7 +70,11 @@ describe('stopping a runbook run', () => {
     await h.bot.click(RUNBOOK_ACTION.kill, String(runId), { user: ALICE.id, channel });
     expect(await finished(h, runId)).toMatchObject({ status: 'killed', stoppedBy: ALICE.id });
     // Who stopped it is on the timeline (and so in the report).
-    expect(timeline(h, incident.id).filter((e) => e.kind === 'runbook_stopped').map((e) => [e.actor, e.body])).toEqual([[ALICE.id, `guarded-hang (run #${runId})`]]);
+    expect(
+      timeline(h, incident.id)
+        .filter((e) => e.kind === 'runbook_stopped')
+        .map((e) => [e.actor, e.body]),
+    ).toEqual([[ALICE.id, `guarded-hang (run #${runId})`]]);
   });
 
   it('wins when it arrives while the run is starting: the step never runs', async () => {
@@ -75,7 +86,11 @@ describe('stopping a runbook run', () => {
     expect(await finished(h, runId)).toMatchObject({ status: 'killed', stoppedBy: ALICE.id });
     await eventually(() => timeline(h, incident.id).some((e) => e.kind === 'runbook_finished'));
     expect(runs(h).steps(runId)).toEqual([]);
-    expect(timeline(h, incident.id).map((e) => e.kind).filter((k) => k.startsWith('runbook_'))).toEqual(['runbook_started', 'runbook_stopped', 'runbook_finished']);
+    expect(
+      timeline(h, incident.id)
+        .map((e) => e.kind)
+        .filter((k) => k.startsWith('runbook_')),
+    ).toEqual(['runbook_started', 'runbook_stopped', 'runbook_finished']);
   });
 
   it('runs a step only while someone allowed stands behind it: the requester is checked again before each step', async () => {
@@ -86,8 +101,16 @@ describe('stopping a runbook run', () => {
     // Bob, now commander, approves the first step and it runs; Alice may no longer run the second.
     await h.bot.click(RUNBOOK_ACTION.approve, `${runId}:0`, { user: BOB.id, channel });
     expect((await finished(h, runId)).status).toBe('killed');
-    expect(runs(h).steps(runId).filter((s) => s.status !== 'approved').map((s) => [s.name, s.status])).toEqual([['first', 'succeeded']]);
+    expect(
+      runs(h)
+        .steps(runId)
+        .filter((s) => s.status !== 'approved')
+        .map((s) => [s.name, s.status]),
+    ).toEqual([['first', 'succeeded']]);
     const stopped = timeline(h, incident.id).find((e) => e.kind === 'runbook_stopped')!;
-    expect(stopped).toMatchObject({ actor: null, body: `commander-two-steps (run #${runId}) before step second: Only the commander may run commander-two-steps.` });
+    expect(stopped).toMatchObject({
+      actor: null,
+      body: `commander-two-steps (run #${runId}) before step second: Only the commander may run commander-two-steps.`,
+    });
   });
 });

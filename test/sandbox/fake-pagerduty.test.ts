@@ -25,17 +25,27 @@ describe('the fake PagerDuty REST API', () => {
       },
     }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
 
-  it('validates against an extract that matches PagerDuty\'s published REST description', () => {
+  it("validates against an extract that matches PagerDuty's published REST description", () => {
     const spec = JSON.parse(readFileSync(FIXTURE, 'utf8'));
-    const committed = JSON.parse(readFileSync(fileURLToPath(new URL('../../src/sandbox/fake-pagerduty/rest-operations.json', import.meta.url)), 'utf8'));
+    const committed = JSON.parse(
+      readFileSync(
+        fileURLToPath(new URL('../../src/sandbox/fake-pagerduty/rest-operations.json', import.meta.url)),
+        'utf8',
+      ),
+    );
     expect(committed).toEqual(extractOperations(spec, USED_OPERATIONS));
   });
 
   it('refuses a write without the From header, and a body PagerDuty would refuse', async () => {
     const incident = pd.createIncident({ title: 't' });
-    const noFrom = await call('PUT', `/incidents/${incident.id}`, { body: { incident: { type: 'incident_reference', status: 'acknowledged' } } });
+    const noFrom = await call('PUT', `/incidents/${incident.id}`, {
+      body: { incident: { type: 'incident_reference', status: 'acknowledged' } },
+    });
     expect(noFrom).toMatchObject({ status: 400, json: { error: { errors: ['missing required header From'] } } });
-    const badStatus = await call('PUT', `/incidents/${incident.id}`, { body: { incident: { type: 'incident_reference', status: 'closed' } }, headers: { from: 'a@b.c' } });
+    const badStatus = await call('PUT', `/incidents/${incident.id}`, {
+      body: { incident: { type: 'incident_reference', status: 'closed' } },
+      headers: { from: 'a@b.c' },
+    });
     expect(badStatus.status).toBe(400);
     expect(JSON.stringify(badStatus.json)).toContain('must be equal to one of the allowed values');
     expect(pd.rejected).toHaveLength(2);
@@ -44,7 +54,10 @@ describe('the fake PagerDuty REST API', () => {
 
   it('needs the token, and answers unknown users with 404', async () => {
     expect((await call('GET', '/users/PU1', { headers: { authorization: 'Token token=wrong' } })).status).toBe(401);
-    expect(await call('GET', '/users/PU1')).toMatchObject({ status: 200, json: { user: { email: 'ann@example.com' } } });
+    expect(await call('GET', '/users/PU1')).toMatchObject({
+      status: 200,
+      json: { user: { email: 'ann@example.com' } },
+    });
     expect((await call('GET', '/users/NOPE')).status).toBe(404);
     expect((await call('GET', '/oncalls?colour=red')).status).toBe(400);
   });

@@ -23,10 +23,13 @@ describe('the fake Slack Web API', () => {
     return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
   };
 
-  it('validates calls against an extract that matches Slack\'s published API description', () => {
+  it("validates calls against an extract that matches Slack's published API description", () => {
     const spec = JSON.parse(readFileSync(FIXTURE, 'utf8'));
     const committed = JSON.parse(
-      readFileSync(fileURLToPath(new URL('../../src/sandbox/fake-slack/web-api-methods.json', import.meta.url)), 'utf8'),
+      readFileSync(
+        fileURLToPath(new URL('../../src/sandbox/fake-slack/web-api-methods.json', import.meta.url)),
+        'utf8',
+      ),
     );
     expect(committed).toEqual(extractMethods(spec, USED_METHODS));
   });
@@ -34,9 +37,17 @@ describe('the fake Slack Web API', () => {
   it('refuses an unknown method, an unexpected argument and a missing required one', async () => {
     expect((await call('chat.postMessag', { channel: 'C1' })).body).toEqual({ ok: false, error: 'unknown_method' });
     const extra = await call('pins.add', { channel: 'C1', timestamp: '1.0', colour: 'red' });
-    expect(extra.body).toMatchObject({ ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] unexpected argument: colour'] } });
+    expect(extra.body).toMatchObject({
+      ok: false,
+      error: 'invalid_arguments',
+      response_metadata: { messages: ['[ERROR] unexpected argument: colour'] },
+    });
     const missing = await call('chat.postMessage', { text: 'hi' });
-    expect(missing.body).toMatchObject({ ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] missing required argument: channel'] } });
+    expect(missing.body).toMatchObject({
+      ok: false,
+      error: 'invalid_arguments',
+      response_metadata: { messages: ['[ERROR] missing required argument: channel'] },
+    });
     expect(slack.rejected.map((c) => c.method)).toEqual(['pins.add', 'chat.postMessage']);
   });
 
@@ -46,20 +57,38 @@ describe('the fake Slack Web API', () => {
     expect(await res.json()).toEqual({ ok: false, error: 'not_authed' });
   });
 
-  it('speaks Slack\'s errors for channels: name_taken, illegal names, channel_not_found', async () => {
-    expect((await call('conversations.create', { name: 'inc-a' })).body).toMatchObject({ ok: true, channel: { name: 'inc-a' } });
+  it("speaks Slack's errors for channels: name_taken, illegal names, channel_not_found", async () => {
+    expect((await call('conversations.create', { name: 'inc-a' })).body).toMatchObject({
+      ok: true,
+      channel: { name: 'inc-a' },
+    });
     expect((await call('conversations.create', { name: 'inc-a' })).body).toEqual({ ok: false, error: 'name_taken' });
-    expect((await call('conversations.create', { name: 'Inc A' })).body).toEqual({ ok: false, error: 'invalid_name_specials' });
-    expect((await call('conversations.create', { name: 'a'.repeat(81) })).body).toEqual({ ok: false, error: 'invalid_name_maxlength' });
-    expect((await call('chat.postMessage', { channel: 'C404', text: 'x' })).body).toEqual({ ok: false, error: 'channel_not_found' });
+    expect((await call('conversations.create', { name: 'Inc A' })).body).toEqual({
+      ok: false,
+      error: 'invalid_name_specials',
+    });
+    expect((await call('conversations.create', { name: 'a'.repeat(81) })).body).toEqual({
+      ok: false,
+      error: 'invalid_name_maxlength',
+    });
+    expect((await call('chat.postMessage', { channel: 'C404', text: 'x' })).body).toEqual({
+      ok: false,
+      error: 'channel_not_found',
+    });
   });
 
   it('refuses Block Kit that Slack would refuse', async () => {
     const { body } = await call('conversations.create', { name: 'inc-b' });
     const channel = (body.channel as { id: string }).id;
     const header = [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }];
-    expect((await call('chat.postMessage', { channel, blocks: JSON.stringify(header) })).body).toEqual({ ok: false, error: 'invalid_blocks' });
-    expect((await call('chat.postMessage', { channel, blocks: '[{"type":"bogus"}]' })).body).toEqual({ ok: false, error: 'invalid_blocks' });
+    expect((await call('chat.postMessage', { channel, blocks: JSON.stringify(header) })).body).toEqual({
+      ok: false,
+      error: 'invalid_blocks',
+    });
+    expect((await call('chat.postMessage', { channel, blocks: '[{"type":"bogus"}]' })).body).toEqual({
+      ok: false,
+      error: 'invalid_blocks',
+    });
   });
 
   it('injects a 429 with Retry-After, then answers normally', async () => {

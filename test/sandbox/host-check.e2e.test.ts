@@ -4,10 +4,17 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 
 /** A request with the Host header a browser would send for that name (fetch does not let us set it). */
-function send(port: number, method: string, path: string, host: string, body?: string): Promise<{ status: number; text: string }> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  host: string,
+  body?: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { host };
-    if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+    if (body)
+      Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
     const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -35,7 +42,15 @@ describe('the sandbox answers only requests addressed to this machine', () => {
     await sandbox.stop();
   });
 
-  const READS = ['/sandbox', '/sandbox/sandbox.js', '/sandbox/mrkdwn.js', '/sandbox/sandbox.css', '/sandbox/api/state?user=U0ALICE01', '/sandbox/github/pull/1', '/sandbox/github/issues/1'];
+  const READS = [
+    '/sandbox',
+    '/sandbox/sandbox.js',
+    '/sandbox/mrkdwn.js',
+    '/sandbox/sandbox.css',
+    '/sandbox/api/state?user=U0ALICE01',
+    '/sandbox/github/pull/1',
+    '/sandbox/github/issues/1',
+  ];
 
   it('refuses every sandbox page and API read with a foreign Host (403), saying why', async () => {
     for (const path of READS) {
@@ -55,7 +70,12 @@ describe('the sandbox answers only requests addressed to this machine', () => {
   });
 
   it('refuses names that merely start or end like a loopback name', async () => {
-    for (const host of [`localhost.attacker.example:${port}`, `127.0.0.1.nip.io:${port}`, `evil-localhost:${port}`, `[::1].example:${port}`]) {
+    for (const host of [
+      `localhost.attacker.example:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      `evil-localhost:${port}`,
+      `[::1].example:${port}`,
+    ]) {
       expect((await send(port, 'GET', '/sandbox', host)).status, host).toBe(403);
     }
   });

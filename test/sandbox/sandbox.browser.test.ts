@@ -17,7 +17,10 @@ describe('the sandbox page, driven by a browser', () => {
   let problems: string[];
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+    sandbox = await startSandbox(
+      { PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
+      createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    );
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
     problems = watch(page);
@@ -68,7 +71,10 @@ describe('the sandbox page, driven by a browser', () => {
     await page.waitForSelector('#modal:not([hidden])');
     expect(await page.locator('#modal-title').innerText()).toBe('Post an update');
     await page.selectOption('.field[data-block="status"] select', 'identified');
-    await page.fill('.field[data-block="message"] textarea', 'A bad deploy of checkout 4.2 raised errors; we are rolling it back.');
+    await page.fill(
+      '.field[data-block="message"] textarea',
+      'A bad deploy of checkout 4.2 raised errors; we are rolling it back.',
+    );
     await page.selectOption('.field[data-block="components"] select', ['checkout']);
     await page.selectOption('.field[data-block="component_status"] select', 'partial_outage');
     await page.check('.field[data-block="public"] input[value="public"]');
@@ -84,7 +90,9 @@ describe('the sandbox page, driven by a browser', () => {
     const status = await browser.newPage({ viewport: { width: 1100, height: 800 } });
     const statusProblems = watch(status);
     await status.goto(`${sandbox.url}/status`);
-    expect(await status.locator('body').innerText()).toContain('A bad deploy of checkout 4.2 raised errors; we are rolling it back.');
+    expect(await status.locator('body').innerText()).toContain(
+      'A bad deploy of checkout 4.2 raised errors; we are rolling it back.',
+    );
     await shot(status, '4-status-page');
     await status.close();
     expect(statusProblems).toEqual([]);
@@ -115,7 +123,9 @@ describe('the sandbox page, driven by a browser', () => {
     expect(await page.locator('#issues a').first().innerText()).toContain('Alert on the 5xx rate of each deploy');
 
     // The bot's own link to the pull request (GitHub's html_url) leads to the sandbox's GitHub page.
-    expect(await page.locator('.messages a', { hasText: 'the pull request' }).getAttribute('href')).toMatch(/^http:\/\/localhost:\d+\/sandbox\/github\/pull\/\d+$/);
+    expect(await page.locator('.messages a', { hasText: 'the pull request' }).getAttribute('href')).toMatch(
+      /^http:\/\/localhost:\d+\/sandbox\/github\/pull\/\d+$/,
+    );
 
     const href = await report.first().getAttribute('href');
     const pm = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -125,11 +135,19 @@ describe('the sandbox page, driven by a browser', () => {
     expect(headings).toEqual(expect.arrayContaining(['Summary', 'Who was affected?', 'What happened?']));
     expect(headings.some((h) => h.startsWith("What we're doing"))).toBe(true);
     const text = await pm.locator('.markdown-body').innerText();
-    for (const fact of ['5xx rate above 5% for 5 minutes', 'About 4% of checkouts in the EU failed for 12 minutes.', 'Alert on the 5xx rate of each deploy', 'rolling it back']) {
+    for (const fact of [
+      '5xx rate above 5% for 5 minutes',
+      'About 4% of checkouts in the EU failed for 12 minutes.',
+      'Alert on the 5xx rate of each deploy',
+      'rolling it back',
+    ]) {
       expect(text, fact).toContain(fact);
     }
     // The report's link to the follow-up issue leads to the sandbox's own GitHub page.
-    const issueHref = await pm.locator('.markdown-body a[href*="/sandbox/github/issues/"]').first().getAttribute('href');
+    const issueHref = await pm
+      .locator('.markdown-body a[href*="/sandbox/github/issues/"]')
+      .first()
+      .getAttribute('href');
     await pm.goto(issueHref!);
     expect(await pm.locator('.gh-title').innerText()).toContain('Alert on the 5xx rate of each deploy');
     await pm.goBack();
@@ -162,9 +180,17 @@ describe('the sandbox page, driven by a browser', () => {
       body: JSON.stringify({ user: 'U0ALICE01', channel: 'C0GENERAL', text: 'declare pwned' }),
     });
     expect(forged.status).toBe(403);
-    const form = await fetch(`${sandbox.url}/sandbox/api/command`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    const form = await fetch(`${sandbox.url}/sandbox/api/command`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(form.status).toBe(403);
-    const unknownUser = await fetch(`${sandbox.url}/sandbox/api/say`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'U0NOBODY1', channel: 'C0GENERAL', text: 'hi' }) });
+    const unknownUser = await fetch(`${sandbox.url}/sandbox/api/say`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'U0NOBODY1', channel: 'C0GENERAL', text: 'hi' }),
+    });
     expect(unknownUser.status).toBe(400);
     expect(sandbox.slack.ws.channels.size).toBe(2);
     expect(problems).toEqual([]);

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { BOB, CAROL, declared, settled, startTestBot, useBot, type Harness } from '../helpers/test-bot.ts';
 
 const MIN = 60_000;
-const reminders = (h: Harness, channel: string, prefix: string) => h.slack.ws.channelMessages(channel).filter((m) => m.text.startsWith(prefix)).map((m) => m.text);
+const reminders = (h: Harness, channel: string, prefix: string) =>
+  h.slack.ws
+    .channelMessages(channel)
+    .filter((m) => m.text.startsWith(prefix))
+    .map((m) => m.text);
 
 describe('the update cadence', () => {
   const h = useBot({ clock: true, settings: `comms:\n  rotation: [${BOB.id}]\n` });
@@ -23,7 +27,10 @@ describe('the update cadence', () => {
 
     // Restart in the middle: the due time comes from the database.
     await h.bot.app.stop(0);
-    h.bot = await startTestBot(h.slack, h.dbPath, { now: () => h.clock.now, env: { CONFIG_PATH: h.bot.config.configPath } });
+    h.bot = await startTestBot(h.slack, h.dbPath, {
+      now: () => h.clock.now,
+      env: { CONFIG_PATH: h.bot.config.configPath },
+    });
     expect(await tick(t0 + 31 * MIN)).toBe(1);
     expect(await tick(t0 + 44 * MIN)).toBe(0);
 
@@ -42,7 +49,9 @@ describe('the update cadence', () => {
 
     const posted = reminders(h, channel, ':alarm_clock:');
     expect(posted).toHaveLength(4);
-    expect(posted[0]).toBe(`:alarm_clock: <@${BOB.id}>, an update is due — the last one was 15 min ago. Post one with \`/incident update <investigating|identified|monitoring> <message>\`.`);
+    expect(posted[0]).toBe(
+      `:alarm_clock: <@${BOB.id}>, an update is due — the last one was 15 min ago. Post one with \`/incident update <investigating|identified|monitoring> <message>\`.`,
+    );
   });
 
   it('follows a severity change to the new cadence', async () => {

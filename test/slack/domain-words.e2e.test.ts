@@ -10,7 +10,9 @@ describe('the domain speaks plainly; the Slack edge adds its own words', () => {
     const words = [/<@/, /<!subteam/, /\/incident /, /'slack'/i, /\[UW\]/];
     const found = readdirSync(INCIDENTS)
       .filter((f) => f.endsWith('.ts'))
-      .flatMap((f) => words.filter((w) => w.test(readFileSync(new URL(f, INCIDENTS), 'utf8'))).map((w) => `${f}: ${w}`));
+      .flatMap((f) =>
+        words.filter((w) => w.test(readFileSync(new URL(f, INCIDENTS), 'utf8'))).map((w) => `${f}: ${w}`),
+      );
     expect(found).toEqual([]);
   });
 
@@ -26,7 +28,10 @@ describe('the domain speaks plainly; the Slack edge adds its own words', () => {
         return e as { message: string; action?: string };
       }
     })();
-    expect(error).toMatchObject({ message: `Incident #${incident.id} is resolved; reopen it first.`, action: 'reopen' });
+    expect(error).toMatchObject({
+      message: `Incident #${incident.id} is resolved; reopen it first.`,
+      action: 'reopen',
+    });
     const res = await h.bot.command('update monitoring Watching it', { channel, user: ALICE.id });
     expect(text(res.body)).toBe(`Incident #${incident.id} is resolved; reopen it first: \`/incident reopen\`.`);
   });
@@ -42,7 +47,9 @@ describe('the domain speaks plainly; the Slack edge adds its own words', () => {
     const { incident, channel } = await declared(h, 'Login errors sev3');
     await h.bot.command('ack', { channel, user: BOB.id });
     await settled(h.bot.app, () => h.clock.now);
-    const row = h.bot.app.db.prepare("SELECT data FROM timeline_events WHERE incident_id = ? AND kind = 'acknowledged'").get(incident.id) as {
+    const row = h.bot.app.db
+      .prepare("SELECT data FROM timeline_events WHERE incident_id = ? AND kind = 'acknowledged'")
+      .get(incident.id) as {
       data: string;
     };
     expect(JSON.parse(row.data)).toEqual({ via: 'slack' });

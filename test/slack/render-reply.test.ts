@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { bold, channel, code, codeBlock, emoji, italic, join, plainText, ReplyError, say, user } from '../../src/commands/reply.ts';
+import {
+  bold,
+  channel,
+  code,
+  codeBlock,
+  emoji,
+  italic,
+  join,
+  plainText,
+  ReplyError,
+  say,
+  user,
+} from '../../src/commands/reply.ts';
 import { ErrorCode, UserError } from '../../src/lib/errors.ts';
 import { renderReply, userErrorText } from '../../src/slack/render-reply.ts';
 
@@ -38,7 +50,9 @@ describe("a command's reply, rendered for Slack", () => {
   });
 
   it('reads as plain text where no markup shows (logs, a form field error)', () => {
-    expect(plainText(say`Use ${code('/incident sev <1-4>')}, ${user('U0BOB0001')} & ${bold('you')}.`)).toBe('Use `/incident sev <1-4>`, @U0BOB0001 & you.');
+    expect(plainText(say`Use ${code('/incident sev <1-4>')}, ${user('U0BOB0001')} & ${bold('you')}.`)).toBe(
+      'Use `/incident sev <1-4>`, @U0BOB0001 & you.',
+    );
   });
 
   it("renders a command's refusal, and shows other user errors as written", () => {
@@ -46,6 +60,8 @@ describe("a command's reply, rendered for Slack", () => {
     expect(refusal).toBeInstanceOf(UserError);
     expect(refusal.message).toBe('`<!channel>:x` is not a component.');
     expect(userErrorText(refusal)).toBe('`&lt;!channel&gt;:x` is not a component.');
-    expect(userErrorText(new UserError(ErrorCode.Forbidden, 'Only the commander may do that.'))).toBe('Only the commander may do that.');
+    expect(userErrorText(new UserError(ErrorCode.Forbidden, 'Only the commander may do that.'))).toBe(
+      'Only the commander may do that.',
+    );
   });
 });

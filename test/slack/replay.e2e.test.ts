@@ -8,7 +8,18 @@ import { startRetentionJob } from '../../src/scheduler/retention.ts';
 import { SLACK_SIGNATURE_WINDOW_MS } from '../../src/slack/request-guard.ts';
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
 import { eventCallbackBody } from '../../src/sandbox/slack-payloads.ts';
-import { ALICE, BOB, SIGNING_SECRET, declared, eventually, settled, startTestBot, tempDir, useBot, type TestBot } from '../helpers/test-bot.ts';
+import {
+  ALICE,
+  BOB,
+  SIGNING_SECRET,
+  declared,
+  eventually,
+  settled,
+  startTestBot,
+  tempDir,
+  useBot,
+  type TestBot,
+} from '../helpers/test-bot.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -50,7 +61,10 @@ describe('a Slack request sent again', () => {
     expect((await h.bot.post('/slack/events', request.body, request.headers)).status).toBe(200);
     const signature = (request.headers as Record<string, string>)['x-slack-signature'];
     for (const variant of [`${signature}=`, `${signature}=x`, `${signature}=v0=again`]) {
-      const again = await h.bot.post('/slack/events', request.body, { ...request.headers, 'x-slack-signature': variant });
+      const again = await h.bot.post('/slack/events', request.body, {
+        ...request.headers,
+        'x-slack-signature': variant,
+      });
       expect(again.status).toBe(401);
       expect(again.text).not.toContain('Declared incident');
     }
@@ -68,9 +82,20 @@ describe('a Slack request sent again', () => {
   it('records a retried event once: Slack re-sends it with x-slack-retry-num and a fresh signature', async () => {
     const { incident, channel } = await declared(h, 'Pinned twice');
     const m = h.slack.ws.postAs(BOB.id, channel, 'the cause');
-    const body = eventCallbackBody({ type: 'pin_added', user: ALICE.id, channel_id: channel, item: { type: 'message', channel, message: { text: m.text, user: BOB.id, ts: m.ts } } }, 'EvRETRIED1');
+    const body = eventCallbackBody(
+      {
+        type: 'pin_added',
+        user: ALICE.id,
+        channel_id: channel,
+        item: { type: 'message', channel, message: { text: m.text, user: BOB.id, ts: m.ts } },
+      },
+      'EvRETRIED1',
+    );
     const json = { 'content-type': 'application/json' };
-    const first = await h.bot.post('/slack/events', body, { ...json, ...slackSignatureHeaders(SIGNING_SECRET, body, nowSeconds() - 3) });
+    const first = await h.bot.post('/slack/events', body, {
+      ...json,
+      ...slackSignatureHeaders(SIGNING_SECRET, body, nowSeconds() - 3),
+    });
     const retry = await h.bot.post('/slack/events', body, {
       ...json,
       ...slackSignatureHeaders(SIGNING_SECRET, body, nowSeconds()),
@@ -79,7 +104,10 @@ describe('a Slack request sent again', () => {
     });
     expect([first.status, retry.status]).toEqual([200, 200]);
     await settled(h.bot.app);
-    const pinned = h.bot.app.db.prepare("SELECT count(*) FROM timeline_events WHERE incident_id = ? AND kind = 'message_pinned'").pluck().get(incident.id);
+    const pinned = h.bot.app.db
+      .prepare("SELECT count(*) FROM timeline_events WHERE incident_id = ? AND kind = 'message_pinned'")
+      .pluck()
+      .get(incident.id);
     expect(pinned).toBe(1);
   });
 });
@@ -144,7 +172,17 @@ describe('seen Slack signatures', () => {
     const t = Date.now();
     seen.firstSeen('slack', 'v0=old', t - 7 * 60_000);
     seen.firstSeen('slack', 'v0=recent', t - 5 * 60_000);
-    const job = startRetentionJob({ outbox: h.bot.app.outbox, inbox: new InboxRepository(h.bot.app.db), seenRequests: seen, signatureWindowMs: SLACK_SIGNATURE_WINDOW_MS, retentionDays: 30, now: () => t }, createLogger('silent'));
+    const job = startRetentionJob(
+      {
+        outbox: h.bot.app.outbox,
+        inbox: new InboxRepository(h.bot.app.db),
+        seenRequests: seen,
+        signatureWindowMs: SLACK_SIGNATURE_WINDOW_MS,
+        retentionDays: 30,
+        now: () => t,
+      },
+      createLogger('silent'),
+    );
     try {
       expect(job.runOnce().requests).toBe(1);
     } finally {

@@ -15,7 +15,11 @@ describe('starting while Slack is unreachable', () => {
     const slack = await new FakeSlack({ users: [ALICE, BOB, CAROL] }).start();
     slack.inject('auth.test', { status: 503 });
     const bot = await startTestBot(slack, join(tmp.dir, 'bot.db'));
-    cleanups.push(tmp.cleanup, () => slack.stop(), () => bot.app.stop(0));
+    cleanups.push(
+      tmp.cleanup,
+      () => slack.stop(),
+      () => bot.app.stop(0),
+    );
     return { slack, bot };
   }
 

@@ -29,9 +29,29 @@ describe('the public status page and its API', () => {
   it('starts operational with every configured component', async () => {
     const summary = await json(h, '/api/v2/summary.json');
     expect(summary).toEqual({
-      page: { id: 'incident-bot', name: 'Acme Status', url: 'https://status.acme.test/status', time_zone: 'UTC', updated_at: ISO },
+      page: {
+        id: 'incident-bot',
+        name: 'Acme Status',
+        url: 'https://status.acme.test/status',
+        time_zone: 'UTC',
+        updated_at: ISO,
+      },
       components: [
-        { id: 'api', name: 'API', status: 'operational', created_at: ISO, updated_at: ISO, position: 1, description: 'Public REST API', showcase: true, start_date: null, group_id: null, page_id: 'incident-bot', group: false, only_show_if_degraded: false },
+        {
+          id: 'api',
+          name: 'API',
+          status: 'operational',
+          created_at: ISO,
+          updated_at: ISO,
+          position: 1,
+          description: 'Public REST API',
+          showcase: true,
+          start_date: null,
+          group_id: null,
+          page_id: 'incident-bot',
+          group: false,
+          only_show_if_degraded: false,
+        },
         expect.objectContaining({ id: 'web', name: 'Website', status: 'operational', position: 2, description: null }),
         expect.objectContaining({ id: 'checkout', name: 'Checkout', status: 'operational', position: 3 }),
       ],
@@ -44,13 +64,25 @@ describe('the public status page and its API', () => {
 
   it('shows a published incident field by field, and never an internal update', async () => {
     const { incident, channel } = await declared(h, 'Checkout errors sev1', ALICE.id);
-    await h.bot.command('update investigating INTERNAL: suspect db-7, paging DBA <@U0CAROL01>', { channel, user: BOB.id });
-    const pub = await h.bot.command('update identified A bad deploy broke card payments; rolling back. --public --components checkout:major,api:degraded', { channel, user: BOB.id });
-    expect((pub.body as { text: string }).text).toBe(`Published a *identified* update for incident #${incident.id}: it is on the status page now.`);
+    await h.bot.command('update investigating INTERNAL: suspect db-7, paging DBA <@U0CAROL01>', {
+      channel,
+      user: BOB.id,
+    });
+    const pub = await h.bot.command(
+      'update identified A bad deploy broke card payments; rolling back. --public --components checkout:major,api:degraded',
+      { channel, user: BOB.id },
+    );
+    expect((pub.body as { text: string }).text).toBe(
+      `Published a *identified* update for incident #${incident.id}: it is on the status page now.`,
+    );
 
     const summary = await json(h, '/api/v2/summary.json');
     expect(summary.status).toEqual({ indicator: 'critical', description: 'Major Service Outage' });
-    expect(summary.components.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([['api', 'degraded_performance'], ['web', 'operational'], ['checkout', 'major_outage']]);
+    expect(summary.components.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([
+      ['api', 'degraded_performance'],
+      ['web', 'operational'],
+      ['checkout', 'major_outage'],
+    ]);
     expect(summary.incidents).toHaveLength(1);
     const i = summary.incidents[0];
     expect(i).toEqual({
@@ -90,7 +122,14 @@ describe('the public status page and its API', () => {
     expect((await json(h, '/api/v2/components.json')).components).toEqual(summary.components);
 
     // Nothing internal anywhere public: not the internal update, not a Slack id, not the comms lead.
-    for (const path of ['/status', `/status/incidents/${incident.id}`, '/status/history.atom', '/api/v2/summary.json', '/api/v2/incidents.json', '/api/v2/incidents/unresolved.json']) {
+    for (const path of [
+      '/status',
+      `/status/incidents/${incident.id}`,
+      '/status/history.atom',
+      '/api/v2/summary.json',
+      '/api/v2/incidents.json',
+      '/api/v2/incidents/unresolved.json',
+    ]) {
       const { text } = await get(h, path);
       expect(text, path).not.toMatch(/INTERNAL|db-7|U0CAROL01|U0BOB0001|U0ALICE01|C0\d/);
     }
@@ -115,7 +154,10 @@ describe('the public status page and its API', () => {
 
   it('resolving a published incident tells customers and brings its components back', async () => {
     const { incident, channel } = await declared(h, 'API slow sev2');
-    await h.bot.command('update investigating Some requests are slow. --public --components api:partial', { channel, user: BOB.id });
+    await h.bot.command('update investigating Some requests are slow. --public --components api:partial', {
+      channel,
+      user: BOB.id,
+    });
     expect((await json(h, '/api/v2/status.json')).status.indicator).toBe('major');
     await h.bot.command('resolve Fixed a hot shard', { channel, user: ALICE.id });
     const summary = await json(h, '/api/v2/summary.json');
@@ -127,17 +169,29 @@ describe('the public status page and its API', () => {
       ['resolved', 'Fixed a hot shard'],
       ['investigating', 'Some requests are slow.'],
     ]);
-    expect(resolved.incident_updates[0].affected_components).toEqual([{ code: 'api', name: 'API', old_status: 'partial_outage', new_status: 'operational' }]);
+    expect(resolved.incident_updates[0].affected_components).toEqual([
+      { code: 'api', name: 'API', old_status: 'partial_outage', new_status: 'operational' },
+    ]);
   });
 
   it('only the commander or comms lead may publish, and a wrong update is corrected, never rewritten', async () => {
     const { incident, channel } = await declared(h, 'Login failing sev2', ALICE.id);
     const refused = await h.bot.command('update identified Oops --public', { channel, user: CAROL.id });
-    expect((refused.body as { text: string }).text).toBe(`Only the commander or the comms lead may publish status page updates for incident #${incident.id}.`);
+    expect((refused.body as { text: string }).text).toBe(
+      `Only the commander or the comms lead may publish status page updates for incident #${incident.id}.`,
+    );
     await h.bot.command('update identified Cause is the EU region --public', { channel, user: ALICE.id });
-    await h.bot.command('update identified Correction: the cause is the US region, not EU. --public', { channel, user: ALICE.id });
-    const [i] = (await json(h, '/api/v2/incidents/unresolved.json')).incidents.filter((x: { id: string }) => x.id === String(incident.id));
-    expect(i.incident_updates.map((u: { body: string }) => u.body)).toEqual(['Correction: the cause is the US region, not EU.', 'Cause is the EU region']);
+    await h.bot.command('update identified Correction: the cause is the US region, not EU. --public', {
+      channel,
+      user: ALICE.id,
+    });
+    const [i] = (await json(h, '/api/v2/incidents/unresolved.json')).incidents.filter(
+      (x: { id: string }) => x.id === String(incident.id),
+    );
+    expect(i.incident_updates.map((u: { body: string }) => u.body)).toEqual([
+      'Correction: the cause is the US region, not EU.',
+      'Cause is the EU region',
+    ]);
   });
 
   it('sends CORS, caching and a strict Content-Security-Policy', async () => {
@@ -145,7 +199,9 @@ describe('the public status page and its API', () => {
     expect(api.headers.get('access-control-allow-origin')).toBe('*');
     expect(api.headers.get('cache-control')).toBe('public, max-age=30');
     const page = await get(h, '/status');
-    expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    expect(page.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect((await get(h, '/status/incidents/abc')).status).toBe(404);
     expect((await get(h, '/status/incidents/99999')).status).toBe(404);
@@ -153,7 +209,10 @@ describe('the public status page and its API', () => {
 
   it('escapes hostile text in HTML, JSON and the Atom feed, which parses as XML', async () => {
     const { channel } = await declared(h, '<script>alert(1)</script> & "quotes" sev2');
-    await h.bot.command('update identified &lt;img src=x onerror=alert(2)&gt; ]]&gt; &amp;amp; --public', { channel, user: BOB.id });
+    await h.bot.command('update identified &lt;img src=x onerror=alert(2)&gt; ]]&gt; &amp;amp; --public', {
+      channel,
+      user: BOB.id,
+    });
     const page = (await get(h, '/status')).text;
     expect(page).not.toContain('<script>alert(1)');
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;');
@@ -179,13 +238,24 @@ describe('the public status page and its API', () => {
         await hm.bot.app.stop(0);
         const { startTestBot } = await import('../helpers/test-bot.ts');
         hm.bot = await startTestBot(hm.slack, hm.dbPath, {
-          env: { CONFIG_PATH: hm.bot.config.configPath, STATUSPAGE_API_KEY: sp.apiKey, STATUSPAGE_PAGE_ID: sp.pageId, STATUSPAGE_API_URL: sp.url },
+          env: {
+            CONFIG_PATH: hm.bot.config.configPath,
+            STATUSPAGE_API_KEY: sp.apiKey,
+            STATUSPAGE_PAGE_ID: sp.pageId,
+            STATUSPAGE_API_URL: sp.url,
+          },
         });
         const { channel } = await declared(hm, 'Mirror me sev1');
         await hm.bot.command('update investigating internal only, never mirrored', { channel });
-        await hm.bot.command('update investigating Looking into it --public --components checkout:partial,web:major', { channel, user: BOB.id });
+        await hm.bot.command('update investigating Looking into it --public --components checkout:partial,web:major', {
+          channel,
+          user: BOB.id,
+        });
         sp.faults.push(503);
-        await hm.bot.command('update monitoring Fix deployed --public --components checkout:operational', { channel, user: BOB.id });
+        await hm.bot.command('update monitoring Fix deployed --public --components checkout:operational', {
+          channel,
+          user: BOB.id,
+        });
         const writes = () => sp.calls.filter((c) => c.status < 300 && c.method !== 'GET');
         await eventually(() => writes().length === 2, 10_000);
         await settled(hm.bot.app);
@@ -193,9 +263,24 @@ describe('the public status page and its API', () => {
         expect(ok[0]).toMatchObject({
           method: 'POST',
           path: `/v1/pages/${sp.pageId}/incidents`,
-          body: { incident: { name: 'Mirror me', status: 'investigating', body: 'Looking into it', impact_override: 'critical', components: { 'sp-checkout': 'partial_outage' }, component_ids: ['sp-checkout'] } },
+          body: {
+            incident: {
+              name: 'Mirror me',
+              status: 'investigating',
+              body: 'Looking into it',
+              impact_override: 'critical',
+              components: { 'sp-checkout': 'partial_outage' },
+              component_ids: ['sp-checkout'],
+            },
+          },
         });
-        expect(ok[1]).toMatchObject({ method: 'PATCH', path: `/v1/pages/${sp.pageId}/incidents/spinc1`, body: { incident: { status: 'monitoring', body: 'Fix deployed', components: { 'sp-checkout': 'operational' } } } });
+        expect(ok[1]).toMatchObject({
+          method: 'PATCH',
+          path: `/v1/pages/${sp.pageId}/incidents/spinc1`,
+          body: {
+            incident: { status: 'monitoring', body: 'Fix deployed', components: { 'sp-checkout': 'operational' } },
+          },
+        });
         expect(sp.calls.filter((c) => c.status === 503)).toHaveLength(1);
         // The retry after the 503 first looked whether the failed attempt had posted after all.
         const seq = sp.calls.map((c) => `${c.method} ${c.status}`);

@@ -14,11 +14,20 @@ describe('the status page in a real browser', () => {
     browser = await launchBrowser();
     // Built through Slack commands, as a team would, with hostile text everywhere customers see.
     const past = await declared(h, 'Docs search returned nothing sev3');
-    await h.bot.command('update identified Index rebuild in progress --public --components docs:degraded', { channel: past.channel, user: BOB.id });
+    await h.bot.command('update identified Index rebuild in progress --public --components docs:degraded', {
+      channel: past.channel,
+      user: BOB.id,
+    });
     await h.bot.command('resolve Index rebuilt', { channel: past.channel });
-    const { incident, channel } = await declared(h, '"><img src=x onerror="window.__xss=1;alert(1)"> Checkout down sev1');
+    const { incident, channel } = await declared(
+      h,
+      '"><img src=x onerror="window.__xss=1;alert(1)"> Checkout down sev1',
+    );
     xssIncident = incident.id;
-    await h.bot.command('update investigating Investigating failed card payments. --public --components checkout:major,api:degraded', { channel, user: BOB.id });
+    await h.bot.command(
+      'update investigating Investigating failed card payments. --public --components checkout:major,api:degraded',
+      { channel, user: BOB.id },
+    );
     await h.bot.command(
       'update identified &lt;script&gt;window.__xss=2;alert(2)&lt;/script&gt; see <javascript:alert(3)|this link> and &lt;a href="javascript:alert(4)"&gt;x&lt;/a&gt; --public',
       { channel, user: BOB.id },
@@ -34,9 +43,19 @@ describe('the status page in a real browser', () => {
     const res = await page.goto(`${h.bot.app.url}/status`);
     expect(res?.status()).toBe(200);
     expect(await page.locator('.banner').innerText()).toBe('Major Service Outage');
-    expect(await page.locator('.component .name').allInnerTexts()).toEqual(['API\nPublic REST API', 'Checkout', 'Documentation']);
-    expect(await page.locator('.component .cstatus').allInnerTexts()).toEqual(['Degraded performance', 'Major outage', 'Operational']);
-    expect(await page.locator('.active .incident h3').innerText()).toBe('"><img src=x onerror="window.__xss=1;alert(1)"> Checkout down');
+    expect(await page.locator('.component .name').allInnerTexts()).toEqual([
+      'API\nPublic REST API',
+      'Checkout',
+      'Documentation',
+    ]);
+    expect(await page.locator('.component .cstatus').allInnerTexts()).toEqual([
+      'Degraded performance',
+      'Major outage',
+      'Operational',
+    ]);
+    expect(await page.locator('.active .incident h3').innerText()).toBe(
+      '"><img src=x onerror="window.__xss=1;alert(1)"> Checkout down',
+    );
     expect(await page.locator('.history .incident h3').innerText()).toBe('Docs search returned nothing');
     // The stylesheet loaded under the strict CSP (no inline styles needed).
     expect(await page.locator('.banner').evaluate((el) => getComputedStyle(el).color)).toBe('rgb(255, 255, 255)');
@@ -53,7 +72,9 @@ describe('the status page in a real browser', () => {
     await page.goto(`${h.bot.app.url}/status/incidents/${xssIncident}`);
     expect(await page.locator('.update h2').allInnerTexts()).toEqual(['Identified', 'Investigating']);
     const bodies = await page.locator('.update .body').allInnerTexts();
-    expect(bodies[0]).toBe('<script>window.__xss=2;alert(2)</script> see <javascript:alert(3)|this link> and <a href="javascript:alert(4)">x</a>');
+    expect(bodies[0]).toBe(
+      '<script>window.__xss=2;alert(2)</script> see <javascript:alert(3)|this link> and <a href="javascript:alert(4)">x</a>',
+    );
     expect(await page.locator('.affects').innerText()).toBe('Affects: Checkout, API');
     await page.screenshot({ path: join(ARTIFACTS, 'incident.png'), fullPage: true });
     expect(await page.locator('script').count()).toBe(0);

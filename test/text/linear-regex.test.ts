@@ -18,7 +18,10 @@ const fill = (unit: string, size = KB100) => unit.repeat(Math.ceil(size / unit.l
 describe('regexes over user text on 100 kB inputs', () => {
   it('a trailing mention after 100,000 spaces is found, and none is found where there is none', () => {
     const spaces = ' '.repeat(KB100);
-    expect(splitTrailingMention(`Checkout down${spaces}<@U0BOB0001|bob>${spaces}`)).toEqual({ text: 'Checkout down', user: 'U0BOB0001' });
+    expect(splitTrailingMention(`Checkout down${spaces}<@U0BOB0001|bob>${spaces}`)).toEqual({
+      text: 'Checkout down',
+      user: 'U0BOB0001',
+    });
     expect(splitTrailingMention(`Checkout down${spaces}x`)).toEqual({ text: `Checkout down${spaces}x`, user: null });
     expect(splitTrailingMention(`${fill('<@U0BOB0001|')}`)).toEqual({ text: fill('<@U0BOB0001|'), user: null });
     expect(splitTrailingMention(`a <@U0BOB0001>`)).toEqual({ text: 'a', user: 'U0BOB0001' });
@@ -40,7 +43,8 @@ describe('regexes over user text on 100 kB inputs', () => {
   });
 
   it('Slack mention removal for public text', () => {
-    for (const unit of ['<@U1|', '<#C1|', '<!subteam^S1|', '<!here|']) expect(withoutSlackMentions(fill(unit))).toBe(fill(unit));
+    for (const unit of ['<@U1|', '<#C1|', '<!subteam^S1|', '<!here|'])
+      expect(withoutSlackMentions(fill(unit))).toBe(fill(unit));
     expect(withoutSlackMentions(fill('<@U1> '))).toBe(' '.repeat(Math.ceil(KB100 / 6)));
   });
 
@@ -54,6 +58,10 @@ describe('regexes over user text on 100 kB inputs', () => {
     expect(escapeMrkdwn(fill('<&>'))).toBe('&lt;&amp;&gt;'.repeat(Math.ceil(KB100 / 3)));
     expect(words(fill(' a\t'))).toHaveLength(Math.ceil(KB100 / 3));
     expect(splitVerb(`declare${' '.repeat(KB100)}x`)).toEqual({ verb: 'declare', rest: 'x' });
-    expect(parseUpdateFlags(`${' '.repeat(KB100)}fixed --public`)).toEqual({ message: 'fixed', public: true, components: [] });
+    expect(parseUpdateFlags(`${' '.repeat(KB100)}fixed --public`)).toEqual({
+      message: 'fixed',
+      public: true,
+      components: [],
+    });
   });
 });

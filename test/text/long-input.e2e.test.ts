@@ -6,7 +6,11 @@ describe('100 kB of padding in a command', () => {
   const h = useBot();
 
   it('declare: the title is read and the trailing @mention still names the commander', async () => {
-    const { incident } = await declared(h, `Checkout down${' '.repeat(100_000)}sev2 <@${BOB.id}|bob>${' '.repeat(100)}`, ALICE.id);
+    const { incident } = await declared(
+      h,
+      `Checkout down${' '.repeat(100_000)}sev2 <@${BOB.id}|bob>${' '.repeat(100)}`,
+      ALICE.id,
+    );
     expect(incident).toMatchObject({ title: 'Checkout down', severity: 'sev2' });
     expect(h.bot.app.incidents.roles(incident.id).find((r) => r.role === 'commander')?.userId).toBe(BOB.id);
   });

@@ -38,7 +38,13 @@ export class SandboxConsole {
   private readonly modals = new Map<string, OpenView[]>();
 
   constructor(
-    readonly deps: { slack: FakeSlack; pagerduty: FakePagerDuty; github: FakeGitHub; signingSecret: string; log: Logger },
+    readonly deps: {
+      slack: FakeSlack;
+      pagerduty: FakePagerDuty;
+      github: FakeGitHub;
+      signingSecret: string;
+      log: Logger;
+    },
   ) {}
 
   connect(botUrl: string): void {
@@ -105,13 +111,31 @@ export class SandboxConsole {
   async command(userId: string, channelId: string, text: string) {
     const user = this.user(userId);
     const channel = this.channel(channelId);
-    const body = slashCommandBody({ text: this.escape(text), userId: user.id, userName: user.name, channelId: channel.id, channelName: channel.name, triggerId: this.trigger(user.id) });
+    const body = slashCommandBody({
+      text: this.escape(text),
+      userId: user.id,
+      userName: user.name,
+      channelId: channel.id,
+      channelName: channel.name,
+      triggerId: this.trigger(user.id),
+    });
     const ws = this.deps.slack.ws;
-    ws.ephemerals.push({ channel: channel.id, user: user.id, from: user.id, text: `/incident ${this.escape(text)}`, ts: ws.nextTs() });
+    ws.ephemerals.push({
+      channel: channel.id,
+      user: user.id,
+      from: user.id,
+      text: `/incident ${this.escape(text)}`,
+      ts: ws.nextTs(),
+    });
     const answer = await this.send(body);
     const reply = answer.json as { response_type?: string; text?: string; blocks?: unknown[] } | undefined;
     if (answer.status !== 200) {
-      ws.ephemerals.push({ channel: channel.id, user: user.id, text: `:warning: The bot answered HTTP ${answer.status}.`, ts: ws.nextTs() });
+      ws.ephemerals.push({
+        channel: channel.id,
+        user: user.id,
+        text: `:warning: The bot answered HTTP ${answer.status}.`,
+        ts: ws.nextTs(),
+      });
     } else if (reply?.text) {
       const message = { channel: channel.id, text: reply.text, blocks: reply.blocks, ts: ws.nextTs() };
       if (reply.response_type === 'in_channel') ws.messages.push({ ...message, user: ws.bot.id, pinned: false });
@@ -139,9 +163,19 @@ export class SandboxConsole {
     const user = this.user(userId);
     const channel = this.channel(channelId);
     const ws = this.deps.slack.ws;
-    const shown = ws.message(channel.id, messageTs) ?? ws.ephemerals.find((e) => e.channel === channel.id && e.user === user.id && e.ts === messageTs);
+    const shown =
+      ws.message(channel.id, messageTs) ??
+      ws.ephemerals.find((e) => e.channel === channel.id && e.user === user.id && e.ts === messageTs);
     if (!shown) throw new ConsoleInputError('That message is gone.');
-    const body = blockActionBody({ actionId, value, user: user.id, channel: channel.id, messageTs, blockId, triggerId: this.trigger(user.id) });
+    const body = blockActionBody({
+      actionId,
+      value,
+      user: user.id,
+      channel: channel.id,
+      messageTs,
+      blockId,
+      triggerId: this.trigger(user.id),
+    });
     const answer = await this.send(body);
     return { status: answer.status, modal: this.modalStack(user.id).at(-1) ?? null };
   }
@@ -161,11 +195,17 @@ export class SandboxConsole {
       triggerId: this.trigger(user.id),
     });
     const answer = await this.send(body);
-    const json = (answer.json ?? {}) as { response_action?: string; errors?: Record<string, string>; view?: OpenView['view'] };
-    if (answer.status !== 200) return { status: answer.status, errors: { _: `The bot answered HTTP ${answer.status}.` }, modal: top };
+    const json = (answer.json ?? {}) as {
+      response_action?: string;
+      errors?: Record<string, string>;
+      view?: OpenView['view'];
+    };
+    if (answer.status !== 200)
+      return { status: answer.status, errors: { _: `The bot answered HTTP ${answer.status}.` }, modal: top };
     if (json.response_action === 'errors') return { status: 200, errors: json.errors ?? {}, modal: top };
     if (json.response_action === 'update' && json.view) stack[stack.length - 1] = { id: top.id, view: json.view };
-    else if (json.response_action === 'push' && json.view) stack.push({ id: `${top.id}-${stack.length}`, view: json.view });
+    else if (json.response_action === 'push' && json.view)
+      stack.push({ id: `${top.id}-${stack.length}`, view: json.view });
     else if (json.response_action === 'clear') stack.length = 0;
     else stack.pop();
     this.modals.set(user.id, stack);
@@ -181,7 +221,10 @@ export class SandboxConsole {
   /** PagerDuty pages on-call: a realistic incident, its trigger webhook signed and sent to the bot. */
   async page() {
     const alert = ALERTS[this.deps.pagerduty.incidents.size % ALERTS.length]!;
-    const incident = this.deps.pagerduty.createIncident({ ...alert, assignees: SANDBOX_PD_USERS.map((u) => ({ id: u.id, name: u.name })) });
+    const incident = this.deps.pagerduty.createIncident({
+      ...alert,
+      assignees: SANDBOX_PD_USERS.map((u) => ({ id: u.id, name: u.name })),
+    });
     const res = await this.deps.pagerduty.trigger(incident);
     this.seq++;
     this.deps.log.info({ pd_incident: incident.id, status: res.status }, 'sandbox paged on-call');

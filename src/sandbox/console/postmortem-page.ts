@@ -46,5 +46,9 @@ export function issuePage(github: FakeGitHub, number: number): string | null {
   const issue = github.issues.find((i) => i.number === number);
   if (!issue) return null;
   const labels = issue.labels.map((l) => `<span class="tag">${escape(l)}</span>`).join(' ');
-  return layout(issue.title, `issue #${issue.number} ${labels}`, `<article class="markdown-body">${md.render(issue.body)}</article>`);
+  return layout(
+    issue.title,
+    `issue #${issue.number} ${labels}`,
+    `<article class="markdown-body">${md.render(issue.body)}</article>`,
+  );
 }

@@ -8,10 +8,21 @@ import { issuePage, postmortemPage } from './postmortem-page.ts';
 import { snapshot } from './snapshot.ts';
 
 const asset = (name: string) => readFileSync(new URL(`../../../templates/sandbox/${name}`, import.meta.url), 'utf8');
-const ASSETS = { html: asset('sandbox.html'), js: asset('sandbox.js'), mrkdwn: asset('mrkdwn.js'), css: asset('sandbox.css') };
+const ASSETS = {
+  html: asset('sandbox.html'),
+  js: asset('sandbox.js'),
+  mrkdwn: asset('mrkdwn.js'),
+  css: asset('sandbox.css'),
+};
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-const HEADERS = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const HEADERS = {
+  'content-security-policy': CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
 
 const userId = z.string().regex(/^U[A-Z0-9]{2,20}$/);
 const channelId = z.string().regex(/^C[A-Z0-9]{2,20}$/);
@@ -19,8 +30,18 @@ const text = z.string().trim().min(1, 'Type something first.').max(4000);
 const BODIES = {
   command: z.object({ user: userId, channel: channelId, text: z.string().max(4000) }),
   say: z.object({ user: userId, channel: channelId, text }),
-  click: z.object({ user: userId, channel: channelId, ts: z.string().regex(/^\d+\.\d+$/), action_id: z.string().min(1).max(255), value: z.string().max(2000), block_id: z.string().max(255).optional() }),
-  submit: z.object({ user: userId, fields: z.record(z.string().max(255), z.union([z.string().max(3000), z.array(z.string().max(255)).max(100)])) }),
+  click: z.object({
+    user: userId,
+    channel: channelId,
+    ts: z.string().regex(/^\d+\.\d+$/),
+    action_id: z.string().min(1).max(255),
+    value: z.string().max(2000),
+    block_id: z.string().max(255).optional(),
+  }),
+  submit: z.object({
+    user: userId,
+    fields: z.record(z.string().max(255), z.union([z.string().max(3000), z.array(z.string().max(255)).max(100)])),
+  }),
   close: z.object({ user: userId }),
   page: z.object({}),
 };
@@ -37,10 +58,17 @@ const send = (res: ServerResponse, type: string, body: string, headers: Record<s
  */
 const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
 const loopback = (req: IncomingMessage) => LOOPBACK_HOST.test(req.headers.host ?? '');
-const FORBIDDEN = { error: 'forbidden', message: 'The sandbox console only answers its own page on this machine (open it at http://localhost:<port>/sandbox).' };
+const FORBIDDEN = {
+  error: 'forbidden',
+  message:
+    'The sandbox console only answers its own page on this machine (open it at http://localhost:<port>/sandbox).',
+};
 
 function onlyLoopback(route: Route): Route {
-  return { ...route, handle: (req, res, params) => (loopback(req) ? route.handle(req, res, params) : sendJson(res, 403, FORBIDDEN)) };
+  return {
+    ...route,
+    handle: (req, res, params) => (loopback(req) ? route.handle(req, res, params) : sendJson(res, 403, FORBIDDEN)),
+  };
 }
 
 /**
@@ -54,7 +82,10 @@ function sameOrigin(req: IncomingMessage): boolean {
   return (req.headers['content-type'] ?? '').startsWith('application/json');
 }
 
-function action<S extends z.ZodType>(schema: S, run: (body: z.infer<S>) => Promise<unknown> | unknown): Route['handle'] {
+function action<S extends z.ZodType>(
+  schema: S,
+  run: (body: z.infer<S>) => Promise<unknown> | unknown,
+): Route['handle'] {
   return async (req, res) => {
     if (!sameOrigin(req)) return sendJson(res, 403, FORBIDDEN);
     let raw: unknown;
@@ -64,7 +95,11 @@ function action<S extends z.ZodType>(schema: S, run: (body: z.infer<S>) => Promi
       return sendJson(res, 400, { error: 'bad_request', message: 'Send a JSON body of at most 64 KB.' });
     }
     const parsed = schema.safeParse(raw);
-    if (!parsed.success) return sendJson(res, 400, { error: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    if (!parsed.success)
+      return sendJson(res, 400, {
+        error: 'bad_request',
+        message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+      });
     try {
       sendJson(res, 200, (await run(parsed.data)) ?? { ok: true });
     } catch (error) {
@@ -89,24 +124,45 @@ export function sandboxRoutes(c: SandboxConsole): Route[] {
   });
   const routes: Route[] = [
     { method: 'GET', path: '/sandbox', handle: (_req, res) => send(res, 'text/html; charset=utf-8', ASSETS.html) },
-    { method: 'GET', path: '/sandbox/sandbox.js', handle: (_req, res) => send(res, 'text/javascript; charset=utf-8', ASSETS.js) },
-    { method: 'GET', path: '/sandbox/mrkdwn.js', handle: (_req, res) => send(res, 'text/javascript; charset=utf-8', ASSETS.mrkdwn) },
-    { method: 'GET', path: '/sandbox/sandbox.css', handle: (_req, res) => send(res, 'text/css; charset=utf-8', ASSETS.css) },
+    {
+      method: 'GET',
+      path: '/sandbox/sandbox.js',
+      handle: (_req, res) => send(res, 'text/javascript; charset=utf-8', ASSETS.js),
+    },
+    {
+      method: 'GET',
+      path: '/sandbox/mrkdwn.js',
+      handle: (_req, res) => send(res, 'text/javascript; charset=utf-8', ASSETS.mrkdwn),
+    },
+    {
+      method: 'GET',
+      path: '/sandbox/sandbox.css',
+      handle: (_req, res) => send(res, 'text/css; charset=utf-8', ASSETS.css),
+    },
     {
       method: 'GET',
       path: '/sandbox/api/state',
       handle: (req, res) => {
         const q = new URL(req.url ?? '/', 'http://x').searchParams;
         const user = userId.safeParse(q.get('user'));
-        if (!user.success || !slack.ws.users.has(user.data)) return sendJson(res, 400, { error: 'bad_request', message: 'Pick a sandbox user.' });
+        if (!user.success || !slack.ws.users.has(user.data))
+          return sendJson(res, 400, { error: 'bad_request', message: 'Pick a sandbox user.' });
         // Polled about once a second: unchanged state costs one string comparison.
         if (q.get('since') === c.version()) return void res.writeHead(204, { 'cache-control': 'no-store' }).end();
         sendJson(res, 200, snapshot({ slack, github, console: c }, user.data, q.get('channel') ?? undefined));
       },
     },
-    { method: 'POST', path: '/sandbox/api/command', handle: action(BODIES.command, (b) => c.command(b.user, b.channel, b.text)) },
+    {
+      method: 'POST',
+      path: '/sandbox/api/command',
+      handle: action(BODIES.command, (b) => c.command(b.user, b.channel, b.text)),
+    },
     { method: 'POST', path: '/sandbox/api/say', handle: action(BODIES.say, (b) => c.say(b.user, b.channel, b.text)) },
-    { method: 'POST', path: '/sandbox/api/click', handle: action(BODIES.click, (b) => c.click(b.user, b.channel, b.ts, b.action_id, b.value, b.block_id)) },
+    {
+      method: 'POST',
+      path: '/sandbox/api/click',
+      handle: action(BODIES.click, (b) => c.click(b.user, b.channel, b.ts, b.action_id, b.value, b.block_id)),
+    },
     { method: 'POST', path: '/sandbox/api/submit', handle: action(BODIES.submit, (b) => c.submit(b.user, b.fields)) },
     { method: 'POST', path: '/sandbox/api/close', handle: action(BODIES.close, (b) => c.close(b.user)) },
     { method: 'POST', path: '/sandbox/api/page', handle: action(BODIES.page, () => c.page()) },

@@ -3,7 +3,11 @@
  * `should_escape: true`, or a message): &, < and > become entities, and `@name` / `#channel` of
  * people and channels that exist become `<@U…|name>` / `<#C…|name>`.
  */
-export function escapeTypedText(text: string, users: { id: string; name: string }[], channels: { id: string; name: string }[]): string {
+export function escapeTypedText(
+  text: string,
+  users: { id: string; name: string }[],
+  channels: { id: string; name: string }[],
+): string {
   const byName = new Map(users.map((u) => [u.name.toLowerCase(), u]));
   const channelByName = new Map(channels.map((c) => [c.name.toLowerCase(), c]));
   return text

@@ -24,7 +24,13 @@ const messageJson = (m: FakeMessage) => ({
 function postmortemLinks(github: FakeGitHub) {
   return github.pulls.map((p) => {
     const path = [...(github.files.get(p.head)?.keys() ?? [])].find((f) => f.startsWith('postmortems/'));
-    return { number: p.number, title: p.title, draft: p.draft, path: path ?? null, url: `/sandbox/github/pull/${p.number}` };
+    return {
+      number: p.number,
+      title: p.title,
+      draft: p.draft,
+      path: path ?? null,
+      url: `/sandbox/github/pull/${p.number}`,
+    };
   });
 }
 
@@ -33,17 +39,36 @@ function postmortemLinks(github: FakeGitHub) {
  * channel's messages (threads under their parent, ephemeral ones only for that person), the form
  * they have open, and links to what the bot produced elsewhere.
  */
-export function snapshot(deps: { slack: FakeSlack; github: FakeGitHub; console: SandboxConsole }, userId: string, channelId: string | undefined) {
+export function snapshot(
+  deps: { slack: FakeSlack; github: FakeGitHub; console: SandboxConsole },
+  userId: string,
+  channelId: string | undefined,
+) {
   const ws = deps.slack.ws;
-  const channels = [...ws.channels.values()].sort((a, b) => Number(a.is_archived) - Number(b.is_archived) || a.created - b.created || a.name.localeCompare(b.name));
+  const channels = [...ws.channels.values()].sort(
+    (a, b) => Number(a.is_archived) - Number(b.is_archived) || a.created - b.created || a.name.localeCompare(b.name),
+  );
   const selected = (channelId && ws.channels.get(channelId)) || channels[0];
   const all = selected ? ws.channelMessages(selected.id) : [];
   const top = all.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
-  const replies = (ts: string) => all.filter((m) => m.thread_ts === ts && m.ts !== ts).sort(byTs).map(messageJson);
+  const replies = (ts: string) =>
+    all
+      .filter((m) => m.thread_ts === ts && m.ts !== ts)
+      .sort(byTs)
+      .map(messageJson);
   const mine = selected ? ws.ephemerals.filter((e) => e.channel === selected.id && e.user === userId) : [];
   const messages = [
     ...top.map((m) => ({ ...messageJson(m), replies: replies(m.ts) })),
-    ...mine.map((e) => ({ ts: e.ts ?? '0.0', user: e.from ?? ws.bot.id, text: e.text, blocks: e.blocks ?? null, pinned: false, edited: false, ephemeral: true, replies: [] })),
+    ...mine.map((e) => ({
+      ts: e.ts ?? '0.0',
+      user: e.from ?? ws.bot.id,
+      text: e.text,
+      blocks: e.blocks ?? null,
+      pinned: false,
+      edited: false,
+      ephemeral: true,
+      replies: [],
+    })),
   ].sort(byTs);
   return {
     version: deps.console.version(),
@@ -51,11 +76,21 @@ export function snapshot(deps: { slack: FakeSlack; github: FakeGitHub; console: 
     users: [...ws.users.values()].map((u) => ({ id: u.id, name: u.name, bot: Boolean(u.is_bot) })),
     channels: channels.map((c) => ({ id: c.id, name: c.name, archived: c.is_archived, member: c.members.has(userId) })),
     channel: selected
-      ? { id: selected.id, name: selected.name, topic: selected.topic, archived: selected.is_archived, members: [...selected.members].map((id) => ws.users.get(id)?.name ?? id) }
+      ? {
+          id: selected.id,
+          name: selected.name,
+          topic: selected.topic,
+          archived: selected.is_archived,
+          members: [...selected.members].map((id) => ws.users.get(id)?.name ?? id),
+        }
       : null,
     messages,
     modal: deps.console.modalStack(userId).at(-1) ?? null,
     postmortems: postmortemLinks(deps.github),
-    issues: deps.github.issues.map((i) => ({ number: i.number, title: i.title, url: `/sandbox/github/issues/${i.number}` })),
+    issues: deps.github.issues.map((i) => ({
+      number: i.number,
+      title: i.title,
+      url: `/sandbox/github/issues/${i.number}`,
+    })),
   };
 }

@@ -19,7 +19,8 @@ interface InputBlock {
 }
 
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const picked = (el: Element, v: string | string[] | undefined) => (el.options ?? []).filter((o) => list(v).includes(o.value));
+const picked = (el: Element, v: string | string[] | undefined) =>
+  (el.options ?? []).filter((o) => list(v).includes(o.value));
 
 /** Each input element's submitted state in Slack's shape, by element type. */
 const STATE: Record<string, (el: Element, v: string | string[] | undefined) => Record<string, unknown>> = {

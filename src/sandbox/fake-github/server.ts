@@ -22,7 +22,10 @@ interface Pull {
 }
 
 /** Git's blob id: what GitHub reports as a file's `sha`. */
-const blobSha = (content: string) => createHash('sha1').update(`blob ${Buffer.byteLength(content)}\0${content}`).digest('hex');
+const blobSha = (content: string) =>
+  createHash('sha1')
+    .update(`blob ${Buffer.byteLength(content)}\0${content}`)
+    .digest('hex');
 
 /**
  * The part of GitHub's REST API the bot uses to publish reports, on 127.0.0.1: repository, refs,
@@ -89,13 +92,17 @@ export class FakeGitHub {
     const method = req.method ?? 'GET';
     const rest = url.pathname.startsWith(prefix) ? decodeURIComponent(url.pathname.slice(prefix.length)) : null;
     const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
-    const route = rest === null ? 'unknown' : `${method} ${rest === '' ? '/' : (/^\/(git\/refs?|contents|pulls|issues)/.exec(rest)?.[0] ?? rest)}`;
+    const route =
+      rest === null
+        ? 'unknown'
+        : `${method} ${rest === '' ? '/' : (/^\/(git\/refs?|contents|pulls|issues)/.exec(rest)?.[0] ?? rest)}`;
     const send = (status: number, payload: unknown) => {
       this.calls.push({ method, route, path: rest ?? url.pathname, body, status });
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3' });
       res.end(JSON.stringify(payload));
     };
-    const error = (status: number, message: string) => send(status, { message, documentation_url: 'https://docs.github.com/rest' });
+    const error = (status: number, message: string) =>
+      send(status, { message, documentation_url: 'https://docs.github.com/rest' });
     if (!/^(token|Bearer) ghp_fake_token$/.test(req.headers.authorization ?? '')) return error(401, 'Bad credentials');
     if (rest === null) return error(404, 'Not Found');
     const chaos = this.chaos?.next() ?? null;
@@ -120,7 +127,15 @@ export class FakeGitHub {
     }
     const html = this.htmlUrl;
     let m: RegExpExecArray | null;
-    if (method === 'GET' && rest === '') return send(200, { id: 1, name: this.repo, full_name: `${this.owner}/${this.repo}`, default_branch: 'main', html_url: html, permissions: { admin: false, maintain: false, push: this.canPush, triage: true, pull: true } });
+    if (method === 'GET' && rest === '')
+      return send(200, {
+        id: 1,
+        name: this.repo,
+        full_name: `${this.owner}/${this.repo}`,
+        default_branch: 'main',
+        html_url: html,
+        permissions: { admin: false, maintain: false, push: this.canPush, triage: true, pull: true },
+      });
     if (method === 'GET' && (m = /^\/git\/ref\/heads\/(.+)$/.exec(rest))) {
       const sha = this.branches.get(m[1]!);
       return sha ? send(200, { ref: `refs/heads/${m[1]}`, object: { sha, type: 'commit' } }) : error(404, 'Not Found');
@@ -142,26 +157,49 @@ export class FakeGitHub {
       if (method === 'GET') {
         return current === undefined
           ? error(404, 'Not Found')
-          : send(200, { type: 'file', path, sha: blobSha(current), content: Buffer.from(current).toString('base64'), encoding: 'base64', html_url: `${html}/blob/${branch}/${path}` });
+          : send(200, {
+              type: 'file',
+              path,
+              sha: blobSha(current),
+              content: Buffer.from(current).toString('base64'),
+              encoding: 'base64',
+              html_url: `${html}/blob/${branch}/${path}`,
+            });
       }
       if (method === 'PUT') {
         if (typeof body.content !== 'string' || typeof body.message !== 'string') return error(422, 'Invalid request');
-        if (current !== undefined && body.sha !== blobSha(current)) return error(409, `${path} does not match ${String(body.sha)}`);
-        if (current === undefined && body.sha) return error(422, 'sha wasn\'t supplied for a new file');
+        if (current !== undefined && body.sha !== blobSha(current))
+          return error(409, `${path} does not match ${String(body.sha)}`);
+        if (current === undefined && body.sha) return error(422, "sha wasn't supplied for a new file");
         const content = Buffer.from(body.content, 'base64').toString('utf8');
         files.set(path, content);
-        return send(current === undefined ? 201 : 200, { content: { path, sha: blobSha(content), html_url: `${html}/blob/${branch}/${path}` }, commit: { sha: blobSha(`commit${++this.seq}`) } });
+        return send(current === undefined ? 201 : 200, {
+          content: { path, sha: blobSha(content), html_url: `${html}/blob/${branch}/${path}` },
+          commit: { sha: blobSha(`commit${++this.seq}`) },
+        });
       }
     }
     if (method === 'GET' && rest === '/pulls') {
       const head = url.searchParams.get('head')?.replace(`${this.owner}:`, '');
-      return send(200, this.pulls.filter((p) => !head || p.head === head).map((p) => this.pullJson(p, html)));
+      return send(
+        200,
+        this.pulls.filter((p) => !head || p.head === head).map((p) => this.pullJson(p, html)),
+      );
     }
     if (method === 'POST' && rest === '/pulls') {
       const head = String(body.head ?? '');
       if (!this.branches.has(head)) return error(422, 'Validation Failed: head does not exist');
-      if (this.pulls.some((p) => p.head === head && p.state === 'open')) return error(422, `A pull request already exists for ${this.owner}:${head}.`);
-      const pull: Pull = { number: ++this.seq, head, base: String(body.base), title: String(body.title), body: String(body.body ?? ''), draft: Boolean(body.draft), state: 'open' };
+      if (this.pulls.some((p) => p.head === head && p.state === 'open'))
+        return error(422, `A pull request already exists for ${this.owner}:${head}.`);
+      const pull: Pull = {
+        number: ++this.seq,
+        head,
+        base: String(body.base),
+        title: String(body.title),
+        body: String(body.body ?? ''),
+        draft: Boolean(body.draft),
+        state: 'open',
+      };
       this.pulls.push(pull);
       return send(201, this.pullJson(pull, html));
     }
@@ -173,19 +211,43 @@ export class FakeGitHub {
     }
     if (method === 'GET' && rest === '/issues') {
       const label = url.searchParams.get('labels');
-      const page = this.issues.filter((i) => !label || i.labels.includes(label)).slice().reverse();
-      return send(200, page.map((i) => ({ ...i, html_url: `${html}/issues/${i.number}`, labels: i.labels.map((name) => ({ name })) })));
+      const page = this.issues
+        .filter((i) => !label || i.labels.includes(label))
+        .slice()
+        .reverse();
+      return send(
+        200,
+        page.map((i) => ({ ...i, html_url: `${html}/issues/${i.number}`, labels: i.labels.map((name) => ({ name })) })),
+      );
     }
     if (method === 'POST' && rest === '/issues') {
       if (typeof body.title !== 'string' || !body.title) return error(422, 'Validation Failed: title is missing');
-      const issue = { number: ++this.seq, title: body.title, body: String(body.body ?? ''), labels: (body.labels as string[]) ?? [] };
+      const issue = {
+        number: ++this.seq,
+        title: body.title,
+        body: String(body.body ?? ''),
+        labels: (body.labels as string[]) ?? [],
+      };
       this.issues.push(issue);
-      return send(201, { ...issue, html_url: `${html}/issues/${issue.number}`, labels: issue.labels.map((name) => ({ name })) });
+      return send(201, {
+        ...issue,
+        html_url: `${html}/issues/${issue.number}`,
+        labels: issue.labels.map((name) => ({ name })),
+      });
     }
     error(404, 'Not Found');
   }
 
   private pullJson(p: Pull, html: string) {
-    return { number: p.number, html_url: `${html}/pull/${p.number}`, state: p.state, draft: p.draft, title: p.title, body: p.body, head: { ref: p.head }, base: { ref: p.base } };
+    return {
+      number: p.number,
+      html_url: `${html}/pull/${p.number}`,
+      state: p.state,
+      draft: p.draft,
+      title: p.title,
+      body: p.body,
+      head: { ref: p.head },
+      base: { ref: p.base },
+    };
   }
 }

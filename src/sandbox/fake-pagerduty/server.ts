@@ -13,7 +13,12 @@ export interface FakePdUser {
   email: string | null;
 }
 
-export type PdFault = { status: 429; retryAfter?: number } | { status: 500 | 502 | 503 } | { status: 400; message: string } | { hang: true } | { resetAfter: true };
+export type PdFault =
+  | { status: 429; retryAfter?: number }
+  | { status: 500 | 502 | 503 }
+  | { status: 400; message: string }
+  | { hang: true }
+  | { resetAfter: true };
 
 export interface PdCall {
   method: string;
@@ -113,7 +118,10 @@ export class FakePagerDuty extends EventEmitter {
   }
 
   /** Sends a v3 webhook to the subscribed URL, signed; resolves with the bot's status code. */
-  async send(body: object, opts: { secrets?: string[] } = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  async send(
+    body: object,
+    opts: { secrets?: string[] } = {},
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
     if (!this.webhook) throw new Error('fake PagerDuty: no webhook subscription');
     const raw = JSON.stringify(body);
     const res = await fetch(this.webhook.url, {
@@ -151,7 +159,10 @@ export class FakePagerDuty extends EventEmitter {
       path: url.pathname,
       operation: op ? `${method.toUpperCase()} ${op.spec.path}` : null,
       query: Object.fromEntries(url.searchParams),
-      headers: { from: req.headers.from as string | undefined, authorization: req.headers.authorization ? '[present]' : undefined },
+      headers: {
+        from: req.headers.from as string | undefined,
+        authorization: req.headers.authorization ? '[present]' : undefined,
+      },
       body: raw ? safeJson(raw) : undefined,
       status: 0,
       at: Date.now(),
@@ -168,14 +179,27 @@ export class FakePagerDuty extends EventEmitter {
     if (chaos?.type === 'reset_before') return void req.socket.destroy();
     if (chaos?.type === 'timeout') return void setTimeout(() => req.socket.destroy(), chaos.holdMs);
     if (chaos?.type === 'slow') await new Promise((r) => setTimeout(r, chaos.delayMs));
-    if (chaos?.type === 'rate_limited') return send(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, { 'retry-after': String(chaos.retryAfter) });
-    if (chaos?.type === 'server_error') return send(chaos.status, { error: { message: 'Internal Server Error', code: 2000 } });
+    if (chaos?.type === 'rate_limited')
+      return send(
+        429,
+        { error: { message: 'Rate Limit Exceeded', code: 2020 } },
+        { 'retry-after': String(chaos.retryAfter) },
+      );
+    if (chaos?.type === 'server_error')
+      return send(chaos.status, { error: { message: 'Internal Server Error', code: 2000 } });
     const fault = this.faults.shift();
     if (fault && 'hang' in fault) return;
     const resetAfter = Boolean(fault && 'resetAfter' in fault);
-    if (fault && 'status' in fault && fault.status === 429) return send(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, fault.retryAfter ? { 'retry-after': String(fault.retryAfter) } : {});
-    if (fault && 'status' in fault && fault.status === 400) return send(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: [fault.message] } });
-    if (fault && 'status' in fault) return send(fault.status, { error: { message: 'Internal Server Error', code: 2000 } });
+    if (fault && 'status' in fault && fault.status === 429)
+      return send(
+        429,
+        { error: { message: 'Rate Limit Exceeded', code: 2020 } },
+        fault.retryAfter ? { 'retry-after': String(fault.retryAfter) } : {},
+      );
+    if (fault && 'status' in fault && fault.status === 400)
+      return send(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: [fault.message] } });
+    if (fault && 'status' in fault)
+      return send(fault.status, { error: { message: 'Internal Server Error', code: 2000 } });
 
     if (req.headers.authorization !== `Token token=${this.token}`) {
       return send(401, { error: { message: 'Authentication required', code: 2006 } });
@@ -188,14 +212,33 @@ export class FakePagerDuty extends EventEmitter {
       return;
     }
     const id = decodeURIComponent(op.pattern.exec(url.pathname)?.[1] ?? '');
-    const [status, body] = this.respond(`${method.toUpperCase()} ${op.spec.path}`, id, url, call.body as Record<string, unknown>, req.headers.from as string);
+    const [status, body] = this.respond(
+      `${method.toUpperCase()} ${op.spec.path}`,
+      id,
+      url,
+      call.body as Record<string, unknown>,
+      req.headers.from as string,
+    );
     // PagerDuty acted; the answer never arrives.
     if (chaos?.type === 'reset_after' || resetAfter) return void req.socket.destroy();
     send(status, body);
   }
 
-  private respond(operation: string, id: string, url: URL, body: Record<string, unknown>, from: string): [number, unknown] {
-    const userJson = (u: FakePdUser) => ({ id: u.id, type: 'user', summary: u.name, name: u.name, email: u.email, html_url: `https://fake.pagerduty.test/users/${u.id}` });
+  private respond(
+    operation: string,
+    id: string,
+    url: URL,
+    body: Record<string, unknown>,
+    from: string,
+  ): [number, unknown] {
+    const userJson = (u: FakePdUser) => ({
+      id: u.id,
+      type: 'user',
+      summary: u.name,
+      name: u.name,
+      email: u.email,
+      html_url: `https://fake.pagerduty.test/users/${u.id}`,
+    });
     switch (operation) {
       case 'GET /users/{id}': {
         const u = this.users.get(id);
@@ -223,19 +266,33 @@ export class FakePagerDuty extends EventEmitter {
         if (!i) return [404, { error: { message: 'Not Found', code: 2100 } }];
         const status = (body.incident as { status?: FakePdIncident['status'] }).status;
         if (status && i.status === 'resolved' && status !== 'triggered') {
-          return [400, { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Incident Already Resolved'] } }];
+          return [
+            400,
+            { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Incident Already Resolved'] } },
+          ];
         }
         if (status && status !== i.status) {
           i.status = status;
           const agent = [...this.users.values()].find((u) => u.email === from);
-          void this.send(webhookBody(`incident.${status}`, incidentData(i), { agent: agent ? { id: agent.id, name: agent.name } : null }))
+          void this.send(
+            webhookBody(`incident.${status}`, incidentData(i), {
+              agent: agent ? { id: agent.id, name: agent.name } : null,
+            }),
+          )
             .then((r) => this.emit('webhook', r))
             .catch((error: unknown) => this.emit('webhook_error', error));
         }
         return [200, { incident: incidentData(i) }];
       }
       case 'GET /incidents/{id}/notes':
-        return [200, { notes: this.notes.filter((n) => n.incidentId === id).map((n, i) => ({ id: `N${i + 1}`, content: n.content, created_at: new Date().toISOString() })) }];
+        return [
+          200,
+          {
+            notes: this.notes
+              .filter((n) => n.incidentId === id)
+              .map((n, i) => ({ id: `N${i + 1}`, content: n.content, created_at: new Date().toISOString() })),
+          },
+        ];
       case 'POST /incidents/{id}/notes': {
         if (!this.incidents.has(id)) return [404, { error: { message: 'Not Found', code: 2100 } }];
         const content = (body.note as { content: string }).content;
@@ -257,16 +314,25 @@ function safeJson(raw: string): unknown {
 }
 
 /** What PagerDuty's description says the request must carry: required headers and query names, a valid body. */
-function requestProblem(spec: OperationSpec, validate: ValidateFunction | null, req: IncomingMessage, url: URL, body: unknown): string | undefined {
+function requestProblem(
+  spec: OperationSpec,
+  validate: ValidateFunction | null,
+  req: IncomingMessage,
+  url: URL,
+  body: unknown,
+): string | undefined {
   for (const p of spec.params) {
-    if (p.in === 'header' && p.required && !req.headers[p.name.toLowerCase()]) return `missing required header ${p.name}`;
-    if (p.in === 'query' && p.required && !url.searchParams.has(p.name)) return `missing required query parameter ${p.name}`;
+    if (p.in === 'header' && p.required && !req.headers[p.name.toLowerCase()])
+      return `missing required header ${p.name}`;
+    if (p.in === 'query' && p.required && !url.searchParams.has(p.name))
+      return `missing required query parameter ${p.name}`;
   }
   const knownQuery = new Set(spec.params.filter((p) => p.in === 'query').map((p) => p.name));
   for (const name of url.searchParams.keys()) if (!knownQuery.has(name)) return `unknown query parameter ${name}`;
   if (validate) {
     if (body === undefined) return 'missing request body';
-    if (!validate(body)) return `body ${validate.errors?.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`;
+    if (!validate(body))
+      return `body ${validate.errors?.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`;
   } else if (body !== undefined && spec.method === 'get') {
     return 'a GET takes no body';
   }

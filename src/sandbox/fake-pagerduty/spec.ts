@@ -23,7 +23,10 @@ export const USED_OPERATIONS: [string, string][] = [
 
 type Json = Record<string, unknown>;
 
-export function extractOperations(spec: { paths: Record<string, Record<string, Json>> }, ops: [string, string][]): OperationSpec[] {
+export function extractOperations(
+  spec: { paths: Record<string, Record<string, Json>> },
+  ops: [string, string][],
+): OperationSpec[] {
   // `seen` is the chain of refs being expanded: a ref that refers back into it is a cycle, left open.
   const deref = (node: unknown, seen: string[] = []): unknown => {
     if (node === null || typeof node !== 'object') return node;
@@ -45,9 +48,19 @@ export function extractOperations(spec: { paths: Record<string, Record<string, J
   return ops.map(([method, path]) => {
     const op = spec.paths[path]?.[method] as Json | undefined;
     if (!op) throw new Error(`${method.toUpperCase()} ${path} is not in the PagerDuty REST description`);
-    const params = ((op.parameters as unknown[]) ?? []).map((p) => deref(p) as { name: string; in: string; required?: boolean });
-    const body = (deref(op.requestBody) as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.['application/json']?.schema ?? null;
-    return { method, path, params: params.map((p) => ({ name: p.name, in: p.in, required: Boolean(p.required) })), body };
+    const params = ((op.parameters as unknown[]) ?? []).map(
+      (p) => deref(p) as { name: string; in: string; required?: boolean },
+    );
+    const body =
+      (deref(op.requestBody) as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.[
+        'application/json'
+      ]?.schema ?? null;
+    return {
+      method,
+      path,
+      params: params.map((p) => ({ name: p.name, in: p.in, required: Boolean(p.required) })),
+      body,
+    };
   });
 }
 

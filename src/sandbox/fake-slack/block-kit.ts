@@ -3,9 +3,25 @@
  * Returns a reason, or undefined when the blocks are acceptable.
  */
 const TEXT_LIMITS: Record<string, number> = { header: 150, section: 3000, context: 2000, markdown: 12000 };
-const KNOWN = new Set(['header', 'section', 'context', 'divider', 'actions', 'input', 'image', 'rich_text', 'markdown']);
+const KNOWN = new Set([
+  'header',
+  'section',
+  'context',
+  'divider',
+  'actions',
+  'input',
+  'image',
+  'rich_text',
+  'markdown',
+]);
 
-type Block = { type?: unknown; text?: { type?: unknown; text?: unknown }; fields?: unknown; elements?: unknown; block_id?: unknown };
+type Block = {
+  type?: unknown;
+  text?: { type?: unknown; text?: unknown };
+  fields?: unknown;
+  elements?: unknown;
+  block_id?: unknown;
+};
 
 export function blocksProblem(raw: unknown): string | undefined {
   let blocks: unknown = raw;

@@ -54,7 +54,14 @@ function postable(ws: FakeWorkspace, c: FakeChannel, args: Args): Outcome | unde
 
 export const METHODS: Record<string, Method> = {
   'auth.test': (ws) =>
-    ok({ url: 'https://fake.slack.test/', team: 'Fake Team', user: ws.bot.name, team_id: ws.teamId, user_id: ws.bot.id, bot_id: 'B0BOT0001' }),
+    ok({
+      url: 'https://fake.slack.test/',
+      team: 'Fake Team',
+      user: ws.bot.name,
+      team_id: ws.teamId,
+      user_id: ws.bot.id,
+      bot_id: 'B0BOT0001',
+    }),
 
   'conversations.create': (ws, args) => {
     const name = str(args.name);
@@ -88,7 +95,10 @@ export const METHODS: Record<string, Method> = {
   },
 
   'conversations.invite': withChannel((ws, c, args) => {
-    const users = str(args.users).split(',').map((u) => u.trim()).filter(Boolean);
+    const users = str(args.users)
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean);
     if (users.length === 0) return fail('no_user');
     if (users.length > 1000) return fail('too_many_users');
     for (const u of users) {
@@ -123,11 +133,19 @@ export const METHODS: Record<string, Method> = {
       .channelMessages(c.id)
       .filter((m) => {
         const ts = Number(m.ts);
-        return (inclusive ? ts <= latest && ts >= oldest : ts < latest && ts > oldest);
+        return inclusive ? ts <= latest && ts >= oldest : ts < latest && ts > oldest;
       })
       .reverse();
     return ok({
-      messages: messages.slice(0, limit).map((m) => ({ type: 'message', user: m.user, text: m.text, ts: m.ts, ...(m.metadata ? { metadata: m.metadata } : {}) })),
+      messages: messages
+        .slice(0, limit)
+        .map((m) => ({
+          type: 'message',
+          user: m.user,
+          text: m.text,
+          ts: m.ts,
+          ...(m.metadata ? { metadata: m.metadata } : {}),
+        })),
       has_more: messages.length > limit,
     });
   }),
@@ -155,7 +173,13 @@ export const METHODS: Record<string, Method> = {
     if (problem) return problem;
     if (!ws.users.has(str(args.user))) return fail('user_not_found');
     const ts = ws.nextTs();
-    ws.ephemerals.push({ channel: c.id, user: str(args.user), text: str(args.text), blocks: parseJson(args.blocks) as unknown[], ts });
+    ws.ephemerals.push({
+      channel: c.id,
+      user: str(args.user),
+      text: str(args.text),
+      blocks: parseJson(args.blocks) as unknown[],
+      ts,
+    });
     return ok({ message_ts: ts });
   }),
 
@@ -172,7 +196,10 @@ export const METHODS: Record<string, Method> = {
 
   'chat.getPermalink': withChannel((ws, c, args) => {
     if (!ws.message(c.id, str(args.message_ts))) return fail('message_not_found');
-    return ok({ channel: c.id, permalink: `https://fake.slack.test/archives/${c.id}/p${str(args.message_ts).replace('.', '')}` });
+    return ok({
+      channel: c.id,
+      permalink: `https://fake.slack.test/archives/${c.id}/p${str(args.message_ts).replace('.', '')}`,
+    });
   }),
 
   'pins.add': withChannel((ws, c, args) => {
@@ -194,12 +221,16 @@ export const METHODS: Record<string, Method> = {
   'users.lookupByEmail': (ws, args) => {
     const email = str(args.email).toLowerCase();
     const user = [...ws.users.values()].find((u) => u.email.toLowerCase() === email);
-    return user ? ok({ user: { id: user.id, name: user.name, profile: { email: user.email } } }) : fail('users_not_found');
+    return user
+      ? ok({ user: { id: user.id, name: user.name, profile: { email: user.email } } })
+      : fail('users_not_found');
   },
 
   'users.info': (ws, args) => {
     const user = ws.users.get(str(args.user));
-    return user ? ok({ user: { id: user.id, name: user.name, is_bot: Boolean(user.is_bot), profile: { email: user.email } } }) : fail('user_not_found');
+    return user
+      ? ok({ user: { id: user.id, name: user.name, is_bot: Boolean(user.is_bot), profile: { email: user.email } } })
+      : fail('user_not_found');
   },
 
   'usergroups.users.list': (ws, args) => {
@@ -229,7 +260,11 @@ export const METHODS: Record<string, Method> = {
     for (const f of list) {
       const file = ws.files.get(String(f.id));
       if (!file || file.content === undefined) return fail('file_not_found');
-      Object.assign(file, { channel: channel?.id, title: f.title, comment: args.initial_comment === undefined ? undefined : str(args.initial_comment) });
+      Object.assign(file, {
+        channel: channel?.id,
+        title: f.title,
+        comment: args.initial_comment === undefined ? undefined : str(args.initial_comment),
+      });
     }
     return ok({ files: list.map((f) => ({ id: f.id, title: f.title })) });
   },

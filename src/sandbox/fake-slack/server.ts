@@ -156,7 +156,8 @@ export class FakeSlack extends EventEmitter {
     if ((req.url ?? '').startsWith('/app_redirect?')) {
       // Slack's link to a channel; the sandbox sends it on to its own client.
       const channel = new URL(req.url!, 'http://x').searchParams.get('channel') ?? '';
-      if (!this.clientUrl || !this.ws.channels.has(channel)) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('channel_not_found');
+      if (!this.clientUrl || !this.ws.channels.has(channel))
+        return void res.writeHead(404, { 'content-type': 'text/plain' }).end('channel_not_found');
       return void res.writeHead(302, { location: `${this.clientUrl}#${channel}` }).end();
     }
     const args = parseArgs(raw, req.headers['content-type'] ?? '', req.url ?? '');
@@ -180,7 +181,8 @@ export class FakeSlack extends EventEmitter {
     if (chaos?.type === 'reset_before') return void req.socket.destroy();
     if (chaos?.type === 'timeout') return void setTimeout(() => req.socket.destroy(), chaos.holdMs);
     if (chaos?.type === 'slow') await new Promise((r) => setTimeout(r, chaos.delayMs));
-    if (chaos?.type === 'rate_limited') return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(chaos.retryAfter) });
+    if (chaos?.type === 'rate_limited')
+      return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(chaos.retryAfter) });
     if (chaos?.type === 'server_error') return send(chaos.status, { ok: false, error: 'fatal_error' });
 
     const fault = this.takeFault(method);
@@ -215,7 +217,9 @@ export class FakeSlack extends EventEmitter {
     // Slack acted; the answer never arrives.
     if (chaos?.type === 'reset_after') return void req.socket.destroy();
     if (!outcome.ok) return send(200, { ok: false, error: outcome.error });
-    const body = JSON.parse(JSON.stringify(outcome.body).replace(/UPLOAD_BASE/g, this.url.replace(/\/api\/$/, '/upload')));
+    const body = JSON.parse(
+      JSON.stringify(outcome.body).replace(/UPLOAD_BASE/g, this.url.replace(/\/api\/$/, '/upload')),
+    );
     send(200, { ok: true, ...body });
   }
 }
@@ -233,7 +237,11 @@ function argumentProblem(spec: MethodSpec, args: Args): string | undefined {
 /** The upload URL takes the bytes either raw or as a multipart form (the Node SDK sends a form). */
 async function uploadedContent(raw: string, contentType: string): Promise<string> {
   if (!contentType.startsWith('multipart/form-data')) return raw;
-  const form = await new Request('http://upload.invalid/', { method: 'POST', headers: { 'content-type': contentType }, body: raw }).formData();
+  const form = await new Request('http://upload.invalid/', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: raw,
+  }).formData();
   for (const value of form.values()) if (typeof value !== 'string') return value.text();
   return '';
 }

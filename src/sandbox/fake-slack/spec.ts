@@ -73,8 +73,14 @@ export function extractMethods(
  * from Slack's current method docs.
  */
 const LATER_METHODS: Record<string, MethodSpec> = {
-  'files.getUploadURLExternal': { params: ['alt_txt', 'filename', 'length', 'snippet_type'], required: ['filename', 'length'] },
-  'files.completeUploadExternal': { params: ['blocks', 'channel_id', 'channels', 'files', 'initial_comment', 'thread_ts'], required: ['files'] },
+  'files.getUploadURLExternal': {
+    params: ['alt_txt', 'filename', 'length', 'snippet_type'],
+    required: ['filename', 'length'],
+  },
+  'files.completeUploadExternal': {
+    params: ['blocks', 'channel_id', 'channels', 'files', 'initial_comment', 'thread_ts'],
+    required: ['files'],
+  },
 };
 
 /** The committed extract, with the later arguments and methods added. */

@@ -39,10 +39,28 @@ export class FakeWorkspace {
    * Messages only one person (`user`) sees; `ts` orders them among the channel's messages and `from`
    * is who they appear from (the bot unless set: the sandbox echoes a person's own slash command).
    */
-  readonly ephemerals: { channel: string; user: string; text: string; blocks?: unknown[]; ts?: string; from?: string }[] = [];
+  readonly ephemerals: {
+    channel: string;
+    user: string;
+    text: string;
+    blocks?: unknown[];
+    ts?: string;
+    from?: string;
+  }[] = [];
   readonly views: { id: string; view: unknown; trigger_id?: string }[] = [];
   /** Files uploaded with the files.uploadV2 flow: content arrives at the upload URL, then is shared. */
-  readonly files = new Map<string, { id: string; filename: string; length: number; content?: string; channel?: string; title?: string; comment?: string }>();
+  readonly files = new Map<
+    string,
+    {
+      id: string;
+      filename: string;
+      length: number;
+      content?: string;
+      channel?: string;
+      title?: string;
+      comment?: string;
+    }
+  >();
   /** User group id (S…) → member user ids. */
   readonly userGroups = new Map<string, string[]>();
   private seq = 0;

@@ -32,19 +32,34 @@ export class FakeStatuspage {
         const fault = this.faults.shift();
         if (fault) return send(fault, { error: 'injected' });
         if (req.headers.authorization !== `OAuth ${this.apiKey}`) return send(401, { error: 'Could not authenticate' });
-        if (req.method === 'GET' && req.url === `/v1/pages/${this.pageId}`) return send(200, { id: this.pageId, name: 'Acme (fake)', url: 'https://status.example.test' });
+        if (req.method === 'GET' && req.url === `/v1/pages/${this.pageId}`)
+          return send(200, { id: this.pageId, name: 'Acme (fake)', url: 'https://status.example.test' });
         const prefix = `/v1/pages/${this.pageId}/incidents`;
         const one = new RegExp(`^${prefix}/([^/]+)$`).exec(req.url ?? '');
-        if (req.method === 'GET' && req.url === `${prefix}/unresolved`) return send(200, [...this.incidents.values()].filter((i) => i.status !== 'resolved').reverse());
-        if (req.method === 'GET' && one) return this.incidents.has(one[1]!) ? send(200, this.incidents.get(one[1]!)) : send(404, { error: 'Not found' });
+        if (req.method === 'GET' && req.url === `${prefix}/unresolved`)
+          return send(200, [...this.incidents.values()].filter((i) => i.status !== 'resolved').reverse());
+        if (req.method === 'GET' && one)
+          return this.incidents.has(one[1]!)
+            ? send(200, this.incidents.get(one[1]!))
+            : send(404, { error: 'Not found' });
         if (req.method === 'GET') return send(404, { error: 'Not found' });
         const body = (raw ? JSON.parse(raw) : {}) as { incident?: Record<string, unknown> };
-        const entry = () => ({ body: body.incident!.body, status: body.incident!.status, created_at: new Date().toISOString() });
-        if (!body.incident || typeof body.incident.status !== 'string') return send(422, { error: 'incident.status is required' });
+        const entry = () => ({
+          body: body.incident!.body,
+          status: body.incident!.status,
+          created_at: new Date().toISOString(),
+        });
+        if (!body.incident || typeof body.incident.status !== 'string')
+          return send(422, { error: 'incident.status is required' });
         if (req.method === 'POST' && req.url === prefix) {
           if (typeof body.incident.name !== 'string') return send(422, { error: 'incident.name is required' });
           const id = `spinc${++this.seq}`;
-          this.incidents.set(id, { id, ...body.incident, created_at: new Date().toISOString(), incident_updates: [entry()] });
+          this.incidents.set(id, {
+            id,
+            ...body.incident,
+            created_at: new Date().toISOString(),
+            incident_updates: [entry()],
+          });
           return send(201, this.incidents.get(id));
         }
         if (req.method === 'PATCH' && one && this.incidents.has(one[1]!)) {
