@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { Database, type Db } from '../src/db/sqlite-driver.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeSlack } from '../src/sandbox/fake-slack/server.ts';
@@ -36,7 +36,7 @@ describe('incident-bot backup', () => {
       expect(backup.code).toBe(0);
       expect(backup.stderr).toMatch(/backup: 100 % \(\d+\/\d+ pages\)/);
       const live = new Database(dbPath, { readonly: true });
-      const count = (db: Database.Database, t: string) =>
+      const count = (db: Db, t: string) =>
         db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
       const [incidents, events] = [count(live, 'incidents'), count(live, 'timeline_events')];
       live.close();

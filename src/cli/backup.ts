@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { Database } from '../db/sqlite-driver.ts';
 import { existsSync } from 'node:fs';
 import { AppError, ErrorCode } from '../lib/errors.ts';
 

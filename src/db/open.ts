@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Database, type Db } from './sqlite-driver.ts';
 
-export type Db = Database.Database;
+export type { Db };
 
 /** Opens (creating if needed) the SQLite file in WAL mode, tuned for one writer process. */
 export function openDatabase(path: string): Db {
