@@ -37,8 +37,7 @@ import { SLACK_SIGNATURE_WINDOW_MS, slackEventsRoute } from '../slack/request-gu
 import { actorLookup, userGroupDirectory } from '../slack/user-groups.ts';
 import { SLACK_SOURCE, isUserId } from '../lib/slack-ids.ts';
 import { mention } from '../slack/mrkdwn.ts';
-import type { PermissionTable } from '../incidents/permissions.ts';
-import type { Settings } from '../config/settings.ts';
+import { permissionTable } from './permission-table.ts';
 import { createMetrics, metricsRoute } from '../http/metrics.ts';
 import { outboxCheck, slackCheck } from '../http/readiness.ts';
 
@@ -280,21 +279,4 @@ function close(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-}
-
-/** The settings' permissions as the domain's table; reopening defaults to whoever may resolve. */
-function permissionTable(settings: Settings): PermissionTable {
-  const p = settings.permissions;
-  return {
-    rules: {
-      resolve: p.resolve,
-      reopen: p.reopen ?? p.resolve,
-      severity: p.severity,
-      publish: settings.status_page.publish,
-      postmortem_force: p.postmortem_force,
-      role_commander: p.role.commander,
-      role_comms: p.role.comms,
-    },
-    admins: p.admins,
-  };
 }

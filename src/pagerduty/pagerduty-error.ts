@@ -1,3 +1,5 @@
+import { IntegrationError } from '../lib/integration-error.ts';
+
 /**
  * What went wrong talking to PagerDuty's REST API. Its `code` is stable and says which integration
  * and what, in logs and in the outbox's last_error: `pagerduty_http_<status>` for an answer, or one
@@ -12,18 +14,8 @@ export const PagerDutyErrorCode = {
 export type PagerDutyErrorCode =
   (typeof PagerDutyErrorCode)[keyof typeof PagerDutyErrorCode] | `pagerduty_http_${number}`;
 
-export class PagerDutyError extends Error {
+export class PagerDutyError extends IntegrationError<PagerDutyErrorCode> {
   override readonly name = 'PagerDutyError';
-  constructor(
-    readonly code: PagerDutyErrorCode,
-    message: string,
-    /** PagerDuty's HTTP status, when it answered. */
-    readonly status?: number,
-    readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 
   /** PagerDuty answered with an error status. */
   static http(status: number, retryAfterMs: number | undefined, message: string): PagerDutyError {

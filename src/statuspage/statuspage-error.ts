@@ -1,3 +1,5 @@
+import { IntegrationError } from '../lib/integration-error.ts';
+
 /**
  * What went wrong mirroring to Atlassian Statuspage. Its `code` is stable and says which
  * integration and what, in logs and in the outbox's last_error: `statuspage_http_<status>` for an
@@ -12,18 +14,8 @@ export const StatuspageErrorCode = {
 export type StatuspageErrorCode =
   (typeof StatuspageErrorCode)[keyof typeof StatuspageErrorCode] | `statuspage_http_${number}`;
 
-export class StatuspageError extends Error {
+export class StatuspageError extends IntegrationError<StatuspageErrorCode> {
   override readonly name = 'StatuspageError';
-  constructor(
-    readonly code: StatuspageErrorCode,
-    message: string,
-    /** Statuspage's HTTP status, when it answered. */
-    readonly status?: number,
-    readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 
   /** Statuspage answered with an error status. */
   static http(status: number, retryAfterMs: number | undefined, message: string): StatuspageError {

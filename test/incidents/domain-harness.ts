@@ -1,3 +1,4 @@
+import { permissionTable } from '../../src/app/permission-table.ts';
 import { expect } from 'vitest';
 import { settingsSchema, type Settings } from '../../src/config/settings.ts';
 import { migrate } from '../../src/db/migrate.ts';
@@ -5,7 +6,7 @@ import { openDatabase, type Db } from '../../src/db/open.ts';
 import { InboxRepository } from '../../src/inbox/inbox-repository.ts';
 import type { ExternalEvent, ExternalSnapshot } from '../../src/incidents/external-events.ts';
 import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
-import { actorOf, type Actor, type PermissionTable, type PrincipalNames } from '../../src/incidents/permissions.ts';
+import { actorOf, type Actor, type PrincipalNames } from '../../src/incidents/permissions.ts';
 import { PostmortemRepository } from '../../src/incidents/postmortem-repository.ts';
 import { IncidentService } from '../../src/incidents/service.ts';
 import type { Incident, Severity, TimelineEvent } from '../../src/incidents/types.ts';
@@ -56,23 +57,6 @@ export interface DomainOptions {
   settings?: Record<string, unknown>;
   mirrorStatuspage?: boolean;
   principalNames?: PrincipalNames;
-}
-
-/** The permission table as the app builds it from the settings (`reopen` defaults to `resolve`). */
-function permissionTable(settings: Settings): PermissionTable {
-  const p = settings.permissions;
-  return {
-    rules: {
-      resolve: p.resolve,
-      reopen: p.reopen ?? p.resolve,
-      severity: p.severity,
-      publish: settings.status_page.publish,
-      postmortem_force: p.postmortem_force,
-      role_commander: p.role.commander,
-      role_comms: p.role.comms,
-    },
-    admins: p.admins,
-  };
 }
 
 export class Domain {
