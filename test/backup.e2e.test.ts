@@ -36,8 +36,7 @@ describe('incident-bot backup', () => {
       expect(backup.code).toBe(0);
       expect(backup.stderr).toMatch(/backup: 100 % \(\d+\/\d+ pages\)/);
       const live = new Database(dbPath, { readonly: true });
-      const count = (db: Db, t: string) =>
-        db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
+      const count = (db: Db, t: string) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
       const [incidents, events] = [count(live, 'incidents'), count(live, 'timeline_events')];
       live.close();
       expect(backup.stdout).toMatch(

@@ -109,19 +109,17 @@ describe('hostile input (property-based, seeded)', () => {
     const body = fc.oneof(
       fc.json({ maxDepth: 4 }),
       fc.string({ maxLength: 2000 }),
-      fc
-        .jsonValue({ maxDepth: 4 })
-        .map((v) =>
-          JSON.stringify({
-            event: {
-              id: 'E1',
-              event_type: 'incident.triggered',
-              resource_type: 'incident',
-              occurred_at: 'soon',
-              data: v,
-            },
-          }),
-        ),
+      fc.jsonValue({ maxDepth: 4 }).map((v) =>
+        JSON.stringify({
+          event: {
+            id: 'E1',
+            event_type: 'incident.triggered',
+            resource_type: 'incident',
+            occurred_at: 'soon',
+            data: v,
+          },
+        }),
+      ),
       fc
         .record({
           event: fc.record({

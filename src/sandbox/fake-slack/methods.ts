@@ -137,15 +137,13 @@ export const METHODS: Record<string, Method> = {
       })
       .reverse();
     return ok({
-      messages: messages
-        .slice(0, limit)
-        .map((m) => ({
-          type: 'message',
-          user: m.user,
-          text: m.text,
-          ts: m.ts,
-          ...(m.metadata ? { metadata: m.metadata } : {}),
-        })),
+      messages: messages.slice(0, limit).map((m) => ({
+        type: 'message',
+        user: m.user,
+        text: m.text,
+        ts: m.ts,
+        ...(m.metadata ? { metadata: m.metadata } : {}),
+      })),
       has_more: messages.length > limit,
     });
   }),
