@@ -4,6 +4,7 @@ import { runCommand } from '../commands/index.ts';
 import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
 import { slackCommandText, slackFormText } from './command-text.ts';
 import type { SlackEdgeDeps } from './register-commands.ts';
+import { buttonPress } from './button-press.ts';
 import { actorPort, bugReply, formOpener } from './register-commands.ts';
 import { renderReply, userErrorText } from './render-reply.ts';
 import { ACTION } from './summary-message.ts';
@@ -26,24 +27,10 @@ const BUTTON_VERB: Record<string, string> = {
 };
 
 export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
-  const { client } = deps;
-
   for (const [actionId, verb] of Object.entries(BUTTON_VERB)) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body }) => {
       await ack();
-      const channel = body.channel?.id ?? '';
-      const user = body.user.id;
-      const log = deps.log.child({
-        source: 'slack',
-        request_id: body.trigger_id,
-        user_id: user,
-        channel_id: channel,
-        action: actionId,
-      });
-      const tell = (text: string) =>
-        client.chat
-          .postEphemeral({ channel, user, text })
-          .catch((error: unknown) => log.warn({ err: error }, 'could not answer a button'));
+      const { channel, user, log, tell } = buttonPress(deps, body, actionId);
       try {
         const reply = await runCommand(verb, {
           userId: user,

@@ -3,6 +3,7 @@ import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
 import { checkParams, paramProblem } from '../runbooks/params.ts';
 import { describeStep } from '../runbooks/plan.ts';
 import { codeBlock } from './mrkdwn.ts';
+import { buttonPress } from './button-press.ts';
 import { actorPort, bugReply, type SlackEdgeDeps } from './register-commands.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { metadata, viewValues } from './views.ts';
@@ -19,19 +20,7 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
   ) =>
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action }) => {
       await ack();
-      const channel = body.channel?.id ?? '';
-      const user = body.user.id;
-      const log = deps.log.child({
-        source: 'slack',
-        request_id: body.trigger_id,
-        user_id: user,
-        channel_id: channel,
-        action: actionId,
-      });
-      const tell = (text: string) =>
-        client.chat
-          .postEphemeral({ channel, user, text })
-          .catch((error: unknown) => log.warn({ err: error }, 'could not answer a button'));
+      const { channel, user, log, tell } = buttonPress(deps, body, actionId);
       const [runId, step] = String(action.value ?? '')
         .split(':')
         .map(Number);
