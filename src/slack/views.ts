@@ -100,23 +100,22 @@ const COMPONENT_TEXT: Record<ComponentStatus, string> = {
   under_maintenance: 'Under maintenance',
 };
 
+/** The box that asks for a preview and then the status page. */
+const PUBLISH_BLOCK = {
+  type: 'input',
+  block_id: 'public',
+  optional: true,
+  label: plain('Status page'),
+  element: {
+    type: 'checkboxes',
+    action_id: 'value',
+    options: [option('public', 'Publish to the status page (you will see a preview first)')],
+  },
+};
+
 /** The public part of the update form: which components, how they are, and whether to publish. */
 function publicBlocks(components: Component[]) {
-  if (components.length === 0) {
-    return [
-      {
-        type: 'input',
-        block_id: 'public',
-        optional: true,
-        label: plain('Status page'),
-        element: {
-          type: 'checkboxes',
-          action_id: 'value',
-          options: [option('public', 'Publish to the status page (you will see a preview first)')],
-        },
-      },
-    ];
-  }
+  if (components.length === 0) return [PUBLISH_BLOCK];
   return [
     {
       type: 'input',
@@ -133,17 +132,7 @@ function publicBlocks(components: Component[]) {
       ...select('component_status', 'Their status', COMPONENT_STATUSES, COMPONENT_TEXT, 'major_outage'),
       optional: true,
     },
-    {
-      type: 'input',
-      block_id: 'public',
-      optional: true,
-      label: plain('Status page'),
-      element: {
-        type: 'checkboxes',
-        action_id: 'value',
-        options: [option('public', 'Publish to the status page (you will see a preview first)')],
-      },
-    },
+    PUBLISH_BLOCK,
   ];
 }
 
