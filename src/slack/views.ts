@@ -1,3 +1,4 @@
+import { COMPONENT_STATUS_LABEL, STATUS_LABEL } from '../incidents/labels.ts';
 import { ErrorCode, UserError } from '../lib/errors.ts';
 import {
   COMPONENT_STATUSES,
@@ -44,12 +45,6 @@ const SEVERITY_TEXT: Record<Severity, string> = {
   sev3: 'SEV3 — minor, degraded for some',
   sev4: 'SEV4 — low, no customer impact yet',
 };
-const STATUS_TEXT: Record<Status, string> = {
-  investigating: 'Investigating',
-  identified: 'Identified',
-  monitoring: 'Monitoring',
-  resolved: 'Resolved',
-};
 
 export function declareModal(defaultSeverity: Severity, channelId: string, components: Component[] = []) {
   return {
@@ -92,14 +87,6 @@ export function declareModal(defaultSeverity: Severity, channelId: string, compo
   };
 }
 
-const COMPONENT_TEXT: Record<ComponentStatus, string> = {
-  operational: 'Operational',
-  degraded_performance: 'Degraded performance',
-  partial_outage: 'Partial outage',
-  major_outage: 'Major outage',
-  under_maintenance: 'Under maintenance',
-};
-
 /** The box that asks for a preview and then the status page. */
 const PUBLISH_BLOCK = {
   type: 'input',
@@ -129,7 +116,7 @@ function publicBlocks(components: Component[]) {
       },
     },
     {
-      ...select('component_status', 'Their status', COMPONENT_STATUSES, COMPONENT_TEXT, 'major_outage'),
+      ...select('component_status', 'Their status', COMPONENT_STATUSES, COMPONENT_STATUS_LABEL, 'major_outage'),
       optional: true,
     },
     PUBLISH_BLOCK,
@@ -164,7 +151,7 @@ export function previewModal(draft: UpdateDraft, incidentTitle: string, componen
         ],
       },
       { type: 'header', text: plain(truncate(incidentTitle, 150)) },
-      { type: 'section', text: plain(`${STATUS_TEXT[draft.status]} — ${draft.body}`.slice(0, 3000)) },
+      { type: 'section', text: plain(`${STATUS_LABEL[draft.status]} — ${draft.body}`.slice(0, 3000)) },
       ...(draft.components.length > 0
         ? [
             {
@@ -173,7 +160,9 @@ export function previewModal(draft: UpdateDraft, incidentTitle: string, componen
                 {
                   type: 'plain_text',
                   text: truncate(
-                    draft.components.map((c) => `${names.get(c.id) ?? c.id}: ${COMPONENT_TEXT[c.status]}`).join(' · '),
+                    draft.components
+                      .map((c) => `${names.get(c.id) ?? c.id}: ${COMPONENT_STATUS_LABEL[c.status]}`)
+                      .join(' · '),
                     2000,
                   ),
                 },
@@ -201,7 +190,7 @@ export function updateModal(incident: Incident, components: Component[] = []) {
           { type: 'mrkdwn', text: truncate(`Incident #${incident.id}: ${incident.title.replace(/[&<>]/g, ' ')}`, 300) },
         ],
       },
-      select('status', 'Status', STATUSES, STATUS_TEXT, current),
+      select('status', 'Status', STATUSES, STATUS_LABEL, current),
       {
         type: 'input',
         block_id: 'message',
