@@ -27,6 +27,8 @@ export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 export type Notice =
   | { type: 'roles'; commander: UserRef | null; comms: UserRef | null }
   | { type: 'unresolved_people'; people: { name: string; reason: string }[] }
+  /** A people lookup could not reach its source (`refused`: it answered 401/403, the operator must act). */
+  | { type: 'people_unreachable'; via: string; refused: boolean }
   | { type: 'acknowledged'; by: string; via: string }
   | { type: 'unacknowledged'; via: string }
   | { type: 'resolved'; by: string; via: string; note: string | null }
@@ -88,13 +90,14 @@ export const forIncident = (
 
 /**
  * What opening an incident's room takes, in the order it must happen. These go ahead of anything
- * of the incident's already waiting (priority -1): such rows need the room to exist.
+ * of the incident's already waiting (priority -1): such rows need the room to exist. A page opens
+ * its room with nobody to invite yet: its people are looked up beside it (`resolvePeopleEffect`).
  */
 export function openRoomEffects(incidentId: number, invitees: UserRef[]): NewEffect[] {
   const users = [...new Set(invitees)].sort();
   return [
     forIncident(incidentId, EffectKind.ChannelCreate, 'open'),
-    forIncident(incidentId, EffectKind.ChannelInvite, users.join(',') || 'nobody', { users }),
+    ...(users.length > 0 ? [forIncident(incidentId, EffectKind.ChannelInvite, users.join(','), { users })] : []),
     forIncident(incidentId, EffectKind.ChannelSetTopic, 'open'),
     forIncident(incidentId, EffectKind.ChannelPostSummary, 'open'),
     forIncident(incidentId, EffectKind.ChannelPinSummary, 'open'),
@@ -111,14 +114,23 @@ export const refreshEffects = (incidentId: number, cause: string): NewEffect[] =
   forIncident(incidentId, EffectKind.ChannelSetTopic, cause),
 ];
 
+/**
+ * Looks people up in the paging system and the chat. It has its own ordering key, so a lookup
+ * that waits for an unreachable vendor never holds up the room's rows; what it finds comes back
+ * as rows of the room (invites, roles) through `staff`.
+ */
 export const resolvePeopleEffect = (
   incidentId: number,
   cause: string,
   source: string,
   people: ExternalUser[],
   purpose: 'staff' | 'invite',
-): NewEffect => forIncident(incidentId, EffectKind.PeopleResolve, `${purpose}:${cause}`, { source, people, purpose });
+): NewEffect => ({
+  ...forIncident(incidentId, EffectKind.PeopleResolve, `${purpose}:${cause}`, { source, people, purpose }),
+  orderingKey: `incident:${incidentId}:people`,
+});
 
+/** Writes a status set in chat back to the paging system the page came from. */
 export const setExternalStatusEffect = (
   incidentId: number,
   cause: string,
@@ -126,13 +138,17 @@ export const setExternalStatusEffect = (
   externalId: string,
   status: 'acknowledged' | 'resolved',
   note: string | null,
-): NewEffect =>
-  forIncident(incidentId, EffectKind.ExternalSetStatus, `${source}:${externalId}:${status}:${cause}`, {
+): NewEffect => ({
+  ...forIncident(incidentId, EffectKind.ExternalSetStatus, `${source}:${externalId}:${status}:${cause}`, {
     source,
     externalId,
     status,
     note,
-  });
+  }),
+  // Its own key: while the paging system is down, the room's notices and updates must not wait
+  // for the write-back; write-backs stay in order among themselves (an ack before its resolve).
+  orderingKey: `incident:${incidentId}:writeback`,
+});
 
 /**
  * Archives the channel later; it has its own ordering key so the wait does not hold up the

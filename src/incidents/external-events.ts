@@ -1,5 +1,5 @@
 import type { InboxRepository } from '../inbox/inbox-repository.ts';
-import { noticeEffect, refreshEffects, resolvePeopleEffect, type Notice } from './effect-kinds.ts';
+import { noticeEffect, openRoomEffects, refreshEffects, resolvePeopleEffect, type Notice } from './effect-kinds.ts';
 import type { IncidentRepository } from './incident-repository.ts';
 import type { Change } from './core.ts';
 import { TITLE_MAX, type ExternalUser, type Incident, type Severity } from './types.ts';
@@ -156,7 +156,9 @@ function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
       first_event: ev.kind,
     },
   });
-  change.effect(resolvePeopleEffect(id, ev.deliveryId, ev.source, s.assignees, 'staff'));
+  // The room opens from the webhook alone; who to invite and who holds which role follow when the
+  // lookup answers, which may be much later if the paging system's API is down.
+  change.effect(...openRoomEffects(id, []), resolvePeopleEffect(id, ev.deliveryId, ev.source, s.assignees, 'staff'));
   return incidents.get(id)!;
 }
 

@@ -10,7 +10,7 @@ import { Permissions, type Actor, type IncidentAction, type Principal, type Runb
 import { setPublicName } from './public-name.ts';
 import type { UpdateOptions } from './record-update.ts';
 import { recordRunbookEvent, responders } from './runbook-events.ts';
-import { staff } from './staffing.ts';
+import { peopleUnreachable, staff } from './staffing.ts';
 import type { CapturedMessage, Incident, ResolvedPerson, Role, Severity, Status, UserRef } from './types.ts';
 
 /** The incident domain: every change is one transaction that also records its timeline and effects. */
@@ -119,6 +119,8 @@ export class IncidentService implements Core {
     people: ResolvedPerson[],
     scheduled: UserRef[],
   ) => staff(this, incidentId, purpose, cause, people, scheduled);
+  peopleUnreachable = (incidentId: number, cause: string, via: string, refused: boolean) =>
+    peopleUnreachable(this, incidentId, cause, via, refused);
   acknowledge = (incidentId: number, by: UserRef) => acknowledge(this, incidentId, by);
   mitigate = (incidentId: number, by: UserRef) => mitigate(this, incidentId, by);
   resolve = (incidentId: number, by: Actor, note: string | null) => resolve(this, incidentId, by, note);

@@ -1,11 +1,12 @@
 import type { Core } from './core.ts';
-import { EffectKind, forIncident, noticeEffect, openRoomEffects } from './effect-kinds.ts';
+import { EffectKind, forIncident, noticeEffect, openRoomEffects, refreshEffects } from './effect-kinds.ts';
 import { pickCommsLead } from './roles.ts';
 import type { ResolvedPerson, UserRef } from './types.ts';
 
 /**
- * Records who was found for an incident's external people, names the roles still open, and
- * asks for the room (purpose 'staff') or for invitations into it (purpose 'invite').
+ * Records who was found for an incident's external people: names the roles still open and
+ * invites the people into the room (purpose 'staff'), or only invites them (purpose 'invite').
+ * The room itself was asked for when the page arrived; these rows follow its own in order.
  */
 export function staff(
   core: Core,
@@ -34,15 +35,36 @@ export function staff(
         }
       }
       const invitees = [...found, ...(commander ? [commander] : []), ...(comms ? [comms] : [])];
+      // A lookup queued by an earlier version came before its room, which nobody asked for yet. Asking
+      // again is safe: without a channel, the room's rows are pending or dead (never pruned), and
+      // their idempotency keys make this a no-op.
+      const room = incidents.get(incidentId)?.channelId ? [] : openRoomEffects(incidentId, []);
       change.effect(
-        ...openRoomEffects(incidentId, invitees),
+        ...room,
+        ...invite(incidentId, cause, invitees),
+        ...refreshEffects(incidentId, cause),
         noticeEffect(incidentId, cause, { type: 'roles', commander, comms }),
       );
-    } else if (found.length > 0) {
-      const users = [...new Set(found)].sort();
-      change.effect(forIncident(incidentId, EffectKind.ChannelInvite, `${cause}:${users.join(',')}`, { users }));
+    } else {
+      change.effect(...invite(incidentId, cause, found));
     }
     if (missing.length > 0)
       change.effect(noticeEffect(incidentId, cause, { type: 'unresolved_people', people: missing }));
+  });
+}
+
+function invite(incidentId: number, cause: string, people: UserRef[]) {
+  const users = [...new Set(people)].sort();
+  if (users.length === 0) return [];
+  return [forIncident(incidentId, EffectKind.ChannelInvite, `${cause}:${users.join(',')}`, { users })];
+}
+
+/**
+ * Tells the room that its people lookup could not reach the paging system. Keyed by the lookup
+ * (`cause`), so however often it retries, the room hears it once.
+ */
+export function peopleUnreachable(core: Core, incidentId: number, cause: string, via: string, refused: boolean): void {
+  core.transact((change) => {
+    change.effect(noticeEffect(incidentId, cause, { type: 'people_unreachable', via, refused }));
   });
 }

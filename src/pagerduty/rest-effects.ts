@@ -36,6 +36,14 @@ function classifyPagerDutyError(error: unknown): Failure {
   return { type: 'transient' };
 }
 
+/** Whether a failed lookup means PagerDuty is out of reach (down, or refusing the token) rather than busy or wrong. */
+function unreachableReason(error: unknown): 'unreachable' | 'refused' | null {
+  if (!(error instanceof PagerDutyError) || error.code === PagerDutyErrorCode.NotConfigured) return null;
+  if (error.status === 401 || error.status === 403) return 'refused';
+  if (error.status === undefined || error.status >= 500 || error.status === 408) return 'unreachable';
+  return null;
+}
+
 export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<string, EffectHandler> {
   const inFlight = new Map<string, Promise<Lookup>>();
   return {
@@ -45,12 +53,27 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
       async deliver(row, log) {
         const { people, purpose } = row.payload as { people: ExternalUser[]; purpose: 'staff' | 'invite' };
         const fresh: [string, DirectoryEntry][] = [];
-        const resolved = await resolveAll(deps, inFlight, people, fresh, log);
+        let resolved: ResolvedPerson[];
         let scheduled: string[] = [];
-        const schedule = deps.settings.comms.pagerduty_schedule;
-        if (purpose === 'staff' && schedule && deps.pagerduty) {
-          const onCall = await resolveAll(deps, inFlight, await deps.pagerduty.onCall(schedule), fresh, log);
-          scheduled = onCall.flatMap((p) => (p.userId ? [p.userId] : []));
+        try {
+          resolved = await resolveAll(deps, inFlight, people, fresh, log);
+          const schedule = deps.settings.comms.pagerduty_schedule;
+          if (purpose === 'staff' && schedule && deps.pagerduty) {
+            const onCall = await resolveAll(deps, inFlight, await deps.pagerduty.onCall(schedule), fresh, log);
+            scheduled = onCall.flatMap((p) => (p.userId ? [p.userId] : []));
+          }
+        } catch (error) {
+          // The room is open without them; say once why its responders are not there yet. The
+          // row is retried as the error says, and invites and roles follow when PagerDuty answers.
+          const unreachable = unreachableReason(error);
+          if (unreachable && row.incidentId !== null)
+            deps.incidents.peopleUnreachable(
+              row.incidentId,
+              `outbox:${row.id}`,
+              'PagerDuty',
+              unreachable === 'refused',
+            );
+          throw error;
         }
         return {
           result: {

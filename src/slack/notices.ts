@@ -20,6 +20,11 @@ const RENDER: Renderers = {
   unresolved_people: (n) =>
     `:warning: Could not invite ${n.people.length === 1 ? 'this responder' : 'these responders'} — please add them by hand:\n` +
     n.people.map((p) => `• *${e(p.name)}*: ${e(p.reason)}`).join('\n'),
+  people_unreachable: (n) =>
+    n.refused
+      ? `:warning: ${e(n.via)} refused the bot's API token, so responders cannot be looked up. ` +
+        `Fix the token (see \`incident-bot doctor\`); responders will be invited when ${e(n.via)} answers.`
+      : `:hourglass_flowing_sand: ${e(n.via)} could not be reached; responders will be invited when it answers.`,
   acknowledged: (n) => `:eyes: Acknowledged by ${actor(n.by)}${here(n.via)}.`,
   unacknowledged: (n) => `:rotating_light: The acknowledgement ran out in ${e(n.via)}; the incident is paging again.`,
   resolved: (n) =>

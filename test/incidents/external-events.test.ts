@@ -52,17 +52,20 @@ describe('an event from a paging system', () => {
       ]);
     });
 
-    it('asks for its people to be found before anything else, and names no roles yet', () => {
+    it('opens its room at once, and looks its people up beside it (own ordering key), naming no roles yet', () => {
       d = new Domain();
       const id = triggered(d);
-      expect(d.effects(id)).toEqual([
-        expect.objectContaining({
-          kind: 'people.resolve',
-          idempotencyKey: `incident:${id}:people.resolve:staff:d-trigger`,
-          orderingKey: `incident:${id}`,
-          payload: { source: 'pagerduty', people: [PAT], purpose: 'staff' },
-        }),
+      expect(d.effects(id).map((e) => [e.kind, e.orderingKey, e.priority ?? 0])).toEqual([
+        ['channel.create', `incident:${id}`, -1],
+        ['channel.set_topic', `incident:${id}`, -1],
+        ['channel.post_summary', `incident:${id}`, -1],
+        ['channel.pin_summary', `incident:${id}`, -1],
+        ['people.resolve', `incident:${id}:people`, 0],
       ]);
+      expect(d.effects(id).at(-1)).toMatchObject({
+        idempotencyKey: `incident:${id}:people.resolve:staff:d-trigger`,
+        payload: { source: 'pagerduty', people: [PAT], purpose: 'staff' },
+      });
       expect(d.service.roles(id)).toEqual([]);
     });
 
@@ -299,6 +302,7 @@ describe('an event from a paging system', () => {
       });
       expect(d.effects(id).at(-1)).toMatchObject({
         kind: 'people.resolve',
+        orderingKey: `incident:${id}:people`,
         payload: { people: [SAM], purpose: 'invite' },
       });
     });
@@ -317,6 +321,7 @@ describe('an event from a paging system', () => {
       });
       expect(d.effects(id).at(-1)).toMatchObject({
         kind: 'people.resolve',
+        orderingKey: `incident:${id}:people`,
         payload: { people: [SAM], purpose: 'invite' },
       });
     });
@@ -391,7 +396,7 @@ describe('staffing a paged incident once its people are found', () => {
     ...(reason ? { reason } : {}),
   });
 
-  it('makes the first person found commander and the scheduled on-call person comms lead, and opens the room', () => {
+  it('makes the first person found commander and the scheduled on-call person comms lead, and invites them into the room', () => {
     d = new Domain({ settings: { comms: { rotation: [CAROL] } } });
     const id = triggered(d);
     const effects = d.effectsOf(() =>
@@ -406,19 +411,35 @@ describe('staffing a paged incident once its people are found', () => {
         .filter((e) => e.kind === 'role_assigned')
         .map((e) => e.actor),
     ).toEqual([null, null]);
-    expect(effects.map((e) => e.kind)).toEqual([
-      'channel.create',
-      'channel.invite',
-      'channel.set_topic',
-      'channel.post_summary',
-      'channel.pin_summary',
-      'channel.notice',
+    // The room was asked for with the page; these follow its rows on the incident's own key.
+    expect(effects.map((e) => [e.kind, e.orderingKey])).toEqual([
+      ['channel.invite', `incident:${id}`],
+      ['channel.update_summary', `incident:${id}`],
+      ['channel.set_topic', `incident:${id}`],
+      ['channel.notice', `incident:${id}`],
     ]);
-    expect(effects[1]!.payload).toEqual({ users: [ALICE, BOB].sort() });
-    expect(effects[5]).toMatchObject({
+    expect(effects[0]!.payload).toEqual({ users: [ALICE, BOB].sort() });
+    expect(effects[3]).toMatchObject({
       idempotencyKey: `incident:${id}:channel.notice:roles:d-trigger`,
       payload: { notice: { type: 'roles', commander: ALICE, comms: BOB } },
     });
+  });
+
+  it('opens the room of a page whose lookup was queued by an earlier version, before any room was asked for', () => {
+    d = new Domain();
+    const id = triggered(d);
+    d.db.prepare("DELETE FROM outbox WHERE kind LIKE 'channel.%'").run();
+    const effects = d.effectsOf(() => d.service.staff(id, 'staff', 'd-trigger', [found(ALICE)], []));
+    expect(effects.map((e) => [e.kind, e.priority ?? 0])).toEqual([
+      ['channel.create', -1],
+      ['channel.set_topic', -1],
+      ['channel.post_summary', -1],
+      ['channel.pin_summary', -1],
+      ['channel.invite', 0],
+      ['channel.update_summary', 0],
+      ['channel.set_topic', 0],
+      ['channel.notice', 0],
+    ]);
   });
 
   it('takes the comms lead from the rotation when no schedule names one', () => {
@@ -463,6 +484,18 @@ describe('staffing a paged incident once its people are found', () => {
         { name: 'Sam Second', reason: 'not found' },
       ],
     });
+  });
+
+  it('tells the room once per lookup that the paging system could not be reached, or refused the token', () => {
+    d = new Domain();
+    const id = triggered(d);
+    const told = () => d.notices(id).filter((n) => n.type === 'people_unreachable');
+    d.service.peopleUnreachable(id, 'outbox:7', 'PagerDuty', false);
+    d.service.peopleUnreachable(id, 'outbox:7', 'PagerDuty', false);
+    expect(told()).toEqual([{ type: 'people_unreachable', via: 'PagerDuty', refused: false }]);
+    d.service.peopleUnreachable(id, 'outbox:9', 'PagerDuty', true);
+    expect(told().at(-1)).toEqual({ type: 'people_unreachable', via: 'PagerDuty', refused: true });
+    expect(d.effects(id).at(-1)!.orderingKey).toBe(`incident:${id}`);
   });
 
   it('invites people found later into the room without touching the roles', () => {

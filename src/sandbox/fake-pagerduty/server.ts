@@ -45,7 +45,7 @@ export class FakePagerDuty extends EventEmitter {
   readonly notes: { incidentId: string; content: string; from: string }[] = [];
   readonly calls: PdCall[] = [];
   readonly rejected: PdCall[] = [];
-  readonly token: string;
+  token: string;
   url = '';
   private webhook?: { url: string; secrets: string[] };
   private readonly faults: PdFault[] = [];
@@ -96,6 +96,16 @@ export class FakePagerDuty extends EventEmitter {
 
   inject(...faults: PdFault[]): void {
     this.faults.push(...faults);
+  }
+
+  /** Revokes the token the bot was given: its calls are refused (401) until it is given the new one. */
+  revokeToken(): void {
+    this.token = `${this.token}-revoked`;
+  }
+
+  /** Drops the faults not yet used: the end of an outage made of many injected ones. */
+  clearFaults(): void {
+    this.faults.length = 0;
   }
 
   /** Creates an incident as PagerDuty would on a page; returns it (send its trigger with `send`). */
