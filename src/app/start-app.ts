@@ -145,6 +145,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         incidentsService: incidents,
         dataDir: dirname(config.databasePath),
         timeoutMs,
+        maxAttempts: config.settings.outbox.max_attempts,
       }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,

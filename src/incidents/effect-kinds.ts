@@ -44,7 +44,21 @@ export type Notice =
   | { type: 'handoff'; role: string; from: string | null; to: string; by: string }
   | { type: 'mitigated'; by: string }
   | { type: 'followup'; text: string; owner: string | null; by: string }
-  | { type: 'postmortem'; url: string | null; file: string | null; issues: number; edited: boolean }
+  | {
+      type: 'postmortem';
+      url: string | null;
+      file: string | null;
+      issues: number;
+      edited: boolean;
+      /** Why the report's home refused it (its own words), when it did: the draft was kept instead. */
+      refused?: string;
+      /** Its home kept failing until the last try (its own words): the draft was kept instead. */
+      unreachable?: string;
+      /** Drafts were refused there, so the report is an ordinary review marked as a draft by name. */
+      regularReview?: boolean;
+      /** The report's home was empty; its first commit was made on this branch. */
+      firstCommitOn?: string;
+    }
   | {
       type: 'runbook_approval';
       runId: number;

@@ -1,5 +1,5 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
-import { noticeEffect, postmortemEffect } from './effect-kinds.ts';
+import { noticeEffect, postmortemEffect, type Notice } from './effect-kinds.ts';
 import type { Actor } from './permissions.ts';
 import type { Core } from './core.ts';
 import { DESCRIPTION_MAX, NOTE_MAX, type UserRef } from './types.ts';
@@ -63,7 +63,7 @@ export function postmortemPublished(
   core: Core,
   incidentId: number,
   cause: string,
-  notice: { url: string | null; file: string | null; issues: number; edited: boolean },
+  notice: Omit<Extract<Notice, { type: 'postmortem' }>, 'type'>,
 ): void {
   core.transact((change) => {
     change.event({

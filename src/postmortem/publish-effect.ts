@@ -3,28 +3,21 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../config/config.ts';
 import { EffectKind } from '../incidents/effect-kinds.ts';
 import type { IncidentService } from '../incidents/service.ts';
-import type { EffectHandler, Failure } from '../outbox/worker.ts';
-import { ClassifiedError } from '../outbox/classified-error.ts';
+import type { EffectHandler } from '../outbox/worker.ts';
 import { draftReport, peopleIn, reportName, type DraftDeps } from './draft.ts';
 import { createGitHubClient } from './github-client.ts';
-import { toGitHubError } from './github-error.ts';
+import { classifyGitHubFailure, toGitHubError } from './github-error.ts';
 import { publishToGitHub } from './publish-github.ts';
 
-/** GitHub's answers: rate limits wait, 5xx retry, other 4xx are reported in the channel (not retried forever). */
-function classifyGitHubError(error: unknown): Failure {
-  const e = error as { status?: number; response?: { headers?: Record<string, string> } };
-  if (error instanceof ClassifiedError) return error.failure;
-  if (typeof e?.status !== 'number') return { type: 'transient' };
-  const headers = e.response?.headers ?? {};
-  if (e.status === 429 || (e.status === 403 && headers['x-ratelimit-remaining'] === '0')) {
-    const after =
-      Number(headers['retry-after']) * 1000 ||
-      Math.max(1000, Number(headers['x-ratelimit-reset']) * 1000 - Date.now()) ||
-      60_000;
-    return { type: 'rate_limited', retryAfterMs: after };
-  }
-  return e.status >= 500 || e.status === 401 || e.status === 408 ? { type: 'transient' } : { type: 'permanent' };
-}
+/** GitHub's words for a refusal, fit for the channel: without the documentation link Octokit appends. */
+const reasonOf = (error: unknown) => {
+  const e = toGitHubError(error);
+  const words = e.message
+    .slice(0, 1000)
+    .replace(/ - https?:\/\/\S+$/, '')
+    .slice(0, 300);
+  return e.status ? `${words} (HTTP ${e.status})` : words;
+};
 
 export function postmortemHandlers(
   deps: DraftDeps & {
@@ -39,6 +32,8 @@ export function postmortemHandlers(
     incidentsService: IncidentService;
     dataDir: string;
     timeoutMs?: number;
+    /** The outbox's last try: a report still failing then is kept where the team is instead of dropped. */
+    maxAttempts?: number;
   },
 ): Record<string, EffectHandler> {
   const { token, repo, apiUrl } = deps.github;
@@ -56,7 +51,7 @@ export function postmortemHandlers(
   return {
     [EffectKind.PostmortemPublish]: {
       lane: octokit ? 'github' : 'slack:files',
-      classify: classifyGitHubError,
+      classify: classifyGitHubFailure,
       async deliver(row, log) {
         const incidentId = row.incidentId!;
         const incident = deps.incidents.get(incidentId);
@@ -107,18 +102,32 @@ export function postmortemHandlers(
                 file: outcome.record.path,
                 issues: outcome.type === 'published' ? outcome.issues : 0,
                 edited: outcome.type === 'edited',
+                ...(outcome.type === 'published' && outcome.regularPr ? { regularReview: true } : {}),
+                ...(outcome.type === 'published' && outcome.firstCommitOn
+                  ? { firstCommitOn: outcome.firstCommitOn }
+                  : {}),
               });
             },
           };
         } catch (error) {
-          if (classifyGitHubError(error).type !== 'permanent') throw error;
-          // GitHub refused for good (e.g. 422, no access): keep the draft and say so where people look.
-          log.error({ err: error }, 'GitHub refused the report; saving it locally');
+          const failure = classifyGitHubFailure(error).type;
+          const lastTry =
+            failure === 'transient' && deps.maxAttempts !== undefined && row.attempts + 1 >= deps.maxAttempts;
+          if (failure !== 'permanent' && !lastTry) throw error;
+          // GitHub refused for good (e.g. 422, no access), or kept failing until the outbox would give up:
+          // keep the draft and say which where people look.
+          log.error(
+            { err: error },
+            lastTry ? 'GitHub kept failing; saving the report locally' : 'GitHub refused the report; saving it locally',
+          );
+          const reason = reasonOf(error);
           const local = await saveLocally(
             draft().markdown,
             file,
             incident.channelId,
-            `GitHub refused the report (${(error as Error).message.slice(0, 200)}); here is the draft.`,
+            lastTry
+              ? `GitHub kept failing (${reason.slice(0, 200)}); here is the draft.`
+              : `GitHub refused the report (${reason.slice(0, 200)}); here is the draft.`,
           );
           return {
             result: { local, github_error: `${toGitHubError(error).code}: ${(error as Error).message}`.slice(0, 300) },
@@ -128,6 +137,7 @@ export function postmortemHandlers(
                 file,
                 issues: 0,
                 edited: false,
+                ...(lastTry ? { unreachable: reason } : { refused: reason }),
               }),
           };
         }

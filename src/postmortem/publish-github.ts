@@ -12,9 +12,26 @@ export interface GitHubTarget {
 }
 
 export type GitHubOutcome =
-  { type: 'published'; record: PostmortemRecord; issues: number } | { type: 'edited'; record: PostmortemRecord };
+  | {
+      type: 'published';
+      record: PostmortemRecord;
+      issues: number;
+      /** GitHub refused a draft here, so a regular pull request named and labelled as one was opened. */
+      regularPr: boolean;
+      /** The repository had no commits: the bot made the first one on this (default) branch. */
+      firstCommitOn?: string;
+    }
+  | { type: 'edited'; record: PostmortemRecord };
 
 const status = (error: unknown) => (error as { status?: number }).status;
+const said = (error: unknown) => String((error as { message?: unknown }).message ?? '').slice(0, 1000);
+/** GitHub's git API answers 409 "Git Repository is empty." while a repository has no commits. */
+const EMPTY_REPOSITORY = 409;
+/** Private repositories on plans without drafts refuse them (422) in these words. */
+const DRAFTS_UNSUPPORTED = /draft pull requests are not supported/i;
+/** What the first commit of an empty repository holds: enough to say what the repository is for. */
+const FIRST_README =
+  "# Post-incident reports\n\nDrafted by incident-bot from each incident's timeline, one pull request per incident, under `postmortems/`.\n";
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 /** Git's blob id of a text: what GitHub reports as a file's sha, so "is this our content?" needs no download. */
 const blobSha = (text: string) =>
@@ -50,6 +67,61 @@ async function filedIssues(
     if (marker && !found.has(marker)) found.set(marker, { number: i.number, html_url: i.html_url });
   }
   return found;
+}
+
+/**
+ * The commit a new report branch starts from: the head of the default branch. An empty repository
+ * has none, and GitHub makes no ref there; its contents API, though, may write the first file on
+ * the default branch, so the bot does that (a README) and starts from it.
+ */
+async function startingPoint(gh: GitHubTarget, base: string): Promise<{ sha: string; firstCommit: boolean }> {
+  const { octokit, owner, repo } = gh;
+  try {
+    return {
+      sha: (await octokit.git.getRef({ owner, repo, ref: `heads/${base}` })).data.object.sha,
+      firstCommit: false,
+    };
+  } catch (error) {
+    if (status(error) !== EMPTY_REPOSITORY) throw error;
+  }
+  // No `branch`: in an empty repository GitHub writes to the default branch, which does not exist yet to be named.
+  const put = await octokit.repos.createOrUpdateFileContents({
+    owner,
+    repo,
+    path: 'README.md',
+    message: 'Start the repository for post-incident reports',
+    content: b64(FIRST_README),
+  });
+  const sha = put.data.commit.sha;
+  if (!sha) throw new Error('GitHub made the first commit but did not say its sha');
+  return { sha, firstCommit: true };
+}
+
+/**
+ * Opens the report's pull request as a draft; where GitHub refuses drafts, as a regular pull
+ * request whose title and label say it is one, so nobody merges it unreviewed.
+ */
+async function openPullRequest(
+  gh: GitHubTarget,
+  pr: { title: string; head: string; base: string; body: string },
+): Promise<{ number: number; html_url: string; regular: boolean }> {
+  const { octokit, owner, repo } = gh;
+  try {
+    const { data } = await octokit.pulls.create({ owner, repo, ...pr, draft: true });
+    return { number: data.number, html_url: data.html_url, regular: false };
+  } catch (error) {
+    if (status(error) !== 422 || !DRAFTS_UNSUPPORTED.test(said(error))) throw error;
+  }
+  const { data } = await octokit.pulls.create({
+    owner,
+    repo,
+    ...pr,
+    title: `[Draft] ${pr.title}`.slice(0, 250),
+    draft: false,
+  });
+  // The label only repeats the title; a repository that will not take it still has a usable pull request.
+  await octokit.issues.addLabels({ owner, repo, issue_number: data.number, labels: ['draft'] }).catch(() => undefined);
+  return { number: data.number, html_url: data.html_url, regular: true };
 }
 
 /**
@@ -103,12 +175,14 @@ export async function publishToGitHub(opts: {
   const branch = previous?.branch ?? `postmortem/${incident.id}-${opts.slug}`;
   const path = previous?.path ?? `postmortems/${opts.date}-${opts.slug}.md`;
   const base = (await octokit.repos.get({ owner, repo })).data.default_branch;
+  let firstCommitOn: string | undefined;
   try {
     await octokit.git.getRef({ owner, repo, ref: `heads/${branch}` });
   } catch (error) {
-    if (status(error) !== 404) throw error;
-    const head = await octokit.git.getRef({ owner, repo, ref: `heads/${base}` });
-    await octokit.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: head.data.object.sha });
+    if (status(error) !== 404 && status(error) !== EMPTY_REPOSITORY) throw error;
+    const start = await startingPoint(gh, base);
+    if (start.firstCommit) firstCommitOn = base;
+    await octokit.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: start.sha });
   }
 
   let currentSha: string | undefined;
@@ -151,16 +225,19 @@ export async function publishToGitHub(opts: {
   const body = forGitHub(
     `Draft post-incident report for incident #${incident.id}, generated by incident-bot from the incident's timeline.${opts.channelUrl ? `\n\nSlack channel: ${opts.channelUrl}` : ''}\n\nReview, fill in what only people know, then merge to publish.`,
   );
+  let regularPr = false;
   if (record.prNumber === null) {
     const open = await octokit.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'all' });
     const existing = open.data[0];
-    const pr =
-      existing ?? (await octokit.pulls.create({ owner, repo, title, head: branch, base, body, draft: true })).data;
+    const pr = existing
+      ? { number: existing.number, html_url: existing.html_url, regular: !existing.draft }
+      : await openPullRequest(gh, { title, head: branch, base, body });
     record.prNumber = pr.number;
     record.prUrl = pr.html_url;
+    regularPr = pr.regular && (!existing || existing.title.startsWith('[Draft]'));
   } else {
     await octokit.pulls.update({ owner, repo, pull_number: record.prNumber, body });
   }
   record.publishedAt = opts.now;
-  return { type: 'published', record, issues: filed };
+  return { type: 'published', record, issues: filed, regularPr, ...(firstCommitOn ? { firstCommitOn } : {}) };
 }

@@ -14,6 +14,40 @@ const who = (user: string | null) => (user ? mention(user) : '_nobody yet_ (use 
 const here = (via: string) => (via === SLACK_SOURCE ? '' : ` in ${e(via)}`);
 const actor = (by: string) => (isUserId(by) ? mention(by) : `*${e(by)}*`);
 
+type PostmortemNotice = Extract<Notice, { type: 'postmortem' }>;
+
+/** The report's notice says what happened to it: on GitHub (and how), held back, refused, or kept here. */
+function postmortemText(n: PostmortemNotice): string {
+  if (n.edited)
+    return ':raised_hand: The report on GitHub was edited by hand since the bot last wrote it, so the bot did not overwrite it. Edit it there, or run `/incident postmortem --force` to replace it with a fresh draft.';
+  if (n.url) {
+    const issues = n.issues ? ` (${n.issues} follow-up ${n.issues === 1 ? 'issue' : 'issues'} filed)` : '';
+    return [
+      `:memo: Post-incident report drafted: <${n.url.replace(/[<>|]/g, '')}|the pull request>${issues}.`,
+      n.firstCommitOn &&
+        `The repository was empty, so the bot first committed a README to \`${e(n.firstCommitOn)}\` to branch from.`,
+      n.regularReview &&
+        'GitHub does not allow draft pull requests in this repository, so it is a regular one titled “[Draft]” ' +
+          '(labelled `draft` where allowed): do not merge it unreviewed.',
+      'Review it, then merge to publish.',
+    ]
+      .filter(Boolean)
+      .join(' ');
+  }
+  const saved = n.file ? ` and saved as \`${e(n.file)}\`` : '';
+  if (n.refused)
+    return (
+      `:warning: GitHub refused the report: “${e(truncate(n.refused, 300))}”. The draft is attached here${saved}; ` +
+      'once that is fixed on GitHub, `/incident postmortem` tries again.'
+    );
+  if (n.unreachable)
+    return (
+      `:warning: GitHub kept failing while the bot retried the report (last: “${e(truncate(n.unreachable, 300))}”). ` +
+      `The draft is attached here${saved}; \`/incident postmortem\` sends it to GitHub again.`
+    );
+  return `:memo: Post-incident report drafted${saved}. GitHub is not configured, so it is attached here.`;
+}
+
 /** How each notice reads in the incident channel. All text from people or other systems is escaped. */
 const RENDER: Renderers = {
   roles: (n) => `:busts_in_silhouette: Commander: ${who(n.commander)} · Comms lead: ${who(n.comms)}`,
@@ -49,12 +83,7 @@ const RENDER: Renderers = {
     `:handshake: ${e(roleWord(n.role))}: ${n.from ? `${mention(n.from)} → ` : ''}${mention(n.to)}${n.by !== n.to ? ` (handed over by ${mention(n.by)})` : ''}.`,
   followup: (n) =>
     `:white_check_mark: Follow-up for the report${n.owner ? ` (owner ${mention(n.owner)})` : ''}: ${e(truncate(n.text, 500))}`,
-  postmortem: (n) =>
-    n.edited
-      ? ':raised_hand: The report on GitHub was edited by hand since the bot last wrote it, so the bot did not overwrite it. Edit it there, or run `/incident postmortem --force` to replace it with a fresh draft.'
-      : n.url
-        ? `:memo: Post-incident report drafted: <${n.url.replace(/[<>|]/g, '')}|the pull request>${n.issues ? ` (${n.issues} follow-up ${n.issues === 1 ? 'issue' : 'issues'} filed)` : ''}. Review it, then merge to publish.`
-        : `:memo: Post-incident report drafted${n.file ? ` and saved as \`${e(n.file)}\`` : ''}. GitHub is not configured, so it is attached here.`,
+  postmortem: (n) => postmortemText(n),
   runbook_approval: (n) => approvalMessage(n).text,
   runbook_finished: (n) => {
     const icon: Record<string, string> = {

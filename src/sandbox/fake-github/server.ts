@@ -19,6 +19,7 @@ interface Pull {
   body: string;
   draft: boolean;
   state: 'open' | 'closed';
+  labels: string[];
 }
 
 /** Git's blob id: what GitHub reports as a file's `sha`. */
@@ -45,6 +46,9 @@ export class FakeGitHub {
   readonly pulls: Pull[] = [];
   readonly issues: { number: number; title: string; body: string; labels: string[] }[] = [];
   private readonly faults: { route: string; status: number; message: string }[] = [];
+  /** Whether draft pull requests are allowed (private repositories on some plans refuse them with a 422). */
+  draftsSupported = true;
+  private secondaryLimits: { left: number; retryAfter?: number } = { left: 0 };
   private server?: Server;
   private seq = 0;
   url = '';
@@ -70,6 +74,20 @@ export class FakeGitHub {
   /** The next request to `route` (e.g. 'POST /pulls') answers `status`. */
   inject(route: string, status: number, message = 'Injected failure'): void {
     this.faults.push({ route, status, message });
+  }
+
+  /** The repository as GitHub creates it without a README: no commits, so no branch, not even the default. */
+  makeEmpty(): void {
+    this.branches.clear();
+    this.files.clear();
+  }
+
+  /**
+   * The next `times` requests, whatever their route, hit GitHub's secondary rate limit: a 403 whose
+   * x-ratelimit-remaining is not 0, with a Retry-After only when `retryAfter` (seconds) is given.
+   */
+  secondaryRateLimit(times: number, retryAfter?: number): void {
+    this.secondaryLimits = { left: times, retryAfter };
   }
 
   /** A person edits the report on GitHub. */
@@ -105,6 +123,26 @@ export class FakeGitHub {
       send(status, { message, documentation_url: 'https://docs.github.com/rest' });
     if (!/^(token|Bearer) ghp_fake_token$/.test(req.headers.authorization ?? '')) return error(401, 'Bad credentials');
     if (rest === null) return error(404, 'Not Found');
+    if (this.secondaryLimits.left > 0) {
+      this.secondaryLimits.left--;
+      const retryAfter = this.secondaryLimits.retryAfter;
+      this.calls.push({ method, route, path: rest, body, status: 403 });
+      res.writeHead(403, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '4987',
+        ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
+      });
+      return void res.end(
+        JSON.stringify({
+          message:
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ' +
+            'If you reach out to GitHub Support for help, please include the request ID 0000:1111:2222.',
+          documentation_url:
+            'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+        }),
+      );
+    }
     const chaos = this.chaos?.next() ?? null;
     if (chaos?.type === 'reset_before') return void req.socket.destroy();
     if (chaos?.type === 'timeout') return void setTimeout(() => req.socket.destroy(), chaos.holdMs);
@@ -136,6 +174,9 @@ export class FakeGitHub {
         html_url: html,
         permissions: { admin: false, maintain: false, push: this.canPush, triage: true, pull: true },
       });
+    // A repository without commits has no refs: GitHub's git API says so with a 409.
+    const empty = this.branches.size === 0;
+    if (empty && /^\/git\//.test(rest)) return error(409, 'Git Repository is empty.');
     if (method === 'GET' && (m = /^\/git\/ref\/heads\/(.+)$/.exec(rest))) {
       const sha = this.branches.get(m[1]!);
       return sha ? send(200, { ref: `refs/heads/${m[1]}`, object: { sha, type: 'commit' } }) : error(404, 'Not Found');
@@ -150,6 +191,21 @@ export class FakeGitHub {
     }
     if ((m = /^\/contents\/(.+)$/.exec(rest))) {
       const path = m[1]!;
+      if (empty && method === 'GET') return error(404, 'This repository is empty.');
+      if (empty && method === 'PUT') {
+        // The contents API may make an empty repository's first commit, on the default branch only.
+        if (body.branch !== undefined && body.branch !== 'main')
+          return error(404, `Branch ${String(body.branch)} not found`);
+        if (typeof body.content !== 'string' || typeof body.message !== 'string') return error(422, 'Invalid request');
+        const content = Buffer.from(body.content, 'base64').toString('utf8');
+        const commit = blobSha(`commit${++this.seq}`);
+        this.branches.set('main', commit);
+        this.files.set('main', new Map([[path, content]]));
+        return send(201, {
+          content: { path, sha: blobSha(content), html_url: `${html}/blob/main/${path}` },
+          commit: { sha: commit },
+        });
+      }
       const branch = method === 'GET' ? (url.searchParams.get('ref') ?? 'main') : String(body.branch ?? 'main');
       const files = this.files.get(branch);
       if (!files) return error(404, 'No commit found for the ref');
@@ -191,6 +247,9 @@ export class FakeGitHub {
       if (!this.branches.has(head)) return error(422, 'Validation Failed: head does not exist');
       if (this.pulls.some((p) => p.head === head && p.state === 'open'))
         return error(422, `A pull request already exists for ${this.owner}:${head}.`);
+      // GitHub's own words and shape (no `errors` list) when a repository's plan has no drafts.
+      if (body.draft === true && !this.draftsSupported)
+        return error(422, 'Draft pull requests are not supported in this repository.');
       const pull: Pull = {
         number: ++this.seq,
         head,
@@ -199,6 +258,7 @@ export class FakeGitHub {
         body: String(body.body ?? ''),
         draft: Boolean(body.draft),
         state: 'open',
+        labels: [],
       };
       this.pulls.push(pull);
       return send(201, this.pullJson(pull, html));
@@ -208,6 +268,18 @@ export class FakeGitHub {
       if (!pull) return error(404, 'Not Found');
       if (typeof body.body === 'string') pull.body = body.body;
       return send(200, this.pullJson(pull, html));
+    }
+    if (method === 'POST' && (m = /^\/issues\/(\d+)\/labels$/.exec(rest))) {
+      const target =
+        this.pulls.find((p) => p.number === Number(m![1])) ?? this.issues.find((i) => i.number === Number(m![1]));
+      if (!target) return error(404, 'Not Found');
+      const labels = Array.isArray(body.labels) ? body.labels.map(String) : [];
+      if (!labels.length) return error(422, 'Invalid request');
+      target.labels = [...new Set([...target.labels, ...labels])];
+      return send(
+        200,
+        target.labels.map((name) => ({ name })),
+      );
     }
     if (method === 'GET' && rest === '/issues') {
       const label = url.searchParams.get('labels');
@@ -245,6 +317,7 @@ export class FakeGitHub {
       state: p.state,
       draft: p.draft,
       title: p.title,
+      labels: p.labels.map((name) => ({ name })),
       body: p.body,
       head: { ref: p.head },
       base: { ref: p.base },
