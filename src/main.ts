@@ -6,6 +6,8 @@ import { createLogger } from './lib/logger.ts';
 import { AppError } from './lib/errors.ts';
 import { doctor } from './cli/doctor.ts';
 import { backupDatabase } from './cli/backup.ts';
+import { OUTBOX_USAGE, outboxList, outboxRetry, type OutboxCliIo } from './cli/outbox.ts';
+import { createInterface } from 'node:readline/promises';
 import { startMode } from './sandbox/mode.ts';
 
 const USAGE = `Usage: incident-bot <command>
@@ -16,6 +18,10 @@ Commands:
   backup <file> [--force]
             copy the database while the bot runs (online), then check the copy
   doctor    check the configuration, the database, the runbooks and each integration
+  outbox list [--dead]
+            effects not delivered yet (pending and dead); --dead: only those given up on
+  outbox retry <id…> | --all-dead [--yes]
+            send dead effects again, while the bot runs; --all-dead asks first (or needs --yes)
   help      show this text`;
 
 type Verb = (argv: string[]) => Promise<number>;
@@ -80,6 +86,13 @@ const VERBS: Record<string, Verb> = {
     );
     return 0;
   },
+  async outbox([sub, ...rest]) {
+    const path = databasePathFrom(process.env);
+    if (sub === 'list') return outboxList(path, rest, terminalIo());
+    if (sub === 'retry') return outboxRetry(path, rest, terminalIo());
+    console.error(OUTBOX_USAGE);
+    return 2;
+  },
   async doctor() {
     return doctor(process.env, (line) => console.log(line));
   },
@@ -88,6 +101,23 @@ const VERBS: Record<string, Verb> = {
     return 0;
   },
 };
+
+function terminalIo(): OutboxCliIo {
+  return {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    interactive: process.stdin.isTTY === true,
+    async ask(question) {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        return /^y(es)?$/i.test((await rl.question(question)).trim());
+      } finally {
+        rl.close();
+      }
+    },
+    now: Date.now,
+  };
+}
 
 async function main(argv: string[]): Promise<number> {
   const verb = VERBS[argv[0] ?? 'start'];

@@ -5,6 +5,8 @@ export interface ReadinessCheck {
   name: string;
   /** Resolves to undefined when ready, or to a reason a person can act on. */
   check(): Promise<string | undefined> | string | undefined;
+  /** Facts for an operator shown beside the result (e.g. dead outbox rows); they never make it fail. */
+  details?(): Record<string, unknown>;
 }
 
 export function databaseCheck(db: Db): ReadinessCheck {
@@ -28,6 +30,14 @@ export const livenessRoute = (): Route => ({
   handle: (_req, res) => sendJson(res, 200, { status: 'ok' }),
 });
 
+function detailsOf(check: ReadinessCheck): Record<string, unknown> | undefined {
+  try {
+    return check.details?.();
+  } catch {
+    return undefined; // the check itself reports what is broken (e.g. the database)
+  }
+}
+
 /** Readiness: every check passes; else 503 with each failing check's reason. */
 export function readinessRoute(checks: ReadinessCheck[]): Route {
   return {
@@ -39,7 +49,13 @@ export function readinessRoute(checks: ReadinessCheck[]): Route {
           const reason = await Promise.resolve()
             .then(() => c.check())
             .catch((error: unknown) => `check threw: ${(error as Error).message}`);
-          return { name: c.name, ok: reason === undefined, ...(reason ? { reason } : {}) };
+          const details = detailsOf(c);
+          return {
+            name: c.name,
+            ok: reason === undefined,
+            ...(reason ? { reason } : {}),
+            ...(details ? { details } : {}),
+          };
         }),
       );
       const ready = results.every((r) => r.ok);

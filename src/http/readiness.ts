@@ -28,7 +28,11 @@ export function slackCheck(client: webApi.WebClient, now: () => number, everyMs 
   };
 }
 
-/** Effects are going out: none has been due for longer than `maxAgeMs` without being delivered. */
+/**
+ * Effects are going out: none has been due for longer than `maxAgeMs` without being delivered.
+ * Dead rows are given up on, not overdue: they do not make the bot unready (restarting it would not
+ * help), but their count and the oldest one are in the details, for `incident-bot outbox list --dead`.
+ */
 export function outboxCheck(outbox: OutboxRepository, now: () => number, maxAgeMs = 5 * 60_000): ReadinessCheck {
   return {
     name: 'outbox',
@@ -37,6 +41,21 @@ export function outboxCheck(outbox: OutboxRepository, now: () => number, maxAgeM
       if (oldestDue === null || now() - oldestDue <= maxAgeMs) return undefined;
       const minutes = Math.round((now() - oldestDue) / 60_000);
       return `outbox stuck: ${depth} effects due, the oldest for ${minutes} min${lastError ? ` (last error: ${lastError.slice(0, 200)})` : ''}`;
+    },
+    details() {
+      const dead = outbox.deadCount();
+      const oldest = dead > 0 ? outbox.oldestDead() : null;
+      return {
+        dead_effects: dead,
+        ...(oldest && {
+          oldest_dead: {
+            id: oldest.id,
+            kind: oldest.kind,
+            incident_id: oldest.incidentId,
+            created_at: new Date(oldest.createdAt).toISOString(),
+          },
+        }),
+      };
     },
   };
 }

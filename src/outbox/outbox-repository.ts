@@ -27,6 +27,25 @@ const toRow = (r: Row): OutboxRow => ({
   uncertain: r.starts > 0,
 });
 
+export interface DeadLetter {
+  id: number;
+  kind: string;
+  incidentId: number | null;
+  createdAt: number;
+  lastError: string | null;
+}
+
+export interface UndeliveredRow {
+  id: number;
+  kind: string;
+  incidentId: number | null;
+  state: 'pending' | 'dead';
+  attempts: number;
+  lastError: string | null;
+  createdAt: number;
+  availableAt: number;
+}
+
 export class OutboxRepository {
   private readonly stmt;
 
@@ -57,6 +76,26 @@ export class OutboxRepository {
         FROM outbox WHERE state = 'pending' AND available_at <= @now`),
       dueDepth: db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending' AND available_at <= ?").pluck(),
       deadCount: db.prepare("SELECT count(*) FROM outbox WHERE state = 'dead'").pluck(),
+      oldestDead:
+        db.prepare(`SELECT id, kind, incident_id AS incidentId, created_at AS createdAt, last_error AS lastError
+        FROM outbox WHERE state = 'dead' ORDER BY created_at, id LIMIT 1`),
+      // Newest first: what an operator looks at is what just broke. The payload stays out (it may hold anything).
+      undelivered: db.prepare(`SELECT id, kind, incident_id AS incidentId, state, attempts, last_error AS lastError,
+          created_at AS createdAt, available_at AS availableAt
+        FROM outbox WHERE state IN ('pending', 'dead') AND (@deadOnly = 0 OR state = 'dead')
+        ORDER BY id DESC LIMIT @limit`),
+      undeliveredCount: db
+        .prepare(
+          `SELECT count(*) FROM outbox
+        WHERE state IN ('pending', 'dead') AND (@deadOnly = 0 OR state = 'dead')`,
+        )
+        .pluck(),
+      deadIds: db.prepare("SELECT id FROM outbox WHERE state = 'dead' ORDER BY id").pluck(),
+      stateOf: db.prepare('SELECT state FROM outbox WHERE id = ?').pluck(),
+      // The row keeps its idempotency key and its `starts`: an attempt that may have acted before it
+      // died still makes the handler look before acting again.
+      revive: db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, available_at = ?, last_error = NULL
+        WHERE id = ? AND state = 'dead'`),
       byKind: db.prepare(
         'SELECT kind, state, attempts, result, last_error FROM outbox WHERE incident_id = ? ORDER BY id',
       ),
@@ -118,6 +157,51 @@ export class OutboxRepository {
   /** Effects given up on. */
   deadCount(): number {
     return this.stmt.deadCount.get() as number;
+  }
+
+  /** The dead row created first (the one given up on the longest), if any. */
+  oldestDead(): DeadLetter | null {
+    return (this.stmt.oldestDead.get() as DeadLetter | undefined) ?? null;
+  }
+
+  /** Rows not delivered (pending and dead, or dead only), newest first, at most `limit`; and how many in all. */
+  undelivered(opts: { deadOnly: boolean; limit: number }): { rows: UndeliveredRow[]; total: number } {
+    const params = { deadOnly: opts.deadOnly ? 1 : 0, limit: opts.limit };
+    return this.db.transaction(() => ({
+      rows: this.stmt.undelivered.all(params) as UndeliveredRow[],
+      total: this.stmt.undeliveredCount.get(params) as number,
+    }))();
+  }
+
+  /** The ids of every dead row, oldest first. */
+  deadIds(): number[] {
+    return this.stmt.deadIds.all() as number[];
+  }
+
+  /**
+   * Puts dead rows back in the queue as if new (no attempts, due now), all or none in one
+   * transaction: if any id is unknown or not dead, nothing changes and the problems are returned.
+   * The running worker finds them at its next poll, in order within their ordering key.
+   */
+  revive(
+    ids: number[],
+    now: number,
+  ): { revived: number[]; unknown: number[]; notDead: { id: number; state: string }[] } {
+    const distinct = [...new Set(ids)];
+    return this.db
+      .transaction(() => {
+        const unknown: number[] = [];
+        const notDead: { id: number; state: string }[] = [];
+        for (const id of distinct) {
+          const state = this.stmt.stateOf.get(id) as string | undefined;
+          if (state === undefined) unknown.push(id);
+          else if (state !== 'dead') notDead.push({ id, state });
+        }
+        if (unknown.length > 0 || notDead.length > 0) return { revived: [], unknown, notDead };
+        for (const id of distinct) this.stmt.revive.run(now, id);
+        return { revived: distinct, unknown, notDead };
+      })
+      .immediate();
   }
 
   /** Rows waiting to go out now (scheduled ones, like a later archive, are not counted). */

@@ -18,7 +18,7 @@ describe('health endpoints', () => {
       checks: [
         { name: 'database', ok: true },
         { name: 'slack', ok: true },
-        { name: 'outbox', ok: true },
+        { name: 'outbox', ok: true, details: { dead_effects: 0 } },
       ],
     });
   });

@@ -48,6 +48,7 @@ describe('readiness', () => {
       name: 'outbox',
       ok: false,
       reason: 'outbox stuck: 1 effects due, the oldest for 10 min',
+      details: { dead_effects: 0 },
     });
   });
 });
