@@ -87,6 +87,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
 
   // The worker and the service need each other (effects → domain commits → new effects); the
   // service reaches the worker only through this callback.
+  const { token, from, apiUrl } = config.pagerduty;
+  const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
+  const comms = config.settings.comms;
   let wake = () => {};
   const incidents = new IncidentService({
     db,
@@ -100,7 +103,12 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       cadenceMinutes: config.settings.update_cadence_minutes,
       commsVacantMinutes: config.settings.comms_vacant_reminder_minutes,
       archiveAfterMinutes: config.settings.archive_after_minutes,
-      commsRotation: config.settings.comms.rotation,
+      commsRotation: comms.rotation,
+      // Without PagerDuty there is no schedule to look up: the rotation names the comms lead.
+      commsSchedules: pagerduty
+        ? { byService: comms.schedules, fallback: comms.pagerduty_schedule ?? null }
+        : { byService: {}, fallback: null },
+      shiftCheckMinutes: comms.shift_check_minutes,
       components: config.settings.components,
       mirrorStatuspage: Boolean(config.statuspage.apiKey && config.statuspage.pageId),
       postmortemOnResolve: config.settings.postmortem.on_resolve,
@@ -110,8 +118,6 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
   });
-  const { token, from, apiUrl } = config.pagerduty;
-  const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
   const worker = new OutboxWorker({
     repo: outbox,
     handlers: {
@@ -122,6 +128,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         now,
         capture: (id, message) => incidents.captureMessage(id, message),
         botUserId: async () => (await identity()).botUserId,
+        publicUrl: config.publicUrl,
       }),
       ...pagerDutyEffectHandlers({
         pagerduty,

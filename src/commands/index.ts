@@ -40,7 +40,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'what the status page calls the incident (shown, or set)',
   },
   sev: { handler: sev, usage: 'sev <1-4>', summary: 'change the severity' },
-  role: { handler: role, usage: 'role <commander|comms> @user', summary: 'hand a role to someone' },
+  role: {
+    handler: role,
+    usage: 'role <commander|comms> @user [--both]',
+    summary: 'hand a role to someone (--both: the commander confirms they will be comms lead too)',
+  },
   note: { handler: note, usage: 'note <text>', summary: 'add a note to the timeline' },
   mitigate: { handler: mitigate, usage: 'mitigate', summary: 'the fix is in: mark mitigated, now monitoring' },
   ack: { handler: ack, usage: 'ack', summary: 'acknowledge (and in PagerDuty, if paged)' },

@@ -16,7 +16,10 @@ const ROLE_WORDS: Record<string, Role> = {
 
 export async function role(ctx: CommandContext): Promise<CommandReply> {
   const incident = incidentHere(ctx, 'role');
-  const [roleWord, who, ...extra] = words(ctx.args);
+  const all = words(ctx.args);
+  // `--both`: the commander confirms they will be comms lead too (refused without it).
+  const both = all.includes('--both');
+  const [roleWord, who, ...extra] = all.filter((w) => w !== '--both');
   const role = ownValue(ROLE_WORDS, roleWord?.toLowerCase());
   if (!role || extra.length > 0) {
     throw new ReplyError(
@@ -25,7 +28,7 @@ export async function role(ctx: CommandContext): Promise<CommandReply> {
     );
   }
   const user = parseMention(who, `the new ${role === 'comms' ? 'comms lead' : 'commander'}`, ctx.text);
-  ctx.services.incidents.handOff(incident.id, role, user, await ctx.ports.actor());
+  ctx.services.incidents.handOff(incident.id, role, user, await ctx.ports.actor(), { both });
   return {
     text: say`${mention(user)} is now ${role === 'comms' ? 'comms lead' : 'commander'} of incident #${incident.id}.`,
   };

@@ -21,6 +21,7 @@ const principal = z
   );
 const principalList = z.array(principal).min(1).max(100);
 const principals = principalList.default(['anyone']);
+const scheduleId = z.string().regex(/^[A-Z0-9]{2,20}$/, 'must be a PagerDuty schedule id like PABC123');
 const people = z
   .array(
     z
@@ -48,13 +49,29 @@ export const settingsSchema = z
         // Slack user ids who take turns as communications lead.
         rotation: z.array(z.string().regex(USER_ID, 'must be Slack user ids like U012ABCDEF')).max(200).default([]),
         // A PagerDuty schedule whose on-call person is the comms lead (needs PAGERDUTY_TOKEN).
-        pagerduty_schedule: z
-          .string()
-          .regex(/^[A-Z0-9]{2,20}$/, 'must be a PagerDuty schedule id like PABC123')
-          .optional(),
+        pagerduty_schedule: scheduleId.optional(),
+        // Per PagerDuty service id, the schedule for its pages instead of pagerduty_schedule.
+        schedules: z
+          .record(z.string().regex(/^[A-Z0-9]{2,20}$/, 'must be a PagerDuty service id like PSVC123'), scheduleId)
+          .refine((r) => Object.keys(r).length <= 200, 'at most 200 services')
+          .default({}),
+        // How often an open incident's schedule is looked at for a change of shift.
+        shift_check_minutes: minutes.default(5),
+        // Who the comms lead keeps informed (named in their pinned duties): Slack users, user groups, channels.
+        stakeholders: z
+          .array(
+            z
+              .string()
+              .regex(
+                new RegExp(`^(${USER_ID_PATTERN}|${GROUP_ID_PATTERN}|C[A-Z0-9]{2,})$`),
+                'must be a Slack user (U…), user group (S…) or channel (C…) id',
+              ),
+          )
+          .max(50)
+          .default([]),
       })
       .strict()
-      .default({ rotation: [] }),
+      .default({ rotation: [], schedules: {}, shift_check_minutes: 5, stakeholders: [] }),
     pagerduty: z
       .object({
         priorities: z

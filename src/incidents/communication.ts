@@ -1,5 +1,6 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
-import { EffectKind, captureEffect, forIncident, noticeEffect, refreshEffects } from './effect-kinds.ts';
+import { moveCommsFromCommander } from './comms-lead.ts';
+import { EffectKind, captureEffect, dutiesEffect, forIncident, noticeEffect, refreshEffects } from './effect-kinds.ts';
 import { resolve, resolvedFirst } from './lifecycle.ts';
 import type { Actor } from './permissions.ts';
 import type { Core } from './core.ts';
@@ -60,6 +61,7 @@ export function postUpdate(
     );
     change.effect(
       noticeEffect(incidentId, cause, { type: 'update', status, body: text, by, public: Boolean(options.public) }),
+      dutiesEffect(incidentId, cause),
     );
     if (status !== incident.status) change.effect(...refreshEffects(incidentId, cause));
     return core.require(incidentId);
@@ -84,18 +86,45 @@ export function addNote(core: Core, incidentId: number, text: string, by: UserRe
 /**
  * Hands a role to someone: announced in the channel, invited if they are not there yet. Giving a role
  * is for those the table names; taking a vacant one for yourself is for anyone (someone has to).
+ * The two roles are kept apart: the comms lead made commander hands comms to the next candidate, and
+ * the commander becomes comms lead too only when they confirm (`both`) that they will hold both.
  */
-export function handOff(core: Core, incidentId: number, role: Role, to: UserRef, actor: Actor): Incident {
+export function handOff(
+  core: Core,
+  incidentId: number,
+  role: Role,
+  to: UserRef,
+  actor: Actor,
+  opts: { both?: boolean } = {},
+): Incident {
   const by = actor.id;
   return core.transact((change) => {
     const incident = core.require(incidentId);
     const { incidents } = core.deps;
-    const from = incidents.roles(incidentId).find((r) => r.role === role)?.userId ?? null;
+    const holder = (r: Role) => incidents.roles(incidentId).find((x) => x.role === r)?.userId ?? null;
+    const from = holder(role);
     const claimsVacant = from === null && to === by;
     if (!claimsVacant) core.authorize(incident, actor, role === 'commander' ? 'role_commander' : 'role_comms');
+    const name = (u: UserRef) => core.deps.principalNames?.user(u) ?? u;
     if (from === to) {
-      const name = core.deps.principalNames?.user(to) ?? to;
-      throw new UserError(ErrorCode.BadArgument, `${name} is already the ${role === 'comms' ? 'comms lead' : role}.`);
+      throw new UserError(
+        ErrorCode.BadArgument,
+        `${name(to)} is already the ${role === 'comms' ? 'comms lead' : role}.`,
+      );
+    }
+    const commander = holder('commander');
+    if (role === 'comms' && to === commander) {
+      const reason =
+        `${name(to)} is the commander, and the comms lead is kept a separate person: ` +
+        'someone has to keep the updates going while the commander runs the response.';
+      if (!opts.both)
+        throw new UserError(
+          ErrorCode.Conflict,
+          `${reason} Give comms to someone else, or confirm that ${name(to)} will hold both.`,
+          { action: 'hold_both' },
+        );
+      if (by !== to)
+        throw new UserError(ErrorCode.Forbidden, `${reason} Only ${name(to)} can confirm they will hold both.`);
     }
     core.assignRole(change, incidentId, role, to, by);
     if (role === 'comms') incidents.update(incidentId, { commsNagAt: null }, change.at);
@@ -103,7 +132,12 @@ export function handOff(core: Core, incidentId: number, role: Role, to: UserRef,
     change.effect(
       forIncident(incidentId, EffectKind.ChannelInvite, `handoff:${cause}`, { users: [to] }),
       noticeEffect(incidentId, cause, { type: 'handoff', role, from, to, by }),
+    );
+    const commsMoves = role === 'commander' && to === holder('comms');
+    if (commsMoves) moveCommsFromCommander(core, change, incident, to, by, cause);
+    change.effect(
       ...refreshEffects(incidentId, `handoff:${cause}`),
+      ...(role === 'comms' || commsMoves ? [dutiesEffect(incidentId, `handoff:${cause}`)] : []),
     );
     return incident;
   });
@@ -130,6 +164,7 @@ export function sendReminders(core: Core, now: number): number {
         }),
       );
       incidents.update(incident.id, { updateDueAt: nextAfter(due, cadence, now) }, change.at);
+      change.effect(dutiesEffect(incident.id, `due:${due}`));
       sent++;
     }
     const vacantMs = policy.commsVacantMinutes * 60_000;

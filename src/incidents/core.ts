@@ -15,6 +15,13 @@ export interface Policy {
   archiveAfterMinutes: number;
   /** People who take turns as communications lead when no on-call schedule names one. */
   commsRotation: UserRef[];
+  /**
+   * The on-call schedules whose person is comms lead: the one named for the paging service that
+   * fired, else `fallback`; none (null) when no schedule can be looked up.
+   */
+  commsSchedules: { byService: Record<string, string>; fallback: string | null };
+  /** Minutes between looks at an open incident's schedule for a change of shift. */
+  shiftCheckMinutes: number;
   /** The status page's components. */
   components: Component[];
   /** Whether public updates are mirrored to Atlassian Statuspage. */

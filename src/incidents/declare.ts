@@ -1,7 +1,7 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
 import { startClocks, type Core } from './core.ts';
-import { noticeEffect, openRoomEffects } from './effect-kinds.ts';
-import { pickCommsLead } from './roles.ts';
+import { commsScheduleFor, nameCommsLead } from './comms-lead.ts';
+import { dutiesEffect, noticeEffect, openRoomEffects, resolvePeopleEffect } from './effect-kinds.ts';
 import {
   DESCRIPTION_MAX,
   TITLE_MAX,
@@ -66,12 +66,24 @@ export function declare(core: Core, input: DeclareInput): Incident {
     });
     core.assignRole(change, incidentId, 'commander', commander, input.declaredBy);
     for (const c of input.components ?? []) updates.setComponentStatus(incidentId, c.id, c.status, change.at);
-    const comms = pickCommsLead(incidents, { scheduled: [], rotation: policy.commsRotation, commander });
-    if (comms) core.assignRole(change, incidentId, 'comms', comms, null);
+    // With an on-call schedule the comms lead is whoever it names, looked up beside the room (which
+    // never waits for it); without one, the rotation names them now.
+    const schedule = commsScheduleFor(policy, null);
+    if (schedule) incidents.update(incidentId, { commsSchedule: schedule }, change.at);
+    const pick = schedule ? null : nameCommsLead(core, change, incidents.get(incidentId)!, commander, []);
+    const comms = pick?.user ?? null;
     startClocks(core, change, incidentId, input.severity, comms);
     change.effect(
       ...openRoomEffects(incidentId, [input.declaredBy, commander, ...(comms ? [comms] : [])]),
-      noticeEffect(incidentId, 'declared', { type: 'roles', commander, comms }),
+      noticeEffect(incidentId, 'declared', {
+        type: 'roles',
+        commander,
+        comms,
+        ...(pick?.vacancy ? { vacancy: pick.vacancy } : {}),
+        ...(schedule ? { lookingUp: true } : {}),
+      }),
+      ...(comms ? [dutiesEffect(incidentId, 'declared')] : []),
+      ...(schedule ? [resolvePeopleEffect(incidentId, 'declared', input.source, [], 'staff', schedule)] : []),
     );
     return incidentId;
   });

@@ -1,4 +1,5 @@
 import type { NewEffect } from '../outbox/types.ts';
+import type { CommsVacancy } from './roles.ts';
 import type { ExternalUser, UserRef } from './types.ts';
 
 /**
@@ -14,9 +15,13 @@ export const EffectKind = {
   ChannelPinSummary: 'channel.pin_summary',
   ChannelUpdateSummary: 'channel.update_summary',
   ChannelNotice: 'channel.notice',
+  /** The comms lead's duties: posted and pinned once, then edited in place as they change. */
+  ChannelDuties: 'channel.duties',
   ChannelArchive: 'channel.archive',
   TimelineCapture: 'timeline.capture',
   PeopleResolve: 'people.resolve',
+  /** Who an on-call schedule names now, to notice a change of shift during an open incident. */
+  PeopleOnCall: 'people.on_call',
   ExternalSetStatus: 'external.set_status',
   StatuspageSync: 'statuspage.sync',
   PostmortemPublish: 'postmortem.publish',
@@ -25,7 +30,19 @@ export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 
 /** Something to tell the incident channel; the Slack side renders each type. */
 export type Notice =
-  | { type: 'roles'; commander: UserRef | null; comms: UserRef | null }
+  | {
+      type: 'roles';
+      commander: UserRef | null;
+      comms: UserRef | null;
+      /** Why nobody is comms lead (the vacancy reminders follow). */
+      vacancy?: CommsVacancy;
+      /** The comms lead is being looked up in the on-call schedule; named when it answers. */
+      lookingUp?: boolean;
+    }
+  /** The comms lead became commander: comms moved to `to`, or is vacant (and why). */
+  | { type: 'comms_moved'; from: UserRef; to: UserRef | null; vacancy: CommsVacancy | null; by: string }
+  /** The on-call schedule names someone new: they are offered the comms role (a button only they may press). */
+  | { type: 'comms_offer'; incidentId: number; to: UserRef; comms: UserRef | null }
   | { type: 'unresolved_people'; people: { name: string; reason: string }[] }
   /** A people lookup could not reach its source (`refused`: it answered 401/403, the operator must act). */
   | { type: 'people_unreachable'; via: string; refused: boolean }
@@ -128,6 +145,10 @@ export const refreshEffects = (incidentId: number, cause: string): NewEffect[] =
   forIncident(incidentId, EffectKind.ChannelSetTopic, cause),
 ];
 
+/** Re-renders the comms lead's duties (next update due, who to tell, the status page) where they are pinned. */
+export const dutiesEffect = (incidentId: number, cause: string): NewEffect =>
+  forIncident(incidentId, EffectKind.ChannelDuties, cause);
+
 /**
  * Looks people up in the paging system and the chat. It has its own ordering key, so a lookup
  * that waits for an unreachable vendor never holds up the room's rows; what it finds comes back
@@ -139,8 +160,16 @@ export const resolvePeopleEffect = (
   source: string,
   people: ExternalUser[],
   purpose: 'staff' | 'invite',
+  /** The on-call schedule whose person is comms lead (looked up when staffing), if any. */
+  schedule: string | null = null,
 ): NewEffect => ({
-  ...forIncident(incidentId, EffectKind.PeopleResolve, `${purpose}:${cause}`, { source, people, purpose }),
+  ...forIncident(incidentId, EffectKind.PeopleResolve, `${purpose}:${cause}`, { source, people, purpose, schedule }),
+  orderingKey: `incident:${incidentId}:people`,
+});
+
+/** Asks who the schedule names now; keyed by the look it is (its due time), so a repeated tick asks once. */
+export const onCallEffect = (incidentId: number, schedule: string, dueAt: number): NewEffect => ({
+  ...forIncident(incidentId, EffectKind.PeopleOnCall, `${schedule}:${dueAt}`, { schedule }),
   orderingKey: `incident:${incidentId}:people`,
 });
 

@@ -1,7 +1,15 @@
 import type { InboxRepository } from '../inbox/inbox-repository.ts';
-import { noticeEffect, openRoomEffects, refreshEffects, resolvePeopleEffect, type Notice } from './effect-kinds.ts';
+import {
+  dutiesEffect,
+  noticeEffect,
+  openRoomEffects,
+  refreshEffects,
+  resolvePeopleEffect,
+  type Notice,
+} from './effect-kinds.ts';
 import type { IncidentRepository } from './incident-repository.ts';
-import type { Change } from './core.ts';
+import { commsScheduleFor } from './comms-lead.ts';
+import type { Change, Policy } from './core.ts';
 import { TITLE_MAX, type ExternalUser, type Incident, type Severity } from './types.ts';
 
 export const EXTERNAL_EVENT_KINDS = [
@@ -26,6 +34,8 @@ export interface ExternalSnapshot {
   dedupKey: string | null;
   url: string | null;
   serviceName: string | null;
+  /** The paging system's id of the service that fired (chooses the comms lead's schedule). */
+  serviceId?: string | null;
   severity: Severity;
   assignees: ExternalUser[];
   description: string | null;
@@ -77,6 +87,7 @@ const ORDER: Record<ExternalEventKind, { aspect: string; checked: boolean } | nu
 
 interface Deps {
   incidents: IncidentRepository;
+  policy: Policy;
   inbox: InboxRepository;
   /** What resolving means beyond the state (the domain's `closeIncident`). */
   close: (
@@ -138,8 +149,11 @@ function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
     declaredAt: ev.occurredAt,
     dedupKey: s.dedupKey,
     serviceName: s.serviceName,
+    serviceId: s.serviceId ?? null,
     externalUrl: s.url,
   });
+  const schedule = commsScheduleFor(deps.policy, s.serviceId ?? null);
+  if (schedule) incidents.update(id, { commsSchedule: schedule }, change.at);
   incidents.link(ev.source, ev.externalId, id, s.url, change.at);
   change.event({
     incidentId: id,
@@ -158,7 +172,10 @@ function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
   });
   // The room opens from the webhook alone; who to invite and who holds which role follow when the
   // lookup answers, which may be much later if the paging system's API is down.
-  change.effect(...openRoomEffects(id, []), resolvePeopleEffect(id, ev.deliveryId, ev.source, s.assignees, 'staff'));
+  change.effect(
+    ...openRoomEffects(id, []),
+    resolvePeopleEffect(id, ev.deliveryId, ev.source, s.assignees, 'staff', schedule),
+  );
   return incidents.get(id)!;
 }
 
@@ -264,7 +281,7 @@ const APPLY: Record<ExternalEventKind, Applier> = {
   priority_updated: (deps, change, incident, ev) => {
     if (!ev.snapshot.complete || ev.snapshot.severity === incident.severity) return false;
     deps.incidents.update(incident.id, { severity: ev.snapshot.severity }, change.at);
-    change.effect(...refreshEffects(incident.id, ev.deliveryId));
+    change.effect(...refreshEffects(incident.id, ev.deliveryId), dutiesEffect(incident.id, ev.deliveryId));
     const notice: Notice = {
       type: 'severity_changed',
       from: incident.severity,

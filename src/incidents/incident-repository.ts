@@ -28,6 +28,12 @@ export interface IncidentRow {
   public_at: number | null;
   statuspage_id: string | null;
   customer_impact: string | null;
+  service_id: string | null;
+  comms_schedule: string | null;
+  comms_on_call: string | null;
+  shift_check_at: number | null;
+  comms_offer_to: string | null;
+  duties_ts: string | null;
   updated_at: number;
 }
 
@@ -57,6 +63,12 @@ export const toIncident = (r: IncidentRow): Incident => ({
   publicAt: r.public_at,
   statuspageId: r.statuspage_id,
   customerImpact: r.customer_impact,
+  serviceId: r.service_id,
+  commsSchedule: r.comms_schedule,
+  commsOnCall: r.comms_on_call,
+  shiftCheckAt: r.shift_check_at,
+  commsOfferTo: r.comms_offer_to,
+  dutiesTs: r.duties_ts,
   updatedAt: r.updated_at,
 });
 
@@ -72,6 +84,7 @@ export interface NewIncident {
   declaredAt: number;
   dedupKey?: string | null;
   serviceName?: string | null;
+  serviceId?: string | null;
   externalUrl?: string | null;
 }
 
@@ -89,6 +102,10 @@ export interface IncidentPatch {
   statuspageId?: string | null;
   customerImpact?: string | null;
   publicTitle?: string;
+  commsSchedule?: string | null;
+  commsOnCall?: UserRef | null;
+  shiftCheckAt?: number | null;
+  commsOfferTo?: UserRef | null;
 }
 
 const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
@@ -104,6 +121,10 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   statuspageId: 'statuspage_id',
   customerImpact: 'customer_impact',
   publicTitle: 'public_title',
+  commsSchedule: 'comms_schedule',
+  commsOnCall: 'comms_on_call',
+  shiftCheckAt: 'shift_check_at',
+  commsOfferTo: 'comms_offer_to',
 };
 
 export interface NewTimelineEvent {
@@ -123,9 +144,9 @@ export class IncidentRepository {
     this.stmt = {
       insert: db.prepare(`INSERT INTO incidents
         (title, public_title, description, severity, source, external_id, declared_by, declared_at, updated_at,
-         dedup_key, service_name, external_url)
+         dedup_key, service_name, service_id, external_url)
         VALUES (@title, @publicTitle, @description, @severity, @source, @externalId, @declaredBy, @declaredAt, @declaredAt,
-         @dedupKey, @serviceName, @externalUrl)`),
+         @dedupKey, @serviceName, @serviceId, @externalUrl)`),
       // One statement per patchable column, so every UPDATE is a prepared statement.
       patch: Object.fromEntries(
         Object.entries(PATCH_COLUMNS).map(([key, column]) => [
@@ -152,6 +173,8 @@ export class IncidentRepository {
         AND update_due_at <= ? ORDER BY update_due_at`),
       commsVacantDue: db.prepare(`SELECT * FROM incidents i WHERE status <> 'resolved' AND comms_nag_at IS NOT NULL
         AND comms_nag_at <= ? AND NOT EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.id AND r.role = 'comms')`),
+      shiftChecksDue: db.prepare(`SELECT * FROM incidents WHERE status <> 'resolved' AND comms_schedule IS NOT NULL
+        AND shift_check_at IS NOT NULL AND shift_check_at <= ? ORDER BY shift_check_at`),
       rotationGet: db.prepare('SELECT position FROM rotations WHERE name = ?').pluck(),
       rotationSet: db.prepare(`INSERT INTO rotations (name, position) VALUES (?, ?)
         ON CONFLICT (name) DO UPDATE SET position = excluded.position`),
@@ -164,6 +187,8 @@ export class IncidentRepository {
       ),
       setChannel: db.prepare('UPDATE incidents SET channel_id = ?, channel_name = ?, updated_at = ? WHERE id = ?'),
       setSummaryTs: db.prepare('UPDATE incidents SET summary_ts = ?, updated_at = ? WHERE id = ?'),
+      setDutiesTs: db.prepare('UPDATE incidents SET duties_ts = ?, updated_at = ? WHERE id = ?'),
+      clearRole: db.prepare('DELETE FROM incident_roles WHERE incident_id = ? AND role = ?'),
       appendEvent: db.prepare(`INSERT INTO timeline_events (incident_id, at, kind, actor, body, data)
         VALUES (@incidentId, @at, @kind, @actor, @body, @data)`),
       timeline: db.prepare('SELECT * FROM timeline_events WHERE incident_id = ? ORDER BY at, id'),
@@ -182,6 +207,7 @@ export class IncidentRepository {
       this.stmt.insert.run({
         dedupKey: null,
         serviceName: null,
+        serviceId: null,
         externalUrl: null,
         ...incident,
         publicTitle: incident.publicTitle ?? incident.title,
@@ -233,6 +259,11 @@ export class IncidentRepository {
     return (this.stmt.commsVacantDue.all(now) as IncidentRow[]).map(toIncident);
   }
 
+  /** Open incidents following an on-call schedule whose next look at it is due at `now`. */
+  shiftChecksDue(now: number): Incident[] {
+    return (this.stmt.shiftChecksDue.all(now) as IncidentRow[]).map(toIncident);
+  }
+
   /** Advances a named rotation and returns the position to use now. */
   nextInRotation(name: string, size: number): number {
     const current = (this.stmt.rotationGet.get(name) as number | undefined) ?? -1;
@@ -272,6 +303,10 @@ export class IncidentRepository {
     this.stmt.setSummaryTs.run(ts, now, id);
   }
 
+  setDutiesTs(id: number, ts: string, now: number): void {
+    this.stmt.setDutiesTs.run(ts, now, id);
+  }
+
   appendEvent(event: NewTimelineEvent): number {
     return Number(
       this.stmt.appendEvent.run({
@@ -305,6 +340,11 @@ export class IncidentRepository {
 
   setRole(incidentId: number, role: Role, userId: UserRef, at: number, by: UserRef | null): void {
     this.stmt.setRole.run(incidentId, role, userId, at, by);
+  }
+
+  /** Leaves the role vacant (who held it stays in the timeline). */
+  clearRole(incidentId: number, role: Role): void {
+    this.stmt.clearRole.run(incidentId, role);
   }
 
   roles(incidentId: number): RoleAssignment[] {

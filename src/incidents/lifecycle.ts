@@ -1,6 +1,7 @@
 import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
 import {
   archiveEffect,
+  dutiesEffect,
   noticeEffect,
   postmortemEffect,
   refreshEffects,
@@ -106,6 +107,7 @@ export function closeIncident(
       responders,
     }),
     ...refreshEffects(incident.id, opts.cause),
+    dutiesEffect(incident.id, opts.cause),
     archiveEffect(incident.id, opts.resolvedAt, change.at + policy.archiveAfterMinutes * 60_000),
   );
   if (policy.postmortemOnResolve) change.effect(postmortemEffect(incident.id, opts.cause, false));
@@ -166,7 +168,11 @@ export function reopen(core: Core, incidentId: number, actor: Actor): Incident {
     core.deps.incidents.update(incidentId, { status: 'investigating', resolvedAt: null, updateDueAt: due }, change.at);
     const via = core.deps.chat.source;
     const cause = core.record(change, { incidentId, kind: 'reopened', actor: by, data: { via } });
-    change.effect(noticeEffect(incidentId, cause, { type: 'reopened', by, via }), ...refreshEffects(incidentId, cause));
+    change.effect(
+      noticeEffect(incidentId, cause, { type: 'reopened', by, via }),
+      ...refreshEffects(incidentId, cause),
+      dutiesEffect(incidentId, cause),
+    );
     return core.require(incidentId);
   });
 }
@@ -192,6 +198,7 @@ export function setSeverity(core: Core, incidentId: number, severity: Severity, 
     change.effect(
       noticeEffect(incidentId, cause, { type: 'severity_changed', from: incident.severity, to: severity, by, via }),
       ...refreshEffects(incidentId, cause),
+      dutiesEffect(incidentId, cause),
     );
     return core.require(incidentId);
   });

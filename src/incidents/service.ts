@@ -1,5 +1,6 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
 import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendReminders } from './communication.ts';
+import { acceptCommsOffer, checkShifts, shiftSeen } from './comms-lead.ts';
 import { Change, startClocks, type Core, type IncidentServiceDeps } from './core.ts';
 import { declare, type DeclareInput } from './declare.ts';
 import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './external-events.ts';
@@ -129,8 +130,15 @@ export class IncidentService implements Core {
   postUpdate = (incidentId: number, status: Status, body: string, by: Actor, options?: UpdateOptions) =>
     postUpdate(this, incidentId, status, body, by, options);
   addNote = (incidentId: number, text: string, by: UserRef) => addNote(this, incidentId, text, by);
-  handOff = (incidentId: number, role: Role, to: UserRef, by: Actor) => handOff(this, incidentId, role, to, by);
+  handOff = (incidentId: number, role: Role, to: UserRef, by: Actor, opts?: { both?: boolean }) =>
+    handOff(this, incidentId, role, to, by, opts);
   sendReminders = (now: number = this.deps.now()) => sendReminders(this, now);
+  /** Queues a look at each followed on-call schedule that is due one. */
+  checkShifts = (now: number = this.deps.now()) => checkShifts(this, now);
+  /** What an on-call schedule named at a look (chat users, first on call first). */
+  shiftSeen = (incidentId: number, cause: string, scheduled: UserRef[]) =>
+    shiftSeen(this, incidentId, cause, scheduled);
+  acceptCommsOffer = (incidentId: number, by: Actor) => acceptCommsOffer(this, incidentId, by);
   addFollowup = (incidentId: number, text: string, owner: UserRef | null, by: UserRef) =>
     addFollowup(this, incidentId, text, owner, by);
   setImpact = (incidentId: number, text: string, by: UserRef) => setImpact(this, incidentId, text, by);

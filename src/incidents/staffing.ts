@@ -1,6 +1,14 @@
 import type { Core } from './core.ts';
-import { EffectKind, forIncident, noticeEffect, openRoomEffects, refreshEffects } from './effect-kinds.ts';
-import { pickCommsLead } from './roles.ts';
+import { followShift, nameCommsLead } from './comms-lead.ts';
+import {
+  dutiesEffect,
+  EffectKind,
+  forIncident,
+  noticeEffect,
+  openRoomEffects,
+  refreshEffects,
+} from './effect-kinds.ts';
+import type { CommsVacancy } from './roles.ts';
 import type { ResolvedPerson, UserRef } from './types.ts';
 
 /**
@@ -16,7 +24,7 @@ export function staff(
   people: ResolvedPerson[],
   scheduled: UserRef[],
 ): void {
-  const { incidents, policy } = core.deps;
+  const { incidents } = core.deps;
   core.transact((change) => {
     const found = people.map((p) => p.userId).filter((u): u is UserRef => Boolean(u));
     const missing = people
@@ -27,13 +35,13 @@ export function staff(
       let commander = roles.find((r) => r.role === 'commander')?.userId ?? null;
       if (!commander && found[0]) commander = core.assignRole(change, incidentId, 'commander', found[0], null);
       let comms = roles.find((r) => r.role === 'comms')?.userId ?? null;
+      let vacancy: CommsVacancy | null = null;
       if (!comms) {
-        const pick = pickCommsLead(incidents, { scheduled, rotation: policy.commsRotation, commander });
-        if (pick) {
-          comms = core.assignRole(change, incidentId, 'comms', pick, null);
-          incidents.update(incidentId, { commsNagAt: null }, change.at);
-        }
+        const pick = nameCommsLead(core, change, incidents.get(incidentId)!, commander, scheduled);
+        comms = pick.user;
+        vacancy = pick.vacancy;
       }
+      followShift(core, change, incidentId, scheduled);
       const invitees = [...found, ...(commander ? [commander] : []), ...(comms ? [comms] : [])];
       // A lookup queued by an earlier version came before its room, which nobody asked for yet. Asking
       // again is safe: without a channel, the room's rows are pending or dead (never pruned), and
@@ -43,7 +51,8 @@ export function staff(
         ...room,
         ...invite(incidentId, cause, invitees),
         ...refreshEffects(incidentId, cause),
-        noticeEffect(incidentId, cause, { type: 'roles', commander, comms }),
+        noticeEffect(incidentId, cause, { type: 'roles', commander, comms, ...(vacancy ? { vacancy } : {}) }),
+        ...(comms ? [dutiesEffect(incidentId, cause)] : []),
       );
     } else {
       change.effect(...invite(incidentId, cause, found));

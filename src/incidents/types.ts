@@ -37,6 +37,16 @@ export interface Incident {
   publicAt: number | null;
   statuspageId: string | null;
   customerImpact: string | null;
+  /** The paging service that fired, when a page opened it (chooses the comms lead's schedule). */
+  serviceId: string | null;
+  /** The on-call schedule the comms lead follows, if any; who it named when last looked at; when to look next. */
+  commsSchedule: string | null;
+  commsOnCall: UserRef | null;
+  shiftCheckAt: number | null;
+  /** Whom the comms role was offered to at the last change of shift: only they may accept it. */
+  commsOfferTo: UserRef | null;
+  /** The chat message with the comms lead's duties, once posted (edited in place from then on). */
+  dutiesTs: string | null;
   updatedAt: number;
 }
 

@@ -69,6 +69,7 @@ function fromIncident(i: PdIncident, settings: Settings): ExternalSnapshot {
     dedupKey: i.incident_key ?? null,
     url: i.html_url ?? null,
     serviceName: i.service?.summary ?? null,
+    serviceId: i.service?.id ?? null,
     severity: severityOf(i, settings),
     assignees: (i.assignees ?? []).map(person),
     description: describePage(i),

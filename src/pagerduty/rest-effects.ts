@@ -52,15 +52,18 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
       classify: classifyPagerDutyError,
       async deliver(row, log) {
         const { people, purpose } = row.payload as { people: ExternalUser[]; purpose: 'staff' | 'invite' };
+        // Rows queued before the domain chose the schedule per incident carry none: the default then.
+        const schedule =
+          'schedule' in row.payload
+            ? (row.payload.schedule as string | null)
+            : (deps.settings.comms.pagerduty_schedule ?? null);
         const fresh: [string, DirectoryEntry][] = [];
         let resolved: ResolvedPerson[];
         let scheduled: string[] = [];
         try {
           resolved = await resolveAll(deps, inFlight, people, fresh, log);
-          const schedule = deps.settings.comms.pagerduty_schedule;
           if (purpose === 'staff' && schedule && deps.pagerduty) {
-            const onCall = await resolveAll(deps, inFlight, await deps.pagerduty.onCall(schedule), fresh, log);
-            scheduled = onCall.flatMap((p) => (p.userId ? [p.userId] : []));
+            scheduled = await onCallUsers(deps, inFlight, schedule, fresh, log);
           }
         } catch (error) {
           // The room is open without them; say once why its responders are not there yet. The
@@ -83,6 +86,26 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
           commit: () => {
             for (const [id, entry] of fresh) deps.directory.put('pagerduty', id, entry);
             deps.incidents.staff(row.incidentId!, purpose, `outbox:${row.id}`, resolved, scheduled);
+          },
+        };
+      },
+    },
+
+    // A look at a followed schedule during an open incident: who is on call now, for a change of shift.
+    [EffectKind.PeopleOnCall]: {
+      lane: 'pagerduty:rest',
+      classify: classifyPagerDutyError,
+      async deliver(row, log) {
+        const schedule = String(row.payload.schedule);
+        const incident = row.incidentId === null ? undefined : deps.incidents.get(row.incidentId);
+        if (!deps.pagerduty || !incident || incident.status === 'resolved') return { result: { skipped: true } };
+        const fresh: [string, DirectoryEntry][] = [];
+        const scheduled = await onCallUsers(deps, inFlight, schedule, fresh, log);
+        return {
+          result: { scheduled },
+          commit: () => {
+            for (const [id, entry] of fresh) deps.directory.put('pagerduty', id, entry);
+            deps.incidents.shiftSeen(row.incidentId!, `outbox:${row.id}`, scheduled);
           },
         };
       },
@@ -113,6 +136,18 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
 }
 
 type Lookup = { person: ResolvedPerson; entry?: DirectoryEntry };
+
+/** The chat users a schedule names now, first on call first (those without a chat account left out). */
+async function onCallUsers(
+  deps: PagerDutyEffectDeps,
+  inFlight: Map<string, Promise<Lookup>>,
+  schedule: string,
+  fresh: [string, DirectoryEntry][],
+  log: Logger,
+): Promise<string[]> {
+  const onCall = await resolveAll(deps, inFlight, await deps.pagerduty!.onCall(schedule), fresh, log);
+  return onCall.flatMap((p) => (p.userId ? [p.userId] : []));
+}
 
 /** PagerDuty user → email (REST) → Slack user (users.lookupByEmail), via the cache. */
 async function resolveAll(

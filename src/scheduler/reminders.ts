@@ -3,7 +3,7 @@ import type { IncidentService } from '../incidents/service.ts';
 import type { Logger } from '../lib/logger.ts';
 
 /**
- * Every 30 seconds: overdue-update reminders and vacant-comms-lead calls. The tick only asks the
+ * Every 30 seconds: overdue-update reminders, vacant-comms-lead calls and looks at on-call schedules. The tick only asks the
  * domain what is due; due times live in the database, so a restart neither loses nor repeats one.
  */
 export function startReminderJob(incidents: IncidentService, log: Logger): { stop(): Promise<void> } {
@@ -11,6 +11,9 @@ export function startReminderJob(incidents: IncidentService, log: Logger): { sto
     try {
       const sent = incidents.sendReminders();
       if (sent > 0) log.info({ sent }, 'reminders queued');
+      // Followed on-call schedules, for a change of shift (each incident's look is due on its own clock).
+      const looks = incidents.checkShifts();
+      if (looks > 0) log.debug({ looks }, 'on-call schedules to look at');
     } catch (error) {
       log.error({ err: error }, 'reminder tick failed');
     }

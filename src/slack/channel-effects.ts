@@ -9,6 +9,7 @@ import { baseChannelName, candidateName } from './channel-name.ts';
 import { classifySlackError, slackErrorName } from './classify-error.ts';
 import { noticeBlocks, renderNotice } from './notices.ts';
 import { channelTopic, summaryMessage } from './summary-message.ts';
+import { dutiesMessage } from './comms-views.ts';
 
 export interface SlackEffectDeps {
   client: webApi.WebClient;
@@ -19,6 +20,8 @@ export interface SlackEffectDeps {
   capture: (incidentId: number, capture: CapturedMessage) => void;
   /** The bot's own user id (auth.test), to recognise channels it created. */
   botUserId: () => Promise<string>;
+  /** The base of links the bot posts (the status page in the comms lead's duties). */
+  publicUrl?: string;
 }
 
 /** Messages the bot posts carry their outbox key, so a retry can find what an earlier try posted. */
@@ -198,6 +201,26 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
         unfurl_media: false,
       });
       return { result: { ts } };
+    }),
+
+    // Posted and pinned with the first comms lead, then edited in place: one pinned message, kept current.
+    [EffectKind.ChannelDuties]: handler('chat.postMessage', async (row) => {
+      const { incident, channel } = channelOf(row);
+      const roles = incidents.roles(incident.id);
+      const message = dutiesMessage(incident, roles, settings, deps.publicUrl ?? '');
+      if (incident.dutiesTs) {
+        await client.chat.update({ channel, ts: incident.dutiesTs, ...message });
+        return { result: { ts: incident.dutiesTs, edited: true } };
+      }
+      if (!roles.some((r) => r.role === 'comms') || incident.status === 'resolved')
+        return { result: { skipped: 'no comms lead yet' } };
+      const ts = await postOnce(row, { channel, ...message, unfurl_links: false });
+      try {
+        await client.pins.add({ channel, timestamp: ts });
+      } catch (error) {
+        if (slackErrorName(error) !== 'already_pinned') throw error;
+      }
+      return { result: { ts }, commit: () => incidents.setDutiesTs(incident.id, ts, now()) };
     }),
 
     [EffectKind.ChannelArchive]: handler('conversations.archive', async (row) => {

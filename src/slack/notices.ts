@@ -5,6 +5,7 @@ import { truncate } from '../text/truncate.ts';
 import { SLACK_SOURCE, isUserId } from '../lib/slack-ids.ts';
 import { escapeMrkdwn as e, mention } from './mrkdwn.ts';
 import { approvalMessage } from './runbook-views.ts';
+import { commsHolderText, commsMovedText, commsOfferMessage } from './comms-views.ts';
 
 type Renderers = { [T in Notice['type']]: (n: Extract<Notice, { type: T }>) => string };
 
@@ -50,7 +51,9 @@ function postmortemText(n: PostmortemNotice): string {
 
 /** How each notice reads in the incident channel. All text from people or other systems is escaped. */
 const RENDER: Renderers = {
-  roles: (n) => `:busts_in_silhouette: Commander: ${who(n.commander)} · Comms lead: ${who(n.comms)}`,
+  roles: (n) => `:busts_in_silhouette: Commander: ${who(n.commander)} · Comms lead: ${commsHolderText(n)}`,
+  comms_moved: (n) => commsMovedText(n),
+  comms_offer: (n) => commsOfferMessage(n).text,
   unresolved_people: (n) =>
     `:warning: Could not invite ${n.people.length === 1 ? 'this responder' : 'these responders'} — please add them by hand:\n` +
     n.people.map((p) => `• *${e(p.name)}*: ${e(p.reason)}`).join('\n'),
@@ -127,5 +130,6 @@ export function renderNotice(notice: Notice): string {
 
 /** The few notices people act on carry buttons; the rest are text alone. */
 export function noticeBlocks(notice: Notice): unknown[] | undefined {
+  if (notice.type === 'comms_offer') return commsOfferMessage(notice).blocks;
   return notice.type === 'runbook_approval' ? approvalMessage(notice).blocks : undefined;
 }

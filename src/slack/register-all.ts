@@ -3,6 +3,8 @@ import { ackUnknown } from './ack-unknown.ts';
 import { registerCommands, type SlackEdgeDeps } from './register-commands.ts';
 import { registerEvents } from './register-events.ts';
 import { registerInteractions } from './register-interactions.ts';
+import { registerComms } from './register-comms.ts';
+import { COMMS_ACTION } from './comms-views.ts';
 import { registerRunbooks } from './register-runbooks.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { ACTION } from './summary-message.ts';
@@ -20,13 +22,14 @@ export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
   ackUnknown(
     app,
     {
-      actions: [...Object.values(ACTION), ...Object.values(RUNBOOK_ACTION)],
+      actions: [...Object.values(ACTION), ...Object.values(RUNBOOK_ACTION), ...Object.values(COMMS_ACTION)],
       views: [...Object.values(VIEW), RUNBOOK_VIEW],
     },
     deps.log,
   );
   registerCommands(app, deps);
   registerInteractions(app, deps);
+  registerComms(app, deps);
   registerEvents(app, deps);
   registerRunbooks(app, deps);
 }

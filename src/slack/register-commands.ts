@@ -8,6 +8,7 @@ import { slackCommandText } from './command-text.ts';
 import { formView } from './form-views.ts';
 import { renderReply, userErrorText } from './render-reply.ts';
 import type { ActorLookup } from './user-groups.ts';
+import { confirmBlocks } from './confirm-blocks.ts';
 
 export interface SlackEdgeDeps {
   services: CommandServices;
@@ -77,7 +78,8 @@ export function registerCommands(app: App, deps: SlackEdgeDeps): void {
     } catch (error) {
       if (isUserError(error)) {
         log.info({ code: error.code }, 'command refused');
-        await ack({ response_type: 'ephemeral', text: userErrorText(error) });
+        const blocks = confirmBlocks(error, command.text ?? '');
+        await ack({ response_type: 'ephemeral', text: userErrorText(error), ...(blocks ? { blocks } : {}) });
         done('user_error');
         return;
       }

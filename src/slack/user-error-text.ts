@@ -8,6 +8,7 @@ const HOW: Record<string, string> = {
   followup: '`/incident followup <what> [@owner]`',
   impact: '`/incident impact <who, how, how many>`',
   public_name: '`/incident public-name Slow checkout for some customers`',
+  hold_both: '`/incident role comms @them --both`',
 };
 
 /** A domain's user error as Slack shows it: the domain's words, then the command that would fix it. */

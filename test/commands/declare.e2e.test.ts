@@ -58,9 +58,10 @@ describe('/incident declare, end to end', () => {
       expect(h.slack.succeeded(method), method).toHaveLength(1);
     }
     await eventually(() => h.slack.succeeded('chat.postMessage').length === 2);
-    // The summary, then who holds which role (nobody is comms lead: no rotation is configured).
+    // The summary, then who holds which role: nobody is comms lead, and the channel is told why.
     expect(h.slack.succeeded('chat.postMessage')[1]!.args.text).toBe(
-      `:busts_in_silhouette: Commander: <@${ALICE.id}> · Comms lead: _nobody yet_ (use \`/incident role\`)`,
+      `:busts_in_silhouette: Commander: <@${ALICE.id}> · Comms lead: _vacant_: no on-call schedule or rotation is ` +
+        'configured (`comms` in the settings file). Take it with `/incident role comms @you`.',
     );
     expect(h.slack.rejected).toEqual([]);
 

@@ -113,10 +113,12 @@ describe('declaring an incident', () => {
       }
     });
 
-    it('is the commander when the rotation holds nobody else', () => {
+    it('is never the commander: with nobody else in the rotation the role stays vacant, and the room hears why', () => {
       d = new Domain({ settings: { comms: { rotation: [ALICE] } } });
       const { id } = d.declare(ALICE);
-      expect(d.roleOf(id, 'comms')).toBe(ALICE);
+      expect(d.roleOf(id, 'comms')).toBeNull();
+      expect(d.notices(id)).toEqual([{ type: 'roles', commander: ALICE, comms: null, vacancy: 'only_commander' }]);
+      expect(d.incident(id).commsNagAt).toBe(START + 5 * MINUTE);
     });
 
     it('is assigned by nobody (the bot), with the role in the timeline', () => {
@@ -190,15 +192,16 @@ describe('declaring an incident', () => {
         ['channel.post_summary', `incident:${id}:channel.post_summary:open`, -1],
         ['channel.pin_summary', `incident:${id}:channel.pin_summary:open`, -1],
         ['channel.notice', `incident:${id}:channel.notice:roles:declared`, 0],
+        ['channel.duties', `incident:${id}:channel.duties:declared`, 0],
       ]);
       expect(new Set(effects.map((e) => e.orderingKey))).toEqual(new Set([`incident:${id}`]));
       expect(effects[1]!.payload).toEqual({ users: [ALICE, BOB, CAROL].sort() });
     });
 
-    it('announce the roles, naming a vacant comms lead as nobody', () => {
+    it('announce the roles, naming a vacant comms lead and why', () => {
       d = new Domain();
       const { id } = d.declare(ALICE);
-      expect(d.notices(id)).toEqual([{ type: 'roles', commander: ALICE, comms: null }]);
+      expect(d.notices(id)).toEqual([{ type: 'roles', commander: ALICE, comms: null, vacancy: 'none_configured' }]);
       expect(d.effects(id)[1]!.payload).toEqual({ users: [ALICE] });
     });
 

@@ -92,6 +92,8 @@ export class Domain {
         commsVacantMinutes: s.comms_vacant_reminder_minutes,
         archiveAfterMinutes: s.archive_after_minutes,
         commsRotation: s.comms.rotation,
+        commsSchedules: { byService: s.comms.schedules, fallback: s.comms.pagerduty_schedule ?? null },
+        shiftCheckMinutes: s.comms.shift_check_minutes,
         components: s.components,
         mirrorStatuspage: opts.mirrorStatuspage ?? false,
         postmortemOnResolve: s.postmortem.on_resolve,

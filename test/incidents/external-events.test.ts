@@ -417,6 +417,7 @@ describe('staffing a paged incident once its people are found', () => {
       ['channel.update_summary', `incident:${id}`],
       ['channel.set_topic', `incident:${id}`],
       ['channel.notice', `incident:${id}`],
+      ['channel.duties', `incident:${id}`],
     ]);
     expect(effects[0]!.payload).toEqual({ users: [ALICE, BOB].sort() });
     expect(effects[3]).toMatchObject({

@@ -236,7 +236,12 @@ describe('reopening', () => {
       updateDueAt: START + 65 * MINUTE,
     });
     expect(d.timeline(id).at(-1)).toMatchObject({ kind: 'reopened', actor: BOB });
-    expect(effects.map((e) => e.kind)).toEqual(['channel.notice', 'channel.update_summary', 'channel.set_topic']);
+    expect(effects.map((e) => e.kind)).toEqual([
+      'channel.notice',
+      'channel.update_summary',
+      'channel.set_topic',
+      'channel.duties',
+    ]);
     expect(effects[0]!.payload.notice).toMatchObject({ type: 'reopened', by: BOB });
   });
 

@@ -15,7 +15,7 @@ describe('every change is one transaction with its consequences', () => {
     d.service.resolve(id, actor(ALICE), 'done');
     const after = d.counts();
     expect(after.events - before.events).toBe(1);
-    expect(after.effects - before.effects).toBe(6);
+    expect(after.effects - before.effects).toBe(7); // resolved, closing summary, summary, topic, duties, archive, report
     expect(after.wakes - before.wakes).toBe(1);
   });
 
