@@ -94,6 +94,14 @@ export class FakePagerDuty extends EventEmitter {
     this.webhook = { url, secrets };
   }
 
+  /**
+   * Who a schedule has on call from now on, first level first (GET /oncalls answers with them): a test
+   * moves the shift by calling it again, as a rotation's handoff time passing would in PagerDuty.
+   */
+  setOnCall(scheduleId: string, ...userIds: string[]): void {
+    this.schedules.set(scheduleId, userIds);
+  }
+
   inject(...faults: PdFault[]): void {
     this.faults.push(...faults);
   }
