@@ -116,6 +116,28 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads the comms schedules per PagerDuty service, naming a bad or unknown key with its path', () => {
+    const yaml =
+      'comms:\n  pagerduty_schedule: PDEF001\n  schedules:\n    PSVC001: PSCHED2\n  shift_check_minutes: 10\n';
+    const c = loadConfig({ ...base, CONFIG_PATH: 'team.yaml' }, () => yaml);
+    expect(c.settings.comms).toEqual({
+      rotation: [],
+      pagerduty_schedule: 'PDEF001',
+      schedules: { PSVC001: 'PSCHED2' },
+      shift_check_minutes: 10,
+      stakeholders: [],
+    });
+    const bad =
+      'comms:\n  schedules:\n    PSVC001: not-a-schedule\n    checkout: PSCHED3\n' +
+      '  schedule: PSCHED1\n  stakeholders: [bob]\n';
+    expect(problems({ ...base, CONFIG_PATH: 'team.yaml' }, () => bad)).toEqual([
+      'team.yaml:3: comms.schedules.PSVC001 must be a PagerDuty schedule id like PABC123',
+      'team.yaml:4: comms.schedules.checkout must be a PagerDuty service id like PSVC123',
+      'team.yaml:6: comms.stakeholders.0 must be a Slack user (U…), user group (S…) or channel (C…) id',
+      'team.yaml:5: comms.schedule is not a setting',
+    ]);
+  });
+
   it('reports YAML that does not parse, with its line', () => {
     expect(problems({ ...base, CONFIG_PATH: 'team.yaml' }, () => 'timezone: UTC\noutbox: [unclosed\n')).toEqual([
       expect.stringMatching(/^team\.yaml:\d+: /),

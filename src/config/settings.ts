@@ -52,8 +52,15 @@ export const settingsSchema = z
         pagerduty_schedule: scheduleId.optional(),
         // Per PagerDuty service id, the schedule for its pages instead of pagerduty_schedule.
         schedules: z
-          .record(z.string().regex(/^[A-Z0-9]{2,20}$/, 'must be a PagerDuty service id like PSVC123'), scheduleId)
-          .refine((r) => Object.keys(r).length <= 200, 'at most 200 services')
+          .record(z.string(), scheduleId)
+          .superRefine((r, ctx) => {
+            // Checked here rather than as the record's key schema, so the message says what a key must be.
+            for (const key of Object.keys(r)
+              .filter((k) => !/^[A-Z0-9]{2,20}$/.test(k))
+              .slice(0, 10))
+              ctx.addIssue({ code: 'custom', path: [key], message: 'must be a PagerDuty service id like PSVC123' });
+            if (Object.keys(r).length > 200) ctx.addIssue({ code: 'custom', message: 'at most 200 services' });
+          })
           .default({}),
         // How often an open incident's schedule is looked at for a change of shift.
         shift_check_minutes: minutes.default(5),

@@ -143,7 +143,8 @@ export function shiftSeen(core: Core, incidentId: number, cause: string, schedul
       incidentId,
       kind: 'shift_changed',
       actor: null,
-      data: { schedule: incident.commsSchedule, from: incident.commsOnCall, to: onCall, comms },
+      // `user`: who is on call now (named in the report like anyone a role event names).
+      data: { schedule: incident.commsSchedule, from: incident.commsOnCall, user: onCall, comms },
     });
     if (onCall && onCall !== comms && onCall !== commander) {
       incidents.update(incidentId, { commsOfferTo: onCall }, change.at);
@@ -176,12 +177,13 @@ export function acceptCommsOffer(core: Core, incidentId: number, actor: Actor): 
       );
     core.assignRole(change, incidentId, 'comms', actor.id, actor.id);
     incidents.update(incidentId, { commsNagAt: null, commsOfferTo: null }, change.at);
-    const cause = core.record(change, {
+    change.event({
       incidentId,
       kind: 'shift_handover',
       actor: actor.id,
       data: { role: 'comms', from: comms, to: actor.id },
     });
+    const cause = `${change.at}:${actor.id}`;
     change.effect(
       noticeEffect(incidentId, cause, { type: 'handoff', role: 'comms', from: comms, to: actor.id, by: actor.id }),
       ...refreshEffects(incidentId, `shift_handover:${cause}`),

@@ -80,6 +80,26 @@ describe('a declared incident with only an on-call schedule configured', () => {
   });
 });
 
+describe('an incident declared with the form, with only an on-call schedule configured', () => {
+  const h = useBot({ pagerduty: true, settings: 'comms:\n  pagerduty_schedule: PSCHED1\n' });
+
+  it('gets its comms lead from the schedule too', async () => {
+    h.pd.setOnCall('PSCHED1', PD_BOB.id);
+    const res = await h.bot.submit(
+      'incident_declare',
+      {
+        title: { value: { type: 'plain_text_input', value: 'Invoices stuck' } },
+        severity: { value: { type: 'static_select', selected_option: { value: 'sev2' } } },
+      },
+      { user: ALICE.id, privateMetadata: JSON.stringify({ channel: 'C0GENERAL' }) },
+    );
+    expect(res.status).toBe(200);
+    const incident = await eventually(() => h.bot.app.incidents.listOpen()[0]);
+    await eventually(() => roleOf(h, incident.id, 'comms') === BOB.id, 10_000, 'the scheduled comms lead');
+    expect(h.pd.succeeded('GET /oncalls').map((c) => c.query['schedule_ids[]'])).toEqual(['PSCHED1']);
+  });
+});
+
 describe('a page from a service with a schedule of its own', () => {
   const h = useBot({
     pagerduty: true,
