@@ -35,6 +35,7 @@ describe('mapping PagerDuty events', () => {
           dedupKey: 'd3640fbd41094207a1c11e58e46b1662',
           url: 'https://acme.pagerduty.com/incidents/PGR0VU2',
           serviceName: 'API Service',
+          serviceId: 'PF9KMXH',
           severity: 'sev1',
           assignees: [{ id: 'PTUXL6G', name: 'User 123' }],
           description: 'Service: API Service · Urgency: high · Priority: P1 · Assigned: User 123 · PagerDuty #2',

@@ -63,7 +63,12 @@ function expected(m: Model, user: string, op: Op): 'forbidden' | 'unchanged' | M
     case 'role': {
       const vacantClaim = m[op.role] === null && op.to === user;
       if (!vacantClaim && !TABLE[op.role](who)) return 'forbidden';
-      return m[op.role] === op.to ? 'unchanged' : { ...m, [op.role]: op.to };
+      if (m[op.role] === op.to) return 'unchanged';
+      // The two roles are kept apart: comms to the commander is refused (unless confirmed with --both);
+      // the comms lead made commander leaves comms vacant here (no rotation is configured).
+      if (op.role === 'comms' && op.to === m.commander) return 'unchanged';
+      if (op.role === 'commander' && op.to === m.comms) return { ...m, commander: op.to, comms: null };
+      return { ...m, [op.role]: op.to };
     }
     case 'resolve':
       if (!TABLE.resolve(who)) return 'forbidden';

@@ -53,7 +53,8 @@ describe('the sandbox page, driven by a browser', () => {
     const incidentChannel = page.locator('#channels a[data-channel^="inc-"]');
     await incidentChannel.first().waitFor();
     await incidentChannel.first().click();
-    const pinned = page.locator('.msg.pinned');
+    // The summary (the comms lead's duties are pinned beside it).
+    const pinned = page.locator('.msg.pinned').filter({ has: page.locator('button[data-action="incident_resolve"]') });
     await pinned.waitFor();
     await expect.poll(() => pinned.innerText()).toContain('5xx rate above 5% for 5 minutes');
     await expect.poll(() => page.locator('.messages').innerText()).toContain('Comms lead');
