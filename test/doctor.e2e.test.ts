@@ -38,9 +38,10 @@ describe('incident-bot doctor, against each integration', () => {
     await Promise.all([slack.stop(), pd.stop(), gh.stop(), sp.stop()]);
     tmp.cleanup();
   });
-  const run = async (extra: Record<string, string> = {}) => {
+  const MB = 1024 * 1024;
+  const run = async (extra: Record<string, string> = {}, freeBytes = 50_000 * MB) => {
     const lines: string[] = [];
-    const code = await doctor({ ...env, ...extra }, (l) => lines.push(l));
+    const code = await doctor({ ...env, ...extra }, (l) => lines.push(l), { freeSpace: () => () => freeBytes });
     return { code, lines };
   };
 
@@ -49,17 +50,28 @@ describe('incident-bot doctor, against each integration', () => {
     expect(lines.filter((l) => /^[✓✗]/.test(l))).toEqual([
       '✓ configuration (./incident-bot.yaml)',
       '✓ database',
+      '✓ storage',
       '✓ runbooks',
       '✓ slack',
       '✓ pagerduty',
       '✓ github',
       '✓ statuspage',
     ]);
+    expect(lines).toContain("    50000 MB free on the database's volume (warning below 200 MB)");
     expect(lines).toContain('    auth.test: workspace Fake Team, bot user incident-bot (U0BOT0001)');
     expect(lines).toContain('    token works (2 abilities); 1 webhook secret(s) set');
     expect(lines).toContain('    acme/postmortems: push allowed, default branch main');
     expect(lines).toContain(`    page ${sp.pageId} (Acme (fake))`);
     expect(code).toBe(0);
+  });
+
+  it('reports a nearly full database volume as a problem, and exits 1', async () => {
+    const { code, lines } = await run({ CONFIG_PATH: '' }, 2 * MB);
+    expect(lines).toContain('✗ storage');
+    expect(lines.find((l) => l.includes("MB free on the database's volume"))).toMatch(
+      /^ {4}2 MB free on the database's volume, below storage.min_free_mb \(200\): free space/,
+    );
+    expect(code).toBe(1);
   });
 
   it('says what is wrong with each credential and how to fix it, and exits 1', async () => {

@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { openDatabase, type Db } from '../db/open.ts';
+import { StorageHealth, volumeFreeSpace, type FreeSpaceReader } from '../db/storage-health.ts';
+import { storageCheck } from '../http/storage-readiness.ts';
+import { startStorageMaintenanceJob, type CheckpointResult } from '../scheduler/storage-maintenance.ts';
 import { databaseCheck, livenessRoute, readinessRoute } from '../http/health.ts';
 import { createHttpServer, type Route } from '../http/server.ts';
 import { InboxRepository } from '../inbox/inbox-repository.ts';
@@ -51,6 +54,11 @@ export interface AppOptions {
   processEnv?: Record<string, string | undefined>;
   /** More endpoints on the same server (the sandbox's console). */
   extraRoutes?: Route[];
+  /**
+   * The database's volume: how free space is read (default: statfs of its folder) and how often a
+   * write is tried again after a storage error (default 5 s). Tests report a nearly full disk here.
+   */
+  storage?: { freeBytes?: FreeSpaceReader; probeMs?: number };
 }
 
 export interface RunningApp {
@@ -62,6 +70,10 @@ export interface RunningApp {
   incidents: IncidentService;
   outbox: OutboxRepository;
   worker: OutboxWorker;
+  /** Whether the database takes writes, and its volume's free space. */
+  storage: StorageHealth;
+  /** Runs the minute's storage maintenance now: the free-space check and a WAL checkpoint (truncating it). */
+  checkpoint(): CheckpointResult;
   /** Stops accepting requests, then gives in-flight deliveries `graceMs` before closing the database. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -74,6 +86,14 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const db = openDatabase(config.databasePath);
   const applied = migrate(db);
   if (applied.length > 0) log.info({ applied }, 'database migrated');
+  const storage = new StorageHealth({
+    db,
+    log: log.child({ source: 'storage' }),
+    freeBytes: opts.storage?.freeBytes ?? volumeFreeSpace(config.databasePath),
+    minFreeMb: config.settings.storage.min_free_mb,
+    now,
+    probeMs: opts.storage?.probeMs,
+  });
 
   const timeoutMs = config.settings.outbox.timeout_seconds * 1000;
   const inbox = new InboxRepository(db);
@@ -82,7 +102,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
   const outbox = new OutboxRepository(db);
-  const metrics = createMetrics({ outbox, incidents: incidentRepo }, now);
+  const metrics = createMetrics({ outbox, incidents: incidentRepo, storage }, now);
   const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs);
 
   // The worker and the service need each other (effects → domain commits → new effects); the
@@ -115,6 +135,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       permissions: permissionTable(config.settings),
     },
     onEffectsEnqueued: () => wake(),
+    storageFailure: (error) => storage.failure(error),
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
   });
@@ -168,9 +189,11 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
     concurrency: config.settings.outbox.concurrency,
     maxAttempts: config.settings.outbox.max_attempts,
+    storage,
     ...opts.worker,
   });
   wake = () => worker.notify();
+  storage.onRecovered(() => worker.notify());
 
   // One cache of user groups for every permission check, from any edge or a run's next step.
   const actorFor = actorLookup(userGroupDirectory(slack, now), log.child({ source: 'permissions' }));
@@ -193,6 +216,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     log,
     now,
     onCommand: metrics.command,
+    storage,
   });
 
   const status: StatusContext = {
@@ -205,7 +229,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
   };
   const operatorRoutes: Route[] = [
-    readinessRoute([databaseCheck(db), slackCheck(slack, now), outboxCheck(outbox, now)]),
+    readinessRoute([databaseCheck(db), storageCheck(storage), slackCheck(slack, now), outboxCheck(outbox, now)]),
     metricsRoute(metrics),
   ];
   const routes: Route[] = [
@@ -217,7 +241,19 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     ...(opts.extraRoutes ?? []),
   ];
   if (receiver) {
-    routes.push(slackEventsRoute({ receiver, signingSecret: config.slack.signingSecret, seen: seenRequests, log }));
+    routes.push(
+      slackEventsRoute({
+        receiver,
+        signingSecret: config.slack.signingSecret,
+        seen: seenRequests,
+        log,
+        storage,
+        tell: (channel, user, text) =>
+          slack.chat
+            .postEphemeral({ channel, user, text })
+            .catch((error: unknown) => log.warn({ err: error }, 'could not tell a person their request was refused')),
+      }),
+    );
   }
   const server = createHttpServer(routes, log.child({ source: 'http' }), metrics.request);
   const metricsServer =
@@ -237,7 +273,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   }
   if (!receiver) await bolt.start();
   worker.start();
-  const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }));
+  const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), storage);
+  const maintenance = startStorageMaintenanceJob({ db, storage }, log.child({ source: 'scheduler' }));
   const retention = startRetentionJob(
     {
       outbox,
@@ -246,6 +283,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       signatureWindowMs: SLACK_SIGNATURE_WINDOW_MS,
       retentionDays: config.settings.outbox.retention_days,
       now,
+      storage,
     },
     log.child({ source: 'scheduler' }),
   );
@@ -263,15 +301,28 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       if (!receiver) await bolt.stop();
       await reminders.stop();
       await retention.stop();
+      await maintenance.stop();
       // A step still running at shutdown is stopped; the next start reports the run as interrupted.
       runner.stopAll();
       await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
       await worker.stop(graceMs);
+      storage.stop();
       db.close();
       log.info('incident-bot stopped');
     })());
 
-  return { url, port, ...(metricsUrl ? { metricsUrl } : {}), db, incidents, outbox, worker, stop };
+  return {
+    url,
+    port,
+    ...(metricsUrl ? { metricsUrl } : {}),
+    db,
+    incidents,
+    outbox,
+    worker,
+    storage,
+    checkpoint: maintenance.runOnce,
+    stop,
+  };
 }
 
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createPagerDutyClient } from '../pagerduty/rest-client.ts';
 import { createGitHubClient } from '../postmortem/github-client.ts';
 import { appliedVersions, readMigrations } from '../db/migrate.ts';
+import { volumeFreeSpace, type FreeSpaceReader } from '../db/storage-health.ts';
 import { loadRunbooks } from '../runbooks/load.ts';
 import { describeParam } from '../runbooks/params.ts';
 import { stepKind } from '../runbooks/schema.ts';
@@ -47,6 +48,26 @@ const database: Check = (config) => {
     };
   }
 };
+
+/** Free space on the database's volume, against `storage.min_free_mb`: a full disk refuses every change. */
+const storage =
+  (freeSpace: (databasePath: string) => FreeSpaceReader): Check =>
+  (config) => {
+    const bytes = freeSpace(config.databasePath)();
+    const min = config.settings.storage.min_free_mb;
+    if (bytes === undefined)
+      return { check: 'storage', ok: true, lines: ["free space of the database's volume is unknown"] };
+    const mb = Math.floor(bytes / (1024 * 1024));
+    return mb >= min
+      ? { check: 'storage', ok: true, lines: [`${mb} MB free on the database's volume (warning below ${min} MB)`] }
+      : {
+          check: 'storage',
+          ok: false,
+          lines: [
+            `${mb} MB free on the database's volume, below storage.min_free_mb (${min}): free space (old logs are the usual culprit) or move DATABASE_PATH to a larger volume before writes fail`,
+          ],
+        };
+  };
 
 const runbooks: Check = (config) => {
   const set = loadRunbooks(config.settings.runbooks.dir);
@@ -169,10 +190,22 @@ const statuspage: Check = (config) =>
       `${(error as Error).message} — ${(error as { status?: number }).status === 401 ? 'STATUSPAGE_API_KEY is wrong' : (error as { status?: number }).status === 404 ? 'STATUSPAGE_PAGE_ID is wrong' : 'check STATUSPAGE_API_URL'}`,
   );
 
-const CHECKS: Check[] = [database, runbooks, slack, pagerduty, github, statuspage];
+const checks = (freeSpace: (databasePath: string) => FreeSpaceReader): Check[] => [
+  database,
+  storage(freeSpace),
+  runbooks,
+  slack,
+  pagerduty,
+  github,
+  statuspage,
+];
 
 /** `incident-bot doctor`: checks configuration and what it points at (each integration's credentials); changes nothing. */
-export async function doctor(env: Record<string, string | undefined>, print: (line: string) => void): Promise<number> {
+export async function doctor(
+  env: Record<string, string | undefined>,
+  print: (line: string) => void,
+  deps: { freeSpace?: (databasePath: string) => FreeSpaceReader } = {},
+): Promise<number> {
   let config: Config;
   try {
     config = loadConfig(env);
@@ -184,7 +217,7 @@ export async function doctor(env: Record<string, string | undefined>, print: (li
   }
   print(`✓ configuration (${config.configPath})`);
   let ok = true;
-  for (const check of CHECKS) {
+  for (const check of checks(deps.freeSpace ?? volumeFreeSpace)) {
     const f = await check(config);
     ok &&= f.ok;
     print(`${f.ok ? '✓' : '✗'} ${f.check}`);

@@ -199,6 +199,13 @@ export const settingsSchema = z
       })
       .strict()
       .default({ dir: 'runbooks', max_concurrent: 4, output_limit_kb: 1024 }),
+    storage: z
+      .object({
+        // Below this much free space on the database's volume, /readyz and the log warn (and doctor says so).
+        min_free_mb: z.number().int().min(0).max(10_000_000).default(200),
+      })
+      .strict()
+      .default({ min_free_mb: 200 }),
   })
   .strict();
 

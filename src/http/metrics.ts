@@ -17,7 +17,12 @@ export interface Metrics {
  * and incident gauges are read from the database when scraped, so they are never stale.
  */
 export function createMetrics(
-  repos: { outbox: OutboxRepository; incidents: IncidentRepository },
+  repos: {
+    outbox: OutboxRepository;
+    incidents: IncidentRepository;
+    /** The database's volume and whether it takes writes (read when scraped). */
+    storage?: { freeBytes(): number | undefined; readonly writable: boolean };
+  },
   now: () => number = Date.now,
 ): Metrics {
   const { outbox, incidents } = repos;
@@ -79,6 +84,26 @@ export function createMetrics(
       for (const r of incidents.openBySeverity()) this.set({ severity: r.severity }, r.n);
     },
   });
+  const { storage } = repos;
+  if (storage) {
+    new Gauge({
+      name: 'incident_bot_storage_free_bytes',
+      help: "Free space on the database's volume (alert well before it reaches 0)",
+      registers: [registry],
+      collect() {
+        const free = storage.freeBytes();
+        if (free !== undefined) this.set(free);
+      },
+    });
+    new Gauge({
+      name: 'incident_bot_storage_writable',
+      help: 'Whether the database takes writes (0 from a storage error until a probe write succeeds)',
+      registers: [registry],
+      collect() {
+        this.set(storage.writable ? 1 : 0);
+      },
+    });
+  }
   return {
     registry,
     request: (route, method, status, seconds) => requests.observe({ route, method, status: String(status) }, seconds),

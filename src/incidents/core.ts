@@ -60,6 +60,12 @@ export interface IncidentServiceDeps {
   chat: ChatEdge;
   /** How a refusal (or any message) names people and groups (default: their ids). */
   principalNames?: PrincipalNames;
+  /**
+   * Tells a failure of the storage (disk full, I/O error, locked) from any other: returns the coded
+   * error a change that could not be recorded throws instead (its transaction rolled back), or
+   * undefined to let the original error through.
+   */
+  storageFailure?: (error: unknown) => Error | undefined;
 }
 
 /**

@@ -28,13 +28,19 @@ export class IncidentService implements Core {
   transact<T>(fn: (change: Change) => T): T {
     const { db, incidents, outbox } = this.deps;
     let enqueued = false;
-    const result = db.transaction(() => {
-      const change = new Change(this.deps.now());
-      const value = fn(change);
-      for (const e of change.events) incidents.appendEvent(e);
-      for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
-      return value;
-    })();
+    let result: T;
+    try {
+      result = db.transaction(() => {
+        const change = new Change(this.deps.now());
+        const value = fn(change);
+        for (const e of change.events) incidents.appendEvent(e);
+        for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
+        return value;
+      })();
+    } catch (error) {
+      // Rolled back whole: a full disk refuses the change, it never records half of it.
+      throw this.deps.storageFailure?.(error) ?? error;
+    }
     if (enqueued) {
       // Nested in a caller's transaction (an outbox commit): wake the worker only once that commits.
       if (db.inTransaction) setImmediate(this.deps.onEffectsEnqueued);

@@ -13,6 +13,7 @@ export const ErrorCode = {
   Busy: 'busy',
   Conflict: 'conflict',
   BackupFailed: 'backup_failed',
+  StorageUnavailable: 'storage_unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,3 +1,4 @@
+import type { StorageGuard } from '../db/storage-health.ts';
 import type { Logger } from '../lib/logger.ts';
 import { backoffMs } from './backoff.ts';
 import type { OutboxRepository } from './outbox-repository.ts';
@@ -32,6 +33,8 @@ export interface WorkerOptions {
   backoffMaxMs?: number;
   /** Told every attempt's outcome (for metrics). */
   onOutcome?: (kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead') => void;
+  /** Storage errors are reported here; while it is not writable no delivery starts. */
+  storage?: StorageGuard;
 }
 
 /**
@@ -83,7 +86,8 @@ export class OutboxWorker {
       // The database failed us (closed, disk full, locked past the timeout). Crashing from a timer
       // would take the webhooks and commands down with it; /readyz reports the database, and the
       // next poll tries again.
-      this.opts.logger.error({ err: error }, 'outbox could not read its queue; trying again at the next poll');
+      if (!this.opts.storage?.failure(error))
+        this.opts.logger.error({ err: error }, 'outbox could not read its queue; trying again at the next poll');
     }
     this.arm();
   }
@@ -112,6 +116,9 @@ export class OutboxWorker {
   }
 
   private pump(): void {
+    // Paused while the database cannot be written: an effect whose outcome cannot be recorded would
+    // only be done again. The storage's probe wakes the worker when a write succeeds.
+    if (this.opts.storage && !this.opts.storage.writable) return;
     const free = this.opts.concurrency - this.inFlight.size;
     if (free <= 0) return;
     const now = this.now();
@@ -124,10 +131,12 @@ export class OutboxWorker {
       const handler = this.opts.handlers[row.kind];
       if (handler && (this.pausedUntil.get(handler.lane) ?? 0) > now) continue;
       started++;
-      const delivery = this.deliver(row, handler).finally(() => {
-        this.inFlight.delete(row.orderingKey);
-        this.notify();
-      });
+      const delivery = this.deliver(row, handler)
+        .catch((error: unknown) => this.unrecorded(row, error))
+        .finally(() => {
+          this.inFlight.delete(row.orderingKey);
+          this.notify();
+        });
       this.inFlight.set(row.orderingKey, delivery);
     }
   }
@@ -173,7 +182,21 @@ export class OutboxWorker {
       this.opts.onOutcome?.(row.kind, 'delivered');
       return;
     }
+    // The handler's own commit (a change to the incident) met a full disk: not the vendor's failure.
+    if (this.opts.storage?.failure(outcome.error)) return this.unrecorded(row, outcome.error);
     this.fail(row, handler, outcome.error, now, log);
+  }
+
+  /**
+   * A delivery whose start or outcome could not be written. Nothing is lost: the row is still
+   * pending, and if the vendor acted, the row's `starts` makes the next attempt look before it acts.
+   * Never thrown on: a rejection here would end the process.
+   */
+  private unrecorded(row: OutboxRow, error: unknown): void {
+    const log = this.opts.logger.child({ outbox_id: row.id, kind: row.kind });
+    if (this.opts.storage?.failure(error))
+      log.debug('outcome not recorded: the database cannot be written; retried when it can');
+    else log.error({ err: error }, 'outbox delivery could not be recorded; it is retried');
   }
 
   private fail(row: OutboxRow, handler: EffectHandler, error: unknown, now: number, log: Logger): void {

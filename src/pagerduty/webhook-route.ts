@@ -3,6 +3,7 @@ import type { Settings } from '../config/settings.ts';
 import { BodyTooLargeError, readBody } from '../http/read-body.ts';
 import { sendJson, type Route } from '../http/server.ts';
 import type { IncidentService } from '../incidents/service.ts';
+import { ErrorCode, isUserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { mapPagerDutyEvent } from './map-event.ts';
 import { verifyPagerDutySignature } from './verify-signature.ts';
@@ -16,13 +17,17 @@ export interface PagerDutyWebhookDeps {
   settings: Settings;
   incidents: IncidentService;
   log: Logger;
+  /** Seconds PagerDuty is asked to wait before redelivering an event the database could not take. */
+  retryAfterSeconds?: number;
 }
 
 /**
  * `POST /webhooks/pagerduty`: verify, bound, parse once, record and apply in one transaction,
  * answer 202. All Slack work happens later, in the outbox. A status code for every outcome:
  * 401 unsigned, 413 too large, 400 malformed (with the reason), 202 accepted, ignored, duplicate or stale
- * (older than what is already applied: PagerDuty does not promise order).
+ * (older than what is already applied: PagerDuty does not promise order), 503 with Retry-After when
+ * the database cannot take it (disk full): nothing was recorded, and PagerDuty's redelivery of the
+ * same event id is applied once there is room.
  */
 export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
   return {
@@ -78,7 +83,24 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
         evLog.warn({ reason: mapped.reason }, 'webhook refused: unexpected shape');
         return reply(400, { error: 'malformed', reason: mapped.reason });
       }
-      const { outcome, incidentId } = deps.incidents.applyExternal(mapped.event);
+      let applied: ReturnType<IncidentService['applyExternal']>;
+      try {
+        applied = deps.incidents.applyExternal(mapped.event);
+      } catch (error) {
+        // The domain turns a storage failure into a coded error; its transaction rolled back whole.
+        if (!isUserError(error) || error.code !== ErrorCode.StorageUnavailable) throw error;
+        evLog.warn(
+          { reason: error.message },
+          'webhook refused: the database cannot be written; PagerDuty will redeliver',
+        );
+        return sendJson(
+          res as ServerResponse,
+          503,
+          { error: 'storage_unavailable', reason: error.message },
+          { 'retry-after': String(deps.retryAfterSeconds ?? 60) },
+        );
+      }
+      const { outcome, incidentId } = applied;
       const fields = {
         incident_id: incidentId ?? undefined,
         outcome,

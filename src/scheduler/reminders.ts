@@ -1,13 +1,21 @@
 import { schedule, type ScheduledTask } from 'node-cron';
+import type { StorageGuard } from '../db/storage-health.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { Logger } from '../lib/logger.ts';
 
 /**
  * Every 30 seconds: overdue-update reminders, vacant-comms-lead calls and looks at on-call schedules. The tick only asks the
  * domain what is due; due times live in the database, so a restart neither loses nor repeats one.
+ * While the database cannot be written the tick is skipped (the storage logs that once); a reminder
+ * due meanwhile is still due at the first tick after a write succeeds again.
  */
-export function startReminderJob(incidents: IncidentService, log: Logger): { stop(): Promise<void> } {
+export function startReminderJob(
+  incidents: IncidentService,
+  log: Logger,
+  storage?: StorageGuard,
+): { stop(): Promise<void> } {
   const tick = () => {
+    if (storage && !storage.writable) return;
     try {
       const sent = incidents.sendReminders();
       if (sent > 0) log.info({ sent }, 'reminders queued');
@@ -15,7 +23,7 @@ export function startReminderJob(incidents: IncidentService, log: Logger): { sto
       const looks = incidents.checkShifts();
       if (looks > 0) log.debug({ looks }, 'on-call schedules to look at');
     } catch (error) {
-      log.error({ err: error }, 'reminder tick failed');
+      if (!storage?.failure(error)) log.error({ err: error }, 'reminder tick failed');
     }
   };
   const task: ScheduledTask = schedule('*/30 * * * * *', tick, { name: 'reminders', noOverlap: true, unref: true });

@@ -1,4 +1,5 @@
 import { schedule, type ScheduledTask } from 'node-cron';
+import type { StorageGuard } from '../db/storage-health.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
 import type { InboxRepository } from '../inbox/inbox-repository.ts';
@@ -12,6 +13,8 @@ interface RetentionDeps {
   signatureWindowMs: number;
   retentionDays: number;
   now: () => number;
+  /** Pruning deletes, so it needs the disk to take a write too; it is not skipped while full, because it frees pages. */
+  storage?: StorageGuard;
 }
 
 /**
@@ -40,7 +43,7 @@ export function startRetentionJob(
         if (pruned.outbox + pruned.inbox + pruned.requests > 0)
           log.info({ pruned }, 'pruned old delivered effects, webhook ids and request signatures');
       } catch (error) {
-        log.error({ err: error }, 'retention run failed');
+        if (!deps.storage?.failure(error)) log.error({ err: error }, 'retention run failed');
       }
     },
     { name: 'retention', noOverlap: true, unref: true },

@@ -2,7 +2,8 @@ import type { App, webApi } from '@slack/bolt';
 import { COMMANDS, runCommand } from '../commands/index.ts';
 import { splitVerb } from '../commands/parse.ts';
 import type { CommandPorts, CommandServices, FormRequest } from '../commands/types.ts';
-import { isUserError } from '../lib/errors.ts';
+import type { StorageGuard } from '../db/storage-health.ts';
+import { isUserError, type UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { slackCommandText } from './command-text.ts';
 import { formView } from './form-views.ts';
@@ -19,7 +20,13 @@ export interface SlackEdgeDeps {
   onCommand?: (verb: string, outcome: 'ok' | 'user_error' | 'bug', seconds: number) => void;
   log: Logger;
   now: () => number;
+  /** Storage failures outside the domain's transactions (e.g. a run's own records) are refused like its own. */
+  storage?: StorageGuard;
 }
+
+/** The error as the person should be told it (theirs to fix, or the storage's), or undefined for a bug. */
+export const refusalOf = (deps: Pick<SlackEdgeDeps, 'storage'>, error: unknown): UserError | undefined =>
+  isUserError(error) ? error : deps.storage?.failure(error);
 
 /** A person as the domain checks them: looked up against every group the rules or the runbooks name. */
 export function actorPort(deps: Pick<SlackEdgeDeps, 'services' | 'actorFor'>, userId: string) {
@@ -76,10 +83,11 @@ export function registerCommands(app: App, deps: SlackEdgeDeps): void {
       else await ack({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', text });
       done('ok');
     } catch (error) {
-      if (isUserError(error)) {
-        log.info({ code: error.code }, 'command refused');
-        const blocks = confirmBlocks(error, command.text ?? '');
-        await ack({ response_type: 'ephemeral', text: userErrorText(error), ...(blocks ? { blocks } : {}) });
+      const refusal = refusalOf(deps, error);
+      if (refusal) {
+        log.info({ code: refusal.code }, 'command refused');
+        const blocks = confirmBlocks(refusal, command.text ?? '');
+        await ack({ response_type: 'ephemeral', text: userErrorText(refusal), ...(blocks ? { blocks } : {}) });
         done('user_error');
         return;
       }

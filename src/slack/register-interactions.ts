@@ -1,11 +1,11 @@
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
 import { parseDeclare, publicTitleOf } from '../commands/declare.ts';
 import { runCommand } from '../commands/index.ts';
-import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { slackCommandText, slackFormText } from './command-text.ts';
 import type { SlackEdgeDeps } from './register-commands.ts';
 import { buttonPress } from './button-press.ts';
-import { actorPort, bugReply, formOpener } from './register-commands.ts';
+import { actorPort, bugReply, formOpener, refusalOf } from './register-commands.ts';
 import { renderReply, userErrorText } from './render-reply.ts';
 import { ACTION } from './summary-message.ts';
 import {
@@ -45,7 +45,8 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         const text = renderReply(reply.text);
         if (text) await tell(text);
       } catch (error) {
-        if (isUserError(error)) return void (await tell(userErrorText(error)));
+        const refusal = refusalOf(deps, error);
+        if (refusal) return void (await tell(userErrorText(refusal)));
         log.error({ err: error }, 'button failed');
         await tell(bugReply(body.trigger_id));
       }
@@ -76,8 +77,9 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         'incident declared from the form',
       );
       await ack();
-    } catch (error) {
-      if (!isUserError(error)) throw error;
+    } catch (caught) {
+      const error = refusalOf(deps, caught);
+      if (!error) throw caught;
       // Shown under the field, and the form stays open with what was typed: nothing is lost.
       await ack({ response_action: 'errors', errors: { title: error.message.slice(0, 150) } });
     }
@@ -112,8 +114,9 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         components: draft.components,
       });
       await ack();
-    } catch (error) {
-      if (!isUserError(error)) throw error;
+    } catch (caught) {
+      const error = refusalOf(deps, caught);
+      if (!error) throw caught;
       await ack({ response_action: 'errors', errors: { message: error.message.slice(0, 150) } });
     }
   });
@@ -138,8 +141,9 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         },
       );
       await ack({ response_action: 'clear' });
-    } catch (error) {
-      if (!isUserError(error)) throw error;
+    } catch (caught) {
+      const error = refusalOf(deps, caught);
+      if (!error) throw caught;
       // The preview has no input to attach an error to: show it in place of the preview.
       await ack({
         response_action: 'update',

@@ -1,10 +1,10 @@
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
-import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { checkParams, paramProblem } from '../runbooks/params.ts';
 import { describeStep } from '../runbooks/plan.ts';
 import { codeBlock } from './mrkdwn.ts';
 import { buttonPress } from './button-press.ts';
-import { actorPort, bugReply, type SlackEdgeDeps } from './register-commands.ts';
+import { actorPort, bugReply, refusalOf, type SlackEdgeDeps } from './register-commands.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { metadata, viewValues } from './views.ts';
 
@@ -30,7 +30,8 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
         const said = await act(runId!, step ?? 0, user, channel);
         if (said) await tell(said);
       } catch (error) {
-        if (isUserError(error)) return void (await tell(error.message));
+        const refusal = refusalOf(deps, error);
+        if (refusal) return void (await tell(refusal.message));
         log.error({ err: error }, 'runbook button failed');
         await tell(bugReply(body.trigger_id));
       }
@@ -95,10 +96,11 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
           text: `Dry run of ${runbook.spec.name} (run #${runId}). This is exactly what would run:\n${codeBlock(plan)}`,
         });
       }
-    } catch (error) {
-      if (!isUserError(error)) {
-        log.error({ err: error }, 'runbook form failed');
-        throw error;
+    } catch (caught) {
+      const error = refusalOf(deps, caught);
+      if (!error) {
+        log.error({ err: caught }, 'runbook form failed');
+        throw caught;
       }
       const first = Object.keys(runbook.spec.params)[0];
       await ack(

@@ -4,7 +4,9 @@ import { BodyTooLargeError, readBody } from '../http/read-body.ts';
 import type { Route } from '../http/server.ts';
 import type { SeenRequestRepository } from '../inbox/seen-requests.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { StorageGuard } from '../db/storage-health.ts';
 import { SLACK_BODY_LIMIT } from './bolt-app.ts';
+import { refuseUnrecorded, type TellPerson } from './storage-refusal.ts';
 
 /** Slack's validity window for a signature: five minutes either side of now. */
 export const SLACK_SIGNATURE_WINDOW_MS = 5 * 60_000;
@@ -17,6 +19,10 @@ export interface SlackRequestGuardDeps {
   log: Logger;
   /** The wall clock Slack signs with (and Bolt checks staleness with). */
   clock?: () => number;
+  /** Told when the replay check cannot be written (disk full): the request is then refused, not acted on. */
+  storage?: StorageGuard;
+  /** How a refused button press is answered. */
+  tell?: TellPerson;
 }
 
 type Verdict = 'new' | 'replay' | 'future' | 'malformed' | 'unverified';
@@ -74,7 +80,16 @@ export function slackEventsRoute(deps: SlackRequestGuardDeps): Route {
       }
       // Bolt reads a request's `rawBody` when it is already buffered, instead of the spent stream.
       (req as BufferedIncomingMessage).rawBody = raw;
-      const verdict = judge(req.headers, raw.toString(), deps, clock());
+      let verdict: Verdict;
+      try {
+        verdict = judge(req.headers, raw.toString(), deps, clock());
+      } catch (error) {
+        // Unrecorded means unchecked for replays: refused (the person is told why), never let through.
+        const unavailable = deps.storage?.failure(error);
+        if (!unavailable) throw error;
+        log.warn('Slack request refused: the database cannot record it');
+        return refuseUnrecorded(res, raw.toString(), unavailable, deps.tell);
+      }
       const retry = req.headers['x-slack-retry-num'];
       if (verdict === 'future') {
         log.warn(

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, type RunningApp } from '../../src/app/start-app.ts';
+import { startApp, type AppOptions, type RunningApp } from '../../src/app/start-app.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { FakePagerDuty, type FakePdUser } from '../../src/sandbox/fake-pagerduty/server.ts';
@@ -81,6 +81,7 @@ export async function startTestBot(
     now?: () => number;
     processEnv?: Record<string, string>;
     logTo?: string[];
+    storage?: AppOptions['storage'];
   } = {},
 ): Promise<TestBot> {
   const config = loadConfig(testEnv(slack, databasePath, opts.env));
@@ -93,6 +94,7 @@ export async function startTestBot(
     now: opts.now,
     worker: { pollMs: 50, backoffBaseMs: 20, backoffMaxMs: 200, ...opts.worker },
     processEnv: opts.processEnv,
+    storage: opts.storage,
   });
   const post = async (path: string, body: string, headers: Record<string, string>) => {
     const res = await fetch(`${app.url}${path}`, { method: 'POST', body, headers });
@@ -185,6 +187,8 @@ export function useBot(
     clock?: boolean;
     processEnv?: Record<string, string>;
     logs?: boolean;
+    /** How the bot reads its volume's free space and how often it probes after a storage error. */
+    storage?: AppOptions['storage'];
   } = {},
 ): Harness {
   const h = {} as Harness;
@@ -213,6 +217,7 @@ export function useBot(
       now: opts.clock ? () => h.clock.now : undefined,
       processEnv: opts.processEnv,
       logTo: opts.logs ? h.logs : undefined,
+      storage: opts.storage,
     });
     h.pd?.subscribe(`${h.bot.app.url}/webhooks/pagerduty`, [WEBHOOK_SECRET]);
   });

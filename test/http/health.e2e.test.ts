@@ -17,6 +17,8 @@ describe('health endpoints', () => {
       status: 'ready',
       checks: [
         { name: 'database', ok: true },
+        // This machine's free space; a warning joins it below storage.min_free_mb.
+        { name: 'storage', ok: true, details: expect.objectContaining({ free_mb: expect.any(Number) }) },
         { name: 'slack', ok: true },
         { name: 'outbox', ok: true, details: { dead_effects: 0 } },
       ],

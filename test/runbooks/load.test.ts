@@ -187,6 +187,8 @@ describe('incident-bot doctor', () => {
       `✓ configuration (${join(dir, 'settings.yaml')})`,
       '✓ database',
       `    ${join(dir, 'none.db')} does not exist yet; \`incident-bot migrate\` or \`start\` creates it`,
+      expect.stringMatching(/^[✓✗] storage$/),
+      expect.stringMatching(/^ {4}\d+ MB free on the database's volume/),
       '✗ runbooks',
       expect.stringMatching(/^ {4}good v3 \([0-9a-f]{12}\): Fine\. — steps: exec — allowed: anyone$/),
       expect.stringMatching(/^ {4}problem: broken\.yaml:\d: /),

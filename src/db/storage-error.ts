@@ -1,0 +1,62 @@
+import { ErrorCode, UserError } from '../lib/errors.ts';
+
+/** What is wrong with the database's storage, in words an operator and a responder understand. */
+export type StorageProblem = 'full' | 'io' | 'busy' | 'readonly';
+
+/**
+ * SQLite's result codes (primary code first: extended codes such as `SQLITE_IOERR_WRITE` or
+ * `SQLITE_BUSY_SNAPSHOT` belong to their primary) that mean the storage failed, not the request.
+ */
+const PROBLEM_BY_CODE: Record<string, StorageProblem> = {
+  SQLITE_FULL: 'full',
+  SQLITE_IOERR: 'io',
+  SQLITE_BUSY: 'busy',
+  SQLITE_LOCKED: 'busy',
+  SQLITE_READONLY: 'readonly',
+};
+
+/** How each problem is named to a person, after "storage is" / "database:". */
+export const PROBLEM_TEXT: Record<StorageProblem, string> = {
+  full: 'full',
+  io: 'failing (I/O error)',
+  busy: 'locked by another process',
+  readonly: 'read-only',
+};
+
+/**
+ * A change that could not be recorded because the storage failed: the transaction rolled back, so
+ * nothing was changed. A user error in the sense that the person is told (ephemerally, or with a
+ * 503 a sender retries) rather than shown a bug; trying again once there is room works.
+ */
+export class StorageUnavailableError extends UserError {
+  constructor(
+    readonly problem: StorageProblem,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      ErrorCode.StorageUnavailable,
+      `Could not record this: storage is ${PROBLEM_TEXT[problem]}; nothing was changed. Try again in a few minutes.`,
+      options,
+    );
+  }
+}
+
+function primaryCode(code: string): string {
+  const match = /^SQLITE_[A-Z]+/.exec(code);
+  return match ? match[0] : code;
+}
+
+/** The storage problem behind an error, if it is one (a driver error by its code, or one already classified). */
+export function storageProblem(error: unknown): StorageProblem | undefined {
+  if (error instanceof StorageUnavailableError) return error.problem;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  return Object.hasOwn(PROBLEM_BY_CODE, primaryCode(code)) ? PROBLEM_BY_CODE[primaryCode(code)] : undefined;
+}
+
+/** The error as a coded StorageUnavailableError when the storage failed; undefined for any other error. */
+export function asStorageError(error: unknown): StorageUnavailableError | undefined {
+  if (error instanceof StorageUnavailableError) return error;
+  const problem = storageProblem(error);
+  return problem ? new StorageUnavailableError(problem, { cause: error }) : undefined;
+}

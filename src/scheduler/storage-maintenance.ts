@@ -1,0 +1,38 @@
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { Db } from '../db/open.ts';
+import type { StorageHealth } from '../db/storage-health.ts';
+import type { Logger } from '../lib/logger.ts';
+
+export interface CheckpointResult {
+  busy: boolean;
+  /** Pages in the WAL before it was truncated. */
+  walPages: number;
+}
+
+/**
+ * Every minute: the volume's free space is checked (the storage warns, at most once a minute, when it
+ * is below `storage.min_free_mb`), and the WAL is checkpointed and truncated. SQLite checkpoints by
+ * itself but never shrinks the WAL file: after a burst it would keep its largest size for good.
+ */
+export function startStorageMaintenanceJob(
+  deps: { db: Db; storage: StorageHealth },
+  log: Logger,
+): { stop(): Promise<void>; runOnce(): CheckpointResult } {
+  const runOnce = (): CheckpointResult => {
+    deps.storage.lowSpace();
+    const [row] = deps.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+    return { busy: row?.busy === 1, walPages: row?.log ?? 0 };
+  };
+  const task: ScheduledTask = schedule(
+    '41 * * * * *',
+    () => {
+      try {
+        runOnce();
+      } catch (error) {
+        if (!deps.storage.failure(error)) log.error({ err: error }, 'storage maintenance failed');
+      }
+    },
+    { name: 'storage-maintenance', noOverlap: true, unref: true },
+  );
+  return { stop: async () => void (await task.destroy()), runOnce };
+}
