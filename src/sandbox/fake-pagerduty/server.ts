@@ -1,6 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { EventEmitter } from 'node:events';
 import type { Chaos } from '../chaos.ts';
+import { holdThenDrop, type Outage } from '../outage.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pagerDutySignatureHeader } from '../../pagerduty/verify-signature.ts';
@@ -90,6 +91,9 @@ export class FakePagerDuty extends EventEmitter {
   /** Random faults on every REST call from now on, reproducible from the seed. */
   chaos?: Chaos;
 
+  /** While set, PagerDuty's REST API is down: every call answers 503 or hangs, and nothing is done. */
+  outage?: Outage;
+
   subscribe(url: string, secrets: string[]): void {
     this.webhook = { url, secrets };
   }
@@ -152,7 +156,7 @@ export class FakePagerDuty extends EventEmitter {
   }
 
   succeeded(operation: string): PdCall[] {
-    return this.calls.filter((c) => c.operation === operation && c.status < 300);
+    return this.calls.filter((c) => c.operation === operation && c.status >= 200 && c.status < 300);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -185,6 +189,12 @@ export class FakePagerDuty extends EventEmitter {
       res.end(JSON.stringify(body));
     };
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const down = this.outage?.next();
+    if (down === 'unavailable') return send(503, { error: { message: 'Service Unavailable', code: 2000 } });
+    if (down === 'hang') {
+      this.calls.push(call);
+      return holdThenDrop(req.socket, this.outage!.holdMs);
+    }
     const chaos = this.chaos?.next() ?? null;
     if (chaos?.type === 'reset_before') return void req.socket.destroy();
     if (chaos?.type === 'timeout') return void setTimeout(() => req.socket.destroy(), chaos.holdMs);
