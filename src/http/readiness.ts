@@ -29,6 +29,15 @@ export function slackCheck(client: webApi.WebClient, now: () => number, everyMs 
 }
 
 /**
+ * An integration that refused the bot's credentials (e.g. PagerDuty answering 401 to a revoked
+ * token): the reason says what to fix, and clears once the integration takes them again. Advisory:
+ * everything that does not need that integration goes on.
+ */
+export function refusedCredentialsCheck(name: string, refusal: () => string | undefined): ReadinessCheck {
+  return { name, advisory: true, check: refusal };
+}
+
+/**
  * Effects are going out: none has been due for longer than `maxAgeMs` without being delivered.
  * Dead rows are given up on, not overdue: they do not make the bot unready (restarting it would not
  * help), but their count and the oldest one are in the details, for `incident-bot outbox list --dead`.

@@ -18,6 +18,8 @@ export type PdFault =
   | { status: 429; retryAfter?: number }
   | { status: 500 | 502 | 503 }
   | { status: 400; message: string }
+  /** The token refused: 401 (unknown or revoked) or 403 (not allowed, e.g. a read-only key writing). */
+  | { status: 401 | 403 }
   | { hang: true }
   | { resetAfter: true };
 
@@ -105,6 +107,11 @@ export class FakePagerDuty extends EventEmitter {
   /** Revokes the token the bot was given: its calls are refused (401) until it is given the new one. */
   revokeToken(): void {
     this.token = `${this.token}-revoked`;
+  }
+
+  /** Takes the revoked token again (as if the operator had given the bot a working one). */
+  reinstateToken(): void {
+    this.token = this.token.replace(/(-revoked)+$/, '');
   }
 
   /** Drops the faults not yet used: the end of an outage made of many injected ones. */
@@ -215,6 +222,13 @@ export class FakePagerDuty extends EventEmitter {
         429,
         { error: { message: 'Rate Limit Exceeded', code: 2020 } },
         fault.retryAfter ? { 'retry-after': String(fault.retryAfter) } : {},
+      );
+    if (fault && 'status' in fault && (fault.status === 401 || fault.status === 403))
+      return send(
+        fault.status,
+        fault.status === 401
+          ? { error: { message: 'Authentication required', code: 2006 } }
+          : { error: { message: 'Access Denied', code: 2010 } },
       );
     if (fault && 'status' in fault && fault.status === 400)
       return send(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: [fault.message] } });
