@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../../src/sandbox/fake-github/server.ts';
 import { FakeStatuspage } from '../../src/sandbox/fake-statuspage/server.ts';
 import { Outage } from '../../src/sandbox/outage.ts';
@@ -15,6 +15,8 @@ const SETTINGS = `comms:\n  rotation: [${BOB.id}]\ncomponents:\n  - { id: api, n
 
 const gh = new FakeGitHub();
 const sp = new FakeStatuspage();
+beforeAll(() => Promise.all([gh.start(), sp.start()]));
+afterAll(() => Promise.all([gh.stop(), sp.stop()]));
 
 /** Attempts of the incident's rows of this kind that ended (the timeout ended them) while the vendor still hangs. */
 const attempts = (h: Harness, kind: string) =>
@@ -35,11 +37,8 @@ describe('a vendor that hangs is given up at the timeout and retried', () => {
       };
     },
   } as Parameters<typeof useBot>[0]);
-  const started = Promise.all([gh.start(), sp.start()]);
-  afterAll(() => Promise.all([gh.stop(), sp.stop()]));
 
   it('GitHub: the report is retried while GitHub still holds the first call', async () => {
-    await started;
     const { channel } = await declared(h, 'Checkout down sev2');
     gh.outage = new Outage('hang', HOLD_MS);
     try {
@@ -81,6 +80,67 @@ describe('a vendor that hangs is given up at the timeout and retried', () => {
       await eventually(() => (attempts(h, 'channel.notice') ?? 0) >= 2, 20_000, 'two timed-out attempts');
     } finally {
       h.slack.outage = undefined;
+    }
+  });
+});
+
+describe('a vendor that hangs does not take every delivery slot', () => {
+  // A long timeout: the hung calls hold their slots for the whole test unless something keeps slots free.
+  const h = useBot({
+    pagerduty: true,
+    settings: `comms:\n  rotation: [${BOB.id}]\noutbox:\n  timeout_seconds: 60\n  concurrency: 4\n`,
+  });
+
+  it('pages keep opening their rooms while more lookups than slots wait for a hung PagerDuty', async () => {
+    h.pd.outage = new Outage('hang', HOLD_MS);
+    try {
+      // Each page's lookup is its own delivery (different people, so none shares another's call).
+      const pages = Array.from({ length: 6 }, (_, i) =>
+        h.pd.createIncident({ title: `Page ${i}`, assignees: [{ id: `PUSER0${i}`, name: `User ${i}` }] }),
+      );
+      for (const page of pages) await h.pd.trigger(page);
+      await eventually(
+        () => {
+          const open = h.bot.app.db
+            .prepare('SELECT count(*) FROM incidents WHERE summary_ts IS NOT NULL')
+            .pluck()
+            .get() as number;
+          return open === pages.length;
+        },
+        15_000,
+        'every room open while PagerDuty hangs',
+      );
+      expect(h.pd.outage.counts.hang).toBeGreaterThan(0);
+    } finally {
+      h.pd.outage = undefined;
+    }
+  });
+});
+
+describe('a hung GitHub does not take every delivery slot', () => {
+  const h = useBot({
+    settings: `comms:\n  rotation: [${BOB.id}]\noutbox:\n  timeout_seconds: 60\n  concurrency: 4\n`,
+    get env() {
+      return { GITHUB_TOKEN: gh.token, GITHUB_REPO: `${gh.owner}/${gh.repo}`, GITHUB_API_URL: gh.url };
+    },
+  } as Parameters<typeof useBot>[0]);
+
+  it('updates keep reaching their rooms while more reports than slots wait for a hung GitHub', async () => {
+    const rooms = [];
+    for (let i = 0; i < 5; i++) rooms.push((await declared(h, `Outage ${i} sev3`)).channel);
+    const { channel } = await declared(h, 'Still open sev2');
+    gh.outage = new Outage('hang', HOLD_MS);
+    try {
+      for (const room of rooms) await h.bot.command('resolve fixed', { channel: room, user: ALICE.id });
+      await eventually(() => gh.outage!.counts.hang >= 1, 10_000, 'a report held by GitHub');
+      await h.bot.command('update identified The cache is cold', { channel, user: ALICE.id });
+      await eventually(
+        () => h.slack.ws.channelMessages(channel).some((m) => m.text.includes('The cache is cold')),
+        15_000,
+        'the update in its room while GitHub hangs',
+      );
+    } finally {
+      gh.outage = undefined;
     }
   });
 });
