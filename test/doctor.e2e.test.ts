@@ -89,7 +89,7 @@ describe('incident-bot doctor, against each integration', () => {
         '    auth.test failed: invalid_auth — SLACK_BOT_TOKEN is wrong or revoked; copy the Bot User OAuth Token (xoxb-…) from the app settings',
       );
       expect(after('pagerduty')).toMatch(
-        /^ {4}GET \/abilities failed: PagerDuty GET \/abilities answered 401: .* — PAGERDUTY_TOKEN is wrong; create a REST API key/,
+        /^ {4}GET \/abilities failed: PagerDuty GET \/abilities answered 401: .* — PagerDuty refused the API token \(401\): PAGERDUTY_TOKEN is wrong or revoked; set a valid REST API key/,
       );
       expect(after('github')).toBe(
         '    acme/postmortems: the token cannot push to acme/postmortems — give the token Contents, Pull requests and Issues: read and write',
@@ -98,5 +98,26 @@ describe('incident-bot doctor, against each integration', () => {
     } finally {
       gh.canPush = true;
     }
+  });
+
+  it('a PagerDuty token that was revoked (401) or may not act (403): what to fix, and never the token', async () => {
+    pd.revokeToken();
+    try {
+      const { code, lines } = await run({ CONFIG_PATH: '' });
+      expect(code).toBe(1);
+      expect(lines[lines.indexOf('✗ pagerduty') + 1]).toMatch(
+        / — PagerDuty refused the API token \(401\): PAGERDUTY_TOKEN is wrong or revoked; set a valid REST API key \(not read-only, from Integrations → API Access Keys\) and restart$/,
+      );
+      expect(lines.join('\n')).not.toContain(env.PAGERDUTY_TOKEN);
+    } finally {
+      pd.reinstateToken();
+    }
+    pd.inject({ status: 403 });
+    const { code, lines } = await run({ CONFIG_PATH: '' });
+    expect(code).toBe(1);
+    expect(lines[lines.indexOf('✗ pagerduty') + 1]).toMatch(
+      / — PagerDuty refused the API token \(403\): the key may not do this; set PAGERDUTY_TOKEN to a REST API key that is not read-only, and PAGERDUTY_FROM to a user who may act on incidents$/,
+    );
+    expect(lines.join('\n')).not.toContain(env.PAGERDUTY_TOKEN);
   });
 });

@@ -24,6 +24,7 @@ import { slackPeople } from '../slack/people-directory.ts';
 import { DirectoryRepository } from '../pagerduty/directory.ts';
 import { pagerDutyEffectHandlers } from '../pagerduty/rest-effects.ts';
 import { createPagerDutyClient } from '../pagerduty/rest-client.ts';
+import { watchTokenRefusals } from '../pagerduty/token-watch.ts';
 import { pagerDutyWebhookRoute } from '../pagerduty/webhook-route.ts';
 import type { StatusContext } from '../statuspage/model.ts';
 import { createStatusRenderer } from '../statuspage/render.ts';
@@ -42,7 +43,7 @@ import { SLACK_SOURCE, isUserId } from '../lib/slack-ids.ts';
 import { mention } from '../slack/mrkdwn.ts';
 import { permissionTable } from './permission-table.ts';
 import { createMetrics, metricsRoute } from '../http/metrics.ts';
-import { outboxCheck, slackCheck } from '../http/readiness.ts';
+import { outboxCheck, refusedCredentialsCheck, slackCheck } from '../http/readiness.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -108,7 +109,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   // The worker and the service need each other (effects → domain commits → new effects); the
   // service reaches the worker only through this callback.
   const { token, from, apiUrl } = config.pagerduty;
-  const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
+  // Every PagerDuty call is watched for a refused token, which /readyz then names with its fix.
+  const pagerdutyToken =
+    token && from ? watchTokenRefusals(createPagerDutyClient({ token, from, apiUrl, timeoutMs })) : undefined;
+  const pagerduty = pagerdutyToken?.client;
   const comms = config.settings.comms;
   let wake = () => {};
   const incidents = new IncidentService({
@@ -229,7 +233,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
   };
   const operatorRoutes: Route[] = [
-    readinessRoute([databaseCheck(db), storageCheck(storage), slackCheck(slack, now), outboxCheck(outbox, now)]),
+    readinessRoute([
+      databaseCheck(db),
+      storageCheck(storage),
+      slackCheck(slack, now),
+      outboxCheck(outbox, now),
+      ...(pagerdutyToken ? [refusedCredentialsCheck('pagerduty', pagerdutyToken.refusal)] : []),
+    ]),
     metricsRoute(metrics),
   ];
   const routes: Route[] = [

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { webApi } from '@slack/bolt';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createPagerDutyClient } from '../pagerduty/rest-client.ts';
+import { tokenRefusedAdvice } from '../pagerduty/token-watch.ts';
 import { createGitHubClient } from '../postmortem/github-client.ts';
 import { appliedVersions, readMigrations } from '../db/migrate.ts';
 import { volumeFreeSpace, type FreeSpaceReader } from '../db/storage-health.ts';
@@ -136,8 +137,14 @@ const pagerduty: Check = (config) =>
       const secrets = config.pagerduty.webhookSecrets.length;
       return `token works (${abilities.length} abilities); ${secrets ? `${secrets} webhook secret(s) set` : 'no PAGERDUTY_WEBHOOK_SECRETS: pages will be refused until one is set'}`;
     },
-    (error) =>
-      `GET /abilities failed: ${message(error)} — ${/ 401/.test(message(error)) ? 'PAGERDUTY_TOKEN is wrong; create a REST API key (not read-only) under Integrations → API Access Keys' : `check that ${config.pagerduty.apiUrl} is reachable`}`,
+    (error) => {
+      const status = (error as { status?: number }).status;
+      const fix =
+        status === 401 || status === 403
+          ? tokenRefusedAdvice(status)
+          : `check that ${config.pagerduty.apiUrl} is reachable`;
+      return `GET /abilities failed: ${message(error)} — ${fix}`;
+    },
   );
 
 const github: Check = (config) =>

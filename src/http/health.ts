@@ -7,6 +7,11 @@ export interface ReadinessCheck {
   check(): Promise<string | undefined> | string | undefined;
   /** Facts for an operator shown beside the result (e.g. dead outbox rows); they never make it fail. */
   details?(): Record<string, unknown>;
+  /**
+   * Its reason is listed but does not make the bot unready: the bot still serves, only what needs
+   * that integration waits (taking the bot out of service would stop the rest too).
+   */
+  advisory?: boolean;
 }
 
 export function databaseCheck(db: Db): ReadinessCheck {
@@ -38,7 +43,10 @@ function detailsOf(check: ReadinessCheck): Record<string, unknown> | undefined {
   }
 }
 
-/** Readiness: every check passes; else 503 with each failing check's reason. */
+/**
+ * Readiness: every check passes; else 503 with each failing check's reason. A failing advisory check
+ * is listed with its reason under 200 and `status: degraded`.
+ */
 export function readinessRoute(checks: ReadinessCheck[]): Route {
   return {
     method: 'GET',
@@ -52,14 +60,16 @@ export function readinessRoute(checks: ReadinessCheck[]): Route {
           const details = detailsOf(c);
           return {
             name: c.name,
+            advisory: c.advisory === true,
             ok: reason === undefined,
             ...(reason ? { reason } : {}),
             ...(details ? { details } : {}),
           };
         }),
       );
-      const ready = results.every((r) => r.ok);
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks: results });
+      const ready = results.every((r) => r.ok || r.advisory);
+      const status = !ready ? 'not_ready' : results.every((r) => r.ok) ? 'ready' : 'degraded';
+      sendJson(res, ready ? 200 : 503, { status, checks: results.map(({ advisory: _, ...r }) => r) });
     },
   };
 }

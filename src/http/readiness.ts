@@ -4,12 +4,17 @@ import type { ReadinessCheck } from './health.ts';
 
 /**
  * Slack answers auth.test with this token. Asked at most once a minute (readiness is polled often;
- * Slack's auth.test is rate limited), and the last answer is reused in between.
+ * Slack's auth.test is rate limited), and the last answer is reused in between. A refused token
+ * makes the bot unready; Slack being down only degrades it (advisory): taking the bot out of service
+ * would also stop what does not need Slack, the status page and PagerDuty's webhooks.
  */
 export function slackCheck(client: webApi.WebClient, now: () => number, everyMs = 60_000): ReadinessCheck {
-  let last: { at: number; reason: string | undefined } | undefined;
+  let last: { at: number; reason: string | undefined; down?: boolean } | undefined;
   return {
     name: 'slack',
+    get advisory() {
+      return last?.down === true;
+    },
     async check() {
       if (last && now() - last.at < everyMs) return last.reason;
       try {
@@ -17,15 +22,22 @@ export function slackCheck(client: webApi.WebClient, now: () => number, everyMs 
         last = { at: now(), reason: undefined };
       } catch (error) {
         const code = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
-        const hint =
-          code === 'invalid_auth' || code === 'token_revoked' || code === 'account_inactive'
-            ? ' — check SLACK_BOT_TOKEN'
-            : ' — Slack is unreachable or failing';
-        last = { at: now(), reason: `Slack auth.test failed: ${code}${hint}` };
+        const refused = code === 'invalid_auth' || code === 'token_revoked' || code === 'account_inactive';
+        const hint = refused ? ' — check SLACK_BOT_TOKEN' : ' — Slack is unreachable or failing';
+        last = { at: now(), reason: `Slack auth.test failed: ${code}${hint}`, down: !refused };
       }
       return last.reason;
     },
   };
+}
+
+/**
+ * An integration that refused the bot's credentials (e.g. PagerDuty answering 401 to a revoked
+ * token): the reason says what to fix, and clears once the integration takes them again. Advisory:
+ * everything that does not need that integration goes on.
+ */
+export function refusedCredentialsCheck(name: string, refusal: () => string | undefined): ReadinessCheck {
+  return { name, advisory: true, check: refusal };
 }
 
 /**

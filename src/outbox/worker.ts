@@ -51,10 +51,14 @@ export class OutboxWorker {
   private pumpScheduled = false;
   private readonly now: () => number;
   private readonly pollMs: number;
+  /** Deliveries in flight per vendor (a lane's first word: `slack:chat.postMessage` is Slack's). */
+  private readonly busy = new Map<string, number>();
+  private readonly vendors: string[];
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? Date.now;
     this.pollMs = opts.pollMs ?? 250;
+    this.vendors = [...new Set(Object.values(opts.handlers).map((h) => vendorOf(h.lane)))];
   }
 
   start(): void {
@@ -130,15 +134,30 @@ export class OutboxWorker {
       if (this.inFlight.has(row.orderingKey)) continue;
       const handler = this.opts.handlers[row.kind];
       if (handler && (this.pausedUntil.get(handler.lane) ?? 0) > now) continue;
+      const vendor = handler ? vendorOf(handler.lane) : '';
+      if (!this.mayTakeSlot(vendor, free - started)) continue;
       started++;
+      this.busy.set(vendor, (this.busy.get(vendor) ?? 0) + 1);
       const delivery = this.deliver(row, handler)
         .catch((error: unknown) => this.unrecorded(row, error))
         .finally(() => {
           this.inFlight.delete(row.orderingKey);
+          this.busy.set(vendor, this.busy.get(vendor)! - 1);
           this.notify();
         });
       this.inFlight.set(row.orderingKey, delivery);
     }
+  }
+
+  /**
+   * A vendor with deliveries in flight may not take the last free slots: one stays free for each
+   * other vendor with nothing in flight. A vendor that takes calls and never answers (until the
+   * timeout) would otherwise fill every slot, and a room would wait for PagerDuty, or Slack for GitHub.
+   */
+  private mayTakeSlot(vendor: string, free: number): boolean {
+    if (!this.busy.get(vendor)) return true;
+    const idleOthers = this.vendors.filter((v) => v !== vendor && !this.busy.get(v)).length;
+    return free > idleOthers;
   }
 
   /** Sleeps until the next poll; rows due later than that, or lanes still paused, are found then. */
@@ -224,6 +243,8 @@ export class OutboxWorker {
     this.opts.onOutcome?.(row.kind, 'retry');
   }
 }
+
+const vendorOf = (lane: string) => lane.split(':')[0]!;
 
 function describe(error: unknown): string {
   if (error instanceof Error) {

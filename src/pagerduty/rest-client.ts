@@ -43,7 +43,9 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
       queryParameters: extra.query,
       headers: extra.from ? { From: opts.from } : {},
       retryTimeout: 500,
-      requestTimeout: opts.timeoutMs ?? 10_000,
+      // pdjs's own requestTimeout arms a timer that aborts nothing: without a signal a PagerDuty that
+      // takes the call and never answers would hold the delivery (and its worker slot) until it hung up.
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
     }).catch((cause: unknown) => {
       const why = cause instanceof Error ? cause.message : String(cause);
       throw new PagerDutyError(

@@ -23,15 +23,19 @@ export function createGitHubClient(opts: { token: string; apiUrl: string; timeou
     baseUrl: opts.apiUrl.replace(/\/+$/, ''),
     userAgent: 'incident-bot',
     log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+    // A call that does not answer in time is abandoned (and, for a write, retried by the outbox after
+    // looking). The deadline is set here, on each fetch: a signal given through the request hook is
+    // dropped on the way (Octokit 22 / @octokit/request 10), and a GitHub that never answers would
+    // hold the delivery until it hung up.
+    request: {
+      fetch: (url: string | URL, init?: RequestInit) =>
+        fetch(url, { ...init, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) }),
+    },
   });
   octokit.hook.wrap('request', async (request, options) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        // A call that does not answer in time is abandoned (and, for a write, retried by the outbox after looking).
-        return await request({
-          ...options,
-          request: { ...options.request, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) },
-        });
+        return await request(options);
       } catch (error) {
         if (!isRead(options.method) || attempt >= READ_RETRIES || !transient(error)) throw toGitHubError(error);
         await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Chaos } from '../chaos.ts';
+import { holdThenDrop, type Outage } from '../outage.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -68,6 +69,9 @@ export class FakeGitHub {
   /** Random faults on every call from now on, reproducible from the seed. */
   chaos?: Chaos;
 
+  /** While set, GitHub is down: every call answers 503 or hangs, and nothing is done. */
+  outage?: Outage;
+
   /** Where the repository's pages are (html_url); the sandbox serves them itself. */
   htmlUrl = `https://github.test/${this.owner}/${this.repo}`;
 
@@ -121,6 +125,12 @@ export class FakeGitHub {
     };
     const error = (status: number, message: string) =>
       send(status, { message, documentation_url: 'https://docs.github.com/rest' });
+    const down = this.outage?.next();
+    if (down === 'unavailable') return error(503, 'Service Unavailable');
+    if (down === 'hang') {
+      this.calls.push({ method, route, path: rest ?? url.pathname, body, status: 0 });
+      return holdThenDrop(req.socket, this.outage!.holdMs);
+    }
     if (!/^(token|Bearer) ghp_fake_token$/.test(req.headers.authorization ?? '')) return error(401, 'Bad credentials');
     if (rest === null) return error(404, 'Not Found');
     if (this.secondaryLimits.left > 0) {

@@ -1,6 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { EventEmitter } from 'node:events';
 import type { Chaos } from '../chaos.ts';
+import { holdThenDrop, type Outage } from '../outage.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pagerDutySignatureHeader } from '../../pagerduty/verify-signature.ts';
@@ -17,6 +18,8 @@ export type PdFault =
   | { status: 429; retryAfter?: number }
   | { status: 500 | 502 | 503 }
   | { status: 400; message: string }
+  /** The token refused: 401 (unknown or revoked) or 403 (not allowed, e.g. a read-only key writing). */
+  | { status: 401 | 403 }
   | { hang: true }
   | { resetAfter: true };
 
@@ -90,6 +93,9 @@ export class FakePagerDuty extends EventEmitter {
   /** Random faults on every REST call from now on, reproducible from the seed. */
   chaos?: Chaos;
 
+  /** While set, PagerDuty's REST API is down: every call answers 503 or hangs, and nothing is done. */
+  outage?: Outage;
+
   subscribe(url: string, secrets: string[]): void {
     this.webhook = { url, secrets };
   }
@@ -109,6 +115,11 @@ export class FakePagerDuty extends EventEmitter {
   /** Revokes the token the bot was given: its calls are refused (401) until it is given the new one. */
   revokeToken(): void {
     this.token = `${this.token}-revoked`;
+  }
+
+  /** Takes the revoked token again (as if the operator had given the bot a working one). */
+  reinstateToken(): void {
+    this.token = this.token.replace(/(-revoked)+$/, '');
   }
 
   /** Drops the faults not yet used: the end of an outage made of many injected ones. */
@@ -160,7 +171,7 @@ export class FakePagerDuty extends EventEmitter {
   }
 
   succeeded(operation: string): PdCall[] {
-    return this.calls.filter((c) => c.operation === operation && c.status < 300);
+    return this.calls.filter((c) => c.operation === operation && c.status >= 200 && c.status < 300);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -193,6 +204,12 @@ export class FakePagerDuty extends EventEmitter {
       res.end(JSON.stringify(body));
     };
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const down = this.outage?.next();
+    if (down === 'unavailable') return send(503, { error: { message: 'Service Unavailable', code: 2000 } });
+    if (down === 'hang') {
+      this.calls.push(call);
+      return holdThenDrop(req.socket, this.outage!.holdMs);
+    }
     const chaos = this.chaos?.next() ?? null;
     if (chaos?.type === 'reset_before') return void req.socket.destroy();
     if (chaos?.type === 'timeout') return void setTimeout(() => req.socket.destroy(), chaos.holdMs);
@@ -213,6 +230,13 @@ export class FakePagerDuty extends EventEmitter {
         429,
         { error: { message: 'Rate Limit Exceeded', code: 2020 } },
         fault.retryAfter ? { 'retry-after': String(fault.retryAfter) } : {},
+      );
+    if (fault && 'status' in fault && (fault.status === 401 || fault.status === 403))
+      return send(
+        fault.status,
+        fault.status === 401
+          ? { error: { message: 'Authentication required', code: 2006 } }
+          : { error: { message: 'Access Denied', code: 2010 } },
       );
     if (fault && 'status' in fault && fault.status === 400)
       return send(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: [fault.message] } });

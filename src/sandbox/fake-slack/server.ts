@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Chaos } from '../chaos.ts';
+import { holdThenDrop, type Outage } from '../outage.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { METHODS, type Args } from './methods.ts';
@@ -100,6 +101,9 @@ export class FakeSlack extends EventEmitter {
   /** Random faults on every Web API call from now on (auth.test excepted), reproducible from the seed. */
   chaos?: Chaos;
 
+  /** While set, Slack is down: every call (auth.test too) answers 503 or hangs, and nothing is done. */
+  outage?: Outage;
+
   /** Queues faults for a method's next calls, in order ('*' for any method). */
   inject(method: string, ...faults: Fault[]): void {
     this.faults.set(method, [...(this.faults.get(method) ?? []), ...faults]);
@@ -170,6 +174,12 @@ export class FakeSlack extends EventEmitter {
     };
 
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const down = this.outage?.next();
+    if (down === 'unavailable') return send(503, { ok: false, error: 'service_unavailable' });
+    if (down === 'hang') {
+      this.calls.push({ method, args, ok: false, error: 'no_answer', status: 0, at: Date.now() });
+      return holdThenDrop(req.socket, this.outage!.holdMs);
+    }
     const limited = this.rateLimit(method);
     if (limited !== null) {
       const call: RecordedCall = { method, args: {}, ok: false, error: 'ratelimited', status: 429, at: Date.now() };

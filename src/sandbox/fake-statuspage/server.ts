@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { holdThenDrop, type Outage } from '../outage.ts';
 
 export interface StatuspageCall {
   method: string;
@@ -16,6 +17,8 @@ export class FakeStatuspage {
   readonly pageId = 'pfake123';
   readonly faults: number[] = [];
   url = '';
+  /** While set, Statuspage is down: every call answers 503 or hangs, and nothing is done. */
+  outage?: Outage;
   private server?: Server;
   private seq = 0;
 
@@ -29,6 +32,17 @@ export class FakeStatuspage {
           res.writeHead(status, { 'content-type': 'application/json' });
           res.end(JSON.stringify(body));
         };
+        const down = this.outage?.next();
+        if (down === 'unavailable') return send(503, { error: 'Service Unavailable' });
+        if (down === 'hang') {
+          this.calls.push({
+            method: req.method ?? '',
+            path: req.url ?? '',
+            body: raw ? JSON.parse(raw) : {},
+            status: 0,
+          });
+          return holdThenDrop(req.socket, this.outage!.holdMs);
+        }
         const fault = this.faults.shift();
         if (fault) return send(fault, { error: 'injected' });
         if (req.headers.authorization !== `OAuth ${this.apiKey}`) return send(401, { error: 'Could not authenticate' });
