@@ -294,8 +294,13 @@ function account(
   const dead = rows.filter((r) => r.state !== 'delivered').length;
   const keyOf = (m: { metadata?: unknown }) =>
     (m.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key;
-  const messages = w.slack.ws.messages.filter((m) => m.user === w.slack.ws.bot.id);
+  // The comms lead's duties are posted once per room and then edited in place, so they are counted per room.
+  const dutiesKeys = new Set(rows.filter((r) => r.kind === 'channel.duties').map((r) => r.key));
+  const botMessages = w.slack.ws.messages.filter((m) => m.user === w.slack.ws.bot.id);
+  const messages = botMessages.filter((m) => !dutiesKeys.has(keyOf(m) ?? ''));
+  const duties = botMessages.filter((m) => dutiesKeys.has(keyOf(m) ?? ''));
   const posted = rows.filter((r) => ['channel.notice', 'channel.post_summary'].includes(r.kind));
+  const staffed = ids.map((id) => w.bot.app.incidents.get(id)!).filter((i) => i.dutiesTs);
   const botChannels = [...w.slack.ws.channels.values()].filter((c) => c.creator === w.slack.ws.bot.id);
   const publicUpdates = db
     .prepare('SELECT incident_id AS incidentId, body FROM incident_updates WHERE public = 1 ORDER BY id')
@@ -324,10 +329,20 @@ function account(
       ),
     },
     {
+      effect: "Slack comms lead's duties (one per room, edited in place)",
+      ...count(
+        duties.map((m) => m.channel),
+        staffed.map((i) => i.channelId!),
+      ),
+    },
+    {
       effect: 'Slack pins',
       ...count(
         w.slack.succeeded('pins.add').map((c) => `${String(c.args.channel)}/${String(c.args.timestamp)}`),
-        ids.map((id) => `${w.bot.app.incidents.get(id)!.channelId}/${w.bot.app.incidents.get(id)!.summaryTs}`),
+        [
+          ...ids.map((id) => `${w.bot.app.incidents.get(id)!.channelId}/${w.bot.app.incidents.get(id)!.summaryTs}`),
+          ...staffed.map((i) => `${i.channelId}/${i.dutiesTs}`),
+        ],
       ),
     },
     {
@@ -369,7 +384,11 @@ function account(
   const outOfOrder: string[] = [];
   for (const id of ids) {
     const channel = w.bot.app.incidents.get(id)!.channelId!;
-    const inChannel = w.slack.ws.channelMessages(channel).map(keyOf).filter(Boolean);
+    // The duties message has its own ordering key (edited in place), so it is not ordered with the notices.
+    const inChannel = w.slack.ws
+      .channelMessages(channel)
+      .map(keyOf)
+      .filter((k) => k && !dutiesKeys.has(k));
     const written = posted.filter((r) => r.incidentId === id && inChannel.includes(r.key)).map((r) => r.key);
     if (JSON.stringify(inChannel) !== JSON.stringify(written)) outOfOrder.push(`incident ${id}: Slack messages`);
   }
