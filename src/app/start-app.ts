@@ -40,6 +40,8 @@ import { mention } from '../slack/mrkdwn.ts';
 import { permissionTable } from './permission-table.ts';
 import { createMetrics, metricsRoute } from '../http/metrics.ts';
 import { outboxCheck, slackCheck } from '../http/readiness.ts';
+import { inSpan } from '../lib/telemetry.ts';
+import { startTelemetry } from './telemetry.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -70,6 +72,9 @@ export interface RunningApp {
 export async function startApp(config: Config, opts: AppOptions): Promise<RunningApp> {
   const log = opts.logger;
   const now = opts.now ?? Date.now;
+  // Tracing (off unless OTEL_* asks for it) comes first: a bad protocol stops start before anything opens.
+  const telemetry = startTelemetry(opts.processEnv ?? process.env, log);
+  const { tracer } = telemetry;
 
   const db = openDatabase(config.databasePath);
   const applied = migrate(db);
@@ -109,6 +114,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     onEffectsEnqueued: () => wake(),
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
+    span: (name, fn) => inSpan(tracer, name, {}, fn),
   });
   const { token, from, apiUrl } = config.pagerduty;
   const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
@@ -158,6 +164,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     },
     logger: log.child({ source: 'outbox' }),
     onOutcome: metrics.delivery,
+    tracer,
     now,
     concurrency: config.settings.outbox.concurrency,
     maxAttempts: config.settings.outbox.max_attempts,
@@ -186,6 +193,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     log,
     now,
     onCommand: metrics.command,
+    tracer,
   });
 
   const status: StatusContext = {
@@ -206,7 +214,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     // With METRICS_PORT set they are served there only: the public need not see the bot's insides.
     ...(config.metricsPort === undefined ? operatorRoutes : []),
     ...statusPageRoutes(status, createStatusRenderer(status)),
-    pagerDutyWebhookRoute({ secrets: config.pagerduty.webhookSecrets, settings: config.settings, incidents, log }),
+    pagerDutyWebhookRoute({
+      secrets: config.pagerduty.webhookSecrets,
+      settings: config.settings,
+      incidents,
+      log,
+      tracer,
+    }),
     ...(opts.extraRoutes ?? []),
   ];
   if (receiver) {
@@ -230,7 +244,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   }
   if (!receiver) await bolt.start();
   worker.start();
-  const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }));
+  const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), tracer);
   const retention = startRetentionJob(
     {
       outbox,
@@ -239,6 +253,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       signatureWindowMs: SLACK_SIGNATURE_WINDOW_MS,
       retentionDays: config.settings.outbox.retention_days,
       now,
+      tracer,
     },
     log.child({ source: 'scheduler' }),
   );
@@ -261,6 +276,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
       await worker.stop(graceMs);
       db.close();
+      await telemetry.shutdown();
       log.info('incident-bot stopped');
     })());
 

@@ -53,6 +53,8 @@ export interface IncidentServiceDeps {
   chat: ChatEdge;
   /** How a refusal (or any message) names people and groups (default: their ids). */
   principalNames?: PrincipalNames;
+  /** Runs one change as a named unit of work the operator can see (a tracing span); default: just runs it. */
+  span?: <T>(name: string, fn: () => T) => T;
 }
 
 /**

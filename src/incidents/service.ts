@@ -25,6 +25,11 @@ export class IncidentService implements Core {
   }
 
   transact<T>(fn: (change: Change) => T): T {
+    const { span } = this.deps;
+    return span ? span('incident.transaction', () => this.transactNow(fn)) : this.transactNow(fn);
+  }
+
+  private transactNow<T>(fn: (change: Change) => T): T {
     const { db, incidents, outbox } = this.deps;
     let enqueued = false;
     const result = db.transaction(() => {

@@ -1,4 +1,6 @@
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Logger } from '../lib/logger.ts';
+import { contextFromTraceparent, inSpan, noTracer, type Tracer } from '../lib/telemetry.ts';
 import { backoffMs } from './backoff.ts';
 import type { OutboxRepository } from './outbox-repository.ts';
 import type { OutboxRow } from './types.ts';
@@ -32,6 +34,8 @@ export interface WorkerOptions {
   backoffMaxMs?: number;
   /** Told every attempt's outcome (for metrics). */
   onOutcome?: (kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead') => void;
+  /** Each delivery is a span, a child of the stored context of the change that queued the row. */
+  tracer?: Tracer;
 }
 
 /**
@@ -124,7 +128,7 @@ export class OutboxWorker {
       const handler = this.opts.handlers[row.kind];
       if (handler && (this.pausedUntil.get(handler.lane) ?? 0) > now) continue;
       started++;
-      const delivery = this.deliver(row, handler).finally(() => {
+      const delivery = this.traced(row, handler).finally(() => {
         this.inFlight.delete(row.orderingKey);
         this.notify();
       });
@@ -138,6 +142,22 @@ export class OutboxWorker {
     if (!this.running) return;
     this.timer = setTimeout(() => this.notify(), this.pollMs);
     this.timer.unref();
+  }
+
+  /**
+   * Delivers in the context of the request that caused the row (its trace and cause), whenever
+   * that was: after a restart the stored traceparent still names the parent span.
+   */
+  private traced(row: OutboxRow, handler: EffectHandler | undefined): Promise<void> {
+    const attributes = {
+      'outbox.id': row.id,
+      'outbox.kind': row.kind,
+      'outbox.attempt': row.attempts + 1,
+      ...(row.incidentId === null ? {} : { 'incident.id': row.incidentId }),
+    };
+    return context.with(contextFromTraceparent(row.traceparent, row.cause), () =>
+      inSpan(this.opts.tracer ?? noTracer, `outbox.deliver ${row.kind}`, attributes, () => this.deliver(row, handler)),
+    );
   }
 
   private async deliver(row: OutboxRow, handler: EffectHandler | undefined): Promise<void> {
@@ -170,10 +190,17 @@ export class OutboxWorker {
         repo.markDelivered(row.id, delivered.result, now);
       })();
       log.debug({ latency_ms: now - row.createdAt }, 'delivered');
-      this.opts.onOutcome?.(row.kind, 'delivered');
+      this.outcome(row.kind, 'delivered');
       return;
     }
     this.fail(row, handler, outcome.error, now, log);
+  }
+
+  private outcome(kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead'): void {
+    const span = trace.getActiveSpan();
+    span?.setAttribute('outbox.outcome', outcome);
+    if (outcome !== 'delivered') span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+    this.opts.onOutcome?.(kind, outcome);
   }
 
   private fail(row: OutboxRow, handler: EffectHandler, error: unknown, now: number, log: Logger): void {
@@ -185,20 +212,20 @@ export class OutboxWorker {
       this.pausedUntil.set(handler.lane, Math.max(until, this.pausedUntil.get(handler.lane) ?? 0));
       repo.reschedule(row.id, until, message, false);
       log.warn({ lane: handler.lane, retry_after_ms: failure.retryAfterMs }, 'rate limited; lane paused');
-      this.opts.onOutcome?.(row.kind, 'rate_limited');
+      this.outcome(row.kind, 'rate_limited');
       return;
     }
     const attempt = row.attempts + 1;
     if (failure.type === 'permanent' || attempt >= maxAttempts) {
       repo.markDead(row.id, message);
       log.error({ err: error, failure: failure.type }, 'delivery failed for good; row is dead');
-      this.opts.onOutcome?.(row.kind, 'dead');
+      this.outcome(row.kind, 'dead');
       return;
     }
     const delay = backoffMs(attempt, this.opts.backoffBaseMs ?? 1000, this.opts.backoffMaxMs ?? 300_000);
     repo.reschedule(row.id, now + delay, message, true);
     log.warn({ err: error, retry_in_ms: delay }, 'delivery failed; will retry');
-    this.opts.onOutcome?.(row.kind, 'retry');
+    this.outcome(row.kind, 'retry');
   }
 }
 

@@ -4,6 +4,7 @@ import { BodyTooLargeError, readBody } from '../http/read-body.ts';
 import { sendJson, type Route } from '../http/server.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { Logger } from '../lib/logger.ts';
+import { annotate, inSpan, noTracer, withCause, type Tracer } from '../lib/telemetry.ts';
 import { mapPagerDutyEvent } from './map-event.ts';
 import { verifyPagerDutySignature } from './verify-signature.ts';
 import { envelopeSchema } from './webhook-schema.ts';
@@ -16,6 +17,8 @@ export interface PagerDutyWebhookDeps {
   settings: Settings;
   incidents: IncidentService;
   log: Logger;
+  /** A span per webhook (under the HTTP server's span, which honours an incoming `traceparent`). */
+  tracer?: Tracer;
 }
 
 /**
@@ -25,6 +28,15 @@ export interface PagerDutyWebhookDeps {
  * (older than what is already applied: PagerDuty does not promise order).
  */
 export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
+  const route = untracedRoute(deps);
+  const tracer = deps.tracer ?? noTracer;
+  return {
+    ...route,
+    handle: (req, res, params) => inSpan(tracer, 'pagerduty.webhook', {}, () => route.handle(req, res, params)),
+  };
+}
+
+function untracedRoute(deps: PagerDutyWebhookDeps): Route {
   return {
     method: 'POST',
     path: '/webhooks/pagerduty',
@@ -69,6 +81,7 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
       }
       const e = envelope.data.event;
       const evLog = log.child({ event_id: e.id, event_type: e.event_type });
+      annotate({ 'pagerduty.event_id': e.id, 'pagerduty.event_type': e.event_type });
       const mapped = mapPagerDutyEvent(envelope.data, deps.settings);
       if (mapped.type === 'ignored') {
         evLog.debug({ reason: mapped.reason }, 'webhook ignored');
@@ -78,7 +91,10 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
         evLog.warn({ reason: mapped.reason }, 'webhook refused: unexpected shape');
         return reply(400, { error: 'malformed', reason: mapped.reason });
       }
-      const { outcome, incidentId } = deps.incidents.applyExternal(mapped.event);
+      // What the event changes, and the effects it queues, remember which event caused them.
+      const { outcome, incidentId } = withCause({ source: 'pagerduty', event_id: e.id }, () =>
+        deps.incidents.applyExternal(mapped.event),
+      );
       const fields = {
         incident_id: incidentId ?? undefined,
         outcome,

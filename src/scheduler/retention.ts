@@ -1,5 +1,6 @@
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { Logger } from '../lib/logger.ts';
+import { inSpan, noTracer, type Tracer } from '../lib/telemetry.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
 import type { InboxRepository } from '../inbox/inbox-repository.ts';
 import type { SeenRequestRepository } from '../inbox/seen-requests.ts';
@@ -12,6 +13,7 @@ interface RetentionDeps {
   signatureWindowMs: number;
   retentionDays: number;
   now: () => number;
+  tracer?: Tracer;
 }
 
 /**
@@ -36,7 +38,7 @@ export function startRetentionJob(
     '17 * * * *',
     () => {
       try {
-        const pruned = runOnce();
+        const pruned = inSpan(deps.tracer ?? noTracer, 'job.retention', {}, runOnce);
         if (pruned.outbox + pruned.inbox + pruned.requests > 0)
           log.info({ pruned }, 'pruned old delivered effects, webhook ids and request signatures');
       } catch (error) {

@@ -4,6 +4,7 @@ import { splitVerb } from '../commands/parse.ts';
 import type { CommandPorts, CommandServices, FormRequest } from '../commands/types.ts';
 import { isUserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { Tracer } from '../lib/telemetry.ts';
 import { slackCommandText } from './command-text.ts';
 import { formView } from './form-views.ts';
 import { renderReply, userErrorText } from './render-reply.ts';
@@ -18,6 +19,8 @@ export interface SlackEdgeDeps {
   onCommand?: (verb: string, outcome: 'ok' | 'user_error' | 'bug', seconds: number) => void;
   log: Logger;
   now: () => number;
+  /** Spans for Slack requests (tracing off: records nothing). */
+  tracer?: Tracer;
 }
 
 /** A person as the domain checks them: looked up against every group the rules or the runbooks name. */
