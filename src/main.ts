@@ -43,11 +43,11 @@ const VERBS: Record<string, Verb> = {
       app = await startApp(config, { logger: log });
     }
     const shutdown = (signal: string) => {
-      log.info({ signal }, 'shutting down');
+      log.info({ event: 'bot.stopping', signal }, 'shutting down');
       app.stop().then(
         () => process.exit(0),
         (error: unknown) => {
-          log.error({ err: error }, 'shutdown failed');
+          log.error({ event: 'bot.stop_failed', err: error }, 'shutdown failed');
           process.exit(1);
         },
       );

@@ -78,7 +78,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
 
   const db = openDatabase(config.databasePath);
   const applied = migrate(db);
-  if (applied.length > 0) log.info({ applied }, 'database migrated');
+  if (applied.length > 0) log.info({ event: 'db.migrated', applied }, 'database migrated');
 
   const timeoutMs = config.settings.outbox.timeout_seconds * 1000;
   const inbox = new InboxRepository(db);
@@ -262,7 +262,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const url = `http://${opts.host ?? 'localhost'}:${port}`;
   const metricsPort = metricsServer && (metricsServer.address() as AddressInfo).port;
   const metricsUrl = metricsServer && `http://${opts.host ?? 'localhost'}:${metricsPort}`;
-  log.info({ port, metrics_port: metricsPort, mode: receiver ? 'http' : 'socket' }, 'incident-bot ready');
+  log.info(
+    { event: 'bot.ready', port, metrics_port: metricsPort, mode: receiver ? 'http' : 'socket' },
+    'incident-bot ready',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 5000) =>
@@ -277,7 +280,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       await worker.stop(graceMs);
       db.close();
       await telemetry.shutdown();
-      log.info('incident-bot stopped');
+      log.info({ event: 'bot.stopped' }, 'incident-bot stopped');
     })());
 
   return { url, port, ...(metricsUrl ? { metricsUrl } : {}), db, incidents, outbox, worker, stop };

@@ -84,7 +84,7 @@ export function createHttpServer(
       );
     }
     Promise.resolve(hit.r.handle(req, res, hit.params!)).catch((error: unknown) => {
-      log.error({ err: error, path, method: req.method }, 'request handler failed');
+      log.error({ event: 'http.handler_failed', err: error, path, method: req.method }, 'request handler failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
       else res.destroy();
     });

@@ -87,7 +87,10 @@ export class OutboxWorker {
       // The database failed us (closed, disk full, locked past the timeout). Crashing from a timer
       // would take the webhooks and commands down with it; /readyz reports the database, and the
       // next poll tries again.
-      this.opts.logger.error({ err: error }, 'outbox could not read its queue; trying again at the next poll');
+      this.opts.logger.error(
+        { event: 'outbox.queue_unreadable', err: error },
+        'outbox could not read its queue; trying again at the next poll',
+      );
     }
     this.arm();
   }
@@ -170,7 +173,7 @@ export class OutboxWorker {
     const { repo } = this.opts;
     if (!handler) {
       // A row no handler knows (e.g. written by a newer version) must not block its key forever.
-      log.error('no handler for outbox row kind; marking it dead');
+      log.error({ event: 'outbox.dead', reason: 'no_handler' }, 'no handler for outbox row kind; marking it dead');
       repo.markDead(row.id, `no handler for kind ${row.kind}`);
       return;
     }
@@ -189,7 +192,7 @@ export class OutboxWorker {
         delivered.commit?.();
         repo.markDelivered(row.id, delivered.result, now);
       })();
-      log.debug({ latency_ms: now - row.createdAt }, 'delivered');
+      log.info({ event: 'outbox.delivered', latency_ms: now - row.createdAt }, 'delivered');
       this.outcome(row.kind, 'delivered');
       return;
     }
@@ -211,20 +214,23 @@ export class OutboxWorker {
       const until = now + failure.retryAfterMs;
       this.pausedUntil.set(handler.lane, Math.max(until, this.pausedUntil.get(handler.lane) ?? 0));
       repo.reschedule(row.id, until, message, false);
-      log.warn({ lane: handler.lane, retry_after_ms: failure.retryAfterMs }, 'rate limited; lane paused');
+      log.warn(
+        { event: 'outbox.rate_limited', lane: handler.lane, retry_after_ms: failure.retryAfterMs },
+        'rate limited; lane paused',
+      );
       this.outcome(row.kind, 'rate_limited');
       return;
     }
     const attempt = row.attempts + 1;
     if (failure.type === 'permanent' || attempt >= maxAttempts) {
       repo.markDead(row.id, message);
-      log.error({ err: error, failure: failure.type }, 'delivery failed for good; row is dead');
+      log.error({ event: 'outbox.dead', err: error, failure: failure.type }, 'delivery failed for good; row is dead');
       this.outcome(row.kind, 'dead');
       return;
     }
     const delay = backoffMs(attempt, this.opts.backoffBaseMs ?? 1000, this.opts.backoffMaxMs ?? 300_000);
     repo.reschedule(row.id, now + delay, message, true);
-    log.warn({ err: error, retry_in_ms: delay }, 'delivery failed; will retry');
+    log.warn({ event: 'outbox.retry', err: error, retry_in_ms: delay }, 'delivery failed; will retry');
     this.outcome(row.kind, 'retry');
   }
 }

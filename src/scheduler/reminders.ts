@@ -19,9 +19,9 @@ export function startReminderJob(
   const tickNow = () => {
     try {
       const sent = incidents.sendReminders();
-      if (sent > 0) log.info({ sent }, 'reminders queued');
+      if (sent > 0) log.info({ event: 'reminders.queued', sent }, 'reminders queued');
     } catch (error) {
-      log.error({ err: error }, 'reminder tick failed');
+      log.error({ event: 'job.failed', job: 'reminders', err: error }, 'reminder tick failed');
     }
   };
   const task: ScheduledTask = schedule('*/30 * * * * *', tick, { name: 'reminders', noOverlap: true, unref: true });

@@ -40,9 +40,12 @@ export function startRetentionJob(
       try {
         const pruned = inSpan(deps.tracer ?? noTracer, 'job.retention', {}, runOnce);
         if (pruned.outbox + pruned.inbox + pruned.requests > 0)
-          log.info({ pruned }, 'pruned old delivered effects, webhook ids and request signatures');
+          log.info(
+            { event: 'retention.pruned', pruned },
+            'pruned old delivered effects, webhook ids and request signatures',
+          );
       } catch (error) {
-        log.error({ err: error }, 'retention run failed');
+        log.error({ event: 'job.failed', job: 'retention', err: error }, 'retention run failed');
       }
     },
     { name: 'retention', noOverlap: true, unref: true },

@@ -79,12 +79,12 @@ export function registerCommands(app: App, deps: SlackEdgeDeps): void {
       done('ok');
     } catch (error) {
       if (isUserError(error)) {
-        log.info({ code: error.code }, 'command refused');
+        log.info({ event: 'command.refused', code: error.code }, 'command refused');
         await ack({ response_type: 'ephemeral', text: userErrorText(error) });
         done('user_error');
         return;
       }
-      log.error({ err: error, text_length: command.text?.length }, 'command failed');
+      log.error({ event: 'command.failed', err: error, text_length: command.text?.length }, 'command failed');
       await ack({ response_type: 'ephemeral', text: bugReply(command.trigger_id) });
       done('bug');
     }

@@ -46,7 +46,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         if (text) await tell(text);
       } catch (error) {
         if (isUserError(error)) return void (await tell(userErrorText(error)));
-        log.error({ err: error }, 'button failed');
+        log.error({ event: 'interaction.failed', err: error }, 'button failed');
         await tell(bugReply(body.trigger_id));
       }
     });
@@ -72,7 +72,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
           .map((id) => ({ id, status: parseComponentStatusChoice(v.choice('component_status')) })),
       });
       log.info(
-        { incident_id: incident.id, channel: metadata(view.private_metadata).channel },
+        { event: 'incident.declared', incident_id: incident.id, channel: metadata(view.private_metadata).channel },
         'incident declared from the form',
       );
       await ack();

@@ -31,7 +31,7 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
         if (said) await tell(said);
       } catch (error) {
         if (isUserError(error)) return void (await tell(error.message));
-        log.error({ err: error }, 'runbook button failed');
+        log.error({ event: 'interaction.failed', err: error }, 'runbook button failed');
         await tell(bugReply(body.trigger_id));
       }
     });
@@ -97,7 +97,7 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
       }
     } catch (error) {
       if (!isUserError(error)) {
-        log.error({ err: error }, 'runbook form failed');
+        log.error({ event: 'interaction.failed', err: error }, 'runbook form failed');
         throw error;
       }
       const first = Object.keys(runbook.spec.params)[0];

@@ -106,6 +106,13 @@ describe('tracing: one trace per page, over OTLP to a local collector', () => {
     expect(path.deliveries.map((d) => d.name)).toEqual(
       expect.arrayContaining(['outbox.deliver channel.create', 'outbox.deliver channel.pin_summary']),
     );
+    // The delivery's log line names its trace and span, so logs and traces lead to each other.
+    const logged = bot
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"event":"outbox.delivered"') && l.includes('"kind":"channel.create"'))
+      .map((l) => JSON.parse(l) as { trace_id?: string; span_id?: string });
+    expect(logged).toEqual([expect.objectContaining({ trace_id: TRACE_ID, span_id: createDelivery!.spanId })]);
   });
 
   it('stays one trace when the bot is SIGKILLed between accepting the page and delivering it', async () => {
