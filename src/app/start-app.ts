@@ -42,6 +42,7 @@ import { createMetrics, metricsRoute } from '../http/metrics.ts';
 import { outboxCheck, slackCheck } from '../http/readiness.ts';
 import { inSpan } from '../lib/telemetry.ts';
 import { startTelemetry } from './telemetry.ts';
+import { AuditRepository } from '../audit/audit-repository.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -87,6 +88,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
   const outbox = new OutboxRepository(db);
+  const audit = new AuditRepository(db);
   const metrics = createMetrics({ outbox, incidents: incidentRepo }, now);
   const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs);
 
@@ -115,6 +117,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
     span: (name, fn) => inSpan(tracer, name, {}, fn),
+    audit,
   });
   const { token, from, apiUrl } = config.pagerduty;
   const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
@@ -252,6 +255,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       seenRequests,
       signatureWindowMs: SLACK_SIGNATURE_WINDOW_MS,
       retentionDays: config.settings.outbox.retention_days,
+      audit: { repo: audit, retentionDays: config.settings.audit.retention_days },
       now,
       tracer,
     },

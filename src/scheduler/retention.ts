@@ -1,4 +1,5 @@
 import { schedule, type ScheduledTask } from 'node-cron';
+import type { AuditRepository } from '../audit/audit-repository.ts';
 import type { Logger } from '../lib/logger.ts';
 import { inSpan, noTracer, type Tracer } from '../lib/telemetry.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
@@ -12,6 +13,8 @@ interface RetentionDeps {
   /** How long a request signature stays acceptable: seen signatures are kept that long, and a minute more. */
   signatureWindowMs: number;
   retentionDays: number;
+  /** The audit log, kept longer than the rest (`audit.retention_days`). */
+  audit?: { repo: Pick<AuditRepository, 'prune'>; retentionDays: number };
   now: () => number;
   tracer?: Tracer;
 }
@@ -21,17 +24,19 @@ interface RetentionDeps {
  * only guard against repeats (a redelivery, a retry); vendors stop retrying within hours, so days
  * of memory are plenty, and the tables stay small. Pending and dead rows are never pruned. Seen
  * request signatures go once their window has passed: a signature that old is refused anyway.
+ * Audit records go after their own, longer retention (`audit.retention_days`).
  */
 export function startRetentionJob(
   deps: RetentionDeps,
   log: Logger,
-): { stop(): Promise<void>; runOnce(): { outbox: number; inbox: number; requests: number } } {
+): { stop(): Promise<void>; runOnce(): { outbox: number; inbox: number; requests: number; audit: number } } {
   const runOnce = () => {
     const before = deps.now() - deps.retentionDays * 86_400_000;
     return {
       outbox: deps.outbox.pruneDelivered(before),
       inbox: deps.inbox.prune(before),
       requests: deps.seenRequests.prune(deps.now() - deps.signatureWindowMs - 60_000),
+      audit: deps.audit ? deps.audit.repo.prune(deps.now() - deps.audit.retentionDays * 86_400_000) : 0,
     };
   };
   const task: ScheduledTask = schedule(
@@ -39,7 +44,7 @@ export function startRetentionJob(
     () => {
       try {
         const pruned = inSpan(deps.tracer ?? noTracer, 'job.retention', {}, runOnce);
-        if (pruned.outbox + pruned.inbox + pruned.requests > 0)
+        if (pruned.outbox + pruned.inbox + pruned.requests + pruned.audit > 0)
           log.info(
             { event: 'retention.pruned', pruned },
             'pruned old delivered effects, webhook ids and request signatures',
