@@ -115,3 +115,9 @@ export { SpanKind };
 export function annotate(attributes: Attributes): void {
   trace.getActiveSpan()?.setAttributes(attributes);
 }
+
+/** The current span's ids as exemplar labels (`trace_id`, `span_id`), or none when nothing is traced. */
+export function traceExemplar(ctx: Context = context.active()): Record<string, string> {
+  const span = trace.getSpanContext(ctx);
+  return span && trace.isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
+}

@@ -113,6 +113,21 @@ describe('tracing: one trace per page, over OTLP to a local collector', () => {
       .filter((l) => l.includes('"event":"outbox.delivered"') && l.includes('"kind":"channel.create"'))
       .map((l) => JSON.parse(l) as { trace_id?: string; span_id?: string });
     expect(logged).toEqual([expect.objectContaining({ trace_id: TRACE_ID, span_id: createDelivery!.spanId })]);
+
+    // The webhook's latency bucket carries its trace id as an exemplar, for a scraper that asks for OpenMetrics.
+    const open = await fetch(`${bot.url}/metrics`, {
+      headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+    });
+    expect(open.headers.get('content-type')).toContain('application/openmetrics-text');
+    const exemplars = (await open.text())
+      .split('\n')
+      .filter(
+        (l) => l.startsWith('incident_bot_http_request_duration_seconds_bucket') && l.includes('/webhooks/pagerduty'),
+      );
+    expect(exemplars.some((l) => l.includes(`# {trace_id="${TRACE_ID}",span_id="`))).toBe(true);
+    const plain = await fetch(`${bot.url}/metrics`);
+    expect(plain.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    expect(await plain.text()).not.toContain('# {trace_id=');
   });
 
   it('stays one trace when the bot is SIGKILLed between accepting the page and delivering it', async () => {
