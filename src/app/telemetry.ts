@@ -47,8 +47,6 @@ export function tracingSettings(env: Record<string, string | undefined>): { prot
   return { protocol: protocol as Protocol };
 }
 
-let contextRegistered = false;
-
 /**
  * The async context every request's work runs in. The OpenTelemetry API keeps its context manager
  * (and the propagator its HTTP instrumentation reads incoming `traceparent` headers with) in a
@@ -58,9 +56,9 @@ let contextRegistered = false;
  * exporter, the tracer) stays local and is passed in.
  */
 export function registerContext(): void {
-  if (contextRegistered) return;
-  contextRegistered = true;
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // The API refuses a second registration (several apps in one process: tests, benchmarks).
+  const manager = new AsyncLocalStorageContextManager();
+  if (context.setGlobalContextManager(manager)) manager.enable();
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 }
 
