@@ -6,7 +6,8 @@ import { createLogger } from './lib/logger.ts';
 import { AppError } from './lib/errors.ts';
 import { doctor } from './cli/doctor.ts';
 import { backupDatabase } from './cli/backup.ts';
-import { OUTBOX_USAGE, outboxList, outboxRetry, type OutboxCliIo } from './cli/outbox.ts';
+import { OUTBOX_USAGE, operatingSystemUser, outboxList, outboxRetry, type OutboxCliIo } from './cli/outbox.ts';
+import { auditList } from './cli/audit.ts';
 import { createInterface } from 'node:readline/promises';
 import { startMode } from './sandbox/mode.ts';
 
@@ -22,6 +23,8 @@ Commands:
             effects not delivered yet (pending and dead); --dead: only those given up on
   outbox retry <id…> | --all-dead [--yes]
             send dead effects again, while the bot runs; --all-dead asks first (or needs --yes)
+  audit [--since <when>] [--json]
+            who did what, when and from where (role grants, refusals, runbooks, public updates, retries)
   help      show this text`;
 
 type Verb = (argv: string[]) => Promise<number>;
@@ -43,11 +46,11 @@ const VERBS: Record<string, Verb> = {
       app = await startApp(config, { logger: log });
     }
     const shutdown = (signal: string) => {
-      log.info({ signal }, 'shutting down');
+      log.info({ event: 'bot.stopping', signal }, 'shutting down');
       app.stop().then(
         () => process.exit(0),
         (error: unknown) => {
-          log.error({ err: error }, 'shutdown failed');
+          log.error({ event: 'bot.stop_failed', err: error }, 'shutdown failed');
           process.exit(1);
         },
       );
@@ -93,6 +96,9 @@ const VERBS: Record<string, Verb> = {
     console.error(OUTBOX_USAGE);
     return 2;
   },
+  async audit(argv) {
+    return auditList(databasePathFrom(process.env), argv, terminalIo());
+  },
   async doctor() {
     return doctor(process.env, (line) => console.log(line));
   },
@@ -116,6 +122,7 @@ function terminalIo(): OutboxCliIo {
       }
     },
     now: Date.now,
+    operator: operatingSystemUser(),
   };
 }
 

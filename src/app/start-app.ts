@@ -44,6 +44,9 @@ import { mention } from '../slack/mrkdwn.ts';
 import { permissionTable } from './permission-table.ts';
 import { createMetrics, metricsRoute } from '../http/metrics.ts';
 import { outboxCheck, refusedCredentialsCheck, slackCheck } from '../http/readiness.ts';
+import { inSpan } from '../lib/telemetry.ts';
+import { startTelemetry } from './telemetry.ts';
+import { AuditRepository } from '../audit/audit-repository.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -83,10 +86,13 @@ export interface RunningApp {
 export async function startApp(config: Config, opts: AppOptions): Promise<RunningApp> {
   const log = opts.logger;
   const now = opts.now ?? Date.now;
+  // Tracing (off unless OTEL_* asks for it) comes first: a bad protocol stops start before anything opens.
+  const telemetry = startTelemetry(opts.processEnv ?? process.env, log);
+  const { tracer } = telemetry;
 
   const db = openDatabase(config.databasePath);
   const applied = migrate(db);
-  if (applied.length > 0) log.info({ applied }, 'database migrated');
+  if (applied.length > 0) log.info({ event: 'db.migrated', applied }, 'database migrated');
   const storage = new StorageHealth({
     db,
     log: log.child({ source: 'storage' }),
@@ -103,6 +109,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
   const outbox = new OutboxRepository(db);
+  const audit = new AuditRepository(db);
   const metrics = createMetrics({ outbox, incidents: incidentRepo, storage }, now);
   const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs);
 
@@ -142,6 +149,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     storageFailure: (error) => storage.failure(error),
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
+    span: (name, fn) => inSpan(tracer, name, {}, fn),
+    audit,
   });
   const worker = new OutboxWorker({
     repo: outbox,
@@ -190,6 +199,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     },
     logger: log.child({ source: 'outbox' }),
     onOutcome: metrics.delivery,
+    tracer,
     now,
     concurrency: config.settings.outbox.concurrency,
     maxAttempts: config.settings.outbox.max_attempts,
@@ -221,6 +231,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
     onCommand: metrics.command,
     storage,
+    tracer,
   });
 
   const status: StatusContext = {
@@ -247,7 +258,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     // With METRICS_PORT set they are served there only: the public need not see the bot's insides.
     ...(config.metricsPort === undefined ? operatorRoutes : []),
     ...statusPageRoutes(status, createStatusRenderer(status)),
-    pagerDutyWebhookRoute({ secrets: config.pagerduty.webhookSecrets, settings: config.settings, incidents, log }),
+    pagerDutyWebhookRoute({
+      secrets: config.pagerduty.webhookSecrets,
+      settings: config.settings,
+      incidents,
+      log,
+      tracer,
+    }),
     ...(opts.extraRoutes ?? []),
   ];
   if (receiver) {
@@ -283,7 +300,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   }
   if (!receiver) await bolt.start();
   worker.start();
-  const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), storage);
+  const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), storage, tracer);
   const maintenance = startStorageMaintenanceJob({ db, storage }, log.child({ source: 'scheduler' }));
   const retention = startRetentionJob(
     {
@@ -292,8 +309,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       seenRequests,
       signatureWindowMs: SLACK_SIGNATURE_WINDOW_MS,
       retentionDays: config.settings.outbox.retention_days,
+      audit: { repo: audit, retentionDays: config.settings.audit.retention_days },
       now,
       storage,
+      tracer,
     },
     log.child({ source: 'scheduler' }),
   );
@@ -302,7 +321,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const url = `http://${opts.host ?? 'localhost'}:${port}`;
   const metricsPort = metricsServer && (metricsServer.address() as AddressInfo).port;
   const metricsUrl = metricsServer && `http://${opts.host ?? 'localhost'}:${metricsPort}`;
-  log.info({ port, metrics_port: metricsPort, mode: receiver ? 'http' : 'socket' }, 'incident-bot ready');
+  log.info(
+    { event: 'bot.ready', port, metrics_port: metricsPort, mode: receiver ? 'http' : 'socket' },
+    'incident-bot ready',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 5000) =>
@@ -318,7 +340,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       await worker.stop(graceMs);
       storage.stop();
       db.close();
-      log.info('incident-bot stopped');
+      await telemetry.shutdown();
+      log.info({ event: 'bot.stopped' }, 'incident-bot stopped');
     })());
 
   return {

@@ -24,7 +24,8 @@ export function wireRunbooks(deps: {
 }): { set: () => RunbookSet; runner: RunbookRunner } {
   const { config, log } = deps;
   const set = loadRunbooks(config.settings.runbooks.dir);
-  for (const problem of set.problems) log.warn({ source: 'runbooks', problem }, 'a runbook file was not loaded');
+  for (const problem of set.problems)
+    log.warn({ event: 'runbook.not_loaded', source: 'runbooks', problem }, 'a runbook file was not loaded');
   const runner = new RunbookRunner({
     runs: new RunbookRepository(deps.db),
     runbooks: () => set,
@@ -39,6 +40,10 @@ export function wireRunbooks(deps: {
     now: deps.now,
   });
   const interrupted = runner.recover();
-  if (interrupted > 0) log.warn({ source: 'runbooks', interrupted }, 'runbook runs were interrupted by the last stop');
+  if (interrupted > 0)
+    log.warn(
+      { event: 'runbook.interrupted', source: 'runbooks', interrupted },
+      'runbook runs were interrupted by the last stop',
+    );
   return { set: () => set, runner };
 }

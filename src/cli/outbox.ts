@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { AuditRepository } from '../audit/audit-repository.ts';
 import { appliedVersions, readMigrations } from '../db/migrate.ts';
 import { openDatabase, type Db } from '../db/open.ts';
 import { AppError, ErrorCode } from '../lib/errors.ts';
@@ -18,6 +20,17 @@ export interface OutboxCliIo {
   /** Asks a yes/no question; only called when `interactive`. */
   ask: (question: string) => Promise<boolean>;
   now: () => number;
+  /** Who is at the command line, for the audit log (default: the operating-system user). */
+  operator?: string;
+}
+
+/** The operating-system user running a CLI verb: the "who" of what it does. */
+export function operatingSystemUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
 }
 
 /**
@@ -25,7 +38,7 @@ export interface OutboxCliIo {
  * writer at a time; the busy timeout waits out the bot's short transactions). Refuses a database
  * that does not exist or is not migrated, rather than creating or half-reading it.
  */
-function openOutbox(path: string): { db: Db; outbox: OutboxRepository } {
+export function openOutbox(path: string): { db: Db; outbox: OutboxRepository } {
   if (!existsSync(path))
     throw new AppError(ErrorCode.NotFound, `${path} does not exist (DATABASE_PATH); there is no outbox to look at`);
   const db = openDatabase(path);
@@ -167,6 +180,16 @@ export async function outboxRetry(databasePath: string, argv: string[], io: Outb
       io.err('Nothing retried.');
       return 1;
     }
+    new AuditRepository(db).append(
+      {
+        action: 'outbox.retried',
+        actor: io.operator ?? operatingSystemUser(),
+        via: 'cli',
+        incidentId: null,
+        detail: { ids: revived, all_dead: allDead },
+      },
+      io.now(),
+    );
     io.out(
       `Retrying ${revived.length} effect(s) (ids ${summarise(revived)}): pending again, due now; the running bot (or the next start) delivers them.`,
     );

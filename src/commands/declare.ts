@@ -71,7 +71,7 @@ export async function declare(ctx: CommandContext): Promise<CommandReply> {
     commander: commander ?? undefined,
     source: 'slack',
   });
-  log.info({ incident_id: incident.id, severity: incident.severity }, 'incident declared');
+  log.info({ event: 'incident.declared', incident_id: incident.id, severity: incident.severity }, 'incident declared');
   const lead = commander && commander !== userId ? say`${user(commander)} is commander` : 'you are commander';
   return {
     text: say`Declared incident #${incident.id}: ${bold(incident.title)} (${severityLabel(incident)}). Opening its channel now; ${lead}.`,

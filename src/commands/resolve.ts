@@ -17,7 +17,7 @@ export async function resolve(ctx: CommandContext): Promise<CommandReply> {
     );
   }
   ctx.services.incidents.resolve(incident.id, await ctx.ports.actor(), note);
-  ctx.log.info({ incident_id: incident.id }, 'incident resolved');
+  ctx.log.info({ event: 'incident.resolved', incident_id: incident.id }, 'incident resolved');
   const synced = incident.source === 'pagerduty' ? ' PagerDuty will be resolved too.' : '';
   return { text: say`Resolved incident #${incident.id}.${synced}` };
 }

@@ -183,6 +183,13 @@ export const settingsSchema = z
       })
       .strict()
       .default({ concurrency: 8, max_attempts: 30, retention_days: 30, timeout_seconds: 10 }),
+    audit: z
+      .object({
+        // Audit records (who granted a role, ran a runbook, published …) are kept this many days.
+        retention_days: z.number().int().min(1).max(36500).default(400),
+      })
+      .strict()
+      .default({ retention_days: 400 }),
     runbooks: z
       .object({
         // Where runbook files (*.yaml) are, relative to this file.

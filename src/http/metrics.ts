@@ -1,13 +1,17 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
 import type { Route } from './server.ts';
 import type { IncidentRepository } from '../incidents/incident-repository.ts';
 import { SEVERITIES } from '../incidents/types.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
+import { traceExemplar } from '../lib/telemetry.ts';
 
 export interface Metrics {
-  registry: Registry;
-  /** One HTTP request, by route pattern (never the raw path: ids would explode the series). */
-  request(route: string, method: string, status: number, seconds: number): void;
+  registry: Registry<RegistryContentType>;
+  /**
+   * One HTTP request, by route pattern (never the raw path: ids would explode the series); `exemplar`
+   * is the request's trace (its span is over by the time the response has finished).
+   */
+  request(route: string, method: string, status: number, seconds: number, exemplar?: Record<string, string>): void;
   command(verb: string, outcome: 'ok' | 'user_error' | 'bug', seconds: number): void;
   delivery(kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead'): void;
 }
@@ -26,7 +30,10 @@ export function createMetrics(
   now: () => number = Date.now,
 ): Metrics {
   const { outbox, incidents } = repos;
-  const registry = new Registry();
+  // OpenMetrics, because only it carries exemplars (trace ids on latency buckets, so a slow bucket
+  // leads to its trace); a scraper that does not ask for it gets the Prometheus text as before.
+  const registry = new Registry<RegistryContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   collectDefaultMetrics({ register: registry, prefix: 'incident_bot_' });
   const requests = new Histogram({
     name: 'incident_bot_http_request_duration_seconds',
@@ -34,6 +41,7 @@ export function createMetrics(
     labelNames: ['route', 'method', 'status'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
     registers: [registry],
+    enableExemplars: true,
   });
   const commands = new Histogram({
     name: 'incident_bot_command_duration_seconds',
@@ -41,6 +49,7 @@ export function createMetrics(
     labelNames: ['verb', 'outcome'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
     registers: [registry],
+    enableExemplars: true,
   });
   const deliveries = new Counter({
     name: 'incident_bot_outbox_deliveries_total',
@@ -106,18 +115,36 @@ export function createMetrics(
   }
   return {
     registry,
-    request: (route, method, status, seconds) => requests.observe({ route, method, status: String(status) }, seconds),
-    command: (verb, outcome, seconds) => commands.observe({ verb, outcome }, seconds),
+    request: (route, method, status, seconds, exemplar = {}) =>
+      requests.observe({ labels: { route, method, status: String(status) }, value: seconds, exemplarLabels: exemplar }),
+    command: (verb, outcome, seconds) =>
+      commands.observe({ labels: { verb, outcome }, value: seconds, exemplarLabels: traceExemplar() }),
     delivery: (kind, outcome) => deliveries.inc({ kind, outcome }),
   };
 }
 
-/** `GET /metrics`, in Prometheus' text format. */
-export const metricsRoute = (metrics: Metrics): Route => ({
-  method: 'GET',
-  path: '/metrics',
-  handle: async (_req, res) => {
-    res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
-    res.end(await metrics.registry.metrics());
-  },
-});
+/**
+ * `GET /metrics`: OpenMetrics (with exemplars) when the scraper's Accept asks for it, as Prometheus
+ * does when it can use exemplars; Prometheus' text format otherwise. The registry has one format
+ * at a time, so scrapes are rendered one after the other.
+ */
+export const metricsRoute = (metrics: Metrics): Route => {
+  let last: Promise<unknown> = Promise.resolve();
+  const render = async (openMetrics: boolean) => {
+    const { registry } = metrics;
+    registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+    return { type: registry.contentType as string, text: await registry.metrics() };
+  };
+  return {
+    method: 'GET',
+    path: '/metrics',
+    handle: async (req, res) => {
+      const openMetrics = /application\/openmetrics-text/i.test(String(req.headers.accept ?? ''));
+      const rendered = last.then(() => render(openMetrics));
+      last = rendered.catch(() => undefined);
+      const { type, text } = await rendered;
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(text);
+    },
+  };
+};

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.ts';
+import { traceExemplar } from '../lib/telemetry.ts';
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -59,7 +60,13 @@ function match(want: string[], got: string[]): Record<string, string> | undefine
 export function createHttpServer(
   routes: Route[],
   log: Logger,
-  onRequest?: (route: string, method: string, status: number, seconds: number) => void,
+  onRequest?: (
+    route: string,
+    method: string,
+    status: number,
+    seconds: number,
+    exemplar?: Record<string, string>,
+  ) => void,
 ): Server {
   const find = compile(routes);
   return createServer((req, res) => {
@@ -67,10 +74,12 @@ export function createHttpServer(
     const candidates = find(path);
     if (onRequest) {
       const started = performance.now();
+      // The request's span is current now, not when the response has finished.
+      const exemplar = traceExemplar();
       // The route's pattern, never the raw path: ids in paths must not become metric series.
       const route = candidates[0]?.r.path ?? '(unmatched)';
       res.once('finish', () =>
-        onRequest(route, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000),
+        onRequest(route, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000, exemplar),
       );
     }
     if (candidates.length === 0) return sendJson(res, 404, { error: 'not_found' });
@@ -84,7 +93,7 @@ export function createHttpServer(
       );
     }
     Promise.resolve(hit.r.handle(req, res, hit.params!)).catch((error: unknown) => {
-      log.error({ err: error, path, method: req.method }, 'request handler failed');
+      log.error({ event: 'http.handler_failed', err: error, path, method: req.method }, 'request handler failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
       else res.destroy();
     });

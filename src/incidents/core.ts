@@ -1,3 +1,4 @@
+import type { AuditRepository } from '../audit/audit-repository.ts';
 import type { Db } from '../db/open.ts';
 import type { InboxRepository } from '../inbox/inbox-repository.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
@@ -66,6 +67,10 @@ export interface IncidentServiceDeps {
    * undefined to let the original error through.
    */
   storageFailure?: (error: unknown) => Error | undefined;
+  /** Runs one change as a named unit of work the operator can see (a tracing span); default: just runs it. */
+  span?: <T>(name: string, fn: () => T) => T;
+  /** Where privileged and public acts, and refusals, are recorded (who, what, when, from where). */
+  audit?: Pick<AuditRepository, 'append'>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
+import { auditEntryOf } from './audit-events.ts';
 import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendReminders } from './communication.ts';
 import { acceptCommsOffer, checkShifts, shiftSeen } from './comms-lead.ts';
 import { Change, startClocks, type Core, type IncidentServiceDeps } from './core.ts';
@@ -26,6 +27,11 @@ export class IncidentService implements Core {
   }
 
   transact<T>(fn: (change: Change) => T): T {
+    const { span } = this.deps;
+    return span ? span('incident.transaction', () => this.transactNow(fn)) : this.transactNow(fn);
+  }
+
+  private transactNow<T>(fn: (change: Change) => T): T {
     const { db, incidents, outbox } = this.deps;
     let enqueued = false;
     let result: T;
@@ -33,7 +39,10 @@ export class IncidentService implements Core {
       result = db.transaction(() => {
         const change = new Change(this.deps.now());
         const value = fn(change);
-        for (const e of change.events) incidents.appendEvent(e);
+        for (const e of change.events) {
+          incidents.appendEvent(e);
+          this.audit(e);
+        }
         for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
         return value;
       })();
@@ -56,7 +65,46 @@ export class IncidentService implements Core {
   }
 
   record(change: Change, event: Omit<NewTimelineEvent, 'at'>): string {
-    return String(this.deps.incidents.appendEvent({ at: change.at, ...event }));
+    const id = String(this.deps.incidents.appendEvent({ at: change.at, ...event }));
+    this.audit({ at: change.at, ...event });
+    return id;
+  }
+
+  /** The timeline events that are privileged or public acts also go to the audit log, in the same transaction. */
+  private audit(event: NewTimelineEvent): void {
+    const entry = this.deps.audit && auditEntryOf(event);
+    if (entry) this.deps.audit!.append(entry, event.at);
+  }
+
+  /**
+   * Runs a permission check; a refusal is audited. The change it refused rolls back, so when the
+   * check ran inside a transaction the record is written once that transaction has ended.
+   */
+  private checked(actor: Actor, incidentId: number, detail: Record<string, unknown>, check: () => void): void {
+    try {
+      check();
+    } catch (error) {
+      const { audit, db, now } = this.deps;
+      if (audit && error instanceof UserError && error.code === ErrorCode.Forbidden) {
+        const write = () =>
+          audit.append(
+            { action: 'permission.refused', actor: actor.id, incidentId, detail: { ...detail, reason: error.message } },
+            now(),
+          );
+        // The person must hear the refusal even when its record cannot be written (disk full, or the
+        // database closing at shutdown from a timer): losing one audit record beats a wrong answer or a crash.
+        const tryWrite = () => {
+          try {
+            write();
+          } catch {
+            /* storage unavailable: the refusal still stands */
+          }
+        };
+        if (db.inTransaction) setImmediate(tryWrite);
+        else tryWrite();
+      }
+      throw error;
+    }
   }
 
   assignRole(change: Change, incidentId: number, role: Role, user: UserRef, by: UserRef | null): UserRef {
@@ -67,7 +115,9 @@ export class IncidentService implements Core {
   }
 
   authorize(incident: Incident, actor: Actor, action: IncidentAction): void {
-    this.permissions.require(action, actor, { incident, roles: this.deps.incidents.roles(incident.id) });
+    this.checked(actor, incident.id, { action }, () =>
+      this.permissions.require(action, actor, { incident, roles: this.deps.incidents.roles(incident.id) }),
+    );
   }
 
   /** The same check, for an edge that wants to refuse before it shows a form or a preview. */
@@ -83,7 +133,14 @@ export class IncidentService implements Core {
     runbook: { name: string; allowed: Principal[]; runId?: number },
   ): void {
     const incident = this.require(incidentId);
-    this.permissions.requireRunbook(action, actor, { incident, roles: this.deps.incidents.roles(incidentId) }, runbook);
+    this.checked(actor, incidentId, { action: `runbook.${action}`, runbook: runbook.name }, () =>
+      this.permissions.requireRunbook(
+        action,
+        actor,
+        { incident, roles: this.deps.incidents.roles(incidentId) },
+        runbook,
+      ),
+    );
   }
 
   /** The user groups whose members the rules (and `extra`, e.g. runbooks' `allowed`) name. */

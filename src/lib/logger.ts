@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { contextLogFields } from './telemetry.ts';
 
 export type { Logger };
 
@@ -40,6 +41,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       base: { service: 'incident-bot' },
       formatters: { log: (object) => redactSecrets(object) },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Every line says which trace and span it belongs to, and what request caused the work (a
+      // delivery, a runbook run): read from the async context, so no call site has to pass them.
+      mixin: contextLogFields,
     },
     destination,
   );

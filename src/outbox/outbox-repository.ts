@@ -1,4 +1,5 @@
 import type { Db } from '../db/open.ts';
+import { currentCause, currentTraceparent, type Cause } from '../lib/telemetry.ts';
 import type { NewEffect, OutboxRow } from './types.ts';
 
 interface Row {
@@ -12,6 +13,17 @@ interface Row {
   available_at: number;
   created_at: number;
   starts: number;
+  traceparent: string | null;
+  cause: string | null;
+}
+
+function parseCause(text: string | null): Cause | null {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as Cause;
+  } catch {
+    return null;
+  }
 }
 
 const toRow = (r: Row): OutboxRow => ({
@@ -25,6 +37,8 @@ const toRow = (r: Row): OutboxRow => ({
   availableAt: r.available_at,
   createdAt: r.created_at,
   uncertain: r.starts > 0,
+  traceparent: r.traceparent,
+  cause: parseCause(r.cause),
 });
 
 export interface DeadLetter {
@@ -52,8 +66,9 @@ export class OutboxRepository {
   constructor(readonly db: Db) {
     this.stmt = {
       enqueue: db.prepare(`INSERT INTO outbox
-        (ordering_key, incident_id, kind, payload, idempotency_key, available_at, created_at, priority)
-        VALUES (@orderingKey, @incidentId, @kind, @payload, @idempotencyKey, @availableAt, @now, @priority)
+        (ordering_key, incident_id, kind, payload, idempotency_key, available_at, created_at, priority, traceparent, cause)
+        VALUES (@orderingKey, @incidentId, @kind, @payload, @idempotencyKey, @availableAt, @now, @priority,
+          @traceparent, @cause)
         ON CONFLICT (idempotency_key) DO NOTHING`),
       // The head of each ordering key: a row is only deliverable once every earlier row of its key is settled.
       heads: db.prepare(`SELECT o.* FROM outbox o
@@ -102,14 +117,20 @@ export class OutboxRepository {
     };
   }
 
-  /** Returns false when a row with the same idempotency key already exists. */
+  /**
+   * Returns false when a row with the same idempotency key already exists. The row remembers the
+   * current trace context and cause (the request whose change queued it): its delivery continues them.
+   */
   enqueue(effect: NewEffect, now: number): boolean {
+    const cause = currentCause();
     const info = this.stmt.enqueue.run({
       ...effect,
       payload: JSON.stringify(effect.payload),
       availableAt: effect.availableAt ?? now,
       now,
       priority: effect.priority ?? 0,
+      traceparent: currentTraceparent(),
+      cause: cause ? JSON.stringify(cause) : null,
     });
     return info.changes === 1;
   }

@@ -1,3 +1,5 @@
+import type { Cause } from '../lib/telemetry.ts';
+
 /** A side effect to deliver, as the domain enqueues it. */
 export interface NewEffect {
   kind: string;
@@ -28,4 +30,8 @@ export interface OutboxRow {
    * error after the call): the effect may already exist, so a handler looks for it before acting.
    */
   uncertain: boolean;
+  /** The W3C traceparent of the change that queued it (null when tracing was off). */
+  traceparent: string | null;
+  /** The request whose change queued it (null for rows from before this was recorded). */
+  cause: Cause | null;
 }

@@ -1,5 +1,7 @@
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { StorageGuard } from '../db/storage-health.ts';
 import type { Logger } from '../lib/logger.ts';
+import { contextFromTraceparent, inSpan, noTracer, type Tracer } from '../lib/telemetry.ts';
 import { backoffMs } from './backoff.ts';
 import type { OutboxRepository } from './outbox-repository.ts';
 import type { OutboxRow } from './types.ts';
@@ -35,6 +37,8 @@ export interface WorkerOptions {
   onOutcome?: (kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead') => void;
   /** Storage errors are reported here; while it is not writable no delivery starts. */
   storage?: StorageGuard;
+  /** Each delivery is a span, a child of the stored context of the change that queued the row. */
+  tracer?: Tracer;
 }
 
 /**
@@ -91,7 +95,10 @@ export class OutboxWorker {
       // would take the webhooks and commands down with it; /readyz reports the database, and the
       // next poll tries again.
       if (!this.opts.storage?.failure(error))
-        this.opts.logger.error({ err: error }, 'outbox could not read its queue; trying again at the next poll');
+        this.opts.logger.error(
+          { event: 'outbox.queue_unreadable', err: error },
+          'outbox could not read its queue; trying again at the next poll',
+        );
     }
     this.arm();
   }
@@ -138,7 +145,7 @@ export class OutboxWorker {
       if (!this.mayTakeSlot(vendor, free - started)) continue;
       started++;
       this.busy.set(vendor, (this.busy.get(vendor) ?? 0) + 1);
-      const delivery = this.deliver(row, handler)
+      const delivery = this.traced(row, handler)
         .catch((error: unknown) => this.unrecorded(row, error))
         .finally(() => {
           this.inFlight.delete(row.orderingKey);
@@ -168,6 +175,22 @@ export class OutboxWorker {
     this.timer.unref();
   }
 
+  /**
+   * Delivers in the context of the request that caused the row (its trace and cause), whenever
+   * that was: after a restart the stored traceparent still names the parent span.
+   */
+  private traced(row: OutboxRow, handler: EffectHandler | undefined): Promise<void> {
+    const attributes = {
+      'outbox.id': row.id,
+      'outbox.kind': row.kind,
+      'outbox.attempt': row.attempts + 1,
+      ...(row.incidentId === null ? {} : { 'incident.id': row.incidentId }),
+    };
+    return context.with(contextFromTraceparent(row.traceparent, row.cause), () =>
+      inSpan(this.opts.tracer ?? noTracer, `outbox.deliver ${row.kind}`, attributes, () => this.deliver(row, handler)),
+    );
+  }
+
   private async deliver(row: OutboxRow, handler: EffectHandler | undefined): Promise<void> {
     const log = this.opts.logger.child({
       outbox_id: row.id,
@@ -178,7 +201,7 @@ export class OutboxWorker {
     const { repo } = this.opts;
     if (!handler) {
       // A row no handler knows (e.g. written by a newer version) must not block its key forever.
-      log.error('no handler for outbox row kind; marking it dead');
+      log.error({ event: 'outbox.dead', reason: 'no_handler' }, 'no handler for outbox row kind; marking it dead');
       repo.markDead(row.id, `no handler for kind ${row.kind}`);
       return;
     }
@@ -197,8 +220,8 @@ export class OutboxWorker {
         delivered.commit?.();
         repo.markDelivered(row.id, delivered.result, now);
       })();
-      log.debug({ latency_ms: now - row.createdAt }, 'delivered');
-      this.opts.onOutcome?.(row.kind, 'delivered');
+      log.info({ event: 'outbox.delivered', latency_ms: now - row.createdAt }, 'delivered');
+      this.outcome(row.kind, 'delivered');
       return;
     }
     // The handler's own commit (a change to the incident) met a full disk: not the vendor's failure.
@@ -215,7 +238,14 @@ export class OutboxWorker {
     const log = this.opts.logger.child({ outbox_id: row.id, kind: row.kind });
     if (this.opts.storage?.failure(error))
       log.debug('outcome not recorded: the database cannot be written; retried when it can');
-    else log.error({ err: error }, 'outbox delivery could not be recorded; it is retried');
+    else log.error({ event: 'outbox.unrecorded', err: error }, 'outbox delivery could not be recorded; it is retried');
+  }
+
+  private outcome(kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead'): void {
+    const span = trace.getActiveSpan();
+    span?.setAttribute('outbox.outcome', outcome);
+    if (outcome !== 'delivered') span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+    this.opts.onOutcome?.(kind, outcome);
   }
 
   private fail(row: OutboxRow, handler: EffectHandler, error: unknown, now: number, log: Logger): void {
@@ -226,21 +256,24 @@ export class OutboxWorker {
       const until = now + failure.retryAfterMs;
       this.pausedUntil.set(handler.lane, Math.max(until, this.pausedUntil.get(handler.lane) ?? 0));
       repo.reschedule(row.id, until, message, false);
-      log.warn({ lane: handler.lane, retry_after_ms: failure.retryAfterMs }, 'rate limited; lane paused');
-      this.opts.onOutcome?.(row.kind, 'rate_limited');
+      log.warn(
+        { event: 'outbox.rate_limited', lane: handler.lane, retry_after_ms: failure.retryAfterMs },
+        'rate limited; lane paused',
+      );
+      this.outcome(row.kind, 'rate_limited');
       return;
     }
     const attempt = row.attempts + 1;
     if (failure.type === 'permanent' || attempt >= maxAttempts) {
       repo.markDead(row.id, message);
-      log.error({ err: error, failure: failure.type }, 'delivery failed for good; row is dead');
-      this.opts.onOutcome?.(row.kind, 'dead');
+      log.error({ event: 'outbox.dead', err: error, failure: failure.type }, 'delivery failed for good; row is dead');
+      this.outcome(row.kind, 'dead');
       return;
     }
     const delay = backoffMs(attempt, this.opts.backoffBaseMs ?? 1000, this.opts.backoffMaxMs ?? 300_000);
     repo.reschedule(row.id, now + delay, message, true);
-    log.warn({ err: error, retry_in_ms: delay }, 'delivery failed; will retry');
-    this.opts.onOutcome?.(row.kind, 'retry');
+    log.warn({ event: 'outbox.retry', err: error, retry_in_ms: delay }, 'delivery failed; will retry');
+    this.outcome(row.kind, 'retry');
   }
 }
 

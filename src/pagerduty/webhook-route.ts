@@ -5,6 +5,7 @@ import { sendJson, type Route } from '../http/server.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import { ErrorCode, isUserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { annotate, inSpan, noTracer, withCause, type Tracer } from '../lib/telemetry.ts';
 import { mapPagerDutyEvent } from './map-event.ts';
 import { verifyPagerDutySignature } from './verify-signature.ts';
 import { envelopeSchema } from './webhook-schema.ts';
@@ -19,6 +20,8 @@ export interface PagerDutyWebhookDeps {
   log: Logger;
   /** Seconds PagerDuty is asked to wait before redelivering an event the database could not take. */
   retryAfterSeconds?: number;
+  /** A span per webhook (under the HTTP server's span, which honours an incoming `traceparent`). */
+  tracer?: Tracer;
 }
 
 /**
@@ -30,6 +33,15 @@ export interface PagerDutyWebhookDeps {
  * same event id is applied once there is room.
  */
 export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
+  const route = untracedRoute(deps);
+  const tracer = deps.tracer ?? noTracer;
+  return {
+    ...route,
+    handle: (req, res, params) => inSpan(tracer, 'pagerduty.webhook', {}, () => route.handle(req, res, params)),
+  };
+}
+
+function untracedRoute(deps: PagerDutyWebhookDeps): Route {
   return {
     method: 'POST',
     path: '/webhooks/pagerduty',
@@ -37,7 +49,10 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
       const log = deps.log.child({ source: 'pagerduty' });
       const reply = (status: number, body: Record<string, unknown>) => sendJson(res as ServerResponse, status, body);
       if (deps.secrets.length === 0) {
-        log.warn('PagerDuty webhook received but PAGERDUTY_WEBHOOK_SECRETS is not set');
+        log.warn(
+          { event: 'webhook.refused', reason: 'not_configured' },
+          'PagerDuty webhook received but PAGERDUTY_WEBHOOK_SECRETS is not set',
+        );
         return reply(503, { error: 'not_configured', reason: 'PAGERDUTY_WEBHOOK_SECRETS is not set on the bot' });
       }
       let raw: Buffer;
@@ -45,7 +60,7 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
         raw = await readBody(req, PAGERDUTY_BODY_LIMIT);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          log.warn({ reason: error.message }, 'webhook refused: too large');
+          log.warn({ event: 'webhook.refused', reason: error.message }, 'webhook refused: too large');
           res.setHeader('connection', 'close');
           return reply(413, { error: 'too_large', reason: error.message });
         }
@@ -53,14 +68,17 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
       }
       const signature = req.headers['x-pagerduty-signature'];
       if (!verifyPagerDutySignature(raw, Array.isArray(signature) ? signature.join(',') : signature, deps.secrets)) {
-        log.warn({ has_signature: Boolean(signature) }, 'webhook refused: bad or missing signature');
+        log.warn(
+          { event: 'webhook.refused', has_signature: Boolean(signature) },
+          'webhook refused: bad or missing signature',
+        );
         return reply(401, { error: 'bad_signature' });
       }
       let json: unknown;
       try {
         json = JSON.parse(raw.toString('utf8'));
       } catch (error) {
-        log.warn({ reason: (error as Error).message }, 'webhook refused: not JSON');
+        log.warn({ event: 'webhook.refused', reason: (error as Error).message }, 'webhook refused: not JSON');
         return reply(400, { error: 'malformed', reason: `body is not valid JSON: ${(error as Error).message}` });
       }
       const envelope = envelopeSchema.safeParse(json);
@@ -69,28 +87,30 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
           .slice(0, 3)
           .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
           .join('; ');
-        log.warn({ reason }, 'webhook refused: not a v3 event');
+        log.warn({ event: 'webhook.refused', reason }, 'webhook refused: not a v3 event');
         return reply(400, { error: 'malformed', reason });
       }
       const e = envelope.data.event;
       const evLog = log.child({ event_id: e.id, event_type: e.event_type });
+      annotate({ 'pagerduty.event_id': e.id, 'pagerduty.event_type': e.event_type });
       const mapped = mapPagerDutyEvent(envelope.data, deps.settings);
       if (mapped.type === 'ignored') {
-        evLog.debug({ reason: mapped.reason }, 'webhook ignored');
+        evLog.debug({ event: 'webhook.ignored', reason: mapped.reason }, 'webhook ignored');
         return reply(202, { status: 'ignored', reason: mapped.reason });
       }
       if (mapped.type === 'invalid') {
-        evLog.warn({ reason: mapped.reason }, 'webhook refused: unexpected shape');
+        evLog.warn({ event: 'webhook.refused', reason: mapped.reason }, 'webhook refused: unexpected shape');
         return reply(400, { error: 'malformed', reason: mapped.reason });
       }
       let applied: ReturnType<IncidentService['applyExternal']>;
       try {
-        applied = deps.incidents.applyExternal(mapped.event);
+        // What the event changes, and the effects it queues, remember which event caused them.
+        applied = withCause({ source: 'pagerduty', event_id: e.id }, () => deps.incidents.applyExternal(mapped.event));
       } catch (error) {
         // The domain turns a storage failure into a coded error; its transaction rolled back whole.
         if (!isUserError(error) || error.code !== ErrorCode.StorageUnavailable) throw error;
         evLog.warn(
-          { reason: error.message },
+          { event: 'webhook.refused', reason: error.message },
           'webhook refused: the database cannot be written; PagerDuty will redeliver',
         );
         return sendJson(
@@ -108,8 +128,11 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
         occurred_at: e.occurred_at,
       };
       if (outcome === 'stale')
-        evLog.info(fields, 'webhook ignored: older than the last change PagerDuty made to this incident');
-      else evLog.info(fields, 'webhook applied');
+        evLog.info(
+          { event: 'webhook.stale', ...fields },
+          'webhook ignored: older than the last change PagerDuty made to this incident',
+        );
+      else evLog.info({ event: 'webhook.accepted', ...fields }, 'webhook applied');
       reply(202, { status: outcome, incident_id: incidentId });
     },
   };

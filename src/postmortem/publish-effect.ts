@@ -117,7 +117,7 @@ export function postmortemHandlers(
           // GitHub refused for good (e.g. 422, no access), or kept failing until the outbox would give up:
           // keep the draft and say which where people look.
           log.error(
-            { err: error },
+            { event: 'postmortem.kept_locally', err: error },
             lastTry ? 'GitHub kept failing; saving the report locally' : 'GitHub refused the report; saving it locally',
           );
           const reason = reasonOf(error);

@@ -156,6 +156,17 @@ export class RunbookRunner {
       },
       { write },
     );
+    this.deps.log.info(
+      {
+        event: 'runbook.started',
+        run_id: runId,
+        runbook: spec.name,
+        incident_id: req.incident.id,
+        by,
+        dry_run: req.dryRun,
+      },
+      'runbook run started',
+    );
     this.track(this.begin(runId, plan));
     return runId;
   }
@@ -232,7 +243,10 @@ export class RunbookRunner {
     }
     this.authorize(run, actor, 'stop');
     if (run.stoppedBy) return; // already stopping: the first stop is the one on record
-    this.deps.log.info({ run_id: runId, incident_id: run.incidentId, by: actor.id }, 'runbook run stopped by a person');
+    this.deps.log.info(
+      { event: 'runbook.stopped', run_id: runId, incident_id: run.incidentId, by: actor.id },
+      'runbook run stopped by a person',
+    );
     this.deps.incidents.recordRunbookEvent(
       run.incidentId,
       {
@@ -268,7 +282,9 @@ export class RunbookRunner {
 
   private track(p: Promise<void>): void {
     const tracked = p
-      .catch((error: unknown) => this.deps.log.error({ err: error }, 'runbook run failed unexpectedly'))
+      .catch((error: unknown) =>
+        this.deps.log.error({ event: 'runbook.crashed', err: error }, 'runbook run failed unexpectedly'),
+      )
       .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }
@@ -590,6 +606,10 @@ export class RunbookRunner {
           },
         },
       },
+    );
+    this.deps.log.info(
+      { event: 'runbook.finished', run_id: run.id, runbook: run.runbook, incident_id: run.incidentId, status },
+      'runbook run finished',
     );
     const channel = this.channel(run);
     let plan: PlannedStep[] = [];

@@ -2,6 +2,7 @@ import { schedule, type ScheduledTask } from 'node-cron';
 import type { StorageGuard } from '../db/storage-health.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { Logger } from '../lib/logger.ts';
+import { inSpan, noTracer, withCause, type Tracer } from '../lib/telemetry.ts';
 
 /**
  * Every 30 seconds: overdue-update reminders, vacant-comms-lead calls and looks at on-call schedules. The tick only asks the
@@ -13,17 +14,23 @@ export function startReminderJob(
   incidents: IncidentService,
   log: Logger,
   storage?: StorageGuard,
+  tracer: Tracer = noTracer,
 ): { stop(): Promise<void> } {
-  const tick = () => {
+  const tick = () =>
+    withCause({ source: 'scheduler', request_id: `reminders-${Date.now()}` }, () =>
+      inSpan(tracer, 'job.reminders', {}, tickNow),
+    );
+  const tickNow = () => {
     if (storage && !storage.writable) return;
     try {
       const sent = incidents.sendReminders();
-      if (sent > 0) log.info({ sent }, 'reminders queued');
+      if (sent > 0) log.info({ event: 'reminders.queued', sent }, 'reminders queued');
       // Followed on-call schedules, for a change of shift (each incident's look is due on its own clock).
       const looks = incidents.checkShifts();
-      if (looks > 0) log.debug({ looks }, 'on-call schedules to look at');
+      if (looks > 0) log.debug({ event: 'shifts.due', looks }, 'on-call schedules to look at');
     } catch (error) {
-      if (!storage?.failure(error)) log.error({ err: error }, 'reminder tick failed');
+      if (!storage?.failure(error))
+        log.error({ event: 'job.failed', job: 'reminders', err: error }, 'reminder tick failed');
     }
   };
   const task: ScheduledTask = schedule('*/30 * * * * *', tick, { name: 'reminders', noOverlap: true, unref: true });

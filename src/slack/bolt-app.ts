@@ -30,7 +30,10 @@ export function createBoltApp(config: Config['slack'], log: Logger, timeoutMs = 
   const identity = botIdentity(client, config.botToken);
   // Ask early so the first command is fast; if Slack is unreachable now, the first request asks again.
   identity().catch((error: unknown) =>
-    log.warn({ source: 'slack', err: error }, 'auth.test failed at start; will ask again on the first Slack request'),
+    log.warn(
+      { event: 'slack.auth_failed', source: 'slack', err: error },
+      'auth.test failed at start; will ask again on the first Slack request',
+    ),
   );
   const authorize: Authorize<boolean> = async () => ({ botToken: config.botToken, ...(await identity()) });
   if (config.appToken) {

@@ -131,7 +131,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
         try {
           const res = await client.conversations.create({ name, is_private: false });
           const id = res.channel!.id!;
-          log.info({ channel_id: id, channel_name: name }, 'channel created');
+          log.info({ event: 'channel.created', channel_id: id, channel_name: name }, 'channel created');
           return { result: { channel_id: id, name }, commit: () => incidents.setChannel(incident.id, id, name, now()) };
         } catch (error) {
           if (slackErrorName(error) !== 'name_taken') throw error;

@@ -5,6 +5,7 @@ import type { CommandPorts, CommandServices, FormRequest } from '../commands/typ
 import type { StorageGuard } from '../db/storage-health.ts';
 import { isUserError, type UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { Tracer } from '../lib/telemetry.ts';
 import { slackCommandText } from './command-text.ts';
 import { formView } from './form-views.ts';
 import { renderReply, userErrorText } from './render-reply.ts';
@@ -22,6 +23,8 @@ export interface SlackEdgeDeps {
   now: () => number;
   /** Storage failures outside the domain's transactions (e.g. a run's own records) are refused like its own. */
   storage?: StorageGuard;
+  /** Spans for Slack requests (tracing off: records nothing). */
+  tracer?: Tracer;
 }
 
 /** The error as the person should be told it (theirs to fix, or the storage's), or undefined for a bug. */
@@ -85,13 +88,13 @@ export function registerCommands(app: App, deps: SlackEdgeDeps): void {
     } catch (error) {
       const refusal = refusalOf(deps, error);
       if (refusal) {
-        log.info({ code: refusal.code }, 'command refused');
+        log.info({ event: 'command.refused', code: refusal.code }, 'command refused');
         const blocks = confirmBlocks(refusal, command.text ?? '');
         await ack({ response_type: 'ephemeral', text: userErrorText(refusal), ...(blocks ? { blocks } : {}) });
         done('user_error');
         return;
       }
-      log.error({ err: error, text_length: command.text?.length }, 'command failed');
+      log.error({ event: 'command.failed', err: error, text_length: command.text?.length }, 'command failed');
       await ack({ response_type: 'ephemeral', text: bugReply(command.trigger_id) });
       done('bug');
     }

@@ -47,7 +47,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
       } catch (error) {
         const refusal = refusalOf(deps, error);
         if (refusal) return void (await tell(userErrorText(refusal)));
-        log.error({ err: error }, 'button failed');
+        log.error({ event: 'interaction.failed', err: error }, 'button failed');
         await tell(bugReply(body.trigger_id));
       }
     });
@@ -73,7 +73,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
           .map((id) => ({ id, status: parseComponentStatusChoice(v.choice('component_status')) })),
       });
       log.info(
-        { incident_id: incident.id, channel: metadata(view.private_metadata).channel },
+        { event: 'incident.declared', incident_id: incident.id, channel: metadata(view.private_metadata).channel },
         'incident declared from the form',
       );
       await ack();

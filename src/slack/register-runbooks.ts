@@ -32,7 +32,7 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
       } catch (error) {
         const refusal = refusalOf(deps, error);
         if (refusal) return void (await tell(refusal.message));
-        log.error({ err: error }, 'runbook button failed');
+        log.error({ event: 'interaction.failed', err: error }, 'runbook button failed');
         await tell(bugReply(body.trigger_id));
       }
     });
@@ -99,7 +99,7 @@ export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
     } catch (caught) {
       const error = refusalOf(deps, caught);
       if (!error) {
-        log.error({ err: caught }, 'runbook form failed');
+        log.error({ event: 'interaction.failed', err: caught }, 'runbook form failed');
         throw caught;
       }
       const first = Object.keys(runbook.spec.params)[0];

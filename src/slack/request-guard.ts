@@ -75,7 +75,7 @@ export function slackEventsRoute(deps: SlackRequestGuardDeps): Route {
         raw = await readBody(req, SLACK_BODY_LIMIT);
       } catch (error) {
         if (!(error instanceof BodyTooLargeError)) throw error;
-        log.warn({ reason: error.message }, 'Slack request refused: too large');
+        log.warn({ event: 'slack.refused', reason: error.message }, 'Slack request refused: too large');
         return void res.writeHead(413, { connection: 'close' }).end();
       }
       // Bolt reads a request's `rawBody` when it is already buffered, instead of the spent stream.
@@ -93,17 +93,23 @@ export function slackEventsRoute(deps: SlackRequestGuardDeps): Route {
       const retry = req.headers['x-slack-retry-num'];
       if (verdict === 'future') {
         log.warn(
-          { timestamp: req.headers['x-slack-request-timestamp'] },
+          { event: 'slack.refused', timestamp: req.headers['x-slack-request-timestamp'] },
           'Slack request refused: its timestamp is more than 5 minutes in the future',
         );
         return void res.writeHead(401).end();
       }
       if (verdict === 'malformed') {
-        log.warn('Slack request refused: its signature is not spelled as Slack spells it (v0=<64 hex digits>)');
+        log.warn(
+          { event: 'slack.refused' },
+          'Slack request refused: its signature is not spelled as Slack spells it (v0=<64 hex digits>)',
+        );
         return void res.writeHead(401).end();
       }
       if (verdict === 'replay') {
-        log.info({ retry_num: retry }, 'Slack request seen before (same signature): acknowledged, not acted on again');
+        log.info(
+          { event: 'slack.replay', retry_num: retry },
+          'Slack request seen before (same signature): acknowledged, not acted on again',
+        );
         return void res.writeHead(200).end();
       }
       deps.receiver.requestListener(req, res);
