@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from '../lib/logger.ts';
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'OPTIONS';
   /** Exact path, or segments with `:name` placeholders. */
   path: string;
   handle(req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void | Promise<void>;

@@ -37,7 +37,9 @@ export function createStatusRenderer(ctx: StatusContext) {
   const atom = compile('history.atom.hbs');
   // Pages link root-relative (right behind any proxy); the feed needs absolute URLs (PUBLIC_URL).
   const common = { base: '', pageName: ctx.pageName, timeZone: ctx.timeZone, historyDays: HISTORY_DAYS };
-  const page = (title: string, body: string) => layout({ ...common, title, body });
+  // Open Graph tags let a link pasted into chat show the page's state; the URL must be absolute.
+  const page = (title: string, body: string, og: { type: 'website' | 'article'; path: string; description: string }) =>
+    layout({ ...common, title, body, og: { ...og, url: `${ctx.publicUrl}${og.path}` } });
 
   return {
     css: readFileSync(`${TEMPLATES_DIR}style.css`, 'utf8'),
@@ -51,17 +53,19 @@ export function createStatusRenderer(ctx: StatusContext) {
       const past = publicIncidents(ctx, { limit: PER_PAGE, offset }).filter((i) => i.status === 'resolved');
       const groups = new Map<string, typeof components>();
       for (const c of components) groups.set(c.group ?? '', [...(groups.get(c.group ?? '') ?? []), c]);
+      const status = overallStatus(components, active);
       return page(
         'Current status',
         index({
           ...common,
-          status: overallStatus(components, active),
+          status,
           active,
           groups: [...groups].map(([name, list]) => ({ name, components: list })),
           past,
           prevPage: pageNumber > 1 ? pageNumber - 1 : null,
           nextPage: offset + PER_PAGE < pastAll ? pageNumber + 1 : null,
         }),
+        { type: 'website', path: '/status', description: status.description },
       );
     },
 
@@ -73,6 +77,7 @@ export function createStatusRenderer(ctx: StatusContext) {
       return page(
         row.name,
         incidentPage({ ...common, incident: row, components: row.components.map((c) => names.get(c)) }),
+        { type: 'article', path: `/status/incidents/${row.id}`, description: summaryLine(row) },
       );
     },
 
@@ -92,6 +97,14 @@ export function createStatusRenderer(ctx: StatusContext) {
       return xmlSafe(atom({ ...common, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries }));
     },
   };
+}
+
+/** The latest public word on an incident, short enough for a link preview. */
+function summaryLine(incident: PublicIncident): string {
+  const latest = incident.updates[0];
+  if (!latest) return statusWord(incident.status);
+  const line = `${statusWord(latest.status)} — ${latest.body.replace(/\s+/g, ' ')}`;
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
 function findPublic(ctx: StatusContext, id: number): PublicIncident | null {

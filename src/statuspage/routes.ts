@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Route } from '../http/server.ts';
 import type { StatusContext } from './model.ts';
 import type { createStatusRenderer } from './render.ts';
@@ -19,6 +19,39 @@ const API_HEADERS = {
   'cache-control': 'public, max-age=30',
   'x-content-type-options': 'nosniff',
 };
+
+/** Request headers a cross-origin reader may send; a preflight names which it wants, capitalised here. */
+const SAFE_REQUEST_HEADERS = [
+  'Accept',
+  'Accept-Language',
+  'Cache-Control',
+  'Content-Type',
+  'If-None-Match',
+  'X-Requested-With',
+];
+const CORS_PREFLIGHT = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+  'access-control-max-age': '86400',
+};
+
+/**
+ * A widget on another origin that sets a header (XHR libraries add `X-Requested-With`) first asks
+ * with OPTIONS. Only reading is allowed; the headers granted are those asked for from a fixed list.
+ */
+function preflight(req: IncomingMessage, res: ServerResponse) {
+  const asked = String(req.headers['access-control-request-headers'] ?? '')
+    .slice(0, 1000)
+    .split(',')
+    .map((h) => h.trim().toLowerCase());
+  const allowed = SAFE_REQUEST_HEADERS.filter((h) => asked.includes(h.toLowerCase()));
+  res.writeHead(204, {
+    ...CORS_PREFLIGHT,
+    ...(allowed.length > 0 ? { 'access-control-allow-headers': allowed.join(', ') } : {}),
+    vary: 'Access-Control-Request-Headers',
+  });
+  res.end();
+}
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string>) {
   res.writeHead(status, { 'content-type': type, ...headers });
@@ -43,6 +76,12 @@ function memo(ctx: StatusContext) {
 }
 
 export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatusRenderer>): Route[] {
+  const routes = pageRoutes(ctx, renderer);
+  const readable = routes.filter((r) => r.path.startsWith('/api/') || r.path.endsWith('.atom'));
+  return [...routes, ...readable.map((r): Route => ({ method: 'OPTIONS', path: r.path, handle: preflight }))];
+}
+
+function pageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatusRenderer>): Route[] {
   const cached = memo(ctx);
   const html = (res: ServerResponse, status: number, body: string) =>
     send(res, status, 'text/html; charset=utf-8', body, PAGE_HEADERS);

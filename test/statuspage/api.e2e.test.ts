@@ -207,6 +207,57 @@ describe('the public status page and its API', () => {
     expect((await get(h, '/status/incidents/99999')).status).toBe(404);
   });
 
+  it('answers a CORS preflight for the API, and only for the API', async () => {
+    for (const path of ['/api/v2/summary.json', '/api/v2/components.json', '/status/history.atom']) {
+      const res = await fetch(`${h.bot.app.url}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://widget.example',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'content-type, x-requested-with',
+        },
+      });
+      expect(res.status, path).toBe(204);
+      expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
+      expect(res.headers.get('access-control-allow-methods'), path).toBe('GET, HEAD, OPTIONS');
+      expect(res.headers.get('access-control-allow-headers'), path).toBe('Content-Type, X-Requested-With');
+      expect(res.headers.get('access-control-max-age'), path).toBe('86400');
+      expect(await res.text(), path).toBe('');
+    }
+    // Nothing is writable from a browser: a POST is still refused, and pages keep no CORS.
+    expect((await fetch(`${h.bot.app.url}/api/v2/summary.json`, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`${h.bot.app.url}/status`, { method: 'OPTIONS' })).status).toBe(405);
+  });
+
+  it('has a favicon and Open Graph tags, all served from here', async () => {
+    const icon = await get(h, '/status/favicon.svg');
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(icon.text).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const page = (await get(h, '/status')).text;
+    expect(page).toContain('<link rel="icon" type="image/svg+xml" href="/status/favicon.svg">');
+    expect(page).toContain('<meta property="og:type" content="website">');
+    expect(page).toContain('<meta property="og:site_name" content="Acme Status">');
+    expect(page).toContain('<meta property="og:title" content="Current status · Acme Status">');
+    expect(page).toContain('<meta property="og:url" content="https://status.acme.test/status">');
+    expect(page).toMatch(/<meta property="og:description" content="[^"]+">/);
+    // Every src/href on the page points here: nothing is loaded from elsewhere.
+    const refs = [...page.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
+    expect(refs.filter((r) => !r.startsWith('/'))).toEqual([]);
+  });
+
+  it('gives an incident page Open Graph tags naming the incident, escaped', async () => {
+    const { incident, channel } = await declared(h, 'Card "payments" <fail> sev2');
+    await h.bot.command('update identified Declines at the gateway. --public', { channel, user: BOB.id });
+    const page = (await get(h, `/status/incidents/${incident.id}`)).text;
+    expect(page).toContain('<meta property="og:type" content="article">');
+    expect(page).toContain('<meta property="og:title" content="Card &quot;payments&quot; &lt;fail&gt; · Acme Status">');
+    expect(page).toContain(
+      `<meta property="og:url" content="https://status.acme.test/status/incidents/${incident.id}">`,
+    );
+    expect(page).toContain('<meta property="og:description" content="Identified — Declines at the gateway.">');
+  });
+
   it('escapes hostile text in HTML, JSON and the Atom feed, which parses as XML', async () => {
     const { channel } = await declared(h, '<script>alert(1)</script> & "quotes" sev2');
     await h.bot.command('update identified &lt;img src=x onerror=alert(2)&gt; ]]&gt; &amp;amp; --public', {
