@@ -39,6 +39,15 @@ export interface PublicComponent extends Component {
   updatedAt: number | null;
 }
 
+/** A `group:` of the settings as Statuspage shows it: a component of its own, its status its worst child's. */
+export interface PublicGroup {
+  id: string;
+  name: string;
+  status: ComponentStatus;
+  updatedAt: number | null;
+  children: PublicComponent[];
+}
+
 export interface StatusContext {
   updates: UpdateRepository;
   components: Component[];
@@ -98,6 +107,36 @@ export function publicIncident(ctx: StatusContext, incident: Incident): PublicIn
     })),
     components: [...new Set(updates.flatMap((u) => u.components.map((c) => c.id)))].filter((id) => names.has(id)),
   };
+}
+
+/**
+ * Group ids are made from their names with a dot, which component ids cannot hold, so a group
+ * never shares an id with a component; two names that read the same get a numbered suffix.
+ */
+export function publicGroups(components: PublicComponent[]): PublicGroup[] {
+  const groups = new Map<string, PublicGroup>();
+  const taken = new Set<string>();
+  for (const c of components) {
+    if (!c.group) continue;
+    let group = groups.get(c.group);
+    if (!group) {
+      const slug =
+        c.group
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-')
+          .replace(/^-+|-+$/g, '')
+          .slice(0, 40) || 'group';
+      let id = `grp.${slug}`;
+      for (let n = 2; taken.has(id); n++) id = `grp.${slug}-${n}`;
+      taken.add(id);
+      group = { id, name: c.group, status: 'operational', updatedAt: null, children: [] };
+      groups.set(c.group, group);
+    }
+    group.children.push(c);
+    if (rank(c.status) > rank(group.status)) group.status = c.status;
+    if ((c.updatedAt ?? 0) > (group.updatedAt ?? 0)) group.updatedAt = c.updatedAt;
+  }
+  return [...groups.values()];
 }
 
 /** Published incidents open at any time in the last 90 days, newest first. */

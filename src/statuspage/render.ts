@@ -9,6 +9,7 @@ import {
   HISTORY_DAYS,
   overallStatus,
   publicComponents,
+  publicGroups,
   publicIncident,
   publicIncidentCount,
   publicIncidents,
@@ -53,6 +54,7 @@ export function createStatusRenderer(ctx: StatusContext) {
       const past = publicIncidents(ctx, { limit: PER_PAGE, offset }).filter((i) => i.status === 'resolved');
       const groups = new Map<string, typeof components>();
       for (const c of components) groups.set(c.group ?? '', [...(groups.get(c.group ?? '') ?? []), c]);
+      const groupStatus = new Map(publicGroups(components).map((g) => [g.name, g.status]));
       const status = overallStatus(components, active);
       return page(
         'Current status',
@@ -60,7 +62,7 @@ export function createStatusRenderer(ctx: StatusContext) {
           ...common,
           status,
           active,
-          groups: [...groups].map(([name, list]) => ({ name, components: list })),
+          groups: [...groups].map(([name, list]) => ({ name, status: groupStatus.get(name), components: list })),
           past,
           prevPage: pageNumber > 1 ? pageNumber - 1 : null,
           nextPage: offset + PER_PAGE < pastAll ? pageNumber + 1 : null,

@@ -1,8 +1,10 @@
 import {
   overallStatus,
   publicComponents,
+  publicGroups,
   publicIncidents,
   type PublicComponent,
+  type PublicGroup,
   type PublicIncident,
   type StatusContext,
 } from './model.ts';
@@ -30,26 +32,63 @@ function page(ctx: StatusContext, components: PublicComponent[], incidents: Publ
   };
 }
 
-function component(ctx: StatusContext, c: PublicComponent) {
+function component(ctx: StatusContext, c: PublicComponent, groupId: string | null, position = c.position) {
   return {
     id: c.id,
     name: c.name,
     status: c.status,
     created_at: iso(ctx.startedAt),
     updated_at: iso(c.updatedAt ?? ctx.startedAt),
-    position: c.position,
+    position,
     description: c.description ?? null,
     showcase: true,
     start_date: null,
-    group_id: null,
+    group_id: groupId,
     page_id: PAGE_ID,
     group: false,
     only_show_if_degraded: false,
   };
 }
 
-function incident(ctx: StatusContext, i: PublicIncident, components: PublicComponent[]) {
-  const byId = new Map(components.map((c) => [c.id, c]));
+function groupComponent(ctx: StatusContext, g: PublicGroup, position: number) {
+  return {
+    id: g.id,
+    name: g.name,
+    status: g.status,
+    created_at: iso(ctx.startedAt),
+    updated_at: iso(g.updatedAt ?? ctx.startedAt),
+    position,
+    description: null,
+    showcase: false,
+    start_date: null,
+    group_id: null,
+    page_id: PAGE_ID,
+    group: true,
+    only_show_if_degraded: false,
+    components: g.children.map((c) => c.id),
+  };
+}
+
+/**
+ * Statuspage's component list: each group where its first child stood in the settings, followed
+ * by its children, then on; positions count that list in order.
+ */
+function componentList(ctx: StatusContext, components: PublicComponent[]) {
+  const groups = new Map(publicGroups(components).map((g) => [g.name, g]));
+  const out: (ReturnType<typeof component> | ReturnType<typeof groupComponent>)[] = [];
+  for (const c of components) {
+    const group = c.group ? groups.get(c.group) : undefined;
+    if (!group) out.push(component(ctx, c, null, out.length + 1));
+    else if (group.children[0] === c) {
+      out.push(groupComponent(ctx, group, out.length + 1));
+      for (const child of group.children) out.push(component(ctx, child, group.id, out.length + 1));
+    }
+  }
+  return out;
+}
+
+function incident(i: PublicIncident, listed: ReturnType<typeof componentList>) {
+  const byId = new Map(listed.filter((c) => !c.group).map((c) => [c.id, c]));
   return {
     id: i.id,
     name: i.name,
@@ -80,7 +119,7 @@ function incident(ctx: StatusContext, i: PublicIncident, components: PublicCompo
       custom_tweet: null,
       tweet_id: null,
     })),
-    components: i.components.flatMap((id) => (byId.has(id) ? [component(ctx, byId.get(id)!)] : [])),
+    components: i.components.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])),
   };
 }
 
@@ -91,21 +130,22 @@ export function v2(ctx: StatusContext) {
   const components = publicComponents(ctx);
   const unresolved = publicIncidents(ctx, { limit: 1000, unresolvedOnly: true });
   const status = overallStatus(components, unresolved);
+  const listed = componentList(ctx, components);
   const pageOf = (incidents: PublicIncident[]) => page(ctx, components, incidents);
   return {
     summary: () => ({
       page: pageOf(unresolved),
-      components: components.map((c) => component(ctx, c)),
-      incidents: unresolved.map((i) => incident(ctx, i, components)),
+      components: listed,
+      incidents: unresolved.map((i) => incident(i, listed)),
       scheduled_maintenances: [],
       status,
     }),
     status: () => ({ page: pageOf(unresolved), status }),
-    components: () => ({ page: pageOf(unresolved), components: components.map((c) => component(ctx, c)) }),
+    components: () => ({ page: pageOf(unresolved), components: listed }),
     incidents: () => {
       const recent = publicIncidents(ctx, { limit: RECENT });
-      return { page: pageOf(recent), incidents: recent.map((i) => incident(ctx, i, components)) };
+      return { page: pageOf(recent), incidents: recent.map((i) => incident(i, listed)) };
     },
-    unresolved: () => ({ page: pageOf(unresolved), incidents: unresolved.map((i) => incident(ctx, i, components)) }),
+    unresolved: () => ({ page: pageOf(unresolved), incidents: unresolved.map((i) => incident(i, listed)) }),
   };
 }
