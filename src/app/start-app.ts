@@ -10,6 +10,11 @@ import { SeenRequestRepository } from '../inbox/seen-requests.ts';
 import { IncidentRepository } from '../incidents/incident-repository.ts';
 import { IncidentService } from '../incidents/service.ts';
 import { UpdateRepository } from '../incidents/update-repository.ts';
+import { MaintenanceRepository } from '../incidents/maintenance-repository.ts';
+import { MaintenanceService } from '../incidents/maintenance.ts';
+import { Permissions } from '../incidents/permissions.ts';
+import { startMaintenanceJob } from '../scheduler/maintenance.ts';
+import { statuspageMaintenanceHandlers } from '../statuspage/mirror-maintenance.ts';
 import { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Logger } from '../lib/logger.ts';
 import { OutboxRepository } from '../outbox/outbox-repository.ts';
@@ -60,6 +65,7 @@ export interface RunningApp {
   metricsUrl?: string;
   db: Db;
   incidents: IncidentService;
+  maintenances: MaintenanceService;
   outbox: OutboxRepository;
   worker: OutboxWorker;
   /** Stops accepting requests, then gives in-flight deliveries `graceMs` before closing the database. */
@@ -81,6 +87,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const incidentRepo = new IncidentRepository(db);
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
+  const maintenanceRepo = new MaintenanceRepository(db);
   const outbox = new OutboxRepository(db);
   const metrics = createMetrics({ outbox, incidents: incidentRepo }, now);
   const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs);
@@ -109,6 +116,17 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     onEffectsEnqueued: () => wake(),
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
+  });
+  const maintenances = new MaintenanceService({
+    db,
+    maintenances: maintenanceRepo,
+    outbox,
+    now,
+    components: config.settings.components,
+    mirrorStatuspage: Boolean(config.statuspage.apiKey && config.statuspage.pageId),
+    who: config.settings.status_page.maintenance,
+    permissions: new Permissions(permissionTable(config.settings), { user: mention, group: (id) => id }),
+    onEffectsEnqueued: () => wake(),
   });
   const { token, from, apiUrl } = config.pagerduty;
   const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
@@ -147,6 +165,12 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         timeoutMs,
         maxAttempts: config.settings.outbox.max_attempts,
       }),
+      ...statuspageMaintenanceHandlers({
+        config: config.statuspage,
+        maintenances: maintenanceRepo,
+        components: config.settings.components,
+        timeoutMs,
+      }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,
         incidents: incidentRepo,
@@ -180,7 +204,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   });
   const runner = runbooks.runner;
   registerSlackEdge(bolt, {
-    services: { incidents, settings: config.settings, runbooks },
+    services: { incidents, settings: config.settings, runbooks, maintenances },
     client: slack,
     actorFor,
     log,
@@ -190,6 +214,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
 
   const status: StatusContext = {
     updates: updateRepo,
+    maintenances: maintenanceRepo,
     components: config.settings.components,
     pageName: config.settings.status_page.name,
     publicUrl: config.publicUrl,
@@ -231,6 +256,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   if (!receiver) await bolt.start();
   worker.start();
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }));
+  const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }));
   const retention = startRetentionJob(
     {
       outbox,
@@ -255,6 +281,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       await Promise.all([close(server), metricsServer && close(metricsServer)]);
       if (!receiver) await bolt.stop();
       await reminders.stop();
+      await maintenanceJob.stop();
       await retention.stop();
       // A step still running at shutdown is stopped; the next start reports the run as interrupted.
       runner.stopAll();
@@ -264,7 +291,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       log.info('incident-bot stopped');
     })());
 
-  return { url, port, ...(metricsUrl ? { metricsUrl } : {}), db, incidents, outbox, worker, stop };
+  return { url, port, ...(metricsUrl ? { metricsUrl } : {}), db, incidents, maintenances, outbox, worker, stop };
 }
 
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {

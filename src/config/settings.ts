@@ -120,9 +120,11 @@ export const settingsSchema = z
         name: z.string().min(1).max(100).default('Service status'),
         // Who may publish a public update (same principals as permissions).
         publish: principals.default(['commander', 'comms']),
+        // Who may schedule and complete maintenance windows (no incident, so no commander or comms).
+        maintenance: principals.default(['anyone']),
       })
       .strict()
-      .default({ name: 'Service status', publish: ['commander', 'comms'] }),
+      .default({ name: 'Service status', publish: ['commander', 'comms'], maintenance: ['anyone'] }),
     components: z
       .array(
         z

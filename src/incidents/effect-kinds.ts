@@ -19,6 +19,7 @@ export const EffectKind = {
   PeopleResolve: 'people.resolve',
   ExternalSetStatus: 'external.set_status',
   StatuspageSync: 'statuspage.sync',
+  StatuspageMaintenance: 'statuspage.maintenance',
   PostmortemPublish: 'postmortem.publish',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
@@ -197,4 +198,13 @@ export const postmortemEffect = (incidentId: number, cause: string, force: boole
   incidentId,
   payload: { force },
   idempotencyKey: `incident:${incidentId}:${EffectKind.PostmortemPublish}:${cause}`,
+});
+
+/** Mirrors one step of a maintenance window to Atlassian Statuspage (creating it there on the first). */
+export const maintenanceEffect = (maintenanceId: number, updateId: number): NewEffect => ({
+  kind: EffectKind.StatuspageMaintenance,
+  orderingKey: `maintenance:${maintenanceId}:statuspage`,
+  incidentId: null,
+  payload: { maintenanceId, updateId },
+  idempotencyKey: `maintenance:${maintenanceId}:${EffectKind.StatuspageMaintenance}:${updateId}`,
 });

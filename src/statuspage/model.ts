@@ -1,4 +1,6 @@
 import type { UpdateRepository } from '../incidents/update-repository.ts';
+import type { MaintenanceRepository } from '../incidents/maintenance-repository.ts';
+import type { Maintenance, MaintenanceStatus } from '../incidents/maintenance-types.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import {
   COMPONENT_STATUSES,
@@ -50,6 +52,7 @@ export interface PublicGroup {
 
 export interface StatusContext {
   updates: UpdateRepository;
+  maintenances: MaintenanceRepository;
   components: Component[];
   pageName: string;
   publicUrl: string;
@@ -68,12 +71,70 @@ const IMPACT: Record<Severity, PublicIncident['impact']> = {
 const rank = (s: ComponentStatus) => COMPONENT_STATUSES.indexOf(s);
 export const HISTORY_DAYS = 90;
 
-export function publicComponents(ctx: StatusContext): PublicComponent[] {
+/** A maintenance window as the public sees it: its words, times, components (known ones only). */
+export interface PublicMaintenance {
+  id: string;
+  /** Its number, for links to its page. */
+  number: number;
+  name: string;
+  status: MaintenanceStatus;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  scheduledFor: number;
+  scheduledUntil: number;
+  url: string;
+  components: string[];
+  updates: { id: string; status: MaintenanceStatus; body: string; at: number }[];
+}
+
+export function publicMaintenance(ctx: StatusContext, m: Maintenance): PublicMaintenance {
+  const known = new Set(ctx.components.map((c) => c.id));
+  const updates = ctx.maintenances.updates(m.id);
+  return {
+    id: `m${m.id}`,
+    number: m.id,
+    name: withoutSlackMentions(m.name),
+    status: m.status,
+    createdAt: m.createdAt,
+    updatedAt: Math.max(m.updatedAt, updates[0]?.at ?? 0),
+    startedAt: m.startedAt,
+    completedAt: m.completedAt,
+    scheduledFor: m.scheduledFor,
+    scheduledUntil: m.scheduledUntil,
+    url: `${ctx.publicUrl}/status/maintenances/${m.id}`,
+    components: m.components.filter((id) => known.has(id)),
+    updates: updates.map((u) => ({ id: `mu${u.id}`, status: u.status, body: withoutSlackMentions(u.body), at: u.at })),
+  };
+}
+
+/** Windows not completed (upcoming and active), soonest first. */
+export function openMaintenances(ctx: StatusContext): PublicMaintenance[] {
+  return ctx.maintenances.open().map((m) => publicMaintenance(ctx, m));
+}
+
+/** The 50 latest windows, any status, latest start first (Statuspage's scheduled-maintenances.json). */
+export function recentMaintenances(ctx: StatusContext): PublicMaintenance[] {
+  return ctx.maintenances.recent(50).map((m) => publicMaintenance(ctx, m));
+}
+
+export const isActive = (m: Pick<PublicMaintenance, 'status'>) =>
+  m.status === 'in_progress' || m.status === 'verifying';
+
+export function publicComponents(ctx: StatusContext, open = openMaintenances(ctx)): PublicComponent[] {
   const worst = new Map<string, { status: ComponentStatus; at: number }>();
   for (const row of ctx.updates.openComponentStatuses()) {
     const seen = worst.get(row.id);
     if (!seen || rank(row.status) > rank(seen.status)) worst.set(row.id, { status: row.status, at: row.updated_at });
   }
+  // Under maintenance while the work is in progress, unless an incident says something worse.
+  for (const m of open.filter((m) => m.status === 'in_progress'))
+    for (const id of m.components) {
+      const seen = worst.get(id);
+      if (!seen || seen.status === 'operational')
+        worst.set(id, { status: 'under_maintenance', at: m.startedAt ?? m.updatedAt });
+    }
   return ctx.components.map((c, position) => ({
     ...c,
     position: position + 1,
@@ -156,8 +217,15 @@ export function publicIncidentCount(ctx: StatusContext): number {
   return ctx.updates.publicIncidentCount(ctx.now() - HISTORY_DAYS * 86_400_000);
 }
 
-/** Statuspage's overall indicator: the worst of the components and of the open incidents' impact. */
-export function overallStatus(components: PublicComponent[], active: PublicIncident[]) {
+/**
+ * Statuspage's overall indicator: the worst of the components and of the open incidents' impact;
+ * with nothing wrong but work in progress, `maintenance`.
+ */
+export function overallStatus(
+  components: PublicComponent[],
+  active: PublicIncident[],
+  maintenances: PublicMaintenance[] = [],
+) {
   const order = ['none', 'minor', 'major', 'critical'] as const;
   const fromComponent: Record<ComponentStatus, (typeof order)[number]> = {
     operational: 'none',
@@ -171,6 +239,8 @@ export function overallStatus(components: PublicComponent[], active: PublicIncid
     if (order.indexOf(fromComponent[c.status]) > order.indexOf(indicator)) indicator = fromComponent[c.status];
   // An open incident with no component named still means something is wrong.
   if (indicator === 'none' && active.length > 0) indicator = 'minor';
+  if (indicator === 'none' && maintenances.some((m) => m.status === 'in_progress'))
+    return { indicator: 'maintenance' as const, description: 'Service Under Maintenance' };
   const description = {
     none: 'All Systems Operational',
     minor: 'Minor Service Outage',

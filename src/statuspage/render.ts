@@ -7,7 +7,9 @@ import { withoutSlackMentions } from '../text/public-text.ts';
 import { xmlSafe } from '../text/xml-safe.ts';
 import {
   HISTORY_DAYS,
+  openMaintenances,
   overallStatus,
+  publicMaintenance,
   publicComponents,
   publicGroups,
   publicIncident,
@@ -31,10 +33,12 @@ export function createStatusRenderer(ctx: StatusContext) {
   hbs.registerHelper('componentLabel', (s: ComponentStatus) => componentStatusWord(s));
   hbs.registerHelper('formatTime', (ms: number) => time.format(new Date(ms)));
   hbs.registerHelper('isoTime', (ms: number) => new Date(ms).toISOString());
+  hbs.registerHelper('maintenanceLabel', (s: string) => MAINTENANCE_WORD[s] ?? s);
   const compile = (name: string) => hbs.compile(readFileSync(`${TEMPLATES_DIR}${name}`, 'utf8'), { strict: false });
   const layout = compile('layout.hbs');
   const index = compile('index.hbs');
   const incidentPage = compile('incident.hbs');
+  const maintenancePage = compile('maintenance.hbs');
   const atom = compile('history.atom.hbs');
   // Pages link root-relative (right behind any proxy); the feed needs absolute URLs (PUBLIC_URL).
   const common = { base: '', pageName: ctx.pageName, timeZone: ctx.timeZone, historyDays: HISTORY_DAYS };
@@ -47,7 +51,8 @@ export function createStatusRenderer(ctx: StatusContext) {
     favicon: readFileSync(`${TEMPLATES_DIR}favicon.svg`, 'utf8'),
 
     index(pageNumber: number): string {
-      const components = publicComponents(ctx);
+      const maintenances = openMaintenances(ctx);
+      const components = publicComponents(ctx, maintenances);
       const active = publicIncidents(ctx, { limit: 1000, unresolvedOnly: true });
       const pastAll = publicIncidentCount(ctx);
       const offset = (pageNumber - 1) * PER_PAGE;
@@ -55,13 +60,15 @@ export function createStatusRenderer(ctx: StatusContext) {
       const groups = new Map<string, typeof components>();
       for (const c of components) groups.set(c.group ?? '', [...(groups.get(c.group ?? '') ?? []), c]);
       const groupStatus = new Map(publicGroups(components).map((g) => [g.name, g.status]));
-      const status = overallStatus(components, active);
+      const status = overallStatus(components, active, maintenances);
+      const names = new Map(ctx.components.map((c) => [c.id, c.name]));
       return page(
         'Current status',
         index({
           ...common,
           status,
           active,
+          maintenances: maintenances.map((m) => ({ ...m, componentNames: m.components.map((c) => names.get(c)) })),
           groups: [...groups].map(([name, list]) => ({ name, status: groupStatus.get(name), components: list })),
           past,
           prevPage: pageNumber > 1 ? pageNumber - 1 : null,
@@ -83,18 +90,47 @@ export function createStatusRenderer(ctx: StatusContext) {
       );
     },
 
+    /** A maintenance window's page, or null when there is no such window. */
+    maintenance(id: number): string | null {
+      const m = ctx.maintenances.get(id);
+      if (!m) return null;
+      const row = publicMaintenance(ctx, m);
+      const names = new Map(ctx.components.map((c) => [c.id, c.name]));
+      const latest = row.updates[0];
+      return page(
+        row.name,
+        maintenancePage({ ...common, maintenance: row, components: row.components.map((c) => names.get(c)) }),
+        {
+          type: 'article',
+          path: `/status/maintenances/${id}`,
+          description: latest ? `${MAINTENANCE_WORD[latest.status]} — ${latest.body}`.slice(0, 200) : row.name,
+        },
+      );
+    },
+
     atom(): string {
-      const entries = ctx.updates.recentPublicUpdates(50).map((u) => {
+      const incidentEntries = ctx.updates.recentPublicUpdates(50).map((u) => {
         const incident = findPublic(ctx, u.incidentId);
         return {
-          id: u.id,
-          incidentId: u.incidentId,
-          incidentName: incident?.name ?? '',
-          status: u.status,
+          id: `${u.id}`,
+          path: `/status/incidents/${u.incidentId}`,
+          anchor: `update-${u.id}`,
+          name: incident?.name ?? '',
+          statusWord: statusWord(u.status),
           body: withoutSlackMentions(u.body),
           at: u.at,
         };
       });
+      const maintenanceEntries = ctx.maintenances.recentUpdates(50).map((u) => ({
+        id: `m${u.id}`,
+        path: `/status/maintenances/${u.maintenanceId}`,
+        anchor: `mu${u.id}`,
+        name: withoutSlackMentions(ctx.maintenances.get(u.maintenanceId)?.name ?? ''),
+        statusWord: `${MAINTENANCE_WORD[u.status]} maintenance`,
+        body: withoutSlackMentions(u.body),
+        at: u.at,
+      }));
+      const entries = [...incidentEntries, ...maintenanceEntries].sort((a, b) => b.at - a.at).slice(0, 50);
       // What was stored before input was cleaned at the edges must not make the whole feed unreadable.
       return xmlSafe(atom({ ...common, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries }));
     },
@@ -108,6 +144,14 @@ function summaryLine(incident: PublicIncident): string {
   const line = `${statusWord(latest.status)} — ${latest.body.replace(/\s+/g, ' ')}`;
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
+
+/** How the page words a maintenance window's status (Statuspage's). */
+const MAINTENANCE_WORD: Record<string, string> = {
+  scheduled: 'Scheduled',
+  in_progress: 'In progress',
+  verifying: 'Verifying',
+  completed: 'Completed',
+};
 
 function findPublic(ctx: StatusContext, id: number): PublicIncident | null {
   const incident = ctx.updates.publicIncidentById(id);

@@ -65,7 +65,7 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
 function memo(ctx: StatusContext) {
   const cache = new Map<string, { version: string; value: string }>();
   return (key: string, render: () => string): string => {
-    const version = `${ctx.updates.publicVersion()}:${Math.floor(ctx.now() / 60_000)}`;
+    const version = `${ctx.updates.publicVersion()}:${ctx.maintenances.version()}:${Math.floor(ctx.now() / 60_000)}`;
     const hit = cache.get(key);
     if (hit?.version === version) return hit.value;
     const value = render();
@@ -121,6 +121,16 @@ function pageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatus
     },
     {
       method: 'GET',
+      path: '/status/maintenances/:id',
+      handle: (_req, res, params) => {
+        const id = /^\d{1,12}$/.test(params.id ?? '') ? Number(params.id) : NaN;
+        const page = Number.isNaN(id) ? null : cached(`maintenance:${id}`, () => renderer.maintenance(id) ?? '');
+        if (!page) return send(res, 404, 'text/plain; charset=utf-8', 'No such maintenance.\n', PAGE_HEADERS);
+        html(res, 200, page);
+      },
+    },
+    {
+      method: 'GET',
       path: '/status/style.css',
       handle: (_req, res) =>
         send(res, 200, 'text/css; charset=utf-8', renderer.css, { 'cache-control': 'public, max-age=3600' }),
@@ -148,5 +158,16 @@ function pageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatus
     { method: 'GET', path: '/api/v2/components.json', handle: api('components', (a) => a.components()) },
     { method: 'GET', path: '/api/v2/incidents.json', handle: api('incidents', (a) => a.incidents()) },
     { method: 'GET', path: '/api/v2/incidents/unresolved.json', handle: api('unresolved', (a) => a.unresolved()) },
+    {
+      method: 'GET',
+      path: '/api/v2/scheduled-maintenances.json',
+      handle: api('maintenances', (a) => a.maintenances()),
+    },
+    {
+      method: 'GET',
+      path: '/api/v2/scheduled-maintenances/upcoming.json',
+      handle: api('upcoming', (a) => a.upcoming()),
+    },
+    { method: 'GET', path: '/api/v2/scheduled-maintenances/active.json', handle: api('active', (a) => a.active()) },
   ];
 }

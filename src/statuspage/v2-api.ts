@@ -1,5 +1,9 @@
 import {
+  isActive,
+  openMaintenances,
   overallStatus,
+  recentMaintenances,
+  type PublicMaintenance,
   publicComponents,
   publicGroups,
   publicIncidents,
@@ -12,16 +16,23 @@ import {
 /**
  * The public Statuspage v2 API's shapes (field names, value sets, nesting), so tools that read a
  * Statuspage page can read ours: /api/v2/summary.json, status.json, components.json,
- * incidents.json, incidents/unresolved.json.
+ * incidents.json, incidents/unresolved.json, scheduled-maintenances.json, scheduled-maintenances/upcoming.json
+ * and scheduled-maintenances/active.json.
  */
 const PAGE_ID = 'incident-bot';
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function page(ctx: StatusContext, components: PublicComponent[], incidents: PublicIncident[]) {
+function page(
+  ctx: StatusContext,
+  components: PublicComponent[],
+  incidents: PublicIncident[],
+  maintenances: PublicMaintenance[],
+) {
   const latest = Math.max(
     ctx.startedAt,
     ...components.map((c) => c.updatedAt ?? 0),
     ...incidents.map((i) => i.updatedAt),
+    ...maintenances.map((m) => m.updatedAt),
   );
   return {
     id: PAGE_ID,
@@ -123,21 +134,78 @@ function incident(i: PublicIncident, listed: ReturnType<typeof componentList>) {
   };
 }
 
+/**
+ * A maintenance window as Statuspage's scheduled-maintenances.json shapes it: an incident with
+ * impact `maintenance`, `scheduled_for`/`scheduled_until`, and its updates as `incident_updates`.
+ */
+function scheduledMaintenance(m: PublicMaintenance, listed: ReturnType<typeof componentList>) {
+  const byId = new Map(listed.filter((c) => !c.group).map((c) => [c.id, c]));
+  const componentStatus = (status: PublicMaintenance['status']) =>
+    status === 'in_progress' ? 'under_maintenance' : 'operational';
+  return {
+    id: m.id,
+    name: m.name,
+    status: m.status,
+    created_at: iso(m.createdAt),
+    updated_at: iso(m.updatedAt),
+    monitoring_at: null,
+    resolved_at: iso(m.completedAt),
+    impact: 'maintenance',
+    shortlink: m.url,
+    started_at: iso(m.startedAt ?? m.scheduledFor),
+    page_id: PAGE_ID,
+    incident_updates: m.updates.map((u, i) => {
+      const before = m.updates[i + 1]?.status;
+      return {
+        id: u.id,
+        status: u.status,
+        body: u.body,
+        incident_id: m.id,
+        created_at: iso(u.at),
+        updated_at: iso(u.at),
+        display_at: iso(u.at),
+        affected_components: m.components.flatMap((id) =>
+          byId.has(id)
+            ? [
+                {
+                  code: id,
+                  name: byId.get(id)!.name,
+                  old_status: before ? componentStatus(before) : 'operational',
+                  new_status: componentStatus(u.status),
+                },
+              ]
+            : [],
+        ),
+        deliver_notifications: true,
+        custom_tweet: null,
+        tweet_id: null,
+      };
+    }),
+    components: m.components.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])),
+    scheduled_for: iso(m.scheduledFor),
+    scheduled_until: iso(m.scheduledUntil),
+  };
+}
+
 /** The last 50 incidents, as Statuspage's incidents.json returns. */
 const RECENT = 50;
 
 export function v2(ctx: StatusContext) {
-  const components = publicComponents(ctx);
+  const open = openMaintenances(ctx);
+  const components = publicComponents(ctx, open);
   const unresolved = publicIncidents(ctx, { limit: 1000, unresolvedOnly: true });
-  const status = overallStatus(components, unresolved);
+  const status = overallStatus(components, unresolved, open);
   const listed = componentList(ctx, components);
-  const pageOf = (incidents: PublicIncident[]) => page(ctx, components, incidents);
+  const pageOf = (incidents: PublicIncident[], maintenances: PublicMaintenance[] = open) =>
+    page(ctx, components, incidents, maintenances);
+  const maintenancesOf = (list: PublicMaintenance[]) => list.map((m) => scheduledMaintenance(m, listed));
   return {
     summary: () => ({
       page: pageOf(unresolved),
       components: listed,
       incidents: unresolved.map((i) => incident(i, listed)),
-      scheduled_maintenances: [],
+      // Statuspage's summary lists the upcoming and the active ones.
+      scheduled_maintenances: maintenancesOf(open),
       status,
     }),
     status: () => ({ page: pageOf(unresolved), status }),
@@ -147,5 +215,14 @@ export function v2(ctx: StatusContext) {
       return { page: pageOf(recent), incidents: recent.map((i) => incident(i, listed)) };
     },
     unresolved: () => ({ page: pageOf(unresolved), incidents: unresolved.map((i) => incident(i, listed)) }),
+    maintenances: () => {
+      const recent = recentMaintenances(ctx);
+      return { page: pageOf(unresolved, recent), scheduled_maintenances: maintenancesOf(recent) };
+    },
+    upcoming: () => ({
+      page: pageOf(unresolved),
+      scheduled_maintenances: maintenancesOf(open.filter((m) => m.status === 'scheduled')),
+    }),
+    active: () => ({ page: pageOf(unresolved), scheduled_maintenances: maintenancesOf(open.filter(isActive)) }),
   };
 }
