@@ -15,6 +15,8 @@ import { MaintenanceService } from '../incidents/maintenance.ts';
 import { Permissions } from '../incidents/permissions.ts';
 import { startMaintenanceJob } from '../scheduler/maintenance.ts';
 import { statuspageMaintenanceHandlers } from '../statuspage/mirror-maintenance.ts';
+import { ComponentHistoryRepository } from '../statuspage/history-repository.ts';
+import { historyRecorder } from '../statuspage/history.ts';
 import { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Logger } from '../lib/logger.ts';
 import { OutboxRepository } from '../outbox/outbox-repository.ts';
@@ -95,6 +97,15 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   // The worker and the service need each other (effects → domain commits → new effects); the
   // service reaches the worker only through this callback.
   let wake = () => {};
+  // Set once the status page's context exists; every committed change then records component history.
+  let recordHistory = () => {};
+  const onCommitted = () => {
+    try {
+      recordHistory();
+    } catch (error) {
+      log.error({ err: error }, 'recording component history failed');
+    }
+  };
   const incidents = new IncidentService({
     db,
     incidents: incidentRepo,
@@ -114,6 +125,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       permissions: permissionTable(config.settings),
     },
     onEffectsEnqueued: () => wake(),
+    onCommitted,
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
   });
@@ -127,6 +139,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     who: config.settings.status_page.maintenance,
     permissions: new Permissions(permissionTable(config.settings), { user: mention, group: (id) => id }),
     onEffectsEnqueued: () => wake(),
+    onCommitted,
   });
   const { token, from, apiUrl } = config.pagerduty;
   const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
@@ -219,9 +232,12 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     pageName: config.settings.status_page.name,
     publicUrl: config.publicUrl,
     timeZone: config.settings.timezone,
+    history: new ComponentHistoryRepository(db),
     startedAt: now(),
     now,
   };
+  recordHistory = historyRecorder(status, status.history);
+  onCommitted();
   const operatorRoutes: Route[] = [
     readinessRoute([databaseCheck(db), slackCheck(slack, now), outboxCheck(outbox, now)]),
     metricsRoute(metrics),

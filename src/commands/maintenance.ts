@@ -1,4 +1,5 @@
 import { ErrorCode } from '../lib/errors.ts';
+import { fromWallClock } from '../lib/time-zone.ts';
 import { MAINTENANCE_NAME_MAX } from '../incidents/maintenance.ts';
 import { bounded, stripControl, words } from './parse.ts';
 import { bold, code, join, ReplyError, say } from './reply.ts';
@@ -121,25 +122,5 @@ function timestamp(word: string, zone: string): number {
     const digits = offset.slice(1).replace(':', '');
     return wall - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
-  // A wall-clock time in the zone: its offset at that moment (twice, to settle across a DST change).
-  let at = wall - zoneOffset(zone, wall);
-  at = wall - zoneOffset(zone, at);
-  return at;
-}
-
-function zoneOffset(zone: string, at: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(at);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return (
-    Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - (at - (at % 1000))
-  );
+  return fromWallClock(zone, wall);
 }

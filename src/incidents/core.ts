@@ -50,6 +50,8 @@ export interface IncidentServiceDeps {
   policy: Policy;
   /** Called after a transaction that enqueued effects has committed, so delivery starts at once. */
   onEffectsEnqueued: () => void;
+  /** Called after every change has committed (the status page records its components' history). */
+  onCommitted?: () => void;
   chat: ChatEdge;
   /** How a refusal (or any message) names people and groups (default: their ids). */
   principalNames?: PrincipalNames;

@@ -35,6 +35,8 @@ export interface MaintenanceServiceDeps {
   /** More effects for each public step (outbound webhooks), beside the mirror. */
   publicEffects?: (m: Maintenance, updateId: number) => NewEffect[];
   onEffectsEnqueued: () => void;
+  /** Called after every change has committed (the status page records its components' history). */
+  onCommitted?: () => void;
 }
 
 export interface ScheduleInput {
@@ -173,6 +175,7 @@ export class MaintenanceService {
       return value;
     })();
     if (enqueued) this.deps.onEffectsEnqueued();
+    this.deps.onCommitted?.();
     return result;
   }
 }

@@ -34,11 +34,10 @@ export class IncidentService implements Core {
       for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
       return value;
     })();
-    if (enqueued) {
-      // Nested in a caller's transaction (an outbox commit): wake the worker only once that commits.
-      if (db.inTransaction) setImmediate(this.deps.onEffectsEnqueued);
-      else this.deps.onEffectsEnqueued();
-    }
+    // Nested in a caller's transaction (an outbox commit): tell only once that commits.
+    const after = (fn: () => void) => (db.inTransaction ? setImmediate(fn) : fn());
+    if (enqueued) after(this.deps.onEffectsEnqueued);
+    if (this.deps.onCommitted) after(this.deps.onCommitted);
     return result;
   }
 

@@ -1,5 +1,6 @@
 import type { UpdateRepository } from '../incidents/update-repository.ts';
 import type { MaintenanceRepository } from '../incidents/maintenance-repository.ts';
+import type { ComponentHistoryRepository } from './history-repository.ts';
 import type { Maintenance, MaintenanceStatus } from '../incidents/maintenance-types.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import {
@@ -53,6 +54,7 @@ export interface PublicGroup {
 export interface StatusContext {
   updates: UpdateRepository;
   maintenances: MaintenanceRepository;
+  history: ComponentHistoryRepository;
   components: Component[];
   pageName: string;
   publicUrl: string;

@@ -5,6 +5,7 @@ import { componentStatusWord, statusWord } from '../incidents/labels.ts';
 import type { ComponentStatus, Status } from '../incidents/types.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import { xmlSafe } from '../text/xml-safe.ts';
+import { uptimeHistory } from './history.ts';
 import {
   HISTORY_DAYS,
   openMaintenances,
@@ -29,6 +30,7 @@ const PER_PAGE = 20;
 export function createStatusRenderer(ctx: StatusContext) {
   const hbs = Handlebars.create();
   const time = new Intl.DateTimeFormat('en-GB', { timeZone: ctx.timeZone, dateStyle: 'medium', timeStyle: 'short' });
+  const date = new Intl.DateTimeFormat('en-GB', { timeZone: ctx.timeZone, dateStyle: 'medium' });
   hbs.registerHelper('statusLabel', (s: Status) => statusWord(s));
   hbs.registerHelper('componentLabel', (s: ComponentStatus) => componentStatusWord(s));
   hbs.registerHelper('formatTime', (ms: number) => time.format(new Date(ms)));
@@ -60,6 +62,21 @@ export function createStatusRenderer(ctx: StatusContext) {
       const groups = new Map<string, typeof components>();
       for (const c of components) groups.set(c.group ?? '', [...(groups.get(c.group ?? '') ?? []), c]);
       const groupStatus = new Map(publicGroups(components).map((g) => [g.name, g.status]));
+      const history = uptimeHistory(ctx, ctx.history, publicIncidents(ctx, { limit: 1000 }));
+      // Each day's bar says in words what its colour says: read out, and shown on hover or focus.
+      const withHistory = (c: (typeof components)[number]) => {
+        const h = history.get(c.id);
+        return {
+          ...c,
+          uptime: h?.uptime === null || h?.uptime === undefined ? null : `${formatPercent(h.uptime)} uptime`,
+          days: (h?.days ?? []).map((d) => ({
+            status: d.status ?? 'none',
+            text: `${date.format(d.day)}: ${d.status ? componentStatusWord(d.status) : 'No data'}${
+              d.incidents.length ? `. Incidents: ${d.incidents.join('; ')}` : ''
+            }`,
+          })),
+        };
+      };
       const status = overallStatus(components, active, maintenances);
       const names = new Map(ctx.components.map((c) => [c.id, c.name]));
       return page(
@@ -69,7 +86,11 @@ export function createStatusRenderer(ctx: StatusContext) {
           status,
           active,
           maintenances: maintenances.map((m) => ({ ...m, componentNames: m.components.map((c) => names.get(c)) })),
-          groups: [...groups].map(([name, list]) => ({ name, status: groupStatus.get(name), components: list })),
+          groups: [...groups].map(([name, list]) => ({
+            name,
+            status: groupStatus.get(name),
+            components: list.map(withHistory),
+          })),
           past,
           prevPage: pageNumber > 1 ? pageNumber - 1 : null,
           nextPage: offset + PER_PAGE < pastAll ? pageNumber + 1 : null,
@@ -143,6 +164,12 @@ function summaryLine(incident: PublicIncident): string {
   if (!latest) return statusWord(incident.status);
   const line = `${statusWord(latest.status)} — ${latest.body.replace(/\s+/g, ' ')}`;
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
+/** 99.95 %, 100 %: two decimals, never rounded up to 100 while anything was down. */
+function formatPercent(value: number): string {
+  const floored = Math.floor(value * 100) / 100;
+  return `${floored.toFixed(floored === 100 ? 0 : 2)} %`;
 }
 
 /** How the page words a maintenance window's status (Statuspage's). */
