@@ -17,6 +17,9 @@ import { startMaintenanceJob } from '../scheduler/maintenance.ts';
 import { statuspageMaintenanceHandlers } from '../statuspage/mirror-maintenance.ts';
 import { ComponentHistoryRepository } from '../statuspage/history-repository.ts';
 import { historyRecorder } from '../statuspage/history.ts';
+import { statusWebhookHandlers } from '../statuspage/webhooks.ts';
+import { statusWebhookEffects } from '../incidents/effect-kinds.ts';
+import { AppError, ErrorCode } from '../lib/errors.ts';
 import { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Logger } from '../lib/logger.ts';
 import { OutboxRepository } from '../outbox/outbox-repository.ts';
@@ -79,6 +82,18 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const log = opts.logger;
   const now = opts.now ?? Date.now;
 
+  // Checked before anything opens: a webhook without its secret stops the start, naming the variable.
+  const env = opts.processEnv ?? process.env;
+  const statusWebhooks = config.settings.status_page.webhooks.map((w, i) => {
+    const secret = env[w.secret_env];
+    if (!secret)
+      throw new AppError(
+        ErrorCode.ConfigInvalid,
+        `status_page.webhooks[${i}].secret_env names ${w.secret_env}, which is not set: set it to the secret the endpoint checks signatures with.`,
+      );
+    return { url: w.url, secret };
+  });
+
   const db = openDatabase(config.databasePath);
   const applied = migrate(db);
   if (applied.length > 0) log.info({ applied }, 'database migrated');
@@ -92,6 +107,17 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const maintenanceRepo = new MaintenanceRepository(db);
   const outbox = new OutboxRepository(db);
   const metrics = createMetrics({ outbox, incidents: incidentRepo }, now);
+  const status: StatusContext = {
+    updates: updateRepo,
+    maintenances: maintenanceRepo,
+    components: config.settings.components,
+    pageName: config.settings.status_page.name,
+    publicUrl: config.publicUrl,
+    timeZone: config.settings.timezone,
+    history: new ComponentHistoryRepository(db),
+    startedAt: now(),
+    now,
+  };
   const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs);
 
   // The worker and the service need each other (effects → domain commits → new effects); the
@@ -121,6 +147,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       commsRotation: config.settings.comms.rotation,
       components: config.settings.components,
       mirrorStatuspage: Boolean(config.statuspage.apiKey && config.statuspage.pageId),
+      statusWebhooks: statusWebhooks.length,
       postmortemOnResolve: config.settings.postmortem.on_resolve,
       permissions: permissionTable(config.settings),
     },
@@ -140,6 +167,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     permissions: new Permissions(permissionTable(config.settings), { user: mention, group: (id) => id }),
     onEffectsEnqueued: () => wake(),
     onCommitted,
+    publicEffects: (m, updateId) =>
+      statusWebhookEffects(statusWebhooks.length, `maintenance-update:${updateId}`, { maintenanceId: m.id }),
   });
   const { token, from, apiUrl } = config.pagerduty;
   const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
@@ -178,6 +207,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         timeoutMs,
         maxAttempts: config.settings.outbox.max_attempts,
       }),
+      ...statusWebhookHandlers({ ctx: status, endpoints: statusWebhooks, timeoutMs }),
       ...statuspageMaintenanceHandlers({
         config: config.statuspage,
         maintenances: maintenanceRepo,
@@ -225,18 +255,17 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     onCommand: metrics.command,
   });
 
-  const status: StatusContext = {
-    updates: updateRepo,
-    maintenances: maintenanceRepo,
-    components: config.settings.components,
-    pageName: config.settings.status_page.name,
-    publicUrl: config.publicUrl,
-    timeZone: config.settings.timezone,
-    history: new ComponentHistoryRepository(db),
-    startedAt: now(),
-    now,
-  };
-  recordHistory = historyRecorder(status, status.history);
+  recordHistory = historyRecorder(status, status.history, (c) => {
+    const effects = statusWebhookEffects(statusWebhooks.length, `component:${c.id}`, {
+      componentId: c.componentId,
+      old: c.old,
+      new: c.new,
+      at: c.at,
+      changeId: c.id,
+    });
+    for (const e of effects) outbox.enqueue(e, c.at);
+    if (effects.length > 0) setImmediate(() => wake());
+  });
   onCommitted();
   const operatorRoutes: Route[] = [
     readinessRoute([databaseCheck(db), slackCheck(slack, now), outboxCheck(outbox, now)]),

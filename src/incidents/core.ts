@@ -19,6 +19,8 @@ export interface Policy {
   components: Component[];
   /** Whether public updates are mirrored to Atlassian Statuspage. */
   mirrorStatuspage: boolean;
+  /** How many outbound status webhooks the operator lists: each public update is sent to each. */
+  statusWebhooks?: number;
   /** Whether resolving drafts the post-incident report by itself. */
   postmortemOnResolve: boolean;
   /** Who may do what: every change a person asks for is checked against it. */

@@ -20,6 +20,7 @@ export const EffectKind = {
   ExternalSetStatus: 'external.set_status',
   StatuspageSync: 'statuspage.sync',
   StatuspageMaintenance: 'statuspage.maintenance',
+  StatusWebhook: 'status.webhook',
   PostmortemPublish: 'postmortem.publish',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
@@ -208,3 +209,24 @@ export const maintenanceEffect = (maintenanceId: number, updateId: number): NewE
   payload: { maintenanceId, updateId },
   idempotencyKey: `maintenance:${maintenanceId}:${EffectKind.StatuspageMaintenance}:${updateId}`,
 });
+
+/**
+ * Tells each operator-listed endpoint about a public change (an incident's update, a maintenance
+ * step, a component's status): one row per endpoint, in order per endpoint, so one that is down
+ * holds up only itself. The body is rendered at delivery, from what is public then.
+ */
+export const statusWebhookEffects = (
+  endpoints: number,
+  cause: string,
+  subject:
+    | { incidentId: number }
+    | { maintenanceId: number }
+    | { componentId: string; old: string; new: string; at: number; changeId: number },
+): NewEffect[] =>
+  Array.from({ length: endpoints }, (_, endpoint) => ({
+    kind: EffectKind.StatusWebhook,
+    orderingKey: `status-webhook:${endpoint}`,
+    incidentId: 'incidentId' in subject ? subject.incidentId : null,
+    payload: { endpoint, ...subject },
+    idempotencyKey: `status-webhook:${endpoint}:${cause}`,
+  }));

@@ -11,7 +11,7 @@ export interface StatusChange {
 export class ComponentHistoryRepository {
   private readonly stmt;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.stmt = {
       add: db.prepare('INSERT INTO component_status_history (component_id, status, at) VALUES (?, ?, ?)'),
       // By id, not time: two changes may share a millisecond.
@@ -26,8 +26,12 @@ export class ComponentHistoryRepository {
     };
   }
 
-  add(change: StatusChange): void {
-    this.stmt.add.run(change.componentId, change.status, change.at);
+  add(change: StatusChange): number {
+    return Number(this.stmt.add.run(change.componentId, change.status, change.at).lastInsertRowid);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   /** Each component's latest recorded status. */

@@ -21,18 +21,32 @@ const DOWN: Record<ComponentStatus, number> = {
  * Records a row whenever a component's public status differs from the last one recorded. Called
  * after every committed change that may move one, and at start (which catches up after a crash).
  */
-export function historyRecorder(ctx: StatusContext, repo: ComponentHistoryRepository) {
-  return (): number => {
-    const last = new Map(repo.latest().map((r) => [r.componentId, r.status]));
-    const now = ctx.now();
-    let added = 0;
-    for (const c of publicComponents(ctx)) {
-      if (last.get(c.id) === c.status) continue;
-      repo.add({ componentId: c.id, status: c.status, at: now });
-      added++;
-    }
-    return added;
-  };
+export function historyRecorder(
+  ctx: StatusContext,
+  repo: ComponentHistoryRepository,
+  /** Called inside the recording transaction for each change after the first record (webhooks). */
+  onChange?: (change: {
+    id: number;
+    componentId: string;
+    old: ComponentStatus;
+    new: ComponentStatus;
+    at: number;
+  }) => void,
+) {
+  return (): number =>
+    repo.transaction(() => {
+      const last = new Map(repo.latest().map((r) => [r.componentId, r.status]));
+      const now = ctx.now();
+      let added = 0;
+      for (const c of publicComponents(ctx)) {
+        const old = last.get(c.id);
+        if (old === c.status) continue;
+        const id = repo.add({ componentId: c.id, status: c.status, at: now });
+        if (old !== undefined) onChange?.({ id, componentId: c.id, old, new: c.status, at: now });
+        added++;
+      }
+      return added;
+    });
 }
 
 export interface DayBar {

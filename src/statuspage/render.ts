@@ -129,31 +129,58 @@ export function createStatusRenderer(ctx: StatusContext) {
       );
     },
 
-    atom(): string {
-      const incidentEntries = ctx.updates.recentPublicUpdates(50).map((u) => {
-        const incident = findPublic(ctx, u.incidentId);
-        return {
-          id: `${u.id}`,
-          path: `/status/incidents/${u.incidentId}`,
-          anchor: `update-${u.id}`,
-          name: incident?.name ?? '',
-          statusWord: statusWord(u.status),
-          body: withoutSlackMentions(u.body),
-          at: u.at,
-        };
+    /** The whole page's feed, or one component's: the incidents and maintenances that touch it. */
+    atom(componentId?: string): string | null {
+      const component = componentId === undefined ? undefined : ctx.components.find((c) => c.id === componentId);
+      if (componentId !== undefined && !component) return null;
+      // One component's feed looks further back, so that it too holds up to 50 entries.
+      const scan = component ? 500 : 50;
+      const incidents = new Map<number, PublicIncident | null>();
+      const incidentOf = (id: number) => {
+        if (!incidents.has(id)) incidents.set(id, findPublic(ctx, id));
+        return incidents.get(id)!;
+      };
+      const incidentEntries = ctx.updates.recentPublicUpdates(scan).flatMap((u) => {
+        const incident = incidentOf(u.incidentId);
+        if (component && !incident?.components.includes(component.id)) return [];
+        return [
+          {
+            id: `${u.id}`,
+            path: `/status/incidents/${u.incidentId}`,
+            anchor: `update-${u.id}`,
+            name: incident?.name ?? '',
+            statusWord: statusWord(u.status),
+            body: withoutSlackMentions(u.body),
+            at: u.at,
+          },
+        ];
       });
-      const maintenanceEntries = ctx.maintenances.recentUpdates(50).map((u) => ({
-        id: `m${u.id}`,
-        path: `/status/maintenances/${u.maintenanceId}`,
-        anchor: `mu${u.id}`,
-        name: withoutSlackMentions(ctx.maintenances.get(u.maintenanceId)?.name ?? ''),
-        statusWord: `${MAINTENANCE_WORD[u.status]} maintenance`,
-        body: withoutSlackMentions(u.body),
-        at: u.at,
-      }));
+      const maintenanceEntries = ctx.maintenances.recentUpdates(scan).flatMap((u) => {
+        const m = ctx.maintenances.get(u.maintenanceId);
+        if (!m || (component && !m.components.includes(component.id))) return [];
+        return [
+          {
+            id: `m${u.id}`,
+            path: `/status/maintenances/${u.maintenanceId}`,
+            anchor: `mu${u.id}`,
+            name: withoutSlackMentions(m.name),
+            statusWord: `${MAINTENANCE_WORD[u.status]} maintenance`,
+            body: withoutSlackMentions(u.body),
+            at: u.at,
+          },
+        ];
+      });
       const entries = [...incidentEntries, ...maintenanceEntries].sort((a, b) => b.at - a.at).slice(0, 50);
       // What was stored before input was cleaned at the edges must not make the whole feed unreadable.
-      return xmlSafe(atom({ ...common, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries }));
+      const feed = component
+        ? {
+            feedPath: `/status/components/${component.id}/history.atom`,
+            feedTitle: `${ctx.pageName} — ${component.name} status history`,
+          }
+        : { feedPath: '/status/history.atom', feedTitle: `${ctx.pageName} — status history` };
+      return xmlSafe(
+        atom({ ...common, ...feed, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries }),
+      );
     },
   };
 }

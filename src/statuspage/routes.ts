@@ -149,9 +149,19 @@ function pageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatus
           res,
           200,
           'application/atom+xml; charset=utf-8',
-          cached('atom', () => renderer.atom()),
+          cached('atom', () => renderer.atom() ?? ''),
           API_HEADERS,
         ),
+    },
+    {
+      method: 'GET',
+      path: '/status/components/:id/history.atom',
+      handle: (_req, res, params) => {
+        const id = params.id ?? '';
+        const feed = /^[a-z0-9][a-z0-9_-]{0,39}$/.test(id) ? cached(`atom:${id}`, () => renderer.atom(id) ?? '') : '';
+        if (!feed) return send(res, 404, 'text/plain; charset=utf-8', 'No such component.\n', API_HEADERS);
+        send(res, 200, 'application/atom+xml; charset=utf-8', feed, API_HEADERS);
+      },
     },
     { method: 'GET', path: '/api/v2/summary.json', handle: api('summary', (a) => a.summary()) },
     { method: 'GET', path: '/api/v2/status.json', handle: api('status', (a) => a.status()) },

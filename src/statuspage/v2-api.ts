@@ -6,7 +6,9 @@ import {
   type PublicMaintenance,
   publicComponents,
   publicGroups,
+  publicIncident,
   publicIncidents,
+  publicMaintenance,
   type PublicComponent,
   type PublicGroup,
   type PublicIncident,
@@ -224,5 +226,58 @@ export function v2(ctx: StatusContext) {
       scheduled_maintenances: maintenancesOf(open.filter((m) => m.status === 'scheduled')),
     }),
     active: () => ({ page: pageOf(unresolved), scheduled_maintenances: maintenancesOf(open.filter(isActive)) }),
+  };
+}
+
+export type WebhookSubject =
+  | { incidentId: number }
+  | { maintenanceId: number }
+  | { componentId: string; old: string; new: string; at: number; changeId: number };
+
+/**
+ * What a status webhook carries, shaped as Statuspage's own subscriber webhooks: `meta`, `page`
+ * (with the overall indicator), then `incident` (an incident or a scheduled maintenance, as in
+ * the v2 API) or `component_update` and `component`. Null when the subject is no longer public.
+ */
+export function webhookBody(ctx: StatusContext, subject: WebhookSubject): { event: string; body: object } | null {
+  const open = openMaintenances(ctx);
+  const components = publicComponents(ctx, open);
+  const unresolved = publicIncidents(ctx, { limit: 1000, unresolvedOnly: true });
+  const status = overallStatus(components, unresolved, open);
+  const listed = componentList(ctx, components);
+  const head = {
+    meta: { generated_at: iso(ctx.now()) },
+    page: { id: PAGE_ID, status_indicator: status.indicator, status_description: status.description },
+  };
+  if ('incidentId' in subject) {
+    const row = ctx.updates.publicIncidentById(subject.incidentId);
+    return row
+      ? { event: 'incident.updated', body: { ...head, incident: incident(publicIncident(ctx, row), listed) } }
+      : null;
+  }
+  if ('maintenanceId' in subject) {
+    const m = ctx.maintenances.get(subject.maintenanceId);
+    return m
+      ? {
+          event: 'maintenance.updated',
+          body: { ...head, incident: scheduledMaintenance(publicMaintenance(ctx, m), listed) },
+        }
+      : null;
+  }
+  const component = listed.find((c) => c.id === subject.componentId && !c.group);
+  if (!component) return null;
+  return {
+    event: 'component.updated',
+    body: {
+      ...head,
+      component_update: {
+        id: `cu${subject.changeId}`,
+        component_id: subject.componentId,
+        old_status: subject.old,
+        new_status: subject.new,
+        created_at: iso(subject.at),
+      },
+      component,
+    },
   };
 }

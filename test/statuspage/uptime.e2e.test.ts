@@ -79,12 +79,12 @@ describe('uptime history on /status', () => {
     // Website was never touched: all operational since the first record, and 100 %.
     const web = await bars(h, 'Website');
     expect(web.days.slice(dayOf(t0)).every((d) => d.status === 'operational')).toBe(true);
-    expect(web.page).toMatch(/<p class="uptime">100 % uptime over the last 90 days<\/p>/);
+    expect(web.page).toMatch(/<p class="uptime">100 % uptime over the last 90 days · /);
 
     // 20 minutes of major outage count whole, 40 of degraded performance not at all.
     const known = h.clock.now - t0;
     const expected = Math.floor(((100 * (known - 20 * 60_000)) / known) * 100) / 100;
-    expect(api.page).toContain(`<p class="uptime">${expected.toFixed(2)} % uptime over the last 90 days</p>`);
+    expect(api.page).toContain(`<p class="uptime">${expected.toFixed(2)} % uptime over the last 90 days · `);
   });
 
   it('keeps the history across a restart, recording only real changes', async () => {
