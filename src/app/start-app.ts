@@ -14,6 +14,10 @@ import { MaintenanceRepository } from '../incidents/maintenance-repository.ts';
 import { MaintenanceService } from '../incidents/maintenance.ts';
 import { Permissions } from '../incidents/permissions.ts';
 import { startMaintenanceJob } from '../scheduler/maintenance.ts';
+import { startMergedReportJob } from '../scheduler/merged-reports.ts';
+import { PublicReportRepository, PublicReports } from '../incidents/public-report.ts';
+import { mergedReportChecker } from '../postmortem/merge-check.ts';
+import { createGitHubClient } from '../postmortem/github-client.ts';
 import { statuspageMaintenanceHandlers } from '../statuspage/mirror-maintenance.ts';
 import { ComponentHistoryRepository } from '../statuspage/history-repository.ts';
 import { historyRecorder } from '../statuspage/history.ts';
@@ -71,6 +75,8 @@ export interface RunningApp {
   db: Db;
   incidents: IncidentService;
   maintenances: MaintenanceService;
+  /** Publishes the public part of reports whose pull request GitHub says is merged (also every 5 minutes). */
+  checkMergedReports(): Promise<number>;
   outbox: OutboxRepository;
   worker: OutboxWorker;
   /** Stops accepting requests, then gives in-flight deliveries `graceMs` before closing the database. */
@@ -105,6 +111,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
   const maintenanceRepo = new MaintenanceRepository(db);
+  const reportRepo = new PublicReportRepository(db);
   const outbox = new OutboxRepository(db);
   const metrics = createMetrics({ outbox, incidents: incidentRepo }, now);
   const status: StatusContext = {
@@ -115,6 +122,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     publicUrl: config.publicUrl,
     timeZone: config.settings.timezone,
     history: new ComponentHistoryRepository(db),
+    reports: reportRepo,
     startedAt: now(),
     now,
   };
@@ -169,6 +177,20 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     onCommitted,
     publicEffects: (m, updateId) =>
       statusWebhookEffects(statusWebhooks.length, `maintenance-update:${updateId}`, { maintenanceId: m.id }),
+  });
+  const reports = new PublicReports({
+    db,
+    incidents: incidentRepo,
+    updates: updateRepo,
+    postmortems: postmortemRepo,
+    reports: reportRepo,
+    outbox,
+    components: config.settings.components,
+    now,
+    authorize: (incident, actor) => incidents.authorize(incident, actor, 'publish'),
+    publicEffects: (incidentId) => statusWebhookEffects(statusWebhooks.length, `report:${incidentId}`, { incidentId }),
+    onEffectsEnqueued: () => wake(),
+    onCommitted,
   });
   const { token, from, apiUrl } = config.pagerduty;
   const pagerduty = token && from ? createPagerDutyClient({ token, from, apiUrl, timeoutMs }) : undefined;
@@ -247,7 +269,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   });
   const runner = runbooks.runner;
   registerSlackEdge(bolt, {
-    services: { incidents, settings: config.settings, runbooks, maintenances },
+    services: { incidents, settings: config.settings, runbooks, maintenances, reports },
     client: slack,
     actorFor,
     log,
@@ -302,6 +324,17 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   worker.start();
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }));
   const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }));
+  const checkMergedReports = mergedReportChecker({
+    octokit:
+      config.github.token && config.github.repo
+        ? createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
+        : undefined,
+    repo: config.github.repo,
+    reports: reportRepo,
+    publish: reports,
+    log: log.child({ source: 'scheduler' }),
+  });
+  const mergeJob = startMergedReportJob(checkMergedReports, log.child({ source: 'scheduler' }));
   const retention = startRetentionJob(
     {
       outbox,
@@ -327,6 +360,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       if (!receiver) await bolt.stop();
       await reminders.stop();
       await maintenanceJob.stop();
+      await mergeJob.stop();
       await retention.stop();
       // A step still running at shutdown is stopped; the next start reports the run as interrupted.
       runner.stopAll();
@@ -336,7 +370,18 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       log.info('incident-bot stopped');
     })());
 
-  return { url, port, ...(metricsUrl ? { metricsUrl } : {}), db, incidents, maintenances, outbox, worker, stop };
+  return {
+    url,
+    port,
+    ...(metricsUrl ? { metricsUrl } : {}),
+    db,
+    incidents,
+    maintenances,
+    checkMergedReports,
+    outbox,
+    worker,
+    stop,
+  };
 }
 
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {

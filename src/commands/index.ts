@@ -54,8 +54,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   postmortem: {
     handler: postmortem,
-    usage: 'postmortem [--force]',
-    summary: 'draft the post-incident report (a GitHub pull request)',
+    usage: 'postmortem [--force] | postmortem publish [confirm <code>]',
+    summary: 'draft the post-incident report (a GitHub pull request); publish previews its public part, then publishes',
   },
   runbook: {
     handler: runbook,

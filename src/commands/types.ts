@@ -4,6 +4,7 @@ import type { Settings } from '../config/settings.ts';
 import type { Actor } from '../incidents/permissions.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { MaintenanceService } from '../incidents/maintenance.ts';
+import type { PublicReports } from '../incidents/public-report.ts';
 import type { Incident } from '../incidents/types.ts';
 import type { Runbook, RunbookSet } from '../runbooks/load.ts';
 import type { RunbookRunner } from '../runbooks/runner.ts';
@@ -14,6 +15,7 @@ export interface CommandServices {
   settings: Settings;
   runbooks?: { set(): RunbookSet; runner: RunbookRunner };
   maintenances?: MaintenanceService;
+  reports?: PublicReports;
 }
 
 /** A form a verb asks the person to fill in; the edge draws it and handles what is submitted. */

@@ -1,6 +1,7 @@
 import type { UpdateRepository } from '../incidents/update-repository.ts';
 import type { MaintenanceRepository } from '../incidents/maintenance-repository.ts';
 import type { ComponentHistoryRepository } from './history-repository.ts';
+import type { PublicReportRepository } from '../incidents/public-report.ts';
 import type { Maintenance, MaintenanceStatus } from '../incidents/maintenance-types.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import {
@@ -55,6 +56,7 @@ export interface StatusContext {
   updates: UpdateRepository;
   maintenances: MaintenanceRepository;
   history: ComponentHistoryRepository;
+  reports: PublicReportRepository;
   components: Component[];
   pageName: string;
   publicUrl: string;

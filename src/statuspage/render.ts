@@ -6,6 +6,7 @@ import type { ComponentStatus, Status } from '../incidents/types.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import { xmlSafe } from '../text/xml-safe.ts';
 import { uptimeHistory } from './history.ts';
+import type { PublicReport } from '../incidents/public-report.ts';
 import {
   HISTORY_DAYS,
   openMaintenances,
@@ -106,7 +107,12 @@ export function createStatusRenderer(ctx: StatusContext) {
       const names = new Map(ctx.components.map((c) => [c.id, c.name]));
       return page(
         row.name,
-        incidentPage({ ...common, incident: row, components: row.components.map((c) => names.get(c)) }),
+        incidentPage({
+          ...common,
+          incident: row,
+          components: row.components.map((c) => names.get(c)),
+          report: publicReportView(ctx.reports.get(id)?.report),
+        }),
         { type: 'article', path: `/status/incidents/${row.id}`, description: summaryLine(row) },
       );
     },
@@ -170,7 +176,31 @@ export function createStatusRenderer(ctx: StatusContext) {
           },
         ];
       });
-      const entries = [...incidentEntries, ...maintenanceEntries].sort((a, b) => b.at - a.at).slice(0, 50);
+      const reportEntries = ctx.reports.recent(component ? 200 : 50).flatMap((r) => {
+        const incident = incidentOf(r.incidentId);
+        if (!incident || (component && !incident.components.includes(component.id))) return [];
+        return [
+          {
+            id: `r${r.incidentId}`,
+            path: `/status/incidents/${r.incidentId}`,
+            anchor: 'report',
+            name: incident.name,
+            statusWord: 'Post-incident report',
+            body: [
+              r.report.summary,
+              r.report.affected.impact ?? '',
+              ...r.report.happened.map((h) => `${new Date(h.at).toISOString()} ${h.status}: ${h.text}`),
+              ...r.report.doing.map((d) => `- ${d}`),
+            ]
+              .filter(Boolean)
+              .join('\n'),
+            at: r.publishedAt,
+          },
+        ];
+      });
+      const entries = [...incidentEntries, ...maintenanceEntries, ...reportEntries]
+        .sort((a, b) => b.at - a.at)
+        .slice(0, 50);
       // What was stored before input was cleaned at the edges must not make the whole feed unreadable.
       const feed = component
         ? {
@@ -181,6 +211,18 @@ export function createStatusRenderer(ctx: StatusContext) {
       return xmlSafe(
         atom({ ...common, ...feed, base: ctx.publicUrl, updated: entries[0]?.at ?? ctx.startedAt, entries }),
       );
+    },
+  };
+}
+
+/** The public report as the incident page shows it (components' statuses in words). */
+function publicReportView(report: PublicReport | undefined) {
+  if (!report) return null;
+  return {
+    ...report,
+    affected: {
+      impact: report.affected.impact,
+      components: report.affected.components.map((c) => ({ ...c, worst: componentStatusWord(c.worst).toLowerCase() })),
     },
   };
 }

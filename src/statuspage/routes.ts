@@ -65,7 +65,8 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
 function memo(ctx: StatusContext) {
   const cache = new Map<string, { version: string; value: string }>();
   return (key: string, render: () => string): string => {
-    const version = `${ctx.updates.publicVersion()}:${ctx.maintenances.version()}:${Math.floor(ctx.now() / 60_000)}`;
+    const report = ctx.reports.recent(1)[0]?.publishedAt ?? 0;
+    const version = `${ctx.updates.publicVersion()}:${ctx.maintenances.version()}:${report}:${Math.floor(ctx.now() / 60_000)}`;
     const hit = cache.get(key);
     if (hit?.version === version) return hit.value;
     const value = render();
