@@ -13,6 +13,20 @@ import { SeenRequestRepository } from '../inbox/seen-requests.ts';
 import { IncidentRepository } from '../incidents/incident-repository.ts';
 import { IncidentService } from '../incidents/service.ts';
 import { UpdateRepository } from '../incidents/update-repository.ts';
+import { MaintenanceRepository } from '../incidents/maintenance-repository.ts';
+import { MaintenanceService } from '../incidents/maintenance.ts';
+import { Permissions } from '../incidents/permissions.ts';
+import { startMaintenanceJob } from '../scheduler/maintenance.ts';
+import { startMergedReportJob } from '../scheduler/merged-reports.ts';
+import { PublicReportRepository, PublicReports } from '../incidents/public-report.ts';
+import { mergedReportChecker } from '../postmortem/merge-check.ts';
+import { createGitHubClient } from '../postmortem/github-client.ts';
+import { statuspageMaintenanceHandlers } from '../statuspage/mirror-maintenance.ts';
+import { ComponentHistoryRepository } from '../statuspage/history-repository.ts';
+import { historyRecorder } from '../statuspage/history.ts';
+import { statusWebhookHandlers } from '../statuspage/webhooks.ts';
+import { statusWebhookEffects } from '../incidents/effect-kinds.ts';
+import { AppError, ErrorCode } from '../lib/errors.ts';
 import { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Logger } from '../lib/logger.ts';
 import { OutboxRepository } from '../outbox/outbox-repository.ts';
@@ -72,6 +86,9 @@ export interface RunningApp {
   metricsUrl?: string;
   db: Db;
   incidents: IncidentService;
+  maintenances: MaintenanceService;
+  /** Publishes the public part of reports whose pull request GitHub says is merged (also every 5 minutes). */
+  checkMergedReports(): Promise<number>;
   outbox: OutboxRepository;
   worker: OutboxWorker;
   /** Whether the database takes writes, and its volume's free space. */
@@ -89,6 +106,18 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   // Tracing (off unless OTEL_* asks for it) comes first: a bad protocol stops start before anything opens.
   const telemetry = startTelemetry(opts.processEnv ?? process.env, log);
   const { tracer } = telemetry;
+
+  // Checked before anything opens: a webhook without its secret stops the start, naming the variable.
+  const env = opts.processEnv ?? process.env;
+  const statusWebhooks = config.settings.status_page.webhooks.map((w, i) => {
+    const secret = env[w.secret_env];
+    if (!secret)
+      throw new AppError(
+        ErrorCode.ConfigInvalid,
+        `status_page.webhooks[${i}].secret_env names ${w.secret_env}, which is not set: set it to the secret the endpoint checks signatures with.`,
+      );
+    return { url: w.url, secret };
+  });
 
   const db = openDatabase(config.databasePath);
   const applied = migrate(db);
@@ -108,9 +137,23 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const incidentRepo = new IncidentRepository(db);
   const updateRepo = new UpdateRepository(db);
   const postmortemRepo = new PostmortemRepository(db);
+  const maintenanceRepo = new MaintenanceRepository(db);
+  const reportRepo = new PublicReportRepository(db);
   const outbox = new OutboxRepository(db);
   const audit = new AuditRepository(db);
   const metrics = createMetrics({ outbox, incidents: incidentRepo, storage }, now);
+  const status: StatusContext = {
+    updates: updateRepo,
+    maintenances: maintenanceRepo,
+    components: config.settings.components,
+    pageName: config.settings.status_page.name,
+    publicUrl: config.publicUrl,
+    timeZone: config.settings.timezone,
+    history: new ComponentHistoryRepository(db),
+    reports: reportRepo,
+    startedAt: now(),
+    now,
+  };
   const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs);
 
   // The worker and the service need each other (effects → domain commits → new effects); the
@@ -122,6 +165,15 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const pagerduty = pagerdutyToken?.client;
   const comms = config.settings.comms;
   let wake = () => {};
+  // Set once the status page's context exists; every committed change then records component history.
+  let recordHistory = () => {};
+  const onCommitted = () => {
+    try {
+      recordHistory();
+    } catch (error) {
+      log.error({ err: error }, 'recording component history failed');
+    }
+  };
   const incidents = new IncidentService({
     db,
     incidents: incidentRepo,
@@ -142,15 +194,45 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       shiftCheckMinutes: comms.shift_check_minutes,
       components: config.settings.components,
       mirrorStatuspage: Boolean(config.statuspage.apiKey && config.statuspage.pageId),
+      statusWebhooks: statusWebhooks.length,
       postmortemOnResolve: config.settings.postmortem.on_resolve,
       permissions: permissionTable(config.settings),
     },
     onEffectsEnqueued: () => wake(),
     storageFailure: (error) => storage.failure(error),
+    onCommitted,
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
     span: (name, fn) => inSpan(tracer, name, {}, fn),
     audit,
+  });
+  const maintenances = new MaintenanceService({
+    db,
+    maintenances: maintenanceRepo,
+    outbox,
+    now,
+    components: config.settings.components,
+    mirrorStatuspage: Boolean(config.statuspage.apiKey && config.statuspage.pageId),
+    who: config.settings.status_page.maintenance,
+    permissions: new Permissions(permissionTable(config.settings), { user: mention, group: (id) => id }),
+    onEffectsEnqueued: () => wake(),
+    onCommitted,
+    publicEffects: (m, updateId) =>
+      statusWebhookEffects(statusWebhooks.length, `maintenance-update:${updateId}`, { maintenanceId: m.id }),
+  });
+  const reports = new PublicReports({
+    db,
+    incidents: incidentRepo,
+    updates: updateRepo,
+    postmortems: postmortemRepo,
+    reports: reportRepo,
+    outbox,
+    components: config.settings.components,
+    now,
+    authorize: (incident, actor) => incidents.authorize(incident, actor, 'publish'),
+    publicEffects: (incidentId) => statusWebhookEffects(statusWebhooks.length, `report:${incidentId}`, { incidentId }),
+    onEffectsEnqueued: () => wake(),
+    onCommitted,
   });
   const worker = new OutboxWorker({
     repo: outbox,
@@ -188,6 +270,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         timeoutMs,
         maxAttempts: config.settings.outbox.max_attempts,
       }),
+      ...statusWebhookHandlers({ ctx: status, endpoints: statusWebhooks, timeoutMs }),
+      ...statuspageMaintenanceHandlers({
+        config: config.statuspage,
+        maintenances: maintenanceRepo,
+        components: config.settings.components,
+        timeoutMs,
+      }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,
         incidents: incidentRepo,
@@ -224,7 +313,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   });
   const runner = runbooks.runner;
   registerSlackEdge(bolt, {
-    services: { incidents, settings: config.settings, runbooks },
+    services: { incidents, settings: config.settings, runbooks, maintenances, reports },
     client: slack,
     actorFor,
     log,
@@ -234,15 +323,18 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     tracer,
   });
 
-  const status: StatusContext = {
-    updates: updateRepo,
-    components: config.settings.components,
-    pageName: config.settings.status_page.name,
-    publicUrl: config.publicUrl,
-    timeZone: config.settings.timezone,
-    startedAt: now(),
-    now,
-  };
+  recordHistory = historyRecorder(status, status.history, (c) => {
+    const effects = statusWebhookEffects(statusWebhooks.length, `component:${c.id}`, {
+      componentId: c.componentId,
+      old: c.old,
+      new: c.new,
+      at: c.at,
+      changeId: c.id,
+    });
+    for (const e of effects) outbox.enqueue(e, c.at);
+    if (effects.length > 0) setImmediate(() => wake());
+  });
+  onCommitted();
   const operatorRoutes: Route[] = [
     readinessRoute([
       databaseCheck(db),
@@ -302,6 +394,18 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   worker.start();
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), storage, tracer);
   const maintenance = startStorageMaintenanceJob({ db, storage }, log.child({ source: 'scheduler' }));
+  const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }), storage);
+  const checkMergedReports = mergedReportChecker({
+    octokit:
+      config.github.token && config.github.repo
+        ? createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
+        : undefined,
+    repo: config.github.repo,
+    reports: reportRepo,
+    publish: reports,
+    log: log.child({ source: 'scheduler' }),
+  });
+  const mergeJob = startMergedReportJob(checkMergedReports, log.child({ source: 'scheduler' }), storage);
   const retention = startRetentionJob(
     {
       outbox,
@@ -332,6 +436,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       await Promise.all([close(server), metricsServer && close(metricsServer)]);
       if (!receiver) await bolt.stop();
       await reminders.stop();
+      await maintenanceJob.stop();
+      await mergeJob.stop();
       await retention.stop();
       await maintenance.stop();
       // A step still running at shutdown is stopped; the next start reports the run as interrupted.
@@ -350,6 +456,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     ...(metricsUrl ? { metricsUrl } : {}),
     db,
     incidents,
+    maintenances,
+    checkMergedReports,
     outbox,
     worker,
     storage,

@@ -7,6 +7,7 @@ import { impact } from './impact.ts';
 import { postmortem } from './postmortem.ts';
 import { publicName } from './public-name.ts';
 import { list } from './list.ts';
+import { maintenance } from './maintenance.ts';
 import { mitigate } from './mitigate.ts';
 import { note } from './note.ts';
 import { reopen } from './reopen.ts';
@@ -57,13 +58,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   postmortem: {
     handler: postmortem,
-    usage: 'postmortem [--force]',
-    summary: 'draft the post-incident report (a GitHub pull request)',
+    usage: 'postmortem [--force] | postmortem publish [confirm <code>]',
+    summary: 'draft the post-incident report (a GitHub pull request); publish previews its public part, then publishes',
   },
   runbook: {
     handler: runbook,
     usage: 'runbook list | run <name> [key=value …] [--dry-run] | stop <run id>',
     summary: 'list, run (or dry-run) and stop vetted runbooks',
+  },
+  maintenance: {
+    handler: maintenance,
+    usage: 'maintenance schedule <start> <end> <components|none> <message> | list | complete <id>',
+    summary: 'planned maintenance on the status page (no incident, no channel)',
   },
   reopen: { handler: reopen, usage: 'reopen', summary: 'reopen a resolved incident' },
   list: { handler: list, usage: 'list', summary: 'open incidents, anywhere' },

@@ -3,6 +3,8 @@ import type { Logger } from '../lib/logger.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Actor } from '../incidents/permissions.ts';
 import type { IncidentService } from '../incidents/service.ts';
+import type { MaintenanceService } from '../incidents/maintenance.ts';
+import type { PublicReports } from '../incidents/public-report.ts';
 import type { Incident } from '../incidents/types.ts';
 import type { Runbook, RunbookSet } from '../runbooks/load.ts';
 import type { RunbookRunner } from '../runbooks/runner.ts';
@@ -12,6 +14,8 @@ export interface CommandServices {
   incidents: IncidentService;
   settings: Settings;
   runbooks?: { set(): RunbookSet; runner: RunbookRunner };
+  maintenances?: MaintenanceService;
+  reports?: PublicReports;
 }
 
 /** A form a verb asks the person to fill in; the edge draws it and handles what is submitted. */

@@ -144,9 +144,27 @@ export const settingsSchema = z
         name: z.string().min(1).max(100).default('Service status'),
         // Who may publish a public update (same principals as permissions).
         publish: principals.default(['commander', 'comms']),
+        // Who may schedule and complete maintenance windows (no incident, so no commander or comms).
+        maintenance: principals.default(['anyone']),
+        // Signed POSTs to these on every public change; the secret is read from the named variable.
+        webhooks: z
+          .array(
+            z
+              .object({
+                url: z
+                  .string()
+                  .max(2000)
+                  .url()
+                  .regex(/^https?:\/\//i, 'must be an http or https URL'),
+                secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/, 'must name an environment variable'),
+              })
+              .strict(),
+          )
+          .max(20)
+          .default([]),
       })
       .strict()
-      .default({ name: 'Service status', publish: ['commander', 'comms'] }),
+      .default({ name: 'Service status', publish: ['commander', 'comms'], maintenance: ['anyone'], webhooks: [] }),
     components: z
       .array(
         z

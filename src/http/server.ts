@@ -3,7 +3,7 @@ import type { Logger } from '../lib/logger.ts';
 import { traceExemplar } from '../lib/telemetry.ts';
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'OPTIONS';
   /** Exact path, or segments with `:name` placeholders. */
   path: string;
   handle(req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void | Promise<void>;

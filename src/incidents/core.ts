@@ -27,6 +27,8 @@ export interface Policy {
   components: Component[];
   /** Whether public updates are mirrored to Atlassian Statuspage. */
   mirrorStatuspage: boolean;
+  /** How many outbound status webhooks the operator lists: each public update is sent to each. */
+  statusWebhooks?: number;
   /** Whether resolving drafts the post-incident report by itself. */
   postmortemOnResolve: boolean;
   /** Who may do what: every change a person asks for is checked against it. */
@@ -58,6 +60,8 @@ export interface IncidentServiceDeps {
   policy: Policy;
   /** Called after a transaction that enqueued effects has committed, so delivery starts at once. */
   onEffectsEnqueued: () => void;
+  /** Called after every change has committed (the status page records its components' history). */
+  onCommitted?: () => void;
   chat: ChatEdge;
   /** How a refusal (or any message) names people and groups (default: their ids). */
   principalNames?: PrincipalNames;

@@ -24,6 +24,8 @@ export const EffectKind = {
   PeopleOnCall: 'people.on_call',
   ExternalSetStatus: 'external.set_status',
   StatuspageSync: 'statuspage.sync',
+  StatuspageMaintenance: 'statuspage.maintenance',
+  StatusWebhook: 'status.webhook',
   PostmortemPublish: 'postmortem.publish',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
@@ -227,3 +229,33 @@ export const postmortemEffect = (incidentId: number, cause: string, force: boole
   payload: { force },
   idempotencyKey: `incident:${incidentId}:${EffectKind.PostmortemPublish}:${cause}`,
 });
+
+/** Mirrors one step of a maintenance window to Atlassian Statuspage (creating it there on the first). */
+export const maintenanceEffect = (maintenanceId: number, updateId: number): NewEffect => ({
+  kind: EffectKind.StatuspageMaintenance,
+  orderingKey: `maintenance:${maintenanceId}:statuspage`,
+  incidentId: null,
+  payload: { maintenanceId, updateId },
+  idempotencyKey: `maintenance:${maintenanceId}:${EffectKind.StatuspageMaintenance}:${updateId}`,
+});
+
+/**
+ * Tells each operator-listed endpoint about a public change (an incident's update, a maintenance
+ * step, a component's status): one row per endpoint, in order per endpoint, so one that is down
+ * holds up only itself. The body is rendered at delivery, from what is public then.
+ */
+export const statusWebhookEffects = (
+  endpoints: number,
+  cause: string,
+  subject:
+    | { incidentId: number }
+    | { maintenanceId: number }
+    | { componentId: string; old: string; new: string; at: number; changeId: number },
+): NewEffect[] =>
+  Array.from({ length: endpoints }, (_, endpoint) => ({
+    kind: EffectKind.StatusWebhook,
+    orderingKey: `status-webhook:${endpoint}`,
+    incidentId: 'incidentId' in subject ? subject.incidentId : null,
+    payload: { endpoint, ...subject },
+    idempotencyKey: `status-webhook:${endpoint}:${cause}`,
+  }));

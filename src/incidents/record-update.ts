@@ -1,5 +1,5 @@
 import type { Change, Core } from './core.ts';
-import { statuspageSyncEffect } from './effect-kinds.ts';
+import { statusWebhookEffects, statuspageSyncEffect } from './effect-kinds.ts';
 import type { ComponentStatus, Incident, Status, UserRef } from './types.ts';
 
 export interface UpdateOptions {
@@ -43,6 +43,9 @@ export function recordUpdate(
   if (options.public) {
     if (incident.publicAt === null) incidents.update(incident.id, { publicAt: change.at }, change.at);
     if (policy.mirrorStatuspage) change.effect(statuspageSyncEffect(incident.id, updateId));
+    change.effect(
+      ...statusWebhookEffects(policy.statusWebhooks ?? 0, `update:${updateId}`, { incidentId: incident.id }),
+    );
   }
   return core.record(change, {
     incidentId: incident.id,

@@ -50,11 +50,10 @@ export class IncidentService implements Core {
       // Rolled back whole: a full disk refuses the change, it never records half of it.
       throw this.deps.storageFailure?.(error) ?? error;
     }
-    if (enqueued) {
-      // Nested in a caller's transaction (an outbox commit): wake the worker only once that commits.
-      if (db.inTransaction) setImmediate(this.deps.onEffectsEnqueued);
-      else this.deps.onEffectsEnqueued();
-    }
+    // Nested in a caller's transaction (an outbox commit): tell only once that commits.
+    const after = (fn: () => void) => (db.inTransaction ? setImmediate(fn) : fn());
+    if (enqueued) after(this.deps.onEffectsEnqueued);
+    if (this.deps.onCommitted) after(this.deps.onCommitted);
     return result;
   }
 

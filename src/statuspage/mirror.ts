@@ -9,7 +9,7 @@ import { StatuspageError, StatuspageErrorCode } from './statuspage-error.ts';
 
 const IMPACT = { sev1: 'critical', sev2: 'major', sev3: 'minor', sev4: 'none' } as const;
 
-function classifyStatuspageError(error: unknown): Failure {
+export function classifyStatuspageError(error: unknown): Failure {
   if (!(error instanceof StatuspageError)) return { type: 'transient' };
   if (error.code === StatuspageErrorCode.UpdateGone) return { type: 'permanent' };
   if (error.status === undefined) return { type: 'transient' };
@@ -31,37 +31,8 @@ export function statuspageMirrorHandlers(deps: {
   now: () => number;
   timeoutMs?: number;
 }): Record<string, EffectHandler> {
-  const { apiKey, pageId, apiUrl } = deps.config;
-  const base = `${apiUrl.replace(/\/+$/, '')}/pages/${encodeURIComponent(pageId ?? '')}`;
+  const call = statuspageCaller(deps.config, deps.timeoutMs);
   const mapped = new Map(deps.components.filter((c) => c.statuspage_id).map((c) => [c.id, c.statuspage_id!]));
-  const call = async (method: string, path: string, body?: object) => {
-    const unreachable = (cause: unknown): never => {
-      const why = cause instanceof Error ? cause.message : String(cause);
-      throw new StatuspageError(
-        StatuspageErrorCode.Unreachable,
-        `Statuspage ${method} ${path} did not answer: ${why}`,
-        undefined,
-        undefined,
-        { cause },
-      );
-    };
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `OAuth ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
-    }).catch(unreachable);
-    const text = await res.text().catch(unreachable);
-    if (!res.ok) {
-      const retryAfter = Number(res.headers.get('retry-after'));
-      throw StatuspageError.http(
-        res.status,
-        retryAfter > 0 ? retryAfter * 1000 : undefined,
-        `Statuspage ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`,
-      );
-    }
-    return JSON.parse(text || '{}') as unknown;
-  };
   type SpIncident = { id?: string; name?: string; created_at?: string; incident_updates?: { body?: string }[] };
   /** After an unrecorded attempt: the incident it created (same name, created since), if any. */
   const createdEarlier = async (name: string, since: number) =>
@@ -115,4 +86,39 @@ export function statuspageMirrorHandlers(deps: {
       },
     },
   };
+}
+
+/** Calls Statuspage's REST v1 for one page: JSON in and out, errors as StatuspageError (classified above). */
+export function statuspageCaller(config: Config['statuspage'], timeoutMs?: number) {
+  const { apiKey, pageId, apiUrl } = config;
+  const base = `${apiUrl.replace(/\/+$/, '')}/pages/${encodeURIComponent(pageId ?? '')}`;
+  const call = async (method: string, path: string, body?: object) => {
+    const unreachable = (cause: unknown): never => {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new StatuspageError(
+        StatuspageErrorCode.Unreachable,
+        `Statuspage ${method} ${path} did not answer: ${why}`,
+        undefined,
+        undefined,
+        { cause },
+      );
+    };
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `OAuth ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs ?? 10_000),
+    }).catch(unreachable);
+    const text = await res.text().catch(unreachable);
+    if (!res.ok) {
+      const retryAfter = Number(res.headers.get('retry-after'));
+      throw StatuspageError.http(
+        res.status,
+        retryAfter > 0 ? retryAfter * 1000 : undefined,
+        `Statuspage ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`,
+      );
+    }
+    return JSON.parse(text || '{}') as unknown;
+  };
+  return call;
 }

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Route } from '../http/server.ts';
 import type { StatusContext } from './model.ts';
 import type { createStatusRenderer } from './render.ts';
@@ -20,6 +20,39 @@ const API_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
+/** Request headers a cross-origin reader may send; a preflight names which it wants, capitalised here. */
+const SAFE_REQUEST_HEADERS = [
+  'Accept',
+  'Accept-Language',
+  'Cache-Control',
+  'Content-Type',
+  'If-None-Match',
+  'X-Requested-With',
+];
+const CORS_PREFLIGHT = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+  'access-control-max-age': '86400',
+};
+
+/**
+ * A widget on another origin that sets a header (XHR libraries add `X-Requested-With`) first asks
+ * with OPTIONS. Only reading is allowed; the headers granted are those asked for from a fixed list.
+ */
+function preflight(req: IncomingMessage, res: ServerResponse) {
+  const asked = String(req.headers['access-control-request-headers'] ?? '')
+    .slice(0, 1000)
+    .split(',')
+    .map((h) => h.trim().toLowerCase());
+  const allowed = SAFE_REQUEST_HEADERS.filter((h) => asked.includes(h.toLowerCase()));
+  res.writeHead(204, {
+    ...CORS_PREFLIGHT,
+    ...(allowed.length > 0 ? { 'access-control-allow-headers': allowed.join(', ') } : {}),
+    vary: 'Access-Control-Request-Headers',
+  });
+  res.end();
+}
+
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string>) {
   res.writeHead(status, { 'content-type': type, ...headers });
   res.end(body);
@@ -32,7 +65,8 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
 function memo(ctx: StatusContext) {
   const cache = new Map<string, { version: string; value: string }>();
   return (key: string, render: () => string): string => {
-    const version = `${ctx.updates.publicVersion()}:${Math.floor(ctx.now() / 60_000)}`;
+    const report = ctx.reports.recent(1)[0]?.publishedAt ?? 0;
+    const version = `${ctx.updates.publicVersion()}:${ctx.maintenances.version()}:${report}:${Math.floor(ctx.now() / 60_000)}`;
     const hit = cache.get(key);
     if (hit?.version === version) return hit.value;
     const value = render();
@@ -43,6 +77,12 @@ function memo(ctx: StatusContext) {
 }
 
 export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatusRenderer>): Route[] {
+  const routes = pageRoutes(ctx, renderer);
+  const readable = routes.filter((r) => r.path.startsWith('/api/') || r.path.endsWith('.atom'));
+  return [...routes, ...readable.map((r): Route => ({ method: 'OPTIONS', path: r.path, handle: preflight }))];
+}
+
+function pageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatusRenderer>): Route[] {
   const cached = memo(ctx);
   const html = (res: ServerResponse, status: number, body: string) =>
     send(res, status, 'text/html; charset=utf-8', body, PAGE_HEADERS);
@@ -82,6 +122,16 @@ export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof
     },
     {
       method: 'GET',
+      path: '/status/maintenances/:id',
+      handle: (_req, res, params) => {
+        const id = /^\d{1,12}$/.test(params.id ?? '') ? Number(params.id) : NaN;
+        const page = Number.isNaN(id) ? null : cached(`maintenance:${id}`, () => renderer.maintenance(id) ?? '');
+        if (!page) return send(res, 404, 'text/plain; charset=utf-8', 'No such maintenance.\n', PAGE_HEADERS);
+        html(res, 200, page);
+      },
+    },
+    {
+      method: 'GET',
       path: '/status/style.css',
       handle: (_req, res) =>
         send(res, 200, 'text/css; charset=utf-8', renderer.css, { 'cache-control': 'public, max-age=3600' }),
@@ -100,14 +150,35 @@ export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof
           res,
           200,
           'application/atom+xml; charset=utf-8',
-          cached('atom', () => renderer.atom()),
+          cached('atom', () => renderer.atom() ?? ''),
           API_HEADERS,
         ),
+    },
+    {
+      method: 'GET',
+      path: '/status/components/:id/history.atom',
+      handle: (_req, res, params) => {
+        const id = params.id ?? '';
+        const feed = /^[a-z0-9][a-z0-9_-]{0,39}$/.test(id) ? cached(`atom:${id}`, () => renderer.atom(id) ?? '') : '';
+        if (!feed) return send(res, 404, 'text/plain; charset=utf-8', 'No such component.\n', API_HEADERS);
+        send(res, 200, 'application/atom+xml; charset=utf-8', feed, API_HEADERS);
+      },
     },
     { method: 'GET', path: '/api/v2/summary.json', handle: api('summary', (a) => a.summary()) },
     { method: 'GET', path: '/api/v2/status.json', handle: api('status', (a) => a.status()) },
     { method: 'GET', path: '/api/v2/components.json', handle: api('components', (a) => a.components()) },
     { method: 'GET', path: '/api/v2/incidents.json', handle: api('incidents', (a) => a.incidents()) },
     { method: 'GET', path: '/api/v2/incidents/unresolved.json', handle: api('unresolved', (a) => a.unresolved()) },
+    {
+      method: 'GET',
+      path: '/api/v2/scheduled-maintenances.json',
+      handle: api('maintenances', (a) => a.maintenances()),
+    },
+    {
+      method: 'GET',
+      path: '/api/v2/scheduled-maintenances/upcoming.json',
+      handle: api('upcoming', (a) => a.upcoming()),
+    },
+    { method: 'GET', path: '/api/v2/scheduled-maintenances/active.json', handle: api('active', (a) => a.active()) },
   ];
 }

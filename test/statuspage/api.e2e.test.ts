@@ -37,23 +37,24 @@ describe('the public status page and its API', () => {
         updated_at: ISO,
       },
       components: [
+        expect.objectContaining({ id: 'grp.core', group: true, components: ['api', 'web'] }),
         {
           id: 'api',
           name: 'API',
           status: 'operational',
           created_at: ISO,
           updated_at: ISO,
-          position: 1,
+          position: 2,
           description: 'Public REST API',
           showcase: true,
           start_date: null,
-          group_id: null,
+          group_id: 'grp.core',
           page_id: 'incident-bot',
           group: false,
           only_show_if_degraded: false,
         },
-        expect.objectContaining({ id: 'web', name: 'Website', status: 'operational', position: 2, description: null }),
-        expect.objectContaining({ id: 'checkout', name: 'Checkout', status: 'operational', position: 3 }),
+        expect.objectContaining({ id: 'web', name: 'Website', status: 'operational', position: 3, description: null }),
+        expect.objectContaining({ id: 'checkout', name: 'Checkout', status: 'operational', position: 4 }),
       ],
       incidents: [],
       scheduled_maintenances: [],
@@ -79,6 +80,7 @@ describe('the public status page and its API', () => {
     const summary = await json(h, '/api/v2/summary.json');
     expect(summary.status).toEqual({ indicator: 'critical', description: 'Major Service Outage' });
     expect(summary.components.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([
+      ['grp.core', 'degraded_performance'],
       ['api', 'degraded_performance'],
       ['web', 'operational'],
       ['checkout', 'major_outage'],
@@ -115,7 +117,10 @@ describe('the public status page and its API', () => {
           tweet_id: null,
         },
       ],
-      components: [expect.objectContaining({ id: 'checkout' }), expect.objectContaining({ id: 'api' })],
+      components: [
+        expect.objectContaining({ id: 'checkout', group_id: null }),
+        expect.objectContaining({ id: 'api', group_id: 'grp.core' }),
+      ],
     });
     expect(await json(h, '/api/v2/incidents/unresolved.json')).toEqual({ page: expect.any(Object), incidents: [i] });
     expect((await json(h, '/api/v2/incidents.json')).incidents).toEqual([i]);
@@ -133,6 +138,42 @@ describe('the public status page and its API', () => {
       const { text } = await get(h, path);
       expect(text, path).not.toMatch(/INTERNAL|db-7|U0CAROL01|U0BOB0001|U0ALICE01|C0\d/);
     }
+  });
+
+  it('shapes component groups as Statuspage does: a group component listing its children', async () => {
+    const { channel } = await declared(h, 'Website slow sev3');
+    await h.bot.command('update identified CDN misses --public --components web:partial', { channel, user: BOB.id });
+    const { components } = await json(h, '/api/v2/components.json');
+    const group = components.find((c: { id: string }) => c.id === 'grp.core');
+    // Every field a Statuspage group component carries, and nothing else.
+    expect(group).toEqual({
+      id: 'grp.core',
+      name: 'Core',
+      status: 'partial_outage',
+      created_at: ISO,
+      updated_at: ISO,
+      position: 1,
+      description: null,
+      showcase: false,
+      start_date: null,
+      group_id: null,
+      page_id: 'incident-bot',
+      group: true,
+      only_show_if_degraded: false,
+      components: ['api', 'web'],
+    });
+    // Children point at the group; an ungrouped component has no group and no `components`.
+    const byId = new Map(components.map((c: { id: string }) => [c.id, c]));
+    expect(byId.get('web')).toMatchObject({ group_id: 'grp.core', group: false, status: 'partial_outage' });
+    expect(byId.get('api')).toMatchObject({ group_id: 'grp.core', group: false });
+    expect(byId.get('checkout')).toMatchObject({ group_id: null, group: false });
+    for (const c of components.filter((c: { group: boolean }) => !c.group)) expect(c).not.toHaveProperty('components');
+    // The group's worst child shows on the HTML page too, next to the group's name.
+    const page = (await get(h, '/status')).text;
+    expect(page).toMatch(
+      /<h3 class="group"><span class="gname">Core<\/span> <span class="cstatus cstatus-partial_outage">Partial outage<\/span><\/h3>/,
+    );
+    await h.bot.command('resolve CDN warmed', { channel, user: BOB.id });
   });
 
   it('lets only public updates move a component customers see', async () => {
@@ -205,6 +246,57 @@ describe('the public status page and its API', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect((await get(h, '/status/incidents/abc')).status).toBe(404);
     expect((await get(h, '/status/incidents/99999')).status).toBe(404);
+  });
+
+  it('answers a CORS preflight for the API, and only for the API', async () => {
+    for (const path of ['/api/v2/summary.json', '/api/v2/components.json', '/status/history.atom']) {
+      const res = await fetch(`${h.bot.app.url}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://widget.example',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'content-type, x-requested-with',
+        },
+      });
+      expect(res.status, path).toBe(204);
+      expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
+      expect(res.headers.get('access-control-allow-methods'), path).toBe('GET, HEAD, OPTIONS');
+      expect(res.headers.get('access-control-allow-headers'), path).toBe('Content-Type, X-Requested-With');
+      expect(res.headers.get('access-control-max-age'), path).toBe('86400');
+      expect(await res.text(), path).toBe('');
+    }
+    // Nothing is writable from a browser: a POST is still refused, and pages keep no CORS.
+    expect((await fetch(`${h.bot.app.url}/api/v2/summary.json`, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`${h.bot.app.url}/status`, { method: 'OPTIONS' })).status).toBe(405);
+  });
+
+  it('has a favicon and Open Graph tags, all served from here', async () => {
+    const icon = await get(h, '/status/favicon.svg');
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(icon.text).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const page = (await get(h, '/status')).text;
+    expect(page).toContain('<link rel="icon" type="image/svg+xml" href="/status/favicon.svg">');
+    expect(page).toContain('<meta property="og:type" content="website">');
+    expect(page).toContain('<meta property="og:site_name" content="Acme Status">');
+    expect(page).toContain('<meta property="og:title" content="Current status · Acme Status">');
+    expect(page).toContain('<meta property="og:url" content="https://status.acme.test/status">');
+    expect(page).toMatch(/<meta property="og:description" content="[^"]+">/);
+    // Every src/href on the page points here: nothing is loaded from elsewhere.
+    const refs = [...page.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
+    expect(refs.filter((r) => !r.startsWith('/'))).toEqual([]);
+  });
+
+  it('gives an incident page Open Graph tags naming the incident, escaped', async () => {
+    const { incident, channel } = await declared(h, 'Card "payments" <fail> sev2');
+    await h.bot.command('update identified Declines at the gateway. --public', { channel, user: BOB.id });
+    const page = (await get(h, `/status/incidents/${incident.id}`)).text;
+    expect(page).toContain('<meta property="og:type" content="article">');
+    expect(page).toContain('<meta property="og:title" content="Card &quot;payments&quot; &lt;fail&gt; · Acme Status">');
+    expect(page).toContain(
+      `<meta property="og:url" content="https://status.acme.test/status/incidents/${incident.id}">`,
+    );
+    expect(page).toContain('<meta property="og:description" content="Identified — Declines at the gateway.">');
   });
 
   it('escapes hostile text in HTML, JSON and the Atom feed, which parses as XML', async () => {

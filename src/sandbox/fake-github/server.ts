@@ -21,6 +21,7 @@ interface Pull {
   draft: boolean;
   state: 'open' | 'closed';
   labels: string[];
+  mergedAt?: string;
 }
 
 /** Git's blob id: what GitHub reports as a file's `sha`. */
@@ -273,6 +274,10 @@ export class FakeGitHub {
       this.pulls.push(pull);
       return send(201, this.pullJson(pull, html));
     }
+    if (method === 'GET' && (m = /^\/pulls\/(\d+)$/.exec(rest))) {
+      const pull = this.pulls.find((p) => p.number === Number(m![1]));
+      return pull ? send(200, this.pullJson(pull, html)) : error(404, 'Not Found');
+    }
     if (method === 'PATCH' && (m = /^\/pulls\/(\d+)$/.exec(rest))) {
       const pull = this.pulls.find((p) => p.number === Number(m![1]));
       if (!pull) return error(404, 'Not Found');
@@ -320,6 +325,20 @@ export class FakeGitHub {
     error(404, 'Not Found');
   }
 
+  /** A person merges the pull request (as on GitHub: it is closed and merged). */
+  merge(number: number): void {
+    const pull = this.pulls.find((p) => p.number === number);
+    if (!pull) throw new Error(`no pull request #${number}`);
+    Object.assign(pull, { state: 'closed', draft: false, mergedAt: new Date().toISOString() });
+  }
+
+  /** A person closes it without merging. */
+  close(number: number): void {
+    const pull = this.pulls.find((p) => p.number === number);
+    if (!pull) throw new Error(`no pull request #${number}`);
+    pull.state = 'closed';
+  }
+
   private pullJson(p: Pull, html: string) {
     return {
       number: p.number,
@@ -331,6 +350,8 @@ export class FakeGitHub {
       body: p.body,
       head: { ref: p.head },
       base: { ref: p.base },
+      merged: Boolean(p.mergedAt),
+      merged_at: p.mergedAt ?? null,
     };
   }
 }

@@ -52,6 +52,8 @@ export class FakeStatuspage {
         const one = new RegExp(`^${prefix}/([^/]+)$`).exec(req.url ?? '');
         if (req.method === 'GET' && req.url === `${prefix}/unresolved`)
           return send(200, [...this.incidents.values()].filter((i) => i.status !== 'resolved').reverse());
+        if (req.method === 'GET' && req.url === `${prefix}/scheduled`)
+          return send(200, [...this.incidents.values()].filter((i) => i.status === 'scheduled').reverse());
         if (req.method === 'GET' && one)
           return this.incidents.has(one[1]!)
             ? send(200, this.incidents.get(one[1]!))

@@ -1,0 +1,31 @@
+import type { Octokit } from '@octokit/rest';
+import type { PublicReportRepository, PublicReports } from '../incidents/public-report.ts';
+import type { Logger } from '../lib/logger.ts';
+
+/**
+ * Asks GitHub whether each published, resolved incident's report pull request was merged, and
+ * publishes the public part of those that were. The answer comes from GitHub (`merged`), never
+ * from the pull request's text; an unmerged or closed one publishes nothing.
+ */
+export function mergedReportChecker(deps: {
+  octokit: Octokit | undefined;
+  repo: { owner: string; name: string } | undefined;
+  reports: PublicReportRepository;
+  publish: PublicReports;
+  log: Logger;
+}) {
+  return async (): Promise<number> => {
+    if (!deps.octokit || !deps.repo) return 0;
+    const { owner, name: repo } = deps.repo;
+    let published = 0;
+    for (const { incidentId, prNumber } of deps.reports.awaitingMerge()) {
+      try {
+        const { data } = await deps.octokit.rest.pulls.get({ owner, repo, pull_number: prNumber });
+        if (data.merged === true && deps.publish.merged(incidentId)) published++;
+      } catch (error) {
+        deps.log.warn({ err: error, incident_id: incidentId }, 'could not check whether the report was merged');
+      }
+    }
+    return published;
+  };
+}
