@@ -125,6 +125,30 @@ export class IncidentService implements Core {
   }
 
   /** Refuses, saying who may, unless the actor may run, approve or stop a run of a runbook in this incident. */
+  /**
+   * A second pair of eyes: the person who started a run may not approve its risky step while someone
+   * else may. Refused like any permission, so the refusal is audited too.
+   */
+  requireSecondApprover(
+    incidentId: number,
+    actor: Actor,
+    run: { runbook: string; requestedBy: string },
+    othersMayApprove: boolean,
+  ): void {
+    this.checked(
+      actor,
+      incidentId,
+      { action: 'runbook.approve', runbook: run.runbook, rule: 'second_approver' },
+      () => {
+        if (actor.id === run.requestedBy && othersMayApprove)
+          throw new UserError(
+            ErrorCode.Forbidden,
+            'Someone other than the person who started the run has to approve this step.',
+          );
+      },
+    );
+  }
+
   authorizeRunbook(
     incidentId: number,
     actor: Actor,

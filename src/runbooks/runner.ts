@@ -176,11 +176,9 @@ export class RunbookRunner {
     const run = this.awaiting(runId, stepIndex);
     const step = this.plan(run)[stepIndex]!;
     this.authorize(run, actor, 'approve');
-    if (by === run.requestedBy && (await this.otherApprovers(run)).length > 0) {
-      throw new UserError(
-        ErrorCode.Forbidden,
-        'Someone other than the person who started the run has to approve this step.',
-      );
+    if (by === run.requestedBy) {
+      const others = (await this.otherApprovers(run)).length > 0;
+      this.deps.incidents.requireSecondApprover(run.incidentId, actor, run, others);
     }
     this.deps.incidents.recordRunbookEvent(
       run.incidentId,

@@ -80,6 +80,24 @@ describe('the audit log: who did what, when and from where', () => {
     expect(acts(h, 'postmortem.forced')).toEqual([]);
   });
 
+  it('records the second-pair-of-eyes refusal: the one who started a run approving its risky step', async () => {
+    const { incident, channel } = await declared(h, 'Replica lagging sev1'); // alice commands, bob is comms
+    const run = runIdOf(await h.bot.command('runbook run restart-db replica=db-2', { channel }));
+    await awaitingApproval(h, run);
+    await h.bot.click(RUNBOOK_ACTION.approve, `${run}:1`, { user: ALICE.id, channel });
+    const refusal = await eventually(() =>
+      acts(h, 'permission.refused').find((r) => r.detail.rule === 'second_approver'),
+    );
+    expect(refusal).toMatchObject({
+      actor: ALICE.id,
+      via: 'slack',
+      incidentId: incident.id,
+      detail: { action: 'runbook.approve', runbook: 'restart-db' },
+    });
+    expect(String(refusal.detail.reason)).toContain('Someone other than the person who started the run');
+    expect(acts(h, 'runbook.approved')).toEqual([]);
+  });
+
   it('records a public update and a forced postmortem, not an internal update', async () => {
     const { incident, channel } = await declared(h, 'Payments failing sev1');
     await h.bot.command('update investigating Looking into it', { channel });
