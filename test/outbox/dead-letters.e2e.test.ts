@@ -116,7 +116,8 @@ describe('dead letters: incident-bot outbox list and retry, next to the running 
         .every((s) => s === 'dead'),
     ).toBe(true);
     expect(h.slack.succeeded('conversations.create')).toHaveLength(1);
-  });
+    // Three command-line runs, each a fresh Node process: slow on a loaded machine, so a longer limit.
+  }, 90_000);
 
   it('retry --all-dead without --yes and without a terminal refuses, says why, and changes nothing', async () => {
     await deadRoom();
