@@ -40,6 +40,7 @@ import { mention } from '../slack/mrkdwn.ts';
 import { permissionTable } from './permission-table.ts';
 import { createMetrics, metricsRoute } from '../http/metrics.ts';
 import { outboxCheck, slackCheck } from '../http/readiness.ts';
+import { insightsService } from './wire-insights.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -186,8 +187,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
   });
   const runner = runbooks.runner;
+  const insights = insightsService(config, db);
   registerSlackEdge(bolt, {
-    services: { incidents, settings: config.settings, runbooks },
+    services: { incidents, settings: config.settings, runbooks, insights },
     client: slack,
     actorFor,
     log,

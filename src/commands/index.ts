@@ -13,6 +13,7 @@ import { reopen } from './reopen.ts';
 import { role } from './role.ts';
 import { sev } from './sev.ts';
 import { status } from './status.ts';
+import { stats } from './stats.ts';
 import { update } from './update.ts';
 import { resolve } from './resolve.ts';
 import { runbook } from './runbook.ts';
@@ -67,6 +68,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   reopen: { handler: reopen, usage: 'reopen', summary: 'reopen a resolved incident' },
   list: { handler: list, usage: 'list', summary: 'open incidents, anywhere' },
+  stats: {
+    handler: stats,
+    usage: 'stats [7d|30d|90d|quarter] [sev1…] [service…]',
+    summary: 'time to acknowledge and resolve, pages, against the period before; a link to the insights page',
+  },
   help: { handler: help(() => COMMANDS), usage: 'help', summary: 'list these commands' },
 };
 

@@ -6,12 +6,14 @@ import type { IncidentService } from '../incidents/service.ts';
 import type { Incident } from '../incidents/types.ts';
 import type { Runbook, RunbookSet } from '../runbooks/load.ts';
 import type { RunbookRunner } from '../runbooks/runner.ts';
+import type { InsightsService } from '../insights/service.ts';
 
 /** Everything a verb may use. Verbs get their dependencies here, never from globals. */
 export interface CommandServices {
   incidents: IncidentService;
   settings: Settings;
   runbooks?: { set(): RunbookSet; runner: RunbookRunner };
+  insights?: InsightsService;
 }
 
 /** A form a verb asks the person to fill in; the edge draws it and handles what is submitted. */
@@ -60,6 +62,8 @@ export interface CommandContext {
 export interface CommandReply {
   text: Reply;
   inChannel?: boolean;
+  /** The same answer laid out as sections and a link, for platforms that draw layouts (`text` stays the fallback). */
+  blocks?: { sections: Reply[]; link?: { text: string; url: string } };
 }
 
 export type CommandHandler = (ctx: CommandContext) => CommandReply | Promise<CommandReply>;

@@ -147,6 +147,7 @@ export function localClock(timeZone: string): (at: number) => LocalTime {
     month: 'numeric',
     day: 'numeric',
     hour: 'numeric',
+    minute: 'numeric',
     weekday: 'short',
     hourCycle: 'h23',
   });
@@ -158,6 +159,7 @@ export function localClock(timeZone: string): (at: number) => LocalTime {
       month: Number(parts.month),
       day: Number(parts.day),
       hour: Number(parts.hour),
+      minute: Number(parts.minute),
       weekday: WEEKDAYS.indexOf(parts.weekday ?? ''),
     };
   };
@@ -169,6 +171,7 @@ export interface LocalTime {
   month: number;
   day: number;
   hour: number;
+  minute: number;
   /** 0 = Sunday. */
   weekday: number;
 }
