@@ -40,7 +40,7 @@ import { mention } from '../slack/mrkdwn.ts';
 import { permissionTable } from './permission-table.ts';
 import { createMetrics, metricsRoute } from '../http/metrics.ts';
 import { outboxCheck, slackCheck } from '../http/readiness.ts';
-import { insightsService } from './wire-insights.ts';
+import { wireInsights } from './wire-insights.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -187,9 +187,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
   });
   const runner = runbooks.runner;
-  const insights = insightsService(config, db);
+  const insights = wireInsights(config, db, now);
   registerSlackEdge(bolt, {
-    services: { incidents, settings: config.settings, runbooks, insights },
+    services: { incidents, settings: config.settings, runbooks, insights: insights.service },
     client: slack,
     actorFor,
     log,
@@ -215,6 +215,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     // With METRICS_PORT set they are served there only: the public need not see the bot's insides.
     ...(config.metricsPort === undefined ? operatorRoutes : []),
     ...statusPageRoutes(status, createStatusRenderer(status)),
+    ...insights.routes,
     pagerDutyWebhookRoute({ secrets: config.pagerduty.webhookSecrets, settings: config.settings, incidents, log }),
     ...(opts.extraRoutes ?? []),
   ];

@@ -3,6 +3,8 @@ import type { Config } from '../config/config.ts';
 import type { Db } from '../db/open.ts';
 import { InsightsRepository } from '../insights/insights-repository.ts';
 import { InsightsService } from '../insights/service.ts';
+import { insightsRoutes } from '../insights/routes.ts';
+import type { Route } from '../http/server.ts';
 import { deriveLinkKey } from '../insights/signed-link.ts';
 import { isUserId } from '../lib/slack-ids.ts';
 
@@ -12,13 +14,15 @@ import { isUserId } from '../lib/slack-ids.ts';
  * In Socket Mode there may be none: then INSIGHTS_TOKEN is used, else a key made at start (links
  * handed out before a restart stop working, which is safe).
  */
-export function insightsService(config: Config, db: Db): InsightsService {
+export function wireInsights(config: Config, db: Db, now: () => number): { service: InsightsService; routes: Route[] } {
   const secret = config.slack.signingSecret || config.insights.token;
-  return new InsightsService({
+  const linkKey = secret ? deriveLinkKey(secret) : randomBytes(32);
+  const service = new InsightsService({
     source: new InsightsRepository(db),
     timeZone: config.settings.timezone,
     isPerson: isUserId,
-    linkKey: secret ? deriveLinkKey(secret) : randomBytes(32),
+    linkKey,
     publicUrl: config.publicUrl,
   });
+  return { service, routes: insightsRoutes({ insights: service, linkKey, token: config.insights.token, now }) };
 }
