@@ -20,6 +20,7 @@ import { footprint } from './suites/footprint.ts';
 import { statusPage } from './suites/status-page.ts';
 import { storm } from './suites/storm.ts';
 import { textRegex } from './suites/text-regex.ts';
+import { insights } from './suites/insights.ts';
 
 const SUITES: Suite[] = [
   commandAck,
@@ -31,6 +32,7 @@ const SUITES: Suite[] = [
   runbook,
   runbookParams,
   textRegex,
+  insights,
   footprint,
 ];
 
