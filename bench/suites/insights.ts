@@ -23,7 +23,7 @@ function seed(repo: IncidentRepository, now: number): void {
       const id = repo.insert({
         title: `bench ${i}`,
         description: null,
-        severity: (['sev1', 'sev2', 'sev3', 'sev4'] as const)[i % 4],
+        severity: (['sev1', 'sev2', 'sev3', 'sev4'] as const)[i % 4]!,
         source: 'pagerduty',
         externalId: `BENCH${i}`,
         declaredBy: 'pagerduty',

@@ -41,6 +41,7 @@ import { permissionTable } from './permission-table.ts';
 import { createMetrics, metricsRoute } from '../http/metrics.ts';
 import { outboxCheck, slackCheck } from '../http/readiness.ts';
 import { wireInsights } from './wire-insights.ts';
+import { registerInsightsMetrics } from '../insights/prometheus.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -188,6 +189,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   });
   const runner = runbooks.runner;
   const insights = wireInsights(config, db, now);
+  registerInsightsMetrics(metrics.registry, insights.repository);
   registerSlackEdge(bolt, {
     services: { incidents, settings: config.settings, runbooks, insights: insights.service },
     client: slack,

@@ -14,15 +14,24 @@ import { isUserId } from '../lib/slack-ids.ts';
  * In Socket Mode there may be none: then INSIGHTS_TOKEN is used, else a key made at start (links
  * handed out before a restart stop working, which is safe).
  */
-export function wireInsights(config: Config, db: Db, now: () => number): { service: InsightsService; routes: Route[] } {
+export function wireInsights(
+  config: Config,
+  db: Db,
+  now: () => number,
+): { service: InsightsService; routes: Route[]; repository: InsightsRepository } {
   const secret = config.slack.signingSecret || config.insights.token;
   const linkKey = secret ? deriveLinkKey(secret) : randomBytes(32);
+  const repository = new InsightsRepository(db);
   const service = new InsightsService({
-    source: new InsightsRepository(db),
+    source: repository,
     timeZone: config.settings.timezone,
     isPerson: isUserId,
     linkKey,
     publicUrl: config.publicUrl,
   });
-  return { service, routes: insightsRoutes({ insights: service, linkKey, token: config.insights.token, now }) };
+  return {
+    service,
+    repository,
+    routes: insightsRoutes({ insights: service, linkKey, token: config.insights.token, now }),
+  };
 }

@@ -22,6 +22,7 @@ interface EventRow {
 export class InsightsRepository implements InsightsSource {
   private readonly incidents;
   private readonly events;
+  private readonly metricFeed;
 
   constructor(db: Db) {
     this.incidents = db.prepare(`SELECT id, severity, source, service_name, declared_at, status FROM incidents
@@ -30,6 +31,20 @@ export class InsightsRepository implements InsightsSource {
     this.events = db.prepare(`SELECT e.incident_id, e.at, e.kind, e.actor, e.data FROM incidents i
       JOIN timeline_events e ON e.incident_id = i.id
       WHERE i.declared_at >= ? AND i.declared_at < ? ORDER BY e.incident_id, e.at, e.id`);
+    this.metricFeed = db.prepare(`SELECT e.id, e.kind, e.at, i.declared_at AS declaredAt, i.severity, i.source,
+      NOT EXISTS (SELECT 1 FROM timeline_events p WHERE p.incident_id = e.incident_id AND p.kind = e.kind
+        AND p.id < e.id) AS first
+      FROM timeline_events e JOIN incidents i ON i.id = e.incident_id
+      WHERE e.id > ? AND e.kind IN ('declared', 'paged', 'linked', 'acknowledged', 'resolved')
+      ORDER BY e.id LIMIT ?`);
+  }
+
+  /**
+   * Timeline events after `afterId` that the metrics count (oldest first, at most `limit`), each with
+   * whether it is the first of its kind for its incident and the incident's start, severity and source.
+   */
+  metricEvents(afterId: number, limit: number): MetricEvent[] {
+    return this.metricFeed.all(afterId, limit) as MetricEvent[];
   }
 
   history(range: TimeRange): IncidentHistory[] {
@@ -52,6 +67,16 @@ export class InsightsRepository implements InsightsSource {
     }
     return [...byId.values()];
   }
+}
+
+export interface MetricEvent {
+  id: number;
+  kind: string;
+  at: number;
+  declaredAt: number;
+  severity: string;
+  source: string;
+  first: 0 | 1;
 }
 
 function parseData(json: string): Record<string, unknown> {
