@@ -21,6 +21,7 @@ import { statusPage } from './suites/status-page.ts';
 import { storm } from './suites/storm.ts';
 import { textRegex } from './suites/text-regex.ts';
 import { tracing } from './suites/tracing.ts';
+import { insights } from './suites/insights.ts';
 
 const SUITES: Suite[] = [
   commandAck,
@@ -33,6 +34,7 @@ const SUITES: Suite[] = [
   runbookParams,
   textRegex,
   tracing,
+  insights,
   footprint,
 ];
 

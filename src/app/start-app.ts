@@ -61,6 +61,8 @@ import { outboxCheck, refusedCredentialsCheck, slackCheck } from '../http/readin
 import { inSpan } from '../lib/telemetry.ts';
 import { startTelemetry } from './telemetry.ts';
 import { AuditRepository } from '../audit/audit-repository.ts';
+import { wireInsights } from './wire-insights.ts';
+import { registerInsightsMetrics } from '../insights/prometheus.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -312,8 +314,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
   });
   const runner = runbooks.runner;
+  const insights = wireInsights(config, db, now);
+  registerInsightsMetrics(metrics.registry, insights.repository);
   registerSlackEdge(bolt, {
-    services: { incidents, settings: config.settings, runbooks, maintenances, reports },
+    services: { incidents, settings: config.settings, runbooks, maintenances, reports, insights: insights.service },
     client: slack,
     actorFor,
     log,
@@ -350,6 +354,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     // With METRICS_PORT set they are served there only: the public need not see the bot's insides.
     ...(config.metricsPort === undefined ? operatorRoutes : []),
     ...statusPageRoutes(status, createStatusRenderer(status)),
+    ...insights.routes,
     pagerDutyWebhookRoute({
       secrets: config.pagerduty.webhookSecrets,
       settings: config.settings,

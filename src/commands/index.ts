@@ -14,6 +14,7 @@ import { reopen } from './reopen.ts';
 import { role } from './role.ts';
 import { sev } from './sev.ts';
 import { status } from './status.ts';
+import { stats } from './stats.ts';
 import { update } from './update.ts';
 import { resolve } from './resolve.ts';
 import { runbook } from './runbook.ts';
@@ -73,6 +74,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   reopen: { handler: reopen, usage: 'reopen', summary: 'reopen a resolved incident' },
   list: { handler: list, usage: 'list', summary: 'open incidents, anywhere' },
+  stats: {
+    handler: stats,
+    usage: 'stats [7d|30d|90d|quarter] [sev1…] [service…]',
+    summary: 'time to acknowledge and resolve, pages, against the period before; a link to the insights page',
+  },
   help: { handler: help(() => COMMANDS), usage: 'help', summary: 'list these commands' },
 };
 
@@ -120,14 +126,22 @@ function closest(word: string, candidates: string[]): string | undefined {
   return best?.name;
 }
 
+/**
+ * Edits between two words, a swap of neighbours counting as one (optimal string alignment), so that
+ * `stauts` is one edit from `status` (and ties go to the verb listed first), not two.
+ */
 function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 2) return 3;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        cur[j] = Math.min(cur[j]!, before[j - 2]! + 1);
     }
+    before = prev;
     prev = cur;
   }
   return prev[b.length]!;

@@ -8,6 +8,7 @@ import type { PublicReports } from '../incidents/public-report.ts';
 import type { Incident } from '../incidents/types.ts';
 import type { Runbook, RunbookSet } from '../runbooks/load.ts';
 import type { RunbookRunner } from '../runbooks/runner.ts';
+import type { InsightsService } from '../insights/service.ts';
 
 /** Everything a verb may use. Verbs get their dependencies here, never from globals. */
 export interface CommandServices {
@@ -16,6 +17,7 @@ export interface CommandServices {
   runbooks?: { set(): RunbookSet; runner: RunbookRunner };
   maintenances?: MaintenanceService;
   reports?: PublicReports;
+  insights?: InsightsService;
 }
 
 /** A form a verb asks the person to fill in; the edge draws it and handles what is submitted. */
@@ -64,6 +66,8 @@ export interface CommandContext {
 export interface CommandReply {
   text: Reply;
   inChannel?: boolean;
+  /** The same answer laid out as sections and a link, for platforms that draw layouts (`text` stays the fallback). */
+  blocks?: { sections: Reply[]; link?: { text: string; url: string } };
 }
 
 export type CommandHandler = (ctx: CommandContext) => CommandReply | Promise<CommandReply>;

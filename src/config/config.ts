@@ -31,6 +31,7 @@ const ENV_VARS = {
   CONFIG_PATH: 'the YAML settings file',
   PUBLIC_URL: 'the base URL used in links the bot posts',
   LOG_LEVEL: 'the log level (fatal, error, warn, info, debug, trace, silent)',
+  INSIGHTS_TOKEN: 'a bearer token (at least 32 characters) that opens /insights and its JSON and CSV for tools',
 } as const;
 type EnvVar = keyof typeof ENV_VARS;
 
@@ -46,6 +47,8 @@ export interface Config {
   configPath: string;
   publicUrl: string;
   logLevel: string;
+  /** Who may open the insights page without a signed link (issue 21). */
+  insights: { token?: string };
   settings: Settings;
 }
 
@@ -111,6 +114,7 @@ const envSchema = z.object({
   CONFIG_PATH: optional,
   PUBLIC_URL: optional.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
   LOG_LEVEL: optional.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
+  INSIGHTS_TOKEN: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
 });
 
 /** The log level alone, checked as `loadConfig` checks it (the sandbox needs a logger before its config). */
@@ -196,6 +200,7 @@ export function loadConfig(
     configPath,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL ?? 'info',
+    insights: { token: e.INSIGHTS_TOKEN },
     settings,
   };
 }

@@ -11,6 +11,7 @@ import { formView } from './form-views.ts';
 import { renderReply, userErrorText } from './render-reply.ts';
 import type { ActorLookup } from './user-groups.ts';
 import { confirmBlocks } from './confirm-blocks.ts';
+import { replyBlocks } from './reply-blocks.ts';
 
 export interface SlackEdgeDeps {
   services: CommandServices;
@@ -82,8 +83,10 @@ export function registerCommands(app: App, deps: SlackEdgeDeps): void {
         now: deps.now(),
       });
       const text = renderReply(reply.text);
+      const blocks = reply.blocks ? replyBlocks(reply.blocks) : undefined;
       if (!text) await ack();
-      else await ack({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', text });
+      else
+        await ack({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', text, ...(blocks ? { blocks } : {}) });
       done('ok');
     } catch (error) {
       const refusal = refusalOf(deps, error);

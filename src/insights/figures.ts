@@ -1,0 +1,312 @@
+import type { Incident, TimelineEvent } from '../incidents/types.ts';
+
+/**
+ * Insights across incidents, computed exactly from the timeline (every incident in the range is read;
+ * nothing is sampled). Plain TypeScript over a read port: it knows no chat, HTTP or SQL.
+ *
+ * Definitions (each from the timeline, measured from when the incident started, `declaredAt`):
+ * - time to acknowledge: the first `acknowledged` event;
+ * - time to mitigate: the first `mitigated` event;
+ * - time to resolve: the first `resolved` event (service was back, even if it was reopened later);
+ * - duration: the last `resolved` event of an incident that is resolved now (reopened time included);
+ * - pages: each `paged` (a page opened it) and `linked` (another page joined it) event;
+ * - the person paged: who the page made commander (the first `role_assigned` commander event that no
+ *   person made), `unassigned` when the page found nobody;
+ * - out of hours: a page outside Monday–Friday 09:00–18:00 in the team's time zone;
+ * - responders: the people who held a role or acted on the timeline (the caller says who is a person,
+ *   so a paging system's display names do not count).
+ * Incidents are grouped by when they started, in the team's time zone; pages by hour by their own time.
+ */
+
+/** What the figures read: incidents started in [from, to) with their timelines, oldest first. */
+export interface InsightsSource {
+  history(range: TimeRange): IncidentHistory[];
+}
+
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+export interface IncidentHistory {
+  incident: Pick<Incident, 'id' | 'severity' | 'source' | 'serviceName' | 'declaredAt' | 'status'>;
+  events: Pick<TimelineEvent, 'at' | 'kind' | 'actor' | 'data'>[];
+}
+
+export const SOURCES = ['paged', 'declared', 'alert'] as const;
+export type SourceKind = (typeof SOURCES)[number];
+
+/** No service named (declared by hand, or the page carried none). */
+export const NO_SERVICE = '(none)';
+export const UNASSIGNED = 'unassigned';
+
+/** Working hours: a page outside them is "out of hours" (the alert-fatigue measure). */
+export const WORKING_HOURS = { firstDay: 1, lastDay: 5, fromHour: 9, toHour: 18 } as const;
+
+export interface Page {
+  at: number;
+  person: string;
+  outOfHours: boolean;
+  /** Hour of day (0–23) in the team's time zone. */
+  hour: number;
+}
+
+export interface IncidentFigures {
+  id: number;
+  severity: string;
+  service: string;
+  source: SourceKind;
+  declaredAt: number;
+  acknowledgeMs: number | null;
+  mitigateMs: number | null;
+  resolveMs: number | null;
+  durationMs: number | null;
+  pages: Page[];
+  responders: number;
+}
+
+/** A distribution of durations (ms) or counts. */
+export interface Stat {
+  n: number;
+  median: number | null;
+  p90: number | null;
+  mean: number | null;
+}
+
+export interface Group {
+  key: string;
+  incidents: number;
+  resolved: number;
+  acknowledge: Stat;
+  mitigate: Stat;
+  resolve: Stat;
+  duration: Stat;
+  responders: Stat;
+  pages: number;
+  pagesOutOfHours: number;
+}
+
+export interface PersonLoad {
+  person: string;
+  pages: number;
+  outOfHours: number;
+}
+
+export interface Figures {
+  range: TimeRange;
+  timeZone: string;
+  overall: Group;
+  byWeek: Group[];
+  byMonth: Group[];
+  byQuarter: Group[];
+  bySeverity: Group[];
+  byService: Group[];
+  bySource: Group[];
+  /** Most paged first. */
+  pagesByPerson: PersonLoad[];
+  /** Index = hour of day in the team's time zone. */
+  pagesByHour: number[];
+}
+
+export interface FigureOptions {
+  timeZone: string;
+  /** Whether an actor id names a person of the team (not a paging system's display name). */
+  isPerson: (actor: string) => boolean;
+  severities?: readonly string[];
+  services?: readonly string[];
+}
+
+/**
+ * Nearest-rank percentile: the smallest value such that at least p % of the values are at or below
+ * it, i.e. sorted[ceil(p/100 · n) − 1]. Always one of the observed values (no interpolation), so
+ * a hand count checks it; the median is p50 by the same rule (the lower middle for an even count).
+ */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+/** Mean rounded to a whole unit (ms), so results are exact integers. */
+export function stat(values: readonly number[]): Stat {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  return {
+    n,
+    median: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    mean: n === 0 ? null : Math.round(sorted.reduce((s, v) => s + v, 0) / n),
+  };
+}
+
+/** The local calendar fields of an instant in a time zone (one formatter per zone). */
+export function localClock(timeZone: string): (at: number) => LocalTime {
+  const fmt = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    weekday: 'short',
+    hourCycle: 'h23',
+  });
+  return (at) => {
+    const parts: Record<string, string> = {};
+    for (const p of fmt.formatToParts(at)) parts[p.type] = p.value;
+    return {
+      year: Number(parts.year),
+      month: Number(parts.month),
+      day: Number(parts.day),
+      hour: Number(parts.hour),
+      minute: Number(parts.minute),
+      weekday: WEEKDAYS.indexOf(parts.weekday ?? ''),
+    };
+  };
+}
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+export interface LocalTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  /** 0 = Sunday. */
+  weekday: number;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Period labels: ISO week (2026-W03), month (2026-01), quarter (2026-Q1). */
+export const periodKey = {
+  week(t: LocalTime): string {
+    // ISO 8601: the week belongs to the year of its Thursday.
+    const date = Date.UTC(t.year, t.month - 1, t.day);
+    const isoDay = (new Date(date).getUTCDay() + 6) % 7;
+    const thursday = new Date(date - isoDay * 86_400_000 + 3 * 86_400_000);
+    const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+    const week = 1 + Math.floor((thursday.getTime() - yearStart) / (7 * 86_400_000));
+    return `${thursday.getUTCFullYear()}-W${pad(week)}`;
+  },
+  month: (t: LocalTime) => `${t.year}-${pad(t.month)}`,
+  quarter: (t: LocalTime) => `${t.year}-Q${Math.ceil(t.month / 3)}`,
+};
+
+function outOfHours(t: LocalTime): boolean {
+  const h = WORKING_HOURS;
+  return t.weekday < h.firstDay || t.weekday > h.lastDay || t.hour < h.fromHour || t.hour >= h.toHour;
+}
+
+const first = (events: IncidentHistory['events'], kind: string) => events.find((e) => e.kind === kind);
+
+function sourceOf(events: IncidentHistory['events']): SourceKind {
+  if (events.some((e) => e.kind === 'paged')) return 'paged';
+  const declared = first(events, 'declared');
+  return declared && declared.data.source === 'slack' ? 'declared' : declared ? 'alert' : 'paged';
+}
+
+/** One incident's figures from its timeline. */
+export function incidentFigures(
+  h: IncidentHistory,
+  clock: (at: number) => LocalTime,
+  isPerson: (actor: string) => boolean,
+): IncidentFigures {
+  const { incident, events } = h;
+  const start = incident.declaredAt;
+  const since = (e: { at: number } | undefined) => (e ? e.at - start : null);
+  const resolvedEvents = events.filter((e) => e.kind === 'resolved');
+  const commanderByPage = events.find(
+    (e) => e.kind === 'role_assigned' && e.actor === null && e.data.role === 'commander',
+  );
+  const person = typeof commanderByPage?.data.user === 'string' ? commanderByPage.data.user : UNASSIGNED;
+  const pages = events
+    .filter((e) => e.kind === 'paged' || e.kind === 'linked')
+    .map((e) => {
+      const t = clock(e.at);
+      return { at: e.at, person, outOfHours: outOfHours(t), hour: t.hour };
+    });
+  const people = new Set<string>();
+  for (const e of events) {
+    if (e.actor && isPerson(e.actor)) people.add(e.actor);
+    if (e.kind === 'role_assigned' && typeof e.data.user === 'string' && isPerson(e.data.user)) people.add(e.data.user);
+  }
+  return {
+    id: incident.id,
+    severity: incident.severity,
+    service: incident.serviceName ?? NO_SERVICE,
+    source: sourceOf(events),
+    declaredAt: start,
+    acknowledgeMs: since(first(events, 'acknowledged')),
+    mitigateMs: since(first(events, 'mitigated')),
+    resolveMs: since(resolvedEvents[0]),
+    durationMs: incident.status === 'resolved' ? since(resolvedEvents.at(-1)) : null,
+    pages,
+    responders: people.size,
+  };
+}
+
+function group(key: string, items: IncidentFigures[]): Group {
+  const values = (pick: (i: IncidentFigures) => number | null) =>
+    items.map(pick).filter((v): v is number => v !== null);
+  const pages = items.flatMap((i) => i.pages);
+  return {
+    key,
+    incidents: items.length,
+    resolved: items.filter((i) => i.durationMs !== null).length,
+    acknowledge: stat(values((i) => i.acknowledgeMs)),
+    mitigate: stat(values((i) => i.mitigateMs)),
+    resolve: stat(values((i) => i.resolveMs)),
+    duration: stat(values((i) => i.durationMs)),
+    responders: stat(items.map((i) => i.responders)),
+    pages: pages.length,
+    pagesOutOfHours: pages.filter((p) => p.outOfHours).length,
+  };
+}
+
+/** Groups in key order (periods and severities sort by their labels). */
+function groupBy(items: IncidentFigures[], keyOf: (i: IncidentFigures) => string): Group[] {
+  const buckets = new Map<string, IncidentFigures[]>();
+  for (const i of items) {
+    const k = keyOf(i);
+    const list = buckets.get(k);
+    if (list) list.push(i);
+    else buckets.set(k, [i]);
+  }
+  return [...buckets.keys()].sort().map((k) => group(k, buckets.get(k)!));
+}
+
+/** Every figure for the incidents that started in `range` (filtered by severity and service when asked). */
+export function computeFigures(source: InsightsSource, range: TimeRange, opts: FigureOptions): Figures {
+  const clock = localClock(opts.timeZone);
+  const sev = opts.severities?.length ? new Set(opts.severities) : null;
+  const svc = opts.services?.length ? new Set(opts.services.map((s) => s.toLowerCase())) : null;
+  const items = source
+    .history(range)
+    .filter((h) => !sev || sev.has(h.incident.severity))
+    .filter((h) => !svc || svc.has((h.incident.serviceName ?? NO_SERVICE).toLowerCase()))
+    .map((h) => incidentFigures(h, clock, opts.isPerson));
+  const local = new Map(items.map((i) => [i.id, clock(i.declaredAt)]));
+  const persons = new Map<string, PersonLoad>();
+  const byHour = Array.from({ length: 24 }, () => 0);
+  for (const p of items.flatMap((i) => i.pages)) {
+    const load = persons.get(p.person) ?? { person: p.person, pages: 0, outOfHours: 0 };
+    load.pages++;
+    if (p.outOfHours) load.outOfHours++;
+    persons.set(p.person, load);
+    byHour[p.hour]!++;
+  }
+  return {
+    range,
+    timeZone: opts.timeZone,
+    overall: group('all', items),
+    byWeek: groupBy(items, (i) => periodKey.week(local.get(i.id)!)),
+    byMonth: groupBy(items, (i) => periodKey.month(local.get(i.id)!)),
+    byQuarter: groupBy(items, (i) => periodKey.quarter(local.get(i.id)!)),
+    bySeverity: groupBy(items, (i) => i.severity),
+    byService: groupBy(items, (i) => i.service),
+    bySource: groupBy(items, (i) => i.source),
+    pagesByPerson: [...persons.values()].sort((a, b) => b.pages - a.pages || a.person.localeCompare(b.person)),
+    pagesByHour: byHour,
+  };
+}

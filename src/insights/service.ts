@@ -1,0 +1,74 @@
+import type { Severity } from '../incidents/types.ts';
+import { computeFigures, type Figures, type InsightsSource, type TimeRange } from './figures.ts';
+import { periodRanges, type Period, type PeriodRanges } from './periods.ts';
+import { LINK_TTL_MS, signLink } from './signed-link.ts';
+
+/** What someone asked to see: a period, and optionally only some severities and services. */
+export interface InsightsQuery {
+  period: Period;
+  severities: Severity[];
+  services: string[];
+}
+
+export interface Comparison {
+  ranges: PeriodRanges;
+  current: Figures;
+  previous: Figures;
+}
+
+export interface InsightsDeps {
+  source: InsightsSource;
+  timeZone: string;
+  isPerson: (actor: string) => boolean;
+  /** Signs the page links handed out in chat (see signed-link.ts for where it comes from). */
+  linkKey: Buffer;
+  /** Where people reach the bot: the page link starts with it. */
+  publicUrl: string;
+}
+
+/** Insights for the edges: figures for a query, its comparison with the period before, and a signed page link. */
+export class InsightsService {
+  constructor(private readonly deps: InsightsDeps) {}
+
+  get timeZone(): string {
+    return this.deps.timeZone;
+  }
+
+  figures(range: TimeRange, q: Pick<InsightsQuery, 'severities' | 'services'>): Figures {
+    const { source, timeZone, isPerson } = this.deps;
+    return computeFigures(source, range, { timeZone, isPerson, severities: q.severities, services: q.services });
+  }
+
+  compare(q: InsightsQuery, now: number): Comparison {
+    const ranges = periodRanges(q.period, now, this.deps.timeZone);
+    return { ranges, current: this.figures(ranges.current, q), previous: this.figures(ranges.previous, q) };
+  }
+
+  /** Services that had incidents in the query's period or the one before (to name them when a filter matches none). */
+  knownServices(q: InsightsQuery, now: number): string[] {
+    const ranges = periodRanges(q.period, now, this.deps.timeZone);
+    const all = { severities: [], services: [] };
+    const keys = [this.figures(ranges.previous, all), this.figures(ranges.current, all)].flatMap((f) =>
+      f.byService.map((g) => g.key),
+    );
+    return [...new Set(keys)].sort();
+  }
+
+  /** The query as URL parameters (the page reads the same ones). */
+  static params(q: InsightsQuery): Record<string, string> {
+    return {
+      period: q.period,
+      ...(q.severities.length ? { sev: q.severities.join(',') } : {}),
+      ...(q.services.length ? { service: q.services.join(',') } : {}),
+    };
+  }
+
+  /** A link to the page for this query, good for 24 hours. */
+  link(q: InsightsQuery, now: number, path = '/insights'): string {
+    const params = InsightsService.params(q);
+    const exp = now + LINK_TTL_MS;
+    const sig = signLink(this.deps.linkKey, params, exp);
+    const search = new URLSearchParams({ ...params, exp: String(exp), sig });
+    return `${this.deps.publicUrl}${path}?${search.toString()}`;
+  }
+}
