@@ -77,8 +77,10 @@ export interface AppOptions {
   /**
    * The database's volume: how free space is read (default: statfs of its folder) and how often a
    * write is tried again after a storage error (default 5 s). Tests report a nearly full disk here.
+   * `maxPageCount` caps the database file right after it opens (SQLite's `max_page_count`, which lasts
+   * as long as the connection): tests start the bot on a disk that is already full with it.
    */
-  storage?: { freeBytes?: FreeSpaceReader; probeMs?: number };
+  storage?: { freeBytes?: FreeSpaceReader; probeMs?: number; maxPageCount?: number };
 }
 
 export interface RunningApp {
@@ -122,6 +124,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   });
 
   const db = openDatabase(config.databasePath);
+  if (opts.storage?.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(opts.storage.maxPageCount)}`);
   const applied = migrate(db);
   if (applied.length > 0) log.info({ event: 'db.migrated', applied }, 'database migrated');
   const storage = new StorageHealth({
@@ -132,6 +135,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
     probeMs: opts.storage?.probeMs,
   });
+  // A disk that filled while the bot was down: known now, so the bot starts degraded (reads, the
+  // status page, 503s to senders) and its own start-up writes wait for the probe to find room.
+  storage.check();
 
   const timeoutMs = config.settings.outbox.timeout_seconds * 1000;
   const inbox = new InboxRepository(db);
@@ -312,6 +318,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     actorFor,
     log,
     now,
+    storage,
   });
   const runner = runbooks.runner;
   const insights = wireInsights(config, db, now);
@@ -338,7 +345,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     for (const e of effects) outbox.enqueue(e, c.at);
     if (effects.length > 0) setImmediate(() => wake());
   });
-  onCommitted();
+  storage.whenWritable('recording component history', () => void recordHistory());
   const operatorRoutes: Route[] = [
     readinessRoute([
       databaseCheck(db),

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/open.ts';
+import type { StorageHealth } from '../db/storage-health.ts';
 import type { Actor } from '../incidents/permissions.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -21,6 +22,8 @@ export function wireRunbooks(deps: {
   actorFor: (userId: string, groups: string[]) => Promise<Actor>;
   log: Logger;
   now: () => number;
+  /** Marking the interrupted runs is a write: on a full disk it waits until the database takes writes. */
+  storage: Pick<StorageHealth, 'whenWritable'>;
 }): { set: () => RunbookSet; runner: RunbookRunner } {
   const { config, log } = deps;
   const set = loadRunbooks(config.settings.runbooks.dir);
@@ -39,11 +42,13 @@ export function wireRunbooks(deps: {
     log: log.child({ source: 'runbooks' }),
     now: deps.now,
   });
-  const interrupted = runner.recover();
-  if (interrupted > 0)
-    log.warn(
-      { event: 'runbook.interrupted', source: 'runbooks', interrupted },
-      'runbook runs were interrupted by the last stop',
-    );
+  deps.storage.whenWritable('marking the runbook runs the last stop interrupted', () => {
+    const interrupted = runner.recover();
+    if (interrupted > 0)
+      log.warn(
+        { event: 'runbook.interrupted', source: 'runbooks', interrupted },
+        'runbook runs were interrupted by the last stop',
+      );
+  });
   return { set: () => set, runner };
 }

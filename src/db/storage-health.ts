@@ -54,6 +54,7 @@ export class StorageHealth implements StorageGuard {
   private problemNow: StorageProblem | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners: (() => void)[] = [];
+  private readonly deferred: { what: string; task: () => void }[] = [];
   private lastLowWarning = -Infinity;
   private readonly probeWrite: () => void;
   private readonly now: () => number;
@@ -92,6 +93,39 @@ export class StorageHealth implements StorageGuard {
     return coded;
   }
 
+  /**
+   * At start: a committed write, so that a disk that filled while the bot was down is known (and
+   * probed until it has room) before anything needs a write, rather than found by the first page.
+   * Returns whether the database can be written; any other error (a broken file) is thrown.
+   */
+  check(): boolean {
+    try {
+      this.probeWrite();
+      return true;
+    } catch (error) {
+      if (!this.failure(error)) throw error;
+      return false;
+    }
+  }
+
+  /**
+   * Runs `task` (a write of the process's own that no sender will retry, such as start-up's) now if
+   * the database takes writes; else, or if it meets a storage error, once a probe write succeeds
+   * again. The task must be safe to run again after a rolled-back attempt. Other errors are thrown.
+   */
+  whenWritable(what: string, task: () => void): void {
+    if (this.writable) {
+      try {
+        task();
+        return;
+      } catch (error) {
+        if (!this.failure(error)) throw error;
+      }
+    }
+    this.opts.log.warn({ event: 'storage.deferred', task: what }, `${what} waits until the database can be written`);
+    this.deferred.push({ what, task });
+  }
+
   /** Called when a probe write has succeeded after a storage error (e.g. to wake the outbox). */
   onRecovered(listener: () => void): void {
     this.listeners.push(listener);
@@ -111,6 +145,7 @@ export class StorageHealth implements StorageGuard {
       this.problemNow = undefined;
       this.opts.log.info({ free_mb: this.freeMb() }, 'database writable again; the outbox and the scheduler resume');
       for (const listener of this.listeners) listener();
+      this.runDeferred();
     }
     return true;
   }
@@ -147,6 +182,16 @@ export class StorageHealth implements StorageGuard {
       );
     }
     return { freeMb, minFreeMb: this.opts.minFreeMb };
+  }
+
+  private runDeferred(): void {
+    for (const { what, task } of this.deferred.splice(0)) {
+      try {
+        this.whenWritable(what, task);
+      } catch (error) {
+        this.opts.log.error({ err: error, task: what }, `${what} failed`);
+      }
+    }
   }
 
   stop(): void {

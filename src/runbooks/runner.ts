@@ -260,10 +260,18 @@ export class RunbookRunner {
     if (run.status === 'awaiting_approval') this.track(this.finish(run, 'killed', run.nextStep));
   }
 
-  /** After a restart: runs that were mid-step are marked interrupted, never re-run by themselves. */
+  /**
+   * After a restart: runs that were mid-step are marked interrupted, never re-run by themselves.
+   * Each run is marked in its own transaction before its message is closed, so a storage error is
+   * thrown here (for the start to try again once the database takes writes) and a run already
+   * marked is not marked twice.
+   */
   recover(): number {
     const stale = this.deps.runs.withStatus('running');
-    for (const run of stale) this.track(this.finish(run, 'interrupted', run.nextStep));
+    for (const run of stale) {
+      const finishedAt = this.recordFinish(run, 'interrupted', run.nextStep);
+      this.track(this.announceFinish(run, 'interrupted', finishedAt));
+    }
     return stale.length;
   }
 
@@ -577,6 +585,11 @@ export class RunbookRunner {
   }
 
   private async finish(run: RunRecord, status: RunStatus, nextStep: number): Promise<void> {
+    await this.announceFinish(run, status, this.recordFinish(run, status, nextStep));
+  }
+
+  /** Records the run's end (status, timeline, notice) in one transaction; returns when it ended. */
+  private recordFinish(run: RunRecord, status: RunStatus, nextStep: number): number {
     const now = this.deps.now();
     const steps = this.deps.runs.steps(run.id).filter((s) => s.status !== 'approved');
     this.deps.incidents.recordRunbookEvent(
@@ -609,6 +622,11 @@ export class RunbookRunner {
       { event: 'runbook.finished', run_id: run.id, runbook: run.runbook, incident_id: run.incidentId, status },
       'runbook run finished',
     );
+    return now;
+  }
+
+  /** Closes the run's live message (best effort: the record is the database and the timeline). */
+  private async announceFinish(run: RunRecord, status: RunStatus, now: number): Promise<void> {
     const channel = this.channel(run);
     let plan: PlannedStep[] = [];
     try {
