@@ -39,8 +39,37 @@ class PrerequisiteFailedError extends Error {
   readonly code = 'prerequisite_failed';
 }
 
+/**
+ * Slack refused a method the app was not granted: retrying cannot help until the operator adds the
+ * scope to the app and reinstalls it, after which the dead rows are retried by hand.
+ */
+class MissingScopeError extends Error {
+  readonly code = 'slack_missing_scope';
+  constructor(effect: string, needed: string) {
+    super(
+      `Slack refused ${effect}: the app lacks the scope ${needed}. Add it to the app's scopes ` +
+        '(slack-app-manifest.yaml), reinstall the app, then run `incident-bot outbox retry --all-dead`.',
+    );
+  }
+}
+
 const classify = (error: unknown): Failure =>
-  error instanceof PrerequisiteFailedError ? { type: 'permanent' } : classifySlackError(error);
+  error instanceof PrerequisiteFailedError || error instanceof MissingScopeError
+    ? { type: 'permanent' }
+    : classifySlackError(error);
+
+/** Names the scope Slack asked for, so the dead row and the log say what to grant. */
+const namingScope =
+  (deliver: EffectHandler['deliver']): EffectHandler['deliver'] =>
+  async (row, log) => {
+    try {
+      return await deliver(row, log);
+    } catch (error) {
+      if (slackErrorName(error) !== 'missing_scope') throw error;
+      const needed = (error as { data?: { needed?: unknown } }).data?.needed;
+      throw new MissingScopeError(row.kind, typeof needed === 'string' ? needed : 'it asked for');
+    }
+  };
 
 /** The Slack implementation of the domain's room effects, as outbox handlers. */
 export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, EffectHandler> {
@@ -111,7 +140,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
 
   const handler = (lane: string, deliver: EffectHandler['deliver']): EffectHandler => ({
     lane: `slack:${lane}`,
-    deliver,
+    deliver: namingScope(deliver),
     classify,
   });
 

@@ -3,6 +3,7 @@ import type { Chaos } from '../chaos.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { METHODS, type Args } from './methods.ts';
+import { manifestBotScopes, missingScope } from './scopes.ts';
 import { loadMethodSpecs, type MethodSpec } from './spec.ts';
 import { FakeWorkspace, type FakeUser } from './state.ts';
 
@@ -27,6 +28,8 @@ export interface RecordedCall {
 export interface FakeSlackOptions {
   token?: string;
   users?: FakeUser[];
+  /** The bot token's scopes; by default those the repository's slack-app-manifest.yaml asks for. */
+  scopes?: string[];
 }
 
 /**
@@ -40,6 +43,8 @@ export class FakeSlack extends EventEmitter {
   /** Calls refused for not matching Slack's API description: a bug in the caller. */
   readonly rejected: RecordedCall[] = [];
   readonly token: string;
+  /** What the app was granted at install: a call needing anything else is refused as `missing_scope`. */
+  readonly scopes: ReadonlySet<string>;
   private readonly specs: Record<string, MethodSpec> = loadMethodSpecs();
   private readonly faults = new Map<string, Fault[]>();
   private readonly sockets = new Set<Socket>();
@@ -50,6 +55,7 @@ export class FakeSlack extends EventEmitter {
     super();
     this.token = opts.token ?? 'xoxb-fake-token';
     this.ws = new FakeWorkspace(opts.users);
+    this.scopes = new Set(opts.scopes ?? manifestBotScopes());
   }
 
   async start(port = 0): Promise<this> {
@@ -211,6 +217,10 @@ export class FakeSlack extends EventEmitter {
       send(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] ${problem}`] } });
       this.rejected.push(this.calls.at(-1)!);
       return;
+    }
+    const needed = missingScope(method, args, this.ws, this.scopes);
+    if (needed) {
+      return send(200, { ok: false, error: 'missing_scope', needed, provided: [...this.scopes].join(',') });
     }
     if (fault && 'error' in fault) return send(200, { ok: false, error: fault.error });
     const outcome = impl(this.ws, args);
