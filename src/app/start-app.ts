@@ -14,7 +14,8 @@ import { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Logger } from '../lib/logger.ts';
 import { OutboxRepository } from '../outbox/outbox-repository.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
-import { createBoltApp } from '../slack/bolt-app.ts';
+import { createBoltApp, type SocketModeOptions } from '../slack/bolt-app.ts';
+import { socketReplayGuard } from '../slack/socket-replay.ts';
 import { slackEffectHandlers } from '../slack/channel-effects.ts';
 import { slackFileShare } from '../slack/file-share.ts';
 import { slackPeople } from '../slack/people-directory.ts';
@@ -47,6 +48,7 @@ export interface AppOptions {
   host?: string;
   now?: () => number;
   worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+  socketMode?: SocketModeOptions;
   /** The environment runbook steps may take listed names from (default: this process's). */
   processEnv?: Record<string, string | undefined>;
   /** More endpoints on the same server (the sandbox's console). */
@@ -83,7 +85,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const postmortemRepo = new PostmortemRepository(db);
   const outbox = new OutboxRepository(db);
   const metrics = createMetrics({ outbox, incidents: incidentRepo }, now);
-  const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs);
+  const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs, opts.socketMode);
+  // Socket Mode has no signature to recognise a copy by: its envelope ids are checked instead.
+  if (!receiver) bolt.use(socketReplayGuard(seenRequests, log, now));
 
   // The worker and the service need each other (effects → domain commits → new effects); the
   // service reaches the worker only through this callback.
