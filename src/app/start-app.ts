@@ -113,6 +113,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         ? { byService: comms.schedules, fallback: comms.pagerduty_schedule ?? null }
         : { byService: {}, fallback: null },
       shiftCheckMinutes: comms.shift_check_minutes,
+      privateServices: config.settings.pagerduty.private_services,
       components: config.settings.components,
       mirrorStatuspage: Boolean(config.statuspage.apiKey && config.statuspage.pageId),
       postmortemOnResolve: config.settings.postmortem.on_resolve,

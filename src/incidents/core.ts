@@ -20,6 +20,8 @@ export interface Policy {
    * fired, else `fallback`; none (null) when no schedule can be looked up.
    */
   commsSchedules: { byService: Record<string, string>; fallback: string | null };
+  /** Paging services whose incidents are always private (security alerts). */
+  privateServices?: string[];
   /** Minutes between looks at an open incident's schedule for a change of shift. */
   shiftCheckMinutes: number;
   /** The status page's components. */

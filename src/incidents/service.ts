@@ -7,7 +7,14 @@ import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './ext
 import { addFollowup, postmortemPublished, requestPostmortem, setImpact } from './followups.ts';
 import type { NewTimelineEvent } from './incident-repository.ts';
 import { acknowledge, closeIncident, mitigate, reopen, resolve, setSeverity } from './lifecycle.ts';
-import { Permissions, type Actor, type IncidentAction, type Principal, type RunbookAction } from './permissions.ts';
+import {
+  Permissions,
+  PRIVATE_VIEWERS,
+  type Actor,
+  type IncidentAction,
+  type Principal,
+  type RunbookAction,
+} from './permissions.ts';
 import { setPublicName } from './public-name.ts';
 import type { UpdateOptions } from './record-update.ts';
 import { recordRunbookEvent, responders } from './runbook-events.ts';
@@ -166,6 +173,22 @@ export class IncidentService implements Core {
 
   listOpen(): Incident[] {
     return this.deps.incidents.listOpen();
+  }
+
+  /**
+   * Open incidents `viewer` may see: a private one only by its people, or from inside its own
+   * room (`where`, the room the viewer asks from: being there makes them one of its people).
+   */
+  listOpenFor(viewer: Actor, where?: string): Incident[] {
+    return this.listOpen().filter((i) => this.maySee(i, viewer, where));
+  }
+
+  maySee(incident: Incident, viewer: Actor, where?: string): boolean {
+    if (!incident.private || (where !== undefined && incident.channelId === where)) return true;
+    return this.permissions.allows(PRIVATE_VIEWERS, viewer, {
+      incident,
+      roles: this.deps.incidents.roles(incident.id),
+    });
   }
 
   roles(incidentId: number) {

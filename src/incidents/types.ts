@@ -47,6 +47,8 @@ export interface Incident {
   commsOfferTo: UserRef | null;
   /** The chat message with the comms lead's duties, once posted (edited in place from then on). */
   dutiesTs: string | null;
+  /** Its room is private and it is shown only to its people; nothing goes public without confirmation. */
+  private: boolean;
   updatedAt: number;
 }
 

@@ -94,7 +94,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     let cursor: string | undefined;
     do {
       const page = await client.conversations.list({
-        types: 'public_channel',
+        types: incident.private ? 'private_channel' : 'public_channel',
         exclude_archived: true,
         limit: 1000,
         ...(cursor ? { cursor } : {}),
@@ -158,7 +158,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
       for (let attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
         const name = candidateName(base, attempt);
         try {
-          const res = await client.conversations.create({ name, is_private: false });
+          const res = await client.conversations.create({ name, is_private: incident.private });
           const id = res.channel!.id!;
           log.info({ channel_id: id, channel_name: name }, 'channel created');
           return { result: { channel_id: id, name }, commit: () => incidents.setChannel(incident.id, id, name, now()) };

@@ -88,7 +88,15 @@ export const METHODS: Record<string, Method> = {
   'conversations.list': (ws, args) => {
     const limit = Math.min(Math.max(Number(args.limit ?? 100) || 100, 1), 1000);
     const offset = args.cursor ? Number(Buffer.from(str(args.cursor), 'base64').toString()) || 0 : 0;
-    const all = [...ws.channels.values()].filter((c) => !(str(args.exclude_archived) === 'true' && c.is_archived));
+    // A private channel is listed only when asked for, and only to its members (the bot here).
+    const types = str(args.types || 'public_channel').split(',');
+    const all = [...ws.channels.values()].filter(
+      (c) =>
+        !(str(args.exclude_archived) === 'true' && c.is_archived) &&
+        (c.is_private
+          ? types.includes('private_channel') && c.members.has(ws.bot.id)
+          : types.includes('public_channel')),
+    );
     const page = all.slice(offset, offset + limit);
     const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64') : '';
     return ok({ channels: page.map(channelJson), response_metadata: { next_cursor: next } });
