@@ -34,6 +34,8 @@ import { startReminderJob } from '../scheduler/reminders.ts';
 import { startRetentionJob } from '../scheduler/retention.ts';
 import { wireRunbooks } from './wire-runbooks.ts';
 import { registerSlackEdge } from '../slack/register-all.ts';
+import { homeEffectHandlers } from '../slack/register-home.ts';
+import { ViewerRepository } from '../incidents/viewer-repository.ts';
 import { SLACK_SIGNATURE_WINDOW_MS, slackEventsRoute } from '../slack/request-guard.ts';
 import { actorLookup, userGroupDirectory } from '../slack/user-groups.ts';
 import { SLACK_SOURCE, isUserId } from '../lib/slack-ids.ts';
@@ -120,6 +122,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       permissions: permissionTable(config.settings),
     },
     onEffectsEnqueued: () => wake(),
+    viewers: new ViewerRepository(db),
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
   });
@@ -158,6 +161,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         dataDir: dirname(config.databasePath),
         timeoutMs,
         maxAttempts: config.settings.outbox.max_attempts,
+      }),
+      // Called only once the worker runs, after everything below exists.
+      ...homeEffectHandlers({
+        services: { incidents, settings: config.settings },
+        client: slack,
+        actorFor: (u, g) => actorFor(u, g),
+        now,
       }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,

@@ -7,6 +7,7 @@ import type { Actor, IncidentAction, PermissionTable, PrincipalNames } from './p
 import type { PostmortemRepository } from './postmortem-repository.ts';
 import type { Component, Incident, Role, Severity, UserRef } from './types.ts';
 import type { UpdateRepository } from './update-repository.ts';
+import type { ViewerRepository } from './viewer-repository.ts';
 
 /** The team's rhythm, from the settings file. */
 export interface Policy {
@@ -60,6 +61,8 @@ export interface IncidentServiceDeps {
   /** Called after a transaction that enqueued effects has committed, so delivery starts at once. */
   onEffectsEnqueued: () => void;
   chat: ChatEdge;
+  /** Who looks at the overview of open incidents; refreshed after every change (none kept when absent). */
+  viewers?: ViewerRepository;
   /** How a refusal (or any message) names people and groups (default: their ids). */
   principalNames?: PrincipalNames;
 }

@@ -25,6 +25,8 @@ export const EffectKind = {
   ExternalSetStatus: 'external.set_status',
   StatuspageSync: 'statuspage.sync',
   PostmortemPublish: 'postmortem.publish',
+  /** Re-renders one person's overview of open incidents (the Home tab in chat). */
+  OverviewRefresh: 'overview.refresh',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 
@@ -227,3 +229,22 @@ export const postmortemEffect = (incidentId: number, cause: string, force: boole
   payload: { force },
   idempotencyKey: `incident:${incidentId}:${EffectKind.PostmortemPublish}:${cause}`,
 });
+
+/**
+ * Refreshes are coalesced per person over this window: every change within it shares one row,
+ * delivered when the window closes and rendered from the incidents as they are then.
+ */
+export const OVERVIEW_REFRESH_WINDOW_MS = 3_000;
+
+/** One person's overview, redrawn after the changes of the current window (one row per person per window). */
+export const overviewRefreshEffect = (user: UserRef, at: number): NewEffect => {
+  const window = Math.floor(at / OVERVIEW_REFRESH_WINDOW_MS);
+  return {
+    kind: EffectKind.OverviewRefresh,
+    orderingKey: `overview:${user}`,
+    incidentId: null,
+    payload: { user },
+    idempotencyKey: `overview:${user}:${window}`,
+    availableAt: (window + 1) * OVERVIEW_REFRESH_WINDOW_MS,
+  };
+};

@@ -3,6 +3,8 @@ import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendRemin
 import { acceptCommsOffer, checkShifts, shiftSeen } from './comms-lead.ts';
 import { Change, startClocks, type Core, type IncidentServiceDeps } from './core.ts';
 import { declare, type DeclareInput } from './declare.ts';
+import { overviewRefreshEffect } from './effect-kinds.ts';
+import type { NewEffect } from '../outbox/types.ts';
 import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './external-events.ts';
 import { addFollowup, postmortemPublished, requestPostmortem, setImpact } from './followups.ts';
 import type { NewTimelineEvent } from './incident-repository.ts';
@@ -21,6 +23,9 @@ import { recordRunbookEvent, responders } from './runbook-events.ts';
 import { peopleUnreachable, staff } from './staffing.ts';
 import type { CapturedMessage, Incident, ResolvedPerson, Role, Severity, Status, UserRef } from './types.ts';
 
+const VIEWER_TTL_MS = 7 * 24 * 3_600_000;
+const MAX_REFRESHED_VIEWERS = 500;
+
 /** The incident domain: every change is one transaction that also records its timeline and effects. */
 export class IncidentService implements Core {
   private readonly permissions: Permissions;
@@ -38,6 +43,8 @@ export class IncidentService implements Core {
     const result = db.transaction(() => {
       const change = new Change(this.deps.now());
       const value = fn(change);
+      // Anything that reaches a timeline may change what the overview shows: redraw it for its viewers.
+      if (change.events.length > 0) change.effect(...this.overviewRefreshes(change.at));
       for (const e of change.events) incidents.appendEvent(e);
       for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
       return value;
@@ -48,6 +55,17 @@ export class IncidentService implements Core {
       else this.deps.onEffectsEnqueued();
     }
     return result;
+  }
+
+  /** A person looked at the overview of open incidents: it is kept current for them from now on. */
+  overviewOpened(user: UserRef): void {
+    this.deps.viewers?.seen(user, this.deps.now());
+  }
+
+  /** One refresh per recent viewer; who has not looked for a week (or beyond the busiest few hundred) waits till they do. */
+  private overviewRefreshes(at: number): NewEffect[] {
+    const viewers = this.deps.viewers?.since(at - VIEWER_TTL_MS, MAX_REFRESHED_VIEWERS) ?? [];
+    return viewers.map((user) => overviewRefreshEffect(user, at));
   }
 
   require(id: number): Incident {

@@ -281,4 +281,17 @@ export const METHODS: Record<string, Method> = {
     ws.views.push({ id, view: parseJson(args.view), trigger_id: str(args.trigger_id) });
     return ok({ view: { id, ...(parseJson(args.view) as object) } });
   },
+
+  // The app's Home tab for one person; publishing again replaces it (the id stays).
+  'views.publish': (ws, args) => {
+    const user = str(args.user_id);
+    if (!ws.users.has(user)) return fail('user_not_found');
+    const view = parseJson(args.view) as { type?: unknown; blocks?: unknown };
+    if (view?.type !== 'home') return fail('invalid_arguments');
+    if (Array.isArray(view.blocks) && view.blocks.length > 100) return fail('invalid_arguments');
+    if (view.blocks !== undefined && blocksProblem(view.blocks)) return fail('invalid_blocks');
+    const id = ws.homeTabs.get(user)?.id ?? ws.nextId('V');
+    ws.homeTabs.set(user, { id, view });
+    return ok({ view: { id, ...view } });
+  },
 };
