@@ -3,7 +3,7 @@ import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendRemin
 import { acceptCommsOffer, checkShifts, shiftSeen } from './comms-lead.ts';
 import { Change, startClocks, type Core, type IncidentServiceDeps } from './core.ts';
 import { declare, type DeclareInput } from './declare.ts';
-import { overviewRefreshEffect } from './effect-kinds.ts';
+import { captureEffect, overviewRefreshEffect } from './effect-kinds.ts';
 import type { NewEffect } from '../outbox/types.ts';
 import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './external-events.ts';
 import { addFollowup, postmortemPublished, requestPostmortem, setImpact } from './followups.ts';
@@ -199,6 +199,29 @@ export class IncidentService implements Core {
    */
   listOpenFor(viewer: Actor, where?: string): Incident[] {
     return this.listOpen().filter((i) => this.maySee(i, viewer, where));
+  }
+
+  /**
+   * Puts a chat message on an incident's timeline (its text and link are read at delivery). A private
+   * incident takes messages only from its people, or from its own room (`where`); to anyone else it
+   * does not exist. The same message added twice is recorded once.
+   */
+  addMessage(
+    incidentId: number,
+    message: { kind: 'added' | 'quoted'; room: string; ts: string; text?: string; author?: UserRef | null },
+    by: Actor,
+    where?: string,
+  ): Incident {
+    const incident = this.deps.incidents.get(incidentId);
+    if (!incident || !this.maySee(incident, by, where)) {
+      throw new UserError(ErrorCode.NotFound, `There is no incident #${incidentId}.`);
+    }
+    this.transact((change) =>
+      change.effect(
+        captureEffect(incidentId, `${message.kind}:${message.room}:${message.ts}`, { ...message, by: by.id }),
+      ),
+    );
+    return incident;
   }
 
   maySee(incident: Incident, viewer: Actor, where?: string): boolean {

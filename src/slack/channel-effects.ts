@@ -138,6 +138,16 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     return res.ts!;
   };
 
+  /** A message's link; none when it is gone or out of the bot's sight (its text is still recorded). */
+  const permalinkOf = async (channel: string, ts: string): Promise<string | undefined> => {
+    try {
+      return (await client.chat.getPermalink({ channel, message_ts: ts })).permalink;
+    } catch (error) {
+      if (['channel_not_found', 'message_not_found'].includes(slackErrorName(error) ?? '')) return undefined;
+      throw error;
+    }
+  };
+
   const handler = (lane: string, deliver: EffectHandler['deliver']): EffectHandler => ({
     lane: `slack:${lane}`,
     deliver: namingScope(deliver),
@@ -266,8 +276,9 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     }),
 
     [EffectKind.TimelineCapture]: handler('conversations.history', async (row) => {
-      const { channel } = channelOf(row);
       const p = row.payload as {
+        /** Where the message is, when not in the incident's own channel (a shortcut from anywhere). */
+        room?: string;
         ts: string;
         kind: CapturedMessage['kind'];
         by: string;
@@ -275,6 +286,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
         author?: string;
         permalink?: string;
       };
+      const channel = p.room ?? channelOf(row).channel;
       let { text, author, permalink } = p;
       if (text === undefined) {
         const res = await client.conversations.history({ channel, latest: p.ts, inclusive: true, limit: 1 });
@@ -282,7 +294,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
         text = message?.text ?? '';
         author = message?.user ?? message?.bot_id;
       }
-      if (!permalink) permalink = (await client.chat.getPermalink({ channel, message_ts: p.ts })).permalink;
+      if (!permalink) permalink = await permalinkOf(channel, p.ts);
       const capture = {
         kind: p.kind,
         by: p.by,

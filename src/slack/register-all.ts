@@ -7,6 +7,7 @@ import { registerComms } from './register-comms.ts';
 import { COMMS_ACTION } from './comms-views.ts';
 import { registerRunbooks } from './register-runbooks.ts';
 import { registerHome } from './register-home.ts';
+import { registerShortcuts } from './register-shortcuts.ts';
 import { HOME_ACTION } from './home-view.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { ACTION } from './summary-message.ts';
@@ -40,4 +41,5 @@ export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
   registerEvents(app, deps);
   registerRunbooks(app, deps);
   registerHome(app, deps);
+  registerShortcuts(app, deps);
 }
