@@ -68,6 +68,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         declaredBy: body.user.id,
         commander: v.user('commander'),
         source: 'slack',
+        private: v.choices('private').includes('private'),
         components: v
           .choices('components')
           .map((id) => ({ id, status: parseComponentStatusChoice(v.choice('component_status')) })),

@@ -110,6 +110,17 @@ export function declareModal(
         label: plain('Commander (you, if left empty)'),
         element: { type: 'users_select', action_id: 'value' },
       },
+      {
+        type: 'input',
+        block_id: 'private',
+        optional: true,
+        label: plain('Visibility'),
+        element: {
+          type: 'checkboxes',
+          action_id: 'value',
+          options: [option('private', 'Private: a private channel, shown only to its people (security incidents)')],
+        },
+      },
       // Which components customers will see affected once the incident is published.
       ...publicBlocks(components).filter((b) => b.block_id !== 'public'),
     ],
