@@ -31,7 +31,8 @@ import { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Logger } from '../lib/logger.ts';
 import { OutboxRepository } from '../outbox/outbox-repository.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
-import { createBoltApp } from '../slack/bolt-app.ts';
+import { createBoltApp, type SocketModeOptions } from '../slack/bolt-app.ts';
+import { socketReplayGuard } from '../slack/socket-replay.ts';
 import { slackEffectHandlers } from '../slack/channel-effects.ts';
 import { slackFileShare } from '../slack/file-share.ts';
 import { slackPeople } from '../slack/people-directory.ts';
@@ -51,6 +52,8 @@ import { startReminderJob } from '../scheduler/reminders.ts';
 import { startRetentionJob } from '../scheduler/retention.ts';
 import { wireRunbooks } from './wire-runbooks.ts';
 import { registerSlackEdge } from '../slack/register-all.ts';
+import { homeEffectHandlers } from '../slack/register-home.ts';
+import { ViewerRepository } from '../incidents/viewer-repository.ts';
 import { SLACK_SIGNATURE_WINDOW_MS, slackEventsRoute } from '../slack/request-guard.ts';
 import { actorLookup, userGroupDirectory } from '../slack/user-groups.ts';
 import { SLACK_SOURCE, isUserId } from '../lib/slack-ids.ts';
@@ -70,6 +73,7 @@ export interface AppOptions {
   host?: string;
   now?: () => number;
   worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+  socketMode?: SocketModeOptions;
   /** The environment runbook steps may take listed names from (default: this process's). */
   processEnv?: Record<string, string | undefined>;
   /** More endpoints on the same server (the sandbox's console). */
@@ -162,7 +166,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     startedAt: now(),
     now,
   };
-  const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs);
+  const { app: bolt, receiver, client: slack, identity } = createBoltApp(config.slack, log, timeoutMs, opts.socketMode);
+  // Socket Mode has no signature to recognise a copy by: its envelope ids are checked instead.
+  if (!receiver) bolt.use(socketReplayGuard(seenRequests, log, now));
 
   // The worker and the service need each other (effects → domain commits → new effects); the
   // service reaches the worker only through this callback.
@@ -200,6 +206,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         ? { byService: comms.schedules, fallback: comms.pagerduty_schedule ?? null }
         : { byService: {}, fallback: null },
       shiftCheckMinutes: comms.shift_check_minutes,
+      privateServices: config.settings.pagerduty.private_services,
       components: config.settings.components,
       mirrorStatuspage: Boolean(config.statuspage.apiKey && config.statuspage.pageId),
       statusWebhooks: statusWebhooks.length,
@@ -209,6 +216,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     onEffectsEnqueued: () => wake(),
     storageFailure: (error) => storage.failure(error),
     onCommitted,
+    viewers: new ViewerRepository(db),
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
     span: (name, fn) => inSpan(tracer, name, {}, fn),
@@ -284,6 +292,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         maintenances: maintenanceRepo,
         components: config.settings.components,
         timeoutMs,
+      }),
+      // Called only once the worker runs, after everything below exists.
+      ...homeEffectHandlers({
+        services: { incidents, settings: config.settings },
+        client: slack,
+        actorFor: (u, g) => actorFor(u, g),
+        now,
       }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,

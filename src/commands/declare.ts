@@ -55,14 +55,19 @@ export function parseDeclare(
   return { title: full, severity, description: null };
 }
 
+/** `--private` anywhere among the words: a private incident (the flag is not part of the title). */
+const PRIVATE_FLAG = /(^|\s)--private(?=\s|$)/g;
+
 export async function declare(ctx: CommandContext): Promise<CommandReply> {
   const { services, userId, log } = ctx;
-  if (!ctx.args.trim()) {
+  const rest = ctx.args.replace(PRIVATE_FLAG, ' ');
+  const isPrivate = rest !== ctx.args;
+  if (!rest.trim()) {
     await ctx.ports.openForm({ kind: 'declare', channelId: ctx.channelId });
     return { text: [] };
   }
   // A trailing mention names the commander: `/incident declare Checkout down sev1 @bob`.
-  const { text: args, user: commander } = ctx.text.splitTrailingMention(ctx.args);
+  const { text: args, user: commander } = ctx.text.splitTrailingMention(rest);
   const parsed = parseDeclare(args, services.settings.default_severity, ctx.text);
   const incident = services.incidents.declare({
     ...parsed,
@@ -70,10 +75,11 @@ export async function declare(ctx: CommandContext): Promise<CommandReply> {
     declaredBy: userId,
     commander: commander ?? undefined,
     source: 'slack',
+    private: isPrivate,
   });
   log.info({ event: 'incident.declared', incident_id: incident.id, severity: incident.severity }, 'incident declared');
   const lead = commander && commander !== userId ? say`${user(commander)} is commander` : 'you are commander';
   return {
-    text: say`Declared incident #${incident.id}: ${bold(incident.title)} (${severityLabel(incident)}). Opening its channel now; ${lead}.`,
+    text: say`Declared ${incident.private ? 'private ' : ''}incident #${incident.id}: ${bold(incident.title)} (${severityLabel(incident)}). Opening its ${incident.private ? 'private ' : ''}channel now; ${lead}.`,
   };
 }

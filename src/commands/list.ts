@@ -7,13 +7,15 @@ import type { CommandContext, CommandReply } from './types.ts';
 /** At most this many lines, so the reply stays within one chat message. */
 const MAX_LISTED = 30;
 
-export function list(ctx: CommandContext): CommandReply {
-  const open = ctx.services.incidents.listOpen();
+export async function list(ctx: CommandContext): Promise<CommandReply> {
+  // A private incident is listed only to its people (the domain decides who they are).
+  const open = ctx.services.incidents.listOpenFor(await ctx.ports.actor(), ctx.channelId);
   if (open.length === 0) return { text: say`No open incidents. ${emoji('tada')}` };
   const lines = open.slice(0, MAX_LISTED).map((i) => {
     const where = i.channelId ? channel(i.channelId) : italic('channel opening');
     const age = formatDuration(ctx.now - i.declaredAt);
-    return say`• ${bold(`#${i.id}`)} ${severityLabel(i)} ${truncate(i.title, 80)} — ${where} — ${statusLabel(i).toLowerCase()}, ${age}`;
+    const lock = i.private ? say`${emoji('lock')} ` : '';
+    return say`• ${lock}${bold(`#${i.id}`)} ${severityLabel(i)} ${truncate(i.title, 80)} — ${where} — ${statusLabel(i).toLowerCase()}, ${age}`;
   });
   if (open.length > MAX_LISTED) lines.push(say`…and ${open.length - MAX_LISTED} more.`);
   return {

@@ -74,16 +74,22 @@ const COMPONENT_STATUS_WORDS: Record<string, ComponentStatus> = {
 export function parseUpdateFlags(text: string): {
   message: string;
   public: boolean;
+  confirmPrivate: boolean;
   components: { id: string; status: ComponentStatus }[];
 } {
   const words = text.split(/(\s+)/);
   let isPublic = false;
+  let confirmPrivate = false;
   const components: { id: string; status: ComponentStatus }[] = [];
   const kept: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (w === '--public') {
       isPublic = true;
+      continue;
+    }
+    if (w === '--confirm-private') {
+      confirmPrivate = true;
       continue;
     }
     const inline = /^--components=(.*)$/.exec(w);
@@ -105,5 +111,5 @@ export function parseUpdateFlags(text: string): {
     }
     kept.push(w);
   }
-  return { message: kept.join('').replace(/\s+/g, ' ').trim(), public: isPublic, components };
+  return { message: kept.join('').replace(/\s+/g, ' ').trim(), public: isPublic, confirmPrivate, components };
 }

@@ -20,9 +20,17 @@ export interface CommandServices {
   insights?: InsightsService;
 }
 
+/** A chat message an incident is declared from: quoted in the form, then linked on the timeline. */
+export interface QuotedMessage {
+  room: string;
+  ts: string;
+  author: string | null;
+  text: string;
+}
+
 /** A form a verb asks the person to fill in; the edge draws it and handles what is submitted. */
 export type FormRequest =
-  | { kind: 'declare'; channelId: string }
+  | { kind: 'declare'; channelId: string; quote?: QuotedMessage }
   | { kind: 'update'; incident: Incident }
   | { kind: 'runbook_params'; runbook: Runbook; incidentId: number; given: Record<string, string>; dryRun: boolean };
 

@@ -19,6 +19,7 @@ export async function update(ctx: CommandContext): Promise<CommandReply> {
   const flags = parseUpdateFlags(text.slice(first.length));
   ctx.services.incidents.postUpdate(incident.id, status, flags.message, await ctx.ports.actor(), {
     public: flags.public,
+    confirmPrivate: flags.confirmPrivate,
     components: flags.components,
   });
   return {

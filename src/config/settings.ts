@@ -85,11 +85,17 @@ export const settingsSchema = z
           .record(z.string().max(64), severity)
           .default({ P1: 'sev1', P2: 'sev2', P3: 'sev3', P4: 'sev4', P5: 'sev4' }),
         urgencies: z.record(z.string().max(32), severity).default({ high: 'sev2', low: 'sev4' }),
+        // PagerDuty service ids whose pages open private incidents (security alerts).
+        private_services: z
+          .array(z.string().regex(/^[A-Z0-9]{1,32}$/, 'a PagerDuty service id'))
+          .max(200)
+          .default([]),
       })
       .strict()
       .default({
         priorities: { P1: 'sev1', P2: 'sev2', P3: 'sev3', P4: 'sev4', P5: 'sev4' },
         urgencies: { high: 'sev2', low: 'sev4' },
+        private_services: [],
       }),
     // Minutes between status updates the comms lead owes, per severity.
     update_cadence_minutes: z

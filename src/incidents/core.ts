@@ -8,6 +8,7 @@ import type { Actor, IncidentAction, PermissionTable, PrincipalNames } from './p
 import type { PostmortemRepository } from './postmortem-repository.ts';
 import type { Component, Incident, Role, Severity, UserRef } from './types.ts';
 import type { UpdateRepository } from './update-repository.ts';
+import type { ViewerRepository } from './viewer-repository.ts';
 
 /** The team's rhythm, from the settings file. */
 export interface Policy {
@@ -21,6 +22,8 @@ export interface Policy {
    * fired, else `fallback`; none (null) when no schedule can be looked up.
    */
   commsSchedules: { byService: Record<string, string>; fallback: string | null };
+  /** Paging services whose incidents are always private (security alerts). */
+  privateServices?: string[];
   /** Minutes between looks at an open incident's schedule for a change of shift. */
   shiftCheckMinutes: number;
   /** The status page's components. */
@@ -63,6 +66,8 @@ export interface IncidentServiceDeps {
   /** Called after every change has committed (the status page records its components' history). */
   onCommitted?: () => void;
   chat: ChatEdge;
+  /** Who looks at the overview of open incidents; refreshed after every change (none kept when absent). */
+  viewers?: ViewerRepository;
   /** How a refusal (or any message) names people and groups (default: their ids). */
   principalNames?: PrincipalNames;
   /**

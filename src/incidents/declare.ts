@@ -22,6 +22,8 @@ export interface DeclareInput {
   commander?: UserRef;
   /** Components affected from the start (shown once the incident is published). */
   components?: { id: string; status: ComponentStatus }[];
+  /** A private room, shown only to its people (security incidents). */
+  private?: boolean;
 }
 
 /** A person opens an incident: its roles, clocks and room, in one transaction. */
@@ -56,13 +58,14 @@ export function declare(core: Core, input: DeclareInput): Incident {
       externalId: null,
       declaredBy: input.declaredBy,
       declaredAt: change.at,
+      private: input.private ?? false,
     });
     change.event({
       incidentId,
       kind: 'declared',
       actor: input.declaredBy,
       body: title,
-      data: { severity: input.severity, source: input.source },
+      data: { severity: input.severity, source: input.source, ...(input.private ? { private: true } : {}) },
     });
     core.assignRole(change, incidentId, 'commander', commander, input.declaredBy);
     for (const c of input.components ?? []) updates.setComponentStatus(incidentId, c.id, c.status, change.at);

@@ -27,6 +27,8 @@ export const EffectKind = {
   StatuspageMaintenance: 'statuspage.maintenance',
   StatusWebhook: 'status.webhook',
   PostmortemPublish: 'postmortem.publish',
+  /** Re-renders one person's overview of open incidents (the Home tab in chat). */
+  OverviewRefresh: 'overview.refresh',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 
@@ -259,3 +261,21 @@ export const statusWebhookEffects = (
     payload: { endpoint, ...subject },
     idempotencyKey: `status-webhook:${endpoint}:${cause}`,
   }));
+/**
+ * Refreshes are coalesced per person over this window: every change within it shares one row,
+ * delivered when the window closes and rendered from the incidents as they are then.
+ */
+export const OVERVIEW_REFRESH_WINDOW_MS = 3_000;
+
+/** One person's overview, redrawn after the changes of the current window (one row per person per window). */
+export const overviewRefreshEffect = (user: UserRef, at: number): NewEffect => {
+  const window = Math.floor(at / OVERVIEW_REFRESH_WINDOW_MS);
+  return {
+    kind: EffectKind.OverviewRefresh,
+    orderingKey: `overview:${user}`,
+    incidentId: null,
+    payload: { user },
+    idempotencyKey: `overview:${user}:${window}`,
+    availableAt: (window + 1) * OVERVIEW_REFRESH_WINDOW_MS,
+  };
+};

@@ -151,6 +151,7 @@ function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
     serviceName: s.serviceName,
     serviceId: s.serviceId ?? null,
     externalUrl: s.url,
+    private: s.serviceId ? (deps.policy.privateServices ?? []).includes(s.serviceId) : false,
   });
   const schedule = commsScheduleFor(deps.policy, s.serviceId ?? null);
   if (schedule) incidents.update(id, { commsSchedule: schedule }, change.at);

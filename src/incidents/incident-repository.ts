@@ -34,6 +34,7 @@ export interface IncidentRow {
   shift_check_at: number | null;
   comms_offer_to: string | null;
   duties_ts: string | null;
+  is_private: 0 | 1;
   updated_at: number;
 }
 
@@ -69,6 +70,7 @@ export const toIncident = (r: IncidentRow): Incident => ({
   shiftCheckAt: r.shift_check_at,
   commsOfferTo: r.comms_offer_to,
   dutiesTs: r.duties_ts,
+  private: r.is_private === 1,
   updatedAt: r.updated_at,
 });
 
@@ -86,6 +88,7 @@ export interface NewIncident {
   serviceName?: string | null;
   serviceId?: string | null;
   externalUrl?: string | null;
+  private?: boolean;
 }
 
 /** Timestamps and state a change may set; absent keys are left alone. */
@@ -144,9 +147,9 @@ export class IncidentRepository {
     this.stmt = {
       insert: db.prepare(`INSERT INTO incidents
         (title, public_title, description, severity, source, external_id, declared_by, declared_at, updated_at,
-         dedup_key, service_name, service_id, external_url)
+         dedup_key, service_name, service_id, external_url, is_private)
         VALUES (@title, @publicTitle, @description, @severity, @source, @externalId, @declaredBy, @declaredAt, @declaredAt,
-         @dedupKey, @serviceName, @serviceId, @externalUrl)`),
+         @dedupKey, @serviceName, @serviceId, @externalUrl, @isPrivate)`),
       // One statement per patchable column, so every UPDATE is a prepared statement.
       patch: Object.fromEntries(
         Object.entries(PATCH_COLUMNS).map(([key, column]) => [
@@ -203,13 +206,15 @@ export class IncidentRepository {
   }
 
   insert(incident: NewIncident): number {
+    const { private: isPrivate, ...fields } = incident;
     return Number(
       this.stmt.insert.run({
         dedupKey: null,
         serviceName: null,
         serviceId: null,
         externalUrl: null,
-        ...incident,
+        ...fields,
+        isPrivate: isPrivate ? 1 : 0,
         publicTitle: incident.publicTitle ?? incident.title,
       }).lastInsertRowid,
     );

@@ -79,6 +79,7 @@ export function closeIncident(
     cause: string;
     resolvedAt: number;
     public?: boolean;
+    confirmPrivate?: boolean;
     notePublic?: boolean;
   },
 ): void {
@@ -88,7 +89,11 @@ export function closeIncident(
       .componentStatuses(incident.id)
       .map((c) => ({ id: c.id, status: 'operational' as const }));
     const text = (opts.notePublic !== false && opts.note) || 'This incident has been resolved.';
-    recordUpdate(core, change, incident, 'resolved', text, opts.by, { public: true, components });
+    recordUpdate(core, change, incident, 'resolved', text, opts.by, {
+      public: true,
+      components,
+      confirmPrivate: opts.confirmPrivate,
+    });
   }
   incidents.update(
     incident.id,
@@ -150,6 +155,7 @@ export function resolve(
       cause,
       resolvedAt: change.at,
       public: options.public,
+      confirmPrivate: options.confirmPrivate,
       notePublic,
     });
     syncExternal(core, change, incident, cause, 'resolved', note);

@@ -33,6 +33,12 @@ export const INCIDENT_ACTIONS = [
 ] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
+/**
+ * Who sees a private incident listed (commands, the Home tab) besides the people in its channel:
+ * whoever declared it, holds a role in it, or is an admin.
+ */
+export const PRIVATE_VIEWERS: Principal[] = ['declarer', 'commander', 'comms', 'admins'];
+
 /** The changes to a runbook run; their principals come from the runbook's own `allowed`. */
 export type RunbookAction = 'run' | 'approve' | 'stop';
 

@@ -1,3 +1,4 @@
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import type { Change, Core } from './core.ts';
 import { statusWebhookEffects, statuspageSyncEffect } from './effect-kinds.ts';
 import type { ComponentStatus, Incident, Status, UserRef } from './types.ts';
@@ -7,6 +8,31 @@ export interface UpdateOptions {
   public?: boolean;
   /** Components this update says something about, and their new status. */
   components?: { id: string; status: ComponentStatus }[];
+  /** The commander's explicit yes to publishing a private incident for the first time. */
+  confirmPrivate?: boolean;
+}
+
+/**
+ * Nothing of a private incident reaches the status page until its commander says so explicitly;
+ * once it is public, its later public updates (and its resolution) follow as for any other.
+ */
+function requirePublishable(core: Core, incident: Incident, by: UserRef, options: UpdateOptions): void {
+  if (!options.public || !incident.private || incident.publicAt !== null) return;
+  const commander = core.deps.incidents.roles(incident.id).find((r) => r.role === 'commander')?.userId;
+  if (commander !== by) {
+    throw new UserError(
+      ErrorCode.Forbidden,
+      `Incident #${incident.id} is private: only its commander may put it on the status page.`,
+    );
+  }
+  if (!options.confirmPrivate) {
+    throw new UserError(
+      ErrorCode.Forbidden,
+      `Incident #${incident.id} is private: nothing of it goes to the status page unless you confirm. ` +
+        'Publish with --public --confirm-private if the public should see it.',
+      { action: 'publish' },
+    );
+  }
 }
 
 /**
@@ -22,6 +48,7 @@ export function recordUpdate(
   by: UserRef,
   options: UpdateOptions,
 ): string {
+  requirePublishable(core, incident, by, options);
   const { incidents, updates, policy } = core.deps;
   const before = new Map(updates.componentStatuses(incident.id).map((c) => [c.id, c.status]));
   const components = (options.components ?? []).map((c) => ({

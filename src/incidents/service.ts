@@ -4,16 +4,28 @@ import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendRemin
 import { acceptCommsOffer, checkShifts, shiftSeen } from './comms-lead.ts';
 import { Change, startClocks, type Core, type IncidentServiceDeps } from './core.ts';
 import { declare, type DeclareInput } from './declare.ts';
+import { captureEffect, overviewRefreshEffect } from './effect-kinds.ts';
+import type { NewEffect } from '../outbox/types.ts';
 import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './external-events.ts';
 import { addFollowup, postmortemPublished, requestPostmortem, setImpact } from './followups.ts';
 import type { NewTimelineEvent } from './incident-repository.ts';
 import { acknowledge, closeIncident, mitigate, reopen, resolve, setSeverity } from './lifecycle.ts';
-import { Permissions, type Actor, type IncidentAction, type Principal, type RunbookAction } from './permissions.ts';
+import {
+  Permissions,
+  PRIVATE_VIEWERS,
+  type Actor,
+  type IncidentAction,
+  type Principal,
+  type RunbookAction,
+} from './permissions.ts';
 import { setPublicName } from './public-name.ts';
 import type { UpdateOptions } from './record-update.ts';
 import { recordRunbookEvent, responders } from './runbook-events.ts';
 import { peopleUnreachable, staff } from './staffing.ts';
 import type { CapturedMessage, Incident, ResolvedPerson, Role, Severity, Status, UserRef } from './types.ts';
+
+const VIEWER_TTL_MS = 7 * 24 * 3_600_000;
+const MAX_REFRESHED_VIEWERS = 500;
 
 /** The incident domain: every change is one transaction that also records its timeline and effects. */
 export class IncidentService implements Core {
@@ -39,6 +51,8 @@ export class IncidentService implements Core {
       result = db.transaction(() => {
         const change = new Change(this.deps.now());
         const value = fn(change);
+        // Anything that reaches a timeline may change what the overview shows: redraw it for its viewers.
+        if (change.events.length > 0) change.effect(...this.overviewRefreshes(change.at));
         for (const e of change.events) {
           incidents.appendEvent(e);
           this.audit(e);
@@ -55,6 +69,17 @@ export class IncidentService implements Core {
     if (enqueued) after(this.deps.onEffectsEnqueued);
     if (this.deps.onCommitted) after(this.deps.onCommitted);
     return result;
+  }
+
+  /** A person looked at the overview of open incidents: it is kept current for them from now on. */
+  overviewOpened(user: UserRef): void {
+    this.deps.viewers?.seen(user, this.deps.now());
+  }
+
+  /** One refresh per recent viewer; who has not looked for a week (or beyond the busiest few hundred) waits till they do. */
+  private overviewRefreshes(at: number): NewEffect[] {
+    const viewers = this.deps.viewers?.since(at - VIEWER_TTL_MS, MAX_REFRESHED_VIEWERS) ?? [];
+    return viewers.map((user) => overviewRefreshEffect(user, at));
   }
 
   require(id: number): Incident {
@@ -252,6 +277,45 @@ export class IncidentService implements Core {
 
   listOpen(): Incident[] {
     return this.deps.incidents.listOpen();
+  }
+
+  /**
+   * Open incidents `viewer` may see: a private one only by its people, or from inside its own
+   * room (`where`, the room the viewer asks from: being there makes them one of its people).
+   */
+  listOpenFor(viewer: Actor, where?: string): Incident[] {
+    return this.listOpen().filter((i) => this.maySee(i, viewer, where));
+  }
+
+  /**
+   * Puts a chat message on an incident's timeline (its text and link are read at delivery). A private
+   * incident takes messages only from its people, or from its own room (`where`); to anyone else it
+   * does not exist. The same message added twice is recorded once.
+   */
+  addMessage(
+    incidentId: number,
+    message: { kind: 'added' | 'quoted'; room: string; ts: string; text?: string; author?: UserRef | null },
+    by: Actor,
+    where?: string,
+  ): Incident {
+    const incident = this.deps.incidents.get(incidentId);
+    if (!incident || !this.maySee(incident, by, where)) {
+      throw new UserError(ErrorCode.NotFound, `There is no incident #${incidentId}.`);
+    }
+    this.transact((change) =>
+      change.effect(
+        captureEffect(incidentId, `${message.kind}:${message.room}:${message.ts}`, { ...message, by: by.id }),
+      ),
+    );
+    return incident;
+  }
+
+  maySee(incident: Incident, viewer: Actor, where?: string): boolean {
+    if (!incident.private || (where !== undefined && incident.channelId === where)) return true;
+    return this.permissions.allows(PRIVATE_VIEWERS, viewer, {
+      incident,
+      roles: this.deps.incidents.roles(incident.id),
+    });
   }
 
   roles(incidentId: number) {

@@ -47,6 +47,8 @@ export interface Incident {
   commsOfferTo: UserRef | null;
   /** The chat message with the comms lead's duties, once posted (edited in place from then on). */
   dutiesTs: string | null;
+  /** Its room is private and it is shown only to its people; nothing goes public without confirmation. */
+  private: boolean;
   updatedAt: number;
 }
 
@@ -98,7 +100,8 @@ export const NOTE_MAX = 3000;
 
 /** A Slack message pinned or marked (reacted to) in an incident channel, or un-pinned/un-marked. */
 export interface CapturedMessage {
-  kind: 'pinned' | 'unpinned' | 'marked' | 'unmarked';
+  /** `added`: chosen from a message's menu; `quoted`: the message an incident was declared from. */
+  kind: 'pinned' | 'unpinned' | 'marked' | 'unmarked' | 'added' | 'quoted';
   by: UserRef;
   ts: string;
   text: string;

@@ -93,3 +93,51 @@ export function eventCallbackBody(
     authorizations: [{ team_id: TEAM.id, user_id: 'U0BOT0001', is_bot: true, is_enterprise_install: false }],
   });
 }
+
+/** A button pressed in a view that is not a message (the app's Home tab): no channel, no message. */
+export function viewActionBody(opts: { actionId: string; user: string; viewId: string; value?: string }): string {
+  const payload = {
+    ...interaction('block_actions', opts.user),
+    container: { type: 'view', view_id: opts.viewId },
+    view: { id: opts.viewId, team_id: TEAM.id, type: 'home', callback_id: '', private_metadata: '', hash: '1.abc' },
+    actions: [
+      {
+        type: 'button',
+        action_id: opts.actionId,
+        block_id: 'home_actions',
+        value: opts.value ?? '',
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A message shortcut (the message's ⋯ menu): the message it was chosen on, and where. */
+export function messageShortcutBody(opts: {
+  callbackId: string;
+  user: string;
+  channel: string;
+  message: { ts: string; text: string; user: string };
+}): string {
+  const payload = {
+    ...interaction('message_action', opts.user),
+    callback_id: opts.callbackId,
+    action_ts: String(Date.now() / 1000),
+    message_ts: opts.message.ts,
+    response_url: 'https://hooks.slack.com/app/T0FAKE001/1/fake',
+    channel: { id: opts.channel, name: 'channel' },
+    message: { type: 'message', ...opts.message },
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A global shortcut (the shortcuts menu): nothing but who chose it. */
+export function globalShortcutBody(opts: { callbackId: string; user: string }): string {
+  const payload = {
+    ...interaction('shortcut', opts.user),
+    callback_id: opts.callbackId,
+    action_ts: String(Date.now() / 1000),
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, webApi, type Authorize } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, webApi, type Authorize } from '@slack/bolt';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../lib/logger.ts';
 import { boltLogger } from './bolt-logger.ts';
@@ -17,7 +17,17 @@ export interface BoltParts {
   identity: () => Promise<BotIdentity>;
 }
 
-export function createBoltApp(config: Config['slack'], log: Logger, timeoutMs = 10_000): BoltParts {
+/** Socket Mode tuning; tests shorten the ping timeout, which also paces reconnection. */
+export interface SocketModeOptions {
+  clientPingTimeoutMs?: number;
+}
+
+export function createBoltApp(
+  config: Config['slack'],
+  log: Logger,
+  timeoutMs = 10_000,
+  socket: SocketModeOptions = {},
+): BoltParts {
   const logger = boltLogger(log.child({ source: 'slack' }));
   const clientOptions = {
     slackApiUrl: config.apiUrl,
@@ -37,14 +47,17 @@ export function createBoltApp(config: Config['slack'], log: Logger, timeoutMs = 
   );
   const authorize: Authorize<boolean> = async () => ({ botToken: config.botToken, ...(await identity()) });
   if (config.appToken) {
-    const app = new App({
-      authorize,
+    // Bolt's own receiver would open the connection at slack.com whatever SLACK_API_URL says: the
+    // app-level token's client is given the same API URL as the bot token's.
+    const socketReceiver = new SocketModeReceiver({
       appToken: config.appToken,
-      socketMode: true,
       logger,
-      clientOptions,
-      convoStore: false,
+      clientPingTimeout: socket.clientPingTimeoutMs,
+      installerOptions: { clientOptions: { slackApiUrl: config.apiUrl } },
+      // The envelope id reaches the listeners' context, for the replay check (socket-replay.ts).
+      customPropertiesExtractor: (args) => ({ envelopeId: (args as { envelope_id?: unknown }).envelope_id }),
     });
+    const app = new App({ authorize, receiver: socketReceiver, logger, clientOptions, convoStore: false });
     return { app, client, identity };
   }
   const receiver = new HTTPReceiver({

@@ -39,8 +39,37 @@ class PrerequisiteFailedError extends Error {
   readonly code = 'prerequisite_failed';
 }
 
+/**
+ * Slack refused a method the app was not granted: retrying cannot help until the operator adds the
+ * scope to the app and reinstalls it, after which the dead rows are retried by hand.
+ */
+class MissingScopeError extends Error {
+  readonly code = 'slack_missing_scope';
+  constructor(effect: string, needed: string) {
+    super(
+      `Slack refused ${effect}: the app lacks the scope ${needed}. Add it to the app's scopes ` +
+        '(slack-app-manifest.yaml), reinstall the app, then run `incident-bot outbox retry --all-dead`.',
+    );
+  }
+}
+
 const classify = (error: unknown): Failure =>
-  error instanceof PrerequisiteFailedError ? { type: 'permanent' } : classifySlackError(error);
+  error instanceof PrerequisiteFailedError || error instanceof MissingScopeError
+    ? { type: 'permanent' }
+    : classifySlackError(error);
+
+/** Names the scope Slack asked for, so the dead row and the log say what to grant. */
+const namingScope =
+  (deliver: EffectHandler['deliver']): EffectHandler['deliver'] =>
+  async (row, log) => {
+    try {
+      return await deliver(row, log);
+    } catch (error) {
+      if (slackErrorName(error) !== 'missing_scope') throw error;
+      const needed = (error as { data?: { needed?: unknown } }).data?.needed;
+      throw new MissingScopeError(row.kind, typeof needed === 'string' ? needed : 'it asked for');
+    }
+  };
 
 /** The Slack implementation of the domain's room effects, as outbox handlers. */
 export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, EffectHandler> {
@@ -65,7 +94,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     let cursor: string | undefined;
     do {
       const page = await client.conversations.list({
-        types: 'public_channel',
+        types: incident.private ? 'private_channel' : 'public_channel',
         exclude_archived: true,
         limit: 1000,
         ...(cursor ? { cursor } : {}),
@@ -109,9 +138,19 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     return res.ts!;
   };
 
+  /** A message's link; none when it is gone or out of the bot's sight (its text is still recorded). */
+  const permalinkOf = async (channel: string, ts: string): Promise<string | undefined> => {
+    try {
+      return (await client.chat.getPermalink({ channel, message_ts: ts })).permalink;
+    } catch (error) {
+      if (['channel_not_found', 'message_not_found'].includes(slackErrorName(error) ?? '')) return undefined;
+      throw error;
+    }
+  };
+
   const handler = (lane: string, deliver: EffectHandler['deliver']): EffectHandler => ({
     lane: `slack:${lane}`,
-    deliver,
+    deliver: namingScope(deliver),
     classify,
   });
 
@@ -129,7 +168,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
       for (let attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
         const name = candidateName(base, attempt);
         try {
-          const res = await client.conversations.create({ name, is_private: false });
+          const res = await client.conversations.create({ name, is_private: incident.private });
           const id = res.channel!.id!;
           log.info({ event: 'channel.created', channel_id: id, channel_name: name }, 'channel created');
           return { result: { channel_id: id, name }, commit: () => incidents.setChannel(incident.id, id, name, now()) };
@@ -237,8 +276,9 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     }),
 
     [EffectKind.TimelineCapture]: handler('conversations.history', async (row) => {
-      const { channel } = channelOf(row);
       const p = row.payload as {
+        /** Where the message is, when not in the incident's own channel (a shortcut from anywhere). */
+        room?: string;
         ts: string;
         kind: CapturedMessage['kind'];
         by: string;
@@ -246,6 +286,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
         author?: string;
         permalink?: string;
       };
+      const channel = p.room ?? channelOf(row).channel;
       let { text, author, permalink } = p;
       if (text === undefined) {
         const res = await client.conversations.history({ channel, latest: p.ts, inclusive: true, limit: 1 });
@@ -253,7 +294,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
         text = message?.text ?? '';
         author = message?.user ?? message?.bot_id;
       }
-      if (!permalink) permalink = (await client.chat.getPermalink({ channel, message_ts: p.ts })).permalink;
+      if (!permalink) permalink = await permalinkOf(channel, p.ts);
       const capture = {
         kind: p.kind,
         by: p.by,

@@ -9,7 +9,7 @@ type FormViews = {
 
 /** The Block Kit modal for each form a command asks for. */
 const FORM_VIEWS: FormViews = {
-  declare: (form, settings) => declareModal(settings.default_severity, form.channelId, settings.components),
+  declare: (form, settings) => declareModal(settings.default_severity, form.channelId, settings.components, form.quote),
   update: (form, settings) => updateModal(form.incident, settings.components),
   runbook_params: (form) =>
     runbookParamsModal(form.runbook, { incidentId: form.incidentId, given: form.given, dryRun: form.dryRun }),

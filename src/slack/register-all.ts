@@ -6,6 +6,9 @@ import { registerInteractions } from './register-interactions.ts';
 import { registerComms } from './register-comms.ts';
 import { COMMS_ACTION } from './comms-views.ts';
 import { registerRunbooks } from './register-runbooks.ts';
+import { registerHome } from './register-home.ts';
+import { registerShortcuts } from './register-shortcuts.ts';
+import { HOME_ACTION } from './home-view.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { ACTION } from './summary-message.ts';
 import { VIEW } from './views.ts';
@@ -49,7 +52,12 @@ export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
   ackUnknown(
     app,
     {
-      actions: [...Object.values(ACTION), ...Object.values(RUNBOOK_ACTION), ...Object.values(COMMS_ACTION)],
+      actions: [
+        ...Object.values(ACTION),
+        ...Object.values(RUNBOOK_ACTION),
+        ...Object.values(COMMS_ACTION),
+        ...Object.values(HOME_ACTION),
+      ],
       views: [...Object.values(VIEW), RUNBOOK_VIEW],
     },
     deps.log,
@@ -59,4 +67,6 @@ export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
   registerComms(app, deps);
   registerEvents(app, deps);
   registerRunbooks(app, deps);
+  registerHome(app, deps);
+  registerShortcuts(app, deps);
 }

@@ -8,6 +8,7 @@ import { buttonPress } from './button-press.ts';
 import { actorPort, bugReply, formOpener, refusalOf } from './register-commands.ts';
 import { renderReply, userErrorText } from './render-reply.ts';
 import { ACTION } from './summary-message.ts';
+import { quoteFromForm } from './register-shortcuts.ts';
 import {
   VIEW,
   metadata,
@@ -68,10 +69,17 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
         declaredBy: body.user.id,
         commander: v.user('commander'),
         source: 'slack',
+        private: v.choices('private').includes('private'),
         components: v
           .choices('components')
           .map((id) => ({ id, status: parseComponentStatusChoice(v.choice('component_status')) })),
       });
+      // Declared from a message: it is linked and quoted on the timeline.
+      const quote = quoteFromForm(view.private_metadata);
+      if (quote) {
+        const actor = await actorPort(deps, body.user.id)();
+        deps.services.incidents.addMessage(incident.id, { kind: 'quoted', ...quote }, actor);
+      }
       log.info(
         { event: 'incident.declared', incident_id: incident.id, channel: metadata(view.private_metadata).channel },
         'incident declared from the form',

@@ -11,12 +11,15 @@ import {
   type Status,
 } from '../incidents/types.ts';
 import { truncate } from '../text/truncate.ts';
+import type { QuotedMessage } from '../commands/types.ts';
 
 /** Callback ids of our modals; the view_submission handlers are registered under these. */
 export const VIEW = {
   declare: 'incident_declare',
   update: 'incident_update',
   preview: 'incident_update_preview',
+  /** Which open incident a message goes to (the "Add to incident timeline" shortcut outside one). */
+  pick: 'incident_pick',
 } as const;
 
 const option = (value: string, text: string) => ({ text: { type: 'plain_text', text }, value });
@@ -46,11 +49,31 @@ const SEVERITY_TEXT: Record<Severity, string> = {
   sev4: 'SEV4 — low, no customer impact yet',
 };
 
-export function declareModal(defaultSeverity: Severity, channelId: string, components: Component[] = []) {
+/** The quoted message rides in the form's private_metadata (3,000 characters at most), so its text is cut short. */
+const QUOTE_KEPT = 1500;
+const DESCRIPTION_MAX = 3000;
+
+/** A message as a Slack quote: every line behind `>`. */
+export const quoted = (text: string): string =>
+  truncate(
+    text
+      .split('\n')
+      .map((line) => `> ${line}`)
+      .join('\n'),
+    DESCRIPTION_MAX,
+  );
+
+export function declareModal(
+  defaultSeverity: Severity,
+  channelId: string,
+  components: Component[] = [],
+  quote?: QuotedMessage,
+) {
+  const kept = quote ? { ...quote, text: truncate(quote.text, QUOTE_KEPT) } : undefined;
   return {
     type: 'modal',
     callback_id: VIEW.declare,
-    private_metadata: JSON.stringify({ channel: channelId }),
+    private_metadata: JSON.stringify({ channel: channelId, ...(kept ? { quote: kept } : {}) }),
     title: plain('Declare an incident'),
     submit: plain('Declare'),
     close: plain('Cancel'),
@@ -72,7 +95,13 @@ export function declareModal(defaultSeverity: Severity, channelId: string, compo
         block_id: 'description',
         optional: true,
         label: plain('What do we know?'),
-        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'value',
+          multiline: true,
+          max_length: DESCRIPTION_MAX,
+          ...(quote ? { initial_value: quoted(quote.text) } : {}),
+        },
       },
       {
         type: 'input',
@@ -80,6 +109,17 @@ export function declareModal(defaultSeverity: Severity, channelId: string, compo
         optional: true,
         label: plain('Commander (you, if left empty)'),
         element: { type: 'users_select', action_id: 'value' },
+      },
+      {
+        type: 'input',
+        block_id: 'private',
+        optional: true,
+        label: plain('Visibility'),
+        element: {
+          type: 'checkboxes',
+          action_id: 'value',
+          options: [option('private', 'Private: a private channel, shown only to its people (security incidents)')],
+        },
       },
       // Which components customers will see affected once the incident is published.
       ...publicBlocks(components).filter((b) => b.block_id !== 'public'),
@@ -254,4 +294,34 @@ export function parseComponentStatusChoice(value: string | undefined): Component
   return value && (COMPONENT_STATUSES as readonly string[]).includes(value)
     ? (value as ComponentStatus)
     : 'major_outage';
+}
+
+/** Asks which open incident a message goes to; only those the person may see are offered. */
+export function pickIncidentModal(open: Incident[], message: QuotedMessage) {
+  const base = { type: 'modal', title: plain('Add to timeline'), close: plain('Cancel') };
+  if (open.length === 0) {
+    return {
+      ...base,
+      blocks: [{ type: 'section', text: plain('There is no open incident to add this message to.') }],
+    };
+  }
+  return {
+    ...base,
+    callback_id: VIEW.pick,
+    private_metadata: JSON.stringify({ ...message, text: truncate(message.text, QUOTE_KEPT) }),
+    submit: plain('Add'),
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'incident',
+        label: plain('Incident'),
+        element: {
+          type: 'static_select',
+          action_id: 'value',
+          options: open.slice(0, 100).map((i) => option(String(i.id), truncate(`#${i.id} ${i.title}`, 75))),
+        },
+      },
+      { type: 'context', elements: [{ type: 'plain_text', text: truncate(quoted(message.text), 2000) }] },
+    ],
+  };
 }

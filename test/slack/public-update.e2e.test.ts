@@ -94,6 +94,7 @@ describe('components chosen when declaring', () => {
       'severity',
       'description',
       'commander',
+      'private',
       'components',
       'component_status',
     ]);

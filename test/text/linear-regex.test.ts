@@ -61,6 +61,7 @@ describe('regexes over user text on 100 kB inputs', () => {
     expect(parseUpdateFlags(`${' '.repeat(KB100)}fixed --public`)).toEqual({
       message: 'fixed',
       public: true,
+      confirmPrivate: false,
       components: [],
     });
   });

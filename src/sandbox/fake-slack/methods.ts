@@ -88,7 +88,15 @@ export const METHODS: Record<string, Method> = {
   'conversations.list': (ws, args) => {
     const limit = Math.min(Math.max(Number(args.limit ?? 100) || 100, 1), 1000);
     const offset = args.cursor ? Number(Buffer.from(str(args.cursor), 'base64').toString()) || 0 : 0;
-    const all = [...ws.channels.values()].filter((c) => !(str(args.exclude_archived) === 'true' && c.is_archived));
+    // A private channel is listed only when asked for, and only to its members (the bot here).
+    const types = str(args.types || 'public_channel').split(',');
+    const all = [...ws.channels.values()].filter(
+      (c) =>
+        !(str(args.exclude_archived) === 'true' && c.is_archived) &&
+        (c.is_private
+          ? types.includes('private_channel') && c.members.has(ws.bot.id)
+          : types.includes('public_channel')),
+    );
     const page = all.slice(offset, offset + limit);
     const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64') : '';
     return ok({ channels: page.map(channelJson), response_metadata: { next_cursor: next } });
@@ -272,5 +280,18 @@ export const METHODS: Record<string, Method> = {
     const id = ws.nextId('V');
     ws.views.push({ id, view: parseJson(args.view), trigger_id: str(args.trigger_id) });
     return ok({ view: { id, ...(parseJson(args.view) as object) } });
+  },
+
+  // The app's Home tab for one person; publishing again replaces it (the id stays).
+  'views.publish': (ws, args) => {
+    const user = str(args.user_id);
+    if (!ws.users.has(user)) return fail('user_not_found');
+    const view = parseJson(args.view) as { type?: unknown; blocks?: unknown };
+    if (view?.type !== 'home') return fail('invalid_arguments');
+    if (Array.isArray(view.blocks) && view.blocks.length > 100) return fail('invalid_arguments');
+    if (view.blocks !== undefined && blocksProblem(view.blocks)) return fail('invalid_blocks');
+    const id = ws.homeTabs.get(user)?.id ?? ws.nextId('V');
+    ws.homeTabs.set(user, { id, view });
+    return ok({ view: { id, ...view } });
   },
 };

@@ -4,6 +4,8 @@ import { holdThenDrop, type Outage } from '../outage.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { METHODS, type Args } from './methods.ts';
+import { FakeSocketMode } from './socket-mode.ts';
+import { manifestBotScopes, missingScope } from './scopes.ts';
 import { loadMethodSpecs, type MethodSpec } from './spec.ts';
 import { FakeWorkspace, type FakeUser } from './state.ts';
 
@@ -28,6 +30,10 @@ export interface RecordedCall {
 export interface FakeSlackOptions {
   token?: string;
   users?: FakeUser[];
+  /** The bot token's scopes; by default those the repository's slack-app-manifest.yaml asks for. */
+  scopes?: string[];
+  /** An app-level token (xapp-…): Socket Mode is on, `apps.connections.open` answers to it. */
+  appToken?: string;
 }
 
 /**
@@ -41,6 +47,10 @@ export class FakeSlack extends EventEmitter {
   /** Calls refused for not matching Slack's API description: a bug in the caller. */
   readonly rejected: RecordedCall[] = [];
   readonly token: string;
+  /** What the app was granted at install: a call needing anything else is refused as `missing_scope`. */
+  readonly scopes: ReadonlySet<string>;
+  /** Present with `appToken`: Slack's Socket Mode on this port. */
+  readonly socketMode?: FakeSocketMode;
   private readonly specs: Record<string, MethodSpec> = loadMethodSpecs();
   private readonly faults = new Map<string, Fault[]>();
   private readonly sockets = new Set<Socket>();
@@ -51,6 +61,8 @@ export class FakeSlack extends EventEmitter {
     super();
     this.token = opts.token ?? 'xoxb-fake-token';
     this.ws = new FakeWorkspace(opts.users);
+    this.scopes = new Set(opts.scopes ?? manifestBotScopes());
+    if (opts.appToken) this.socketMode = new FakeSocketMode(opts.appToken);
   }
 
   async start(port = 0): Promise<this> {
@@ -59,12 +71,16 @@ export class FakeSlack extends EventEmitter {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket) =>
+      this.socketMode ? this.socketMode.accept(req, socket) : socket.destroy(),
+    );
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
     return this;
   }
 
   async stop(): Promise<void> {
+    this.socketMode?.closeAll();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -210,6 +226,9 @@ export class FakeSlack extends EventEmitter {
 
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (args.token as string | undefined);
     if (!token) return send(200, { ok: false, error: 'not_authed' });
+    if (method === 'apps.connections.open') return send(200, this.connectionsOpen(token));
+    // Only apps.connections.open takes an app-level token.
+    if (token === this.socketMode?.appToken) return send(200, { ok: false, error: 'not_allowed_token_type' });
     if (token !== this.token) return send(200, { ok: false, error: 'invalid_auth' });
     delete args.token;
 
@@ -222,6 +241,10 @@ export class FakeSlack extends EventEmitter {
       this.rejected.push(this.calls.at(-1)!);
       return;
     }
+    const needed = missingScope(method, args, this.ws, this.scopes);
+    if (needed) {
+      return send(200, { ok: false, error: 'missing_scope', needed, provided: [...this.scopes].join(',') });
+    }
     if (fault && 'error' in fault) return send(200, { ok: false, error: fault.error });
     const outcome = impl(this.ws, args);
     // Slack acted; the answer never arrives.
@@ -231,6 +254,14 @@ export class FakeSlack extends EventEmitter {
       JSON.stringify(outcome.body).replace(/UPLOAD_BASE/g, this.url.replace(/\/api\/$/, '/upload')),
     );
     send(200, { ok: true, ...body });
+  }
+
+  private connectionsOpen(token: string): { ok: boolean; error?: string; url?: string } {
+    if (!this.socketMode) return { ok: false, error: token === this.token ? 'not_allowed_token_type' : 'invalid_auth' };
+    if (token !== this.socketMode.appToken) {
+      return { ok: false, error: token === this.token ? 'not_allowed_token_type' : 'invalid_auth' };
+    }
+    return { ok: true, url: this.socketMode.open(this.url) };
   }
 }
 

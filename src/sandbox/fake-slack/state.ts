@@ -48,6 +48,8 @@ export class FakeWorkspace {
     from?: string;
   }[] = [];
   readonly views: { id: string; view: unknown; trigger_id?: string }[] = [];
+  /** Each person's Home tab of the app, as last published (views.publish). */
+  readonly homeTabs = new Map<string, { id: string; view: unknown }>();
   /** Files uploaded with the files.uploadV2 flow: content arrives at the upload URL, then is shared. */
   readonly files = new Map<
     string,
