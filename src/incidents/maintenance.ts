@@ -45,6 +45,8 @@ export interface ScheduleInput {
   scheduledFor: number;
   scheduledUntil: number;
   components: string[];
+  /** Open a Slack channel for the window (none unless asked). */
+  channel?: boolean;
 }
 
 /** Where a window should be at `now`, from its times alone: what makes the scheduler restart-safe. */
@@ -69,6 +71,11 @@ const dueAt = (m: Maintenance, status: MaintenanceStatus): number =>
  */
 export class MaintenanceService {
   constructor(readonly deps: MaintenanceServiceDeps) {}
+
+  /** Refuses someone who may not schedule windows (before a form is opened for them). */
+  check(actor: Actor): void {
+    this.authorize(actor, 'schedule maintenance');
+  }
 
   schedule(input: ScheduleInput, actor: Actor): Maintenance {
     this.authorize(actor, 'schedule maintenance');

@@ -6,6 +6,8 @@ import { registerInteractions } from './register-interactions.ts';
 import { registerComms } from './register-comms.ts';
 import { COMMS_ACTION } from './comms-views.ts';
 import { registerRunbooks } from './register-runbooks.ts';
+import { registerMaintenance } from './register-maintenance.ts';
+import { MAINTENANCE_VIEW } from './maintenance-views.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { ACTION } from './summary-message.ts';
 import { VIEW } from './views.ts';
@@ -50,7 +52,7 @@ export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
     app,
     {
       actions: [...Object.values(ACTION), ...Object.values(RUNBOOK_ACTION), ...Object.values(COMMS_ACTION)],
-      views: [...Object.values(VIEW), RUNBOOK_VIEW],
+      views: [...Object.values(VIEW), RUNBOOK_VIEW, MAINTENANCE_VIEW],
     },
     deps.log,
   );
@@ -59,4 +61,5 @@ export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
   registerComms(app, deps);
   registerEvents(app, deps);
   registerRunbooks(app, deps);
+  registerMaintenance(app, deps);
 }
