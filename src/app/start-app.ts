@@ -33,6 +33,7 @@ import { OutboxRepository } from '../outbox/outbox-repository.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
 import { createBoltApp } from '../slack/bolt-app.ts';
 import { slackEffectHandlers } from '../slack/channel-effects.ts';
+import { maintenanceChannelHandlers } from '../slack/maintenance-channel-effects.ts';
 import { slackFileShare } from '../slack/file-share.ts';
 import { slackPeople } from '../slack/people-directory.ts';
 import { DirectoryRepository } from '../pagerduty/directory.ts';
@@ -271,6 +272,12 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         maxAttempts: config.settings.outbox.max_attempts,
       }),
       ...statusWebhookHandlers({ ctx: status, endpoints: statusWebhooks, timeoutMs }),
+      ...maintenanceChannelHandlers({
+        client: slack,
+        maintenances: maintenanceRepo,
+        components: config.settings.components,
+        timeZone: config.settings.timezone,
+      }),
       ...statuspageMaintenanceHandlers({
         config: config.statuspage,
         maintenances: maintenanceRepo,

@@ -13,7 +13,7 @@ const EXAMPLE =
 
 /**
  * `/incident maintenance schedule|list|complete`: planned maintenance windows for the status page.
- * No incident and no channel: the scheduler moves each window through its steps on time.
+ * No incident, and no channel unless `--channel` asks: the scheduler moves each window through its steps on time.
  */
 export async function maintenance(ctx: CommandContext): Promise<CommandReply> {
   const service = ctx.services.maintenances;
