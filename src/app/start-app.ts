@@ -267,6 +267,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         people: slackPeople(slack),
         files: slackFileShare(slack),
         incidentsService: incidents,
+        publicDraft: (id) => reports.draft(id),
         dataDir: dirname(config.databasePath),
         timeoutMs,
         maxAttempts: config.settings.outbox.max_attempts,

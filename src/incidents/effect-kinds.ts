@@ -65,6 +65,8 @@ export type Notice =
   | { type: 'comms_vacant' }
   | { type: 'handoff'; role: string; from: string | null; to: string; by: string }
   | { type: 'mitigated'; by: string }
+  /** A merged report review published nothing: its public text changed after the review showed it. */
+  | { type: 'public_report_changed' }
   | { type: 'followup'; text: string; owner: string | null; by: string }
   | {
       type: 'postmortem';
