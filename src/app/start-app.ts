@@ -34,6 +34,7 @@ import { OutboxWorker } from '../outbox/worker.ts';
 import { createBoltApp, type SocketModeOptions } from '../slack/bolt-app.ts';
 import { socketReplayGuard } from '../slack/socket-replay.ts';
 import { slackEffectHandlers } from '../slack/channel-effects.ts';
+import { maintenanceChannelHandlers } from '../slack/maintenance-channel-effects.ts';
 import { slackFileShare } from '../slack/file-share.ts';
 import { slackPeople } from '../slack/people-directory.ts';
 import { DirectoryRepository } from '../pagerduty/directory.ts';
@@ -282,11 +283,18 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         people: slackPeople(slack),
         files: slackFileShare(slack),
         incidentsService: incidents,
+        publicDraft: (id) => reports.draft(id),
         dataDir: dirname(config.databasePath),
         timeoutMs,
         maxAttempts: config.settings.outbox.max_attempts,
       }),
       ...statusWebhookHandlers({ ctx: status, endpoints: statusWebhooks, timeoutMs }),
+      ...maintenanceChannelHandlers({
+        client: slack,
+        maintenances: maintenanceRepo,
+        components: config.settings.components,
+        timeZone: config.settings.timezone,
+      }),
       ...statuspageMaintenanceHandlers({
         config: config.statuspage,
         maintenances: maintenanceRepo,

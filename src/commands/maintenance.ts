@@ -1,17 +1,19 @@
-import { ErrorCode } from '../lib/errors.ts';
+import { ErrorCode, isUserError, UserError } from '../lib/errors.ts';
 import { fromWallClock } from '../lib/time-zone.ts';
-import { MAINTENANCE_NAME_MAX } from '../incidents/maintenance.ts';
+import { MAINTENANCE_BODY_MAX, MAINTENANCE_NAME_MAX } from '../incidents/maintenance.ts';
 import { bounded, stripControl, words } from './parse.ts';
 import { bold, code, join, ReplyError, say } from './reply.ts';
 import type { CommandContext, CommandReply } from './types.ts';
 
-const USAGE = '/incident maintenance schedule <start> <end> <components|none> <message>';
+const USAGE = '/incident maintenance schedule <start> <end> <components|none> <message> [--channel]';
+/** Asks for a Slack channel for the window; without it a window has none. */
+const CHANNEL_FLAG = '--channel';
 const EXAMPLE =
   '/incident maintenance schedule 2026-12-01T02:00 2h api,web Database upgrade. Brief API errors possible.';
 
 /**
  * `/incident maintenance schedule|list|complete`: planned maintenance windows for the status page.
- * No incident and no channel: the scheduler moves each window through its steps on time.
+ * No incident, and no channel unless `--channel` asks: the scheduler moves each window through its steps on time.
  */
 export async function maintenance(ctx: CommandContext): Promise<CommandReply> {
   const service = ctx.services.maintenances;
@@ -23,25 +25,21 @@ export async function maintenance(ctx: CommandContext): Promise<CommandReply> {
     `${when.format(m.scheduledFor)} – ${when.format(m.scheduledUntil)} (${zone})`;
   switch (sub?.toLowerCase()) {
     case 'schedule': {
-      const [startWord, endWord, componentsWord, ...message] = rest;
+      const channel = rest.some((w) => w.toLowerCase() === CHANNEL_FLAG);
+      const [startWord, endWord, componentsWord, ...message] = rest.filter((w) => w.toLowerCase() !== CHANNEL_FLAG);
+      if (!startWord && !endWord) {
+        // With nothing typed, the same window is asked for in a form (only of someone who may schedule).
+        service.check(await ctx.ports.actor());
+        await ctx.ports.openForm({ kind: 'maintenance', channelId: ctx.channelId });
+        return { text: [] };
+      }
       if (!startWord || !endWord || !componentsWord || message.length === 0)
         throw new ReplyError(ErrorCode.BadArgument, say`Usage: ${code(USAGE)}, e.g. ${code(EXAMPLE)}.`);
-      const scheduledFor = parseStart(startWord, ctx.now, zone);
-      const scheduledUntil = parseEnd(endWord, scheduledFor, zone);
+      // The message is the raw text after the fourth word, the flag taken out wherever it was.
+      const args = ctx.args.replace(/(^|\s)--channel(?=\s|$)/gi, ' ');
+      const raw = /^\s*\S+\s+\S+\s+\S+\s+\S+\s+([\s\S]*)$/.exec(args)?.[1];
       const components = componentsWord.toLowerCase() === 'none' ? [] : componentsWord.split(',').filter(Boolean);
-      // Customers read it: plain text, no mentions, no control characters.
-      const raw = /^\s*\S+\s+\S+\s+\S+\s+\S+\s+([\s\S]*)$/.exec(ctx.args)?.[1] ?? '';
-      const body = stripControl(ctx.text.plain(ctx.text.withoutMentions(raw)))
-        .replace(/[ \t]+/g, ' ')
-        .trim();
-      bounded(body, 2000, 'A maintenance message');
-      const m = service.schedule(
-        { name: nameOf(body), body, scheduledFor, scheduledUntil, components },
-        await ctx.ports.actor(),
-      );
-      return {
-        text: say`Scheduled maintenance ${bold(`#${m.id}`)} “${m.name}”, ${span(m)}${m.components.length ? `, on ${m.components.join(', ')}` : ''}. It is on the status page now and moves on its own; ${code(`/incident maintenance complete ${m.id}`)} ends it early.`,
-      };
+      return scheduleMaintenance(ctx, { start: startWord, end: endWord, components, message: raw ?? '', channel });
     }
     case 'complete': {
       const id = /^#?(\d{1,12})$/.exec(rest[0] ?? '')?.[1];
@@ -65,6 +63,78 @@ export async function maintenance(ctx: CommandContext): Promise<CommandReply> {
         say`${code('/incident maintenance')} takes ${code('schedule')}, ${code('list')} or ${code('complete <id>')}.`,
       );
   }
+}
+
+/** What the command's words or the form's fields say; `message` raw, as the platform sent it. */
+export interface MaintenanceDraft {
+  start: string;
+  end: string;
+  components: string[];
+  message: string;
+  channel: boolean;
+}
+export type MaintenanceField = 'start' | 'end' | 'components' | 'message';
+
+/** A refusal that belongs to one field of the draft (the form shows it under that field). */
+export class MaintenanceFieldError extends ReplyError {
+  constructor(
+    readonly field: MaintenanceField,
+    error: UserError,
+  ) {
+    super(error.code as ErrorCode, error instanceof ReplyError ? error.reply : say`${error.message}`);
+  }
+}
+
+const field = <T>(name: MaintenanceField, fn: () => T): T => {
+  try {
+    return fn();
+  } catch (error) {
+    throw isUserError(error) ? new MaintenanceFieldError(name, error) : error;
+  }
+};
+
+/** Schedules a window from the command or the form: one parse, one domain call, one reply. */
+export async function scheduleMaintenance(
+  ctx: Pick<CommandContext, 'services' | 'ports' | 'text' | 'now'>,
+  draft: MaintenanceDraft,
+): Promise<CommandReply> {
+  const service = ctx.services.maintenances;
+  if (!service) throw new ReplyError(ErrorCode.BadArgument, say`Maintenance windows are not available here.`);
+  const zone = ctx.services.settings.timezone;
+  const scheduledFor = field('start', () => parseStart(draft.start, ctx.now, zone));
+  const scheduledUntil = field('end', () => parseEnd(draft.end, scheduledFor, zone));
+  if (!(scheduledUntil > scheduledFor))
+    throw new MaintenanceFieldError(
+      'end',
+      new UserError(ErrorCode.BadArgument, 'A maintenance window must end after it starts.'),
+    );
+  // Customers read it: plain text, no mentions, no control characters.
+  const body = stripControl(ctx.text.plain(ctx.text.withoutMentions(draft.message)))
+    .replace(/[ \t]+/g, ' ')
+    .trim();
+  field('message', () => {
+    if (!body) throw new UserError(ErrorCode.BadArgument, 'Say what the maintenance is.');
+    bounded(body, MAINTENANCE_BODY_MAX, 'A maintenance message');
+  });
+  const known = new Set(ctx.services.settings.components.map((c) => c.id));
+  const unknown = draft.components.filter((c) => !known.has(c));
+  if (unknown.length > 0)
+    throw new MaintenanceFieldError(
+      'components',
+      new UserError(
+        ErrorCode.BadArgument,
+        `No such component: ${unknown.join(', ')}. The status page lists: ${[...known].join(', ') || 'none'}.`,
+      ),
+    );
+  const m = service.schedule(
+    { name: nameOf(body), body, scheduledFor, scheduledUntil, components: draft.components, channel: draft.channel },
+    await ctx.ports.actor(),
+  );
+  const when = new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' });
+  const span = `${when.format(m.scheduledFor)} – ${when.format(m.scheduledUntil)} (${zone})`;
+  return {
+    text: say`Scheduled maintenance ${bold(`#${m.id}`)} “${m.name}”, ${span}${m.components.length ? `, on ${m.components.join(', ')}` : ''}. It is on the status page now and moves on its own; ${code(`/incident maintenance complete ${m.id}`)} ends it early.`,
+  };
 }
 
 /** The window's title: the message's first sentence, shortened to fit. */

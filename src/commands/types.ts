@@ -31,6 +31,7 @@ export interface QuotedMessage {
 /** A form a verb asks the person to fill in; the edge draws it and handles what is submitted. */
 export type FormRequest =
   | { kind: 'declare'; channelId: string; quote?: QuotedMessage }
+  | { kind: 'maintenance'; channelId: string }
   | { kind: 'update'; incident: Incident }
   | { kind: 'runbook_params'; runbook: Runbook; incidentId: number; given: Record<string, string>; dryRun: boolean };
 

@@ -25,6 +25,9 @@ export const EffectKind = {
   ExternalSetStatus: 'external.set_status',
   StatuspageSync: 'statuspage.sync',
   StatuspageMaintenance: 'statuspage.maintenance',
+  /** A maintenance window's own channel (asked for when scheduled): opened, then told each step. */
+  MaintenanceChannelOpen: 'maintenance.channel_open',
+  MaintenanceChannelStep: 'maintenance.channel_step',
   StatusWebhook: 'status.webhook',
   PostmortemPublish: 'postmortem.publish',
   /** Re-renders one person's overview of open incidents (the Home tab in chat). */
@@ -64,6 +67,8 @@ export type Notice =
   | { type: 'comms_vacant' }
   | { type: 'handoff'; role: string; from: string | null; to: string; by: string }
   | { type: 'mitigated'; by: string }
+  /** A merged report review published nothing: its public text changed after the review showed it. */
+  | { type: 'public_report_changed' }
   | { type: 'followup'; text: string; owner: string | null; by: string }
   | {
       type: 'postmortem';
@@ -240,6 +245,21 @@ export const maintenanceEffect = (maintenanceId: number, updateId: number): NewE
   payload: { maintenanceId, updateId },
   idempotencyKey: `maintenance:${maintenanceId}:${EffectKind.StatuspageMaintenance}:${updateId}`,
 });
+
+/**
+ * The window's channel, in order on its own key: opened (with its summary) before any step is posted.
+ * The step row carries its update, so it says what customers were told at that step.
+ */
+export const maintenanceChannelEffect = (maintenanceId: number, updateId: number | null): NewEffect => {
+  const kind = updateId === null ? EffectKind.MaintenanceChannelOpen : EffectKind.MaintenanceChannelStep;
+  return {
+    kind,
+    orderingKey: `maintenance:${maintenanceId}:channel`,
+    incidentId: null,
+    payload: { maintenanceId, updateId },
+    idempotencyKey: `maintenance:${maintenanceId}:${kind}:${updateId ?? 'open'}`,
+  };
+};
 
 /**
  * Tells each operator-listed endpoint about a public change (an incident's update, a maintenance

@@ -14,6 +14,8 @@ interface MaintenanceRow {
   started_at: number | null;
   completed_at: number | null;
   statuspage_id: string | null;
+  wants_channel: number;
+  channel_id: string | null;
 }
 
 const toMaintenance = (r: MaintenanceRow): Maintenance => ({
@@ -29,6 +31,8 @@ const toMaintenance = (r: MaintenanceRow): Maintenance => ({
   startedAt: r.started_at,
   completedAt: r.completed_at,
   statuspageId: r.statuspage_id,
+  wantsChannel: r.wants_channel === 1,
+  channelId: r.channel_id,
 });
 
 /** All SQL about maintenance windows and what was said about them. */
@@ -38,7 +42,9 @@ export class MaintenanceRepository {
   constructor(readonly db: Db) {
     this.stmt = {
       add: db.prepare(`INSERT INTO maintenances (name, status, scheduled_for, scheduled_until, components, created_by,
-        created_at, updated_at) VALUES (@name, 'scheduled', @scheduledFor, @scheduledUntil, @components, @createdBy, @at, @at)`),
+        created_at, updated_at, wants_channel)
+        VALUES (@name, 'scheduled', @scheduledFor, @scheduledUntil, @components, @createdBy, @at, @at, @wantsChannel)`),
+      setChannel: db.prepare('UPDATE maintenances SET channel_id = ?, channel_name = ? WHERE id = ?'),
       get: db.prepare('SELECT * FROM maintenances WHERE id = ?'),
       setStatus: db.prepare(`UPDATE maintenances SET status = @status, updated_at = @at,
         started_at = CASE WHEN @status = 'in_progress' THEN @at ELSE started_at END,
@@ -61,8 +67,18 @@ export class MaintenanceRepository {
     };
   }
 
-  add(m: Pick<Maintenance, 'name' | 'scheduledFor' | 'scheduledUntil' | 'components' | 'createdBy'>, at: number) {
-    return Number(this.stmt.add.run({ ...m, components: JSON.stringify(m.components), at }).lastInsertRowid);
+  add(
+    m: Pick<Maintenance, 'name' | 'scheduledFor' | 'scheduledUntil' | 'components' | 'createdBy' | 'wantsChannel'>,
+    at: number,
+  ) {
+    const { name, scheduledFor, scheduledUntil, createdBy } = m;
+    const row = { name, scheduledFor, scheduledUntil, createdBy, components: JSON.stringify(m.components), at };
+    return Number(this.stmt.add.run({ ...row, wantsChannel: m.wantsChannel ? 1 : 0 }).lastInsertRowid);
+  }
+
+  /** The Slack channel opened for the window (asked for when it was scheduled). */
+  setChannel(id: number, channelId: string, name: string): void {
+    this.stmt.setChannel.run(channelId, name, id);
   }
 
   get(id: number): Maintenance | undefined {

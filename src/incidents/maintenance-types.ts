@@ -17,6 +17,9 @@ export interface Maintenance {
   startedAt: number | null;
   completedAt: number | null;
   statuspageId: string | null;
+  /** A chat channel was asked for when it was scheduled (none otherwise). */
+  wantsChannel: boolean;
+  channelId: string | null;
 }
 
 export interface MaintenanceUpdate {

@@ -2,7 +2,7 @@ import type { Db } from '../db/open.ts';
 import { ErrorCode, UserError } from '../lib/errors.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
 import type { NewEffect } from '../outbox/types.ts';
-import { maintenanceEffect } from './effect-kinds.ts';
+import { maintenanceChannelEffect, maintenanceEffect } from './effect-kinds.ts';
 import type { MaintenanceRepository } from './maintenance-repository.ts';
 import { MAINTENANCE_STATUSES, type Maintenance, type MaintenanceStatus } from './maintenance-types.ts';
 import type { Actor, Permissions, Principal } from './permissions.ts';
@@ -45,6 +45,8 @@ export interface ScheduleInput {
   scheduledFor: number;
   scheduledUntil: number;
   components: string[];
+  /** Open a Slack channel for the window (none unless asked). */
+  channel?: boolean;
 }
 
 /** Where a window should be at `now`, from its times alone: what makes the scheduler restart-safe. */
@@ -64,11 +66,16 @@ const dueAt = (m: Maintenance, status: MaintenanceStatus): number =>
   })[status];
 
 /**
- * Planned maintenance windows. Not incidents: no channel, roles or paging; each status step is
+ * Planned maintenance windows. Not incidents: no roles or paging, and a channel only when asked for; each status step is
  * one transaction with the update customers read and its effects (the Statuspage mirror).
  */
 export class MaintenanceService {
   constructor(readonly deps: MaintenanceServiceDeps) {}
+
+  /** Refuses someone who may not schedule windows (before a form is opened for them). */
+  check(actor: Actor): void {
+    this.authorize(actor, 'schedule maintenance');
+  }
 
   schedule(input: ScheduleInput, actor: Actor): Maintenance {
     this.authorize(actor, 'schedule maintenance');
@@ -95,7 +102,9 @@ export class MaintenanceService {
       );
     const components = [...new Set(input.components)];
     const id = this.transact((effects) => {
-      const id = this.deps.maintenances.add({ ...input, components, createdBy: actor.id }, now);
+      const wantsChannel = input.channel === true;
+      const id = this.deps.maintenances.add({ ...input, components, createdBy: actor.id, wantsChannel }, now);
+      if (wantsChannel) effects.push(maintenanceChannelEffect(id, null));
       this.step(this.deps.maintenances.get(id)!, 'scheduled', input.body, now, effects);
       return id;
     });
@@ -153,6 +162,8 @@ export class MaintenanceService {
     const updateId = this.deps.maintenances.addUpdate({ maintenanceId: m.id, status, body, at });
     if (this.deps.mirrorStatuspage) effects.push(maintenanceEffect(m.id, updateId));
     effects.push(...(this.deps.publicEffects?.(m, updateId) ?? []));
+    // Every step, the first (its summary) included, is posted in the window's channel when it has one.
+    if (m.wantsChannel) effects.push(maintenanceChannelEffect(m.id, updateId));
   }
 
   private authorize(actor: Actor, what: string): void {

@@ -36,6 +36,9 @@ export class PostmortemRepository {
       setIssue: db.prepare('UPDATE followups SET issue_number = ?, issue_url = ? WHERE id = ?'),
       get: db.prepare(`SELECT incident_id AS incidentId, branch, path, pr_number AS prNumber, pr_url AS prUrl, last_sha AS lastSha,
         local_path AS localPath, published_at AS publishedAt FROM postmortems WHERE incident_id = ?`),
+      publicDigest: db.prepare('SELECT public_digest FROM postmortems WHERE incident_id = ?').pluck(),
+      setPublicDigest: db.prepare('UPDATE postmortems SET public_digest = ? WHERE incident_id = ?'),
+      setMergeRefused: db.prepare('UPDATE postmortems SET merge_refused_at = ? WHERE incident_id = ?'),
       save: db.prepare(`INSERT INTO postmortems (incident_id, branch, path, pr_number, pr_url, last_sha, local_path, published_at)
         VALUES (@incidentId, @branch, @path, @prNumber, @prUrl, @lastSha, @localPath, @publishedAt)
         ON CONFLICT (incident_id) DO UPDATE SET branch = excluded.branch, path = excluded.path, pr_number = excluded.pr_number,
@@ -61,5 +64,19 @@ export class PostmortemRepository {
 
   save(record: PostmortemRecord): void {
     this.stmt.save.run(record);
+  }
+
+  /** The digest of the public text the report's pull request shows (null: it shows none). */
+  publicDigest(incidentId: number): string | null {
+    return (this.stmt.publicDigest.get(incidentId) as string | null | undefined) ?? null;
+  }
+
+  setPublicDigest(incidentId: number, digest: string | null): void {
+    this.stmt.setPublicDigest.run(digest, incidentId);
+  }
+
+  /** A merge published nothing because the public text changed since the pull request showed it. */
+  setMergeRefused(incidentId: number, at: number): void {
+    this.stmt.setMergeRefused.run(at, incidentId);
   }
 }

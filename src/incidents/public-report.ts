@@ -4,6 +4,7 @@ import { ErrorCode, UserError } from '../lib/errors.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
 import type { NewEffect } from '../outbox/types.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
+import { noticeEffect } from './effect-kinds.ts';
 import type { IncidentRepository } from './incident-repository.ts';
 import type { Actor } from './permissions.ts';
 import type { PostmortemRepository } from './postmortem-repository.ts';
@@ -44,6 +45,7 @@ export class PublicReportRepository {
       awaitingMerge: db.prepare(`SELECT p.incident_id AS incidentId, p.pr_number AS prNumber FROM postmortems p
         JOIN incidents i ON i.id = p.incident_id LEFT JOIN public_reports r ON r.incident_id = p.incident_id
         WHERE p.pr_number IS NOT NULL AND r.incident_id IS NULL AND i.public_at IS NOT NULL AND i.status = 'resolved'
+          AND p.merge_refused_at IS NULL
         ORDER BY p.incident_id LIMIT 100`),
     };
   }
@@ -131,10 +133,35 @@ export class PublicReports {
     return report;
   }
 
-  /** The review of the report was merged: publish it (once; a second call changes nothing). */
+  /**
+   * What would go public now, for the report's pull request to show (no actor: nothing is
+   * published by it), or null while the incident cannot have a public report.
+   */
+  draft(incidentId: number): { report: PublicReport; digest: string } | null {
+    const incident = this.deps.incidents.get(incidentId);
+    if (!incident || incident.publicAt === null || incident.status !== 'resolved') return null;
+    const report = this.build(incident);
+    return { report, digest: digestOf(report) };
+  }
+
+  /**
+   * The review of the report was merged: publish it (once; a second call changes nothing), but
+   * only the text its pull request showed. If the public text changed since, nothing is published
+   * and the channel is told (once) to use the preview instead.
+   */
   merged(incidentId: number): boolean {
     const incident = this.publishable(incidentId);
-    return this.store(incidentId, this.build(incident), null, 'merge');
+    const report = this.build(incident);
+    if (digestOf(report) === this.deps.postmortems.publicDigest(incidentId))
+      return this.store(incidentId, report, null, 'merge');
+    const { db, outbox } = this.deps;
+    const at = this.deps.now();
+    const enqueued = db.transaction(() => {
+      this.deps.postmortems.setMergeRefused(incidentId, at);
+      return outbox.enqueue(noticeEffect(incidentId, 'merge', { type: 'public_report_changed' }), at);
+    })();
+    if (enqueued) this.deps.onEffectsEnqueued();
+    return false;
   }
 
   private store(incidentId: number, report: PublicReport, by: string | null, via: 'command' | 'merge'): boolean {

@@ -8,6 +8,8 @@ import { draftReport, peopleIn, reportName, type DraftDeps } from './draft.ts';
 import { createGitHubClient } from './github-client.ts';
 import { classifyGitHubFailure, toGitHubError } from './github-error.ts';
 import { publishToGitHub } from './publish-github.ts';
+import { publicPreviewMarkdown } from './public-preview.ts';
+import type { PublicReport } from '../incidents/public-report.ts';
 
 /** GitHub's words for a refusal, fit for the channel: without the documentation link Octokit appends. */
 const reasonOf = (error: unknown) => {
@@ -30,6 +32,8 @@ export function postmortemHandlers(
       channelLink(channel: string | null): string | null;
     };
     incidentsService: IncidentService;
+    /** What would go public now and its digest (null while nothing can): shown in the pull request. */
+    publicDraft?: (incidentId: number) => { report: PublicReport; digest: string } | null;
     dataDir: string;
     timeoutMs?: number;
     /** The outbox's last try: a report still failing then is kept where the team is instead of dropped. */
@@ -80,6 +84,7 @@ export function postmortemHandlers(
               }),
           };
         }
+        const preview = deps.publicDraft?.(incidentId) ?? null;
         try {
           const outcome = await publishToGitHub({
             gh: { octokit, owner: repo.owner, repo: repo.name },
@@ -87,6 +92,7 @@ export function postmortemHandlers(
             slug,
             date,
             channelUrl,
+            publicPreview: deps.publicDraft ? publicPreviewMarkdown(preview?.report ?? null) : undefined,
             postmortems: deps.postmortems,
             render: () => draft().markdown,
             force: Boolean(row.payload.force),
@@ -96,7 +102,11 @@ export function postmortemHandlers(
           return {
             result: { type: outcome.type, pr: outcome.record.prUrl },
             commit: () => {
-              if (outcome.type === 'published') deps.postmortems.save(outcome.record);
+              if (outcome.type === 'published') {
+                deps.postmortems.save(outcome.record);
+                // The body now shows this text: a merge publishes it only while the report still says it.
+                deps.postmortems.setPublicDigest(incidentId, preview?.digest ?? null);
+              }
               deps.incidentsService.postmortemPublished(incidentId, cause, {
                 url: outcome.record.prUrl,
                 file: outcome.record.path,

@@ -1,5 +1,6 @@
 import type { FormRequest } from '../commands/types.ts';
 import type { Settings } from '../config/settings.ts';
+import { maintenanceModal } from './maintenance-views.ts';
 import { runbookParamsModal } from './runbook-views.ts';
 import { declareModal, updateModal } from './views.ts';
 
@@ -10,6 +11,7 @@ type FormViews = {
 /** The Block Kit modal for each form a command asks for. */
 const FORM_VIEWS: FormViews = {
   declare: (form, settings) => declareModal(settings.default_severity, form.channelId, settings.components, form.quote),
+  maintenance: (form, settings) => maintenanceModal(form.channelId, settings.components, settings.timezone),
   update: (form, settings) => updateModal(form.incident, settings.components),
   runbook_params: (form) =>
     runbookParamsModal(form.runbook, { incidentId: form.incidentId, given: form.given, dryRun: form.dryRun }),

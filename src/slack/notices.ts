@@ -87,6 +87,9 @@ const RENDER: Renderers = {
   followup: (n) =>
     `:white_check_mark: Follow-up for the report${n.owner ? ` (owner ${mention(n.owner)})` : ''}: ${e(truncate(n.text, 500))}`,
   postmortem: (n) => postmortemText(n),
+  public_report_changed: () =>
+    ':warning: The report’s public text changed after its pull request showed it, so merging it published ' +
+    'nothing. Preview what would go public and publish it with `/incident postmortem publish`.',
   runbook_approval: (n) => approvalMessage(n).text,
   runbook_finished: (n) => {
     const icon: Record<string, string> = {

@@ -9,6 +9,8 @@ import { registerRunbooks } from './register-runbooks.ts';
 import { registerHome } from './register-home.ts';
 import { registerShortcuts } from './register-shortcuts.ts';
 import { HOME_ACTION } from './home-view.ts';
+import { registerMaintenance } from './register-maintenance.ts';
+import { MAINTENANCE_VIEW } from './maintenance-views.ts';
 import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { ACTION } from './summary-message.ts';
 import { VIEW } from './views.ts';
@@ -58,7 +60,7 @@ export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
         ...Object.values(COMMS_ACTION),
         ...Object.values(HOME_ACTION),
       ],
-      views: [...Object.values(VIEW), RUNBOOK_VIEW],
+      views: [...Object.values(VIEW), RUNBOOK_VIEW, MAINTENANCE_VIEW],
     },
     deps.log,
   );
@@ -69,4 +71,5 @@ export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
   registerRunbooks(app, deps);
   registerHome(app, deps);
   registerShortcuts(app, deps);
+  registerMaintenance(app, deps);
 }

@@ -68,6 +68,46 @@ describe('the public post-incident report', () => {
     expect(JSON.stringify(feed)).not.toMatch(/INTERNAL|db-7|U0CAROL01|U0BOB0001/);
   });
 
+  it('its pull request shows exactly what merging it publishes', async () => {
+    const { pr } = await resolvedIncident(h, 'Checkout slow');
+    const body = gh.pulls.find((p) => p.number === pr)!.body;
+    const [, preview] = body.split('## This will be published on the status page when merged');
+    expect(preview).toBeDefined();
+    expect(preview).toContain('### Summary');
+    expect(preview).toContain('Card payments fail for some customers.');
+    expect(preview).toContain('### Who was affected?\n\nEU customers could not pay for 40 minutes');
+    expect(preview).toContain('- API: major outage for');
+    expect(preview).toContain(
+      "### What we're doing to make sure it doesn't happen again\n\n- Alert on cache hit ratio",
+    );
+    expect(preview).not.toMatch(/INTERNAL|db-7|U0CAROL01|U0BOB0001|U0ALICE01/);
+  });
+
+  it('merged after its public text changed, publishes nothing and asks for the preview in the channel', async () => {
+    const { incident, channel, pr } = await resolvedIncident(h, 'Payments down');
+    // Changed on our side since the pull request showed it: the reviewer approved other words.
+    await h.bot.command('impact Every customer could not pay for an hour', { channel });
+    await settled(h.bot.app);
+    gh.merge(pr);
+    expect(await h.bot.app.checkMergedReports()).toBe(0);
+    expect(await page(h, `/status/incidents/${incident.id}`)).not.toContain('Post-incident report');
+    await settled(h.bot.app);
+    const told = h.slack.ws.channelMessages(channel).filter((m) => m.text.includes('public text changed'));
+    expect(told.map((m) => m.text)).toEqual([
+      ':warning: The report’s public text changed after its pull request showed it, so merging it published ' +
+        'nothing. Preview what would go public and publish it with `/incident postmortem publish`.',
+    ]);
+    // Said once: the next checks leave the merged pull request alone.
+    expect(await h.bot.app.checkMergedReports()).toBe(0);
+    await settled(h.bot.app);
+    expect(h.slack.ws.channelMessages(channel).filter((m) => m.text.includes('public text changed'))).toHaveLength(1);
+    // The preview flow still publishes it.
+    const preview = text(await h.bot.command('postmortem publish', { channel, user: ALICE.id }));
+    const digest = /publish confirm ([0-9a-f]{10})/.exec(preview)![1]!;
+    await h.bot.command(`postmortem publish confirm ${digest}`, { channel, user: ALICE.id });
+    expect(await page(h, `/status/incidents/${incident.id}`)).toContain('Every customer could not pay for an hour');
+  });
+
   it('on /incident postmortem publish: previewed to the commander, published only as confirmed', async () => {
     const { incident, channel } = await resolvedIncident(h, 'Login failing');
     const refused = await h.bot.command('postmortem publish', { channel, user: CAROL.id });
