@@ -280,6 +280,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         render: createReportRenderer(config.settings.postmortem.template, config.settings.timezone),
         now,
         github: config.github,
+        privateRepo: config.settings.postmortem.private_repo,
         people: slackPeople(slack),
         files: slackFileShare(slack),
         incidentsService: incidents,

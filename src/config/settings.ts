@@ -193,6 +193,13 @@ export const settingsSchema = z
         on_resolve: z.boolean().default(true),
         // A team's own Handlebars template (path), instead of templates/postmortem.md.hbs.
         template: z.string().min(1).max(1024).optional(),
+        // Where private incidents' reports go (owner/name, pushed with GITHUB_TOKEN). Unset, they stay off
+        // GitHub: saved beside the database and attached in the incident's channel.
+        private_repo: z
+          .string()
+          .max(200)
+          .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name, e.g. acme/security-postmortems')
+          .optional(),
       })
       .strict()
       .default({ on_resolve: true }),

@@ -80,6 +80,8 @@ export type Notice =
       refused?: string;
       /** Its home kept failing until the last try (its own words): the draft was kept instead. */
       unreachable?: string;
+      /** A private incident's report kept off GitHub: no private repository is set for it. */
+      keptPrivate?: boolean;
       /** Drafts were refused there, so the report is an ordinary review marked as a draft by name. */
       regularReview?: boolean;
       /** The report's home was empty; its first commit was made on this branch. */

@@ -24,6 +24,8 @@ const reasonOf = (error: unknown) => {
 export function postmortemHandlers(
   deps: DraftDeps & {
     github: Config['github'];
+    /** Where private incidents' reports go (`postmortem.private_repo`); without it they never reach GitHub. */
+    privateRepo?: string;
     /** Display names of the people in the report (the port to Slack). */
     people: { displayNames(ids: Iterable<string>): Promise<Map<string, string>> };
     /** Shares the draft where the team is when GitHub cannot take it, and links to the channel. */
@@ -41,7 +43,10 @@ export function postmortemHandlers(
   },
 ): Record<string, EffectHandler> {
   const { token, repo, apiUrl } = deps.github;
-  const octokit = token && repo ? createGitHubClient({ token, apiUrl, timeoutMs: deps.timeoutMs }) : undefined;
+  const [privateOwner, privateName] = deps.privateRepo?.split('/') ?? [];
+  const privateRepo = privateOwner && privateName ? { owner: privateOwner, name: privateName } : undefined;
+  const octokit =
+    token && (repo || privateRepo) ? createGitHubClient({ token, apiUrl, timeoutMs: deps.timeoutMs }) : undefined;
 
   /** Without GitHub, or when GitHub refuses: the draft is saved beside the database and attached in Slack. */
   const saveLocally = async (markdown: string, file: string, channel: string | null, comment: string) => {
@@ -66,12 +71,17 @@ export function postmortemHandlers(
         const { slug, date } = reportName(incident, deps.timeZone);
         const file = `${date}-${slug}-${incidentId}.md`;
         const cause = `outbox:${row.id}`;
-        if (!octokit || !repo) {
+        // A private incident's report goes only to its own repository: never to the ordinary one.
+        const home = incident.private ? privateRepo : repo;
+        if (!octokit || !home) {
+          const keptPrivate = incident.private && Boolean(octokit);
           const local = await saveLocally(
             draft().markdown,
             file,
             incident.channelId,
-            'Post-incident report draft (GitHub is not configured).',
+            keptPrivate
+              ? 'Post-incident report draft (private incident: postmortem.private_repo is not set).'
+              : 'Post-incident report draft (GitHub is not configured).',
           );
           return {
             result: { local },
@@ -81,13 +91,14 @@ export function postmortemHandlers(
                 file,
                 issues: 0,
                 edited: false,
+                ...(keptPrivate ? { keptPrivate: true } : {}),
               }),
           };
         }
         const preview = deps.publicDraft?.(incidentId) ?? null;
         try {
           const outcome = await publishToGitHub({
-            gh: { octokit, owner: repo.owner, repo: repo.name },
+            gh: { octokit, owner: home.owner, repo: home.name },
             incident,
             slug,
             date,

@@ -46,6 +46,11 @@ function postmortemText(n: PostmortemNotice): string {
       `:warning: GitHub kept failing while the bot retried the report (last: “${e(truncate(n.unreachable, 300))}”). ` +
       `The draft is attached here${saved}; \`/incident postmortem\` sends it to GitHub again.`
     );
+  if (n.keptPrivate)
+    return (
+      `:memo: Post-incident report drafted${saved}. The incident is private and \`postmortem.private_repo\` ` +
+      'is not set, so it is not sent to GitHub: it is attached here.'
+    );
   return `:memo: Post-incident report drafted${saved}. GitHub is not configured, so it is attached here.`;
 }
 
