@@ -145,6 +145,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   storage.check();
 
   const timeoutMs = config.settings.outbox.timeout_seconds * 1000;
+  const [privateOwner, privateName] = config.settings.postmortem.private_repo?.split('/') ?? [];
+  const privateRepo = privateOwner && privateName ? { owner: privateOwner, name: privateName } : undefined;
   const inbox = new InboxRepository(db);
   const seenRequests = new SeenRequestRepository(db);
   const incidentRepo = new IncidentRepository(db);
@@ -280,7 +282,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         render: createReportRenderer(config.settings.postmortem.template, config.settings.timezone),
         now,
         github: config.github,
-        privateRepo: config.settings.postmortem.private_repo,
+        privateRepo,
         people: slackPeople(slack),
         files: slackFileShare(slack),
         incidentsService: incidents,
@@ -437,6 +439,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         ? createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
         : undefined,
     repo: config.github.repo,
+    privateRepo,
     reports: reportRepo,
     publish: reports,
     log: log.child({ source: 'scheduler' }),

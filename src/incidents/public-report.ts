@@ -42,7 +42,8 @@ export class PublicReportRepository {
       get: db.prepare('SELECT * FROM public_reports WHERE incident_id = ?'),
       recent: db.prepare('SELECT * FROM public_reports ORDER BY published_at DESC LIMIT ?'),
       // Reports with a pull request whose incident is published, resolved, and has no public report yet.
-      awaitingMerge: db.prepare(`SELECT p.incident_id AS incidentId, p.pr_number AS prNumber FROM postmortems p
+      awaitingMerge: db.prepare(`SELECT p.incident_id AS incidentId, p.pr_number AS prNumber, i.is_private AS isPrivate
+        FROM postmortems p
         JOIN incidents i ON i.id = p.incident_id LEFT JOIN public_reports r ON r.incident_id = p.incident_id
         WHERE p.pr_number IS NOT NULL AND r.incident_id IS NULL AND i.public_at IS NOT NULL AND i.status = 'resolved'
           AND p.merge_refused_at IS NULL
@@ -59,8 +60,10 @@ export class PublicReportRepository {
   recent(limit: number): PublicReportRecord[] {
     return (this.stmt.recent.all(limit) as Row[]).map(toRecord);
   }
-  awaitingMerge(): { incidentId: number; prNumber: number }[] {
-    return this.stmt.awaitingMerge.all() as { incidentId: number; prNumber: number }[];
+  /** Whose report pull request may have been merged; a private incident's is in its own repository. */
+  awaitingMerge(): { incidentId: number; prNumber: number; private: boolean }[] {
+    const rows = this.stmt.awaitingMerge.all() as { incidentId: number; prNumber: number; isPrivate: 0 | 1 }[];
+    return rows.map(({ isPrivate, ...r }) => ({ ...r, private: isPrivate === 1 }));
   }
 }
 interface Row {

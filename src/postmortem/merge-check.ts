@@ -10,15 +10,19 @@ import type { Logger } from '../lib/logger.ts';
 export function mergedReportChecker(deps: {
   octokit: Octokit | undefined;
   repo: { owner: string; name: string } | undefined;
+  /** Where private incidents' report pull requests are (`postmortem.private_repo`), never the ordinary one. */
+  privateRepo?: { owner: string; name: string };
   reports: PublicReportRepository;
   publish: PublicReports;
   log: Logger;
 }) {
   return async (): Promise<number> => {
     if (!deps.octokit || !deps.repo) return 0;
-    const { owner, name: repo } = deps.repo;
     let published = 0;
-    for (const { incidentId, prNumber } of deps.reports.awaitingMerge()) {
+    for (const { incidentId, prNumber, private: isPrivate } of deps.reports.awaitingMerge()) {
+      const home = isPrivate ? deps.privateRepo : deps.repo;
+      if (!home) continue;
+      const { owner, name: repo } = home;
       try {
         const { data } = await deps.octokit.rest.pulls.get({ owner, repo, pull_number: prNumber });
         if (data.merged === true && deps.publish.merged(incidentId)) published++;

@@ -25,7 +25,7 @@ export function postmortemHandlers(
   deps: DraftDeps & {
     github: Config['github'];
     /** Where private incidents' reports go (`postmortem.private_repo`); without it they never reach GitHub. */
-    privateRepo?: string;
+    privateRepo?: { owner: string; name: string };
     /** Display names of the people in the report (the port to Slack). */
     people: { displayNames(ids: Iterable<string>): Promise<Map<string, string>> };
     /** Shares the draft where the team is when GitHub cannot take it, and links to the channel. */
@@ -43,8 +43,7 @@ export function postmortemHandlers(
   },
 ): Record<string, EffectHandler> {
   const { token, repo, apiUrl } = deps.github;
-  const [privateOwner, privateName] = deps.privateRepo?.split('/') ?? [];
-  const privateRepo = privateOwner && privateName ? { owner: privateOwner, name: privateName } : undefined;
+  const { privateRepo } = deps;
   const octokit =
     token && (repo || privateRepo) ? createGitHubClient({ token, apiUrl, timeoutMs: deps.timeoutMs }) : undefined;
 

@@ -37,6 +37,18 @@ describe("a private incident's report with postmortem.private_repo", () => {
     expect(gh.calls.filter((c) => c.route === 'unknown')).toEqual([]);
     expect(gh.calls.length).toBeGreaterThan(0);
   });
+
+  it('made public by its commander, its merged report pull request is looked up in the private repository', async () => {
+    const { incident, channel } = await declared(h, '--private Exposed bucket sev2');
+    await h.bot.command('update identified Some files were readable --public --confirm-private', { channel });
+    await h.bot.command('resolve Bucket locked down', { channel });
+    await notice(h, channel);
+    await settled(h.bot.app);
+    const pr = gh.pulls.find((p) => p.title.endsWith(`#${incident.id} Exposed bucket`))!;
+    gh.merge(pr.number);
+    expect(await h.bot.app.checkMergedReports()).toBe(1);
+    expect(gh.calls.filter((c) => c.route === 'unknown')).toEqual([]);
+  });
 });
 
 describe("a private incident's report without postmortem.private_repo", () => {
