@@ -17,6 +17,7 @@ import { FakeSlack } from './fake-slack/server.ts';
 const SETTINGS = fileURLToPath(new URL('../../templates/sandbox/settings.yaml', import.meta.url));
 /** The sandbox signs as anyone: it must never be reachable from another machine. */
 const HOST = '127.0.0.1';
+const PRIVATE_DECLARER = 'U0DAVID01';
 
 export interface RunningSandbox {
   app: RunningApp;
@@ -89,6 +90,9 @@ export async function startSandbox(env: Record<string, string | undefined>, log:
   const app = await startApp(config, { logger: log, host: HOST, extraRoutes: sandboxRoutes(sandboxConsole) });
   sandboxConsole.connect(`http://${HOST}:${app.port}`);
   pagerduty.subscribe(`http://${HOST}:${app.port}/webhooks/pagerduty`, [webhookSecret]);
+  // One private incident from the start, declared by david: its channel shows a lock to its people and
+  // is missing from everyone else's list, as in Slack.
+  await sandboxConsole.command(PRIVATE_DECLARER, GENERAL.id, 'declare --private Suspicious admin logins sev3');
 
   const stop = async () => {
     await app.stop();

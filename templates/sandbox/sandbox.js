@@ -181,7 +181,7 @@ function render(d) {
   state.channel = d.channel?.id ?? null;
   $('user').replaceChildren(...d.users.filter((u) => !u.bot).map((u) => el('option', { value: u.id, selected: u.id === state.user }, `@${u.name}`)));
   $('channels').replaceChildren(...d.channels.map((c) =>
-    el('li', {}, el('a', { href: `#${c.id}`, class: `${c.id === state.channel ? 'active' : ''}${c.archived ? ' archived' : ''}`, 'data-channel': c.name, on: { click: (e) => { e.preventDefault(); select(c.id); } } }, `# ${c.name}${c.archived ? ' (archived)' : ''}`))));
+    el('li', {}, el('a', { href: `#${c.id}`, class: `${c.id === state.channel ? 'active' : ''}${c.archived ? ' archived' : ''}`, 'data-channel': c.name, on: { click: (e) => { e.preventDefault(); select(c.id); } } }, `${c.private ? '\u{1F512}' : '#'} ${c.name}${c.archived ? ' (archived)' : ''}`))));
   $('chan-name').textContent = d.channel ? `#${d.channel.name}` : '';
   $('chan-topic').innerHTML = d.channel ? mrkdwn(d.channel.topic || '') : '';
   $('chan-members').textContent = d.channel ? `${d.channel.members.length} members: ${d.channel.members.join(', ')}` : '';

@@ -66,7 +66,7 @@ describe('the sandbox answers only requests addressed to this machine', () => {
     const body = JSON.stringify({ user: 'U0ALICE01', channel: 'C0GENERAL', text: 'declare Rebound' });
     const res = await send(port, 'POST', '/sandbox/api/command', `rebind.attacker.example:${port}`, body);
     expect(res.status).toBe(403);
-    expect(sandbox.app.db.prepare('SELECT count(*) FROM incidents').pluck().get()).toBe(0);
+    expect(sandbox.app.db.prepare("SELECT count(*) FROM incidents WHERE title = 'Rebound'").pluck().get()).toBe(0);
   });
 
   it('refuses names that merely start or end like a loopback name', async () => {

@@ -193,7 +193,8 @@ describe('the sandbox page, driven by a browser', () => {
       body: JSON.stringify({ user: 'U0NOBODY1', channel: 'C0GENERAL', text: 'hi' }),
     });
     expect(unknownUser.status).toBe(400);
-    expect(sandbox.slack.ws.channels.size).toBe(2);
+    // #general, the paged incident's channel and the private incident the sandbox starts with.
+    expect(sandbox.slack.ws.channels.size).toBe(3);
     expect(problems).toEqual([]);
   }, 30_000);
 });

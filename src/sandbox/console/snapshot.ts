@@ -45,10 +45,13 @@ export function snapshot(
   channelId: string | undefined,
 ) {
   const ws = deps.slack.ws;
-  const channels = [...ws.channels.values()].sort(
-    (a, b) => Number(a.is_archived) - Number(b.is_archived) || a.created - b.created || a.name.localeCompare(b.name),
-  );
-  const selected = (channelId && ws.channels.get(channelId)) || channels[0];
+  // As in Slack: a private channel is listed, and readable, only by its members.
+  const channels = [...ws.channels.values()]
+    .filter((c) => !c.is_private || c.members.has(userId))
+    .sort(
+      (a, b) => Number(a.is_archived) - Number(b.is_archived) || a.created - b.created || a.name.localeCompare(b.name),
+    );
+  const selected = channels.find((c) => c.id === channelId) ?? channels[0];
   const all = selected ? ws.channelMessages(selected.id) : [];
   const top = all.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   const replies = (ts: string) =>
@@ -74,7 +77,13 @@ export function snapshot(
     version: deps.console.version(),
     me: userId,
     users: [...ws.users.values()].map((u) => ({ id: u.id, name: u.name, bot: Boolean(u.is_bot) })),
-    channels: channels.map((c) => ({ id: c.id, name: c.name, archived: c.is_archived, member: c.members.has(userId) })),
+    channels: channels.map((c) => ({
+      id: c.id,
+      name: c.name,
+      private: c.is_private,
+      archived: c.is_archived,
+      member: c.members.has(userId),
+    })),
     channel: selected
       ? {
           id: selected.id,
