@@ -20,7 +20,14 @@ describe('the sandbox shows a private incident', () => {
     (await (await fetch(`${sandbox.url}/sandbox/api/state?user=${user}&channel=${channel}`)).json()) as State;
 
   it('seeded at start: listed with its lock to its people, hidden from everyone else', async () => {
-    const room = await eventually(() => [...sandbox.slack.ws.channels.values()].find((c) => c.is_private), 10_000);
+    // The room is created first and its people invited after: wait for both.
+    const room = await eventually(
+      () =>
+        [...sandbox.slack.ws.channels.values()].find(
+          (c) => c.is_private && [...c.members].some((id) => id !== sandbox.slack.ws.bot.id),
+        ),
+      10_000,
+    );
     expect(sandbox.app.incidents.get(1)).toMatchObject({ private: true });
     const member = [...room.members].find((id) => id !== sandbox.slack.ws.bot.id)!;
     // Not alice, whom the page opens as: her list stays as before.
