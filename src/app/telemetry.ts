@@ -88,7 +88,7 @@ export function startTelemetry(env: Record<string, string | undefined>, log: Log
         // node-fetch's requests are the only outgoing node:http ones worth a span; probes and scrapes are noise.
         ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)\b/.test(req.url ?? ''),
       }),
-      new UndiciInstrumentation(),
+      new UndiciInstrumentation({ startSpanHook: (request) => outgoingUrlAttributes(request.origin, request.path) }),
     ],
   });
   // The HTTP instrumentation patches node:http when it is next required; under ESM it was loaded
@@ -108,4 +108,18 @@ export function startTelemetry(env: Record<string, string | undefined>, log: Log
       await provider.shutdown();
     },
   };
+}
+
+/** A Slack Web API method's path (`/api/chat.postMessage`): names the call, carries no secret. */
+const API_METHOD_PATH = /^\/api\/[A-Za-z][\w.]{0,100}$/;
+
+/**
+ * What an outgoing call's span may say of its URL. Operators' status webhook URLs carry their secret
+ * in the path (Slack's `hooks.slack.com/services/…`) or the query, and upload URLs carry one too: a
+ * span keeps the origin, and the path only when it is an API method's name; the query never.
+ */
+export function outgoingUrlAttributes(origin: string, path: string): Record<string, string> {
+  const pathname = path.split('?', 1)[0] ?? '';
+  const shown = API_METHOD_PATH.test(pathname) ? pathname : '/[redacted]';
+  return { 'url.full': `${origin.replace(/\/+$/, '')}${shown}`, 'url.path': shown, 'url.query': '' };
 }
