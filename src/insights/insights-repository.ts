@@ -26,11 +26,11 @@ export class InsightsRepository implements InsightsSource {
 
   constructor(db: Db) {
     this.incidents = db.prepare(`SELECT id, severity, source, service_name, declared_at, status FROM incidents
-      WHERE declared_at >= ? AND declared_at < ? ORDER BY declared_at, id`);
+      WHERE declared_at >= ? AND declared_at < ? AND is_private = 0 ORDER BY declared_at, id`);
     // Joined on the same range so one statement reads every timeline (timeline_by_incident serves it).
     this.events = db.prepare(`SELECT e.incident_id, e.at, e.kind, e.actor, e.data FROM incidents i
       JOIN timeline_events e ON e.incident_id = i.id
-      WHERE i.declared_at >= ? AND i.declared_at < ? ORDER BY e.incident_id, e.at, e.id`);
+      WHERE i.declared_at >= ? AND i.declared_at < ? AND i.is_private = 0 ORDER BY e.incident_id, e.at, e.id`);
     this.metricFeed = db.prepare(`SELECT e.id, e.kind, e.at, i.declared_at AS declaredAt, i.severity, i.source,
       NOT EXISTS (SELECT 1 FROM timeline_events p WHERE p.incident_id = e.incident_id AND p.kind = e.kind
         AND p.id < e.id) AS first

@@ -45,6 +45,17 @@ describe('/incident stats', () => {
     expect(a.text).toContain('*Time to acknowledge*: median 1m, p90 3m (▼ 5m from 6m)');
   });
 
+  it('leaves private incidents out: their existence is for their people only', async () => {
+    const db = h.bot.app.db;
+    const latest = db
+      .prepare('SELECT id FROM incidents WHERE declared_at < ? ORDER BY declared_at DESC LIMIT 1')
+      .pluck()
+      .get(RANGE.to) as number;
+    db.prepare('UPDATE incidents SET is_private = 1 WHERE id = ?').run(latest);
+    const a = await stats(h, '30d');
+    expect(sections(a)[1]).toMatch(/^\*Incidents\*: 1, /);
+  });
+
   it('defaults to 30 days; filters by severity and service, in any order and case', async () => {
     expect(sections(await stats(h, ''))[0]).toBe('*Incidents, the last 30 days*');
     // 90 days = the whole seeded quarter; sev1 at checkout: I1, I7 (TTA 4, 1 → median 1m, p90 4m).
