@@ -51,6 +51,21 @@ const SEVERITY_TEXT: Record<Severity, string> = {
 
 /** The quoted message rides in the form's private_metadata (3,000 characters at most), so its text is cut short. */
 const QUOTE_KEPT = 1500;
+/** Slack refuses a view whose `private_metadata` is longer than this. */
+const PRIVATE_METADATA_MAX = 3000;
+
+/**
+ * The view's metadata with as much of the quoted message as fits: JSON escaping can double a
+ * message's length (quotes, newlines) or more (control characters), so the cut is measured encoded.
+ */
+function metadataWithQuote(quote: QuotedMessage, wrap: (q: QuotedMessage) => object): string {
+  let keep = QUOTE_KEPT;
+  for (;;) {
+    const encoded = JSON.stringify(wrap({ ...quote, text: truncate(quote.text, keep) }));
+    if (encoded.length <= PRIVATE_METADATA_MAX || keep === 0) return encoded;
+    keep = Math.floor(keep / 2);
+  }
+}
 const DESCRIPTION_MAX = 3000;
 
 /** A message as a Slack quote: every line behind `>`. */
@@ -69,11 +84,12 @@ export function declareModal(
   components: Component[] = [],
   quote?: QuotedMessage,
 ) {
-  const kept = quote ? { ...quote, text: truncate(quote.text, QUOTE_KEPT) } : undefined;
   return {
     type: 'modal',
     callback_id: VIEW.declare,
-    private_metadata: JSON.stringify({ channel: channelId, ...(kept ? { quote: kept } : {}) }),
+    private_metadata: quote
+      ? metadataWithQuote(quote, (q) => ({ channel: channelId, quote: q }))
+      : JSON.stringify({ channel: channelId }),
     title: plain('Declare an incident'),
     submit: plain('Declare'),
     close: plain('Cancel'),
@@ -308,7 +324,7 @@ export function pickIncidentModal(open: Incident[], message: QuotedMessage) {
   return {
     ...base,
     callback_id: VIEW.pick,
-    private_metadata: JSON.stringify({ ...message, text: truncate(message.text, QUOTE_KEPT) }),
+    private_metadata: metadataWithQuote(message, (q) => q),
     submit: plain('Add'),
     blocks: [
       {

@@ -99,6 +99,15 @@ describe('shortcuts', () => {
     expect(h.slack.succeeded('chat.getPermalink').some((c) => c.args.channel === GENERAL)).toBe(true);
   });
 
+  it('opens the form for a message whose quote would be long once encoded (quotes and line breaks), cut to fit', async () => {
+    const m = generalMessage(BOB.id, '"\n'.repeat(1400));
+    const before = h.slack.succeeded('views.open').length;
+    expect((await shortcut('declare_from_message', ALICE.id, GENERAL, m)).status).toBe(200);
+    const form = await lastForm(before);
+    expect(form.callback_id).toBe('incident_declare');
+    expect(form.private_metadata.length).toBeLessThanOrEqual(3000);
+  });
+
   it('"Add to incident timeline" in an incident channel adds the message at once and says so', async () => {
     const { incident, channel } = await declared(h, 'Search slow');
     const m = h.slack.ws.postAs(CAROL.id, channel, 'p99 latency is 4 s on search-3');

@@ -277,6 +277,9 @@ export const METHODS: Record<string, Method> = {
 
   'views.open': (ws, args) => {
     if (!args.trigger_id) return fail('invalid_trigger_id');
+    // Slack refuses a view whose private_metadata is longer than 3,000 characters.
+    const metadata = (parseJson(args.view) as { private_metadata?: unknown } | undefined)?.private_metadata;
+    if (typeof metadata === 'string' && metadata.length > 3000) return fail('invalid_arguments');
     const id = ws.nextId('V');
     ws.views.push({ id, view: parseJson(args.view), trigger_id: str(args.trigger_id) });
     return ok({ view: { id, ...(parseJson(args.view) as object) } });
