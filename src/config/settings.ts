@@ -237,6 +237,19 @@ export const settingsSchema = z
       })
       .strict()
       .default({ dir: 'runbooks', max_concurrent: 4, output_limit_kb: 1024 }),
+    announcements: z
+      .object({
+        // The channel where declarations, severity changes and resolutions are summarised (and the monthly
+        // insights summary is posted). Unset, nothing is announced.
+        channel: z
+          .string()
+          .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123ANNOUNCE')
+          .optional(),
+        // Quieter incidents are not announced.
+        min_severity: severity.default('sev2'),
+      })
+      .strict()
+      .default({ min_severity: 'sev2' }),
     storage: z
       .object({
         // Below this much free space on the database's volume, /readyz and the log warn (and doctor says so).
