@@ -1,4 +1,5 @@
 import { AuditRepository, type AuditRecord } from '../audit/audit-repository.ts';
+import { cliTime, printTable } from './print-table.ts';
 import { openOutbox, printableError, type OutboxCliIo } from './outbox.ts';
 
 /** Records printed at most; a longer period is narrowed with `--since`. */
@@ -21,29 +22,16 @@ export function parseSince(text: string, now: number): number | null {
   return Number.isNaN(at) ? null : at;
 }
 
-const time = (ms: number) =>
-  new Date(ms)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d{3}Z$/, 'Z');
-
 function table(rows: AuditRecord[]): string[] {
   const cells = rows.map((r) => [
-    time(r.at),
+    cliTime(r.at),
     r.via,
     printableError(r.actor, 40),
     r.action,
     r.incidentId === null ? '-' : `#${r.incidentId}`,
     printableError(JSON.stringify(r.detail), 100),
   ]);
-  const header = ['time', 'via', 'who', 'action', 'incident', 'detail'];
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c
-      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...cells.map(line)];
+  return printTable(['time', 'via', 'who', 'action', 'incident', 'detail'], cells);
 }
 
 /** `audit [--since …] [--json]`: the audit log since then, oldest first. Reads only. */
@@ -73,12 +61,14 @@ export function auditList(databasePath: string, argv: string[], io: Pick<OutboxC
     if (json) {
       for (const r of shown) io.out(JSON.stringify({ ...r, at: new Date(r.at).toISOString() }));
     } else if (shown.length === 0) {
-      io.out(`Nothing recorded since ${time(since)}.`);
+      io.out(`Nothing recorded since ${cliTime(since)}.`);
     } else {
       for (const l of table(shown)) io.out(l);
     }
     if (rows.length > AUDIT_LIMIT)
-      io.err(`More than ${AUDIT_LIMIT} records since ${time(since)}; the newest ${AUDIT_LIMIT} shown: narrow --since.`);
+      io.err(
+        `More than ${AUDIT_LIMIT} records since ${cliTime(since)}; the newest ${AUDIT_LIMIT} shown: narrow --since.`,
+      );
     return 0;
   } finally {
     db.close();

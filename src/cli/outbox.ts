@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { cliTime, printTable } from './print-table.ts';
 import { userInfo } from 'node:os';
 import { AuditRepository } from '../audit/audit-repository.ts';
 import { appliedVersions, readMigrations } from '../db/migrate.ts';
@@ -75,12 +76,6 @@ export function printableError(text: string | null, width = ERROR_COLUMNS): stri
   return clean.length > width ? `${clean.slice(0, width - 1)}…` : clean;
 }
 
-const time = (ms: number) =>
-  new Date(ms)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d{3}Z$/, 'Z');
-
 function table(rows: UndeliveredRow[]): string[] {
   const cells = rows.map((r) => [
     String(r.id),
@@ -88,18 +83,11 @@ function table(rows: UndeliveredRow[]): string[] {
     r.incidentId === null ? '-' : `#${r.incidentId}`,
     r.state,
     String(r.attempts),
-    time(r.createdAt),
-    r.state === 'pending' ? time(r.availableAt) : '-',
+    cliTime(r.createdAt),
+    r.state === 'pending' ? cliTime(r.availableAt) : '-',
     printableError(r.lastError),
   ]);
-  const header = ['id', 'kind', 'incident', 'state', 'attempts', 'created', 'due', 'last error'];
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c
-      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...cells.map(line)];
+  return printTable(['id', 'kind', 'incident', 'state', 'attempts', 'created', 'due', 'last error'], cells);
 }
 
 /** `outbox list [--dead]`: what is not delivered (or only what is dead), newest first. */

@@ -1,12 +1,10 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { runCommand } from '../commands/index.ts';
-import { isUserError } from '../lib/errors.ts';
 import { buttonPress } from './button-press.ts';
-import { slackCommandText } from './command-text.ts';
 import { COMMS_ACTION } from './comms-views.ts';
 import { CONFIRMS, VALUE_MAX } from './confirm-blocks.ts';
-import { actorPort, bugReply, formOpener, type SlackEdgeDeps } from './register-commands.ts';
-import { renderReply, userErrorText } from './render-reply.ts';
+import { actorPort, bugReply, refusalOf, type SlackEdgeDeps } from './register-commands.ts';
+import { userErrorText } from './render-reply.ts';
+import { runFromButton } from './run-from-button.ts';
 
 /** The comms lead's buttons: taking the role offered at a change of shift, and confirming a refused hand-over. */
 export function registerComms(app: App, deps: SlackEdgeDeps): void {
@@ -17,7 +15,8 @@ export function registerComms(app: App, deps: SlackEdgeDeps): void {
       const incident = deps.services.incidents.acceptCommsOffer(Number(action.value), await actorPort(deps, user)());
       await tell(`You are comms lead of incident #${incident.id} now; your duties are pinned in this channel.`);
     } catch (error) {
-      if (isUserError(error)) return void (await tell(userErrorText(error)));
+      const refusal = refusalOf(deps, error);
+      if (refusal) return void (await tell(userErrorText(refusal)));
       log.error({ err: error }, 'taking the comms role failed');
       await tell(bugReply(body.trigger_id));
     }
@@ -25,28 +24,12 @@ export function registerComms(app: App, deps: SlackEdgeDeps): void {
 
   app.action<BlockAction<ButtonAction>>(COMMS_ACTION.confirm, async ({ ack, body, action }) => {
     await ack();
-    const { channel, user, log, tell } = buttonPress(deps, body, COMMS_ACTION.confirm);
+    const press = buttonPress(deps, body, COMMS_ACTION.confirm);
+    const { tell } = press;
     // Only the commands a refusal offers to confirm: the value says which, and must carry its flag.
     const text = String(action.value ?? '').slice(0, VALUE_MAX);
     if (!/^role\s/i.test(text) || !Object.values(CONFIRMS).some((c) => text.endsWith(` ${c.flag}`)))
       return void (await tell('This button no longer does anything; run the command again.'));
-    try {
-      const reply = await runCommand(text, {
-        userId: user,
-        channelId: channel,
-        triggerId: body.trigger_id,
-        text: slackCommandText,
-        services: deps.services,
-        ports: { openForm: formOpener(deps, body.trigger_id), actor: actorPort(deps, user) },
-        log,
-        now: deps.now(),
-      });
-      const answer = renderReply(reply.text);
-      if (answer) await tell(answer);
-    } catch (error) {
-      if (isUserError(error)) return void (await tell(userErrorText(error)));
-      log.error({ err: error }, 'confirmed command failed');
-      await tell(bugReply(body.trigger_id));
-    }
+    await runFromButton(deps, body, press, text);
   });
 }

@@ -1,12 +1,11 @@
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
 import { parseDeclare, publicTitleOf } from '../commands/declare.ts';
-import { runCommand } from '../commands/index.ts';
 import { ErrorCode, UserError } from '../lib/errors.ts';
-import { slackCommandText, slackFormText } from './command-text.ts';
+import { slackFormText } from './command-text.ts';
 import type { SlackEdgeDeps } from './register-commands.ts';
 import { buttonPress } from './button-press.ts';
-import { actorPort, bugReply, formOpener, refusalOf } from './register-commands.ts';
-import { renderReply, userErrorText } from './render-reply.ts';
+import { actorPort, refusalOf } from './register-commands.ts';
+import { runFromButton } from './run-from-button.ts';
 import { ACTION } from './summary-message.ts';
 import { quoteFromForm } from './register-shortcuts.ts';
 import {
@@ -31,26 +30,7 @@ export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
   for (const [actionId, verb] of Object.entries(BUTTON_VERB)) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body }) => {
       await ack();
-      const { channel, user, log, tell } = buttonPress(deps, body, actionId);
-      try {
-        const reply = await runCommand(verb, {
-          userId: user,
-          channelId: channel,
-          triggerId: body.trigger_id,
-          text: slackCommandText,
-          services: deps.services,
-          ports: { openForm: formOpener(deps, body.trigger_id), actor: actorPort(deps, user) },
-          log,
-          now: deps.now(),
-        });
-        const text = renderReply(reply.text);
-        if (text) await tell(text);
-      } catch (error) {
-        const refusal = refusalOf(deps, error);
-        if (refusal) return void (await tell(userErrorText(refusal)));
-        log.error({ event: 'interaction.failed', err: error }, 'button failed');
-        await tell(bugReply(body.trigger_id));
-      }
+      await runFromButton(deps, body, buttonPress(deps, body, actionId), verb);
     });
   }
 

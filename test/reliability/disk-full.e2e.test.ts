@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { COMMS_ACTION } from '../../src/slack/comms-views.ts';
 import { incidentData, webhookBody, type FakePdIncident } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
 import { ALICE, PD_ALICE, PD_BOB, declared, eventually, settled, useBot, type Harness } from '../helpers/test-bot.ts';
 
@@ -143,6 +144,13 @@ describe('a full disk', () => {
       () => h.slack.ws.ephemerals.find((m) => m.user === ALICE.id && m.text.startsWith(STORAGE_FULL)),
       5000,
       'the ephemeral refusal of the button',
+    );
+    // The comms lead's confirm button runs a command too, and says the same.
+    await h.bot.click(COMMS_ACTION.confirm, `role comms <@${ALICE.id}> --both`, { user: ALICE.id, channel });
+    await eventually(
+      () => h.slack.ws.ephemerals.filter((m) => m.user === ALICE.id && m.text.startsWith(STORAGE_FULL)).length === 2,
+      5000,
+      'the ephemeral refusal of the comms confirm button',
     );
     expect(h.bot.app.incidents.get(incident.id)!.status).toBe(incident.status);
     expect(count(h, 'SELECT count(*) FROM timeline_events WHERE incident_id = ?', incident.id)).toBe(events);
