@@ -12,7 +12,8 @@ const ROOM = [
   'channel.notice',
 ];
 
-describe('dead letters: incident-bot outbox list and retry, next to the running bot', () => {
+// Each test runs the CLI as its own Node processes, slow to start on a loaded machine: a limit, not a timing check.
+describe('dead letters: incident-bot outbox list and retry, next to the running bot', { timeout: 120_000 }, () => {
   const h = useBot();
   const cli = (...args: string[]) => runCli(['outbox', ...args], { DATABASE_PATH: h.dbPath });
   const states = (incidentId: number) => h.bot.app.outbox.forIncident(incidentId).map((r) => r.state);
@@ -117,7 +118,7 @@ describe('dead letters: incident-bot outbox list and retry, next to the running 
     ).toBe(true);
     expect(h.slack.succeeded('conversations.create')).toHaveLength(1);
     // Three command-line runs, each a fresh Node process: slow on a loaded machine, so a longer limit.
-  }, 90_000);
+  });
 
   it('retry --all-dead without --yes and without a terminal refuses, says why, and changes nothing', async () => {
     await deadRoom();
