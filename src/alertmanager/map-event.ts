@@ -96,7 +96,8 @@ export function mapAlertmanagerPayload(p: AmPayload, deliveryId: string, setting
     description: describe(p),
     // The labels all alerts share say it for the group; failing that, the first alert that fires.
     severity: severityOf(ownValue(p.commonLabels, 'severity') ? p.commonLabels : (firing?.labels ?? {}), settings),
-    serviceName: ownValue(p.commonLabels, 'service') ?? ownValue(p.commonLabels, 'job') ?? null,
+    serviceName:
+      truncateMarked(ownValue(p.commonLabels, 'service') ?? ownValue(p.commonLabels, 'job') ?? '', 200) || null,
     url: httpUrl(p.externalURL),
   };
 }

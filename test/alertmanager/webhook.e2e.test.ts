@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../src/db/sqlite-driver.ts';
 import type { TimelineEvent } from '../../src/incidents/types.ts';
+import { draftReport } from '../../src/postmortem/draft.ts';
+import { draftDeps } from '../helpers/report.ts';
 import { eventually, settled, useBot, type Harness } from '../helpers/test-bot.ts';
 
 const TOKEN = 'am-webhook-token-0123456789abcdef';
@@ -175,6 +177,16 @@ describe('POST /webhooks/alertmanager', () => {
     // Which of the group's alerts resolved is told by what sets it apart from the rest.
     expect(notes[0]).toContain('*HighRequestLatency* (instance: checkout-api-7d9f8b-abcde:8080)');
     expect(posts().at(-1)).toContain('Every alert of this group has resolved; the incident stays open');
+
+    // The report tells the alerts' story in its timeline.
+    const { markdown } = draftReport(draftDeps(h, 'UTC'), incident.id, new Map(), null);
+    for (const line of [
+      'Incident opened by alerts from Alertmanager: Checkout p99 latency above 2s',
+      'Alerts HighRequestLatency, HighRequestLatency firing',
+      'Alert HighRequestLatency resolved',
+      'Every alert of the group resolved',
+    ])
+      expect(markdown).toContain(line);
   });
 
   it('does nothing twice for a redelivery of the identical notification', async () => {
