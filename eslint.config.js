@@ -55,7 +55,10 @@ export default tseslint.config(
   },
   {
     files: ['src/incidents/**/*.ts'],
-    rules: never(['slack', 'http', 'postmortem', 'pagerduty', 'statuspage', 'commands', 'sandbox'], vendorClients),
+    rules: never(
+      ['slack', 'http', 'postmortem', 'pagerduty', 'statuspage', 'commands', 'sandbox', 'alertmanager'],
+      vendorClients,
+    ),
   },
   { files: ['src/commands/**/*.ts'], rules: never(['slack', 'http', 'sandbox'], vendorClients) },
   // Insights (issue 21): figures over a read port, drawn by the edges that import them.
@@ -67,4 +70,6 @@ export default tseslint.config(
     files: ['src/pagerduty/**/*.ts', 'src/postmortem/**/*.ts', 'src/statuspage/**/*.ts', 'src/runbooks/**/*.ts'],
     rules: never(['slack', 'commands', 'sandbox'], ['@slack/*']),
   },
+  // Alertmanager's webhook (issue 19): an edge like PagerDuty's, translating into the domain's alert event.
+  { files: ['src/alertmanager/**/*.ts'], rules: never(['slack', 'commands', 'sandbox', 'pagerduty'], vendorClients) },
 );

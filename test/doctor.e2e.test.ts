@@ -56,6 +56,7 @@ describe('incident-bot doctor, against each integration', () => {
       '✓ pagerduty',
       '✓ github',
       '✓ statuspage',
+      '✓ alertmanager',
     ]);
     expect(lines).toContain("    50000 MB free on the database's volume (warning below 200 MB)");
     expect(lines).toContain('    auth.test: workspace Fake Team, bot user incident-bot (U0BOT0001)');
@@ -63,6 +64,25 @@ describe('incident-bot doctor, against each integration', () => {
     expect(lines).toContain('    acme/postmortems: push allowed, default branch main');
     expect(lines).toContain(`    page ${sp.pageId} (Acme (fake))`);
     expect(code).toBe(0);
+  });
+
+  it('says whether the Alertmanager endpoint is on, and refuses a token too short to be a secret', async () => {
+    const off = await run({ CONFIG_PATH: '' });
+    expect(off.lines[off.lines.indexOf('✓ alertmanager') + 1]).toBe(
+      '    not configured: POST /webhooks/alertmanager is off (404) until ALERTMANAGER_TOKEN is set',
+    );
+    const token = 'am-token-0123456789abcdef';
+    const on = await run({ CONFIG_PATH: '', ALERTMANAGER_TOKEN: token, PUBLIC_URL: 'https://bot.example.com' });
+    expect(on.code).toBe(0);
+    expect(on.lines[on.lines.indexOf('✓ alertmanager') + 1]).toContain(
+      'ALERTMANAGER_TOKEN is set: POST https://bot.example.com/webhooks/alertmanager takes notifications',
+    );
+    expect(on.lines.join('\n')).not.toContain(token);
+    const short = await run({ CONFIG_PATH: '', ALERTMANAGER_TOKEN: 'short' });
+    expect(short.code).toBe(1);
+    expect(short.lines).toContain(
+      `    ALERTMANAGER_TOKEN must be at least 16 characters (the bearer token (at least 16 characters) Prometheus Alertmanager sends to POST /webhooks/alertmanager; unset, that endpoint is off)`,
+    );
   });
 
   it('reports a nearly full database volume as a problem, and exits 1', async () => {

@@ -42,6 +42,8 @@ import { pagerDutyEffectHandlers } from '../pagerduty/rest-effects.ts';
 import { createPagerDutyClient } from '../pagerduty/rest-client.ts';
 import { watchTokenRefusals } from '../pagerduty/token-watch.ts';
 import { pagerDutyWebhookRoute } from '../pagerduty/webhook-route.ts';
+import { alertmanagerWebhookRoute } from '../alertmanager/route.ts';
+import { AlertGroupRepository } from '../incidents/alert-group-repository.ts';
 import type { StatusContext } from '../statuspage/model.ts';
 import { createStatusRenderer } from '../statuspage/render.ts';
 import { statusPageRoutes } from '../statuspage/routes.ts';
@@ -224,6 +226,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
     span: (name, fn) => inSpan(tracer, name, {}, fn),
     audit,
+    alertGroups: new AlertGroupRepository(db),
   });
   const maintenances = new MaintenanceService({
     db,
@@ -395,6 +398,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       log,
       tracer,
     }),
+    alertmanagerWebhookRoute({ token: config.alertmanager.token, settings: config.settings, incidents, log, tracer }),
     ...(opts.extraRoutes ?? []),
   ];
   if (receiver) {

@@ -197,6 +197,18 @@ const statuspage: Check = (config) =>
       `${(error as Error).message} — ${(error as { status?: number }).status === 401 ? 'STATUSPAGE_API_KEY is wrong' : (error as { status?: number }).status === 404 ? 'STATUSPAGE_PAGE_ID is wrong' : 'check STATUSPAGE_API_URL'}`,
   );
 
+/** Alertmanager has nothing to probe (it calls the bot): say whether its endpoint is on, and how to point it here. */
+const alertmanager: Check = (config) => ({
+  check: 'alertmanager',
+  ok: true,
+  lines: [
+    config.alertmanager.token
+      ? `ALERTMANAGER_TOKEN is set: POST ${config.publicUrl}/webhooks/alertmanager takes notifications that send it ` +
+        '(webhook_configs → http_config.authorization.credentials)'
+      : 'not configured: POST /webhooks/alertmanager is off (404) until ALERTMANAGER_TOKEN is set',
+  ],
+});
+
 const checks = (freeSpace: (databasePath: string) => FreeSpaceReader): Check[] => [
   database,
   storage(freeSpace),
@@ -205,6 +217,7 @@ const checks = (freeSpace: (databasePath: string) => FreeSpaceReader): Check[] =
   pagerduty,
   github,
   statuspage,
+  alertmanager,
 ];
 
 /** `incident-bot doctor`: checks configuration and what it points at (each integration's credentials); changes nothing. */

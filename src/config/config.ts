@@ -32,6 +32,8 @@ const ENV_VARS = {
   PUBLIC_URL: 'the base URL used in links the bot posts',
   LOG_LEVEL: 'the log level (fatal, error, warn, info, debug, trace, silent)',
   INSIGHTS_TOKEN: 'a bearer token (at least 32 characters) that opens /insights and its JSON and CSV for tools',
+  ALERTMANAGER_TOKEN:
+    'the bearer token (at least 16 characters) Prometheus Alertmanager sends to POST /webhooks/alertmanager; unset, that endpoint is off',
 } as const;
 type EnvVar = keyof typeof ENV_VARS;
 
@@ -49,6 +51,8 @@ export interface Config {
   logLevel: string;
   /** Who may open the insights page without a signed link (issue 21). */
   insights: { token?: string };
+  /** Alerts from Prometheus Alertmanager (issue 19): its webhook is off without a token. */
+  alertmanager: { token?: string };
   settings: Settings;
 }
 
@@ -115,6 +119,14 @@ const envSchema = z.object({
   PUBLIC_URL: optional.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
   LOG_LEVEL: optional.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
   INSIGHTS_TOKEN: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  ALERTMANAGER_TOKEN: optional.pipe(
+    z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .max(512, 'must be at most 512 characters')
+      .regex(/^\S+$/, 'must not contain spaces')
+      .optional(),
+  ),
 });
 
 /** The log level alone, checked as `loadConfig` checks it (the sandbox needs a logger before its config). */
@@ -201,6 +213,7 @@ export function loadConfig(
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL ?? 'info',
     insights: { token: e.INSIGHTS_TOKEN },
+    alertmanager: { token: e.ALERTMANAGER_TOKEN },
     settings,
   };
 }

@@ -250,6 +250,15 @@ export const settingsSchema = z
       })
       .strict()
       .default({ min_severity: 'sev2' }),
+    alertmanager: z
+      .object({
+        // An alert group's `severity` label → the incident's severity (sev1…sev4 as a value always match).
+        severities: z
+          .record(z.string().min(1).max(64), severity)
+          .default({ critical: 'sev1', warning: 'sev3', info: 'sev4' }),
+      })
+      .strict()
+      .default({ severities: { critical: 'sev1', warning: 'sev3', info: 'sev4' } }),
     storage: z
       .object({
         // Below this much free space on the database's volume, /readyz and the log warn (and doctor says so).

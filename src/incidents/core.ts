@@ -1,4 +1,5 @@
 import type { AuditRepository } from '../audit/audit-repository.ts';
+import type { AlertGroupRepository } from './alert-group-repository.ts';
 import type { Db } from '../db/open.ts';
 import type { InboxRepository } from '../inbox/inbox-repository.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
@@ -80,6 +81,8 @@ export interface IncidentServiceDeps {
   span?: <T>(name: string, fn: () => T) => T;
   /** Where privileged and public acts, and refusals, are recorded (who, what, when, from where). */
   audit?: Pick<AuditRepository, 'append'>;
+  /** Which incident each alert group opened (needed only to take alerts). */
+  alertGroups?: AlertGroupRepository;
 }
 
 /**

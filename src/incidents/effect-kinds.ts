@@ -35,6 +35,14 @@ export const EffectKind = {
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 
+/** An alert as a notice shows it: only the labels and annotations it adds to what its group shares. */
+export interface NoticeAlert {
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  url: string | null;
+}
+
 /** Something to tell the incident channel; the Slack side renders each type. */
 export type Notice =
   | {
@@ -62,6 +70,24 @@ export type Notice =
   | { type: 'external_note'; by: string; via: string; text: string }
   | { type: 'responder_added'; name: string; via: string; message: string | null }
   | { type: 'linked'; via: string; externalId: string; url: string | null; title: string }
+  /** Alerts of the incident's group fire (`joined`: after it opened); `more` were not listed. */
+  | {
+      type: 'alerts_firing';
+      via: string;
+      joined: boolean;
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+      alerts: NoticeAlert[];
+      more: number;
+    }
+  /** Alerts of the incident's group resolved; `allResolved`: none fires any more (the incident stays open). */
+  | {
+      type: 'alerts_resolved';
+      via: string;
+      alerts: Pick<NoticeAlert, 'name' | 'labels'>[];
+      more: number;
+      allResolved: boolean;
+    }
   | { type: 'update'; status: string; body: string; by: string; public?: boolean }
   | { type: 'update_overdue'; comms: string | null; minutes: number }
   | { type: 'comms_vacant' }

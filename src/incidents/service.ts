@@ -1,4 +1,4 @@
-import { ErrorCode, UserError } from '../lib/errors.ts';
+import { AppError, ErrorCode, UserError } from '../lib/errors.ts';
 import { auditEntryOf } from './audit-events.ts';
 import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendReminders } from './communication.ts';
 import { acceptCommsOffer, checkShifts, shiftSeen } from './comms-lead.ts';
@@ -7,6 +7,7 @@ import { declare, type DeclareInput } from './declare.ts';
 import { captureEffect, overviewRefreshEffect } from './effect-kinds.ts';
 import type { NewEffect } from '../outbox/types.ts';
 import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './external-events.ts';
+import { applyAlertEvent, type AlertEvent, type AlertOutcome } from './alerts.ts';
 import { addFollowup, postmortemPublished, requestPostmortem, setImpact } from './followups.ts';
 import type { NewTimelineEvent } from './incident-repository.ts';
 import { acknowledge, closeIncident, mitigate, reopen, resolve, setSeverity } from './lifecycle.ts';
@@ -219,6 +220,21 @@ export class IncidentService implements Core {
           change.at,
         );
       }
+      return result;
+    });
+  }
+
+  /**
+   * Applies a notification about a group of alerts (already verified and mapped by its edge): opens
+   * an incident for a firing group, or joins the one it opened while that is open.
+   */
+  applyAlert(event: AlertEvent): { outcome: AlertOutcome; incidentId: number | null } {
+    const alertGroups = this.deps.alertGroups;
+    if (!alertGroups)
+      throw new AppError(ErrorCode.ConfigInvalid, 'The incident service was built without alert groups.');
+    return this.transact((change) => {
+      const result = applyAlertEvent({ ...this.deps, alertGroups }, change, event);
+      if (result.outcome === 'opened') startClocks(this, change, result.incidentId!, event.severity, null);
       return result;
     });
   }

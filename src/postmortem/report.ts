@@ -57,9 +57,15 @@ export function duration(ms: number | null): string {
 
 /** How each timeline event reads in "What happened?" (a data table, not an if-chain). */
 const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) => string> = {
-  declared: (e) => `Incident declared: ${e.body ?? ''} (${severityWord(e.data.severity)})`,
+  declared: (e) =>
+    e.data.source === 'alert'
+      ? `Incident opened by alerts from ${String(e.data.via ?? 'monitoring')}: ${e.body ?? ''} (${severityWord(e.data.severity)})`
+      : `Incident declared: ${e.body ?? ''} (${severityWord(e.data.severity)})`,
   paged: (e) => `Paged via ${e.data.source === 'pagerduty' ? 'PagerDuty' : String(e.data.source)}: ${e.body ?? ''}`,
   linked: (e) => `Another page joined: ${e.body ?? ''}`,
+  alert_fired: (e) => e.body ?? 'Alerts firing',
+  alert_resolved: (e) => e.body ?? 'Alerts resolved',
+  alerts_all_resolved: () => 'Every alert of the group resolved',
   role_assigned: (e, n) => `${n(e.data.user)} became ${e.data.role === 'comms' ? 'comms lead' : 'commander'}`,
   role_vacated: () => 'Nobody left to be comms lead: the role was vacant',
   shift_changed: (e, n) => `On-call shift changed: ${e.data.user ? `${n(e.data.user)} on call` : 'nobody on call'}`,

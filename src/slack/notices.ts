@@ -17,6 +17,34 @@ const actor = (by: string) => (isUserId(by) ? mention(by) : `*${e(by)}*`);
 
 type PostmortemNotice = Extract<Notice, { type: 'postmortem' }>;
 
+/** Only http(s) links, and none of the characters that end a Slack link early. */
+const link = (url: string | null, text: string) =>
+  url && /^https?:\/\//.test(url) ? `<${url.replace(/[<>|]/g, '')}|${text}>` : null;
+
+/** Labels or annotations as `name: value` pairs, each escaped and cut, so a long value cannot crowd out the rest. */
+const pairs = (kv: Record<string, string>, max: number) =>
+  Object.entries(kv)
+    .map(([k, v]) => `${e(truncate(k, 100))}: ${e(truncate(v.replace(/\s+/g, ' '), max))}`)
+    .join(' · ');
+
+/** What fired: the group's labels and annotations once, then each alert with what it adds to them. */
+function alertsFiringText(n: Extract<Notice, { type: 'alerts_firing' }>): string {
+  const count = n.alerts.length + n.more;
+  const head = n.joined
+    ? `:rotating_light: ${count === 1 ? 'Another alert' : `${count} more alerts`} of this group firing in ${e(n.via)}:`
+    : `:rotating_light: ${count === 1 ? 'Alert' : `${count} alerts`} firing in ${e(n.via)}:`;
+  const lines = [head];
+  if (Object.keys(n.labels).length > 0) lines.push(`*Labels:* ${pairs(n.labels, 200)}`);
+  if (Object.keys(n.annotations).length > 0) lines.push(`*Annotations:* ${pairs(n.annotations, 500)}`);
+  for (const a of n.alerts) {
+    const own = [pairs(a.labels, 200), pairs(a.annotations, 300)].filter(Boolean).join(' · ');
+    const source = link(a.url, 'source');
+    lines.push(`• *${e(truncate(a.name, 200))}*${own ? ` — ${own}` : ''}${source ? ` (${source})` : ''}`);
+  }
+  if (n.more > 0) lines.push(`…and ${n.more} more not listed here.`);
+  return lines.join('\n');
+}
+
 /** The report's notice says what happened to it: on GitHub (and how), held back, refused, or kept here. */
 function postmortemText(n: PostmortemNotice): string {
   if (n.edited)
@@ -127,6 +155,13 @@ ${steps}`
       `• Time to resolve: ${formatDuration(n.resolvedAt - n.declaredAt)}`,
       'This channel will be archived later; `/incident reopen` keeps it open.',
     ].join('\n'),
+  alerts_firing: (n) => alertsFiringText(n),
+  alerts_resolved: (n) =>
+    `:large_green_circle: Resolved in ${e(n.via)}: ${n.alerts.map((a) => `*${e(truncate(a.name, 200))}*${Object.keys(a.labels).length ? ` (${pairs(a.labels, 200)})` : ''}`).join(', ')}` +
+    `${n.more > 0 ? ` and ${n.more} more` : ''}.` +
+    (n.allResolved
+      ? ' Every alert of this group has resolved; the incident stays open until someone resolves it (`/incident resolve`).'
+      : ''),
   linked: (n) =>
     `:link: Another ${e(n.via)} page joined this incident: ${n.url && /^https?:\/\//.test(n.url) ? `<${n.url.replace(/[<>|]/g, '')}|${e(truncate(n.title, 200))}>` : `*${e(truncate(n.title, 200))}*`} (${e(n.externalId)}).`,
 };

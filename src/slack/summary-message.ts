@@ -4,7 +4,7 @@ import { truncate } from '../text/truncate.ts';
 import { SLACK_SOURCE } from '../lib/slack-ids.ts';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 
-const SOURCE_NAME: Record<string, string> = { pagerduty: 'PagerDuty' };
+const SOURCE_NAME: Record<string, string> = { pagerduty: 'PagerDuty', alert: 'Alertmanager' };
 
 /** Only http(s) links, and none of the characters that end a Slack link early. */
 export function safeUrl(url: string | null): string | null {
