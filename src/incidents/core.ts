@@ -1,4 +1,5 @@
 import type { AuditRepository } from '../audit/audit-repository.ts';
+import type { AnnouncementRepository } from './announcement-repository.ts';
 import type { Db } from '../db/open.ts';
 import type { InboxRepository } from '../inbox/inbox-repository.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
@@ -36,6 +37,8 @@ export interface Policy {
   postmortemOnResolve: boolean;
   /** Who may do what: every change a person asks for is checked against it. */
   permissions: PermissionTable;
+  /** Incidents this severe or worse are announced (null or absent: there is nowhere to announce them). */
+  announcements?: { minSeverity: Severity } | null;
 }
 
 /**
@@ -80,6 +83,8 @@ export interface IncidentServiceDeps {
   span?: <T>(name: string, fn: () => T) => T;
   /** Where privileged and public acts, and refusals, are recorded (who, what, when, from where). */
   audit?: Pick<AuditRepository, 'append'>;
+  /** Which incidents are announced and what their announcements last said (none kept when absent). */
+  announcements?: AnnouncementRepository;
 }
 
 /**
