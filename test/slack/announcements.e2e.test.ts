@@ -192,6 +192,25 @@ describe('announcements when Slack is unsure', () => {
   });
 });
 
+describe('an announcement channel the bot was not invited to', () => {
+  const h = useBot({ settings: SETTINGS });
+  announcementChannel(h);
+
+  it('gives the announcement up at once, saying what to do, and holds up nothing of the incident', async () => {
+    h.slack.ws.channels.get(ANNOUNCE)!.members.delete(h.slack.ws.bot.id);
+    const { channel } = await declared(h, 'Checkout down sev1');
+    const dead = await eventually(() => h.bot.app.outbox.oldestDead(), 10_000, 'a dead announcement');
+    expect(dead.kind).toBe('announcement.summary');
+    expect(dead.lastError).toContain('not_in_channel');
+    expect(dead.lastError).toContain('/invite @incident-bot');
+    await h.bot.command('note still working on it', { channel });
+    await h.bot.command('sev sev2', { channel, user: ALICE.id });
+    await settled(h.bot.app);
+    expect(h.slack.ws.channelMessages(channel).some((m) => m.text.includes('Severity'))).toBe(true);
+    expect(h.slack.ws.channelMessages(ANNOUNCE)).toEqual([]);
+  });
+});
+
 describe('announcements without a channel configured', () => {
   const h = useBot({ clock: true, settings: `comms:\n  rotation: [${BOB.id}]\n` });
   announcementChannel(h);
