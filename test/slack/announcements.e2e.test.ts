@@ -199,7 +199,7 @@ describe('an announcement channel the bot was not invited to', () => {
   it('gives the announcement up at once, saying what to do, and holds up nothing of the incident', async () => {
     h.slack.ws.channels.get(ANNOUNCE)!.members.delete(h.slack.ws.bot.id);
     const { channel } = await declared(h, 'Checkout down sev1');
-    const dead = await eventually(() => h.bot.app.outbox.oldestDead(), 10_000, 'a dead announcement');
+    const dead = (await eventually(() => h.bot.app.outbox.oldestDead(), 10_000, 'a dead announcement'))!;
     expect(dead.kind).toBe('announcement.summary');
     expect(dead.lastError).toContain('not_in_channel');
     expect(dead.lastError).toContain('/invite @incident-bot');
