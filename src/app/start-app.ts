@@ -34,6 +34,8 @@ import { OutboxWorker } from '../outbox/worker.ts';
 import { createBoltApp, type SocketModeOptions } from '../slack/bolt-app.ts';
 import { socketReplayGuard } from '../slack/socket-replay.ts';
 import { slackEffectHandlers } from '../slack/channel-effects.ts';
+import { announcementHandlers } from '../slack/announcement-effects.ts';
+import { AnnouncementRepository } from '../incidents/announcement-repository.ts';
 import { maintenanceChannelHandlers } from '../slack/maintenance-channel-effects.ts';
 import { slackFileShare } from '../slack/file-share.ts';
 import { slackPeople } from '../slack/people-directory.ts';
@@ -158,6 +160,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const reportRepo = new PublicReportRepository(db);
   const outbox = new OutboxRepository(db);
   const audit = new AuditRepository(db);
+  const announcementRepo = new AnnouncementRepository(db);
+  const { announcements: announcing } = config.settings;
   const metrics = createMetrics({ outbox, incidents: incidentRepo, storage }, now);
   const status: StatusContext = {
     updates: updateRepo,
@@ -217,6 +221,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       statusWebhooks: statusWebhooks.length,
       postmortemOnResolve: config.settings.postmortem.on_resolve,
       permissions: permissionTable(config.settings),
+      announcements: announcing.channel ? { minSeverity: announcing.min_severity } : null,
     },
     onEffectsEnqueued: () => wake(),
     storageFailure: (error) => storage.failure(error),
@@ -227,6 +232,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     span: (name, fn) => inSpan(tracer, name, {}, fn),
     audit,
     alertGroups: new AlertGroupRepository(db),
+    announcements: announcementRepo,
   });
   const maintenances = new MaintenanceService({
     db,
@@ -267,6 +273,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         capture: (id, message) => incidents.captureMessage(id, message),
         botUserId: async () => (await identity()).botUserId,
         publicUrl: config.publicUrl,
+      }),
+      ...announcementHandlers({
+        client: slack,
+        incidents: incidentRepo,
+        announcements: announcementRepo,
+        channel: announcing.channel,
+        now,
       }),
       ...pagerDutyEffectHandlers({
         pagerduty,

@@ -1,5 +1,6 @@
 import type { AuditRepository } from '../audit/audit-repository.ts';
 import type { AlertGroupRepository } from './alert-group-repository.ts';
+import type { AnnouncementRepository } from './announcement-repository.ts';
 import type { Db } from '../db/open.ts';
 import type { InboxRepository } from '../inbox/inbox-repository.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
@@ -37,6 +38,8 @@ export interface Policy {
   postmortemOnResolve: boolean;
   /** Who may do what: every change a person asks for is checked against it. */
   permissions: PermissionTable;
+  /** Incidents this severe or worse are announced (null or absent: there is nowhere to announce them). */
+  announcements?: { minSeverity: Severity } | null;
 }
 
 /**
@@ -83,6 +86,8 @@ export interface IncidentServiceDeps {
   audit?: Pick<AuditRepository, 'append'>;
   /** Which incident each alert group opened (needed only to take alerts). */
   alertGroups?: AlertGroupRepository;
+  /** Which incidents are announced and what their announcements last said (none kept when absent). */
+  announcements?: AnnouncementRepository;
 }
 
 /**

@@ -32,6 +32,10 @@ export const EffectKind = {
   PostmortemPublish: 'postmortem.publish',
   /** Re-renders one person's overview of open incidents (the Home tab in chat). */
   OverviewRefresh: 'overview.refresh',
+  /** The incident's summary where incidents are announced: posted once, then edited in place. */
+  AnnouncementSummary: 'announcement.summary',
+  /** One line in the thread under that summary, saying what changed. */
+  AnnouncementLine: 'announcement.line',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode, UserError } from '../lib/errors.ts';
+import { announceNow, announcementEffects } from './announcements.ts';
 import { auditEntryOf } from './audit-events.ts';
 import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendReminders } from './communication.ts';
 import { acceptCommsOffer, checkShifts, shiftSeen } from './comms-lead.ts';
@@ -52,6 +53,7 @@ export class IncidentService implements Core {
       result = db.transaction(() => {
         const change = new Change(this.deps.now());
         const value = fn(change);
+        change.effect(...announcementEffects(this, change));
         // Anything that reaches a timeline may change what the overview shows: redraw it for its viewers.
         if (change.events.length > 0) change.effect(...this.overviewRefreshes(change.at));
         for (const e of change.events) {
@@ -279,6 +281,8 @@ export class IncidentService implements Core {
     opts?: Parameters<typeof recordRunbookEvent>[3],
   ) => recordRunbookEvent(this, incidentId, event, opts);
   responders = (incidentId: number) => responders(this, incidentId);
+  /** Announces the incident now whatever its severity (never a private one); `cause` makes asking twice announce once. */
+  announceNow = (incidentId: number, cause: string) => announceNow(this, incidentId, cause);
   captureMessage = (incidentId: number, message: CapturedMessage) => captureMessage(this, incidentId, message);
   requestCapture = (incidentId: number, eventId: string, message: Parameters<typeof requestCapture>[3]) =>
     requestCapture(this, incidentId, eventId, message);

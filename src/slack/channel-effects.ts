@@ -25,7 +25,7 @@ export interface SlackEffectDeps {
 }
 
 /** Messages the bot posts carry their outbox key, so a retry can find what an earlier try posted. */
-const METADATA_TYPE = 'incident_bot_effect';
+export const METADATA_TYPE = 'incident_bot_effect';
 const CREATE_SLACK_MS = 60_000;
 
 /** How many `-N` suffixes to try before giving up on a name (and retrying later). */
@@ -35,7 +35,7 @@ const NAME_ATTEMPTS = 50;
  * Rows of one incident run strictly in order, so when a later row finds no channel (or no summary),
  * the row that should have made it has already failed for good: retrying cannot help.
  */
-class PrerequisiteFailedError extends Error {
+export class PrerequisiteFailedError extends Error {
   readonly code = 'prerequisite_failed';
 }
 
@@ -53,13 +53,13 @@ class MissingScopeError extends Error {
   }
 }
 
-const classify = (error: unknown): Failure =>
+export const classify = (error: unknown): Failure =>
   error instanceof PrerequisiteFailedError || error instanceof MissingScopeError
     ? { type: 'permanent' }
     : classifySlackError(error);
 
 /** Names the scope Slack asked for, so the dead row and the log say what to grant. */
-const namingScope =
+export const namingScope =
   (deliver: EffectHandler['deliver']): EffectHandler['deliver'] =>
   async (row, log) => {
     try {

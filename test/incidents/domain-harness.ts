@@ -4,6 +4,7 @@ import { settingsSchema, type Settings } from '../../src/config/settings.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { InboxRepository } from '../../src/inbox/inbox-repository.ts';
+import { AnnouncementRepository } from '../../src/incidents/announcement-repository.ts';
 import type { ExternalEvent, ExternalSnapshot } from '../../src/incidents/external-events.ts';
 import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
 import { actorOf, type Actor, type PrincipalNames } from '../../src/incidents/permissions.ts';
@@ -98,7 +99,9 @@ export class Domain {
         mirrorStatuspage: opts.mirrorStatuspage ?? false,
         postmortemOnResolve: s.postmortem.on_resolve,
         permissions: permissionTable(s),
+        announcements: s.announcements.channel ? { minSeverity: s.announcements.min_severity } : null,
       },
+      announcements: new AnnouncementRepository(this.db),
       onEffectsEnqueued: () => {
         this.wakes++;
       },

@@ -91,6 +91,21 @@ describe('the fake Slack Web API', () => {
     });
   });
 
+  it('answers conversations.replies with the parent, then its replies oldest first; thread_not_found otherwise', async () => {
+    const { body } = await call('conversations.create', { name: 'inc-c' });
+    const channel = (body.channel as { id: string }).id;
+    const parent = (await call('chat.postMessage', { channel, text: 'summary' })).body.ts as string;
+    await call('chat.postMessage', { channel, text: 'elsewhere' });
+    await call('chat.postMessage', { channel, text: 'first', thread_ts: parent });
+    await call('chat.postMessage', { channel, text: 'second', thread_ts: parent });
+    const thread = (await call('conversations.replies', { channel, ts: parent })).body;
+    expect((thread.messages as { text: string }[]).map((m) => m.text)).toEqual(['summary', 'first', 'second']);
+    expect((await call('conversations.replies', { channel, ts: '1.000001' })).body).toEqual({
+      ok: false,
+      error: 'thread_not_found',
+    });
+  });
+
   it('injects a 429 with Retry-After, then answers normally', async () => {
     slack.inject('auth.test', { status: 429, retryAfter: 7 });
     const limited = await call('auth.test', {});

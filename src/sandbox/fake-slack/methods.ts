@@ -156,6 +156,25 @@ export const METHODS: Record<string, Method> = {
     });
   }),
 
+  // A thread: its parent first, then its replies oldest first, as Slack returns them.
+  'conversations.replies': withChannel((ws, c, args) => {
+    const parent = ws.message(c.id, str(args.ts));
+    if (!parent) return fail('thread_not_found');
+    const limit = Math.min(Number(args.limit ?? 1000) || 1000, 1000);
+    const thread = [parent, ...ws.channelMessages(c.id).filter((m) => m.thread_ts === parent.ts && m !== parent)];
+    return ok({
+      messages: thread.slice(0, limit).map((m) => ({
+        type: 'message',
+        user: m.user,
+        text: m.text,
+        ts: m.ts,
+        ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+        ...(m.metadata ? { metadata: m.metadata } : {}),
+      })),
+      has_more: thread.length > limit,
+    });
+  }),
+
   'chat.postMessage': withChannel((ws, c, args) => {
     const problem = postable(ws, c, args);
     if (problem) return problem;

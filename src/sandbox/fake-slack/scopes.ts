@@ -44,6 +44,7 @@ const METHOD_SCOPES: Record<string, string[] | ByConversation> = {
   },
   'conversations.join': ['channels:join'],
   'conversations.history': { public: ['channels:history'], private: ['groups:history'] },
+  'conversations.replies': { public: ['channels:history'], private: ['groups:history'] },
   'conversations.info': { public: ['channels:read'], private: ['groups:read'] },
   'pins.add': ['pins:write'],
   'pins.remove': ['pins:write'],

@@ -16,7 +16,9 @@ export type Fault =
   | { error: string }
   /** Hold the request and never answer; Slack never acts on it. */
   | { hang: true }
-  | { delayMs: number };
+  | { delayMs: number }
+  /** Slack acts, and the answer never arrives (the connection is reset): the outcome a retry must not duplicate. */
+  | { dropAnswer: true };
 
 export interface RecordedCall {
   method: string;
@@ -120,7 +122,10 @@ export class FakeSlack extends EventEmitter {
   /** While set, Slack is down: every call (auth.test too) answers 503 or hangs, and nothing is done. */
   outage?: Outage;
 
-  /** Queues faults for a method's next calls, in order ('*' for any method). */
+  /**
+   * Queues faults for a method's next calls, in order ('*' for any method; `method@C…` for its next
+   * calls about one channel only).
+   */
   inject(method: string, ...faults: Fault[]): void {
     this.faults.set(method, [...(this.faults.get(method) ?? []), ...faults]);
   }
@@ -153,8 +158,9 @@ export class FakeSlack extends EventEmitter {
     });
   }
 
-  private takeFault(method: string): Fault | undefined {
-    for (const key of [method, '*']) {
+  private takeFault(method: string, args: Args): Fault | undefined {
+    const about = typeof args.channel === 'string' ? [`${method}@${args.channel}`] : [];
+    for (const key of [...about, method, '*']) {
       const queue = this.faults.get(key);
       if (queue && queue.length > 0) return queue.shift();
     }
@@ -211,7 +217,7 @@ export class FakeSlack extends EventEmitter {
       return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(chaos.retryAfter) });
     if (chaos?.type === 'server_error') return send(chaos.status, { ok: false, error: 'fatal_error' });
 
-    const fault = this.takeFault(method);
+    const fault = this.takeFault(method, args);
     if (fault && 'hang' in fault) {
       this.emit('hang', method, args); // the socket is destroyed by stop() or by the client
       return;
@@ -248,6 +254,10 @@ export class FakeSlack extends EventEmitter {
     if (fault && 'error' in fault) return send(200, { ok: false, error: fault.error });
     const outcome = impl(this.ws, args);
     // Slack acted; the answer never arrives.
+    if (fault && 'dropAnswer' in fault) {
+      this.calls.push({ method, args, ok: false, error: 'answer_dropped', status: 0, at: Date.now() });
+      return void req.socket.destroy();
+    }
     if (chaos?.type === 'reset_after') return void req.socket.destroy();
     if (!outcome.ok) return send(200, { ok: false, error: outcome.error });
     const body = JSON.parse(

@@ -20,6 +20,7 @@ export const USED_METHODS = [
   'conversations.list',
   'conversations.invite',
   'conversations.setTopic',
+  'conversations.replies',
   'pins.add',
   'pins.remove',
   'reactions.add',
@@ -40,6 +41,7 @@ const LATER_ARGUMENTS: Record<string, string[]> = {
   'chat.postMessage': ['metadata'],
   'chat.update': ['metadata', 'reply_broadcast'],
   'conversations.history': ['include_all_metadata'],
+  'conversations.replies': ['include_all_metadata'],
   'conversations.invite': ['force'],
 };
 
