@@ -58,6 +58,7 @@ import { startRetentionJob } from '../scheduler/retention.ts';
 import { wireRunbooks } from './wire-runbooks.ts';
 import { registerSlackEdge } from '../slack/register-all.ts';
 import { homeEffectHandlers } from '../slack/register-home.ts';
+import { MemberRepository } from '../incidents/member-repository.ts';
 import { ViewerRepository } from '../incidents/viewer-repository.ts';
 import { SLACK_SIGNATURE_WINDOW_MS, slackEventsRoute } from '../slack/request-guard.ts';
 import { actorLookup, userGroupDirectory } from '../slack/user-groups.ts';
@@ -227,6 +228,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     storageFailure: (error) => storage.failure(error),
     onCommitted,
     viewers: new ViewerRepository(db),
+    members: new MemberRepository(db),
     chat: { source: SLACK_SOURCE, isUser: isUserId },
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
     span: (name, fn) => inSpan(tracer, name, {}, fn),
@@ -271,6 +273,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         settings: config.settings,
         now,
         capture: (id, message) => incidents.captureMessage(id, message),
+        invited: (id, users) => incidents.invitedToRoom(id, users),
         botUserId: async () => (await identity()).botUserId,
         publicUrl: config.publicUrl,
       }),

@@ -10,6 +10,7 @@ import type { Actor, IncidentAction, PermissionTable, PrincipalNames } from './p
 import type { PostmortemRepository } from './postmortem-repository.ts';
 import type { Component, Incident, Role, Severity, UserRef } from './types.ts';
 import type { UpdateRepository } from './update-repository.ts';
+import type { MemberRepository } from './member-repository.ts';
 import type { ViewerRepository } from './viewer-repository.ts';
 
 /** The team's rhythm, from the settings file. */
@@ -72,6 +73,8 @@ export interface IncidentServiceDeps {
   chat: ChatEdge;
   /** Who looks at the overview of open incidents; refreshed after every change (none kept when absent). */
   viewers?: ViewerRepository;
+  /** Who is in each incident's room: they see a private incident listed (none kept when absent). */
+  members?: MemberRepository;
   /** How a refusal (or any message) names people and groups (default: their ids). */
   principalNames?: PrincipalNames;
   /**

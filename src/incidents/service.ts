@@ -79,6 +79,48 @@ export class IncidentService implements Core {
     this.deps.viewers?.seen(user, this.deps.now());
   }
 
+  /**
+   * Someone joined or left an incident's room, as the chat tells it (`at`: when it says it happened;
+   * `deliveryId`: its id for the event, so a retried event counts once). A private incident is listed
+   * to the people in its room, so a change of who is there redraws that person's overview.
+   */
+  roomMembershipChanged(change: {
+    room: string;
+    user: UserRef;
+    joined: boolean;
+    at: number;
+    deliveryId: string;
+  }): 'applied' | 'no_change' | 'duplicate' | 'ignored' {
+    const { members, inbox, chat } = this.deps;
+    const incident = this.deps.incidents.byChannel(change.room);
+    if (!incident || !members) return 'ignored';
+    return this.transact((tx) => {
+      if (!inbox.firstSeen(`${chat.source}-events`, change.deliveryId, tx.at)) return 'duplicate';
+      if (!members.told(incident.id, change.user, change.joined, change.at)) return 'no_change';
+      tx.effect(...this.viewerRefreshes(incident, [change.user], tx.at));
+      return 'applied';
+    });
+  }
+
+  /** People the bot brought into an incident's room: in it from now on (their join event may come later). */
+  invitedToRoom(incidentId: number, users: UserRef[]): void {
+    const incident = this.deps.incidents.get(incidentId);
+    const { members } = this.deps;
+    if (!incident || !members || users.length === 0) return;
+    this.transact((tx) => {
+      const added = members.invited(incidentId, users);
+      tx.effect(...this.viewerRefreshes(incident, added, tx.at));
+    });
+  }
+
+  /** Redraws the overview of those among `users` who look at it, when what it shows them may have changed. */
+  private viewerRefreshes(incident: Incident, users: UserRef[], at: number): NewEffect[] {
+    // A public incident is listed to everyone, and a closed one to no one: who is in the room changes nothing.
+    if (!incident.private || incident.status === 'resolved') return [];
+    const recent = users.filter((u) => this.deps.viewers?.seenSince(u, at - VIEWER_TTL_MS));
+    return recent.map((user) => overviewRefreshEffect(user, at));
+  }
+
   /** One refresh per recent viewer; who has not looked for a week (or beyond the busiest few hundred) waits till they do. */
   private overviewRefreshes(at: number): NewEffect[] {
     const viewers = this.deps.viewers?.since(at - VIEWER_TTL_MS, MAX_REFRESHED_VIEWERS) ?? [];
@@ -332,6 +374,7 @@ export class IncidentService implements Core {
 
   maySee(incident: Incident, viewer: Actor, where?: string): boolean {
     if (!incident.private || (where !== undefined && incident.channelId === where)) return true;
+    if (this.deps.members?.isMember(incident.id, viewer.id)) return true;
     return this.permissions.allows(PRIVATE_VIEWERS, viewer, {
       incident,
       roles: this.deps.incidents.roles(incident.id),

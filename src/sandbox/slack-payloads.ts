@@ -95,9 +95,15 @@ export function eventCallbackBody(
 }
 
 /** A button pressed in a view that is not a message (the app's Home tab): no channel, no message. */
-export function viewActionBody(opts: { actionId: string; user: string; viewId: string; value?: string }): string {
+export function viewActionBody(opts: {
+  actionId: string;
+  user: string;
+  viewId: string;
+  value?: string;
+  triggerId?: string;
+}): string {
   const payload = {
-    ...interaction('block_actions', opts.user),
+    ...interaction('block_actions', opts.user, opts.triggerId),
     container: { type: 'view', view_id: opts.viewId },
     view: { id: opts.viewId, team_id: TEAM.id, type: 'home', callback_id: '', private_metadata: '', hash: '1.abc' },
     actions: [

@@ -89,6 +89,11 @@ export async function startSandbox(env: Record<string, string | undefined>, log:
   });
   const app = await startApp(config, { logger: log, host: HOST, extraRoutes: sandboxRoutes(sandboxConsole) });
   sandboxConsole.connect(`http://${HOST}:${app.port}`);
+  // Slack's events (people joining incident channels, opening the Home tab) reach the bot signed, as in a workspace.
+  slack.events.requestUrl = {
+    url: `http://${HOST}:${app.port}/slack/events`,
+    signingSecret: config.slack.signingSecret,
+  };
   pagerduty.subscribe(`http://${HOST}:${app.port}/webhooks/pagerduty`, [webhookSecret]);
   // One private incident from the start, declared by david: its channel shows a lock to its people and
   // is missing from everyone else's list, as in Slack.

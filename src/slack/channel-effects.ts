@@ -18,6 +18,8 @@ export interface SlackEffectDeps {
   now: () => number;
   /** Records a captured message in the timeline (the domain's `captureMessage`). */
   capture: (incidentId: number, capture: CapturedMessage) => void;
+  /** Records people the bot brought into an incident's channel (the domain's `invitedToRoom`). */
+  invited?: (incidentId: number, users: string[]) => void;
   /** The bot's own user id (auth.test), to recognise channels it created. */
   botUserId: () => Promise<string>;
   /** The base of links the bot posts (the status page in the comms lead's duties). */
@@ -191,17 +193,21 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     }),
 
     [EffectKind.ChannelInvite]: handler('conversations.invite', async (row) => {
-      const { channel } = channelOf(row);
+      const { incident, channel } = channelOf(row);
       const users = (row.payload.users as string[] | undefined) ?? [];
       if (users.length === 0) return { result: { invited: [] } };
+      let refused = new Set<string>();
       try {
         // force: one deactivated or unknown user must not keep everyone else out of the room.
-        await client.conversations.invite({ channel, users: users.join(','), force: true });
+        const res = await client.conversations.invite({ channel, users: users.join(','), force: true });
+        refused = new Set((res.errors ?? []).flatMap((e) => (e.user && !e.ok ? [e.user] : [])));
       } catch (error) {
         // Already there (e.g. the creator) is the outcome we wanted.
         if (!['already_in_channel', 'cant_invite_self'].includes(slackErrorName(error) ?? '')) throw error;
       }
-      return { result: { invited: users } };
+      // In the room now, without waiting for Slack's join events (which also say so).
+      const invited = users.filter((u) => !refused.has(u));
+      return { result: { invited }, commit: () => deps.invited?.(incident.id, invited) };
     }),
 
     [EffectKind.ChannelSetTopic]: handler('conversations.setTopic', async (row) => {

@@ -17,6 +17,11 @@ const messageItem = z.object({
     .optional(),
 });
 const pinEvent = z.object({ user: z.string().max(32), item: messageItem });
+const membershipEvent = z.object({
+  user: z.string().max(32),
+  channel: z.string().max(32),
+  event_ts: z.string().regex(/^\d{1,12}(\.\d{1,6})?$/),
+});
 const reactionEvent = z.object({
   user: z.string().max(32),
   reaction: z.string().max(100),
@@ -25,7 +30,8 @@ const reactionEvent = z.object({
 
 /**
  * Messages pinned in an incident channel, or reacted to with the capture emoji, go into the timeline;
- * so do their removals. Slack retries events, so each event id is recorded once (the inbox).
+ * so do their removals. People joining and leaving incident channels are recorded. Slack retries
+ * events, so each event id is acted on once (the inbox).
  */
 export function registerEvents(app: App, deps: SlackEdgeDeps): void {
   const capture = (
@@ -60,6 +66,30 @@ export function registerEvents(app: App, deps: SlackEdgeDeps): void {
         author: item.message?.user ?? null,
         permalink: item.message?.permalink ?? null,
       });
+    });
+  }
+
+  // Who is in an incident's channel: a private incident is listed to them (Home tab, /incident list).
+  for (const [type, joined] of [
+    ['member_joined_channel', true],
+    ['member_left_channel', false],
+  ] as const) {
+    app.event(type, async ({ event, body, context }) => {
+      const parsed = membershipEvent.safeParse(event);
+      if (!parsed.success || !body.event_id)
+        return deps.log.warn({ source: 'slack', type }, 'membership event of unexpected shape ignored');
+      const { user, channel, event_ts } = parsed.data;
+      // Bolt lets the bot's own joins through; the bot is in every incident channel anyway.
+      if (user === context.botUserId) return;
+      const outcome = deps.services.incidents.roomMembershipChanged({
+        room: channel,
+        user,
+        joined,
+        at: Math.round(Number(event_ts) * 1000),
+        deliveryId: body.event_id,
+      });
+      if (outcome !== 'ignored')
+        deps.log.debug({ source: 'slack', event_id: body.event_id, channel_id: channel, outcome }, type);
     });
   }
 

@@ -43,7 +43,7 @@ const SlackText = (() => {
   const EMOJI = {
     adhesive_bandage: '🩹', alarm_clock: '⏰', arrow_right: '➡️', arrows_counterclockwise: '🔄', bell: '🔔', busts_in_silhouette: '👥',
     chart_with_upwards_trend: '📈', checkered_flag: '🏁', clipboard: '📋', eyes: '👀', fire: '🔥', gear: '⚙️', handshake: '🤝',
-    hourglass: '⌛', hourglass_flowing_sand: '⏳', information_source: 'ℹ️', link: '🔗', loudspeaker: '📢', mag: '🔍', mega: '📣',
+    hourglass: '⌛', hourglass_flowing_sand: '⏳', information_source: 'ℹ️', link: '🔗', lock: '🔒', loudspeaker: '📢', mag: '🔍', mega: '📣',
     memo: '📝', memory: '🧠', no_entry_sign: '🚫', octagonal_sign: '🛑', pushpin: '📌', raised_hand: '✋', robot_face: '🤖',
     rotating_light: '🚨', sos: '🆘', tada: '🎉', thumbsup: '👍', warning: '⚠️', white_check_mark: '✅', x: '❌', zap: '⚡',
   };

@@ -4,7 +4,9 @@
 
 const $ = (id) => document.getElementById(id);
 const { esc, mrkdwn, textHtml } = SlackText;
-const state = { user: localStorage.getItem('sandbox.user') || 'U0ALICE01', channel: null, version: '', data: null, modalKey: '', busy: false };
+const state = { user: localStorage.getItem('sandbox.user') || 'U0ALICE01', channel: null, view: 'chat', version: '', data: null, modalKey: '', busy: false };
+/** Stands for "the Home tab" where a button's message would be: its buttons are view actions, not message ones. */
+const HOME = Object.freeze({ home: true });
 
 const userName = (id) => state.data?.users.find((u) => u.id === id)?.name ?? id;
 const channelName = (id) => state.data?.channels.find((c) => c.id === id)?.name ?? id;
@@ -96,6 +98,7 @@ function confirmFirst(c) {
 
 async function press(b, message) {
   if (b.confirm && !(await confirmFirst(b.confirm))) return;
+  if (message === HOME) return act(() => api('home-click', { user: state.user, action_id: b.action_id, value: b.value ?? '' }));
   await act(() => api('click', { user: state.user, channel: state.channel, ts: message.ts, action_id: b.action_id, value: b.value ?? '', block_id: b.block_id }));
 }
 
@@ -180,8 +183,14 @@ function render(d) {
   state.data = d;
   state.channel = d.channel?.id ?? null;
   $('user').replaceChildren(...d.users.filter((u) => !u.bot).map((u) => el('option', { value: u.id, selected: u.id === state.user }, `@${u.name}`)));
+  const home = state.view === 'home';
+  $('home').hidden = !home;
+  $('chat').hidden = home;
+  $('home-link').className = home ? 'active' : '';
+  // Slack draws the Home tab from the view the bot published; until it has, there is nothing to show.
+  $('home-body').replaceChildren(...(d.home ? renderBlocks(d.home.blocks || [], HOME) : [el('p', { class: 'muted' }, 'Opening the Home tab…')]));
   $('channels').replaceChildren(...d.channels.map((c) =>
-    el('li', {}, el('a', { href: `#${c.id}`, class: `${c.id === state.channel ? 'active' : ''}${c.archived ? ' archived' : ''}`, 'data-channel': c.name, on: { click: (e) => { e.preventDefault(); select(c.id); } } }, `${c.private ? '\u{1F512}' : '#'} ${c.name}${c.archived ? ' (archived)' : ''}`))));
+    el('li', {}, el('a', { href: `#${c.id}`, class: `${c.id === state.channel && !home ? 'active' : ''}${c.archived ? ' archived' : ''}`, 'data-channel': c.name, on: { click: (e) => { e.preventDefault(); select(c.id); } } }, `${c.private ? '\u{1F512}' : '#'} ${c.name}${c.archived ? ' (archived)' : ''}`))));
   $('chan-name').textContent = d.channel ? `#${d.channel.name}` : '';
   $('chan-topic').innerHTML = d.channel ? mrkdwn(d.channel.topic || '') : '';
   $('chan-members').textContent = d.channel ? `${d.channel.members.length} members: ${d.channel.members.join(', ')}` : '';
@@ -212,9 +221,17 @@ async function refresh(full = false) {
 }
 
 function select(channel) {
+  state.view = 'chat';
   state.channel = channel;
   location.hash = channel;
   void refresh(true);
+}
+
+/** Opens the app's Home tab as the person chosen: Slack tells the bot, which publishes it. */
+function openHome() {
+  state.view = 'home';
+  location.hash = 'home';
+  return act(() => api('home', { user: state.user }));
 }
 
 /** Runs one action, shows its refusal if any, and refreshes at once rather than at the next poll. */
@@ -241,7 +258,13 @@ function wire() {
     state.user = e.target.value;
     localStorage.setItem('sandbox.user', state.user);
     state.modalKey = '__changed__';
-    void refresh(true);
+    // Someone else now: their Home tab is theirs, opened anew.
+    if (state.view === 'home') void openHome();
+    else void refresh(true);
+  });
+  $('home-link').addEventListener('click', (e) => {
+    e.preventDefault();
+    void openHome();
   });
   $('page').addEventListener('click', () => act(() => api('page', {})));
   $('composer').addEventListener('submit', (e) => {
@@ -250,7 +273,19 @@ function wire() {
     const text = input.value.trim();
     if (!text || !state.channel) return;
     const m = /^\/incident(?:\s+([\s\S]*))?$/.exec(text);
-    if (text.startsWith('/') && !m) return notice('Only /incident is installed in this workspace.');
+    // Slack's own /invite and /leave: who is in a channel decides who sees a private incident.
+    const invite = /^\/invite\s+@?([\w.-]{1,80})\s*$/.exec(text);
+    if (invite) {
+      const who = state.data?.users.find((u) => !u.bot && u.name === invite[1]);
+      if (!who) return notice(`No one called @${invite[1]} here.`);
+      input.value = '';
+      return void act(() => api('invite', { user: state.user, channel: state.channel, invitee: who.id }));
+    }
+    if (text === '/leave') {
+      input.value = '';
+      return void act(() => api('leave', { user: state.user, channel: state.channel }));
+    }
+    if (text.startsWith('/') && !m) return notice('Only /incident, /invite @someone and /leave work in this workspace.');
     input.value = '';
     void act(() => (m ? api('command', { user: state.user, channel: state.channel, text: m[1] ?? '' }) : api('say', { user: state.user, channel: state.channel, text })));
   });
@@ -259,7 +294,8 @@ function wire() {
     void act(() => api('submit', { user: state.user, fields: formFields() }));
   });
   $('modal-close').addEventListener('click', () => act(() => api('close', { user: state.user })));
-  if (location.hash.length > 1) state.channel = location.hash.slice(1);
+  if (location.hash === '#home') void openHome();
+  else if (location.hash.length > 1) state.channel = location.hash.slice(1);
 }
 
 async function poll() {

@@ -96,6 +96,8 @@ export async function startTestBot(
     processEnv: opts.processEnv,
     storage: opts.storage,
   });
+  // Slack's Events API: what happens in the workspace reaches the bot at its Request URL, signed.
+  slack.events.requestUrl = { url: `${app.url}/slack/events`, signingSecret: SIGNING_SECRET };
   const post = async (path: string, body: string, headers: Record<string, string>) => {
     const res = await fetch(`${app.url}${path}`, { method: 'POST', body, headers });
     return { status: res.status, text: await res.text() };

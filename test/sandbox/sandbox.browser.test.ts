@@ -198,4 +198,52 @@ describe('the sandbox page, driven by a browser', () => {
     expect(sandbox.slack.ws.channels.size).toBe(3);
     expect(problems).toEqual([]);
   }, 30_000);
+
+  it('opens the app\u2019s Home tab as the person chosen: the open incidents, the private one only for its people', async () => {
+    await page.goto(`${sandbox.url}/sandbox`);
+    await page.waitForSelector('#channels a[data-channel="general"]');
+    await page.selectOption('#user', 'U0ALICE01');
+    await page.click('#channels a[data-channel="general"]');
+    await send('/incident declare Search results are stale sev3');
+    await page.locator('#channels a[data-channel*="search-results-are-stale"]').waitFor();
+
+    // Alice opens the Home tab: Slack tells the bot, which publishes it; the page draws what was published.
+    await page.click('#home-link');
+    const home = page.locator('#home-body');
+    await expect.poll(() => home.innerText()).toContain('Search results are stale');
+    await expect.poll(() => page.locator('#chat').isHidden()).toBe(true);
+    expect(await home.innerText()).toContain('SEV3');
+    // The private incident the sandbox starts with is david's: Alice is not in its channel and does not see it.
+    expect(await home.innerText()).not.toContain('Suspicious admin logins');
+    expect(await home.innerText()).not.toContain('\u{1F512}');
+    expect(JSON.stringify(sandbox.slack.ws.homeTabs.get('U0ALICE01')?.view)).not.toContain('Suspicious');
+    await shot(page, '7-home-tab');
+
+    // The same tab as david, who is in it: both incidents, the private one with its lock.
+    await page.selectOption('#user', 'U0DAVID01');
+    await expect.poll(() => home.innerText()).toContain('Suspicious admin logins');
+    expect(await home.innerText()).toContain('\u{1F512}');
+    expect(await home.innerText()).toContain('Search results are stale');
+
+    // David adds alice to the private channel (Slack's /invite): Slack tells the bot, which redraws her Home tab.
+    await page.locator('#channels a[data-channel^="inc-"]', { hasText: 'suspicious-admin-logins' }).click();
+    await send('/invite @alice');
+    await expect.poll(() => page.locator('#chan-members').innerText()).toContain('alice');
+    await page.selectOption('#user', 'U0ALICE01');
+    await page.click('#home-link');
+    await expect.poll(() => home.innerText(), { timeout: 15_000 }).toContain('Suspicious admin logins');
+    expect(await home.innerText()).toContain('\u{1F512}');
+
+    // Its Declare incident button opens the declare form, as in Slack.
+    await home.locator('button[data-action="home_declare"]').click();
+    await page.waitForSelector('#modal:not([hidden])');
+    expect(await page.locator('#modal-title').innerText()).toBe('Declare an incident');
+    await page.click('#modal-close');
+    await page.waitForSelector('#modal', { state: 'hidden' });
+
+    // Back to a channel: the chat again.
+    await page.click('#channels a[data-channel="general"]');
+    await expect.poll(() => page.locator('#home').isHidden()).toBe(true);
+    expect(problems).toEqual([]);
+  }, 30_000);
 });

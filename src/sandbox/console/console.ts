@@ -4,13 +4,27 @@ import type { FakeGitHub } from '../fake-github/server.ts';
 import type { FakePagerDuty } from '../fake-pagerduty/server.ts';
 import type { FakeSlack } from '../fake-slack/server.ts';
 import { slackSignatureHeaders, slashCommandBody } from '../sign-slack-request.ts';
-import { blockActionBody, viewSubmissionBody } from '../slack-payloads.ts';
+import { blockActionBody, viewActionBody, viewSubmissionBody } from '../slack-payloads.ts';
 import { escapeTypedText } from './slack-escape.ts';
 import { viewStateValues, type FormFields } from './view-values.ts';
 
 export interface OpenView {
   id: string;
   view: { callback_id?: string; private_metadata?: string; blocks?: unknown[] } & Record<string, unknown>;
+}
+
+/** The buttons of a published view's actions blocks and section accessories. */
+function homeButtons(view: unknown): { action_id?: string; value?: string }[] {
+  type Element = { type?: string; action_id?: string; value?: string };
+  const blocks = ((view as { blocks?: unknown } | null)?.blocks ?? []) as {
+    elements?: Element[];
+    accessory?: Element;
+  }[];
+  if (!Array.isArray(blocks)) return [];
+  return blocks.flatMap((b) => [
+    ...(Array.isArray(b.elements) ? b.elements : []),
+    ...(b.accessory ? [b.accessory] : []),
+  ]);
 }
 
 /** A problem the person can fix (unknown user or channel, empty text): a 400, not a bug. */
@@ -176,6 +190,49 @@ export class SandboxConsole {
       blockId,
       triggerId: this.trigger(user.id),
     });
+    const answer = await this.send(body);
+    return { status: answer.status, modal: this.modalStack(user.id).at(-1) ?? null };
+  }
+
+  /**
+   * Slack's `/invite @someone`: a member adds a person to the channel (to a private one only a member
+   * may), and Slack tells the bot (member_joined_channel) as it does for any join.
+   */
+  invite(userId: string, channelId: string, inviteeId: string) {
+    const user = this.user(userId);
+    const channel = this.channel(channelId);
+    const invitee = this.user(inviteeId);
+    if (channel.is_archived) throw new ConsoleInputError(`#${channel.name} is archived.`);
+    if (!channel.members.has(user.id)) throw new ConsoleInputError(`Only members of #${channel.name} may add people.`);
+    if (!this.deps.slack.ws.join(channel, invitee.id, user.id))
+      throw new ConsoleInputError(`@${invitee.name} is already in #${channel.name}.`);
+    this.seq++;
+  }
+
+  /** Slack's `/leave`: the person leaves the channel (member_left_channel). */
+  leave(userId: string, channelId: string) {
+    const user = this.user(userId);
+    const channel = this.channel(channelId);
+    if (!this.deps.slack.ws.leave(channel, user.id)) throw new ConsoleInputError(`You are not in #${channel.name}.`);
+    this.seq++;
+  }
+
+  /**
+   * `user` opens the app's Home tab: Slack tells the bot (app_home_opened, signed, at its Request
+   * URL) and shows what the bot last published for them (views.publish), as the snapshot does.
+   */
+  openHome(userId: string) {
+    this.deps.slack.ws.openHome(this.user(userId).id);
+    this.seq++;
+  }
+
+  /** A button on `user`'s Home tab, as the bot last published it. */
+  async homeClick(userId: string, actionId: string, value: string) {
+    const user = this.user(userId);
+    const tab = this.deps.slack.ws.homeTabs.get(user.id);
+    if (!tab || !homeButtons(tab.view).some((b) => b.action_id === actionId && (b.value ?? '') === value))
+      throw new ConsoleInputError('That button is no longer on your Home tab.');
+    const body = viewActionBody({ actionId, value, user: user.id, viewId: tab.id, triggerId: this.trigger(user.id) });
     const answer = await this.send(body);
     return { status: answer.status, modal: this.modalStack(user.id).at(-1) ?? null };
   }

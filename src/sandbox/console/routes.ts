@@ -43,6 +43,10 @@ const BODIES = {
     fields: z.record(z.string().max(255), z.union([z.string().max(3000), z.array(z.string().max(255)).max(100)])),
   }),
   close: z.object({ user: userId }),
+  home: z.object({ user: userId }),
+  invite: z.object({ user: userId, channel: channelId, invitee: userId }),
+  leave: z.object({ user: userId, channel: channelId }),
+  homeClick: z.object({ user: userId, action_id: z.string().min(1).max(255), value: z.string().max(2000) }),
   page: z.object({}),
 };
 
@@ -165,6 +169,18 @@ export function sandboxRoutes(c: SandboxConsole): Route[] {
     },
     { method: 'POST', path: '/sandbox/api/submit', handle: action(BODIES.submit, (b) => c.submit(b.user, b.fields)) },
     { method: 'POST', path: '/sandbox/api/close', handle: action(BODIES.close, (b) => c.close(b.user)) },
+    { method: 'POST', path: '/sandbox/api/home', handle: action(BODIES.home, (b) => c.openHome(b.user)) },
+    {
+      method: 'POST',
+      path: '/sandbox/api/invite',
+      handle: action(BODIES.invite, (b) => c.invite(b.user, b.channel, b.invitee)),
+    },
+    { method: 'POST', path: '/sandbox/api/leave', handle: action(BODIES.leave, (b) => c.leave(b.user, b.channel)) },
+    {
+      method: 'POST',
+      path: '/sandbox/api/home-click',
+      handle: action(BODIES.homeClick, (b) => c.homeClick(b.user, b.action_id, b.value)),
+    },
     { method: 'POST', path: '/sandbox/api/page', handle: action(BODIES.page, () => c.page()) },
     githubPage('/sandbox/github/pull/:number', postmortemPage, 'pull request'),
     githubPage('/sandbox/github/issues/:number', issuePage, 'issue'),

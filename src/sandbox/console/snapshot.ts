@@ -95,6 +95,8 @@ export function snapshot(
       : null,
     messages,
     modal: deps.console.modalStack(userId).at(-1) ?? null,
+    // The app's Home tab as the bot last published it for this person (null until they open it).
+    home: ws.homeTabs.get(userId)?.view ?? null,
     postmortems: postmortemLinks(deps.github),
     issues: deps.github.issues.map((i) => ({
       number: i.number,

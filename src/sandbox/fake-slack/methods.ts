@@ -76,9 +76,11 @@ export const METHODS: Record<string, Method> = {
       is_private: str(args.is_private) === 'true',
       is_archived: false,
       topic: '',
-      members: new Set([ws.bot.id]),
+      members: new Set(),
     };
     ws.channels.set(c.id, c);
+    // The creator joins it, and Slack says so (member_joined_channel) as for anyone.
+    ws.join(c, ws.bot.id);
     return ok({ channel: channelJson(c) });
   },
 
@@ -114,7 +116,7 @@ export const METHODS: Record<string, Method> = {
       if (!ws.users.has(u)) return fail('user_not_found');
     }
     if (users.every((u) => c.members.has(u))) return fail('already_in_channel');
-    for (const u of users) c.members.add(u);
+    for (const u of users) ws.join(c, u, ws.bot.id);
     return ok({ channel: channelJson(c) });
   }),
 

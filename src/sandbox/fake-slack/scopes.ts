@@ -16,6 +16,18 @@ export function manifestBotScopes(path: URL | string = MANIFEST_PATH): string[] 
   return bot;
 }
 
+/** The events a manifest subscribes the bot to (`settings.event_subscriptions.bot_events`). */
+export function manifestBotEvents(path: URL | string = MANIFEST_PATH): string[] {
+  const manifest = parse(readFileSync(path, 'utf8')) as {
+    settings?: { event_subscriptions?: { bot_events?: unknown } };
+  };
+  const events = manifest?.settings?.event_subscriptions?.bot_events ?? [];
+  if (!Array.isArray(events) || !events.every((s) => typeof s === 'string')) {
+    throw new Error(`${String(path)}: settings.event_subscriptions.bot_events must be a list of event names`);
+  }
+  return events;
+}
+
 /** Scopes for one kind of conversation: any one of them lets a bot token call the method. */
 interface ByConversation {
   public: string[];
@@ -98,4 +110,20 @@ function requiredFor(method: string, args: Args, ws: FakeWorkspace): string[][] 
       ? String(args.is_private) === 'true'
       : (ws.channels.get(String(args.channel ?? ''))?.is_private ?? false);
   return [isPrivate ? need.private : need.public];
+}
+
+/**
+ * What Slack asks of a bot to be sent an event (docs.slack.dev/reference/events/<event>): membership
+ * events of a public channel need channels:read, of a private one groups:read. Absent: none.
+ */
+const EVENT_SCOPES: Record<string, ByConversation> = {
+  member_joined_channel: { public: ['channels:read'], private: ['groups:read'] },
+  member_left_channel: { public: ['channels:read'], private: ['groups:read'] },
+};
+
+/** Whether the granted scopes let the bot be sent this event about this conversation. */
+export function mayReceive(type: string, isPrivate: boolean, granted: ReadonlySet<string>): boolean {
+  const need = EVENT_SCOPES[type];
+  if (!need) return true;
+  return (isPrivate ? need.private : need.public).some((s) => granted.has(s));
 }

@@ -4,10 +4,11 @@ import { holdThenDrop, type Outage } from '../outage.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { METHODS, type Args } from './methods.ts';
+import { EventDelivery, type SentEvent } from './event-delivery.ts';
 import { FakeSocketMode } from './socket-mode.ts';
-import { manifestBotScopes, missingScope } from './scopes.ts';
+import { manifestBotEvents, manifestBotScopes, mayReceive, missingScope } from './scopes.ts';
 import { loadMethodSpecs, type MethodSpec } from './spec.ts';
-import { FakeWorkspace, type FakeUser } from './state.ts';
+import { FakeWorkspace, type FakeUser, type SlackEvent } from './state.ts';
 
 /** A fault to inject into the next call(s) of a method. */
 export type Fault =
@@ -36,6 +37,8 @@ export interface FakeSlackOptions {
   scopes?: string[];
   /** An app-level token (xapp-…): Socket Mode is on, `apps.connections.open` answers to it. */
   appToken?: string;
+  /** The events the app subscribes to; by default the manifest's `bot_events`. */
+  botEvents?: string[];
 }
 
 /**
@@ -53,6 +56,13 @@ export class FakeSlack extends EventEmitter {
   readonly scopes: ReadonlySet<string>;
   /** Present with `appToken`: Slack's Socket Mode on this port. */
   readonly socketMode?: FakeSocketMode;
+  /** The events the app subscribed to: Slack sends it no other. */
+  readonly botEvents: ReadonlySet<string>;
+  /**
+   * The Events API: what happens in the workspace (a member joins an incident channel) reaches the
+   * app over Socket Mode, or at `events.requestUrl` once the app's Request URL is set.
+   */
+  readonly events: EventDelivery;
   private readonly specs: Record<string, MethodSpec> = loadMethodSpecs();
   private readonly faults = new Map<string, Fault[]>();
   private readonly sockets = new Set<Socket>();
@@ -65,6 +75,41 @@ export class FakeSlack extends EventEmitter {
     this.ws = new FakeWorkspace(opts.users);
     this.scopes = new Set(opts.scopes ?? manifestBotScopes());
     if (opts.appToken) this.socketMode = new FakeSocketMode(opts.appToken);
+    this.botEvents = new Set(opts.botEvents ?? manifestBotEvents());
+    this.events = new EventDelivery(this.socketMode, (sent) => this.emit('event', sent));
+    this.ws.onEvent = (event) => this.publish(event);
+  }
+
+  /**
+   * Sends an event the way Slack decides whether to: only if the app subscribed to it, and, for an
+   * event about a channel, only if the bot is in that channel and holds the scope its kind needs.
+   */
+  private publish(event: SlackEvent): void {
+    if (!this.botEvents.has(event.type)) return;
+    const channel = event.channel === undefined ? undefined : this.ws.channels.get(event.channel);
+    if (channel && !channel.members.has(this.ws.bot.id)) return;
+    if (channel && !mayReceive(event.type, channel.is_private, this.scopes)) return;
+    this.events.send(event);
+  }
+
+  /** Resolves once an event matching `predicate` has been sent and answered (or is already). */
+  eventSettled(predicate: (e: SentEvent) => boolean, timeoutMs = 10_000): Promise<SentEvent> {
+    const done = (e: SentEvent) => e.status !== undefined && predicate(e);
+    const found = this.events.sent.find(done);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('event', listener);
+        reject(new Error(`fake Slack: no matching event answered within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (e: SentEvent) => {
+        if (!done(e)) return;
+        clearTimeout(timer);
+        this.off('event', listener);
+        resolve(e);
+      };
+      this.on('event', listener);
+    });
   }
 
   async start(port = 0): Promise<this> {
@@ -82,6 +127,7 @@ export class FakeSlack extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    this.events.stop();
     this.socketMode?.closeAll();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

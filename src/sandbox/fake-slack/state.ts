@@ -28,6 +28,9 @@ export interface FakeMessage {
   edited?: boolean;
 }
 
+/** An event as Slack puts it in an event_callback's `event`. */
+export type SlackEvent = { type: string; channel?: string; user?: string } & Record<string, unknown>;
+
 /** The fake workspace: what Slack would hold after the calls it has been sent. */
 export class FakeWorkspace {
   readonly teamId = 'T0FAKE001';
@@ -65,6 +68,8 @@ export class FakeWorkspace {
   >();
   /** User group id (S…) → member user ids. */
   readonly userGroups = new Map<string, string[]>();
+  /** Told of every event Slack would send to apps (the server decides which reach the bot). */
+  onEvent?: (event: SlackEvent) => void;
   private seq = 0;
   private tsSeq = 0;
 
@@ -98,6 +103,38 @@ export class FakeWorkspace {
     const message: FakeMessage = { channel, ts: this.nextTs(), user, text, pinned: false };
     this.messages.push(message);
     return message;
+  }
+
+  /**
+   * Someone joins a channel, or is added to it (`inviter`): Slack tells the channel's apps with
+   * `member_joined_channel`. False when they were there already (Slack sends nothing then).
+   */
+  join(channel: FakeChannel, user: string, inviter?: string): boolean {
+    if (channel.members.has(user)) return false;
+    channel.members.add(user);
+    this.onEvent?.({
+      type: 'member_joined_channel',
+      ...this.membership(channel, user),
+      ...(inviter ? { inviter } : {}),
+    });
+    return true;
+  }
+
+  /** Someone leaves a channel, or is removed from it: `member_left_channel`. False when they were not in it. */
+  leave(channel: FakeChannel, user: string): boolean {
+    if (!channel.members.delete(user)) return false;
+    this.onEvent?.({ type: 'member_left_channel', ...this.membership(channel, user) });
+    return true;
+  }
+
+  /** A person opens the app's Home tab (`app_home_opened`); they see what was last published for them. */
+  openHome(user: string): void {
+    this.onEvent?.({ type: 'app_home_opened', user, channel: `D${user.slice(1)}`, tab: 'home' });
+  }
+
+  /** The fields both membership events carry; `channel_type` is G for a private channel, C for a public one. */
+  private membership(channel: FakeChannel, user: string) {
+    return { user, channel: channel.id, channel_type: channel.is_private ? 'G' : 'C', team: this.teamId };
   }
 
   channelMessages(channel: string): FakeMessage[] {
