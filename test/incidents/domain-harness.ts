@@ -7,6 +7,7 @@ import { InboxRepository } from '../../src/inbox/inbox-repository.ts';
 import type { ExternalEvent, ExternalSnapshot } from '../../src/incidents/external-events.ts';
 import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
 import { actorOf, type Actor, type PrincipalNames } from '../../src/incidents/permissions.ts';
+import { PageRepository } from '../../src/incidents/page-repository.ts';
 import { PostmortemRepository } from '../../src/incidents/postmortem-repository.ts';
 import { IncidentService } from '../../src/incidents/service.ts';
 import type { Incident, Severity, TimelineEvent } from '../../src/incidents/types.ts';
@@ -98,7 +99,15 @@ export class Domain {
         mirrorStatuspage: opts.mirrorStatuspage ?? false,
         postmortemOnResolve: s.postmortem.on_resolve,
         permissions: permissionTable(s),
+        paging: {
+          source: 'pagerduty',
+          name: 'PagerDuty',
+          unavailable: null,
+          policyService: s.pagerduty.page_service ?? null,
+          noPolicyService: 'Set pagerduty.page_service.',
+        },
       },
+      pages: new PageRepository(this.db),
       onEffectsEnqueued: () => {
         this.wakes++;
       },
