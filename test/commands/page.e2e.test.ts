@@ -65,6 +65,8 @@ describe('/incident page', () => {
       .prepare("SELECT actor, body FROM timeline_events WHERE incident_id = ? AND kind = 'page_requested'")
       .all(incident.id);
     expect(timeline).toEqual([{ actor: BOB.id, body: 'Database @carol is on fire' }]);
+    const audited = h.bot.app.db.prepare("SELECT actor, via FROM audit_log WHERE action = 'page.sent'").all();
+    expect(audited).toEqual([{ actor: BOB.id, via: 'slack' }]);
     // PagerDuty's own trigger webhook for it came back: it joined nothing and opened nothing.
     expect(incidentCount(h)).toBe(1);
     expect(h.pd.rejected).toEqual([]);
@@ -207,7 +209,10 @@ describe('escalating an incident', () => {
     const pd = h.pd.createIncident({ title: 'Disk full', assignees: [PD_ALICE] });
     const opened = await h.pd.trigger(pd);
     const id = opened.json.incident_id as number;
-    const incident = await eventually(() => h.bot.app.incidents.get(id)?.channelId && h.bot.app.incidents.get(id));
+    const incident = await eventually(() => {
+      const i = h.bot.app.incidents.get(id);
+      return i?.channelId ? i : undefined;
+    });
     await settled(h.bot.app);
 
     expect(h.bot.app.incidents.escalateIncident(id, { cause: 'unacknowledged:1' })).toEqual({
