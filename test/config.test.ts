@@ -106,6 +106,7 @@ describe('configuration', () => {
       resolve: ['commander'],
       severity: ['anyone'],
       postmortem_force: ['commander', 'declarer', 'admins'],
+      page: ['anyone'],
       admins: ['U0ADMIN01', 'S0ADMINS'],
       role: { commander: ['admins'], comms: ['commander', 'comms', 'admins'] },
     });

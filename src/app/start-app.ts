@@ -40,7 +40,10 @@ import { maintenanceChannelHandlers } from '../slack/maintenance-channel-effects
 import { slackFileShare } from '../slack/file-share.ts';
 import { slackPeople } from '../slack/people-directory.ts';
 import { DirectoryRepository } from '../pagerduty/directory.ts';
-import { pagerDutyEffectHandlers } from '../pagerduty/rest-effects.ts';
+import { classifyPagerDutyError, pagerDutyEffectHandlers } from '../pagerduty/rest-effects.ts';
+import { pageEffectHandlers } from '../pagerduty/page-effects.ts';
+import { SOURCE as PAGERDUTY_SOURCE, SOURCE_NAME as PAGERDUTY_NAME } from '../pagerduty/map-event.ts';
+import { PageRepository } from '../incidents/page-repository.ts';
 import { createPagerDutyClient } from '../pagerduty/rest-client.ts';
 import { watchTokenRefusals } from '../pagerduty/token-watch.ts';
 import { pagerDutyWebhookRoute } from '../pagerduty/webhook-route.ts';
@@ -163,6 +166,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const audit = new AuditRepository(db);
   const announcementRepo = new AnnouncementRepository(db);
   const { announcements: announcing } = config.settings;
+  const pageRepo = new PageRepository(db);
   const metrics = createMetrics({ outbox, incidents: incidentRepo, storage }, now);
   const status: StatusContext = {
     updates: updateRepo,
@@ -223,7 +227,19 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       postmortemOnResolve: config.settings.postmortem.on_resolve,
       permissions: permissionTable(config.settings),
       announcements: announcing.channel ? { minSeverity: announcing.min_severity } : null,
+      paging: {
+        source: PAGERDUTY_SOURCE,
+        name: PAGERDUTY_NAME,
+        unavailable: pagerduty
+          ? null
+          : 'Paging needs PagerDuty: set PAGERDUTY_TOKEN and PAGERDUTY_FROM on the bot. Nothing was paged.',
+        policyService: config.settings.pagerduty.page_service ?? null,
+        noPolicyService:
+          'PagerDuty files every page under a service: set pagerduty.page_service in the settings file ' +
+          'to page an escalation policy from an incident PagerDuty did not open, or page a service instead.',
+      },
     },
+    pages: pageRepo,
     onEffectsEnqueued: () => wake(),
     storageFailure: (error) => storage.failure(error),
     onCommitted,
@@ -291,6 +307,15 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         incidents,
         settings: config.settings,
         now,
+      }),
+      ...pageEffectHandlers({
+        pagerduty,
+        people: slackPeople(slack),
+        pages: pageRepo,
+        incidents,
+        from,
+        classify: classifyPagerDutyError,
+        maxAttempts: config.settings.outbox.max_attempts,
       }),
       ...postmortemHandlers({
         incidents: incidentRepo,

@@ -15,6 +15,8 @@ export type AuditAction =
   | 'runbook.stopped'
   | 'update.published'
   | 'postmortem.forced'
+  | 'page.sent'
+  | 'page.escalated'
   | 'outbox.retried';
 
 export interface AuditEntry {

@@ -10,6 +10,7 @@ import { list } from './list.ts';
 import { maintenance } from './maintenance.ts';
 import { mitigate } from './mitigate.ts';
 import { note } from './note.ts';
+import { page } from './page.ts';
 import { reopen } from './reopen.ts';
 import { role } from './role.ts';
 import { sev } from './sev.ts';
@@ -51,6 +52,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
   mitigate: { handler: mitigate, usage: 'mitigate', summary: 'the fix is in: mark mitigated, now monitoring' },
   ack: { handler: ack, usage: 'ack', summary: 'acknowledge (and in PagerDuty, if paged)' },
   resolve: { handler: resolve, usage: 'resolve [message]', summary: 'resolve (and in PagerDuty, if paged)' },
+  page: {
+    handler: page,
+    usage: 'page <PagerDuty service id | policy:escalation policy id> [message]',
+    summary: 'page someone in PagerDuty from this incident; whoever acknowledges is invited here',
+  },
   impact: { handler: impact, usage: 'impact <who was affected>', summary: 'say who was affected, for the report' },
   followup: {
     handler: followup,

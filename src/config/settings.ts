@@ -90,6 +90,12 @@ export const settingsSchema = z
           .array(z.string().regex(/^[A-Z0-9]{1,32}$/, 'a PagerDuty service id'))
           .max(200)
           .default([]),
+        // The service a page to an escalation policy (`/incident page policy:P…`) is filed under:
+        // PagerDuty creates every incident on a service. Unset: the service of the page that opened the incident.
+        page_service: z
+          .string()
+          .regex(/^[A-Z0-9]{2,20}$/, 'must be a PagerDuty service id like PSVC123')
+          .optional(),
       })
       .strict()
       .default({
@@ -126,6 +132,8 @@ export const settingsSchema = z
         reopen: principalList.optional(),
         // Replacing a report edited by hand (`/incident postmortem --force`).
         postmortem_force: principals.default(['commander', 'declarer', 'admins']),
+        // Paging someone from an incident (`/incident page`).
+        page: principals,
         // Users and user groups who may do whatever a list names `admins` for.
         admins: people.default([]),
         // Who may give a role to someone; anyone may still take a vacant role for themselves.
@@ -142,6 +150,7 @@ export const settingsSchema = z
         resolve: ['anyone'],
         severity: ['anyone'],
         postmortem_force: ['commander', 'declarer', 'admins'],
+        page: ['anyone'],
         admins: [],
         role: { commander: ['commander', 'declarer', 'admins'], comms: ['commander', 'comms', 'admins'] },
       }),

@@ -14,6 +14,9 @@ const AUDITED: Record<string, (data: Record<string, unknown>) => AuditAction | n
   runbook_stopped: () => 'runbook.stopped',
   update: (data) => (data.public ? 'update.published' : null),
   postmortem_requested: (data) => (data.force ? 'postmortem.forced' : null),
+  // Paging wakes people up: who did it (or that an automation did) is kept.
+  page_requested: () => 'page.sent',
+  escalation_requested: () => 'page.escalated',
 };
 
 export function auditEntryOf(event: NewTimelineEvent): AuditEntry | null {

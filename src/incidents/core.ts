@@ -6,6 +6,7 @@ import type { InboxRepository } from '../inbox/inbox-repository.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
 import type { NewEffect } from '../outbox/types.ts';
 import type { IncidentRepository, NewTimelineEvent } from './incident-repository.ts';
+import type { PageRepository } from './page-repository.ts';
 import type { Actor, IncidentAction, PermissionTable, PrincipalNames } from './permissions.ts';
 import type { PostmortemRepository } from './postmortem-repository.ts';
 import type { Component, Incident, Role, Severity, UserRef } from './types.ts';
@@ -41,6 +42,21 @@ export interface Policy {
   permissions: PermissionTable;
   /** Incidents this severe or worse are announced (null or absent: there is nowhere to announce them). */
   announcements?: { minSeverity: Severity } | null;
+  /** Paging people from an incident (absent: the bot cannot page). */
+  paging?: PagingPolicy;
+}
+
+/** How pages are sent from an incident, as the app wires the paging system. */
+export interface PagingPolicy {
+  /** The paging system's source name (pages' and their events' `source`) and what people call it. */
+  source: string;
+  name: string;
+  /** Why it cannot page now (e.g. no credentials), in words the person can act on; null when it can. */
+  unavailable: string | null;
+  /** The service a page to an escalation policy is filed under (the system wants one), if configured. */
+  policyService: string | null;
+  /** What to tell someone paging a policy when no service is known, naming the setting to fix it. */
+  noPolicyService: string;
 }
 
 /**
@@ -91,6 +107,8 @@ export interface IncidentServiceDeps {
   alertGroups?: AlertGroupRepository;
   /** Which incidents are announced and what their announcements last said (none kept when absent). */
   announcements?: AnnouncementRepository;
+  /** Pages sent from incidents and their escalations (none can be sent when absent). */
+  pages?: PageRepository;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { NewEffect } from '../outbox/types.ts';
+import type { PageTarget } from './page-repository.ts';
 import type { CommsVacancy } from './roles.ts';
 import type { ExternalUser, UserRef } from './types.ts';
 
@@ -23,6 +24,10 @@ export const EffectKind = {
   /** Who an on-call schedule names now, to notice a change of shift during an open incident. */
   PeopleOnCall: 'people.on_call',
   ExternalSetStatus: 'external.set_status',
+  /** A page sent from an incident: a new incident in the paging system, linked to ours. */
+  ExternalPage: 'external.page',
+  /** Moves a page (the one that opened the incident, or one sent from it) to the next escalation level. */
+  ExternalEscalate: 'external.escalate',
   StatuspageSync: 'statuspage.sync',
   StatuspageMaintenance: 'statuspage.maintenance',
   /** A maintenance window's own channel (asked for when scheduled): opened, then told each step. */
@@ -92,6 +97,15 @@ export type Notice =
       more: number;
       allResolved: boolean;
     }
+  /** Someone (null: an automation) asked to page a target from this incident. */
+  | { type: 'page_requested'; via: string; by: UserRef | null; target: PageTarget; title: string }
+  | { type: 'page_created'; via: string; target: PageTarget; externalId: string; url: string | null; title: string }
+  /** The paging system refused the page (its own words); nothing was paged. */
+  | { type: 'page_refused'; via: string; target: PageTarget; reason: string }
+  /** A page sent from this incident was acknowledged there: who did is invited here. */
+  | { type: 'page_acknowledged'; via: string; by: string; externalId: string; url: string | null }
+  | { type: 'page_escalated'; via: string; externalId: string; level: number; by: UserRef | null }
+  | { type: 'escalation_refused'; via: string; externalId: string; level: number; reason: string }
   | { type: 'update'; status: string; body: string; by: string; public?: boolean }
   | { type: 'update_overdue'; comms: string | null; minutes: number }
   | { type: 'comms_vacant' }
@@ -232,6 +246,30 @@ export const setExternalStatusEffect = (
   // Its own key: while the paging system is down, the room's notices and updates must not wait
   // for the write-back; write-backs stay in order among themselves (an ack before its resolve).
   orderingKey: `incident:${incidentId}:writeback`,
+});
+
+/**
+ * Sends a page (and, on their own rows after it, its escalations) on the incident's paging key:
+ * while the paging system is down, the room's rows do not wait for it.
+ */
+export const pageEffect = (incidentId: number, pageId: number): NewEffect => ({
+  ...forIncident(incidentId, EffectKind.ExternalPage, String(pageId), { pageId }),
+  orderingKey: `incident:${incidentId}:paging`,
+});
+
+/** Escalates one external incident to one level: a level is asked for once (the key says which). */
+export const escalateEffect = (
+  incidentId: number,
+  escalationId: number,
+  externalId: string,
+  level: number,
+): NewEffect => ({
+  ...forIncident(incidentId, EffectKind.ExternalEscalate, `${externalId}:${level}:${escalationId}`, {
+    escalationId,
+    externalId,
+    level,
+  }),
+  orderingKey: `incident:${incidentId}:paging`,
 });
 
 /**

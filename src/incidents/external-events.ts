@@ -55,6 +55,8 @@ export interface ExternalEvent {
   occurredAt: number;
   /** Who did it, as the paging system names them (display only). */
   actor: string | null;
+  /** Who did it, when a person of the paging system (to look them up, e.g. to invite who acknowledged). */
+  actorRef?: ExternalUser | null;
   snapshot: ExternalSnapshot;
   note?: string;
   responder?: ExternalUser & { message: string | null };
@@ -95,6 +97,8 @@ interface Deps {
     incident: Incident,
     opts: { by: string; via: string; note: string | null; cause: string; resolvedAt: number },
   ) => void;
+  /** Applies an event about a page sent from one of our incidents; null when it is about no such page. */
+  pageEvent?: (change: Change, ev: ExternalEvent) => { outcome: ApplyOutcome; incidentId: number } | null;
 }
 
 export function applyExternalEvent(
@@ -104,6 +108,9 @@ export function applyExternalEvent(
 ): { outcome: ApplyOutcome; incidentId: number | null } {
   const { incidents, inbox } = deps;
   if (!inbox.firstSeen(ev.source, ev.deliveryId, change.at)) return { outcome: 'duplicate', incidentId: null };
+  // A page we sent from an incident is help for that incident, never a new one (nor the incident itself).
+  const paged = deps.pageEvent?.(change, ev);
+  if (paged) return paged;
 
   let incident = incidents.byLink(ev.source, ev.externalId);
   let outcome: ApplyOutcome | undefined;

@@ -30,6 +30,7 @@ export const INCIDENT_ACTIONS = [
   'postmortem_force',
   'role_commander',
   'role_comms',
+  'page',
 ] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
@@ -70,6 +71,7 @@ const WHAT: Record<IncidentAction, (incidentId: number) => string> = {
   postmortem_force: (id) => `replace the report of incident #${id} (--force)`,
   role_commander: (id) => `make someone commander of incident #${id}`,
   role_comms: (id) => `make someone comms lead of incident #${id}`,
+  page: (id) => `page from incident #${id}`,
 };
 const RUNBOOK_WHAT: Record<RunbookAction, (runbook: string, runId?: number) => string> = {
   run: (name) => `run ${name}`,

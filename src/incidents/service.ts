@@ -20,6 +20,10 @@ import {
   type Principal,
   type RunbookAction,
 } from './permissions.ts';
+import { escalateIncident, escalationDone, escalationRefused, type EscalateOptions } from './escalate-incident.ts';
+import { pageCreated, pageFromIncident, pageRefused } from './page-from-incident.ts';
+import { applyPageEvent } from './page-events.ts';
+import type { PageTarget } from './page-repository.ts';
 import { setPublicName } from './public-name.ts';
 import type { UpdateOptions } from './record-update.ts';
 import { recordRunbookEvent, responders } from './runbook-events.ts';
@@ -250,7 +254,8 @@ export class IncidentService implements Core {
     return this.transact((change) => {
       const close = (c: Change, incident: Incident, opts: Parameters<typeof closeIncident>[3]) =>
         closeIncident(this, c, incident, opts);
-      const result = applyExternalEvent({ ...this.deps, close }, change, event);
+      const pageEvent = (c: Change, e: ExternalEvent) => applyPageEvent(this.deps.pages, c, e);
+      const result = applyExternalEvent({ ...this.deps, close, pageEvent }, change, event);
       if (result.outcome === 'opened' && result.incidentId !== null) {
         const incident = this.require(result.incidentId);
         if (incident.status !== 'resolved') startClocks(this, change, incident.id, incident.severity, null);
@@ -284,6 +289,26 @@ export class IncidentService implements Core {
   }
 
   declare = (input: DeclareInput) => declare(this, input);
+  /** Pages a service or escalation policy from the incident (the command's and the automations' one path). */
+  pageFromIncident = (
+    incidentId: number,
+    target: PageTarget,
+    message: string | null,
+    requestedBy: Actor | null = null,
+    opts: { cause?: string } = {},
+  ) => pageFromIncident(this, incidentId, target, message, requestedBy, opts);
+  pageCreated = (pageId: number, externalId: string, url: string | null, cause: string) =>
+    pageCreated(this, pageId, externalId, url, cause);
+  pageRefused = (pageId: number, reason: string, cause: string) => pageRefused(this, pageId, reason, cause);
+  /** Moves the incident's page to the next escalation level (the `unacknowledged` policy's remedy). */
+  escalateIncident = (incidentId: number, opts: EscalateOptions = {}) => escalateIncident(this, incidentId, opts);
+  escalationDone = (escalationId: number, cause: string) => escalationDone(this, escalationId, cause);
+  escalationRefused = (escalationId: number, reason: string, cause: string) =>
+    escalationRefused(this, escalationId, reason, cause);
+  /** The pages sent from an incident. */
+  pages(incidentId: number) {
+    return this.deps.pages?.ofIncident(incidentId) ?? [];
+  }
   staff = (
     incidentId: number,
     purpose: 'staff' | 'invite',

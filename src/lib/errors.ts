@@ -14,6 +14,8 @@ export const ErrorCode = {
   Conflict: 'conflict',
   BackupFailed: 'backup_failed',
   StorageUnavailable: 'storage_unavailable',
+  /** The integration a request needs is not set up (e.g. no credentials to page with). */
+  NotConfigured: 'not_configured',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -113,6 +113,8 @@ export function mapPagerDutyEvent(envelope: Envelope, settings: Settings): MapRe
     kind: KIND[e.event_type as keyof typeof KIND],
     occurredAt: Date.parse(e.occurred_at),
     actor: e.agent ? person(e.agent).name : null,
+    // Only a person can be looked up and invited (an agent may also be a service or an integration).
+    actorRef: e.agent && (!e.agent.type || e.agent.type === 'user_reference') ? person(e.agent) : null,
   };
   if (shape === 'incident') {
     const data = incidentDataSchema.safeParse(e.data);

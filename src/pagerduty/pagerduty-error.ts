@@ -16,9 +16,13 @@ export type PagerDutyErrorCode =
 
 export class PagerDutyError extends IntegrationError<PagerDutyErrorCode> {
   override readonly name = 'PagerDutyError';
+  /** PagerDuty's own words for a refusal (its `errors`, else its message), to show people. */
+  reason?: string;
 
   /** PagerDuty answered with an error status. */
-  static http(status: number, retryAfterMs: number | undefined, message: string): PagerDutyError {
-    return new PagerDutyError(`pagerduty_http_${status}`, message, status, retryAfterMs);
+  static http(status: number, retryAfterMs: number | undefined, message: string, reason?: string): PagerDutyError {
+    const error = new PagerDutyError(`pagerduty_http_${status}`, message, status, retryAfterMs);
+    error.reason = reason;
+    return error;
   }
 }

@@ -11,10 +11,33 @@ export interface PagerDutyClient {
   addNote(id: string, content: string): Promise<void>;
   /** The incident's notes' contents (to tell whether an unrecorded earlier attempt added one). */
   notes(id: string): Promise<string[]>;
-  escalate(id: string, level: number): Promise<void>;
+  /** Moves the incident to this level of its escalation policy, as `from` (default: the bot's From). */
+  escalate(id: string, level: number, from?: string): Promise<void>;
+  /** Creates an incident (POST /incidents) as `from`; PagerDuty refuses a second open one with the same key. */
+  createIncident(incident: NewPdIncident, from: string): Promise<PdIncidentRef>;
+  /** The incident with this incident_key, if any (how a retried create finds what an earlier attempt made). */
+  incidentByKey(key: string): Promise<PdIncidentRef | null>;
   /** What the token may do (GET /abilities): a cheap call that proves the token works. */
   abilities(): Promise<string[]>;
 }
+
+export interface NewPdIncident {
+  title: string;
+  serviceId: string;
+  /** Pages this policy instead of the service's own. */
+  escalationPolicyId?: string;
+  incidentKey: string;
+}
+
+export interface PdIncidentRef {
+  id: string;
+  htmlUrl: string | null;
+}
+
+const incidentRef = (i: { id: string; html_url?: string | null }): PdIncidentRef => ({
+  id: i.id,
+  htmlUrl: i.html_url ?? null,
+});
 
 export interface PagerDutyClientOptions {
   token: string;
@@ -33,7 +56,7 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
   const call = async (
     method: string,
     path: string,
-    extra: { data?: object; query?: Record<string, string>; from?: boolean } = {},
+    extra: { data?: object; query?: Record<string, string>; from?: boolean | string } = {},
   ) => {
     const res = await api({
       token: opts.token,
@@ -41,7 +64,7 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
       method,
       data: extra.data,
       queryParameters: extra.query,
-      headers: extra.from ? { From: opts.from } : {},
+      headers: extra.from ? { From: typeof extra.from === 'string' ? extra.from : opts.from } : {},
       retryTimeout: 500,
       // pdjs's own requestTimeout arms a timer that aborts nothing: without a signal a PagerDuty that
       // takes the call and never answers would hold the delivery (and its worker slot) until it hung up.
@@ -63,6 +86,7 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
         res.status,
         Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
         `PagerDuty ${method} ${path} answered ${res.status}: ${detail}`,
+        reasonOf(res.data),
       );
     }
     return res.data as Record<string, unknown>;
@@ -110,11 +134,44 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
     async abilities() {
       return ((await call('GET', '/abilities')) as { abilities?: string[] }).abilities ?? [];
     },
-    async escalate(id, level) {
+    async escalate(id, level, from) {
       await call('PUT', `/incidents/${encodeURIComponent(id)}`, {
         data: { incident: { type: 'incident_reference', escalation_level: level } },
-        from: true,
+        from: from ?? true,
       });
     },
+    async createIncident(incident, from) {
+      const data = (await call('POST', '/incidents', {
+        data: {
+          incident: {
+            type: 'incident',
+            title: incident.title,
+            service: { id: incident.serviceId, type: 'service_reference' },
+            ...(incident.escalationPolicyId
+              ? { escalation_policy: { id: incident.escalationPolicyId, type: 'escalation_policy_reference' } }
+              : {}),
+            incident_key: incident.incidentKey,
+          },
+        },
+        from,
+      })) as { incident: { id: string; html_url?: string | null } };
+      return incidentRef(data.incident);
+    },
+    async incidentByKey(key) {
+      const data = (await call('GET', '/incidents', { query: { incident_key: key, date_range: 'all' } })) as {
+        incidents?: { id: string; html_url?: string | null }[];
+      };
+      const found = data.incidents?.[0];
+      return found ? incidentRef(found) : null;
+    },
   };
+}
+
+/** PagerDuty's error body (`{ error: { message, errors: [...] } }`) in its own words, bounded. */
+function reasonOf(data: unknown): string | undefined {
+  const error = (data as { error?: { message?: unknown; errors?: unknown } } | null)?.error;
+  if (!error) return undefined;
+  const errors = Array.isArray(error.errors) ? error.errors.filter((e) => typeof e === 'string') : [];
+  const text = errors.length > 0 ? errors.join('; ') : typeof error.message === 'string' ? error.message : '';
+  return text.slice(0, 500) || undefined;
 }

@@ -22,7 +22,7 @@ export interface PagerDutyEffectDeps {
 /** A found person stays cached this long; a miss is never cached, so a fixed email works on the next page. */
 const DIRECTORY_TTL_MS = 60 * 60 * 1000;
 
-function classifyPagerDutyError(error: unknown): Failure {
+export function classifyPagerDutyError(error: unknown): Failure {
   if (error instanceof PagerDutyError) {
     if (error.status === undefined)
       return error.code === PagerDutyErrorCode.NotConfigured ? { type: 'permanent' } : { type: 'transient' };

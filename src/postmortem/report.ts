@@ -82,6 +82,15 @@ const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) 
   delegated: () => 'Delegated in PagerDuty',
   responder_added: (e) => `Responder requested${e.body ? `: ${e.body}` : ''}`,
   annotated: (e) => `Note in PagerDuty: ${e.body ?? ''}`,
+  page_requested: (e) =>
+    `Paged PagerDuty ${e.data.target_kind === 'escalation_policy' ? 'escalation policy' : 'service'} ${String(e.data.target_id)}: ${e.body ?? ''}`,
+  page_created: (e) => `PagerDuty incident ${String(e.data.external_id)} created for the page`,
+  page_refused: (e) => `PagerDuty refused the page: ${e.body ?? ''}`,
+  page_acknowledged: (e) => `Page acknowledged in PagerDuty: ${e.body ?? ''}`,
+  page_resolved: (e) => `Page resolved in PagerDuty: ${e.body ?? ''}`,
+  escalation_requested: (e) =>
+    `Escalated PagerDuty incident ${String(e.data.external_id)} to level ${String(e.data.level)}`,
+  escalation_refused: (e) => `PagerDuty refused to escalate to level ${String(e.data.level)}: ${e.body ?? ''}`,
   update: (e) =>
     `${e.data.public ? 'Public update' : 'Internal update'} (${statusWord(e.data.status)}): ${e.body ?? ''}`,
   note: (e) => `Note: ${e.body ?? ''}`,

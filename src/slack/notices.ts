@@ -82,6 +82,16 @@ function postmortemText(n: PostmortemNotice): string {
   return `:memo: Post-incident report drafted${saved}. GitHub is not configured, so it is attached here.`;
 }
 
+type PageTargetRef = Extract<Notice, { type: 'page_requested' }>['target'];
+const TARGET_WORDS: Record<PageTargetRef['kind'], string> = {
+  service: 'service',
+  escalation_policy: 'escalation policy',
+};
+const target = (t: PageTargetRef) => `${TARGET_WORDS[t.kind]} \`${e(t.id)}\``;
+/** A page's link from another system, only if it is one (http or https) and cannot break out of Slack's link markup. */
+const pageLink = (url: string | null, text: string) =>
+  url && /^https?:\/\//.test(url) ? `<${url.replace(/[<>|]/g, '')}|${e(text)}>` : `*${e(text)}*`;
+
 /** How each notice reads in the incident channel. All text from people or other systems is escaped. */
 const RENDER: Renderers = {
   roles: (n) => `:busts_in_silhouette: Commander: ${who(n.commander)} · Comms lead: ${commsHolderText(n)}`,
@@ -162,6 +172,25 @@ ${steps}`
     (n.allResolved
       ? ' Every alert of this group has resolved; the incident stays open until someone resolves it (`/incident resolve`).'
       : ''),
+  page_requested: (n) =>
+    `:pager: ${n.by ? mention(n.by) : 'An automation'} paged ${e(n.via)} ${target(n.target)}: “${e(truncate(n.title, 300))}”. ` +
+    'The link follows here once it is created; whoever acknowledges it is invited.',
+  page_created: (n) =>
+    `:pager: ${e(n.via)} incident ${pageLink(n.url, `${n.externalId}: ${truncate(n.title, 200)}`)} created for the page to ${target(n.target)}.`,
+  page_refused: (n) =>
+    [
+      `:warning: ${e(n.via)} refused the page to ${target(n.target)}: “${e(truncate(n.reason, 300))}”. Nobody was paged.`,
+      n.target.kind === 'service' &&
+        `If \`${e(n.target.id)}\` is an escalation policy, page it with \`/incident page policy:${e(n.target.id)}\`.`,
+    ]
+      .filter(Boolean)
+      .join(' '),
+  page_acknowledged: (n) =>
+    `:white_check_mark: ${actor(n.by)} acknowledged the page ${pageLink(n.url, n.externalId)}${here(n.via)}; inviting them here.`,
+  page_escalated: (n) =>
+    `:arrow_double_up: ${n.by ? `${mention(n.by)} escalated` : 'Escalated'} ${e(n.via)} incident \`${e(n.externalId)}\` to level ${n.level}.`,
+  escalation_refused: (n) =>
+    `:warning: ${e(n.via)} refused to escalate \`${e(n.externalId)}\` to level ${n.level}: “${e(truncate(n.reason, 300))}”.`,
   linked: (n) =>
     `:link: Another ${e(n.via)} page joined this incident: ${n.url && /^https?:\/\//.test(n.url) ? `<${n.url.replace(/[<>|]/g, '')}|${e(truncate(n.title, 200))}>` : `*${e(truncate(n.title, 200))}*`} (${e(n.externalId)}).`,
 };

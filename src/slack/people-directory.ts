@@ -7,6 +7,8 @@ import { isUserId } from '../lib/slack-ids.ts';
 export interface SlackPeople {
   /** The Slack user with this email, or null when the workspace has none. */
   userIdByEmail(email: string): Promise<string | null>;
+  /** A Slack user's email (needs users:read.email), or null when Slack has none for them. */
+  emailOf(userId: string): Promise<string | null>;
   /** Display names for Slack user ids, looked up once each; ids Slack does not know stay ids. */
   displayNames(ids: Iterable<string>): Promise<Map<string, string>>;
 }
@@ -20,6 +22,15 @@ export function slackPeople(client: webApi.WebClient): SlackPeople {
         return res.user?.id ?? null;
       } catch (error) {
         if (slackErrorName(error) === 'users_not_found') return null;
+        throw new ClassifiedError(classifySlackError(error), error);
+      }
+    },
+    async emailOf(userId) {
+      try {
+        const res = await client.users.info({ user: userId });
+        return (res.user as { profile?: { email?: string } } | undefined)?.profile?.email ?? null;
+      } catch (error) {
+        if (slackErrorName(error) === 'user_not_found') return null;
         throw new ClassifiedError(classifySlackError(error), error);
       }
     },

@@ -8,6 +8,7 @@ import { AnnouncementRepository } from '../../src/incidents/announcement-reposit
 import type { ExternalEvent, ExternalSnapshot } from '../../src/incidents/external-events.ts';
 import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
 import { actorOf, type Actor, type PrincipalNames } from '../../src/incidents/permissions.ts';
+import { PageRepository } from '../../src/incidents/page-repository.ts';
 import { PostmortemRepository } from '../../src/incidents/postmortem-repository.ts';
 import { IncidentService } from '../../src/incidents/service.ts';
 import type { Incident, Severity, TimelineEvent } from '../../src/incidents/types.ts';
@@ -100,8 +101,16 @@ export class Domain {
         postmortemOnResolve: s.postmortem.on_resolve,
         permissions: permissionTable(s),
         announcements: s.announcements.channel ? { minSeverity: s.announcements.min_severity } : null,
+        paging: {
+          source: 'pagerduty',
+          name: 'PagerDuty',
+          unavailable: null,
+          policyService: s.pagerduty.page_service ?? null,
+          noPolicyService: 'Set pagerduty.page_service.',
+        },
       },
       announcements: new AnnouncementRepository(this.db),
+      pages: new PageRepository(this.db),
       onEffectsEnqueued: () => {
         this.wakes++;
       },

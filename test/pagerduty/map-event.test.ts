@@ -28,6 +28,8 @@ describe('mapping PagerDuty events', () => {
         kind: 'priority_updated',
         occurredAt: Date.parse('2020-10-02T18:45:22.169Z'),
         actor: 'Tenex Engineer',
+        // The agent is a user_reference: a person who can be looked up (e.g. invited when they acknowledge a page).
+        actorRef: { id: 'PLH1HKV', name: 'Tenex Engineer' },
         snapshot: {
           title: 'A little bump in the road',
           publicTitle: 'A little bump in the road',

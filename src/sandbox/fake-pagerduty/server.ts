@@ -45,6 +45,14 @@ export class FakePagerDuty extends EventEmitter {
   readonly users = new Map<string, FakePdUser>();
   readonly incidents = new Map<string, FakePdIncident>();
   readonly schedules = new Map<string, string[]>();
+  /** The services incidents may be created on (POST /incidents refuses others, as PagerDuty does). */
+  readonly services = new Map<string, { id: string; name: string; policy: string }>([
+    ['PSVC001', { id: 'PSVC001', name: 'Checkout API', policy: 'PEPFAKE' }],
+  ]);
+  /** Escalation policies: who each level pages, first level first (a page starts at level 1). */
+  readonly policies = new Map<string, { id: string; name: string; levels: string[][] }>([
+    ['PEPFAKE', { id: 'PEPFAKE', name: 'Default', levels: [[], []] }],
+  ]);
   readonly notes: { incidentId: string; content: string; from: string }[] = [];
   readonly calls: PdCall[] = [];
   readonly rejected: PdCall[] = [];
@@ -166,12 +174,89 @@ export class FakePagerDuty extends EventEmitter {
     return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   }
 
+  /** Someone acknowledges in PagerDuty: they become its assignee, and the signed webhook says who did it. */
+  acknowledge(incidentId: string, userId: string, opts: { id?: string } = {}) {
+    const i = this.incidents.get(incidentId);
+    const user = this.users.get(userId);
+    if (!i || !user) throw new Error(`fake PagerDuty: no incident ${incidentId} or user ${userId}`);
+    i.status = 'acknowledged';
+    i.assignees = [{ id: user.id, name: user.name }];
+    return this.send(
+      webhookBody('incident.acknowledged', incidentData(i), { agent: { id: user.id, name: user.name }, id: opts.id }),
+    );
+  }
+
   trigger(incident: FakePdIncident, opts: { id?: string } = {}) {
     return this.send(webhookBody('incident.triggered', incidentData(incident), { id: opts.id }));
   }
 
   succeeded(operation: string): PdCall[] {
     return this.calls.filter((c) => c.operation === operation && c.status >= 200 && c.status < 300);
+  }
+
+  /** Sends a webhook about an incident as PagerDuty would after a change, without waiting for the bot. */
+  private tell(eventType: string, i: FakePdIncident, agent: FakePdUser | undefined): void {
+    void this.send(
+      webhookBody(eventType, incidentData(i), { agent: agent ? { id: agent.id, name: agent.name } : null }),
+    )
+      .then((r) => this.emit('webhook', r))
+      .catch((error: unknown) => this.emit('webhook_error', error));
+  }
+
+  /**
+   * POST /incidents: a new incident on a known service, paging its escalation policy (or the one
+   * named), refused with 400 for an unknown service or policy, or while an open incident on the
+   * service has the same incident_key; the trigger webhook follows, as from PagerDuty.
+   */
+  private createFromRequest(req: CreateRequest, from: string): [number, unknown] {
+    const service = this.services.get(req.service.id);
+    if (!service) return invalid('Service not found');
+    const policyId = req.escalation_policy?.id ?? service.policy;
+    const policy = this.policies.get(policyId);
+    if (!policy) return invalid('Escalation Policy not found');
+    const key = req.incident_key;
+    const open = [...this.incidents.values()].find(
+      (i) => key && i.incidentKey === key && i.service.id === service.id && i.status !== 'resolved',
+    );
+    if (open) return invalid(`Open incident with key ${JSON.stringify(key)} already exists`);
+    const assignees = (policy.levels[0] ?? []).flatMap((id) => {
+      const u = this.users.get(id);
+      return u ? [{ id: u.id, name: u.name }] : [];
+    });
+    const incident = this.createIncident({
+      title: req.title,
+      service: { id: service.id, name: service.name },
+      assignees,
+      urgency: req.urgency ?? 'high',
+      ...(key ? { incidentKey: key } : {}),
+    });
+    incident.policy = policy.id;
+    incident.escalationLevel = 1;
+    this.tell(
+      'incident.triggered',
+      incident,
+      [...this.users.values()].find((u) => u.email === from),
+    );
+    return [201, { incident: incidentData(incident) }];
+  }
+
+  /** PUT escalation_level: assigns the level's people and sends incident.escalated; 400 past the last level. */
+  private escalateTo(i: FakePdIncident, level: number, from: string): [number, unknown] {
+    if (i.status === 'resolved') return invalid('Incident Already Resolved');
+    const policy = this.policies.get(i.policy ?? 'PEPFAKE');
+    const people = policy?.levels[level - 1];
+    if (!people || level < 1) return invalid('Escalation level not found');
+    i.escalationLevel = level;
+    i.assignees = people.flatMap((id) => {
+      const u = this.users.get(id);
+      return u ? [{ id: u.id, name: u.name }] : [];
+    });
+    this.tell(
+      'incident.escalated',
+      i,
+      [...this.users.values()].find((u) => u.email === from),
+    );
+    return [200, { incident: incidentData(i) }];
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -299,6 +384,13 @@ export class FakePagerDuty extends EventEmitter {
         }));
         return [200, { oncalls, limit: 25, offset: 0, more: false, total: null }];
       }
+      case 'GET /incidents': {
+        const key = url.searchParams.get('incident_key');
+        const found = [...this.incidents.values()].filter((i) => key === null || i.incidentKey === key);
+        return [200, { incidents: found.map(incidentData), limit: 25, offset: 0, more: false, total: null }];
+      }
+      case 'POST /incidents':
+        return this.createFromRequest(body.incident as CreateRequest, from);
       case 'GET /incidents/{id}': {
         const i = this.incidents.get(id);
         return i ? [200, { incident: incidentData(i) }] : [404, { error: { message: 'Not Found', code: 2100 } }];
@@ -306,6 +398,8 @@ export class FakePagerDuty extends EventEmitter {
       case 'PUT /incidents/{id}': {
         const i = this.incidents.get(id);
         if (!i) return [404, { error: { message: 'Not Found', code: 2100 } }];
+        const level = (body.incident as { escalation_level?: number }).escalation_level;
+        if (level !== undefined) return this.escalateTo(i, level, from);
         const status = (body.incident as { status?: FakePdIncident['status'] }).status;
         if (status && i.status === 'resolved' && status !== 'triggered') {
           return [
@@ -346,6 +440,19 @@ export class FakePagerDuty extends EventEmitter {
     }
   }
 }
+
+interface CreateRequest {
+  title: string;
+  service: { id: string };
+  escalation_policy?: { id: string };
+  incident_key?: string;
+  urgency?: 'high' | 'low';
+}
+
+const invalid = (message: string): [number, unknown] => [
+  400,
+  { error: { message: 'Invalid Input Provided', code: 2001, errors: [message] } },
+];
 
 function safeJson(raw: string): unknown {
   try {

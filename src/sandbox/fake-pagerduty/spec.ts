@@ -15,6 +15,8 @@ export const USED_OPERATIONS: [string, string][] = [
   ['get', '/users/me'],
   ['get', '/abilities'],
   ['get', '/oncalls'],
+  ['get', '/incidents'],
+  ['post', '/incidents'],
   ['get', '/incidents/{id}'],
   ['put', '/incidents/{id}'],
   ['get', '/incidents/{id}/notes'],

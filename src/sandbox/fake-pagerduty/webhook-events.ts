@@ -12,6 +12,9 @@ export interface FakePdIncident {
   urgency: 'high' | 'low';
   priority: string | null;
   createdAt: string;
+  /** The escalation policy paged (default PEPFAKE) and the level it is at. */
+  policy?: string;
+  escalationLevel?: number;
 }
 
 const HOST = 'https://fake.pagerduty.test';
@@ -37,7 +40,7 @@ export function incidentData(i: FakePdIncident) {
     title: i.title,
     service: ref('service_reference', i.service.id, i.service.name, 'services'),
     assignees: i.assignees.map((a) => ref('user_reference', a.id, a.name, 'users')),
-    escalation_policy: ref('escalation_policy_reference', 'PEPFAKE', 'Default', 'escalation_policies'),
+    escalation_policy: ref('escalation_policy_reference', i.policy ?? 'PEPFAKE', 'Default', 'escalation_policies'),
     teams: [],
     priority: i.priority ? ref('priority_reference', `PRI${i.priority}`, i.priority, 'priorities') : null,
     urgency: i.urgency,
