@@ -13,6 +13,7 @@ export function permissionTable(settings: Settings): PermissionTable {
       postmortem_force: p.postmortem_force,
       role_commander: p.role.commander,
       role_comms: p.role.comms,
+      automations: p.automations,
     },
     admins: p.admins,
   };

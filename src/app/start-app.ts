@@ -52,6 +52,7 @@ import { dirname } from 'node:path';
 import { startReminderJob } from '../scheduler/reminders.ts';
 import { startRetentionJob } from '../scheduler/retention.ts';
 import { wireRunbooks } from './wire-runbooks.ts';
+import { automationEngine, automationHandlers } from './wire-automations.ts';
 import { registerSlackEdge } from '../slack/register-all.ts';
 import { homeEffectHandlers } from '../slack/register-home.ts';
 import { ViewerRepository } from '../incidents/viewer-repository.ts';
@@ -191,6 +192,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       log.error({ err: error }, 'recording component history failed');
     }
   };
+  const automations = automationEngine(db, config.settings.automations);
   const incidents = new IncidentService({
     db,
     incidents: incidentRepo,
@@ -224,6 +226,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     principalNames: { user: mention, group: (id) => `members of <!subteam^${id}>` },
     span: (name, fn) => inSpan(tracer, name, {}, fn),
     audit,
+    automations,
   });
   const maintenances = new MaintenanceService({
     db,
@@ -311,6 +314,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         actorFor: (u, g) => actorFor(u, g),
         now,
       }),
+      // Called only once the worker runs, after the runner exists.
+      ...automationHandlers({ engine: automations, incidents, runbooks: () => runbooks }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,
         incidents: incidentRepo,

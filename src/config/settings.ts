@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GROUP_ID_PATTERN, USER_ID, USER_ID_PATTERN } from '../lib/slack-ids.ts';
+import { automationsSchema } from './automations-schema.ts';
 import { parseYamlFile } from './yaml-file.ts';
 
 /**
@@ -126,6 +127,8 @@ export const settingsSchema = z
         reopen: principalList.optional(),
         // Replacing a report edited by hand (`/incident postmortem --force`).
         postmortem_force: principals.default(['commander', 'declarer', 'admins']),
+        // Pausing and resuming an incident's automations (`/incident automations off|on`).
+        automations: principals.default(['commander', 'declarer', 'admins']),
         // Users and user groups who may do whatever a list names `admins` for.
         admins: people.default([]),
         // Who may give a role to someone; anyone may still take a vacant role for themselves.
@@ -142,6 +145,7 @@ export const settingsSchema = z
         resolve: ['anyone'],
         severity: ['anyone'],
         postmortem_force: ['commander', 'declarer', 'admins'],
+        automations: ['commander', 'declarer', 'admins'],
         admins: [],
         role: { commander: ['commander', 'declarer', 'admins'], comms: ['commander', 'comms', 'admins'] },
       }),
@@ -200,9 +204,12 @@ export const settingsSchema = z
           .max(200)
           .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name, e.g. acme/security-postmortems')
           .optional(),
+        // After resolution, a report's pull request still open this many days later: the commander is
+        // reminded in the channel (once). 0: never.
+        remind_open_pr_days: z.number().int().min(0).max(365).default(7),
       })
       .strict()
-      .default({ on_resolve: true }),
+      .default({ on_resolve: true, remind_open_pr_days: 7 }),
     outbox: z
       .object({
         concurrency: z.number().int().min(1).max(64).default(8),
@@ -250,6 +257,8 @@ export const settingsSchema = z
       })
       .strict()
       .default({ min_severity: 'sev2' }),
+    // What happens by itself when an event arrives or a timer runs out (README: Automations and policies).
+    automations: automationsSchema,
     storage: z
       .object({
         // Below this much free space on the database's volume, /readyz and the log warn (and doctor says so).
@@ -276,6 +285,11 @@ export function parseSettings(
   text: string,
   fileName: string,
 ): { settings: Settings; problems: [] } | { settings?: undefined; problems: string[] } {
-  const parsed = parseYamlFile(settingsSchema, text, fileName);
+  const parsed = parseYamlFile(settingsSchema, text, fileName, undefined, bracketPath);
   return parsed.value ? { settings: parsed.value, problems: [] } : { problems: parsed.problems };
+}
+
+/** `automations[0].when.after_minutes`: a list's item by its index, as people write it. */
+function bracketPath(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }

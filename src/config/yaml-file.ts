@@ -14,6 +14,7 @@ export function parseYamlFile<S extends z.ZodType>(
   text: string,
   fileName: string,
   unknownKey = 'is not a setting',
+  formatPath: (path: (string | number)[]) => string = (path) => path.join('.'),
 ): Parsed<z.infer<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
@@ -40,9 +41,9 @@ export function parseYamlFile<S extends z.ZodType>(
     problems: result.error.issues.flatMap((issue) => {
       const path = issue.path as (string | number)[];
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => `${fileName}${at([...path, key])}: ${[...path, key].join('.')} ${unknownKey}`);
+        return issue.keys.map((key) => `${fileName}${at([...path, key])}: ${formatPath([...path, key])} ${unknownKey}`);
       }
-      const where = path.length > 0 ? path.join('.') : '(top level)';
+      const where = path.length > 0 ? formatPath(path) : '(top level)';
       return [`${fileName}${at(path)}: ${where} ${issue.message}`];
     }),
   };

@@ -9,6 +9,7 @@ import type { PostmortemRepository } from './postmortem-repository.ts';
 import type { Component, Incident, Role, Severity, UserRef } from './types.ts';
 import type { UpdateRepository } from './update-repository.ts';
 import type { ViewerRepository } from './viewer-repository.ts';
+import type { AutomationEngine } from './automations/engine.ts';
 
 /** The team's rhythm, from the settings file. */
 export interface Policy {
@@ -80,6 +81,8 @@ export interface IncidentServiceDeps {
   span?: <T>(name: string, fn: () => T) => T;
   /** Where privileged and public acts, and refusals, are recorded (who, what, when, from where). */
   audit?: Pick<AuditRepository, 'append'>;
+  /** The settings file's automations: they react to each change's timeline events inside its transaction. */
+  automations?: AutomationEngine;
 }
 
 /**
@@ -89,6 +92,8 @@ export interface IncidentServiceDeps {
 export class Change {
   readonly events: NewTimelineEvent[] = [];
   readonly effects: NewEffect[] = [];
+  /** Events appended at once (`Core.record`), with their ids: automations react to them too. */
+  readonly recorded: { id: number; event: NewTimelineEvent }[] = [];
   constructor(readonly at: number) {}
   event(e: Omit<NewTimelineEvent, 'at'> & { at?: number }): this {
     this.events.push({ at: this.at, ...e });

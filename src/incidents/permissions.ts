@@ -1,4 +1,5 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
+import { isAutomationRef } from './automations/types.ts';
 import type { Incident, RoleAssignment, UserRef } from './types.ts';
 
 /**
@@ -30,6 +31,7 @@ export const INCIDENT_ACTIONS = [
   'postmortem_force',
   'role_commander',
   'role_comms',
+  'automations',
 ] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
@@ -70,6 +72,7 @@ const WHAT: Record<IncidentAction, (incidentId: number) => string> = {
   postmortem_force: (id) => `replace the report of incident #${id} (--force)`,
   role_commander: (id) => `make someone commander of incident #${id}`,
   role_comms: (id) => `make someone comms lead of incident #${id}`,
+  automations: (id) => `pause or resume the automations of incident #${id}`,
 };
 const RUNBOOK_WHAT: Record<RunbookAction, (runbook: string, runId?: number) => string> = {
   run: (name) => `run ${name}`,
@@ -116,6 +119,8 @@ export class Permissions {
 
   /** Whether the actor is one of `who` in this incident as it stands. */
   allows(who: Principal[], actor: Actor, { incident, roles }: Standing): boolean {
+    // An automation is the operator's own rule from the settings file: it may do what it was written to do.
+    if (isAutomationRef(actor.id)) return true;
     const is = (p: Principal): boolean => {
       if (p === 'anyone') return true;
       if (p === 'commander' || p === 'comms') return roles.some((r) => r.role === p && r.userId === actor.id);
@@ -138,6 +143,9 @@ export class Permissions {
     standing: Standing,
     runbook: { name: string; allowed: Principal[]; runId?: number },
   ): void {
+    // Approving is a person's second look: an automation never gives it.
+    if (action === 'approve' && isAutomationRef(actor.id))
+      throw new UserError(ErrorCode.Forbidden, `Only a person may ${RUNBOOK_WHAT.approve(runbook.name)}.`);
     this.check(
       RUNBOOK_RULES[action](runbook.allowed),
       actor,

@@ -15,6 +15,13 @@ const who = (user: string | null) => (user ? mention(user) : '_nobody yet_ (use 
 const here = (via: string) => (via === SLACK_SOURCE ? '' : ` in ${e(via)}`);
 const actor = (by: string) => (isUserId(by) ? mention(by) : `*${e(by)}*`);
 
+/** "Automation *disk-full* ran …": the domain's line, escaped, with the automation's name in bold. */
+const automationLine = (name: string, text: string) => {
+  const prefix = `automation ${name}`;
+  const rest = text.startsWith(prefix) ? text.slice(prefix.length) : `: ${text}`;
+  return `Automation *${e(name)}*${e(rest)}`;
+};
+
 type PostmortemNotice = Extract<Notice, { type: 'postmortem' }>;
 
 /** The report's notice says what happened to it: on GitHub (and how), held back, refused, or kept here. */
@@ -118,6 +125,13 @@ ${steps}`
         : ''
     }`;
   },
+  automation: (n) =>
+    `${n.dryRun ? ':test_tube: (dry run) ' : ':robot_face: '}${automationLine(n.automation, n.text)}` +
+    n.notes.map((t) => `\n>${e(truncate(t, 2500)).replace(/\n/g, '\n>')}`).join(''),
+  automation_failed: (n) => `:warning: ${automationLine(n.automation, n.text)}`,
+  postmortem_open: (n) =>
+    `:memo: ${n.commander ? mention(n.commander) : 'Commander'}, the post-incident report's pull request is still open ` +
+    `${n.days} day${n.days === 1 ? '' : 's'} after the resolution: <${n.url.replace(/[<>|]/g, '')}|review and merge it>.`,
   mitigated: (n) => `:adhesive_bandage: Mitigated by ${mention(n.by)} — now monitoring.`,
   closing_summary: (n) =>
     [

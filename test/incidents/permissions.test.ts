@@ -42,6 +42,7 @@ const ACTIONS: Record<IncidentAction, { prepare?: (id: number) => void; act: (id
   postmortem_force: { act: (id, a) => d.service.requestPostmortem(id, a, true) },
   role_commander: { act: (id, a) => d.service.handOff(id, 'commander', TARGET, a) },
   role_comms: { act: (id, a) => d.service.handOff(id, 'comms', TARGET, a) },
+  automations: { act: (id, a) => d.service.setAutomations(id, false, a) },
 };
 
 const PEOPLE: Record<string, Actor> = {
@@ -62,6 +63,7 @@ const DEFAULTS: Record<IncidentAction, string[]> = {
   postmortem_force: ['the commander', 'the declarer', 'an admin by name', 'a member of the admins group'],
   role_commander: ['the commander', 'the declarer', 'an admin by name', 'a member of the admins group'],
   role_comms: ['the commander', 'the comms lead', 'an admin by name', 'a member of the admins group'],
+  automations: ['the commander', 'the declarer', 'an admin by name', 'a member of the admins group'],
 };
 
 const cases = Object.entries(DEFAULTS).flatMap(([action, allowed]) =>
