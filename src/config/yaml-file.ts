@@ -31,8 +31,10 @@ export function parseYamlFile<S extends z.ZodType>(
     const offset = isNode(node) && node.range ? node.range[0] : undefined;
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
+  // A key that is missing (a required one) has no line of its own: the nearest enclosing key's is given.
   const at = (p: (string | number)[]) => {
-    const line = lineOf(p);
+    let line: number | undefined;
+    for (let n = p.length; line === undefined && n > 0; n--) line = lineOf(p.slice(0, n));
     return line === undefined ? '' : `:${line}`;
   };
   const result = schema.safeParse(doc.toJS() ?? {});
