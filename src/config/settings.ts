@@ -204,12 +204,9 @@ export const settingsSchema = z
           .max(200)
           .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name, e.g. acme/security-postmortems')
           .optional(),
-        // After resolution, a report's pull request still open this many days later: the commander is
-        // reminded in the channel (once). 0: never.
-        remind_open_pr_days: z.number().int().min(0).max(365).default(7),
       })
       .strict()
-      .default({ on_resolve: true, remind_open_pr_days: 7 }),
+      .default({ on_resolve: true }),
     outbox: z
       .object({
         concurrency: z.number().int().min(1).max(64).default(8),

@@ -34,8 +34,6 @@ export const EffectKind = {
   OverviewRefresh: 'overview.refresh',
   /** A runbook an automation starts, once the change that fired it has committed and the room exists. */
   AutomationRunbook: 'automation.runbook',
-  /** A report's pull request still open days after resolution: asked about, the commander reminded. */
-  PostmortemOpenReminder: 'postmortem.open_reminder',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 
@@ -75,8 +73,6 @@ export type Notice =
   | { type: 'automation'; automation: string; text: string; dryRun: boolean; notes: string[] }
   /** Something an automation asked for could not be done (the reason is the domain's words). */
   | { type: 'automation_failed'; automation: string; text: string }
-  /** The report's pull request is still open days after resolution. */
-  | { type: 'postmortem_open'; commander: string | null; url: string; days: number }
   /** A merged report review published nothing: its public text changed after the review showed it. */
   | { type: 'public_report_changed' }
   | { type: 'followup'; text: string; owner: string | null; by: string }

@@ -129,9 +129,6 @@ ${steps}`
     `${n.dryRun ? ':test_tube: (dry run) ' : ':robot_face: '}${automationLine(n.automation, n.text)}` +
     n.notes.map((t) => `\n>${e(truncate(t, 2500)).replace(/\n/g, '\n>')}`).join(''),
   automation_failed: (n) => `:warning: ${automationLine(n.automation, n.text)}`,
-  postmortem_open: (n) =>
-    `:memo: ${n.commander ? mention(n.commander) : 'Commander'}, the post-incident report's pull request is still open ` +
-    `${n.days} day${n.days === 1 ? '' : 's'} after the resolution: <${n.url.replace(/[<>|]/g, '')}|review and merge it>.`,
   mitigated: (n) => `:adhesive_bandage: Mitigated by ${mention(n.by)} — now monitoring.`,
   closing_summary: (n) =>
     [
