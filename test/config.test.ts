@@ -107,13 +107,14 @@ describe('configuration', () => {
       severity: ['anyone'],
       postmortem_force: ['commander', 'declarer', 'admins'],
       page: ['anyone'],
+      automations: ['commander', 'declarer', 'admins'],
       admins: ['U0ADMIN01', 'S0ADMINS'],
       role: { commander: ['admins'], comms: ['commander', 'comms', 'admins'] },
     });
     const bad = 'permissions:\n  admins: [commander]\n  role:\n    comms: [nobody]\n';
     expect(problems({ ...base, CONFIG_PATH: 'team.yaml' }, () => bad)).toEqual([
-      'team.yaml:2: permissions.admins.0 must be a Slack user id (U…) or a user group id (S…)',
-      'team.yaml:4: permissions.role.comms.0 must be anyone, commander, comms, declarer, admins, a Slack user id (U…) or a user group id (S…)',
+      'team.yaml:2: permissions.admins[0] must be a Slack user id (U…) or a user group id (S…)',
+      'team.yaml:4: permissions.role.comms[0] must be anyone, commander, comms, declarer, admins, a Slack user id (U…) or a user group id (S…)',
     ]);
   });
 
@@ -134,7 +135,7 @@ describe('configuration', () => {
     expect(problems({ ...base, CONFIG_PATH: 'team.yaml' }, () => bad)).toEqual([
       'team.yaml:3: comms.schedules.PSVC001 must be a PagerDuty schedule id like PABC123',
       'team.yaml:4: comms.schedules.checkout must be a PagerDuty service id like PSVC123',
-      'team.yaml:6: comms.stakeholders.0 must be a Slack user (U…), user group (S…) or channel (C…) id',
+      'team.yaml:6: comms.stakeholders[0] must be a Slack user (U…), user group (S…) or channel (C…) id',
       'team.yaml:5: comms.schedule is not a setting',
     ]);
   });

@@ -14,6 +14,7 @@ export function permissionTable(settings: Settings): PermissionTable {
       role_commander: p.role.commander,
       role_comms: p.role.comms,
       page: p.page,
+      automations: p.automations,
     },
     admins: p.admins,
   };

@@ -59,6 +59,7 @@ import { dirname } from 'node:path';
 import { startReminderJob } from '../scheduler/reminders.ts';
 import { startRetentionJob } from '../scheduler/retention.ts';
 import { wireRunbooks } from './wire-runbooks.ts';
+import { automationEngine, automationHandlers } from './wire-automations.ts';
 import { registerSlackEdge } from '../slack/register-all.ts';
 import { homeEffectHandlers } from '../slack/register-home.ts';
 import { MemberRepository } from '../incidents/member-repository.ts';
@@ -202,6 +203,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       log.error({ err: error }, 'recording component history failed');
     }
   };
+  const automations = automationEngine(db, config.settings.automations);
   const incidents = new IncidentService({
     db,
     incidents: incidentRepo,
@@ -251,6 +253,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     audit,
     alertGroups: new AlertGroupRepository(db),
     announcements: announcementRepo,
+    automations,
   });
   const maintenances = new MaintenanceService({
     db,
@@ -355,6 +358,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         actorFor: (u, g) => actorFor(u, g),
         now,
       }),
+      // Called only once the worker runs, after the runner exists.
+      ...automationHandlers({ engine: automations, incidents, runbooks: () => runbooks }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,
         incidents: incidentRepo,

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../lib/errors.ts';
 import { ack } from './ack.ts';
+import { automations } from './automations.ts';
 import { declare } from './declare.ts';
 import { followup } from './followup.ts';
 import { help } from './help.ts';
@@ -73,6 +74,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'runbook list | run <name> [key=value …] [--dry-run] | stop <run id>',
     summary: 'list, run (or dry-run) and stop vetted runbooks',
   },
+  automations: {
+    handler: automations,
+    usage: 'automations [off|on]',
+    summary: 'what the automations did in this incident; off pauses them here, on resumes them',
+  },
   maintenance: {
     handler: maintenance,
     usage: 'maintenance schedule <start> <end> <components|none> <message> | list | complete <id>',
@@ -100,6 +106,7 @@ const ALIASES: Record<string, string> = {
   pm: 'postmortem',
   rb: 'runbook',
   runbooks: 'runbook',
+  automation: 'automations',
   'follow-up': 'followup',
 };
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GROUP_ID_PATTERN, USER_ID, USER_ID_PATTERN } from '../lib/slack-ids.ts';
+import { automationsSchema } from './automations-schema.ts';
 import { parseYamlFile } from './yaml-file.ts';
 
 /**
@@ -134,6 +135,8 @@ export const settingsSchema = z
         postmortem_force: principals.default(['commander', 'declarer', 'admins']),
         // Paging someone from an incident (`/incident page`).
         page: principals,
+        // Pausing and resuming an incident's automations (`/incident automations off|on`).
+        automations: principals.default(['commander', 'declarer', 'admins']),
         // Users and user groups who may do whatever a list names `admins` for.
         admins: people.default([]),
         // Who may give a role to someone; anyone may still take a vacant role for themselves.
@@ -151,6 +154,7 @@ export const settingsSchema = z
         severity: ['anyone'],
         postmortem_force: ['commander', 'declarer', 'admins'],
         page: ['anyone'],
+        automations: ['commander', 'declarer', 'admins'],
         admins: [],
         role: { commander: ['commander', 'declarer', 'admins'], comms: ['commander', 'comms', 'admins'] },
       }),
@@ -268,6 +272,8 @@ export const settingsSchema = z
       })
       .strict()
       .default({ severities: { critical: 'sev1', warning: 'sev3', info: 'sev4' } }),
+    // What happens by itself when an event arrives or a timer runs out (README: Automations and policies).
+    automations: automationsSchema,
     storage: z
       .object({
         // Below this much free space on the database's volume, /readyz and the log warn (and doctor says so).
@@ -294,6 +300,11 @@ export function parseSettings(
   text: string,
   fileName: string,
 ): { settings: Settings; problems: [] } | { settings?: undefined; problems: string[] } {
-  const parsed = parseYamlFile(settingsSchema, text, fileName);
+  const parsed = parseYamlFile(settingsSchema, text, fileName, undefined, bracketPath);
   return parsed.value ? { settings: parsed.value, problems: [] } : { problems: parsed.problems };
+}
+
+/** `automations[0].when.after_minutes`: a list's item by its index, as people write it. */
+function bracketPath(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }

@@ -14,6 +14,7 @@ export function parseYamlFile<S extends z.ZodType>(
   text: string,
   fileName: string,
   unknownKey = 'is not a setting',
+  formatPath: (path: (string | number)[]) => string = (path) => path.join('.'),
 ): Parsed<z.infer<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
@@ -30,8 +31,10 @@ export function parseYamlFile<S extends z.ZodType>(
     const offset = isNode(node) && node.range ? node.range[0] : undefined;
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
+  // A key that is missing (a required one) has no line of its own: the nearest enclosing key's is given.
   const at = (p: (string | number)[]) => {
-    const line = lineOf(p);
+    let line: number | undefined;
+    for (let n = p.length; line === undefined && n > 0; n--) line = lineOf(p.slice(0, n));
     return line === undefined ? '' : `:${line}`;
   };
   const result = schema.safeParse(doc.toJS() ?? {});
@@ -40,9 +43,9 @@ export function parseYamlFile<S extends z.ZodType>(
     problems: result.error.issues.flatMap((issue) => {
       const path = issue.path as (string | number)[];
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => `${fileName}${at([...path, key])}: ${[...path, key].join('.')} ${unknownKey}`);
+        return issue.keys.map((key) => `${fileName}${at([...path, key])}: ${formatPath([...path, key])} ${unknownKey}`);
       }
-      const where = path.length > 0 ? path.join('.') : '(top level)';
+      const where = path.length > 0 ? formatPath(path) : '(top level)';
       return [`${fileName}${at(path)}: ${where} ${issue.message}`];
     }),
   };

@@ -13,6 +13,7 @@ import type { Component, Incident, Role, Severity, UserRef } from './types.ts';
 import type { UpdateRepository } from './update-repository.ts';
 import type { MemberRepository } from './member-repository.ts';
 import type { ViewerRepository } from './viewer-repository.ts';
+import type { AutomationEngine } from './automations/engine.ts';
 
 /** The team's rhythm, from the settings file. */
 export interface Policy {
@@ -109,6 +110,8 @@ export interface IncidentServiceDeps {
   announcements?: AnnouncementRepository;
   /** Pages sent from incidents and their escalations (none can be sent when absent). */
   pages?: PageRepository;
+  /** The settings file's automations: they react to each change's timeline events inside its transaction. */
+  automations?: AutomationEngine;
 }
 
 /**
@@ -118,6 +121,8 @@ export interface IncidentServiceDeps {
 export class Change {
   readonly events: NewTimelineEvent[] = [];
   readonly effects: NewEffect[] = [];
+  /** Events appended at once (`Core.record`), with their ids: automations react to them too. */
+  readonly recorded: { id: number; event: NewTimelineEvent }[] = [];
   constructor(readonly at: number) {}
   event(e: Omit<NewTimelineEvent, 'at'> & { at?: number }): this {
     this.events.push({ at: this.at, ...e });

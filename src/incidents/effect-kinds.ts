@@ -41,6 +41,8 @@ export const EffectKind = {
   AnnouncementSummary: 'announcement.summary',
   /** One line in the thread under that summary, saying what changed. */
   AnnouncementLine: 'announcement.line',
+  /** A runbook an automation starts, once the change that fired it has committed and the room exists. */
+  AutomationRunbook: 'automation.runbook',
 } as const;
 export type EffectKind = (typeof EffectKind)[keyof typeof EffectKind];
 
@@ -111,6 +113,10 @@ export type Notice =
   | { type: 'comms_vacant' }
   | { type: 'handoff'; role: string; from: string | null; to: string; by: string }
   | { type: 'mitigated'; by: string }
+  /** An automation fired (or, in a dry run, would have): what it did and why; notes it added. */
+  | { type: 'automation'; automation: string; text: string; dryRun: boolean; notes: string[] }
+  /** Something an automation asked for could not be done (the reason is the domain's words). */
+  | { type: 'automation_failed'; automation: string; text: string }
   /** A merged report review published nothing: its public text changed after the review showed it. */
   | { type: 'public_report_changed' }
   | { type: 'followup'; text: string; owner: string | null; by: string }

@@ -41,6 +41,9 @@ export interface ExternalSnapshot {
   description: string | null;
   /** What the public may call it; the title when absent. */
   publicTitle?: string;
+  /** The page's urgency and priority as the paging system names them (automations filter on them). */
+  urgency?: string | null;
+  priority?: string | null;
 }
 
 /** An event from a paging system, already verified and mapped to our words by its edge. */
@@ -176,6 +179,7 @@ function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
       service: s.serviceName,
       url: s.url,
       first_event: ev.kind,
+      ...pageFacts(s),
     },
   });
   // The room opens from the webhook alone; who to invite and who holds which role follow when the
@@ -187,6 +191,13 @@ function open(deps: Deps, change: Change, ev: ExternalEvent): Incident {
   return incidents.get(id)!;
 }
 
+/** What a page says about where it came from, kept on its timeline event for automations to match. */
+const pageFacts = (s: ExternalSnapshot) => ({
+  service_id: s.serviceId ?? null,
+  urgency: s.urgency ?? null,
+  priority: s.priority ?? null,
+});
+
 function join(deps: Deps, change: Change, incident: Incident, ev: ExternalEvent): void {
   deps.incidents.link(ev.source, ev.externalId, incident.id, ev.snapshot.url, change.at);
   change.event({
@@ -195,7 +206,7 @@ function join(deps: Deps, change: Change, incident: Incident, ev: ExternalEvent)
     kind: 'linked',
     actor: ev.actor,
     body: ev.snapshot.title,
-    data: { external_id: ev.externalId },
+    data: { external_id: ev.externalId, ...pageFacts(ev.snapshot) },
   });
   change.effect(
     noticeEffect(incident.id, ev.deliveryId, {

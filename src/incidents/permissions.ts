@@ -1,4 +1,5 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
+import { isAutomationRef } from './automations/types.ts';
 import type { Incident, RoleAssignment, UserRef } from './types.ts';
 
 /**
@@ -31,6 +32,7 @@ export const INCIDENT_ACTIONS = [
   'role_commander',
   'role_comms',
   'page',
+  'automations',
 ] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
@@ -72,6 +74,7 @@ const WHAT: Record<IncidentAction, (incidentId: number) => string> = {
   role_commander: (id) => `make someone commander of incident #${id}`,
   role_comms: (id) => `make someone comms lead of incident #${id}`,
   page: (id) => `page from incident #${id}`,
+  automations: (id) => `pause or resume the automations of incident #${id}`,
 };
 const RUNBOOK_WHAT: Record<RunbookAction, (runbook: string, runId?: number) => string> = {
   run: (name) => `run ${name}`,
@@ -118,6 +121,8 @@ export class Permissions {
 
   /** Whether the actor is one of `who` in this incident as it stands. */
   allows(who: Principal[], actor: Actor, { incident, roles }: Standing): boolean {
+    // An automation is the operator's own rule from the settings file: it may do what it was written to do.
+    if (isAutomationRef(actor.id)) return true;
     const is = (p: Principal): boolean => {
       if (p === 'anyone') return true;
       if (p === 'commander' || p === 'comms') return roles.some((r) => r.role === p && r.userId === actor.id);
@@ -140,6 +145,9 @@ export class Permissions {
     standing: Standing,
     runbook: { name: string; allowed: Principal[]; runId?: number },
   ): void {
+    // Approving is a person's second look: an automation never gives it.
+    if (action === 'approve' && isAutomationRef(actor.id))
+      throw new UserError(ErrorCode.Forbidden, `Only a person may ${RUNBOOK_WHAT.approve(runbook.name)}.`);
     this.check(
       RUNBOOK_RULES[action](runbook.allowed),
       actor,

@@ -5,7 +5,8 @@ import { addNote, captureMessage, handOff, postUpdate, requestCapture, sendRemin
 import { acceptCommsOffer, checkShifts, shiftSeen } from './comms-lead.ts';
 import { Change, startClocks, type Core, type IncidentServiceDeps } from './core.ts';
 import { declare, type DeclareInput } from './declare.ts';
-import { captureEffect, overviewRefreshEffect } from './effect-kinds.ts';
+import { captureEffect, noticeEffect, overviewRefreshEffect } from './effect-kinds.ts';
+import { automationRef } from './automations/types.ts';
 import type { NewEffect } from '../outbox/types.ts';
 import { applyExternalEvent, type ApplyOutcome, type ExternalEvent } from './external-events.ts';
 import { applyAlertEvent, type AlertEvent, type AlertOutcome } from './alerts.ts';
@@ -57,13 +58,26 @@ export class IncidentService implements Core {
       result = db.transaction(() => {
         const change = new Change(this.deps.now());
         const value = fn(change);
+        let written = 0;
+        const appendEvents = () => {
+          const appended: { id: number; event: NewTimelineEvent }[] = [];
+          for (; written < change.events.length; written++) {
+            const e = change.events[written]!;
+            appended.push({ id: incidents.appendEvent(e), event: e });
+            this.audit(e);
+          }
+          return appended;
+        };
+        const appended = appendEvents();
+        // The automations see what this change put on a timeline, and fire within the same transaction.
+        if (this.deps.automations) {
+          this.deps.automations.react(this, change, [...change.recorded, ...appended]);
+          appendEvents();
+        }
+        // After the automations, so an announcement tells what they changed too.
         change.effect(...announcementEffects(this, change));
         // Anything that reaches a timeline may change what the overview shows: redraw it for its viewers.
         if (change.events.length > 0) change.effect(...this.overviewRefreshes(change.at));
-        for (const e of change.events) {
-          incidents.appendEvent(e);
-          this.audit(e);
-        }
         for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
         return value;
       })();
@@ -138,9 +152,10 @@ export class IncidentService implements Core {
   }
 
   record(change: Change, event: Omit<NewTimelineEvent, 'at'>): string {
-    const id = String(this.deps.incidents.appendEvent({ at: change.at, ...event }));
+    const id = this.deps.incidents.appendEvent({ at: change.at, ...event });
     this.audit({ at: change.at, ...event });
-    return id;
+    change.recorded.push({ id, event: { at: change.at, ...event } });
+    return String(id);
   }
 
   /** The timeline events that are privileged or public acts also go to the audit log, in the same transaction. */
@@ -353,6 +368,61 @@ export class IncidentService implements Core {
   captureMessage = (incidentId: number, message: CapturedMessage) => captureMessage(this, incidentId, message);
   requestCapture = (incidentId: number, eventId: string, message: Parameters<typeof requestCapture>[3]) =>
     requestCapture(this, incidentId, eventId, message);
+
+  /**
+   * Something an automation asked for could not be done after its change committed (a runbook that is
+   * not loaded, a parameter its rules refuse): said on the timeline and in the channel.
+   */
+  automationFailed(incidentId: number, automation: string, firingId: number, action: string, why: string): void {
+    const text = `automation ${automation}: action ${action} was not done: ${why}`;
+    this.transact((change) => {
+      change.event({
+        incidentId,
+        kind: 'automation_failed',
+        actor: automationRef(automation),
+        body: text,
+        data: { automation, action, firing: firingId },
+      });
+      change.effect(
+        noticeEffect(incidentId, `automation:${firingId}:${action}:failed`, {
+          type: 'automation_failed',
+          automation,
+          text,
+        }),
+      );
+    });
+  }
+
+  /** What the automations did in this incident, and whether they are paused for it. */
+  automations(incidentId: number) {
+    const repo = this.deps.automations?.repo;
+    return { firings: repo?.list(incidentId) ?? [], paused: repo?.paused(incidentId) ?? null };
+  }
+
+  /**
+   * Pauses (`on: false`) or resumes the automations for one incident. Whoever may change its severity
+   * may do it (the permissions table's `severity`, as for any change to how an incident is run).
+   */
+  setAutomations(incidentId: number, on: boolean, actor: Actor): boolean {
+    return this.transact((change) => {
+      const incident = this.require(incidentId);
+      this.authorize(incident, actor, 'automations');
+      const repo = this.deps.automations?.repo;
+      if (!repo) return false;
+      const changed = on ? repo.resume(incidentId) : repo.pause(incidentId, actor.id, change.at);
+      if (changed)
+        change.event({
+          incidentId,
+          kind: on ? 'automations_resumed' : 'automations_paused',
+          actor: actor.id,
+          data: {},
+        });
+      return changed;
+    });
+  }
+
+  /** The timers' tick: automations on `unacknowledged` and `update_overdue` whose time has run out. */
+  fireTimers = (now: number = this.deps.now()) => this.deps.automations?.tick(this, now) ?? 0;
 
   get(id: number): Incident | undefined {
     return this.deps.incidents.get(id);

@@ -71,6 +71,8 @@ function fromIncident(i: PdIncident, settings: Settings): ExternalSnapshot {
     serviceName: i.service?.summary ?? null,
     serviceId: i.service?.id ?? null,
     severity: severityOf(i, settings),
+    urgency: i.urgency ?? null,
+    priority: i.priority?.summary ?? null,
     assignees: (i.assignees ?? []).map(person),
     description: describePage(i),
   };

@@ -61,6 +61,8 @@ export interface RunRequest {
   dryRun: boolean;
   /** Who asked; the domain checks they may run this runbook in this incident. */
   actor: Actor;
+  /** Called with the run's id in the transaction that records it (an automation keeps it with its firing). */
+  onRecorded?: (runId: number) => void;
 }
 
 const FINAL: Record<StepResult['status'], RunStatus> = {
@@ -142,6 +144,7 @@ export class RunbookRunner {
         createdAt: this.deps.now(),
       });
       data.run = runId;
+      req.onRecorded?.(runId);
     };
     const params = Object.entries(req.values)
       .map(([k, v]) => `${k}=${v}`)

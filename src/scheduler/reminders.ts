@@ -26,6 +26,9 @@ export function startReminderJob(
       const sent = incidents.sendReminders();
       if (sent > 0) log.info({ event: 'reminders.queued', sent }, 'reminders queued');
       // Followed on-call schedules, for a change of shift (each incident's look is due on its own clock).
+      // Automations on timers (unacknowledged, update_overdue): due times come from the incidents as stored.
+      const fired = incidents.fireTimers();
+      if (fired > 0) log.info({ event: 'automations.fired', fired }, 'timed automations fired');
       const looks = incidents.checkShifts();
       if (looks > 0) log.debug({ event: 'shifts.due', looks }, 'on-call schedules to look at');
     } catch (error) {

@@ -194,7 +194,12 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
 
     [EffectKind.ChannelInvite]: handler('conversations.invite', async (row) => {
       const { incident, channel } = channelOf(row);
-      const users = (row.payload.users as string[] | undefined) ?? [];
+      // User groups (an automation's `invite: [S…]`) are invited as their members are now.
+      const groups = (row.payload.groups as string[] | undefined) ?? [];
+      const members = await Promise.all(
+        groups.map(async (usergroup) => (await client.usergroups.users.list({ usergroup })).users ?? []),
+      );
+      const users = [...new Set([...((row.payload.users as string[] | undefined) ?? []), ...members.flat()])];
       if (users.length === 0) return { result: { invited: [] } };
       let refused = new Set<string>();
       try {

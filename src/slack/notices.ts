@@ -15,6 +15,13 @@ const who = (user: string | null) => (user ? mention(user) : '_nobody yet_ (use 
 const here = (via: string) => (via === SLACK_SOURCE ? '' : ` in ${e(via)}`);
 const actor = (by: string) => (isUserId(by) ? mention(by) : `*${e(by)}*`);
 
+/** "Automation *disk-full* ran …": the domain's line, escaped, with the automation's name in bold. */
+const automationLine = (name: string, text: string) => {
+  const prefix = `automation ${name}`;
+  const rest = text.startsWith(prefix) ? text.slice(prefix.length) : `: ${text}`;
+  return `Automation *${e(name)}*${e(rest)}`;
+};
+
 type PostmortemNotice = Extract<Notice, { type: 'postmortem' }>;
 
 /** Only http(s) links, and none of the characters that end a Slack link early. */
@@ -156,6 +163,10 @@ ${steps}`
         : ''
     }`;
   },
+  automation: (n) =>
+    `${n.dryRun ? ':test_tube: (dry run) ' : ':robot_face: '}${automationLine(n.automation, n.text)}` +
+    n.notes.map((t) => `\n>${e(truncate(t, 2500)).replace(/\n/g, '\n>')}`).join(''),
+  automation_failed: (n) => `:warning: ${automationLine(n.automation, n.text)}`,
   mitigated: (n) => `:adhesive_bandage: Mitigated by ${mention(n.by)} — now monitoring.`,
   closing_summary: (n) =>
     [

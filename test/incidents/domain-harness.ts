@@ -1,3 +1,5 @@
+import { AutomationEngine } from '../../src/incidents/automations/engine.ts';
+import { AutomationRepository } from '../../src/incidents/automations/automation-repository.ts';
 import { permissionTable } from '../../src/app/permission-table.ts';
 import { expect } from 'vitest';
 import { settingsSchema, type Settings } from '../../src/config/settings.ts';
@@ -115,6 +117,7 @@ export class Domain {
         this.wakes++;
       },
       principalNames: opts.principalNames,
+      automations: new AutomationEngine(s.automations, new AutomationRepository(this.db)),
     });
   }
 

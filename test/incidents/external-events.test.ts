@@ -47,6 +47,9 @@ describe('an event from a paging system', () => {
             service: 'checkout',
             url: 'https://acme.pagerduty.com/incidents/PINC001',
             first_event: 'triggered',
+            service_id: null,
+            urgency: null,
+            priority: null,
           },
         }),
       ]);

@@ -43,6 +43,7 @@ const ACTIONS: Record<IncidentAction, { prepare?: (id: number) => void; act: (id
   role_commander: { act: (id, a) => d.service.handOff(id, 'commander', TARGET, a) },
   role_comms: { act: (id, a) => d.service.handOff(id, 'comms', TARGET, a) },
   page: { act: (id, a) => d.service.pageFromIncident(id, { kind: 'service', id: 'PSVC001' }, 'Help', a) },
+  automations: { act: (id, a) => d.service.setAutomations(id, false, a) },
 };
 
 const PEOPLE: Record<string, Actor> = {
@@ -64,6 +65,7 @@ const DEFAULTS: Record<IncidentAction, string[]> = {
   role_commander: ['the commander', 'the declarer', 'an admin by name', 'a member of the admins group'],
   role_comms: ['the commander', 'the comms lead', 'an admin by name', 'a member of the admins group'],
   page: Object.keys(PEOPLE),
+  automations: ['the commander', 'the declarer', 'an admin by name', 'a member of the admins group'],
 };
 
 const cases = Object.entries(DEFAULTS).flatMap(([action, allowed]) =>

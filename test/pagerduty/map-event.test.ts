@@ -39,6 +39,8 @@ describe('mapping PagerDuty events', () => {
           serviceName: 'API Service',
           serviceId: 'PF9KMXH',
           severity: 'sev1',
+          urgency: 'high',
+          priority: 'P1',
           assignees: [{ id: 'PTUXL6G', name: 'User 123' }],
           description: 'Service: API Service · Urgency: high · Priority: P1 · Assigned: User 123 · PagerDuty #2',
         },

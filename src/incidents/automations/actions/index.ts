@@ -1,0 +1,16 @@
+import type { AutomationAction } from './action.ts';
+import { inviteAction } from './invite.ts';
+import { noteAction } from './note.ts';
+import { runbookAction } from './runbook.ts';
+import { severityAction } from './severity.ts';
+import { unavailableAction } from './unavailable.ts';
+
+/** Every action of `do:`, by the key that names it in the settings file. */
+export const ACTIONS: Record<string, AutomationAction<never>> = {
+  runbook: runbookAction,
+  invite: inviteAction,
+  severity: severityAction,
+  note: noteAction,
+  announce: unavailableAction('announce'),
+  page: unavailableAction('page'),
+};
