@@ -20,6 +20,8 @@ import { startMaintenanceJob } from '../scheduler/maintenance.ts';
 import { startMergedReportJob } from '../scheduler/merged-reports.ts';
 import { PublicReportRepository, PublicReports } from '../incidents/public-report.ts';
 import { mergedReportChecker } from '../postmortem/merge-check.ts';
+import { followupStateChecker } from '../postmortem/followup-state.ts';
+import { startFollowupStateJob } from '../scheduler/followup-state.ts';
 import { createGitHubClient } from '../postmortem/github-client.ts';
 import { statuspageMaintenanceHandlers } from '../statuspage/mirror-maintenance.ts';
 import { ComponentHistoryRepository } from '../statuspage/history-repository.ts';
@@ -98,6 +100,8 @@ export interface RunningApp {
   maintenances: MaintenanceService;
   /** Publishes the public part of reports whose pull request GitHub says is merged (also every 5 minutes). */
   checkMergedReports(): Promise<number>;
+  /** Reads the state of follow-up issues whose turn has come from GitHub (also every 5 minutes). */
+  checkFollowupStates(): Promise<{ asked: number; unchanged: number; closed: number }>;
   outbox: OutboxRepository;
   worker: OutboxWorker;
   /** Whether the database takes writes, and its volume's free space. */
@@ -433,11 +437,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), storage, tracer);
   const maintenance = startStorageMaintenanceJob({ db, storage }, log.child({ source: 'scheduler' }));
   const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }), storage);
+  // One client for the jobs that read GitHub, made as the outbox's (same retries of reads, same deadline).
+  const github =
+    config.github.token && config.github.repo
+      ? createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
+      : undefined;
   const checkMergedReports = mergedReportChecker({
-    octokit:
-      config.github.token && config.github.repo
-        ? createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
-        : undefined,
+    octokit: github,
     repo: config.github.repo,
     privateRepo,
     reports: reportRepo,
@@ -445,6 +451,14 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     log: log.child({ source: 'scheduler' }),
   });
   const mergeJob = startMergedReportJob(checkMergedReports, log.child({ source: 'scheduler' }), storage);
+  const checkFollowupStates = followupStateChecker({
+    octokit: github,
+    repo: config.github.repo,
+    postmortems: postmortemRepo,
+    now,
+    log: log.child({ source: 'scheduler' }),
+  });
+  const followupJob = startFollowupStateJob(checkFollowupStates, log.child({ source: 'scheduler' }), storage);
   const retention = startRetentionJob(
     {
       outbox,
@@ -477,6 +491,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       await reminders.stop();
       await maintenanceJob.stop();
       await mergeJob.stop();
+      await followupJob.stop();
       await retention.stop();
       await maintenance.stop();
       // A step still running at shutdown is stopped; the next start reports the run as interrupted.
@@ -497,6 +512,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     incidents,
     maintenances,
     checkMergedReports,
+    checkFollowupStates,
     outbox,
     worker,
     storage,

@@ -1,6 +1,7 @@
 import type { Db } from '../db/open.ts';
 import type { Incident } from '../incidents/types.ts';
 import type { IncidentHistory, InsightsSource, TimeRange } from './figures.ts';
+import type { FollowupRecord, FollowupSource } from './followup-figures.ts';
 
 interface IncidentRow {
   id: number;
@@ -19,10 +20,11 @@ interface EventRow {
 }
 
 /** The insights' read of incidents and their timelines: two range queries, whatever the number of incidents. */
-export class InsightsRepository implements InsightsSource {
+export class InsightsRepository implements InsightsSource, FollowupSource {
   private readonly incidents;
   private readonly events;
   private readonly metricFeed;
+  private readonly followupRows;
 
   constructor(db: Db) {
     this.incidents = db.prepare(`SELECT id, severity, source, service_name, declared_at, status FROM incidents
@@ -37,6 +39,13 @@ export class InsightsRepository implements InsightsSource {
       FROM timeline_events e JOIN incidents i ON i.id = e.incident_id
       WHERE e.id > ? AND e.kind IN ('declared', 'paged', 'linked', 'acknowledged', 'resolved')
       ORDER BY e.id LIMIT ?`);
+    this.followupRows = db.prepare(`SELECT f.created_at AS createdAt, f.closed_at AS closedAt, i.severity,
+      i.service_name AS serviceName FROM followups f JOIN incidents i ON i.id = f.incident_id
+      WHERE f.created_at < ? AND (f.closed_at IS NULL OR f.closed_at >= ?) AND i.is_private = 0 ORDER BY f.id`);
+  }
+
+  followups(range: TimeRange): FollowupRecord[] {
+    return this.followupRows.all(range.to, range.from) as FollowupRecord[];
   }
 
   /**

@@ -1,4 +1,4 @@
-import { localClock, type TimeRange } from './figures.ts';
+import { localClock, type LocalTime, type TimeRange } from './figures.ts';
 
 /** The periods `/incident stats` and the page accept, each compared with the one just before it. */
 export const PERIODS = ['7d', '30d', '90d', 'quarter'] as const;
@@ -46,10 +46,18 @@ export function periodRanges(period: Period, now: number, timeZone: string): Per
   };
 }
 
-/** The instant the 1st of `month` begins in `timeZone` (UTC guessed, then corrected by the zone's offset). */
-export function zonedMidnight(year: number, month: number, timeZone: string): number {
-  const guess = Date.UTC(year, month - 1, 1);
-  const clock = localClock(timeZone);
+/**
+ * The instant day `day` (the 1st unless said) of `month` begins in `timeZone` (UTC guessed, then
+ * corrected by the zone's offset). A day past the month's end rolls over (31 April is 1 May).
+ */
+export function zonedMidnight(
+  year: number,
+  month: number,
+  timeZone: string,
+  day = 1,
+  clock: (at: number) => LocalTime = localClock(timeZone),
+): number {
+  const guess = Date.UTC(year, month - 1, day);
   let at = guess;
   // Two corrections settle any offset, including a day-light saving change near the date.
   for (let i = 0; i < 2; i++) {

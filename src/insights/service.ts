@@ -1,5 +1,6 @@
 import type { Severity } from '../incidents/types.ts';
 import { computeFigures, type Figures, type InsightsSource, type TimeRange } from './figures.ts';
+import { computeFollowupFigures, type FollowupFigures, type FollowupSource } from './followup-figures.ts';
 import { periodRanges, type Period, type PeriodRanges } from './periods.ts';
 import { LINK_TTL_MS, signLink } from './signed-link.ts';
 
@@ -10,14 +11,17 @@ export interface InsightsQuery {
   services: string[];
 }
 
+/** The incidents' figures and the follow-ups' over the same range and filters. */
+export type InsightsFigures = Figures & { followups: FollowupFigures };
+
 export interface Comparison {
   ranges: PeriodRanges;
-  current: Figures;
-  previous: Figures;
+  current: InsightsFigures;
+  previous: InsightsFigures;
 }
 
 export interface InsightsDeps {
-  source: InsightsSource;
+  source: InsightsSource & FollowupSource;
   timeZone: string;
   isPerson: (actor: string) => boolean;
   /** Signs the page links handed out in chat (see signed-link.ts for where it comes from). */
@@ -34,9 +38,13 @@ export class InsightsService {
     return this.deps.timeZone;
   }
 
-  figures(range: TimeRange, q: Pick<InsightsQuery, 'severities' | 'services'>): Figures {
+  figures(range: TimeRange, q: Pick<InsightsQuery, 'severities' | 'services'>): InsightsFigures {
     const { source, timeZone, isPerson } = this.deps;
-    return computeFigures(source, range, { timeZone, isPerson, severities: q.severities, services: q.services });
+    const filters = { timeZone, severities: q.severities, services: q.services };
+    return {
+      ...computeFigures(source, range, { ...filters, isPerson }),
+      followups: computeFollowupFigures(source, range, filters),
+    };
   }
 
   compare(q: InsightsQuery, now: number): Comparison {
