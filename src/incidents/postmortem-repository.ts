@@ -44,7 +44,7 @@ export class PostmortemRepository {
         JOIN incidents i ON i.id = f.incident_id
         WHERE f.issue_number IS NOT NULL AND f.closed_at IS NULL AND i.is_private = 0
           AND (f.state_checked_at IS NULL OR f.state_checked_at < ?)
-        ORDER BY f.state_checked_at LIMIT ?`),
+        ORDER BY f.state_checked_at, f.id LIMIT ?`),
       setIssueState: db.prepare(`UPDATE followups SET issue_state = @state, closed_at = @closedAt, issue_etag = @etag,
         state_checked_at = @checkedAt WHERE id = @id`),
       touchIssueCheck: db.prepare('UPDATE followups SET state_checked_at = ? WHERE id = ?'),

@@ -25,7 +25,15 @@ export function followupStateChecker(deps: {
   now: () => number;
   log: Logger;
 }) {
-  return async (): Promise<{ asked: number; unchanged: number; closed: number }> => {
+  // One round at a time: a round asked for while one runs (the timer and a caller) joins it, so no
+  // issue is asked about twice at once.
+  let running: Promise<Tally> | undefined;
+  return (): Promise<Tally> =>
+    (running ??= round().finally(() => {
+      running = undefined;
+    }));
+
+  async function round(): Promise<Tally> {
     const tally = { asked: 0, unchanged: 0, closed: 0 };
     if (!deps.octokit || !deps.repo) return tally;
     const { owner, name: repo } = deps.repo;
@@ -60,5 +68,7 @@ export function followupStateChecker(deps: {
       }
     }
     return tally;
-  };
+  }
 }
+
+type Tally = { asked: number; unchanged: number; closed: number };
