@@ -22,6 +22,9 @@ import { PublicReportRepository, PublicReports } from '../incidents/public-repor
 import { mergedReportChecker } from '../postmortem/merge-check.ts';
 import { followupStateChecker } from '../postmortem/followup-state.ts';
 import { startFollowupStateJob } from '../scheduler/followup-state.ts';
+import { startMonthlySummaryJob } from '../scheduler/monthly-summary.ts';
+import { insightsSummaryHandlers } from '../slack/insights-summary-effects.ts';
+import type { SummaryOutcome } from '../insights/monthly-summary.ts';
 import { createGitHubClient } from '../postmortem/github-client.ts';
 import { statuspageMaintenanceHandlers } from '../statuspage/mirror-maintenance.ts';
 import { ComponentHistoryRepository } from '../statuspage/history-repository.ts';
@@ -102,6 +105,8 @@ export interface RunningApp {
   checkMergedReports(): Promise<number>;
   /** Reads the state of follow-up issues whose turn has come from GitHub (also every 5 minutes). */
   checkFollowupStates(): Promise<{ asked: number; unchanged: number; closed: number }>;
+  /** Queues last month's insights summary if it is due and not yet claimed (also every 15 minutes). */
+  runMonthlySummary(): SummaryOutcome;
   outbox: OutboxRepository;
   worker: OutboxWorker;
   /** Whether the database takes writes, and its volume's free space. */
@@ -315,6 +320,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         actorFor: (u, g) => actorFor(u, g),
         now,
       }),
+      ...insightsSummaryHandlers({ client: slack }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,
         incidents: incidentRepo,
@@ -351,7 +357,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     storage,
   });
   const runner = runbooks.runner;
-  const insights = wireInsights(config, db, now);
+  const insights = wireInsights(config, db, now, { repo: outbox, wake: () => wake() });
   registerInsightsMetrics(metrics.registry, insights.repository);
   registerSlackEdge(bolt, {
     services: { incidents, settings: config.settings, runbooks, maintenances, reports, insights: insights.service },
@@ -459,6 +465,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     log: log.child({ source: 'scheduler' }),
   });
   const followupJob = startFollowupStateJob(checkFollowupStates, log.child({ source: 'scheduler' }), storage);
+  const runMonthlySummary = () => insights.monthlySummary.runOnce();
+  const summaryJob = startMonthlySummaryJob(runMonthlySummary, log.child({ source: 'scheduler' }), storage);
   const retention = startRetentionJob(
     {
       outbox,
@@ -492,6 +500,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       await maintenanceJob.stop();
       await mergeJob.stop();
       await followupJob.stop();
+      await summaryJob.stop();
       await retention.stop();
       await maintenance.stop();
       // A step still running at shutdown is stopped; the next start reports the run as interrupted.
@@ -513,6 +522,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     maintenances,
     checkMergedReports,
     checkFollowupStates,
+    runMonthlySummary,
     outbox,
     worker,
     storage,
