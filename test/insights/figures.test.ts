@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
-import { computeFigures, percentile, type Figures, type Group } from '../../src/insights/figures.ts';
+import { computeFigures, localClock, percentile, type Figures, type Group } from '../../src/insights/figures.ts';
 import { InsightsRepository } from '../../src/insights/insights-repository.ts';
 import { isUserId } from '../../src/lib/slack-ids.ts';
 import { computeFollowupFigures } from '../../src/insights/followup-figures.ts';
@@ -233,5 +233,40 @@ describe('follow-ups opened vs closed over the seeded history (counted by hand)'
 
   it('filtered by severity: sev1 has F1, F2, F6 (the private sev1 incident’s F7 is still left out)', () => {
     expect(follow(RANGE, { severities: ['sev1'] })).toMatchObject({ opened: 3, closed: 2, openAtEnd: 1 });
+  });
+});
+
+describe('the local clock', () => {
+  it('agrees with Intl every 7 minutes across daylight-saving changes and odd offsets', () => {
+    const zones = ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC'];
+    // Around the March and October/November changes of 2026 in both hemispheres.
+    const spans = [
+      Date.UTC(2026, 2, 7),
+      Date.UTC(2026, 2, 27),
+      Date.UTC(2026, 3, 4),
+      Date.UTC(2026, 9, 3),
+      Date.UTC(2026, 9, 24),
+    ];
+    for (const timeZone of zones) {
+      const fast = localClock(timeZone);
+      const fmt = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        hourCycle: 'h23',
+      });
+      for (const start of spans) {
+        for (let at = start; at < start + 3 * 86_400_000; at += 7 * MIN + 13_000) {
+          const t = fast(at);
+          const p = Object.fromEntries(fmt.formatToParts(at).map((x) => [x.type, x.value]));
+          expect([t.year, t.month, t.day, t.hour, t.minute], `${timeZone} ${new Date(at).toISOString()}`).toEqual(
+            [p.year, p.month, p.day, p.hour, p.minute].map(Number),
+          );
+        }
+      }
+    }
   });
 });
