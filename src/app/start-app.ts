@@ -20,6 +20,11 @@ import { startMaintenanceJob } from '../scheduler/maintenance.ts';
 import { startMergedReportJob } from '../scheduler/merged-reports.ts';
 import { PublicReportRepository, PublicReports } from '../incidents/public-report.ts';
 import { mergedReportChecker } from '../postmortem/merge-check.ts';
+import { followupStateChecker } from '../postmortem/followup-state.ts';
+import { startFollowupStateJob } from '../scheduler/followup-state.ts';
+import { startMonthlySummaryJob } from '../scheduler/monthly-summary.ts';
+import { insightsSummaryHandlers } from '../slack/insights-summary-effects.ts';
+import type { SummaryOutcome } from '../insights/monthly-summary.ts';
 import { createGitHubClient } from '../postmortem/github-client.ts';
 import { statuspageMaintenanceHandlers } from '../statuspage/mirror-maintenance.ts';
 import { ComponentHistoryRepository } from '../statuspage/history-repository.ts';
@@ -107,6 +112,10 @@ export interface RunningApp {
   maintenances: MaintenanceService;
   /** Publishes the public part of reports whose pull request GitHub says is merged (also every 5 minutes). */
   checkMergedReports(): Promise<number>;
+  /** Reads the state of follow-up issues whose turn has come from GitHub (also every 5 minutes). */
+  checkFollowupStates(): Promise<{ asked: number; unchanged: number; closed: number }>;
+  /** Queues last month's insights summary if it is due and not yet claimed (also every 15 minutes). */
+  runMonthlySummary(): SummaryOutcome;
   outbox: OutboxRepository;
   worker: OutboxWorker;
   /** Whether the database takes writes, and its volume's free space. */
@@ -360,6 +369,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       }),
       // Called only once the worker runs, after the runner exists.
       ...automationHandlers({ engine: automations, incidents, runbooks: () => runbooks }),
+      ...insightsSummaryHandlers({ client: slack }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,
         incidents: incidentRepo,
@@ -396,7 +406,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     storage,
   });
   const runner = runbooks.runner;
-  const insights = wireInsights(config, db, now);
+  const insights = wireInsights(config, db, now, { repo: outbox, wake: () => wake() });
   registerInsightsMetrics(metrics.registry, insights.repository);
   registerSlackEdge(bolt, {
     services: { incidents, settings: config.settings, runbooks, maintenances, reports, insights: insights.service },
@@ -483,11 +493,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), storage, tracer);
   const maintenance = startStorageMaintenanceJob({ db, storage }, log.child({ source: 'scheduler' }));
   const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }), storage);
+  // One client for the jobs that read GitHub, made as the outbox's (same retries of reads, same deadline).
+  const github =
+    config.github.token && config.github.repo
+      ? createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
+      : undefined;
   const checkMergedReports = mergedReportChecker({
-    octokit:
-      config.github.token && config.github.repo
-        ? createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
-        : undefined,
+    octokit: github,
     repo: config.github.repo,
     privateRepo,
     reports: reportRepo,
@@ -495,6 +507,16 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     log: log.child({ source: 'scheduler' }),
   });
   const mergeJob = startMergedReportJob(checkMergedReports, log.child({ source: 'scheduler' }), storage);
+  const checkFollowupStates = followupStateChecker({
+    octokit: github,
+    repo: config.github.repo,
+    postmortems: postmortemRepo,
+    now,
+    log: log.child({ source: 'scheduler' }),
+  });
+  const followupJob = startFollowupStateJob(checkFollowupStates, log.child({ source: 'scheduler' }), storage);
+  const runMonthlySummary = () => insights.monthlySummary.runOnce();
+  const summaryJob = startMonthlySummaryJob(runMonthlySummary, log.child({ source: 'scheduler' }), storage);
   const retention = startRetentionJob(
     {
       outbox,
@@ -527,6 +549,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       await reminders.stop();
       await maintenanceJob.stop();
       await mergeJob.stop();
+      await followupJob.stop();
+      await summaryJob.stop();
       await retention.stop();
       await maintenance.stop();
       // A step still running at shutdown is stopped; the next start reports the run as interrupted.
@@ -547,6 +571,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     incidents,
     maintenances,
     checkMergedReports,
+    checkFollowupStates,
+    runMonthlySummary,
     outbox,
     worker,
     storage,

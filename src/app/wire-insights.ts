@@ -6,6 +6,8 @@ import { InsightsService } from '../insights/service.ts';
 import { insightsRoutes } from '../insights/routes.ts';
 import type { Route } from '../http/server.ts';
 import { deriveLinkKey } from '../insights/signed-link.ts';
+import { MonthlySummary } from '../insights/monthly-summary.ts';
+import type { OutboxRepository } from '../outbox/outbox-repository.ts';
 import { isUserId } from '../lib/slack-ids.ts';
 
 /**
@@ -18,7 +20,8 @@ export function wireInsights(
   config: Config,
   db: Db,
   now: () => number,
-): { service: InsightsService; routes: Route[]; repository: InsightsRepository } {
+  outbox: { repo: OutboxRepository; wake: () => void },
+): { service: InsightsService; routes: Route[]; repository: InsightsRepository; monthlySummary: MonthlySummary } {
   const secret = config.slack.signingSecret || config.insights.token;
   const linkKey = secret ? deriveLinkKey(secret) : randomBytes(32);
   const repository = new InsightsRepository(db);
@@ -29,9 +32,18 @@ export function wireInsights(
     linkKey,
     publicUrl: config.publicUrl,
   });
+  const monthlySummary = new MonthlySummary({
+    db,
+    insights: service,
+    outbox: outbox.repo,
+    channel: config.settings.announcements.channel,
+    now,
+    onEnqueued: outbox.wake,
+  });
   return {
     service,
     repository,
+    monthlySummary,
     routes: insightsRoutes({ insights: service, linkKey, token: config.insights.token, now }),
   };
 }

@@ -39,6 +39,15 @@ export class PostmortemRepository {
       publicDigest: db.prepare('SELECT public_digest FROM postmortems WHERE incident_id = ?').pluck(),
       setPublicDigest: db.prepare('UPDATE postmortems SET public_digest = ? WHERE incident_id = ?'),
       setMergeRefused: db.prepare('UPDATE postmortems SET merge_refused_at = ? WHERE incident_id = ?'),
+      // Private incidents' issues live in another repository and count in no figure: never asked about.
+      issuesToCheck: db.prepare(`SELECT f.id, f.issue_number AS issueNumber, f.issue_etag AS etag FROM followups f
+        JOIN incidents i ON i.id = f.incident_id
+        WHERE f.issue_number IS NOT NULL AND f.closed_at IS NULL AND i.is_private = 0
+          AND (f.state_checked_at IS NULL OR f.state_checked_at < ?)
+        ORDER BY f.state_checked_at, f.id LIMIT ?`),
+      setIssueState: db.prepare(`UPDATE followups SET issue_state = @state, closed_at = @closedAt, issue_etag = @etag,
+        state_checked_at = @checkedAt WHERE id = @id`),
+      touchIssueCheck: db.prepare('UPDATE followups SET state_checked_at = ? WHERE id = ?'),
       save: db.prepare(`INSERT INTO postmortems (incident_id, branch, path, pr_number, pr_url, last_sha, local_path, published_at)
         VALUES (@incidentId, @branch, @path, @prNumber, @prUrl, @lastSha, @localPath, @publishedAt)
         ON CONFLICT (incident_id) DO UPDATE SET branch = excluded.branch, path = excluded.path, pr_number = excluded.pr_number,
@@ -78,5 +87,20 @@ export class PostmortemRepository {
   /** A merge published nothing because the public text changed since the pull request showed it. */
   setMergeRefused(incidentId: number, at: number): void {
     this.stmt.setMergeRefused.run(at, incidentId);
+  }
+
+  /** Filed, not-yet-closed follow-ups of ordinary incidents last checked before `before`, least recently checked first. */
+  issuesToCheck(before: number, limit: number): { id: number; issueNumber: number; etag: string | null }[] {
+    return this.stmt.issuesToCheck.all(before, limit) as { id: number; issueNumber: number; etag: string | null }[];
+  }
+
+  /** What GitHub said about a follow-up's issue (closedAt null while it is open). */
+  setIssueState(id: number, s: { state: 'open' | 'closed'; closedAt: number | null; etag: string | null }, at: number) {
+    this.stmt.setIssueState.run({ id, ...s, checkedAt: at });
+  }
+
+  /** Asked, and nothing changed (or GitHub could not say): not asked again until its turn comes round. */
+  touchIssueCheck(id: number, at: number): void {
+    this.stmt.touchIssueCheck.run(at, id);
   }
 }

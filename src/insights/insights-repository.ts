@@ -1,6 +1,7 @@
 import type { Db } from '../db/open.ts';
 import type { Incident } from '../incidents/types.ts';
 import type { IncidentHistory, InsightsSource, TimeRange } from './figures.ts';
+import type { FollowupRecord, FollowupSource } from './followup-figures.ts';
 
 interface IncidentRow {
   id: number;
@@ -19,16 +20,20 @@ interface EventRow {
 }
 
 /** The insights' read of incidents and their timelines: two range queries, whatever the number of incidents. */
-export class InsightsRepository implements InsightsSource {
+export class InsightsRepository implements InsightsSource, FollowupSource {
   private readonly incidents;
   private readonly events;
   private readonly metricFeed;
+  private readonly followupRows;
+  private readonly serviceNames;
 
   constructor(db: Db) {
     this.incidents = db.prepare(`SELECT id, severity, source, service_name, declared_at, status FROM incidents
       WHERE declared_at >= ? AND declared_at < ? AND is_private = 0 ORDER BY declared_at, id`);
     // Joined on the same range so one statement reads every timeline (timeline_by_incident serves it).
-    this.events = db.prepare(`SELECT e.incident_id, e.at, e.kind, e.actor, e.data FROM incidents i
+    // Only the kinds whose data the figures read bring it (parsing every note's data was most of the time).
+    this.events = db.prepare(`SELECT e.incident_id, e.at, e.kind, e.actor,
+      CASE WHEN e.kind IN ('role_assigned', 'declared') THEN e.data ELSE '{}' END AS data FROM incidents i
       JOIN timeline_events e ON e.incident_id = i.id
       WHERE i.declared_at >= ? AND i.declared_at < ? AND i.is_private = 0 ORDER BY e.incident_id, e.at, e.id`);
     this.metricFeed = db.prepare(`SELECT e.id, e.kind, e.at, i.declared_at AS declaredAt, i.severity, i.source,
@@ -37,6 +42,23 @@ export class InsightsRepository implements InsightsSource {
       FROM timeline_events e JOIN incidents i ON i.id = e.incident_id
       WHERE e.id > ? AND e.kind IN ('declared', 'paged', 'linked', 'acknowledged', 'resolved')
       ORDER BY e.id LIMIT ?`);
+    this.serviceNames = db
+      .prepare(
+        `SELECT DISTINCT service_name FROM incidents WHERE declared_at >= ? AND declared_at < ? AND is_private = 0`,
+      )
+      .pluck();
+    this.followupRows = db.prepare(`SELECT f.created_at AS createdAt, f.closed_at AS closedAt, i.severity,
+      i.service_name AS serviceName FROM followups f JOIN incidents i ON i.id = f.incident_id
+      WHERE f.created_at < ? AND (f.closed_at IS NULL OR f.closed_at >= ?) AND i.is_private = 0 ORDER BY f.id`);
+  }
+
+  /** The services incidents in the range came from (null: none named). */
+  services(range: TimeRange): (string | null)[] {
+    return this.serviceNames.all(range.from, range.to) as (string | null)[];
+  }
+
+  followups(range: TimeRange): FollowupRecord[] {
+    return this.followupRows.all(range.to, range.from) as FollowupRecord[];
   }
 
   /**

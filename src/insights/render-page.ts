@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { formatDuration } from '../text/durations.ts';
 import { xmlSafe } from '../text/xml-safe.ts';
 import type { Figures, Group } from './figures.ts';
-import type { Comparison } from './service.ts';
+import type { Comparison, InsightsFigures } from './service.ts';
 
 /** Escapes text for HTML and SVG (both element text and quoted attributes). */
 export function escapeMarkup(text: string): string {
@@ -77,6 +77,41 @@ export function hourChart(title: string, byHour: number[]): string {
   );
 }
 
+/**
+ * The follow-up burn-down: open follow-ups at the end of each day, one column per day, with the first,
+ * middle and last dates under the axis and the highest count beside it.
+ */
+export function burndownChart(title: string, points: { day: string; open: number }[]): string {
+  const width = 640;
+  const height = 160;
+  const left = 36;
+  const base = height - 22;
+  const max = Math.max(1, ...points.map((p) => p.open));
+  const step = (width - left) / Math.max(1, points.length);
+  const cols = points.map((p, i) => {
+    const bar = Math.round(((base - 12) * p.open) / max);
+    const x = left + i * step;
+    return `<rect x="${x.toFixed(1)}" y="${base - bar}" width="${Math.max(1, step - 1).toFixed(1)}" height="${bar}" fill="#5a8f3b"><title>${e(p.day)} — ${p.open} open</title></rect>`;
+  });
+  const marks = [...new Set([0, Math.floor((points.length - 1) / 2), points.length - 1])].filter((i) => i >= 0);
+  const dates = marks.map((i) => {
+    const x = left + i * step + step / 2;
+    const anchor = i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
+    return `<text x="${x.toFixed(1)}" y="${height - 6}" text-anchor="${anchor}" font-size="11">${e(points[i]!.day)}</text>`;
+  });
+  const axis =
+    `<line x1="${left}" y1="${base}" x2="${width}" y2="${base}" stroke="#999"/>` +
+    `<text x="${left - 4}" y="16" text-anchor="end" font-size="11">${max}</text>` +
+    `<text x="${left - 4}" y="${base}" text-anchor="end" font-size="11">0</text>`;
+  const empty = points.length
+    ? ''
+    : `<text x="${left}" y="16" font-size="13" fill="#666">No follow-ups in this period.</text>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ` +
+    `role="img" aria-label="${e(title)}"><title>${e(title)}</title>${axis}${cols.join('')}${dates.join('')}${empty}</svg>`
+  );
+}
+
 const durationBars = (groups: Group[], pick: (g: Group) => number | null): Bar[] =>
   groups.map((g) => ({ label: g.key, value: pick(g) ?? 0, text: dur(pick(g)) }));
 const countBars = (groups: Group[]): Bar[] =>
@@ -91,13 +126,24 @@ function headline(c: Comparison): string {
     ['Duration, median · p90', (g) => `${dur(g.duration.median)} · ${dur(g.duration.p90)}`],
     ['Pages (out of hours)', (g) => `${g.pages} (${g.pagesOutOfHours})`],
   ];
+  const fu = (f: InsightsFigures) =>
+    `${f.followups.opened} opened · ${f.followups.closed} closed · ${f.followups.openAtEnd} open at the end`;
   const body = rows
     .map(
       ([label, f]) =>
         `<tr><td>${e(label)}</td><td>${e(f(c.current.overall))}</td><td>${e(f(c.previous.overall))}</td></tr>`,
     )
     .join('');
-  return `<table><tr><th></th><th>This period</th><th>The period before</th></tr>${body}</table>`;
+  const followups = `<tr><td>Follow-ups</td><td>${e(fu(c.current))}</td><td>${e(fu(c.previous))}</td></tr>`;
+  return `<table><tr><th></th><th>This period</th><th>The period before</th></tr>${body}${followups}</table>`;
+}
+
+/** Follow-ups opened and closed per month, as one bar each ("opened 3 · closed 1"). */
+function followupBars(f: InsightsFigures): Bar[] {
+  return f.followups.byMonth.flatMap((m) => [
+    { label: `${m.key} opened`, value: m.opened, text: String(m.opened) },
+    { label: `${m.key} closed`, value: m.closed, text: String(m.closed) },
+  ]);
 }
 
 function people(f: Figures): Bar[] {
@@ -132,6 +178,8 @@ export function renderInsightsPage(c: Comparison, filters: string[], exports: { 
     ['Incidents per source', barChart('Incidents per source', countBars(f.bySource))],
     ['Pages per person paged', barChart('Pages per person paged', people(f))],
     [`Pages by hour of day (${f.timeZone})`, hourChart('Pages by hour of day', f.pagesByHour)],
+    ['Follow-up burn-down (open at the end of each day)', burndownChart('Follow-up burn-down', f.followups.burndown)],
+    ['Follow-ups opened and closed per month', barChart('Follow-ups opened and closed per month', followupBars(f))],
   ];
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${e(title)}</title><style>${STYLE}</style></head><body>

@@ -1,5 +1,6 @@
 import type { Severity } from '../incidents/types.ts';
-import { computeFigures, type Figures, type InsightsSource, type TimeRange } from './figures.ts';
+import { computeFigures, NO_SERVICE, type Figures, type InsightsSource, type TimeRange } from './figures.ts';
+import { computeFollowupFigures, type FollowupFigures, type FollowupSource } from './followup-figures.ts';
 import { periodRanges, type Period, type PeriodRanges } from './periods.ts';
 import { LINK_TTL_MS, signLink } from './signed-link.ts';
 
@@ -10,14 +11,17 @@ export interface InsightsQuery {
   services: string[];
 }
 
+/** The incidents' figures and the follow-ups' over the same range and filters. */
+export type InsightsFigures = Figures & { followups: FollowupFigures };
+
 export interface Comparison {
   ranges: PeriodRanges;
-  current: Figures;
-  previous: Figures;
+  current: InsightsFigures;
+  previous: InsightsFigures;
 }
 
 export interface InsightsDeps {
-  source: InsightsSource;
+  source: InsightsSource & FollowupSource & { services(range: TimeRange): (string | null)[] };
   timeZone: string;
   isPerson: (actor: string) => boolean;
   /** Signs the page links handed out in chat (see signed-link.ts for where it comes from). */
@@ -34,24 +38,39 @@ export class InsightsService {
     return this.deps.timeZone;
   }
 
-  figures(range: TimeRange, q: Pick<InsightsQuery, 'severities' | 'services'>): Figures {
-    const { source, timeZone, isPerson } = this.deps;
-    return computeFigures(source, range, { timeZone, isPerson, severities: q.severities, services: q.services });
+  figures(
+    range: TimeRange,
+    q: Pick<InsightsQuery, 'severities' | 'services'>,
+    source: InsightsSource & FollowupSource = this.deps.source,
+  ): InsightsFigures {
+    const { timeZone, isPerson } = this.deps;
+    const filters = { timeZone, severities: q.severities, services: q.services };
+    return {
+      ...computeFigures(source, range, { ...filters, isPerson }),
+      followups: computeFollowupFigures(source, range, filters),
+    };
   }
 
+  /** Both periods from one read of the database (the span covering both), split in memory. */
   compare(q: InsightsQuery, now: number): Comparison {
     const ranges = periodRanges(q.period, now, this.deps.timeZone);
-    return { ranges, current: this.figures(ranges.current, q), previous: this.figures(ranges.previous, q) };
+    const source = readOnce(this.deps.source, {
+      from: Math.min(ranges.previous.from, ranges.current.from),
+      to: Math.max(ranges.previous.to, ranges.current.to),
+    });
+    return {
+      ranges,
+      current: this.figures(ranges.current, q, source),
+      previous: this.figures(ranges.previous, q, source),
+    };
   }
 
   /** Services that had incidents in the query's period or the one before (to name them when a filter matches none). */
   knownServices(q: InsightsQuery, now: number): string[] {
     const ranges = periodRanges(q.period, now, this.deps.timeZone);
-    const all = { severities: [], services: [] };
-    const keys = [this.figures(ranges.previous, all), this.figures(ranges.current, all)].flatMap((f) =>
-      f.byService.map((g) => g.key),
-    );
-    return [...new Set(keys)].sort();
+    // Names only: asked of the database, not computed from every incident's figures.
+    const names = [ranges.previous, ranges.current].flatMap((r) => this.deps.source.services(r));
+    return [...new Set(names.map((n) => n ?? NO_SERVICE))].sort();
   }
 
   /** The query as URL parameters (the page reads the same ones). */
@@ -71,4 +90,15 @@ export class InsightsService {
     const search = new URLSearchParams({ ...params, exp: String(exp), sig });
     return `${this.deps.publicUrl}${path}?${search.toString()}`;
   }
+}
+
+/** A source that reads `span` once and answers any range inside it from memory. */
+function readOnce(source: InsightsSource & FollowupSource, span: TimeRange): InsightsSource & FollowupSource {
+  const history = source.history(span);
+  const followups = source.followups(span);
+  return {
+    history: (r) => history.filter((h) => h.incident.declaredAt >= r.from && h.incident.declaredAt < r.to),
+    // As the repository: opened before the range's end and not closed before its start.
+    followups: (r) => followups.filter((f) => f.createdAt < r.to && !(f.closedAt !== null && f.closedAt < r.from)),
+  };
 }

@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
-import { computeFigures, percentile, type Figures, type Group } from '../../src/insights/figures.ts';
+import { computeFigures, localClock, percentile, type Figures, type Group } from '../../src/insights/figures.ts';
 import { InsightsRepository } from '../../src/insights/insights-repository.ts';
 import { isUserId } from '../../src/lib/slack-ids.ts';
-import { ALICE, BOB, MIN, RANGE, TIME_ZONE, seedHistory } from './seeded-history.ts';
+import { computeFollowupFigures } from '../../src/insights/followup-figures.ts';
+import { ALICE, BOB, MIN, RANGE, TIME_ZONE, seedFollowups, seedHistory } from './seeded-history.ts';
 
 const m = (minutes: number) => minutes * MIN;
 /** [n, median, p90, mean] in minutes (mean in ms when it is not a whole minute). */
@@ -20,7 +21,7 @@ let source: InsightsRepository;
 beforeAll(() => {
   const db = openDatabase(':memory:');
   migrate(db);
-  seedHistory(db);
+  seedFollowups(db, seedHistory(db));
   source = new InsightsRepository(db);
   figures = computeFigures(source, RANGE, { timeZone: TIME_ZONE, isPerson: isUserId });
 });
@@ -163,5 +164,109 @@ describe('insights figures over the seeded history (every value counted by hand)
     ]);
     // I4 is Saturday 23:30 in UTC: still out of hours; I5 07:00 too; I7 17:59 is now in hours.
     expect(f.overall.pagesOutOfHours).toBe(4);
+  });
+});
+
+describe('follow-ups opened vs closed over the seeded history (counted by hand)', () => {
+  const H = 60 * MIN;
+  const follow = (range = RANGE, filters: { severities?: string[] } = {}) =>
+    computeFollowupFigures(source, range, { timeZone: TIME_ZONE, ...filters });
+
+  it('over the range: F1–F6 opened, F1, F2, F4 closed; the private F7 and the April F8 never count', () => {
+    const f = follow();
+    expect(f).toMatchObject({ openAtStart: 0, opened: 6, closed: 3, openAtEnd: 3 });
+    // Closed after 358 h, 860.5 h, 864 h: median the 2nd, p90 the 3rd, mean 2082.5 h / 3.
+    expect(f.timeToClose).toEqual({ n: 3, median: 860.5 * H, p90: 864 * H, mean: 2_499_000_000 });
+  });
+
+  it('per local month, ISO week and quarter: F6 opened on 31 March UTC is April (and Q2) in Berlin', () => {
+    const f = follow();
+    expect(f.byMonth).toEqual([
+      { key: '2026-01', opened: 3, closed: 1 },
+      { key: '2026-02', opened: 1, closed: 1 },
+      { key: '2026-03', opened: 1, closed: 1 },
+      { key: '2026-04', opened: 1, closed: 0 },
+    ]);
+    expect(f.byWeek.map((w) => [w.key, w.opened, w.closed])).toEqual([
+      ['2026-W02', 2, 0],
+      ['2026-W03', 1, 0],
+      ['2026-W04', 0, 1],
+      ['2026-W06', 1, 0],
+      ['2026-W07', 0, 1],
+      ['2026-W10', 1, 0],
+      ['2026-W11', 0, 1],
+      ['2026-W14', 1, 0],
+    ]);
+    expect(f.byQuarter).toEqual([
+      { key: '2026-Q1', opened: 5, closed: 3 },
+      { key: '2026-Q2', opened: 1, closed: 0 },
+    ]);
+  });
+
+  it('the burn-down: open at the end of each Berlin day, 1 January to 1 April (the range ends at 02:00 there)', () => {
+    const days = Object.fromEntries(follow().burndown.map((d) => [d.day, d.open]));
+    expect(Object.keys(days)).toHaveLength(31 + 28 + 31 + 1);
+    expect(days).toMatchObject({
+      '2026-01-01': 0,
+      '2026-01-04': 0,
+      '2026-01-05': 2,
+      '2026-01-12': 3,
+      '2026-01-19': 3,
+      '2026-01-20': 2,
+      '2026-02-02': 3,
+      '2026-02-10': 2,
+      '2026-03-03': 3,
+      '2026-03-10': 2,
+      '2026-03-31': 2,
+      '2026-04-01': 3,
+    });
+  });
+
+  it('over February alone: two carried in (F2, F3), F4 opened, F2 closed', () => {
+    const feb = { from: Date.UTC(2026, 0, 31, 23), to: Date.UTC(2026, 1, 28, 23) };
+    const f = follow(feb);
+    expect(f).toMatchObject({ openAtStart: 2, opened: 1, closed: 1, openAtEnd: 2 });
+    expect(f.burndown).toHaveLength(28);
+    expect(f.burndown[0]).toEqual({ day: '2026-02-01', open: 2 });
+    expect(f.burndown.at(-1)).toEqual({ day: '2026-02-28', open: 2 });
+  });
+
+  it('filtered by severity: sev1 has F1, F2, F6 (the private sev1 incident’s F7 is still left out)', () => {
+    expect(follow(RANGE, { severities: ['sev1'] })).toMatchObject({ opened: 3, closed: 2, openAtEnd: 1 });
+  });
+});
+
+describe('the local clock', () => {
+  it('agrees with Intl every 7 minutes across daylight-saving changes and odd offsets', () => {
+    const zones = ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC'];
+    // Around the March and October/November changes of 2026 in both hemispheres.
+    const spans = [
+      Date.UTC(2026, 2, 7),
+      Date.UTC(2026, 2, 27),
+      Date.UTC(2026, 3, 4),
+      Date.UTC(2026, 9, 3),
+      Date.UTC(2026, 9, 24),
+    ];
+    for (const timeZone of zones) {
+      const fast = localClock(timeZone);
+      const fmt = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        hourCycle: 'h23',
+      });
+      for (const start of spans) {
+        for (let at = start; at < start + 3 * 86_400_000; at += 7 * MIN + 13_000) {
+          const t = fast(at);
+          const p = Object.fromEntries(fmt.formatToParts(at).map((x) => [x.type, x.value]));
+          expect([t.year, t.month, t.day, t.hour, t.minute], `${timeZone} ${new Date(at).toISOString()}`).toEqual(
+            [p.year, p.month, p.day, p.hour, p.minute].map(Number),
+          );
+        }
+      }
+    }
   });
 });

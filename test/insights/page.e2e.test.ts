@@ -4,7 +4,8 @@ import { computeFigures } from '../../src/insights/figures.ts';
 import { InsightsRepository } from '../../src/insights/insights-repository.ts';
 import { isUserId } from '../../src/lib/slack-ids.ts';
 import { useBot, type Harness } from '../helpers/test-bot.ts';
-import { ALICE, MIN, RANGE, seedHistory, TIME_ZONE } from './seeded-history.ts';
+import { computeFollowupFigures } from '../../src/insights/followup-figures.ts';
+import { ALICE, MIN, RANGE, seedFollowups, seedHistory, TIME_ZONE } from './seeded-history.ts';
 
 const TOKEN = 'insights-token-0123456789abcdef0123456789';
 const DAY = 86_400_000;
@@ -27,7 +28,7 @@ describe('the insights page and its exports', () => {
   const h = useBot({ settings: `timezone: ${TIME_ZONE}\n`, clock: true, env: { INSIGHTS_TOKEN: TOKEN } });
   beforeEach(() => {
     h.clock.now = RANGE.to;
-    seedHistory(h.bot.app.db);
+    seedFollowups(h.bot.app.db, seedHistory(h.bot.app.db));
   });
 
   it('opens with the link /incident stats hands out: server-drawn charts, no scripts, nothing external', async () => {
@@ -45,6 +46,8 @@ describe('the insights page and its exports', () => {
       'Incidents per service',
       'Pages per person paged',
       'Pages by hour of day',
+      'Follow-up burn-down',
+      'Follow-ups opened and closed per month',
     ]) {
       expect(page.text).toContain(`aria-label="${chart}"`);
     }
@@ -53,6 +56,11 @@ describe('the insights page and its exports', () => {
     expect(page.text).toMatch(/>2026-02<\/text><rect [^>]*\/><text [^>]*>6m<\/text>/);
     expect(page.text).toContain(`>${ALICE}</text>`);
     expect(page.text).toContain('3 (2 out of hours)');
+    // Follow-ups (counted by hand in figures.test.ts): 6 opened, 3 closed, 3 open; 91 days burned down.
+    expect(page.text).toContain('<td>Follow-ups</td><td>6 opened · 3 closed · 3 open at the end</td>');
+    expect(page.text.match(/<title>2026-\d\d-\d\d — \d+ open<\/title>/g)).toHaveLength(91);
+    expect(page.text).toContain('<title>2026-01-12 — 3 open</title>');
+    expect(page.text).toMatch(/>2026-01 opened<\/text><rect [^>]*\/><text [^>]*>3<\/text>/);
   });
 
   it('refuses without a signature, with a tampered one, and once the link is a day old', async () => {
@@ -84,13 +92,16 @@ describe('the insights page and its exports', () => {
   it('JSON has exactly the golden figures', async () => {
     const res = await get(withPath(await linkFrom(h), '/insights.json'));
     expect(res.status).toBe(200);
-    const body = JSON.parse(res.text) as { current: ReturnType<typeof computeFigures>; period: string };
+    type Body = ReturnType<typeof computeFigures> & { followups: ReturnType<typeof computeFollowupFigures> };
+    const body = JSON.parse(res.text) as { current: Body; period: string };
     expect(body.period).toBe('the last 90 days');
     const golden = computeFigures(new InsightsRepository(h.bot.app.db), RANGE, {
       timeZone: TIME_ZONE,
       isPerson: isUserId,
     });
-    expect(body.current).toEqual(golden);
+    const followups = computeFollowupFigures(new InsightsRepository(h.bot.app.db), RANGE, { timeZone: TIME_ZONE });
+    expect(body.current).toEqual({ ...golden, followups });
+    expect(body.current.followups).toMatchObject({ openAtStart: 0, opened: 6, closed: 3, openAtEnd: 3 });
     expect(body.current.overall.acknowledge).toEqual({
       n: 7,
       median: 4 * MIN,
@@ -127,6 +138,23 @@ describe('the insights page and its exports', () => {
     expect(find('current', 'person', ALICE)).toMatchObject({ pages: '3', pages_out_of_hours: '2' });
     expect(find('current', 'hour', '3')).toMatchObject({ pages: '2' });
     expect(find('previous', 'overall', 'all')).toMatchObject({ incidents: '0' });
+    expect(rows.every((r) => r.length === header.length)).toBe(true);
+    expect(find('current', 'followups', 'all')).toMatchObject({
+      followups_opened: '6',
+      followups_closed: '3',
+      followups_open: '3',
+      incidents: '',
+    });
+    expect(find('current', 'followups_month', '2026-04')).toMatchObject({
+      followups_opened: '1',
+      followups_closed: '0',
+    });
+    expect(find('current', 'followups_week', '2026-W04')).toMatchObject({
+      followups_opened: '0',
+      followups_closed: '1',
+    });
+    expect(find('current', 'followups_day', '2026-02-10')).toMatchObject({ followups_open: '2' });
+    expect(find('current', 'month', '2026-01')).toMatchObject({ followups_opened: '' });
   });
 
   it('escapes what a paging system named: in the page, the SVG and against spreadsheet formulas in the CSV', async () => {

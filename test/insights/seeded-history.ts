@@ -1,5 +1,6 @@
 import type { Db } from '../../src/db/open.ts';
 import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
+import { PostmortemRepository } from '../../src/incidents/postmortem-repository.ts';
 import type { Severity } from '../../src/incidents/types.ts';
 
 /**
@@ -168,5 +169,57 @@ export function seedHistory(db: Db, shift = 0): number[] {
     const last = s.events.filter((e) => e[1] === 'resolved').at(-1);
     repo.update(id, { status: s.status, ...(last ? { resolvedAt: at + last[0] * MIN } : {}) }, at);
     return id;
+  });
+}
+
+/**
+ * Follow-ups of the seeded incidents (F1–F8 in the tests), with their GitHub issues' state as the
+ * state job would have stored it. UTC times; Berlin is UTC+1 until 29 March, UTC+2 after.
+ */
+export const FOLLOWUP_SEEDS: { incident: number | 'private'; created: number; closed: number | null }[] = [
+  // F1 I1, Mon 5 Jan 13:00 Berlin (W02), closed Tue 20 Jan 11:00 (W04): 358 h.
+  { incident: 0, created: Date.UTC(2026, 0, 5, 12, 0), closed: Date.UTC(2026, 0, 20, 10, 0) },
+  // F2 I1, Mon 5 Jan 13:30 (W02), closed Tue 10 Feb 10:00 (W07): 860.5 h.
+  { incident: 0, created: Date.UTC(2026, 0, 5, 12, 30), closed: Date.UTC(2026, 1, 10, 9, 0) },
+  // F3 I2, Mon 12 Jan 10:00 (W03), open.
+  { incident: 1, created: Date.UTC(2026, 0, 12, 9, 0), closed: null },
+  // F4 I4 (search), Mon 2 Feb 11:00 (W06), closed Tue 10 Mar 11:00 (W11): 864 h.
+  { incident: 3, created: Date.UTC(2026, 1, 2, 10, 0), closed: Date.UTC(2026, 2, 10, 10, 0) },
+  // F5 I6 (sev3), Tue 3 Mar 11:00 (W10), open.
+  { incident: 5, created: Date.UTC(2026, 2, 3, 10, 0), closed: null },
+  // F6 I7, Tue 31 Mar 22:30 UTC = Wed 1 April 00:30 Berlin (W14, April and Q2 locally), open.
+  { incident: 6, created: Date.UTC(2026, 2, 31, 22, 30), closed: null },
+  // F7 a private incident's, opened and closed in February: never counted.
+  { incident: 'private', created: Date.UTC(2026, 1, 20, 12, 0), closed: Date.UTC(2026, 1, 25, 12, 0) },
+  // F8 I8 (after the range), 10 April: never counted in the range.
+  { incident: 7, created: Date.UTC(2026, 3, 10, 13, 0), closed: null },
+];
+
+/** Writes FOLLOWUP_SEEDS for the incidents seedHistory returned (and one private incident). */
+export function seedFollowups(db: Db, incidentIds: number[]): void {
+  const incidents = new IncidentRepository(db);
+  const postmortems = new PostmortemRepository(db);
+  const privateId = incidents.insert({
+    title: 'Seeded private incident',
+    description: null,
+    severity: 'sev1',
+    source: 'slack',
+    externalId: null,
+    declaredBy: ALICE,
+    declaredAt: Date.UTC(2026, 1, 20, 10, 0),
+    serviceName: 'checkout',
+    private: true,
+  });
+  FOLLOWUP_SEEDS.forEach((f, n) => {
+    const id = postmortems.addFollowup({
+      incidentId: f.incident === 'private' ? privateId : incidentIds[f.incident]!,
+      text: `Seeded follow-up ${n + 1}`,
+      owner: null,
+      createdBy: ALICE,
+      createdAt: f.created,
+    });
+    postmortems.setIssue(id, 100 + n, `https://github.test/acme/postmortems/issues/${100 + n}`);
+    const state = f.closed === null ? 'open' : 'closed';
+    postmortems.setIssueState(id, { state, closedAt: f.closed, etag: null }, f.closed ?? f.created);
   });
 }

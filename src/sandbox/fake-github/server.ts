@@ -24,6 +24,17 @@ interface Pull {
   mergedAt?: string;
 }
 
+interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  labels: string[];
+  state: 'open' | 'closed';
+  closedAt: string | null;
+  /** Changes with every edit: GitHub's ETag for GET /issues/:n, answered 304 when unchanged. */
+  version: number;
+}
+
 /** Git's blob id: what GitHub reports as a file's `sha`. */
 const blobSha = (content: string) =>
   createHash('sha1')
@@ -46,7 +57,7 @@ export class FakeGitHub {
   /** branch → path → content */
   readonly files = new Map<string, Map<string, string>>();
   readonly pulls: Pull[] = [];
-  readonly issues: { number: number; title: string; body: string; labels: string[] }[] = [];
+  readonly issues: FakeIssue[] = [];
   private readonly faults: { route: string; status: number; message: string }[] = [];
   /** Whether draft pull requests are allowed (private repositories on some plans refuse them with a 422). */
   draftsSupported = true;
@@ -304,25 +315,60 @@ export class FakeGitHub {
         .reverse();
       return send(
         200,
-        page.map((i) => ({ ...i, html_url: `${html}/issues/${i.number}`, labels: i.labels.map((name) => ({ name })) })),
+        page.map((i) => this.issueJson(i, html)),
       );
+    }
+    if (method === 'GET' && (m = /^\/issues\/(\d+)$/.exec(rest))) {
+      const issue = this.issues.find((i) => i.number === Number(m![1]));
+      if (!issue) return error(404, 'Not Found');
+      const etag = `"issue-${issue.number}-v${issue.version}"`;
+      // As GitHub: a matching If-None-Match is a bodiless 304 (and costs no rate limit there).
+      if (req.headers['if-none-match'] === etag) {
+        this.calls.push({ method, route, path: rest, body, status: 304 });
+        res.writeHead(304, { etag });
+        return void res.end();
+      }
+      res.setHeader('etag', etag);
+      return send(200, this.issueJson(issue, html));
     }
     if (method === 'POST' && rest === '/issues') {
       if (typeof body.title !== 'string' || !body.title) return error(422, 'Validation Failed: title is missing');
-      const issue = {
+      const issue: FakeIssue = {
         number: ++this.seq,
         title: body.title,
         body: String(body.body ?? ''),
         labels: (body.labels as string[]) ?? [],
+        state: 'open',
+        closedAt: null,
+        version: 1,
       };
       this.issues.push(issue);
-      return send(201, {
-        ...issue,
-        html_url: `${html}/issues/${issue.number}`,
-        labels: issue.labels.map((name) => ({ name })),
-      });
+      return send(201, this.issueJson(issue, html));
     }
     error(404, 'Not Found');
+  }
+
+  /** A person closes a follow-up issue on GitHub (at `at`, now by default), or reopens it. */
+  setIssueState(number: number, state: 'open' | 'closed', at = new Date()): void {
+    const issue = this.issues.find((i) => i.number === number);
+    if (!issue) throw new Error(`no issue #${number}`);
+    Object.assign(issue, {
+      state,
+      closedAt: state === 'closed' ? at.toISOString().replace(/\.\d{3}Z$/, 'Z') : null,
+      version: issue.version + 1,
+    });
+  }
+
+  private issueJson(i: FakeIssue, html: string) {
+    return {
+      number: i.number,
+      title: i.title,
+      body: i.body,
+      state: i.state,
+      closed_at: i.closedAt,
+      html_url: `${html}/issues/${i.number}`,
+      labels: i.labels.map((name) => ({ name })),
+    };
   }
 
   /** A person merges the pull request (as on GitHub: it is closed and merged). */
