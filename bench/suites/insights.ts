@@ -71,6 +71,9 @@ export const insights: Suite = {
       for (const size of sizes) {
         seed(repo, now, stored - OPEN, size);
         stored = size + OPEN;
+        // Seeding held the event loop for seconds: let the server close the keep-alive sockets that
+        // expired meanwhile, or the next request races their close (ECONNRESET).
+        await new Promise((r) => setTimeout(r, 200));
         const runs = quick ? 5 : size >= 100_000 ? 3 : 20;
         const n = size.toLocaleString('en');
         const opts = { user: BENCH_USERS[0]!.id, channel: 'C0BENCH' };
