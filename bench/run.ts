@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { curves, curvesTable } from './lib/curves.ts';
 import { markdownTable } from './lib/table.ts';
 import type { Figure, Suite } from './lib/stats.ts';
 import { pageToChannel } from './suites/page-to-channel.ts';
@@ -75,6 +76,7 @@ async function main() {
     machine,
     seconds: (Date.now() - started) / 1000,
     figures,
+    curves: curves(figures),
   };
   const out = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(out, { recursive: true });
@@ -83,6 +85,12 @@ async function main() {
     `\n${result.date.slice(0, 10)} · ${result.mode} run · commit ${result.commit} · ${machine.cpu} × ${machine.cores} · ${machine.memoryGb} GB · Node ${machine.node}\n`,
   );
   console.log(markdownTable(figures));
+  if (result.curves.length > 0) {
+    console.log('\nScale curves (medians; growth per 10× of size: about 10× is linear):\n');
+    console.log(curvesTable(result.curves));
+    for (const c of result.curves.filter((x) => x.superLinear))
+      console.log(`super-linear: ${c.suite} › ${c.series} grows faster than its size (${c.of})`);
+  }
   console.log(`\nwritten: bench/results/latest.json (${result.seconds.toFixed(0)} s)`);
 }
 

@@ -1,6 +1,22 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so `incident-bot` works without a build step.
-import { register } from 'tsx/esm/api';
+// `incident-bot`, `npm start` and the other verbs run the compiled build (dist/, made by `npm ci`'s
+// prepare or `npm run build`): through tsx the bot starts slower and idles 40 MB higher, because tsx
+// compiles every module at start and keeps its compiler. `npm run dev` runs the sources.
+// Missing or older than src/, the build is refused with the fix, never run silently out of date.
+import { fileURLToPath } from 'node:url';
+import { buildState } from '../scripts/build-state.js';
 
-register();
-await import('../src/main.ts');
+const root = fileURLToPath(new URL('..', import.meta.url));
+const build = buildState(root);
+if (build.state !== 'fresh') {
+  const what =
+    build.state === 'missing'
+      ? 'dist/ (the compiled build) is missing'
+      : `dist/ (the compiled build) is older than ${build.newer}`;
+  console.error(
+    `incident-bot: ${what}.\nRun \`npm run build\` (it needs the dev dependencies: npm ci), ` +
+      'or run the sources through tsx with `npm run dev`.',
+  );
+  process.exit(1);
+}
+await import('../dist/main.js');

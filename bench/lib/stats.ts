@@ -13,6 +13,8 @@ export interface Figure {
   /** The same measure for the floor, when the suite has one. */
   floor?: { name: string; median: number; p99: number };
   note?: string;
+  /** One point of a scale curve: the same measure at several sizes (see curves.ts). */
+  scale?: { series: string; size: number; of: string };
 }
 
 export const percentile = (xs: number[], p: number): number => {

@@ -70,6 +70,7 @@ export const postmortem: Suite = {
         figures.push({
           ...summarise('postmortem', `draft ${size.toLocaleString('en')} events`, 'ms', r.times, target),
           note: `${Math.round(r.bytes / 1024)} kB of Markdown`,
+          scale: { series: 'draft', size, of: 'timeline events' },
         });
         figures.push(
           summarise('postmortem', `peak RSS drafting ${size.toLocaleString('en')} events`, 'MB', [r.peakRssMb]),
@@ -77,6 +78,7 @@ export const postmortem: Suite = {
             ...summarise('postmortem', `peak RSS above pre-draft, ${size.toLocaleString('en')} events`, 'MB', [
               r.peakOverBeforeMb,
             ]),
+            scale: { series: 'peak RSS above pre-draft', size, of: 'timeline events' },
           },
         );
       }

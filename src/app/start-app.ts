@@ -131,7 +131,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const log = opts.logger;
   const now = opts.now ?? Date.now;
   // Tracing (off unless OTEL_* asks for it) comes first: a bad protocol stops start before anything opens.
-  const telemetry = startTelemetry(opts.processEnv ?? process.env, log);
+  const telemetry = await startTelemetry(opts.processEnv ?? process.env, log);
   const { tracer } = telemetry;
 
   // Checked before anything opens: a webhook without its secret stops the start, naming the variable.
