@@ -106,7 +106,16 @@ const DESCRIBE: Record<string, (e: TimelineEvent, name: (u: unknown) => string) 
   runbook_rejected: (e, n) => `${n(e.actor)} rejected runbook ${e.body ?? ''}`,
   runbook_stopped: (e, n) => (e.actor ? `${n(e.actor)} stopped runbook ${e.body ?? ''}` : `Runbook ${e.body ?? ''}`),
   runbook_finished: (e) => `Runbook ${e.body ?? ''}`,
+  // "automation disk-full ran runbook clean-tmp because …": the domain's sentence, as a sentence.
+  automation_fired: (e) => sentence(e.body),
+  automation_failed: (e) => sentence(e.body),
+  automation_unavailable: (e) => sentence(e.body),
+  automations_paused: () => 'Automations paused for this incident',
+  automations_resumed: () => 'Automations resumed for this incident',
 };
+function sentence(text: string | null): string {
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : '';
+}
 /** Bookkeeping that says nothing about the incident itself. */
 const SKIP = new Set([
   'postmortem_requested',

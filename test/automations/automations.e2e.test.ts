@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RunbookRepository } from '../../src/runbooks/run-repository.ts';
 import { ALICE, BOB, eventually, settled, useBot, declared, type Harness } from '../helpers/test-bot.ts';
 import { FIXTURES } from '../runbooks/helpers.ts';
+import { draftDeps } from '../helpers/report.ts';
+import { draftReport } from '../../src/postmortem/draft.ts';
 
 const SETTINGS = `
 runbooks:
@@ -79,6 +81,12 @@ describe('automations on events', () => {
     // The note's text is escaped for Slack: the title or the operator's text cannot ping the channel.
     expect(notice).toContain('&lt;!channel&gt;');
     expect(said.some((t) => t.includes('Runbook *argv*'))).toBe(true);
+
+    // The report's "What happened?" says what fired, and why.
+    const { markdown } = draftReport(draftDeps(h, 'UTC'), incident.id, new Map(), null);
+    expect(markdown).toContain(
+      "Automation disk-full ran runbook argv and added a note because the page's title matched 'disk (full\\|usage)'",
+    );
   });
 
   it('a page that does not match does nothing', async () => {
