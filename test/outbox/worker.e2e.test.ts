@@ -14,7 +14,8 @@ describe('the outbox worker delivering to Slack', () => {
     );
 
   it('delivers one incident in order while another incident proceeds in parallel', async () => {
-    h.slack.inject('conversations.create', { delayMs: 400 });
+    // Long enough for the other room to be made whole on a loaded machine (Slack's join events for it reach the bot too).
+    h.slack.inject('conversations.create', { delayMs: 2_000 });
     await h.bot.command('declare Slow one');
     await h.bot.command('declare Fast one', { user: BOB.id });
     await settled(1);
