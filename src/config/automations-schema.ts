@@ -117,6 +117,8 @@ export const automationActionSchemas = {
     })
     .strict()
     .refine((p) => Boolean(p.escalation_policy ?? p.service), 'needs escalation_policy or service'),
+  // The incident's page to the next level of its escalation policy.
+  escalate: z.literal(true),
 } as const;
 export type AutomationActionName = keyof typeof automationActionSchemas;
 

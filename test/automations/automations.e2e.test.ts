@@ -144,13 +144,26 @@ describe('automations on events', () => {
     await eventually(() => runs(h).get(run.id)?.status === 'succeeded');
   });
 
-  it('an action the bot cannot do yet is said on the timeline; the others still act', async () => {
+  it('pages an escalation policy through PagerDuty, as the bot, with the templated message, once', async () => {
+    h.pd.policies.set('P2F4GX5', { id: 'P2F4GX5', name: 'Queue owners', levels: [[]] });
     const page = h.pd.createIncident({ title: 'queue backlog growing' });
     await h.pd.trigger(page);
+    await h.pd.trigger(page, { id: 'EVT-QUEUE-AGAIN' });
     const incident = await incidentOf(h, page.id);
+    await eventually(() => h.pd.succeeded('POST /incidents').length > 0, 10_000, 'the page');
     await settled(h.bot.app);
-    const bodies = timeline(h, incident.id).map((e) => e.body);
-    expect(bodies).toContain('automation escalate-later: action page is not available yet');
+    const created = h.pd.succeeded('POST /incidents');
+    expect(created).toHaveLength(1);
+    expect(created[0]!.headers.from).toBe('bot@example.com');
+    expect(created[0]!.body).toMatchObject({
+      incident: {
+        title: 'Backlog on queue backlog growing',
+        escalation_policy: { id: 'P2F4GX5', type: 'escalation_policy_reference' },
+      },
+    });
+    expect(timeline(h, incident.id).find((e) => e.kind === 'automation_fired')?.body).toBe(
+      "automation escalate-later paged escalation policy P2F4GX5 and set the severity to sev1 because the page's title matched 'queue backlog'",
+    );
     // The severity rule names only the commander: the operator's automation may still change it.
     expect(h.bot.app.incidents.get(incident.id)!.severity).toBe('sev1');
     // Its own severity change fires no automation (no loops): `major` stays quiet.

@@ -53,7 +53,7 @@ automations:
       'team.yaml:4: automations[0].when.after_minutes required for unacknowledged',
       expect.stringMatching(/^team\.yaml:7: automations\[1\]\.mode /),
       'team.yaml:8: automations[1].when.after_minutes only applies to unacknowledged and update_overdue, not page',
-      'team.yaml:9: automations[1].do[0] must be exactly one of runbook, invite, severity, note, announce, page',
+      'team.yaml:9: automations[1].do[0] must be exactly one of runbook, invite, severity, note, announce, page, escalate',
       expect.stringMatching(/^team\.yaml:9: automations\[1\]\.do\[1\]\.severity /),
     ]);
   });

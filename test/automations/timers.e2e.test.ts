@@ -8,6 +8,7 @@ automations:
     when: { event: unacknowledged, after_minutes: 10 }
     do:
       - note: 'Nobody acknowledged {{incident.title}} in 10 minutes.'
+      - escalate: true
   - name: comms-overdue
     when: { event: update_overdue, after_minutes: 20, severity: sev1 }
     do:
@@ -49,9 +50,17 @@ describe('policies on timers', () => {
     expect(fired(h, incident.id)).toEqual([{ automation: 'wake-the-next-level', event: 'unacknowledged' }]);
     const notice = h.slack.ws.channelMessages(incident.channelId!).find((m) => m.text.startsWith(':robot_face:'))!;
     expect(notice.text).toContain(
-      'Automation *wake-the-next-level* added a note because nobody acknowledged the page within 10 minutes',
+      'Automation *wake-the-next-level* added a note and escalated the page to the next level because nobody acknowledged the page within 10 minutes',
     );
     expect(notice.text).toContain('Nobody acknowledged Checkout 500s in 10 minutes.');
+    // PagerDuty is asked once, as the bot's sender, for the policy's next level.
+    const puts = await eventually(() => {
+      const p = h.pd.succeeded('PUT /incidents/{id}');
+      return p.length > 0 ? p : undefined;
+    });
+    expect(puts).toHaveLength(1);
+    expect(puts[0]!.body).toMatchObject({ incident: { escalation_level: 2 } });
+    expect(h.pd.incidents.get(incident.externalId!)!.escalationLevel).toBe(2);
   });
 
   it('unacknowledged does not fire when someone acknowledged first', async () => {
@@ -60,6 +69,11 @@ describe('policies on timers', () => {
     await h.bot.command('ack', { channel: incident.channelId! });
     expect(await tick(incident.declaredAt + 30 * MIN)).toBe(0);
     expect(fired(h, incident.id)).toEqual([]);
+    // The acknowledgement is written back to PagerDuty; no escalation follows it.
+    const escalations = h.pd.calls.filter(
+      (c) => c.path.includes(incident.externalId!) && JSON.stringify(c.body).includes('escalation_level'),
+    );
+    expect(escalations).toEqual([]);
   });
 
   it('update_overdue fires for a sev1 without a public update, and not after one', async () => {

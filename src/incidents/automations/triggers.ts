@@ -26,13 +26,10 @@ const record = (v: unknown): Record<string, string> =>
       )
     : {};
 
-/**
- * The events automations react to. `alert` has no timeline kind of its own yet: the Alertmanager
- * edge names its kind here once it records alerts.
- */
+/** The events automations react to, by the timeline kinds that record them. */
 export const EVENT_TRIGGERS: Record<string, EventTrigger> = {
   page: { kinds: ['paged', 'linked'], what: 'the page' },
-  alert: { kinds: ['alert'], what: 'the alert' },
+  alert: { kinds: ['alert_fired'], what: 'the alert' },
   declared: { kinds: ['declared'], what: 'the declaration' },
   severity_changed: {
     kinds: ['severity_changed', 'priority_updated'],
@@ -61,7 +58,8 @@ export const TIMER_TRIGGERS: Record<string, TimerTrigger> = {
 export function factsOf(incident: Incident, event: Event | null): EventFacts {
   const d = event?.data ?? {};
   return {
-    title: (event && ['paged', 'linked', 'alert'].includes(event.kind) && event.body) || incident.title,
+    // An alert's line names only its alerts; the incident's title is the group's summary.
+    title: (event && ['paged', 'linked'].includes(event.kind) && event.body) || incident.title,
     service: str(d.service_id) ?? incident.serviceId,
     urgency: str(d.urgency),
     priority: str(d.priority),

@@ -1,9 +1,10 @@
 import type { AutomationAction } from './action.ts';
+import { announceAction } from './announce.ts';
 import { inviteAction } from './invite.ts';
 import { noteAction } from './note.ts';
+import { escalateAction, pageAction } from './page.ts';
 import { runbookAction } from './runbook.ts';
 import { severityAction } from './severity.ts';
-import { unavailableAction } from './unavailable.ts';
 
 /** Every action of `do:`, by the key that names it in the settings file. */
 export const ACTIONS: Record<string, AutomationAction<never>> = {
@@ -11,6 +12,7 @@ export const ACTIONS: Record<string, AutomationAction<never>> = {
   invite: inviteAction,
   severity: severityAction,
   note: noteAction,
-  announce: unavailableAction('announce'),
-  page: unavailableAction('page'),
+  announce: announceAction,
+  page: pageAction,
+  escalate: escalateAction,
 };
