@@ -36,5 +36,19 @@ export const ALERTS = [
   },
 ];
 
+/**
+ * Pages the console can send by name rather than in turn: `disk` matches the sandbox's example
+ * automation (templates/sandbox/settings.yaml), so a newcomer sees a runbook run with nobody typing.
+ */
+export const PAGE_PRESETS = {
+  disk: {
+    title: 'Root volume disk usage above 90% on db-1',
+    service: { id: 'PSVC004', name: 'Orders database' },
+    priority: 'P2',
+    urgency: 'high' as const,
+  },
+};
+export type PagePreset = keyof typeof PAGE_PRESETS;
+
 /** The channel people declare from, as in any workspace. */
 export const GENERAL = { id: 'C0GENERAL', name: 'general' };

@@ -267,6 +267,7 @@ function wire() {
     void openHome();
   });
   $('page').addEventListener('click', () => act(() => api('page', {})));
+  $('page-disk').addEventListener('click', () => act(() => api('page', { alert: 'disk' })));
   $('composer').addEventListener('submit', (e) => {
     e.preventDefault();
     const input = $('text');

@@ -199,6 +199,22 @@ describe('the sandbox page, driven by a browser', () => {
     expect(problems).toEqual([]);
   }, 30_000);
 
+  it('the disk page button sets off the example automation: the runbook runs in the channel by itself', async () => {
+    await page.goto(`${sandbox.url}/sandbox`);
+    await page.waitForSelector('#channels a[data-channel="general"]');
+    await page.click('#page-disk');
+    const channel = page.locator('#channels a[data-channel*="disk-usage"]');
+    await channel.waitFor();
+    await channel.click();
+    const messages = page.locator('.messages');
+    await expect.poll(() => messages.innerText()).toContain('Automation disk-full ran runbook dns-lookup');
+    // The runbook's output, in the thread under its message: localhost resolved where the bot runs.
+    await expect
+      .poll(() => page.locator('.messages .thread').allInnerTexts(), { timeout: 15_000 })
+      .toEqual(expect.arrayContaining([expect.stringMatching(/127\.0\.0\.1|::1/)]));
+    expect(problems).toEqual([]);
+  }, 30_000);
+
   it('opens the app\u2019s Home tab as the person chosen: the open incidents, the private one only for its people', async () => {
     await page.goto(`${sandbox.url}/sandbox`);
     await page.waitForSelector('#channels a[data-channel="general"]');

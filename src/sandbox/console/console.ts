@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/logger.ts';
-import { ALERTS, SANDBOX_PD_USERS } from '../cast.ts';
+import { ALERTS, PAGE_PRESETS, SANDBOX_PD_USERS, type PagePreset } from '../cast.ts';
 import type { FakeGitHub } from '../fake-github/server.ts';
 import type { FakePagerDuty } from '../fake-pagerduty/server.ts';
 import type { FakeSlack } from '../fake-slack/server.ts';
@@ -275,9 +275,12 @@ export class SandboxConsole {
     this.seq++;
   }
 
-  /** PagerDuty pages on-call: a realistic incident, its trigger webhook signed and sent to the bot. */
-  async page() {
-    const alert = ALERTS[this.deps.pagerduty.incidents.size % ALERTS.length]!;
+  /**
+   * PagerDuty pages on-call: a realistic incident, its trigger webhook signed and sent to the bot.
+   * The alerts take turns; a named preset is sent as it is (the disk page sets off the example automation).
+   */
+  async page(preset?: PagePreset) {
+    const alert = preset ? PAGE_PRESETS[preset] : ALERTS[this.deps.pagerduty.incidents.size % ALERTS.length]!;
     const incident = this.deps.pagerduty.createIncident({
       ...alert,
       assignees: SANDBOX_PD_USERS.map((u) => ({ id: u.id, name: u.name })),

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { readBody } from '../../http/read-body.ts';
 import { sendJson, type Route } from '../../http/server.ts';
+import { PAGE_PRESETS, type PagePreset } from '../cast.ts';
 import { ConsoleInputError, type SandboxConsole } from './console.ts';
 import { issuePage, postmortemPage } from './postmortem-page.ts';
 import { snapshot } from './snapshot.ts';
@@ -47,7 +48,7 @@ const BODIES = {
   invite: z.object({ user: userId, channel: channelId, invitee: userId }),
   leave: z.object({ user: userId, channel: channelId }),
   homeClick: z.object({ user: userId, action_id: z.string().min(1).max(255), value: z.string().max(2000) }),
-  page: z.object({}),
+  page: z.object({ alert: z.enum(Object.keys(PAGE_PRESETS) as [PagePreset, ...PagePreset[]]).optional() }),
 };
 
 const send = (res: ServerResponse, type: string, body: string, headers: Record<string, string> = HEADERS) => {
@@ -181,7 +182,7 @@ export function sandboxRoutes(c: SandboxConsole): Route[] {
       path: '/sandbox/api/home-click',
       handle: action(BODIES.homeClick, (b) => c.homeClick(b.user, b.action_id, b.value)),
     },
-    { method: 'POST', path: '/sandbox/api/page', handle: action(BODIES.page, () => c.page()) },
+    { method: 'POST', path: '/sandbox/api/page', handle: action(BODIES.page, (b) => c.page(b.alert)) },
     githubPage('/sandbox/github/pull/:number', postmortemPage, 'pull request'),
     githubPage('/sandbox/github/issues/:number', issuePage, 'issue'),
   ];
