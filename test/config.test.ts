@@ -203,3 +203,16 @@ describe('the example settings file', () => {
     expect(parseSettings(readFileSync(path, 'utf8'), 'incident-bot.example.yaml').problems).toEqual([]);
   });
 });
+
+describe('postmortem.remind_open_pr_days', () => {
+  it('takes whole days from 1 to 365, and is off when unset', async () => {
+    const { parseSettings } = await import('../src/config/settings.ts');
+    const days = (yaml: string) => parseSettings(yaml, 's.yaml');
+    expect(days('postmortem:\n  remind_open_pr_days: 3\n').settings?.postmortem.remind_open_pr_days).toBe(3);
+    expect(days('postmortem:\n  on_resolve: true\n').settings?.postmortem.remind_open_pr_days).toBeUndefined();
+    for (const bad of ['0', '366', '1.5', 'soon'])
+      expect(days(`postmortem:\n  remind_open_pr_days: ${bad}\n`).problems).toEqual([
+        expect.stringContaining('postmortem.remind_open_pr_days'),
+      ]);
+  });
+});

@@ -24,6 +24,8 @@ import { followupStateChecker } from '../postmortem/followup-state.ts';
 import { startFollowupStateJob } from '../scheduler/followup-state.ts';
 import { startMonthlySummaryJob } from '../scheduler/monthly-summary.ts';
 import { insightsSummaryHandlers } from '../slack/insights-summary-effects.ts';
+import { prReminderHandlers } from '../slack/pr-reminder-effects.ts';
+import { PrReminders, pullRequestOpen } from '../postmortem/pr-reminders.ts';
 import type { SummaryOutcome } from '../insights/monthly-summary.ts';
 import { createGitHubClient } from '../postmortem/github-client.ts';
 import { statuspageMaintenanceHandlers } from '../statuspage/mirror-maintenance.ts';
@@ -116,6 +118,8 @@ export interface RunningApp {
   checkFollowupStates(): Promise<{ asked: number; unchanged: number; closed: number }>;
   /** Queues last month's insights summary if it is due and not yet claimed (also every 15 minutes). */
   runMonthlySummary(): SummaryOutcome;
+  /** Queues reminders of report pull requests still open N days after resolution (also on the reminder tick). */
+  remindOpenReports(): number;
   outbox: OutboxRepository;
   worker: OutboxWorker;
   /** Whether the database takes writes, and its volume's free space. */
@@ -292,6 +296,19 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     onEffectsEnqueued: () => wake(),
     onCommitted,
   });
+  // One client for the jobs and the reminders that read GitHub, made as the outbox's (same retries of reads, same deadline).
+  const github =
+    config.github.token && config.github.repo
+      ? createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
+      : undefined;
+  // Report pull requests still open after resolution (postmortem.remind_open_pr_days): queued on the reminder tick.
+  const prReminders = new PrReminders({
+    db,
+    outbox,
+    days: config.settings.postmortem.remind_open_pr_days,
+    now,
+    onEnqueued: () => wake(),
+  });
   const worker = new OutboxWorker({
     repo: outbox,
     handlers: {
@@ -370,6 +387,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       // Called only once the worker runs, after the runner exists.
       ...automationHandlers({ engine: automations, incidents, runbooks: () => runbooks }),
       ...insightsSummaryHandlers({ client: slack }),
+      ...prReminderHandlers({
+        client: slack,
+        pullRequestOpen: pullRequestOpen({ octokit: github, repo: config.github.repo, privateRepo }),
+      }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,
         incidents: incidentRepo,
@@ -490,14 +511,12 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   }
   if (!receiver) await bolt.start();
   worker.start();
-  const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), storage, tracer);
+  const remindOpenReports = () => prReminders.runOnce();
+  const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), storage, tracer, {
+    openReports: remindOpenReports,
+  });
   const maintenance = startStorageMaintenanceJob({ db, storage }, log.child({ source: 'scheduler' }));
   const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }), storage);
-  // One client for the jobs that read GitHub, made as the outbox's (same retries of reads, same deadline).
-  const github =
-    config.github.token && config.github.repo
-      ? createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
-      : undefined;
   const checkMergedReports = mergedReportChecker({
     octokit: github,
     repo: config.github.repo,
@@ -573,6 +592,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     checkMergedReports,
     checkFollowupStates,
     runMonthlySummary,
+    remindOpenReports,
     outbox,
     worker,
     storage,

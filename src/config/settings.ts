@@ -213,6 +213,9 @@ export const settingsSchema = z
           .max(200)
           .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name, e.g. acme/security-postmortems')
           .optional(),
+        // A resolved incident's report pull request still open this many days after it was opened:
+        // the commander is reminded once in the channel. Unset, no reminder.
+        remind_open_pr_days: z.number().int().min(1).max(365).optional(),
       })
       .strict()
       .default({ on_resolve: true }),

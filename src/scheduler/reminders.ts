@@ -15,6 +15,8 @@ export function startReminderJob(
   log: Logger,
   storage?: StorageGuard,
   tracer: Tracer = noTracer,
+  /** Reminders kept outside the incident domain, each returning how many it queued. */
+  also: { openReports?: () => number } = {},
 ): { stop(): Promise<void> } {
   const tick = () =>
     withCause({ source: 'scheduler', request_id: `reminders-${Date.now()}` }, () =>
@@ -29,6 +31,9 @@ export function startReminderJob(
       // Automations on timers (unacknowledged, update_overdue): due times come from the incidents as stored.
       const fired = incidents.fireTimers();
       if (fired > 0) log.info({ event: 'automations.fired', fired }, 'timed automations fired');
+      // Report pull requests still open N days after resolution: claimed per incident, so reminded once.
+      const prs = also.openReports?.() ?? 0;
+      if (prs > 0) log.info({ event: 'pr_reminders.queued', sent: prs }, 'open report pull request reminders queued');
       const looks = incidents.checkShifts();
       if (looks > 0) log.debug({ event: 'shifts.due', looks }, 'on-call schedules to look at');
     } catch (error) {
