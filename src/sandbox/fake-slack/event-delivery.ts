@@ -8,7 +8,10 @@ export interface SentEvent {
   event: SlackEvent;
   eventId: string;
   via: 'http' | 'socket';
-  /** HTTP status of the last attempt; 0 when the app could not be reached; undefined until answered. */
+  /**
+   * HTTP status of the attempt that settled it (taken, or the last retry refused); 0 when the app could not be
+   * reached; undefined while Slack may still retry, so a waiter never mistakes a refused first try for the end.
+   */
   status?: number;
   attempts: number;
 }
@@ -72,6 +75,7 @@ export class EventDelivery {
     if (this.stopped) return;
     const retry = sent.attempts;
     sent.attempts += 1;
+    let status: number;
     try {
       const res = await fetch(to.url, {
         method: 'POST',
@@ -84,13 +88,14 @@ export class EventDelivery {
         signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
       });
       await res.text();
-      sent.status = res.status;
+      status = res.status;
     } catch {
-      sent.status = 0;
+      status = 0;
     }
-    const ok = sent.status >= 200 && sent.status < 300;
+    const ok = status >= 200 && status < 300;
     if (!ok && retry < RETRY_DELAYS_MS.length)
       return this.later(RETRY_DELAYS_MS[retry]!, () => this.post(sent, body, to));
+    sent.status = status;
     this.onSettled(sent);
   }
 }
