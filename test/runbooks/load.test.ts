@@ -203,6 +203,8 @@ describe('incident-bot doctor', () => {
       '    not configured',
       '✓ statuspage',
       '    not configured',
+      '✓ alertmanager',
+      '    not configured: POST /webhooks/alertmanager is off (404) until ALERTMANAGER_TOKEN is set',
       '',
     ]);
   });
