@@ -51,6 +51,29 @@ describe('the fake Slack Web API', () => {
     expect(slack.rejected.map((c) => c.method)).toEqual(['pins.add', 'chat.postMessage']);
   });
 
+  it('refuses an upload whose form was cut short (a sender killed mid-upload) with 400, keeping nothing', async () => {
+    const { body } = await call('files.getUploadURLExternal', { filename: 'report.md', length: '5' });
+    const form = new FormData();
+    form.append('file', new Blob(['hello']), 'report.md');
+    const whole = new Request('http://x/', { method: 'POST', body: form });
+    const contentType = whole.headers.get('content-type')!;
+    const bytes = await whole.text();
+    const cut = await fetch(String(body.upload_url), {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: bytes.slice(0, bytes.length / 2),
+    });
+    expect(cut.status).toBe(400);
+    expect(slack.ws.files.get(String(body.file_id))?.content).toBeUndefined();
+    const sent = await fetch(String(body.upload_url), {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: bytes,
+    });
+    expect(sent.status).toBe(200);
+    expect(slack.ws.files.get(String(body.file_id))?.content).toBe('hello');
+  });
+
   it('answers a bad token with invalid_auth and none with not_authed', async () => {
     expect((await call('auth.test', {}, 'xoxb-wrong')).body).toEqual({ ok: false, error: 'invalid_auth' });
     const res = await fetch(`${slack.url}auth.test`, { method: 'POST' });

@@ -220,9 +220,13 @@ export class FakeSlack extends EventEmitter {
     if (upload) {
       // Step two of files.uploadV2: the bytes go to the URL getUploadURLExternal gave out.
       const file = this.ws.files.get(upload[1]!);
-      if (file) file.content = await uploadedContent(raw, req.headers['content-type'] ?? '');
-      res.writeHead(file ? 200 : 404, { 'content-type': 'text/plain' });
-      res.end(file ? `OK - ${raw.length}` : 'not found');
+      if (!file) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      // A sender killed mid-upload leaves a cut form: refused, as Slack refuses it, and the file keeps nothing.
+      const content = await uploadedContent(raw, req.headers['content-type'] ?? '').catch(() => undefined);
+      if (content === undefined) return void res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
+      file.content = content;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`OK - ${raw.length}`);
       return;
     }
     if ((req.url ?? '').startsWith('/app_redirect?')) {
