@@ -3,12 +3,9 @@ import { MONTHLY_SUMMARY_EFFECT, type MonthlySummaryPayload as Summary } from '.
 import type { EffectHandler } from '../outbox/worker.ts';
 import type { OutboxRow } from '../outbox/types.ts';
 import { formatDuration } from '../text/durations.ts';
+import { effectMetadata, postedBefore } from './posted-before.ts';
 import { classifySlackError } from './classify-error.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
-
-const METADATA_TYPE = 'incident_bot_effect';
-/** How far back an uncertain attempt's message is looked for. */
-const LOOK_BACK_MS = 60_000;
 
 const dur = (ms: number | null) => (ms === null ? 'n/a' : formatDuration(ms));
 
@@ -29,26 +26,14 @@ export function monthlySummaryText(s: Summary): string {
 /** Posts the monthly summary once: after an uncertain attempt it looks for that attempt's message first. */
 export function insightsSummaryHandlers(deps: { client: webApi.WebClient }): Record<string, EffectHandler> {
   const { client } = deps;
-  const alreadyPosted = async (row: OutboxRow, channel: string): Promise<string | undefined> => {
-    const history = await client.conversations.history({
-      channel,
-      oldest: String((row.createdAt - LOOK_BACK_MS) / 1000),
-      limit: 200,
-      include_all_metadata: true,
-    });
-    const earlier = history.messages?.find(
-      (m) =>
-        (m.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key === row.idempotencyKey,
-    );
-    return earlier?.ts;
-  };
+  const alreadyPosted = (row: OutboxRow, channel: string) => postedBefore(client, row, channel);
   const post = async (row: OutboxRow, summary: Summary) => {
     const res = await client.chat.postMessage({
       channel: summary.channel,
       text: monthlySummaryText(summary),
       unfurl_links: false,
       unfurl_media: false,
-      metadata: { event_type: METADATA_TYPE, event_payload: { key: row.idempotencyKey } },
+      metadata: effectMetadata(row.idempotencyKey),
     });
     return res.ts!;
   };

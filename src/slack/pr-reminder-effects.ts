@@ -3,12 +3,9 @@ import { GitHubError, classifyGitHubFailure } from '../postmortem/github-error.t
 import { PR_REMINDER_EFFECT, type PrReminderPayload } from '../postmortem/pr-reminders.ts';
 import type { EffectHandler } from '../outbox/worker.ts';
 import type { OutboxRow } from '../outbox/types.ts';
+import { effectMetadata, postedBefore } from './posted-before.ts';
 import { classifySlackError, slackErrorName } from './classify-error.ts';
 import { escapeMrkdwn, mention } from './mrkdwn.ts';
-
-const METADATA_TYPE = 'incident_bot_effect';
-/** How far back an uncertain attempt's message is looked for. */
-const LOOK_BACK_MS = 60_000;
 
 /** A link's URL inside `<url|label>`: the characters that would end or split it are escaped. */
 const linkUrl = (url: string) =>
@@ -37,19 +34,7 @@ export function prReminderHandlers(deps: {
   pullRequestOpen: (p: PrReminderPayload) => Promise<boolean | null>;
 }): Record<string, EffectHandler> {
   const { client } = deps;
-  const alreadyPosted = async (row: OutboxRow, channel: string): Promise<string | undefined> => {
-    const history = await client.conversations.history({
-      channel,
-      oldest: String((row.createdAt - LOOK_BACK_MS) / 1000),
-      limit: 200,
-      include_all_metadata: true,
-    });
-    const earlier = history.messages?.find(
-      (m) =>
-        (m.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key === row.idempotencyKey,
-    );
-    return earlier?.ts;
-  };
+  const alreadyPosted = (row: OutboxRow, channel: string) => postedBefore(client, row, channel);
   return {
     [PR_REMINDER_EFFECT]: {
       lane: 'slack:chat.postMessage',
@@ -67,7 +52,7 @@ export function prReminderHandlers(deps: {
             text: prReminderText(p),
             unfurl_links: false,
             unfurl_media: false,
-            metadata: { event_type: METADATA_TYPE, event_payload: { key: row.idempotencyKey } },
+            metadata: effectMetadata(row.idempotencyKey),
           });
           return { result: { ts: res.ts } };
         } catch (error) {

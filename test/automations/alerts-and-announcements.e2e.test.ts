@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { ALICE, eventually, settled, useBot, type Harness } from '../helpers/test-bot.ts';
+import { describe, expect, it } from 'vitest';
+import { announcementChannel } from '../helpers/announcement-channel.ts';
+import { eventually, settled, useBot, type Harness } from '../helpers/test-bot.ts';
 
 const TOKEN = 'am-webhook-token-0123456789abcdef';
 const FIXTURE = readFileSync(new URL('../fixtures/alertmanager/firing.json', import.meta.url), 'utf8');
@@ -40,18 +41,7 @@ const firings = (h: Harness) =>
 
 describe('automations on alerts, announcing', () => {
   const h = useBot({ env: { ALERTMANAGER_TOKEN: TOKEN }, settings: SETTINGS });
-  beforeEach(() => {
-    h.slack.ws.channels.set(ANNOUNCE, {
-      id: ANNOUNCE,
-      name: 'incidents',
-      created: Math.floor(Date.now() / 1000),
-      creator: ALICE.id,
-      is_private: false,
-      is_archived: false,
-      topic: '',
-      members: new Set([ALICE.id, h.slack.ws.bot.id]),
-    });
-  });
+  announcementChannel(h, ANNOUNCE);
 
   it('an alert group matching the labels fires once: its note, and the incident announced below min_severity', async () => {
     expect((await notify(h, FIXTURE)).status).toBe(202);

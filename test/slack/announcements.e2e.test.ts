@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { announcementChannel } from '../helpers/announcement-channel.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../../src/sandbox/fake-github/server.ts';
 import type { FakeMessage } from '../../src/sandbox/fake-slack/state.ts';
 import { escapeMrkdwn } from '../../src/slack/mrkdwn.ts';
@@ -23,22 +24,6 @@ const ANNOUNCE = 'C0ANNOUNCE1';
 const SETTINGS = `comms:\n  rotation: [${BOB.id}]\nannouncements:\n  channel: ${ANNOUNCE}\n  min_severity: sev2\n`;
 const MINUTE = 60_000;
 
-/** The announcement channel exists and the bot was invited to it, as the README asks. */
-function announcementChannel(h: Harness) {
-  beforeEach(() => {
-    h.slack.ws.channels.set(ANNOUNCE, {
-      id: ANNOUNCE,
-      name: 'incidents',
-      created: Math.floor(Date.now() / 1000),
-      creator: ALICE.id,
-      is_private: false,
-      is_archived: false,
-      topic: '',
-      members: new Set([ALICE.id, h.slack.ws.bot.id]),
-    });
-  });
-}
-
 const summaries = (h: Harness) => h.slack.ws.channelMessages(ANNOUNCE).filter((m) => !m.thread_ts);
 const thread = (h: Harness, summary: FakeMessage) =>
   h.slack.ws
@@ -52,7 +37,7 @@ const callsAbout = (h: Harness, channel: string) => h.slack.calls.filter((c) => 
 
 describe('announcements', () => {
   const h = useBot({ clock: true, settings: SETTINGS });
-  announcementChannel(h);
+  announcementChannel(h, ANNOUNCE);
 
   it('announce a sev1 once: title, severity, status, commander, comms lead, its channel and age', async () => {
     const { incident, channel } = await declared(h, 'Checkout <!channel> & <b>down</b> sev1');
@@ -148,7 +133,7 @@ describe('announcements', () => {
 
 describe('announcements of pages', () => {
   const h = useBot({ pagerduty: true, settings: SETTINGS });
-  announcementChannel(h);
+  announcementChannel(h, ANNOUNCE);
 
   it('announce a page at the threshold once, however often PagerDuty delivers it', async () => {
     const page = h.pd.createIncident({ title: 'Disk full on db-1', assignees: [PD_ALICE], priority: 'P1' });
@@ -165,7 +150,7 @@ describe('announcements of pages', () => {
 describe('announcements when Slack is unsure', () => {
   // The real clock: a retry waits for its back-off to pass.
   const h = useBot({ settings: SETTINGS });
-  announcementChannel(h);
+  announcementChannel(h, ANNOUNCE);
 
   it('post once when Slack acted but its answer was lost, for the summary and for a line', async () => {
     /** A retry waits out its back-off: the outbox is settled once the retry has looked and the row is done. */
@@ -194,7 +179,7 @@ describe('announcements when Slack is unsure', () => {
 
 describe('an announcement channel the bot was not invited to', () => {
   const h = useBot({ settings: SETTINGS });
-  announcementChannel(h);
+  announcementChannel(h, ANNOUNCE);
 
   it('gives the announcement up at once, saying what to do, and holds up nothing of the incident', async () => {
     h.slack.ws.channels.get(ANNOUNCE)!.members.delete(h.slack.ws.bot.id);
@@ -213,7 +198,7 @@ describe('an announcement channel the bot was not invited to', () => {
 
 describe('announcements without a channel configured', () => {
   const h = useBot({ clock: true, settings: `comms:\n  rotation: [${BOB.id}]\n` });
-  announcementChannel(h);
+  announcementChannel(h, ANNOUNCE);
 
   it('post nothing anywhere but the incident channel', async () => {
     const { channel } = await declared(h, 'Checkout down sev1');
@@ -240,7 +225,7 @@ describe("the report's link", () => {
       return { GITHUB_TOKEN: gh.token, GITHUB_REPO: `${gh.owner}/${gh.repo}`, GITHUB_API_URL: gh.url };
     },
   } as Parameters<typeof useBot>[0]);
-  announcementChannel(h);
+  announcementChannel(h, ANNOUNCE);
 
   it('is added to the summary and threaded once the report is drafted', async () => {
     const { channel } = await declared(h, 'Checkout down sev1');
