@@ -16,10 +16,21 @@ describe('the outbox when the database cannot be written', () => {
     // The channel is created while another process holds the write lock: its outcome cannot be recorded.
     h.slack.inject('conversations.create', { delayMs: 300 });
     h.bot.app.db.pragma('busy_timeout = 50');
-    expect((await h.pd.trigger(page)).status).toBe(202);
-    await eventually(() => h.slack.calls.some((c) => c.method === 'conversations.create'), 5000, 'the create call');
+    // Another process takes the write lock while the create is at Slack, before the bot can act on
+    // its answer or start anything else (taking it when the answer is seen was too late: the bot
+    // could record the outcome and start the next delivery first).
     const other = new Database(h.dbPath);
-    other.exec('BEGIN IMMEDIATE');
+    const creating = new Promise<void>((resolve) => {
+      const onRequest = (method: string) => {
+        if (method !== 'conversations.create') return;
+        h.slack.off('request', onRequest);
+        other.exec('BEGIN IMMEDIATE');
+        resolve();
+      };
+      h.slack.on('request', onRequest);
+    });
+    expect((await h.pd.trigger(page)).status).toBe(202);
+    await creating;
     try {
       await eventually(() => !h.bot.app.storage.writable, 5000, 'the outbox to meet the locked database');
       const callsWhilePaused = h.slack.calls.length;

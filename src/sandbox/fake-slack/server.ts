@@ -237,6 +237,8 @@ export class FakeSlack extends EventEmitter {
       return void res.writeHead(302, { location: `${this.clientUrl}#${channel}` }).end();
     }
     const args = parseArgs(raw, req.headers['content-type'] ?? '', req.url ?? '');
+    // Calls are recorded when answered; a test that must act while a call is in flight listens here.
+    this.emit('request', method, args);
     const send = (status: number, body: Record<string, unknown> & { ok: boolean; error?: string }, headers = {}) => {
       const call: RecordedCall = { method, args, ok: body.ok, error: body.error, status, at: Date.now() };
       this.calls.push(call);
