@@ -1,6 +1,6 @@
-import { schedule, type ScheduledTask } from 'node-cron';
 import type { StorageGuard } from '../db/storage-health.ts';
 import type { Logger } from '../lib/logger.ts';
+import { startGuardedJob } from './guarded-job.ts';
 
 /**
  * Every 5 minutes: asks GitHub about the follow-up issues whose turn has come (each at most every
@@ -12,19 +12,13 @@ export function startFollowupStateJob(
   log: Logger,
   storage?: StorageGuard,
 ): { stop(): Promise<void> } {
-  const task: ScheduledTask = schedule(
-    '*/5 * * * *',
-    async () => {
-      if (storage && !storage.writable) return;
-      try {
-        const { asked, closed } = await check();
-        if (asked > 0) log.debug({ event: 'followups.checked', asked, closed }, 'follow-up issues checked');
-      } catch (error) {
-        if (!storage?.failure(error))
-          log.error({ event: 'job.failed', job: 'followup-state', err: error }, 'follow-up state check failed');
-      }
-    },
-    { name: 'followup-state', noOverlap: true, unref: true },
+  const run = async () => {
+    const { asked, closed } = await check();
+    if (asked > 0) log.debug({ event: 'followups.checked', asked, closed }, 'follow-up issues checked');
+  };
+  return startGuardedJob(
+    { name: 'followup-state', cron: '*/5 * * * *', run, failed: 'follow-up state check failed' },
+    log,
+    storage,
   );
-  return { stop: async () => void (await task.destroy()) };
 }

@@ -1,6 +1,6 @@
-import { schedule, type ScheduledTask } from 'node-cron';
 import type { StorageGuard } from '../db/storage-health.ts';
 import type { Logger } from '../lib/logger.ts';
+import { startGuardedJob } from './guarded-job.ts';
 
 /**
  * Every 5 minutes: asks GitHub which report pull requests were merged and publishes their public
@@ -11,19 +11,13 @@ export function startMergedReportJob(
   log: Logger,
   storage?: StorageGuard,
 ): { stop(): Promise<void> } {
-  const task: ScheduledTask = schedule(
-    '*/5 * * * *',
-    async () => {
-      if (storage && !storage.writable) return;
-      try {
-        const published = await check();
-        if (published > 0) log.info({ event: 'reports.published', published }, 'merged reports published');
-      } catch (error) {
-        if (!storage?.failure(error))
-          log.error({ event: 'job.failed', job: 'merged-reports', err: error }, 'merged report check failed');
-      }
-    },
-    { name: 'merged-reports', noOverlap: true, unref: true },
+  const run = async () => {
+    const published = await check();
+    if (published > 0) log.info({ event: 'reports.published', published }, 'merged reports published');
+  };
+  return startGuardedJob(
+    { name: 'merged-reports', cron: '*/5 * * * *', run, failed: 'merged report check failed' },
+    log,
+    storage,
   );
-  return { stop: async () => void (await task.destroy()) };
 }

@@ -1,20 +1,15 @@
 import type { AnnouncementLine } from '../incidents/announcements.ts';
 import { atLeast } from '../incidents/announcements.ts';
-import { severityLabel, severityWord, statusLabel, statusWord } from '../incidents/labels.ts';
+import { severityWord, statusWord } from '../incidents/labels.ts';
 import type { Incident, RoleAssignment } from '../incidents/types.ts';
 import { isUserId } from '../lib/slack-ids.ts';
 import { formatDuration } from '../text/durations.ts';
-import { truncate } from '../text/truncate.ts';
+import { incidentFactBlocks, incidentFallbackText } from './incident-facts.ts';
 import { escapeMrkdwn as e, mention, slackDate } from './mrkdwn.ts';
 import { safeUrl } from './summary-message.ts';
 
 /** A chat user is mentioned; a name from elsewhere (a paging system's) is shown as text. */
 const actor = (by: string | null) => (by === null ? '' : ` by ${isUserId(by) ? mention(by) : `*${e(by)}*`}`);
-
-const holder = (roles: RoleAssignment[], role: RoleAssignment['role']) => {
-  const found = roles.find((r) => r.role === role);
-  return found ? mention(found.userId) : '_nobody yet_';
-};
 
 /** How long it has been open, or how long it took. */
 function age(incident: Incident, now: number): string {
@@ -35,37 +30,22 @@ export function announcementMessage(
 ): { text: string; blocks: Record<string, unknown>[] } {
   const room = incident.channelId ? `<#${incident.channelId}>` : '_its channel is being opened_';
   const report = safeUrl(reportUrl);
-  const blocks: Record<string, unknown>[] = [
-    // plain_text: Slack shows it literally, so it needs no escaping, only the 150-character cap.
-    { type: 'header', text: { type: 'plain_text', text: truncate(incident.title, 150), emoji: false } },
-    {
-      type: 'section',
-      fields: [
-        { type: 'mrkdwn', text: `*Severity*\n${severityLabel(incident)}` },
-        { type: 'mrkdwn', text: `*Status*\n${statusLabel(incident)}` },
-        { type: 'mrkdwn', text: `*Commander*\n${holder(roles, 'commander')}` },
-        { type: 'mrkdwn', text: `*Comms lead*\n${holder(roles, 'comms')}` },
-        { type: 'mrkdwn', text: `*Channel*\n${room}` },
-        { type: 'mrkdwn', text: `*Age*\n${age(incident, now)}` },
-      ],
-    },
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text:
-            `Incident #${incident.id} · declared ${slackDate(incident.declaredAt)}` +
-            (report ? ` · <${report}|post-incident report>` : ''),
-        },
-      ],
-    },
-  ];
-  const text = truncate(
-    `Incident #${incident.id}: ${e(incident.title)} (${severityLabel(incident)}, ${statusLabel(incident).toLowerCase()})`,
-    3000,
-  );
-  return { text, blocks };
+  const blocks = incidentFactBlocks(incident, roles, [
+    { type: 'mrkdwn', text: `*Channel*\n${room}` },
+    { type: 'mrkdwn', text: `*Age*\n${age(incident, now)}` },
+  ]);
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text:
+          `Incident #${incident.id} · declared ${slackDate(incident.declaredAt)}` +
+          (report ? ` · <${report}|post-incident report>` : ''),
+      },
+    ],
+  });
+  return { text: incidentFallbackText(incident), blocks };
 }
 
 type Renderers = { [T in AnnouncementLine['type']]: (l: Extract<AnnouncementLine, { type: T }>) => string };

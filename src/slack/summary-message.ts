@@ -2,6 +2,7 @@ import { severityLabel, statusLabel } from '../incidents/labels.ts';
 import type { Incident, RoleAssignment } from '../incidents/types.ts';
 import { truncate } from '../text/truncate.ts';
 import { SLACK_SOURCE } from '../lib/slack-ids.ts';
+import { incidentFactBlocks, incidentFallbackText, roleHolder } from './incident-facts.ts';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 
 const SOURCE_NAME: Record<string, string> = { pagerduty: 'PagerDuty', alert: 'Alertmanager' };
@@ -11,11 +12,6 @@ export function safeUrl(url: string | null): string | null {
   if (!url || !/^https?:\/\/[^\s<>|]+$/.test(url) || url.length > 2000) return null;
   return url;
 }
-
-const roleHolder = (roles: RoleAssignment[], role: RoleAssignment['role']) => {
-  const holder = roles.find((r) => r.role === role);
-  return holder ? mention(holder.userId) : '_nobody yet_';
-};
 
 /** Slack caps a channel topic at 250 characters. */
 export function channelTopic(incident: Incident, roles: RoleAssignment[]): string {
@@ -27,20 +23,7 @@ export function channelTopic(incident: Incident, roles: RoleAssignment[]): strin
 
 /** The pinned message that says what this channel is about; re-rendered as the incident changes. */
 export function summaryMessage(incident: Incident, roles: RoleAssignment[]) {
-  const title = escapeMrkdwn(incident.title);
-  const blocks: Record<string, unknown>[] = [
-    // plain_text: Slack shows it literally, so it needs no escaping, only the 150-character cap.
-    { type: 'header', text: { type: 'plain_text', text: truncate(incident.title, 150), emoji: false } },
-    {
-      type: 'section',
-      fields: [
-        { type: 'mrkdwn', text: `*Severity*\n${severityLabel(incident)}` },
-        { type: 'mrkdwn', text: `*Status*\n${statusLabel(incident)}` },
-        { type: 'mrkdwn', text: `*Commander*\n${roleHolder(roles, 'commander')}` },
-        { type: 'mrkdwn', text: `*Comms lead*\n${roleHolder(roles, 'comms')}` },
-      ],
-    },
-  ];
+  const blocks = incidentFactBlocks(incident, roles);
   if (incident.description) {
     blocks.push({
       type: 'section',
@@ -63,11 +46,7 @@ export function summaryMessage(incident: Incident, roles: RoleAssignment[]) {
   });
   const actions = summaryActions(incident);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: 'incident_actions', elements: actions });
-  const text = truncate(
-    `Incident #${incident.id}: ${title} (${severityLabel(incident)}, ${statusLabel(incident).toLowerCase()})`,
-    3000,
-  );
-  return { text, blocks };
+  return { text: incidentFallbackText(incident), blocks };
 }
 
 /** The action ids the summary's buttons carry; the same verbs as the slash commands. */
