@@ -1,6 +1,6 @@
 /**
  * Footprint of the real process, started the ways people start it: `npm start` (the README's
- * command: npm, then bin/incident-bot.js on the compiled build), `node bin/incident-bot.js start`
+ * command: npm, then bin/incident-bot.js on the compiled build), `node --max-semi-space-size=4 bin/incident-bot.js start`
  * (what a process manager runs) and through tsx (`npm run dev`). Cold start to ready, resident
  * memory when idle, and after a storm of pages has been turned into channels. Read from the bot's
  * own /metrics, as an operator would.
@@ -36,7 +36,10 @@ const TSX = ['--import', 'tsx', 'src/main.ts', 'start'];
 const WAYS: Way[] = [
   { name: 'npm start, sandbox (no credentials)', args: NPM_START, viaNpm: true, sandbox: true },
   { name: 'npm start', args: NPM_START, viaNpm: true },
-  { name: 'node bin/incident-bot.js start', args: ['bin/incident-bot.js', 'start'] },
+  {
+    name: 'node --max-semi-space-size=4 bin/incident-bot.js start',
+    args: ['--max-semi-space-size=4', 'bin/incident-bot.js', 'start'],
+  },
   { name: 'through tsx (npm run dev), sandbox', args: TSX, sandbox: true },
   { name: 'through tsx (npm run dev)', args: TSX },
 ];
