@@ -26,6 +26,8 @@ export const EffectKind = {
   ExternalSetStatus: 'external.set_status',
   /** A page sent from an incident: a new incident in the paging system, linked to ours. */
   ExternalPage: 'external.page',
+  /** Resolves a page sent from an incident, because the incident it was help for is resolved. */
+  ExternalResolvePage: 'external.resolve_page',
   /** Moves a page (the one that opened the incident, or one sent from it) to the next escalation level. */
   ExternalEscalate: 'external.escalate',
   StatuspageSync: 'statuspage.sync',
@@ -260,6 +262,15 @@ export const setExternalStatusEffect = (
  */
 export const pageEffect = (incidentId: number, pageId: number): NewEffect => ({
   ...forIncident(incidentId, EffectKind.ExternalPage, String(pageId), { pageId }),
+  orderingKey: `incident:${incidentId}:paging`,
+});
+
+/**
+ * Resolves a page sent from the incident, on the paging key after the page itself: a page still being
+ * created when the incident resolves is created first, then resolved.
+ */
+export const resolvePageEffect = (incidentId: number, cause: string, pageId: number): NewEffect => ({
+  ...forIncident(incidentId, EffectKind.ExternalResolvePage, `${pageId}:${cause}`, { pageId }),
   orderingKey: `incident:${incidentId}:paging`,
 });
 

@@ -5,11 +5,13 @@ import {
   noticeEffect,
   postmortemEffect,
   refreshEffects,
+  resolvePageEffect,
   setExternalStatusEffect,
 } from './effect-kinds.ts';
 import { severityLabel } from './labels.ts';
 import { recordUpdate, type UpdateOptions } from './record-update.ts';
 import type { Change, Core } from './core.ts';
+import type { PageStatus } from './page-repository.ts';
 import type { Actor, IncidentAction } from './permissions.ts';
 import type { Incident, Severity, UserRef } from './types.ts';
 
@@ -116,7 +118,12 @@ export function closeIncident(
     archiveEffect(incident.id, opts.resolvedAt, change.at + policy.archiveAfterMinutes * 60_000),
   );
   if (policy.postmortemOnResolve) change.effect(postmortemEffect(incident.id, opts.cause, false));
+  // The help it asked for is no longer needed: left open, those pages would go on escalating.
+  for (const page of core.deps.pages?.ofIncident(incident.id) ?? [])
+    if (OPEN_PAGE.has(page.status)) change.effect(resolvePageEffect(incident.id, opts.cause, page.id));
 }
+
+const OPEN_PAGE: ReadonlySet<PageStatus> = new Set(['requested', 'created', 'acknowledged']);
 
 /** Whether the actor may do the action (the same check as `authorize`, as a yes or no). */
 function mayDo(core: Core, incident: Incident, actor: Actor, action: IncidentAction): boolean {

@@ -155,6 +155,23 @@ export function pageRefused(core: Core, pageId: number, reason: string, cause: s
   });
 }
 
+/** The paging system resolved the page because its incident was resolved here: on the timeline, quietly. */
+export function pageResolved(core: Core, pageId: number, cause: string): void {
+  core.transact((change) => {
+    const { pages } = pagingParts(core);
+    const page = pages.get(pageId);
+    if (!page || page.status === 'resolved' || page.status === 'refused') return;
+    pages.resolved(pageId);
+    change.event({
+      incidentId: page.incidentId,
+      kind: 'page_resolved',
+      actor: null,
+      body: page.title,
+      data: { via: page.source, page_id: pageId, external_id: page.externalId, because: 'incident_resolved', cause },
+    });
+  });
+}
+
 /** What a delivery's write-back needs; it runs even if paging was switched off since the page was asked for. */
 function pagingParts(core: Core): { paging: PagingPolicy | undefined; pages: PageRepository } {
   const pages = core.deps.pages;

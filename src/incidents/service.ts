@@ -22,7 +22,7 @@ import {
   type RunbookAction,
 } from './permissions.ts';
 import { escalateIncident, escalationDone, escalationRefused, type EscalateOptions } from './escalate-incident.ts';
-import { pageCreated, pageFromIncident, pageRefused } from './page-from-incident.ts';
+import { pageCreated, pageFromIncident, pageRefused, pageResolved } from './page-from-incident.ts';
 import { applyPageEvent } from './page-events.ts';
 import type { PageTarget } from './page-repository.ts';
 import { setPublicName } from './public-name.ts';
@@ -315,6 +315,7 @@ export class IncidentService implements Core {
   pageCreated = (pageId: number, externalId: string, url: string | null, cause: string) =>
     pageCreated(this, pageId, externalId, url, cause);
   pageRefused = (pageId: number, reason: string, cause: string) => pageRefused(this, pageId, reason, cause);
+  pageResolved = (pageId: number, cause: string) => pageResolved(this, pageId, cause);
   /** Moves the incident's page to the next escalation level (the `unacknowledged` policy's remedy). */
   escalateIncident = (incidentId: number, opts: EscalateOptions = {}) => escalateIncident(this, incidentId, opts);
   escalationDone = (escalationId: number, cause: string) => escalationDone(this, escalationId, cause);

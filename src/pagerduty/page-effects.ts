@@ -69,6 +69,23 @@ export function pageEffectHandlers(deps: PageEffectDeps): Record<string, EffectH
       },
     },
 
+    // The incident it was help for is resolved. PagerDuty answers "already resolved" for one resolved
+    // there meanwhile (or by an earlier attempt whose answer was lost): the outcome wanted, so a retry is safe.
+    [EffectKind.ExternalResolvePage]: {
+      lane: 'pagerduty:rest',
+      classify: deps.classify,
+      async deliver(row) {
+        const page = deps.pages.get(Number(row.payload.pageId));
+        if (!page?.externalId || page.status === 'refused' || page.status === 'resolved' || !deps.pagerduty)
+          return { result: { skipped: true } };
+        const outcome = await deps.pagerduty.setIncidentStatus(page.externalId, 'resolved');
+        return {
+          result: { externalId: page.externalId, outcome },
+          commit: () => deps.incidents.pageResolved(page.id, `outbox:${row.id}`),
+        };
+      },
+    },
+
     [EffectKind.ExternalEscalate]: {
       lane: 'pagerduty:rest',
       classify: deps.classify,

@@ -106,6 +106,36 @@ describe('/incident page', () => {
     // A redelivery of the same acknowledgement changes nothing.
   });
 
+  it('resolves the pages sent from an incident when the incident is resolved, once, and keeps a refused one quiet', async () => {
+    const { incident, channel } = await declared(h, 'Payments timing out');
+    await h.bot.command('page PSVC001 Need the payments team', { user: ALICE.id, channel });
+    const page = await createdPage(h);
+    await h.pd.acknowledge(page.external_id!, PD_CAROL.id);
+    await eventually(() => pages(h)[pages(h).length - 1]!.status === 'acknowledged', 10_000, 'the page acknowledged');
+    await h.bot.command('page PNOSUCH1 And the DBAs', { user: ALICE.id, channel });
+    await eventually(() => pages(h).some((p) => p.status === 'refused'), 10_000, 'the second page refused');
+
+    const res = await h.bot.command('resolve Fixed by rolling back', { user: ALICE.id, channel });
+    expect(text(res)).not.toMatch(/not|cannot/i);
+    await eventually(() => h.pd.incidents.get(page.external_id!)?.status === 'resolved', 10_000, 'the page resolved');
+    await settled(h.bot.app);
+    const mine = h.bot.app.db
+      .prepare('SELECT status FROM linked_pages WHERE incident_id = ? ORDER BY id')
+      .pluck()
+      .all(incident.id);
+    expect(mine).toEqual(['resolved', 'refused']);
+    // Resolved as the bot, once; PagerDuty's own webhook about it came back and changed nothing more.
+    const resolves = h.pd
+      .succeeded('PUT /incidents/{id}')
+      .filter((c) => (c.body as { incident: { status?: string } }).incident.status === 'resolved');
+    expect(resolves.map((c) => c.path)).toEqual([`/incidents/${page.external_id}`]);
+    const timeline = h.bot.app.db
+      .prepare("SELECT kind, body FROM timeline_events WHERE incident_id = ? AND kind = 'page_resolved'")
+      .all(incident.id);
+    expect(timeline).toEqual([{ kind: 'page_resolved', body: 'Need the payments team' }]);
+    expect(incidentCount(h)).toBe(1);
+  });
+
   it('creates one PagerDuty incident for a command Slack delivers twice', async () => {
     const { channel } = await declared(h, 'Cache misses');
     const body = slashCommandBody({ text: 'page PSVC001 once please', userId: ALICE.id, channelId: channel });
