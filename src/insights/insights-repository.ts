@@ -2,15 +2,10 @@ import type { Db } from '../db/open.ts';
 import type { Incident } from '../incidents/types.ts';
 import type { InsightsSource, TalliedIncident, TimeRange } from './figures.ts';
 import type { FollowupRecord, FollowupSource } from './followup-figures.ts';
-import { TALLY_COLUMNS, TallyRepository, toTally, type TallyRow } from './tally-repository.ts';
+import { TALLY_COLUMNS, TallyRepository, tallyFromValues } from './tally-repository.ts';
 
-type IncidentRow = Partial<TallyRow> & {
-  id: number;
-  severity: Incident['severity'];
-  service_name: string | null;
-  declared_at: number;
-  status: Incident['status'];
-};
+/** id, severity, service_name, declared_at, status, then TALLY_COLUMNS. */
+type IncidentValues = [number, Incident['severity'], string | null, number, Incident['status'], ...unknown[]];
 
 /** The insights' read of incidents and the tallies of their timelines: one range query, one row an incident. */
 export class InsightsRepository implements InsightsSource, FollowupSource {
@@ -23,9 +18,13 @@ export class InsightsRepository implements InsightsSource, FollowupSource {
   constructor(db: Db) {
     this.tallies = new TallyRepository(db);
     // In the order of incidents_declared_at (declared_at, then id): no sort, one row per incident.
-    this.inRange = db.prepare(`SELECT i.id, i.severity, i.service_name, i.declared_at, i.status, ${TALLY_COLUMNS}
+    this.inRange = db
+      .prepare(
+        `SELECT i.id, i.severity, i.service_name, i.declared_at, i.status, ${TALLY_COLUMNS}
       FROM incidents i LEFT JOIN incident_tallies t ON t.incident_id = i.id
-      WHERE i.declared_at >= ? AND i.declared_at < ? AND i.is_private = 0 ORDER BY i.declared_at, i.id`);
+      WHERE i.declared_at >= ? AND i.declared_at < ? AND i.is_private = 0 ORDER BY i.declared_at, i.id`,
+      )
+      .raw();
     this.metricFeed = db.prepare(`SELECT e.id, e.kind, e.at, i.declared_at AS declaredAt, i.severity, i.source,
       NOT EXISTS (SELECT 1 FROM timeline_events p WHERE p.incident_id = e.incident_id AND p.kind = e.kind
         AND p.id < e.id) AS first
@@ -69,15 +68,9 @@ export class InsightsRepository implements InsightsSource, FollowupSource {
 
   incidents(range: TimeRange): TalliedIncident[] {
     this.countStaleTallies();
-    return (this.inRange.all(range.from, range.to) as IncidentRow[]).map((r) => ({
-      incident: {
-        id: r.id,
-        severity: r.severity,
-        serviceName: r.service_name,
-        declaredAt: r.declared_at,
-        status: r.status,
-      },
-      tally: toTally(r),
+    return (this.inRange.all(range.from, range.to) as IncidentValues[]).map((v) => ({
+      incident: { id: v[0], severity: v[1], serviceName: v[2], declaredAt: v[3], status: v[4] },
+      tally: tallyFromValues(v, 5),
     }));
   }
 }

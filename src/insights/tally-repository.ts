@@ -1,22 +1,7 @@
 import type { Db } from '../db/open.ts';
 import { emptyTally, tallyEvent, tallyOf, type IncidentTally, type TallyEvent } from './incident-tally.ts';
 
-/** The columns of `incident_tallies` that hold a tally (migration 031). */
-export interface TallyRow {
-  acknowledged_at: number | null;
-  mitigated_at: number | null;
-  first_resolved_at: number | null;
-  last_resolved_at: number | null;
-  paged: 0 | 1;
-  declared_event_at: number | null;
-  declared_in_slack: 0 | 1;
-  pager_at: number | null;
-  pager: string | null;
-  page_times: string;
-  names: string;
-}
-
-/** The tally columns, for a SELECT that joins `incident_tallies` as `t` (null when an incident has no timeline). */
+/** The tally columns, in this order, for a SELECT that joins `incident_tallies` as `t`. */
 export const TALLY_COLUMNS = `t.acknowledged_at, t.mitigated_at, t.first_resolved_at, t.last_resolved_at, t.paged,
   t.declared_event_at, t.declared_in_slack, t.pager_at, t.pager, t.page_times, t.names`;
 
@@ -25,21 +10,27 @@ const jsonList = <T>(json: string): T[] => {
   return Array.isArray(v) ? (v as T[]) : [];
 };
 
-/** A stored tally; a row the join found none for (no timeline yet) is the empty tally. */
-export function toTally(r: Partial<TallyRow>): IncidentTally {
-  if (r.page_times === undefined || r.page_times === null) return emptyTally();
+/**
+ * A stored tally from the values of TALLY_COLUMNS (a raw row, from `at` on: arrays are the cheapest
+ * rows better-sqlite3 makes, and the insights read one per incident of a period). A row the join
+ * found no tally for (no timeline yet) is the empty tally.
+ */
+export function tallyFromValues(v: readonly unknown[], at = 0): IncidentTally {
+  const pageTimes = v[at + 9] as string | null;
+  if (pageTimes === null || pageTimes === undefined) return emptyTally();
+  const n = (i: number) => v[at + i] as number | null;
   return {
-    acknowledgedAt: r.acknowledged_at ?? null,
-    mitigatedAt: r.mitigated_at ?? null,
-    firstResolvedAt: r.first_resolved_at ?? null,
-    lastResolvedAt: r.last_resolved_at ?? null,
-    paged: r.paged === 1,
-    declaredEventAt: r.declared_event_at ?? null,
-    declaredInSlack: r.declared_in_slack === 1,
-    pagerAt: r.pager_at ?? null,
-    pager: r.pager ?? null,
-    pageTimes: jsonList<number>(r.page_times),
-    names: jsonList<string>(r.names ?? '[]'),
+    acknowledgedAt: n(0),
+    mitigatedAt: n(1),
+    firstResolvedAt: n(2),
+    lastResolvedAt: n(3),
+    paged: v[at + 4] === 1,
+    declaredEventAt: n(5),
+    declaredInSlack: v[at + 6] === 1,
+    pagerAt: n(7),
+    pager: v[at + 8] as string | null,
+    pageTimes: jsonList<number>(pageTimes),
+    names: jsonList<string>(v[at + 10] as string),
   };
 }
 
@@ -68,7 +59,7 @@ export class TallyRepository {
 
   constructor(private readonly db: Db) {
     this.stmt = {
-      get: db.prepare(`SELECT t.stale, ${TALLY_COLUMNS} FROM incident_tallies t WHERE t.incident_id = ?`),
+      get: db.prepare(`SELECT t.stale, ${TALLY_COLUMNS} FROM incident_tallies t WHERE t.incident_id = ?`).raw(),
       put: db.prepare(`INSERT INTO incident_tallies (incident_id, stale, acknowledged_at, mitigated_at,
           first_resolved_at, last_resolved_at, paged, declared_event_at, declared_in_slack, pager_at, pager,
           page_times, names)
@@ -88,9 +79,9 @@ export class TallyRepository {
 
   /** Counts an event just appended to `incidentId`'s timeline (the caller's transaction holds both). */
   record(incidentId: number, event: TallyEvent): void {
-    const row = this.stmt.get.get(incidentId) as (TallyRow & { stale: 0 | 1 }) | undefined;
-    if (!row || row.stale) return this.recount(incidentId);
-    const tally = toTally(row);
+    const row = this.stmt.get.get(incidentId) as unknown[] | undefined;
+    if (!row || row[0] === 1) return this.recount(incidentId);
+    const tally = tallyFromValues(row, 1);
     if (tallyEvent(tally, event)) this.stmt.put.run(toParams(incidentId, tally));
   }
 
