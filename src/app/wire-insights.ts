@@ -25,6 +25,8 @@ export function wireInsights(
   const secret = config.slack.signingSecret || config.insights.token;
   const linkKey = secret ? deriveLinkKey(secret) : randomBytes(32);
   const repository = new InsightsRepository(db);
+  // Once after migration 031, so the first /incident stats does not count old timelines itself.
+  repository.countStaleTallies();
   const service = new InsightsService({
     source: repository,
     timeZone: config.settings.timezone,

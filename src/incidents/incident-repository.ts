@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db/open.ts';
+import { TallyRepository } from '../insights/tally-repository.ts';
 import type { Incident, RoleAssignment, Role, Severity, TimelineEvent, UserRef } from './types.ts';
 
 export interface IncidentRow {
@@ -142,8 +143,20 @@ export interface NewTimelineEvent {
 /** All SQL about incidents, their timeline and roles. Prepared once; callers own transactions. */
 export class IncidentRepository {
   private readonly stmt;
+  private readonly tallies;
+  private readonly append;
 
   constructor(readonly db: Db) {
+    this.tallies = new TallyRepository(db);
+    // The event and the tally the insights read of it commit together, whatever the caller's transaction.
+    this.append = db.transaction((event: NewTimelineEvent): number => {
+      const data = event.data ?? {};
+      const id = Number(
+        this.stmt.appendEvent.run({ ...event, body: event.body ?? null, data: JSON.stringify(data) }).lastInsertRowid,
+      );
+      this.tallies.record(event.incidentId, { at: event.at, kind: event.kind, actor: event.actor, data });
+      return id;
+    });
     this.stmt = {
       insert: db.prepare(`INSERT INTO incidents
         (title, public_title, description, severity, source, external_id, declared_by, declared_at, updated_at,
@@ -313,13 +326,7 @@ export class IncidentRepository {
   }
 
   appendEvent(event: NewTimelineEvent): number {
-    return Number(
-      this.stmt.appendEvent.run({
-        ...event,
-        body: event.body ?? null,
-        data: JSON.stringify(event.data ?? {}),
-      }).lastInsertRowid,
-    );
+    return this.append(event);
   }
 
   timeline(incidentId: number): TimelineEvent[] {

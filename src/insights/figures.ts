@@ -1,8 +1,10 @@
 import type { Incident, TimelineEvent } from '../incidents/types.ts';
+import { tallyOf, type IncidentTally } from './incident-tally.ts';
 
 /**
- * Insights across incidents, computed exactly from the timeline (every incident in the range is read;
- * nothing is sampled). Plain TypeScript over a read port: it knows no chat, HTTP or SQL.
+ * Insights across incidents, computed exactly from the timeline (every incident in the range is read,
+ * through the tally of its timeline kept beside it, incident-tally.ts; nothing is sampled). Plain
+ * TypeScript over a read port: it knows no chat, HTTP or SQL.
  *
  * Definitions (each from the timeline, measured from when the incident started, `declaredAt`):
  * - time to acknowledge: the first `acknowledged` event;
@@ -18,9 +20,9 @@ import type { Incident, TimelineEvent } from '../incidents/types.ts';
  * Incidents are grouped by when they started, in the team's time zone; pages by hour by their own time.
  */
 
-/** What the figures read: incidents started in [from, to) with their timelines, oldest first. */
+/** What the figures read: incidents started in [from, to), each with the tally of its timeline, oldest first. */
 export interface InsightsSource {
-  history(range: TimeRange): IncidentHistory[];
+  incidents(range: TimeRange): TalliedIncident[];
 }
 
 export interface TimeRange {
@@ -28,8 +30,15 @@ export interface TimeRange {
   to: number;
 }
 
+/** An incident as the figures read it: its current fields and what its timeline says (incident-tally.ts). */
+export interface TalliedIncident {
+  incident: Pick<Incident, 'id' | 'severity' | 'serviceName' | 'declaredAt' | 'status'>;
+  tally: IncidentTally;
+}
+
+/** An incident with its whole timeline (the tally is made from it). */
 export interface IncidentHistory {
-  incident: Pick<Incident, 'id' | 'severity' | 'source' | 'serviceName' | 'declaredAt' | 'status'>;
+  incident: TalliedIncident['incident'];
   events: Pick<TimelineEvent, 'at' | 'kind' | 'actor' | 'data'>[];
 }
 
@@ -121,7 +130,7 @@ export interface FigureOptions {
  * it, i.e. sorted[ceil(p/100 · n) − 1]. Always one of the observed values (no interpolation), so
  * a hand count checks it; the median is p50 by the same rule (the lower middle for an even count).
  */
-export function percentile(sorted: readonly number[], p: number): number | null {
+export function percentile(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1]!;
@@ -129,13 +138,16 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 
 /** Mean rounded to a whole unit (ms), so results are exact integers. */
 export function stat(values: readonly number[]): Stat {
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numbers as numbers, without a comparator call per comparison.
+  const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
+  let sum = 0;
+  for (const v of sorted) sum += v;
   return {
     n,
     median: percentile(sorted, 50),
     p90: percentile(sorted, 90),
-    mean: n === 0 ? null : Math.round(sorted.reduce((s, v) => s + v, 0) / n),
+    mean: n === 0 ? null : Math.round(sum / n),
   };
 }
 
@@ -230,69 +242,77 @@ function outOfHours(t: LocalTime): boolean {
   return t.weekday < h.firstDay || t.weekday > h.lastDay || t.hour < h.fromHour || t.hour >= h.toHour;
 }
 
-const first = (events: IncidentHistory['events'], kind: string) => events.find((e) => e.kind === kind);
-
-function sourceOf(events: IncidentHistory['events']): SourceKind {
-  if (events.some((e) => e.kind === 'paged')) return 'paged';
-  const declared = first(events, 'declared');
-  return declared && declared.data.source === 'slack' ? 'declared' : declared ? 'alert' : 'paged';
+function sourceOf(t: IncidentTally): SourceKind {
+  if (t.paged) return 'paged';
+  return t.declaredEventAt === null ? 'paged' : t.declaredInSlack ? 'declared' : 'alert';
 }
 
-/** One incident's figures from its timeline. */
+/** One incident's figures from the tally of its timeline. */
+export function talliedFigures(
+  { incident, tally }: TalliedIncident,
+  clock: (at: number) => LocalTime,
+  isPerson: (actor: string) => boolean,
+): IncidentFigures {
+  const start = incident.declaredAt;
+  const since = (at: number | null) => (at === null ? null : at - start);
+  const person = tally.pager ?? UNASSIGNED;
+  const pages = tally.pageTimes.map((at) => {
+    const t = clock(at);
+    return { at, person, outOfHours: outOfHours(t), hour: t.hour };
+  });
+  return {
+    id: incident.id,
+    severity: incident.severity,
+    service: incident.serviceName ?? NO_SERVICE,
+    source: sourceOf(tally),
+    declaredAt: start,
+    acknowledgeMs: since(tally.acknowledgedAt),
+    mitigateMs: since(tally.mitigatedAt),
+    resolveMs: since(tally.firstResolvedAt),
+    durationMs: incident.status === 'resolved' ? since(tally.lastResolvedAt) : null,
+    pages,
+    responders: tally.names.filter(isPerson).length,
+  };
+}
+
+/** One incident's figures from its timeline (in time order). */
 export function incidentFigures(
   h: IncidentHistory,
   clock: (at: number) => LocalTime,
   isPerson: (actor: string) => boolean,
 ): IncidentFigures {
-  const { incident, events } = h;
-  const start = incident.declaredAt;
-  const since = (e: { at: number } | undefined) => (e ? e.at - start : null);
-  const resolvedEvents = events.filter((e) => e.kind === 'resolved');
-  const commanderByPage = events.find(
-    (e) => e.kind === 'role_assigned' && e.actor === null && e.data.role === 'commander',
-  );
-  const person = typeof commanderByPage?.data.user === 'string' ? commanderByPage.data.user : UNASSIGNED;
-  const pages = events
-    .filter((e) => e.kind === 'paged' || e.kind === 'linked')
-    .map((e) => {
-      const t = clock(e.at);
-      return { at: e.at, person, outOfHours: outOfHours(t), hour: t.hour };
-    });
-  const people = new Set<string>();
-  for (const e of events) {
-    if (e.actor && isPerson(e.actor)) people.add(e.actor);
-    if (e.kind === 'role_assigned' && typeof e.data.user === 'string' && isPerson(e.data.user)) people.add(e.data.user);
-  }
-  return {
-    id: incident.id,
-    severity: incident.severity,
-    service: incident.serviceName ?? NO_SERVICE,
-    source: sourceOf(events),
-    declaredAt: start,
-    acknowledgeMs: since(first(events, 'acknowledged')),
-    mitigateMs: since(first(events, 'mitigated')),
-    resolveMs: since(resolvedEvents[0]),
-    durationMs: incident.status === 'resolved' ? since(resolvedEvents.at(-1)) : null,
-    pages,
-    responders: people.size,
-  };
+  return talliedFigures({ incident: h.incident, tally: tallyOf(h.events) }, clock, isPerson);
 }
 
 function group(key: string, items: IncidentFigures[]): Group {
-  const values = (pick: (i: IncidentFigures) => number | null) =>
-    items.map(pick).filter((v): v is number => v !== null);
-  const pages = items.flatMap((i) => i.pages);
+  // One pass over the items (this runs for every group of every grouping).
+  const acknowledge: number[] = [];
+  const mitigate: number[] = [];
+  const resolve: number[] = [];
+  const duration: number[] = [];
+  const responders: number[] = [];
+  let pages = 0;
+  let pagesOutOfHours = 0;
+  for (const i of items) {
+    if (i.acknowledgeMs !== null) acknowledge.push(i.acknowledgeMs);
+    if (i.mitigateMs !== null) mitigate.push(i.mitigateMs);
+    if (i.resolveMs !== null) resolve.push(i.resolveMs);
+    if (i.durationMs !== null) duration.push(i.durationMs);
+    responders.push(i.responders);
+    pages += i.pages.length;
+    for (const p of i.pages) if (p.outOfHours) pagesOutOfHours++;
+  }
   return {
     key,
     incidents: items.length,
-    resolved: items.filter((i) => i.durationMs !== null).length,
-    acknowledge: stat(values((i) => i.acknowledgeMs)),
-    mitigate: stat(values((i) => i.mitigateMs)),
-    resolve: stat(values((i) => i.resolveMs)),
-    duration: stat(values((i) => i.durationMs)),
-    responders: stat(items.map((i) => i.responders)),
-    pages: pages.length,
-    pagesOutOfHours: pages.filter((p) => p.outOfHours).length,
+    resolved: duration.length,
+    acknowledge: stat(acknowledge),
+    mitigate: stat(mitigate),
+    resolve: stat(resolve),
+    duration: stat(duration),
+    responders: stat(responders),
+    pages,
+    pagesOutOfHours,
   };
 }
 
@@ -314,10 +334,10 @@ export function computeFigures(source: InsightsSource, range: TimeRange, opts: F
   const sev = opts.severities?.length ? new Set(opts.severities) : null;
   const svc = opts.services?.length ? new Set(opts.services.map((s) => s.toLowerCase())) : null;
   const items = source
-    .history(range)
+    .incidents(range)
     .filter((h) => !sev || sev.has(h.incident.severity))
     .filter((h) => !svc || svc.has((h.incident.serviceName ?? NO_SERVICE).toLowerCase()))
-    .map((h) => incidentFigures(h, clock, opts.isPerson));
+    .map((h) => talliedFigures(h, clock, opts.isPerson));
   const local = new Map(items.map((i) => [i.id, clock(i.declaredAt)]));
   const persons = new Map<string, PersonLoad>();
   const byHour = Array.from({ length: 24 }, () => 0);

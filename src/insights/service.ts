@@ -94,10 +94,10 @@ export class InsightsService {
 
 /** A source that reads `span` once and answers any range inside it from memory. */
 function readOnce(source: InsightsSource & FollowupSource, span: TimeRange): InsightsSource & FollowupSource {
-  const history = source.history(span);
+  const incidents = source.incidents(span);
   const followups = source.followups(span);
   return {
-    history: (r) => history.filter((h) => h.incident.declaredAt >= r.from && h.incident.declaredAt < r.to),
+    incidents: (r) => incidents.filter((h) => h.incident.declaredAt >= r.from && h.incident.declaredAt < r.to),
     // As the repository: opened before the range's end and not closed before its start.
     followups: (r) => followups.filter((f) => f.createdAt < r.to && !(f.closedAt !== null && f.closedAt < r.from)),
   };
