@@ -85,11 +85,31 @@ export class IncidentService implements Core {
       // Rolled back whole: a full disk refuses the change, it never records half of it.
       throw this.deps.storageFailure?.(error) ?? error;
     }
-    // Nested in a caller's transaction (an outbox commit): tell only once that commits.
-    const after = (fn: () => void) => (db.inTransaction ? setImmediate(fn) : fn());
-    if (enqueued) after(this.deps.onEffectsEnqueued);
-    if (this.deps.onCommitted) after(this.deps.onCommitted);
+    if (db.inTransaction) this.tellOnceCommitted(enqueued);
+    else {
+      if (enqueued) this.deps.onEffectsEnqueued();
+      this.deps.onCommitted?.();
+    }
     return result;
+  }
+
+  private toldAfterCommit: { enqueued: boolean } | null = null;
+
+  /**
+   * Nested in a caller's transaction (an outbox commit, the webhooks of one turn committed together):
+   * tell only once that commits, and once for all the changes it holds, not once for each.
+   */
+  private tellOnceCommitted(enqueued: boolean): void {
+    if (this.toldAfterCommit) {
+      this.toldAfterCommit.enqueued ||= enqueued;
+      return;
+    }
+    const told = (this.toldAfterCommit = { enqueued });
+    setImmediate(() => {
+      this.toldAfterCommit = null;
+      if (told.enqueued) this.deps.onEffectsEnqueued();
+      this.deps.onCommitted?.();
+    });
   }
 
   /** A person looked at the overview of open incidents: it is kept current for them from now on. */

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Settings } from '../config/settings.ts';
+import type { GroupCommit } from '../db/group-commit.ts';
 import { BodyTooLargeError, readBody } from '../http/read-body.ts';
 import { sendJson, type Route } from '../http/server.ts';
 import type { IncidentService } from '../incidents/service.ts';
@@ -22,7 +23,14 @@ export interface PagerDutyWebhookDeps {
   retryAfterSeconds?: number;
   /** A span per webhook (under the HTTP server's span, which honours an incoming `traceparent`). */
   tracer?: Tracer;
+  /**
+   * Runs the event's transaction and settles once it is committed (the bot commits the webhooks of
+   * one event-loop turn together, see db/group-commit.ts); by default each commits on its own.
+   */
+  commit?: GroupCommit;
 }
+
+const commitNow: GroupCommit = async (write) => write();
 
 /**
  * `POST /webhooks/pagerduty`: verify, bound, parse once, record and apply in one transaction,
@@ -42,6 +50,7 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
 }
 
 function untracedRoute(deps: PagerDutyWebhookDeps): Route {
+  const commit = deps.commit ?? commitNow;
   return {
     method: 'POST',
     path: '/webhooks/pagerduty',
@@ -104,8 +113,11 @@ function untracedRoute(deps: PagerDutyWebhookDeps): Route {
       }
       let applied: ReturnType<IncidentService['applyExternal']>;
       try {
-        // What the event changes, and the effects it queues, remember which event caused them.
-        applied = withCause({ source: 'pagerduty', event_id: e.id }, () => deps.incidents.applyExternal(mapped.event));
+        // What the event changes, and the effects it queues, remember which event caused them. The
+        // 202 waits for the commit: an event is never acknowledged before it is durably recorded.
+        applied = await commit(() =>
+          withCause({ source: 'pagerduty', event_id: e.id }, () => deps.incidents.applyExternal(mapped.event)),
+        );
       } catch (error) {
         // The domain turns a storage failure into a coded error; its transaction rolled back whole.
         if (!isUserError(error) || error.code !== ErrorCode.StorageUnavailable) throw error;
