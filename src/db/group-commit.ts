@@ -3,6 +3,8 @@ import type { Db } from './sqlite-driver.ts';
 
 interface Queued {
   write: () => unknown;
+  /** The async context it was queued from. */
+  scope: AsyncResource;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -24,7 +26,7 @@ export function groupCommit(db: Db, opts: { failure?: (error: unknown) => Error 
   const together = db.transaction((batch: Queued[]) =>
     batch.map((item) => {
       try {
-        return { ok: true as const, value: alone(item.write) };
+        return { ok: true as const, value: item.scope.runInAsyncScope(alone, null, item.write) };
       } catch (error) {
         // SQLite rolled the whole transaction back (e.g. disk full): the rest must not run outside it.
         if (!db.inTransaction) throw error;
@@ -48,7 +50,9 @@ export function groupCommit(db: Db, opts: { failure?: (error: unknown) => Error 
   return <T>(write: () => T) =>
     new Promise<T>((resolve, reject) => {
       if (queue.length === 0) setImmediate(flush);
-      // Run in the caller's async context (its trace span, the cause its effects remember).
-      queue.push({ write: AsyncResource.bind(write), resolve: resolve as (value: unknown) => void, reject });
+      // Run in the caller's async context (its trace span, the cause its effects remember). Not
+      // `AsyncResource.bind`, which costs a deprecation wrapper per call.
+      const scope = new AsyncResource('incident-bot.group-commit');
+      queue.push({ write, scope, resolve: resolve as (value: unknown) => void, reject });
     });
 }

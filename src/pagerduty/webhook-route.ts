@@ -51,11 +51,12 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
 
 function untracedRoute(deps: PagerDutyWebhookDeps): Route {
   const commit = deps.commit ?? commitNow;
+  // Made once: a child logger per request costs more than the rest of a duplicate's handling.
+  const log = deps.log.child({ source: 'pagerduty' });
   return {
     method: 'POST',
     path: '/webhooks/pagerduty',
     async handle(req, res) {
-      const log = deps.log.child({ source: 'pagerduty' });
       const reply = (status: number, body: Record<string, unknown>) => sendJson(res as ServerResponse, status, body);
       if (deps.secrets.length === 0) {
         log.warn(
@@ -100,15 +101,15 @@ function untracedRoute(deps: PagerDutyWebhookDeps): Route {
         return reply(400, { error: 'malformed', reason });
       }
       const e = envelope.data.event;
-      const evLog = log.child({ event_id: e.id, event_type: e.event_type });
+      const about = { event_id: e.id, event_type: e.event_type };
       annotate({ 'pagerduty.event_id': e.id, 'pagerduty.event_type': e.event_type });
       const mapped = mapPagerDutyEvent(envelope.data, deps.settings);
       if (mapped.type === 'ignored') {
-        evLog.debug({ event: 'webhook.ignored', reason: mapped.reason }, 'webhook ignored');
+        log.debug({ ...about, event: 'webhook.ignored', reason: mapped.reason }, 'webhook ignored');
         return reply(202, { status: 'ignored', reason: mapped.reason });
       }
       if (mapped.type === 'invalid') {
-        evLog.warn({ event: 'webhook.refused', reason: mapped.reason }, 'webhook refused: unexpected shape');
+        log.warn({ ...about, event: 'webhook.refused', reason: mapped.reason }, 'webhook refused: unexpected shape');
         return reply(400, { error: 'malformed', reason: mapped.reason });
       }
       let applied: ReturnType<IncidentService['applyExternal']>;
@@ -121,8 +122,8 @@ function untracedRoute(deps: PagerDutyWebhookDeps): Route {
       } catch (error) {
         // The domain turns a storage failure into a coded error; its transaction rolled back whole.
         if (!isUserError(error) || error.code !== ErrorCode.StorageUnavailable) throw error;
-        evLog.warn(
-          { event: 'webhook.refused', reason: error.message },
+        log.warn(
+          { ...about, event: 'webhook.refused', reason: error.message },
           'webhook refused: the database cannot be written; PagerDuty will redeliver',
         );
         return sendJson(
@@ -134,17 +135,18 @@ function untracedRoute(deps: PagerDutyWebhookDeps): Route {
       }
       const { outcome, incidentId } = applied;
       const fields = {
+        ...about,
         incident_id: incidentId ?? undefined,
         outcome,
         pagerduty_incident: mapped.event.externalId,
         occurred_at: e.occurred_at,
       };
       if (outcome === 'stale')
-        evLog.info(
+        log.info(
           { event: 'webhook.stale', ...fields },
           'webhook ignored: older than the last change PagerDuty made to this incident',
         );
-      else evLog.info({ event: 'webhook.accepted', ...fields }, 'webhook applied');
+      else log.info({ event: 'webhook.accepted', ...fields }, 'webhook applied');
       reply(202, { status: outcome, incident_id: incidentId });
     },
   };
