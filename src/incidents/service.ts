@@ -37,8 +37,12 @@ const MAX_REFRESHED_VIEWERS = 500;
 /** The incident domain: every change is one transaction that also records its timeline and effects. */
 export class IncidentService implements Core {
   private readonly permissions: Permissions;
+  /** Made once: the storage's `transaction` builds its wrappers anew on every call otherwise. */
+  private readonly atomically: <T>(fn: () => T) => T;
+  private toldAfterCommit: { enqueued: boolean } | null = null;
 
   constructor(readonly deps: IncidentServiceDeps) {
+    this.atomically = deps.db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
     this.permissions = new Permissions(
       deps.policy.permissions,
       deps.principalNames ?? { user: (id) => id, group: (id) => id },
@@ -55,7 +59,7 @@ export class IncidentService implements Core {
     let enqueued = false;
     let result: T;
     try {
-      result = db.transaction(() => {
+      result = this.atomically(() => {
         const change = new Change(this.deps.now());
         const value = fn(change);
         let written = 0;
@@ -80,7 +84,7 @@ export class IncidentService implements Core {
         if (change.events.length > 0) change.effect(...this.overviewRefreshes(change.at));
         for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
         return value;
-      })();
+      });
     } catch (error) {
       // Rolled back whole: a full disk refuses the change, it never records half of it.
       throw this.deps.storageFailure?.(error) ?? error;
@@ -92,8 +96,6 @@ export class IncidentService implements Core {
     }
     return result;
   }
-
-  private toldAfterCommit: { enqueued: boolean } | null = null;
 
   /**
    * Nested in a caller's transaction (an outbox commit, the webhooks of one turn committed together):
