@@ -6,7 +6,13 @@ import { createLogger } from '../../src/lib/logger.ts';
 
 describe('JSON answers', () => {
   const server = createHttpServer(
-    [{ method: 'POST', path: '/echo', handle: (_req, res) => sendJson(res, 202, { status: 'accepted', note: 'héllo' }) }],
+    [
+      {
+        method: 'POST',
+        path: '/echo',
+        handle: (_req, res) => sendJson(res, 202, { status: 'accepted', note: 'héllo' }),
+      },
+    ],
     createLogger('silent'),
   );
   let port = 0;
