@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
+import { groupCommit } from '../db/group-commit.ts';
 import { openDatabase, type Db } from '../db/open.ts';
 import { StorageHealth, volumeFreeSpace, type FreeSpaceReader } from '../db/storage-health.ts';
 import { storageCheck } from '../http/storage-readiness.ts';
@@ -474,6 +475,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       incidents,
       log,
       tracer,
+      commit: groupCommit(db, { failure: (error) => storage.failure(error) }),
     }),
     alertmanagerWebhookRoute({ token: config.alertmanager.token, settings: config.settings, incidents, log, tracer }),
     ...(opts.extraRoutes ?? []),

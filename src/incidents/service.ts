@@ -37,8 +37,12 @@ const MAX_REFRESHED_VIEWERS = 500;
 /** The incident domain: every change is one transaction that also records its timeline and effects. */
 export class IncidentService implements Core {
   private readonly permissions: Permissions;
+  /** Made once: the storage's `transaction` builds its wrappers anew on every call otherwise. */
+  private readonly atomically: <T>(fn: () => T) => T;
+  private toldAfterCommit: { enqueued: boolean } | null = null;
 
   constructor(readonly deps: IncidentServiceDeps) {
+    this.atomically = deps.db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
     this.permissions = new Permissions(
       deps.policy.permissions,
       deps.principalNames ?? { user: (id) => id, group: (id) => id },
@@ -55,7 +59,7 @@ export class IncidentService implements Core {
     let enqueued = false;
     let result: T;
     try {
-      result = db.transaction(() => {
+      result = this.atomically(() => {
         const change = new Change(this.deps.now());
         const value = fn(change);
         let written = 0;
@@ -80,16 +84,34 @@ export class IncidentService implements Core {
         if (change.events.length > 0) change.effect(...this.overviewRefreshes(change.at));
         for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
         return value;
-      })();
+      });
     } catch (error) {
       // Rolled back whole: a full disk refuses the change, it never records half of it.
       throw this.deps.storageFailure?.(error) ?? error;
     }
-    // Nested in a caller's transaction (an outbox commit): tell only once that commits.
-    const after = (fn: () => void) => (db.inTransaction ? setImmediate(fn) : fn());
-    if (enqueued) after(this.deps.onEffectsEnqueued);
-    if (this.deps.onCommitted) after(this.deps.onCommitted);
+    if (db.inTransaction) this.tellOnceCommitted(enqueued);
+    else {
+      if (enqueued) this.deps.onEffectsEnqueued();
+      this.deps.onCommitted?.();
+    }
     return result;
+  }
+
+  /**
+   * Nested in a caller's transaction (an outbox commit, the webhooks of one turn committed together):
+   * tell only once that commits, and once for all the changes it holds, not once for each.
+   */
+  private tellOnceCommitted(enqueued: boolean): void {
+    if (this.toldAfterCommit) {
+      this.toldAfterCommit.enqueued ||= enqueued;
+      return;
+    }
+    const told = (this.toldAfterCommit = { enqueued });
+    setImmediate(() => {
+      this.toldAfterCommit = null;
+      if (told.enqueued) this.deps.onEffectsEnqueued();
+      this.deps.onCommitted?.();
+    });
   }
 
   /** A person looked at the overview of open incidents: it is kept current for them from now on. */

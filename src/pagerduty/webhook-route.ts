@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Settings } from '../config/settings.ts';
+import type { GroupCommit } from '../db/group-commit.ts';
 import { BodyTooLargeError, readBody } from '../http/read-body.ts';
 import { sendJson, type Route } from '../http/server.ts';
 import type { IncidentService } from '../incidents/service.ts';
@@ -22,7 +23,14 @@ export interface PagerDutyWebhookDeps {
   retryAfterSeconds?: number;
   /** A span per webhook (under the HTTP server's span, which honours an incoming `traceparent`). */
   tracer?: Tracer;
+  /**
+   * Runs the event's transaction and settles once it is committed (the bot commits the webhooks of
+   * one event-loop turn together, see db/group-commit.ts); by default each commits on its own.
+   */
+  commit?: GroupCommit;
 }
+
+const commitNow: GroupCommit = async (write) => write();
 
 /**
  * `POST /webhooks/pagerduty`: verify, bound, parse once, record and apply in one transaction,
@@ -42,11 +50,13 @@ export function pagerDutyWebhookRoute(deps: PagerDutyWebhookDeps): Route {
 }
 
 function untracedRoute(deps: PagerDutyWebhookDeps): Route {
+  const commit = deps.commit ?? commitNow;
+  // Made once: a child logger per request costs more than the rest of a duplicate's handling.
+  const log = deps.log.child({ source: 'pagerduty' });
   return {
     method: 'POST',
     path: '/webhooks/pagerduty',
     async handle(req, res) {
-      const log = deps.log.child({ source: 'pagerduty' });
       const reply = (status: number, body: Record<string, unknown>) => sendJson(res as ServerResponse, status, body);
       if (deps.secrets.length === 0) {
         log.warn(
@@ -91,26 +101,29 @@ function untracedRoute(deps: PagerDutyWebhookDeps): Route {
         return reply(400, { error: 'malformed', reason });
       }
       const e = envelope.data.event;
-      const evLog = log.child({ event_id: e.id, event_type: e.event_type });
+      const about = { event_id: e.id, event_type: e.event_type };
       annotate({ 'pagerduty.event_id': e.id, 'pagerduty.event_type': e.event_type });
       const mapped = mapPagerDutyEvent(envelope.data, deps.settings);
       if (mapped.type === 'ignored') {
-        evLog.debug({ event: 'webhook.ignored', reason: mapped.reason }, 'webhook ignored');
+        log.debug({ ...about, event: 'webhook.ignored', reason: mapped.reason }, 'webhook ignored');
         return reply(202, { status: 'ignored', reason: mapped.reason });
       }
       if (mapped.type === 'invalid') {
-        evLog.warn({ event: 'webhook.refused', reason: mapped.reason }, 'webhook refused: unexpected shape');
+        log.warn({ ...about, event: 'webhook.refused', reason: mapped.reason }, 'webhook refused: unexpected shape');
         return reply(400, { error: 'malformed', reason: mapped.reason });
       }
       let applied: ReturnType<IncidentService['applyExternal']>;
       try {
-        // What the event changes, and the effects it queues, remember which event caused them.
-        applied = withCause({ source: 'pagerduty', event_id: e.id }, () => deps.incidents.applyExternal(mapped.event));
+        // What the event changes, and the effects it queues, remember which event caused them. The
+        // 202 waits for the commit: an event is never acknowledged before it is durably recorded.
+        applied = await commit(() =>
+          withCause({ source: 'pagerduty', event_id: e.id }, () => deps.incidents.applyExternal(mapped.event)),
+        );
       } catch (error) {
         // The domain turns a storage failure into a coded error; its transaction rolled back whole.
         if (!isUserError(error) || error.code !== ErrorCode.StorageUnavailable) throw error;
-        evLog.warn(
-          { event: 'webhook.refused', reason: error.message },
+        log.warn(
+          { ...about, event: 'webhook.refused', reason: error.message },
           'webhook refused: the database cannot be written; PagerDuty will redeliver',
         );
         return sendJson(
@@ -122,17 +135,18 @@ function untracedRoute(deps: PagerDutyWebhookDeps): Route {
       }
       const { outcome, incidentId } = applied;
       const fields = {
+        ...about,
         incident_id: incidentId ?? undefined,
         outcome,
         pagerduty_incident: mapped.event.externalId,
         occurred_at: e.occurred_at,
       };
       if (outcome === 'stale')
-        evLog.info(
+        log.info(
           { event: 'webhook.stale', ...fields },
           'webhook ignored: older than the last change PagerDuty made to this incident',
         );
-      else evLog.info({ event: 'webhook.accepted', ...fields }, 'webhook applied');
+      else log.info({ event: 'webhook.accepted', ...fields }, 'webhook applied');
       reply(202, { status: outcome, incident_id: incidentId });
     },
   };

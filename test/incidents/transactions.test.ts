@@ -145,6 +145,20 @@ describe('every change is one transaction with its consequences', () => {
     expect(d.effects(id).filter((e) => e.kind === 'timeline.capture')).toHaveLength(1);
   });
 
+  it('changes nested in one outer commit (a turn of webhooks) wake the worker once, after that commit', async () => {
+    d = new Domain();
+    const ids = [d.declare(ALICE).id, d.declare(BOB).id, d.declare(CAROL).id];
+    const before = d.counts();
+    d.db.transaction(() => {
+      for (const id of ids) d.service.acknowledge(id, DAVE);
+      expect(d.counts().wakes).toBe(before.wakes);
+    })();
+    await new Promise((r) => setImmediate(r));
+    const after = d.counts();
+    expect(after.effects - before.effects).toBeGreaterThanOrEqual(ids.length);
+    expect(after.wakes - before.wakes).toBe(1);
+  });
+
   it('an effect already enqueued under the same key is not enqueued again, and does not wake the worker', () => {
     d = new Domain();
     const { id } = d.declare(ALICE);
