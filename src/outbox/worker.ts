@@ -39,6 +39,11 @@ export interface WorkerOptions {
   storage?: StorageGuard;
   /** Each delivery is a span, a child of the stored context of the change that queued the row. */
   tracer?: Tracer;
+  /**
+   * How long a lane's next call would wait for its rate-limit slot (0: it would go now). Its rows are
+   * left pending meanwhile, so a delivery never holds a slot of `concurrency` while it waits its turn.
+   */
+  laneWaitMs?: (lane: string) => number;
 }
 
 /**
@@ -58,6 +63,10 @@ export class OutboxWorker {
   /** Deliveries in flight per vendor (a lane's first word: `slack:chat.postMessage` is Slack's). */
   private readonly busy = new Map<string, number>();
   private readonly vendors: string[];
+  /** Heads passed over last round because their lane was waiting for a slot: fetched on top next round. */
+  private pacedHeads = 0;
+  /** The soonest a passed-over lane has a slot: the worker looks again then rather than at the next poll. */
+  private wakeInMs = Infinity;
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? Date.now;
@@ -134,13 +143,22 @@ export class OutboxWorker {
     if (free <= 0) return;
     const now = this.now();
     // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
-    const heads = this.opts.repo.heads(now, free + this.inFlight.size + this.pausedUntil.size + 32);
+    const limit = free + this.inFlight.size + this.pausedUntil.size + this.pacedHeads + 32;
+    const heads = this.opts.repo.heads(now, limit);
     let started = 0;
+    this.pacedHeads = 0;
+    this.wakeInMs = Infinity;
     for (const row of heads) {
       if (started >= free) break;
       if (this.inFlight.has(row.orderingKey)) continue;
       const handler = this.opts.handlers[row.kind];
       if (handler && (this.pausedUntil.get(handler.lane) ?? 0) > now) continue;
+      const waitMs = handler ? (this.opts.laneWaitMs?.(handler.lane) ?? 0) : 0;
+      if (waitMs > 0) {
+        this.pacedHeads++;
+        this.wakeInMs = Math.min(this.wakeInMs, waitMs);
+        continue;
+      }
       const vendor = handler ? vendorOf(handler.lane) : '';
       if (!this.mayTakeSlot(vendor, free - started)) continue;
       started++;
@@ -171,7 +189,7 @@ export class OutboxWorker {
   private arm(): void {
     clearTimeout(this.timer);
     if (!this.running) return;
-    this.timer = setTimeout(() => this.notify(), this.pollMs);
+    this.timer = setTimeout(() => this.notify(), Math.min(this.pollMs, this.wakeInMs));
     this.timer.unref();
   }
 

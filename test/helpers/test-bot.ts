@@ -82,6 +82,8 @@ export async function startTestBot(
     processEnv?: Record<string, string>;
     logTo?: string[];
     storage?: AppOptions['storage'];
+    /** Slack's limits compressed in time, as the fake's `tiers.scale` (default ×60: tests need not wait minutes). */
+    slackRateScale?: number;
   } = {},
 ): Promise<TestBot> {
   const config = loadConfig(testEnv(slack, databasePath, opts.env));
@@ -95,6 +97,7 @@ export async function startTestBot(
     worker: { pollMs: 50, backoffBaseMs: 20, backoffMaxMs: 200, ...opts.worker },
     processEnv: opts.processEnv,
     storage: opts.storage,
+    slackRateScale: opts.slackRateScale ?? 60,
   });
   // Slack's Events API: what happens in the workspace reaches the bot at its Request URL, signed.
   slack.events.requestUrl = { url: `${app.url}/slack/events`, signingSecret: SIGNING_SECRET };
