@@ -202,13 +202,12 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   };
   // The pacer keeps real time whatever `now` says: it is about when Slack sees the calls.
   const pacer = new SlackPacer({ scale: opts.slackRateScale, log: log.child({ source: 'slack' }) });
-  const { app: bolt, receiver, client: slack, identity } = createBoltApp(
-    config.slack,
-    log,
-    timeoutMs,
-    opts.socketMode,
-    pacer,
-  );
+  const {
+    app: bolt,
+    receiver,
+    client: slack,
+    identity,
+  } = createBoltApp(config.slack, log, timeoutMs, opts.socketMode, pacer);
   // Socket Mode has no signature to recognise a copy by: its envelope ids are checked instead.
   if (!receiver) bolt.use(socketReplayGuard(seenRequests, log, now));
 

@@ -174,7 +174,6 @@ class Pace {
   }
 }
 
-
 /**
  * Paces Slack Web API calls by each method's published limit, so a burst waits for its slots instead
  * of being sent and refused; learns a stricter limit when Slack answers 429 anyway. Each method (and,
@@ -212,7 +211,8 @@ export class SlackPacer {
     let pace = this.paces.get(key);
     if (!pace) {
       // One pace per channel ever posted to would grow without end; idle ones hold nothing worth keeping.
-      if (this.paces.size >= MAX_PACES) for (const [k, p] of this.paces) if (p.idle && !this.limits[k]) this.paces.delete(k);
+      if (this.paces.size >= MAX_PACES)
+        for (const [k, p] of this.paces) if (p.idle && !this.limits[k]) this.paces.delete(k);
       const windowMs = limit.windowMs / this.scale;
       pace = new Pace(key, limit.calls, windowMs, this.now, this.opts.log);
       this.paces.set(key, pace);
