@@ -144,10 +144,9 @@ export class OutboxWorker {
     const now = this.now();
     // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
     const limit = free + this.inFlight.size + this.pausedUntil.size + this.pacedHeads + 32;
-    const heads = this.opts.repo.heads(now, limit);
+    const heads = this.opts.repo.heads(now, limit, this.kindsWaitingForSlots());
     let started = 0;
     this.pacedHeads = 0;
-    this.wakeInMs = Infinity;
     for (const row of heads) {
       if (started >= free) break;
       if (this.inFlight.has(row.orderingKey)) continue;
@@ -172,6 +171,26 @@ export class OutboxWorker {
         });
       this.inFlight.set(row.orderingKey, delivery);
     }
+  }
+
+  /**
+   * Kinds whose lane would wait for a rate-limit slot now: left in the database this round (a storm's
+   * hundreds of them would otherwise be read, and passed over, after every delivery).
+   */
+  private kindsWaitingForSlots(): string[] {
+    this.wakeInMs = Infinity;
+    const laneWaitMs = this.opts.laneWaitMs;
+    if (!laneWaitMs) return [];
+    const waits = new Map<string, number>();
+    const kinds: string[] = [];
+    for (const [kind, { lane }] of Object.entries(this.opts.handlers)) {
+      if (!waits.has(lane)) waits.set(lane, laneWaitMs(lane));
+      const wait = waits.get(lane)!;
+      if (wait <= 0) continue;
+      kinds.push(kind);
+      this.wakeInMs = Math.min(this.wakeInMs, wait);
+    }
+    return kinds;
   }
 
   /**
