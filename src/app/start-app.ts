@@ -418,7 +418,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     tracer,
     now,
     concurrency: config.settings.outbox.concurrency,
-    laneWaitMs: (lane) => (lane.startsWith('slack:') ? Math.max(0, pacer.readyAt(lane.slice(6)) - Date.now()) : 0),
+    laneWaitMs: (lane) => pacer.laneWaitMs(lane),
     maxAttempts: config.settings.outbox.max_attempts,
     storage,
     ...opts.worker,

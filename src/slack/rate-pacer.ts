@@ -42,8 +42,9 @@ class Pace {
   private blockedUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
-  /** When the limit was last lowered: calls admitted before it were sent at the old pace. */
-  private learnedAt = -Infinity;
+  /** Calls admitted so far, and how many had been when the limit was last lowered (sent at the old pace). */
+  private admitted = 0;
+  private admittedWhenLearned = -1;
   private lastRefusedAt = -Infinity;
   private calls: number;
 
@@ -96,11 +97,12 @@ class Pace {
         this.timer.unref();
         return;
       }
-      this.waiting.shift()!(this.admit(now));
+      this.waiting.shift()!(this.admit());
     }
   }
 
-  private admit(admittedAt: number): Ticket {
+  private admit(): Ticket {
+    const seq = this.admitted++;
     const stamp: Stamp = { at: null };
     this.stamps.push(stamp);
     let done = false;
@@ -117,7 +119,7 @@ class Pace {
       },
       refused: (retryAfterMs) => {
         if (!settle(true)) return;
-        this.learn(admittedAt, retryAfterMs);
+        this.learn(seq, retryAfterMs);
         this.pump();
       },
     };
@@ -127,11 +129,11 @@ class Pace {
    * Slack counted more calls than it allows. What it let through in the window before this refusal is
    * its limit; calls sent together with the refused one (before the limit was lowered) say nothing new.
    */
-  private learn(admittedAt: number, retryAfterMs: number): void {
+  private learn(seq: number, retryAfterMs: number): void {
     const now = this.now();
     this.blockedUntil = Math.max(this.blockedUntil, now + retryAfterMs);
     this.lastRefusedAt = now;
-    if (admittedAt < this.learnedAt) return;
+    if (seq < this.admittedWhenLearned) return;
     const accepted = this.stamps.filter((s) => s.at !== null && !s.refused && s.at + this.windowMs > now).length;
     // Not below a quarter at once: a refusal with little let through may be another client's doing (the
     // limit is per app and workspace) or a passing squeeze, not a limit of next to nothing.
@@ -141,7 +143,7 @@ class Pace {
       'Slack is stricter than its published limit for this method; pacing it slower',
     );
     this.calls = lowered;
-    this.learnedAt = now;
+    this.admittedWhenLearned = this.admitted;
   }
 
   /**
@@ -197,11 +199,20 @@ export class SlackPacer {
     return pace ? pace.acquire() : null;
   }
 
-  /** When a call of `method` would go out if asked for now (per-channel methods: their shared part only). */
-  readyAt(method: string): number {
+  /** When a call of `method` (about `channel`, for a per-channel method) would go out if asked for now. */
+  readyAt(method: string, channel?: string): number {
     const limit = this.limits[method];
-    if (!limit || limit.perChannel) return this.now();
-    return this.pace(method)!.readyAt();
+    if (!limit || (limit.perChannel && channel === undefined)) return this.now();
+    return this.pace(method, channel)!.readyAt();
+  }
+
+  /**
+   * How long an outbox lane's next call would wait: `slack:<method>`, or `slack:<method>@<channel>`
+   * for effects that always post in one channel (the announcement channel). Other vendors' lanes: 0.
+   */
+  laneWaitMs(lane: string): number {
+    const m = /^slack:([\w.]+)(?:@(.+))?$/.exec(lane);
+    return m ? Math.max(0, this.readyAt(m[1]!, m[2]) - this.now()) : 0;
   }
 
   private pace(method: string, channel?: string): Pace | undefined {
