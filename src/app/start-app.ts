@@ -201,7 +201,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
   };
   // The pacer keeps real time whatever `now` says: it is about when Slack sees the calls.
-  const pacer = new SlackPacer({ scale: opts.slackRateScale, log: log.child({ source: 'slack' }) });
+  const scale = opts.slackRateScale ?? config.slack.rateScale;
+  const pacer = new SlackPacer({ scale, log: log.child({ source: 'slack' }) });
   const {
     app: bolt,
     receiver,
