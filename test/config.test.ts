@@ -36,6 +36,12 @@ describe('configuration', () => {
     });
   });
 
+  it('paces Slack at its real limits unless SLACK_RATE_SCALE compresses them for a fake Slack', () => {
+    expect(loadConfig(base, noFile).slack.rateScale).toBe(1);
+    expect(loadConfig({ ...base, SLACK_RATE_SCALE: '60' }, noFile).slack.rateScale).toBe(60);
+    expect(problems({ ...base, SLACK_RATE_SCALE: 'fast' })[0]).toMatch(/^SLACK_RATE_SCALE must be a whole number/);
+  });
+
   it('reports every problem at once, naming the variable and what it is for', () => {
     expect(
       problems({ PORT: 'http', PAGERDUTY_TOKEN: 't', GITHUB_REPO: 'not a repo', SLACK_API_URL: 'ftp://x' }),

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, type RunningApp } from '../../src/app/start-app.ts';
+import { startApp, type AppOptions, type RunningApp } from '../../src/app/start-app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
@@ -21,6 +21,7 @@ export async function benchBot(
   env: Record<string, string> = {},
   databasePath?: string,
   remoteSlack?: { url: string; token: string },
+  options: Pick<AppOptions, 'slackRateScale'> = {},
 ): Promise<{ app: RunningApp; slack: FakeSlack; dir: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'incident-bot-bench-'));
   const slack = remoteSlack
@@ -35,7 +36,7 @@ export async function benchBot(
     DATABASE_PATH: databasePath ?? join(dir, 'bench.db'),
     ...env,
   });
-  const app = await startApp(config, { logger: createLogger('silent'), host: '127.0.0.1' });
+  const app = await startApp(config, { logger: createLogger('silent'), host: '127.0.0.1', ...options });
   return {
     app,
     slack,

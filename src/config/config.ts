@@ -14,6 +14,8 @@ const ENV_VARS = {
   SLACK_SIGNING_SECRET: 'the Slack signing secret used to verify requests from Slack',
   SLACK_APP_TOKEN: 'a Slack app-level token (xapp-…); when set the bot uses Socket Mode instead of HTTP',
   SLACK_API_URL: 'the Slack Web API base URL',
+  SLACK_RATE_SCALE:
+    "Slack's rate limits compressed in time for a fake Slack (60: a minute's allowance a second); 1 for Slack",
   PAGERDUTY_TOKEN: 'the PagerDuty REST API token used to read users and acknowledge/resolve incidents',
   PAGERDUTY_FROM: 'the email address PagerDuty requires in the From header of writes',
   PAGERDUTY_WEBHOOK_SECRETS: 'comma-separated PagerDuty v3 webhook signing secrets',
@@ -38,7 +40,7 @@ const ENV_VARS = {
 type EnvVar = keyof typeof ENV_VARS;
 
 export interface Config {
-  slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl: string };
+  slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl: string; rateScale: number };
   pagerduty: { token?: string; from?: string; webhookSecrets: string[]; apiUrl: string };
   github: { token?: string; repo?: { owner: string; name: string }; apiUrl: string };
   statuspage: { apiKey?: string; pageId?: string; apiUrl: string };
@@ -92,6 +94,14 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: optional,
   SLACK_APP_TOKEN: optional.pipe(z.string().startsWith('xapp-', 'must start with xapp-').optional()),
   SLACK_API_URL: url('https://slack.com/api/').transform((s) => (s.endsWith('/') ? s : `${s}/`)),
+  SLACK_RATE_SCALE: optional
+    .pipe(
+      z
+        .string()
+        .regex(/^\d{1,6}$/, 'must be a whole number from 1')
+        .optional(),
+    )
+    .transform((s) => Math.max(1, Number(s ?? 1))),
   PAGERDUTY_TOKEN: optional,
   PAGERDUTY_FROM: optional.pipe(z.email('must be an email address').optional()),
   PAGERDUTY_WEBHOOK_SECRETS: optional.transform((s) =>
@@ -193,6 +203,7 @@ export function loadConfig(
       signingSecret: e.SLACK_SIGNING_SECRET ?? '',
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
+      rateScale: e.SLACK_RATE_SCALE,
     },
     pagerduty: {
       token: e.PAGERDUTY_TOKEN,

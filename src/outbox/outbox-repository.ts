@@ -73,8 +73,9 @@ export class OutboxRepository {
       // The head of each ordering key: a row is only deliverable once every earlier row of its key is settled.
       heads: db.prepare(`SELECT o.* FROM outbox o
         WHERE o.state = 'pending'
-          AND o.id = (SELECT p.id FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending' ORDER BY p.priority, p.id LIMIT 1)
           AND o.available_at <= ?
+          AND o.kind NOT IN (SELECT value FROM json_each(?))
+          AND o.id = (SELECT p.id FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending' ORDER BY p.priority, p.id LIMIT 1)
         ORDER BY o.id LIMIT ?`),
       nextAvailable: db.prepare("SELECT min(available_at) FROM outbox WHERE state = 'pending'").pluck(),
       delivered: db.prepare(`UPDATE outbox SET state = 'delivered', attempts = attempts + 1, result = ?,
@@ -135,8 +136,9 @@ export class OutboxRepository {
     return info.changes === 1;
   }
 
-  heads(now: number, limit: number): OutboxRow[] {
-    return (this.stmt.heads.all(now, limit) as Row[]).map(toRow);
+  /** The first rows of their ordering keys that are due, but none of `skipKinds` (whose turn has not come). */
+  heads(now: number, limit: number, skipKinds: readonly string[] = []): OutboxRow[] {
+    return (this.stmt.heads.all(now, JSON.stringify(skipKinds), limit) as Row[]).map(toRow);
   }
 
   nextAvailableAt(): number | null {

@@ -39,6 +39,11 @@ export interface WorkerOptions {
   storage?: StorageGuard;
   /** Each delivery is a span, a child of the stored context of the change that queued the row. */
   tracer?: Tracer;
+  /**
+   * How long a lane's next call would wait for its rate-limit slot (0: it would go now). Its rows are
+   * left pending meanwhile, so a delivery never holds a slot of `concurrency` while it waits its turn.
+   */
+  laneWaitMs?: (lane: string) => number;
 }
 
 /**
@@ -58,6 +63,10 @@ export class OutboxWorker {
   /** Deliveries in flight per vendor (a lane's first word: `slack:chat.postMessage` is Slack's). */
   private readonly busy = new Map<string, number>();
   private readonly vendors: string[];
+  /** Heads passed over last round because their lane was waiting for a slot: fetched on top next round. */
+  private pacedHeads = 0;
+  /** The soonest a passed-over lane has a slot: the worker looks again then rather than at the next poll. */
+  private wakeInMs = Infinity;
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? Date.now;
@@ -134,13 +143,21 @@ export class OutboxWorker {
     if (free <= 0) return;
     const now = this.now();
     // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
-    const heads = this.opts.repo.heads(now, free + this.inFlight.size + this.pausedUntil.size + 32);
+    const limit = free + this.inFlight.size + this.pausedUntil.size + this.pacedHeads + 32;
+    const heads = this.opts.repo.heads(now, limit, this.kindsWaitingForSlots());
     let started = 0;
+    this.pacedHeads = 0;
     for (const row of heads) {
       if (started >= free) break;
       if (this.inFlight.has(row.orderingKey)) continue;
       const handler = this.opts.handlers[row.kind];
       if (handler && (this.pausedUntil.get(handler.lane) ?? 0) > now) continue;
+      const waitMs = handler ? (this.opts.laneWaitMs?.(handler.lane) ?? 0) : 0;
+      if (waitMs > 0) {
+        this.pacedHeads++;
+        this.wakeInMs = Math.min(this.wakeInMs, waitMs);
+        continue;
+      }
       const vendor = handler ? vendorOf(handler.lane) : '';
       if (!this.mayTakeSlot(vendor, free - started)) continue;
       started++;
@@ -154,6 +171,26 @@ export class OutboxWorker {
         });
       this.inFlight.set(row.orderingKey, delivery);
     }
+  }
+
+  /**
+   * Kinds whose lane would wait for a rate-limit slot now: left in the database this round (a storm's
+   * hundreds of them would otherwise be read, and passed over, after every delivery).
+   */
+  private kindsWaitingForSlots(): string[] {
+    this.wakeInMs = Infinity;
+    const laneWaitMs = this.opts.laneWaitMs;
+    if (!laneWaitMs) return [];
+    const waits = new Map<string, number>();
+    const kinds: string[] = [];
+    for (const [kind, { lane }] of Object.entries(this.opts.handlers)) {
+      if (!waits.has(lane)) waits.set(lane, laneWaitMs(lane));
+      const wait = waits.get(lane)!;
+      if (wait <= 0) continue;
+      kinds.push(kind);
+      this.wakeInMs = Math.min(this.wakeInMs, wait);
+    }
+    return kinds;
   }
 
   /**
@@ -171,7 +208,7 @@ export class OutboxWorker {
   private arm(): void {
     clearTimeout(this.timer);
     if (!this.running) return;
-    this.timer = setTimeout(() => this.notify(), this.pollMs);
+    this.timer = setTimeout(() => this.notify(), Math.min(this.pollMs, this.wakeInMs));
     this.timer.unref();
   }
 

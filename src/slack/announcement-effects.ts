@@ -71,8 +71,10 @@ export function announcementHandlers(deps: AnnouncementEffectDeps): Record<strin
     return announcement && { incident, announcement };
   };
 
+  // Every post goes to one channel, paced per channel: the lane says which, so that a storm's
+  // announcements wait their turns in the database rather than in delivery slots.
   const handler = (lane: string, deliver: EffectHandler['deliver']): EffectHandler => ({
-    lane: `slack:${lane}`,
+    lane: `slack:${lane}${deps.channel && lane === 'chat.postMessage' ? `@${deps.channel}` : ''}`,
     deliver: namingScope(deliver),
     classify: classifyAnnouncement,
   });

@@ -3,6 +3,8 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../lib/logger.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { botIdentity, type BotIdentity } from './bot-identity.ts';
+import { PacedWebClient } from './paced-client.ts';
+import { SlackPacer } from './rate-pacer.ts';
 
 /** Slack never sends us more than this in one request; anything larger is refused before parsing. */
 export const SLACK_BODY_LIMIT = 256 * 1024;
@@ -27,6 +29,7 @@ export function createBoltApp(
   log: Logger,
   timeoutMs = 10_000,
   socket: SocketModeOptions = {},
+  pacer: SlackPacer = new SlackPacer(),
 ): BoltParts {
   const logger = boltLogger(log.child({ source: 'slack' }));
   const clientOptions = {
@@ -36,7 +39,7 @@ export function createBoltApp(
     rejectRateLimitedCalls: true,
     timeout: timeoutMs,
   };
-  const client = new webApi.WebClient(config.botToken, { ...clientOptions, logger });
+  const client = new PacedWebClient(config.botToken, { ...clientOptions, logger }, pacer);
   const identity = botIdentity(client, config.botToken);
   // Ask early so the first command is fast; if Slack is unreachable now, the first request asks again.
   identity().catch((error: unknown) =>

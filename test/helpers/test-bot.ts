@@ -40,6 +40,8 @@ export function testEnv(
     CONFIG_PATH: '',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Slack's limits paced ×60, child-process bots included: tests need not wait minutes for a storm.
+    SLACK_RATE_SCALE: '60',
     ...extra,
   };
 }
@@ -82,6 +84,8 @@ export async function startTestBot(
     processEnv?: Record<string, string>;
     logTo?: string[];
     storage?: AppOptions['storage'];
+    /** Slack's limits compressed in time, as the fake's `tiers.scale` (default ×60: tests need not wait minutes). */
+    slackRateScale?: number;
   } = {},
 ): Promise<TestBot> {
   const config = loadConfig(testEnv(slack, databasePath, opts.env));
@@ -95,6 +99,7 @@ export async function startTestBot(
     worker: { pollMs: 50, backoffBaseMs: 20, backoffMaxMs: 200, ...opts.worker },
     processEnv: opts.processEnv,
     storage: opts.storage,
+    slackRateScale: opts.slackRateScale,
   });
   // Slack's Events API: what happens in the workspace reaches the bot at its Request URL, signed.
   slack.events.requestUrl = { url: `${app.url}/slack/events`, signingSecret: SIGNING_SECRET };

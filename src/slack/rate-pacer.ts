@@ -1,0 +1,233 @@
+import type { Logger } from '../lib/logger.ts';
+import { SLACK_LIMITS, type Limit } from './rate-tiers.ts';
+
+/** Per-channel paces kept before idle ones are dropped. */
+const MAX_PACES = 1000;
+/** Quiet windows after which a learned (lowered) limit gives way to the published one again. */
+const RECOVER_WINDOWS = 10;
+
+/** One admitted call: release it with how Slack answered. */
+export interface Ticket {
+  /** Slack answered (anything but 429). */
+  answered(): void;
+  /** Slack answered 429: its limit is stricter than ours; nothing goes out before `retryAfterMs`. */
+  refused(retryAfterMs: number): void;
+}
+
+export interface PacerOptions {
+  limits?: Readonly<Record<string, Limit>>;
+  /**
+   * Time compression for the sandbox, benchmarks and tests: ×60 makes a minute's allowance a
+   * second's, as the fake Slack's `tiers.scale` does. 1 in production.
+   */
+  scale?: number;
+  now?: () => number;
+  log?: Logger;
+}
+
+/** An admitted call; `at` is when Slack answered it (it counted the call no later), null while in flight. */
+interface Stamp {
+  at: number | null;
+  refused?: boolean;
+}
+
+/**
+ * The calls of one method (or one method in one channel): no more than `calls` in any window, the way
+ * Slack counts them. A call counts from when Slack answers it, since Slack saw it no later than that:
+ * a call let out one window after that cannot meet it in Slack's window, however the network delays either.
+ */
+class Pace {
+  private readonly stamps: Stamp[] = [];
+  private readonly waiting: Array<(ticket: Ticket) => void> = [];
+  private blockedUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
+  /** Calls admitted so far, and how many had been when the limit was last lowered (sent at the old pace). */
+  private admitted = 0;
+  private admittedWhenLearned = -1;
+  private lastRefusedAt = -Infinity;
+  private calls: number;
+
+  constructor(
+    private readonly key: string,
+    private readonly published: number,
+    private readonly windowMs: number,
+    private readonly now: () => number,
+    private readonly log: Logger | undefined,
+  ) {
+    this.calls = published;
+  }
+
+  acquire(): Promise<Ticket> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.pump();
+    });
+  }
+
+  /** When a call asked for now would go out (now, if it would go at once). */
+  readyAt(): number {
+    const now = this.now();
+    if (this.waiting.length > 0) return Math.max(now + 1, this.timerAt);
+    return this.nextAt(now);
+  }
+
+  private nextAt(now: number): number {
+    this.recover(now);
+    // A call still in flight may reach Slack as late as now.
+    const active = this.stamps.map((s) => s.at ?? now).filter((at) => at + this.windowMs > now);
+    const earliest = Math.max(now, this.blockedUntil);
+    if (active.length < this.calls) return earliest;
+    active.sort((a, b) => a - b);
+    return Math.max(earliest, active[active.length - this.calls]! + this.windowMs);
+  }
+
+  private pump(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = 0;
+    while (this.waiting.length > 0) {
+      const now = this.now();
+      this.forget(now);
+      const at = this.nextAt(now);
+      if (at > now) {
+        this.timerAt = at;
+        this.timer = setTimeout(() => this.pump(), at - now);
+        // A call waiting for its slot must not keep a stopping process alive.
+        this.timer.unref();
+        return;
+      }
+      this.waiting.shift()!(this.admit());
+    }
+  }
+
+  private admit(): Ticket {
+    const seq = this.admitted++;
+    const stamp: Stamp = { at: null };
+    this.stamps.push(stamp);
+    let done = false;
+    const settle = (refused: boolean) => {
+      if (done) return false;
+      done = true;
+      stamp.at = this.now();
+      stamp.refused = refused;
+      return true;
+    };
+    return {
+      answered: () => {
+        if (settle(false)) this.pump();
+      },
+      refused: (retryAfterMs) => {
+        if (!settle(true)) return;
+        this.learn(seq, retryAfterMs);
+        this.pump();
+      },
+    };
+  }
+
+  /**
+   * Slack counted more calls than it allows. What it let through in the window before this refusal is
+   * its limit; calls sent together with the refused one (before the limit was lowered) say nothing new.
+   */
+  private learn(seq: number, retryAfterMs: number): void {
+    const now = this.now();
+    this.blockedUntil = Math.max(this.blockedUntil, now + retryAfterMs);
+    this.lastRefusedAt = now;
+    if (seq < this.admittedWhenLearned) return;
+    const accepted = this.stamps.filter((s) => s.at !== null && !s.refused && s.at + this.windowMs > now).length;
+    // Not below a quarter at once: a refusal with little let through may be another client's doing (the
+    // limit is per app and workspace) or a passing squeeze, not a limit of next to nothing.
+    const lowered = Math.max(1, Math.min(this.calls - 1, Math.max(accepted, Math.floor(this.calls / 4))));
+    this.log?.warn(
+      { event: 'slack.rate_learned', method: this.key, from: this.calls, to: lowered, retry_after_ms: retryAfterMs },
+      'Slack is stricter than its published limit for this method; pacing it slower',
+    );
+    this.calls = lowered;
+    this.admittedWhenLearned = this.admitted;
+  }
+
+  /**
+   * A lowered limit lasts while Slack keeps refusing: after RECOVER_WINDOWS quiet windows the
+   * published one is tried again (at worst one more refusal then, if Slack is still as strict).
+   */
+  private recover(now: number): void {
+    if (this.calls === this.published || now - this.lastRefusedAt < RECOVER_WINDOWS * this.windowMs) return;
+    this.log?.info(
+      { event: 'slack.rate_restored', method: this.key, from: this.calls, to: this.published },
+      'no refusal for a while; pacing this method at its published limit again',
+    );
+    this.calls = this.published;
+  }
+
+  /** Nothing in flight, waiting or remembered: the pace can be dropped (a per-channel one, say). */
+  get idle(): boolean {
+    this.forget(this.now());
+    return this.waiting.length === 0 && this.stamps.length === 0 && this.blockedUntil <= this.now();
+  }
+
+  /** Answered calls older than a window no longer count. */
+  private forget(now: number): void {
+    let i = 0;
+    while (i < this.stamps.length) {
+      const at = this.stamps[i]!.at;
+      if (at !== null && at + this.windowMs <= now) this.stamps.splice(i, 1);
+      else i++;
+    }
+  }
+}
+
+/**
+ * Paces Slack Web API calls by each method's published limit, so a burst waits for its slots instead
+ * of being sent and refused; learns a stricter limit when Slack answers 429 anyway. Each method (and,
+ * for chat.postMessage, each channel) waits on its own: a slow pins.add never holds up another method.
+ */
+export class SlackPacer {
+  private readonly paces = new Map<string, Pace>();
+  private readonly limits: Readonly<Record<string, Limit>>;
+  private readonly scale: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: PacerOptions = {}) {
+    this.limits = opts.limits ?? SLACK_LIMITS;
+    this.scale = opts.scale ?? 1;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Resolves when `method` (about `channel`) may be called; release the ticket with Slack's answer. */
+  acquire(method: string, channel?: string): Promise<Ticket> | null {
+    const pace = this.pace(method, channel);
+    return pace ? pace.acquire() : null;
+  }
+
+  /** When a call of `method` (about `channel`, for a per-channel method) would go out if asked for now. */
+  readyAt(method: string, channel?: string): number {
+    const limit = this.limits[method];
+    if (!limit || (limit.perChannel && channel === undefined)) return this.now();
+    return this.pace(method, channel)!.readyAt();
+  }
+
+  /**
+   * How long an outbox lane's next call would wait: `slack:<method>`, or `slack:<method>@<channel>`
+   * for effects that always post in one channel (the announcement channel). Other vendors' lanes: 0.
+   */
+  laneWaitMs(lane: string): number {
+    const m = /^slack:([\w.]+)(?:@(.+))?$/.exec(lane);
+    return m ? Math.max(0, this.readyAt(m[1]!, m[2]) - this.now()) : 0;
+  }
+
+  private pace(method: string, channel?: string): Pace | undefined {
+    const limit = this.limits[method];
+    if (!limit) return undefined;
+    const key = limit.perChannel ? `${method}@${channel ?? ''}` : method;
+    let pace = this.paces.get(key);
+    if (!pace) {
+      // One pace per channel ever posted to would grow without end; idle ones hold nothing worth keeping.
+      if (this.paces.size >= MAX_PACES)
+        for (const [k, p] of this.paces) if (p.idle && !this.limits[k]) this.paces.delete(k);
+      const windowMs = limit.windowMs / this.scale;
+      pace = new Pace(key, limit.calls, windowMs, this.now, this.opts.log);
+      this.paces.set(key, pace);
+    }
+    return pace;
+  }
+}
