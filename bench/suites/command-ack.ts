@@ -1,23 +1,44 @@
 /**
- * Command ack latency: signed `/incident status` and `/incident note` at fixed, evenly paced rates, against the
- * real bot and against the floor: a minimal Bolt app (same receiver, same signature check) that only
- * acks. Each in its own process, measured the same way by the same client, in the same run.
+ * Command ack latency: signed `/incident update` (a write: each makes the outbox post it to Slack),
+ * `/incident status` (a read, sent among updates so the outbox is busy meanwhile) and `/incident note`
+ * (a write that queues nothing for Slack) at fixed, evenly paced rates, against the real bot and against
+ * the floor: a minimal Bolt app (same receiver, same signature check) that only acks. Each in its own
+ * process, measured the same way by the same client, in the same run. Every request is signed afresh: the bot acks a replayed signature without acting on it.
  */
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
 import { BENCH_USERS } from '../lib/bot.ts';
 import { childServer } from '../lib/child-server.ts';
 import { loadFigure } from '../lib/load.ts';
-import { pacedLoad } from '../lib/paced-load.ts';
+import { pacedLoad, type PacedRequest } from '../lib/paced-load.ts';
 import { SIGNING_SECRET } from '../lib/slack-command.ts';
 import type { Figure, Suite } from '../lib/stats.ts';
 
-const signed = (text: string, channel: string) => {
-  const body = slashCommandBody({ text, userId: BENCH_USERS[0]!.id, channelId: channel, triggerId: 'bench.trigger' });
+let sent = 0;
+/** A fresh signed `/incident <text>` each time: the bot acts on a signature once, and acks a copy without acting. */
+const signed = (kind: string, text: string, channel: string): PacedRequest => {
+  const triggerId = `bench.${process.pid}.${sent++}`;
+  const body = slashCommandBody({ text, userId: BENCH_USERS[0]!.id, channelId: channel, triggerId });
   return {
+    kind,
     body,
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(SIGNING_SECRET, body) },
   };
 };
+
+const UPDATE = 'update investigating bench update';
+/**
+ * Updates only (each makes the outbox post it to the incident's channel), notes only (a write that
+ * queues nothing), or statuses with every other request an update.
+ */
+const STREAMS = {
+  update: (channel: string) => (_i: number) => signed('update', UPDATE, channel),
+  note: (channel: string) => (_i: number) => signed('note', 'note bench note', channel),
+  mixed: (channel: string) => (i: number) =>
+    i % 2 === 0 ? signed('status', 'status', channel) : signed('update', UPDATE, channel),
+};
+
+/** The bot answered the command itself (an empty 200 is how it acks a replayed signature). */
+const replied = (status: number, body: string) => status === 200 && body.includes('"text"');
 
 export const commandAck: Suite = {
   name: 'command-ack',
@@ -41,21 +62,33 @@ export const commandAck: Suite = {
           await new Promise((r) => setTimeout(r, 50));
       };
       // Warm both servers up (JIT, connection pools, caches) before anything is measured.
-      for (const verb of ['status', 'note bench warm-up']) {
-        const req = signed(verb, channel);
-        await pacedLoad({ url: `${botUrl}/slack/events`, ...req, rate: 200, seconds: quick ? 1 : 3 });
-        await pacedLoad({ url: `${floor.info.url}/slack/events`, ...req, rate: 200, seconds: quick ? 1 : 3 });
+      for (const make of [STREAMS.mixed(channel), STREAMS.update(channel), STREAMS.note(channel)]) {
+        const warm = { make, rate: 200, seconds: quick ? 1 : 3 };
+        await pacedLoad({ url: `${botUrl}/slack/events`, ...warm, accept: replied });
+        await pacedLoad({ url: `${floor.info.url}/slack/events`, ...warm });
       }
+      // A write verb alone (its acks compete with delivering what the updates before it caused), the
+      // read verb among updates, so that it too is measured while the outbox is busy, and a write
+      // that queues nothing.
+      const runs = [
+        { stream: 'update', verb: 'update', label: (rate: number) => `/incident update at ${rate}/s` },
+        {
+          stream: 'mixed',
+          verb: 'status',
+          label: (rate: number) => `/incident status at ${rate}/s, every other request an update`,
+        },
+        { stream: 'note', verb: 'note', label: (rate: number) => `/incident note at ${rate}/s` },
+      ] as const;
       for (const rate of [100, 500]) {
-        for (const verb of ['status', 'note bench note']) {
-          const req = signed(verb, channel);
+        for (const run of runs) {
           await settled();
-          const ours = await pacedLoad({ url: `${botUrl}/slack/events`, ...req, rate, seconds });
-          const base = await pacedLoad({ url: `${floor.info.url}/slack/events`, ...req, rate, seconds });
+          const load = { make: STREAMS[run.stream](channel), rate, seconds };
+          const ours = (await pacedLoad({ url: `${botUrl}/slack/events`, ...load, accept: replied }))[run.verb]!;
+          const base = (await pacedLoad({ url: `${floor.info.url}/slack/events`, ...load }))[run.verb]!;
           figures.push(
             loadFigure(
               'command-ack',
-              `/incident ${verb.split(' ')[0]} at ${rate}/s`,
+              run.label(rate),
               ours,
               rate === 100 ? 'p99 < 20 ms; ≤ 1.5× floor' : '≤ 1.5× floor',
               { name: 'Bolt app that only acks', r: base },
