@@ -71,10 +71,19 @@ export class OutboxRepository {
           @traceparent, @cause)
         ON CONFLICT (idempotency_key) DO NOTHING`),
       // The head of each ordering key: a row is only deliverable once every earlier row of its key is settled.
-      heads: db.prepare(`SELECT o.* FROM outbox o
-        WHERE o.state = 'pending'
-          AND o.id = (SELECT p.id FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending' ORDER BY p.priority, p.id LIMIT 1)
-          AND o.available_at <= ?
+      // The keys with pending rows are walked one index seek each (`keys`), and each key's head is one
+      // more: the worker looks after every delivery, and a look that read every pending row made a
+      // backlog of one incident (thousands of updates) quadratic to drain, and the acks wait behind it.
+      heads: db.prepare(`WITH RECURSIVE keys (k) AS (
+          SELECT (SELECT min(ordering_key) FROM outbox WHERE state = 'pending')
+          UNION ALL
+          SELECT (SELECT min(ordering_key) FROM outbox WHERE state = 'pending' AND ordering_key > keys.k)
+          FROM keys WHERE keys.k IS NOT NULL
+        )
+        SELECT o.* FROM keys JOIN outbox o
+          ON o.id = (SELECT p.id FROM outbox p WHERE p.ordering_key = keys.k AND p.state = 'pending'
+            ORDER BY p.priority, p.id LIMIT 1)
+        WHERE o.available_at <= ?
         ORDER BY o.id LIMIT ?`),
       nextAvailable: db.prepare("SELECT min(available_at) FROM outbox WHERE state = 'pending'").pluck(),
       delivered: db.prepare(`UPDATE outbox SET state = 'delivered', attempts = attempts + 1, result = ?,
