@@ -74,6 +74,7 @@ export class OutboxRepository {
       // The keys with pending rows are walked one index seek each (`keys`), and each key's head is one
       // more: the worker looks after every delivery, and a look that read every pending row made a
       // backlog of one incident (thousands of updates) quadratic to drain, and the acks wait behind it.
+      // Ordered and cut in `heads()`: an ORDER BY here makes SQLite read the whole backlog again.
       heads: db.prepare(`WITH RECURSIVE keys (k) AS (
           SELECT (SELECT min(ordering_key) FROM outbox WHERE state = 'pending')
           UNION ALL
@@ -83,8 +84,7 @@ export class OutboxRepository {
         SELECT o.* FROM keys JOIN outbox o
           ON o.id = (SELECT p.id FROM outbox p WHERE p.ordering_key = keys.k AND p.state = 'pending'
             ORDER BY p.priority, p.id LIMIT 1)
-        WHERE o.available_at <= ?
-        ORDER BY o.id LIMIT ?`),
+        WHERE o.available_at <= ?`),
       nextAvailable: db.prepare("SELECT min(available_at) FROM outbox WHERE state = 'pending'").pluck(),
       delivered: db.prepare(`UPDATE outbox SET state = 'delivered', attempts = attempts + 1, result = ?,
         delivered_at = ?, last_error = NULL WHERE id = ?`),
@@ -144,8 +144,13 @@ export class OutboxRepository {
     return info.changes === 1;
   }
 
+  /** The heads due by `now`, oldest first, at most `limit` (one per ordering key with rows pending). */
   heads(now: number, limit: number): OutboxRow[] {
-    return (this.stmt.heads.all(now, limit) as Row[]).map(toRow);
+    const due = this.stmt.heads.all(now) as Row[];
+    return due
+      .sort((a, b) => a.id - b.id)
+      .slice(0, limit)
+      .map(toRow);
   }
 
   nextAvailableAt(): number | null {

@@ -16,8 +16,8 @@ const effect = (key: string, n: number, extra: Partial<NewEffect> = {}): NewEffe
 describe('the outbox heads: the next row of each ordering key', () => {
   let db: Db;
   let repo: OutboxRepository;
-  /** The SQL of every statement the repository ran, by what it prepared. */
-  let ran: string[];
+  /** Every query the repository ran: its SQL and parameters. */
+  let ran: { sql: string; args: unknown[] }[];
   beforeEach(() => {
     db = openDatabase(':memory:');
     migrate(db);
@@ -29,7 +29,7 @@ describe('the outbox heads: the next row of each ordering key', () => {
           const stmt = target.prepare(sql);
           const all = stmt.all.bind(stmt);
           stmt.all = ((...args: unknown[]) => {
-            ran.push(sql);
+            ran.push({ sql, args });
             return all(...(args as []));
           }) as typeof stmt.all;
           return stmt;
@@ -60,9 +60,10 @@ describe('the outbox heads: the next row of each ordering key', () => {
     for (let n = 0; n < 50; n++) repo.enqueue(effect('incident:1', n), 100);
     repo.enqueue(effect('incident:2', 0), 100);
     expect(repo.heads(200, 40).map((r) => r.idempotencyKey)).toEqual(['incident:1:0', 'incident:2:0']);
+    const look = ran.at(-1)!;
     const plan = db
-      .prepare(`EXPLAIN QUERY PLAN ${ran.at(-1)!}`)
-      .all(200, 40)
+      .prepare(`EXPLAIN QUERY PLAN ${look.sql}`)
+      .all(...(look.args as []))
       .map((r) => (r as { detail: string }).detail);
     const scans = plan.filter((d) => /^SCAN (?!CONSTANT ROW|keys\b)/.test(d));
     expect(scans).toEqual([]);
