@@ -9,6 +9,7 @@ import { storageCheck } from '../http/storage-readiness.ts';
 import { startStorageMaintenanceJob, type CheckpointResult } from '../scheduler/storage-maintenance.ts';
 import { databaseCheck, livenessRoute, readinessRoute } from '../http/health.ts';
 import { createHttpServer, type Route } from '../http/server.ts';
+import { requestsInFlight, type RequestsInFlight } from '../http/requests-in-flight.ts';
 import { InboxRepository } from '../inbox/inbox-repository.ts';
 import { SeenRequestRepository } from '../inbox/seen-requests.ts';
 import { IncidentRepository } from '../incidents/incident-repository.ts';
@@ -91,7 +92,7 @@ export interface AppOptions {
   /** Interface to listen on; all interfaces unless given (tests pass 127.0.0.1). */
   host?: string;
   now?: () => number;
-  worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+  worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; maxYieldMs?: number };
   socketMode?: SocketModeOptions;
   /**
    * Slack's rate limits compressed in time (×60: a minute's allowance a second), to match a fake Slack
@@ -423,8 +424,11 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     laneWaitMs: (lane) => pacer.laneWaitMs(lane),
     maxAttempts: config.settings.outbox.max_attempts,
     storage,
+    // Acks go first: no delivery starts while the server owes a request its answer (see below).
+    answering: () => (answering?.count ?? 0) > 0,
     ...opts.worker,
   });
+  let answering: RequestsInFlight | undefined;
   wake = () => worker.notify();
   storage.onRecovered(() => worker.notify());
 
@@ -511,6 +515,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     );
   }
   const server = createHttpServer(routes, log.child({ source: 'http' }), metrics.request);
+  answering = requestsInFlight(server, () => worker.notify());
   const metricsServer =
     config.metricsPort === undefined
       ? undefined

@@ -12,7 +12,7 @@ export function status(ctx: CommandContext): CommandReply {
     const r = roles.find((x) => x.role === role);
     return r ? user(r.userId) : italic('nobody');
   };
-  const last = incidents.updates(incident.id)[0];
+  const last = incidents.latestUpdate(incident.id);
   const lastUpdate = last
     ? say`${formatDuration(ctx.now - last.at)} ago (${last.status}): ${last.body.slice(0, 200)}`
     : [italic('none yet')];

@@ -506,4 +506,8 @@ export class IncidentService implements Core {
   updates(incidentId: number) {
     return this.deps.updates.updates(incidentId);
   }
+
+  latestUpdate(incidentId: number) {
+    return this.deps.updates.latest(incidentId);
+  }
 }

@@ -68,6 +68,7 @@ export class UpdateRepository {
         JOIN incidents i ON i.id = c.incident_id WHERE i.status <> 'resolved' AND i.public_at IS NOT NULL
         GROUP BY c.component_id, c.status`),
       updates: db.prepare('SELECT * FROM incident_updates WHERE incident_id = ? ORDER BY at DESC, id DESC'),
+      latest: db.prepare('SELECT * FROM incident_updates WHERE incident_id = ? ORDER BY at DESC, id DESC LIMIT 1'),
     };
   }
 
@@ -80,6 +81,12 @@ export class UpdateRepository {
 
   updates(incidentId: number): IncidentUpdate[] {
     return (this.stmt.updates.all(incidentId) as UpdateRow[]).map(toUpdate);
+  }
+
+  /** The newest update of an incident: one index seek, however many it has had. */
+  latest(incidentId: number): IncidentUpdate | undefined {
+    const row = this.stmt.latest.get(incidentId) as UpdateRow | undefined;
+    return row && toUpdate(row);
   }
 
   get(id: number): IncidentUpdate | undefined {

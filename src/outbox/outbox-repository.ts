@@ -71,12 +71,20 @@ export class OutboxRepository {
           @traceparent, @cause)
         ON CONFLICT (idempotency_key) DO NOTHING`),
       // The head of each ordering key: a row is only deliverable once every earlier row of its key is settled.
-      heads: db.prepare(`SELECT o.* FROM outbox o
-        WHERE o.state = 'pending'
-          AND o.available_at <= ?
-          AND o.kind NOT IN (SELECT value FROM json_each(?))
-          AND o.id = (SELECT p.id FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state = 'pending' ORDER BY p.priority, p.id LIMIT 1)
-        ORDER BY o.id LIMIT ?`),
+      // The keys with pending rows are walked one index seek each (`keys`), and each key's head is one
+      // more: the worker looks after every delivery, and a look that read every pending row made a
+      // backlog of one incident (thousands of updates) quadratic to drain, and the acks wait behind it.
+      // Ordered and cut in `heads()`: an ORDER BY here makes SQLite read the whole backlog again.
+      heads: db.prepare(`WITH RECURSIVE keys (k) AS (
+          SELECT (SELECT min(ordering_key) FROM outbox WHERE state = 'pending')
+          UNION ALL
+          SELECT (SELECT min(ordering_key) FROM outbox WHERE state = 'pending' AND ordering_key > keys.k)
+          FROM keys WHERE keys.k IS NOT NULL
+        )
+        SELECT o.* FROM keys JOIN outbox o
+          ON o.id = (SELECT p.id FROM outbox p WHERE p.ordering_key = keys.k AND p.state = 'pending'
+            ORDER BY p.priority, p.id LIMIT 1)
+        WHERE o.available_at <= ?`),
       nextAvailable: db.prepare("SELECT min(available_at) FROM outbox WHERE state = 'pending'").pluck(),
       delivered: db.prepare(`UPDATE outbox SET state = 'delivered', attempts = attempts + 1, result = ?,
         delivered_at = ?, last_error = NULL WHERE id = ?`),
@@ -136,9 +144,17 @@ export class OutboxRepository {
     return info.changes === 1;
   }
 
-  /** The first rows of their ordering keys that are due, but none of `skipKinds` (whose turn has not come). */
+  /**
+   * The heads due by `now`, oldest first, at most `limit` (one per ordering key with rows pending), but
+   * none of `skipKinds` (whose turn for a rate-limit slot has not come: they wait in the database).
+   */
   heads(now: number, limit: number, skipKinds: readonly string[] = []): OutboxRow[] {
-    return (this.stmt.heads.all(now, JSON.stringify(skipKinds), limit) as Row[]).map(toRow);
+    const skip = new Set(skipKinds);
+    const due = (this.stmt.heads.all(now) as Row[]).filter((r) => !skip.has(r.kind));
+    return due
+      .sort((a, b) => a.id - b.id)
+      .slice(0, limit)
+      .map(toRow);
   }
 
   nextAvailableAt(): number | null {

@@ -44,6 +44,13 @@ export interface WorkerOptions {
    * left pending meanwhile, so a delivery never holds a slot of `concurrency` while it waits its turn.
    */
   laneWaitMs?: (lane: string) => number;
+  /**
+   * Whether requests are waiting for their answer (an ack must not queue behind a delivery's CPU):
+   * no delivery starts while one is, for at most `maxYieldMs` at a time, so a steady stream of
+   * requests slows deliveries down but never stops them. Call `notify()` when the last is answered.
+   */
+  answering?: () => boolean;
+  maxYieldMs?: number;
 }
 
 /**
@@ -67,6 +74,8 @@ export class OutboxWorker {
   private pacedHeads = 0;
   /** The soonest a passed-over lane has a slot: the worker looks again then rather than at the next poll. */
   private wakeInMs = Infinity;
+  /** Since when (performance.now()) starting deliveries has waited for requests to be answered. */
+  private yieldingSince: number | undefined;
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? Date.now;
@@ -97,6 +106,8 @@ export class OutboxWorker {
   /** Only ever run from `notify`'s setImmediate, so never re-entered. */
   private pumpNow(): void {
     if (!this.running) return;
+    const yieldFor = this.yieldFor();
+    if (yieldFor > 0) return this.arm(yieldFor);
     try {
       this.pump();
     } catch (error) {
@@ -204,11 +215,25 @@ export class OutboxWorker {
     return free > idleOthers;
   }
 
+  /** How much longer to leave the CPU to requests waiting for an answer (0: start deliveries now). */
+  private yieldFor(): number {
+    if (!this.opts.answering?.()) {
+      this.yieldingSince = undefined;
+      return 0;
+    }
+    const now = performance.now();
+    this.yieldingSince ??= now;
+    const left = this.yieldingSince + (this.opts.maxYieldMs ?? 25) - now;
+    if (left > 0) return left;
+    this.yieldingSince = undefined;
+    return 0;
+  }
+
   /** Sleeps until the next poll; rows due later than that, or lanes still paused, are found then. */
-  private arm(): void {
+  private arm(ms = this.pollMs): void {
     clearTimeout(this.timer);
     if (!this.running) return;
-    this.timer = setTimeout(() => this.notify(), Math.min(this.pollMs, this.wakeInMs));
+    this.timer = setTimeout(() => this.notify(), Math.min(ms, this.pollMs, this.wakeInMs));
     this.timer.unref();
   }
 

@@ -79,7 +79,7 @@ export async function startTestBot(
   databasePath: string,
   opts: {
     env?: Record<string, string>;
-    worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+    worker?: { pollMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; maxYieldMs?: number };
     now?: () => number;
     processEnv?: Record<string, string>;
     logTo?: string[];

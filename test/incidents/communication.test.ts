@@ -54,6 +54,20 @@ describe('posting an update', () => {
     expect(d.service.updates(id)[0]!.body).toHaveLength(3000);
   });
 
+  it('keeps the latest update at hand without reading the others (status shows it at every call)', () => {
+    d = new Domain();
+    const { id } = d.declare(ALICE);
+    expect(d.service.latestUpdate(id)).toBeUndefined();
+    d.advance(MINUTE);
+    d.service.postUpdate(id, 'investigating', 'Looking.', actor(BOB));
+    d.advance(MINUTE);
+    d.service.postUpdate(id, 'identified', 'Found it.', actor(BOB));
+    // Two in the same millisecond: the later one is the latest.
+    d.service.postUpdate(id, 'monitoring', 'Fixed, watching.', actor(BOB));
+    expect(d.service.latestUpdate(id)).toEqual(d.service.updates(id)[0]);
+    expect(d.service.latestUpdate(id)).toMatchObject({ status: 'monitoring', body: 'Fixed, watching.' });
+  });
+
   it('records it, moves the status and makes the next one due a cadence from now', () => {
     d = new Domain();
     const { id } = d.declare(ALICE);
