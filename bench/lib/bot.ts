@@ -34,6 +34,9 @@ export async function benchBot(
     PORT: '0',
     LOG_LEVEL: 'silent',
     DATABASE_PATH: databasePath ?? join(dir, 'bench.db'),
+    // These fakes enforce no rate limits and the suites measure the bot's own cost: Slack's limits
+    // compressed 100,000× leave the pacer nothing to wait for. The storm suite sets its own scale.
+    SLACK_RATE_SCALE: '100000',
     ...env,
   });
   const app = await startApp(config, { logger: createLogger('silent'), host: '127.0.0.1', ...options });
