@@ -1,6 +1,7 @@
-import { databasePathFrom, loadConfig, logLevelFrom, ConfigError, type Config } from './config/config.ts';
+import { databasePathFrom, loadConfig, logLevelFrom, storageFrom, ConfigError, type Config } from './config/config.ts';
 import { migrate } from './db/migrate.ts';
-import { openDatabase } from './db/open.ts';
+import { openStorage } from './db/open-storage.ts';
+import { redact } from './db/postgres/pg-database.ts';
 import { startApp } from './app/start-app.ts';
 import { createLogger } from './lib/logger.ts';
 import { AppError } from './lib/errors.ts';
@@ -10,6 +11,14 @@ import { OUTBOX_USAGE, operatingSystemUser, outboxList, outboxRetry, type Outbox
 import { auditList } from './cli/audit.ts';
 import { createInterface } from 'node:readline/promises';
 import { startMode } from './sandbox/mode.ts';
+
+/** PostgreSQL has its own consistent online backup, which `backup` does not reimplement. */
+const PG_BACKUP = `DATABASE_URL is set: the data is in PostgreSQL, which \`incident-bot backup\` does not copy.
+Back it up with PostgreSQL's own tools, while the bot runs (the dump is consistent):
+  pg_dump --format=custom --file=incident-bot.dump "$DATABASE_URL"
+Restore into an empty database, then start the bot with DATABASE_URL pointing at it:
+  pg_restore --no-owner --dbname="$NEW_DATABASE_URL" incident-bot.dump
+A managed PostgreSQL's snapshots and point-in-time recovery work too (docs/deploy.md).`;
 
 const USAGE = `Usage: incident-bot <command>
 
@@ -61,17 +70,22 @@ const VERBS: Record<string, Verb> = {
   },
   async migrate() {
     // Migrating needs only the database; it must work before Slack is set up.
-    const path = databasePathFrom(process.env);
-    const db = openDatabase(path);
+    const where = storageFrom(process.env);
+    const db = openStorage(where);
     const applied = migrate(db);
+    const name = where.databaseUrl ? redact(where.databaseUrl) : where.databasePath;
     db.close();
-    console.log(applied.length > 0 ? `Applied ${applied.join(', ')} to ${path}` : `${path} is up to date`);
+    console.log(applied.length > 0 ? `Applied ${applied.join(', ')} to ${name}` : `${name} is up to date`);
     return 0;
   },
   async backup(argv) {
     const target = argv.find((a) => !a.startsWith('--'));
     if (!target) {
       console.error('Usage: incident-bot backup <file> [--force]');
+      return 2;
+    }
+    if (process.env.DATABASE_URL?.trim()) {
+      console.error(PG_BACKUP);
       return 2;
     }
     const source = databasePathFrom(process.env);

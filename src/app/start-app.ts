@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { groupCommit } from '../db/group-commit.ts';
-import { openDatabase, type Db } from '../db/open.ts';
+import type { Db } from '../db/open.ts';
+import { engineOf, openStorage } from '../db/open-storage.ts';
 import { StorageHealth, volumeFreeSpace, type FreeSpaceReader } from '../db/storage-health.ts';
 import { storageCheck } from '../http/storage-readiness.ts';
 import { startStorageMaintenanceJob, type CheckpointResult } from '../scheduler/storage-maintenance.ts';
@@ -158,14 +159,17 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     return { url: w.url, secret };
   });
 
-  const db = openDatabase(config.databasePath);
+  const db = openStorage(config);
+  const engine = engineOf(db);
   if (opts.storage?.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(opts.storage.maxPageCount)}`);
   const applied = migrate(db);
   if (applied.length > 0) log.info({ event: 'db.migrated', applied }, 'database migrated');
   const storage = new StorageHealth({
     db,
     log: log.child({ source: 'storage' }),
-    freeBytes: opts.storage?.freeBytes ?? volumeFreeSpace(config.databasePath),
+    // PostgreSQL's disk is its server's: it tells when it is full (SQLSTATE 53100), the probe hears it.
+    freeBytes:
+      opts.storage?.freeBytes ?? (engine === 'postgres' ? () => undefined : volumeFreeSpace(config.databasePath)),
     minFreeMb: config.settings.storage.min_free_mb,
     now,
     probeMs: opts.storage?.probeMs,

@@ -30,6 +30,8 @@ const ENV_VARS = {
   METRICS_PORT:
     'a second HTTP port serving /metrics and /readyz (and /healthz), so the public port need not expose them',
   DATABASE_PATH: 'the SQLite database file',
+  DATABASE_URL:
+    'a PostgreSQL URL (postgres://user:password@host:5432/db); when set the bot stores everything there, writes no SQLite file, and several replicas may share it',
   CONFIG_PATH: 'the YAML settings file',
   PUBLIC_URL: 'the base URL used in links the bot posts',
   LOG_LEVEL: 'the log level (fatal, error, warn, info, debug, trace, silent)',
@@ -48,6 +50,8 @@ export interface Config {
   /** When set, /metrics and /readyz are served on this port only, not on `port`. */
   metricsPort?: number;
   databasePath: string;
+  /** PostgreSQL instead of the SQLite file at `databasePath`. */
+  databaseUrl?: string;
   configPath: string;
   publicUrl: string;
   logLevel: string;
@@ -69,6 +73,17 @@ const DEFAULT_DATABASE_PATH = './data/incident-bot.db';
 /** The database file alone, for verbs that need nothing else (migrate, backup) and must work before Slack is set up. */
 export const databasePathFrom = (env: Record<string, string | undefined>): string =>
   env.DATABASE_PATH?.trim() || DEFAULT_DATABASE_PATH;
+
+/** Where the data lives, for verbs that need nothing else: PostgreSQL when DATABASE_URL is set, else the SQLite file. */
+export const storageFrom = (env: Record<string, string | undefined>): StorageLocation => ({
+  databasePath: databasePathFrom(env),
+  databaseUrl: env.DATABASE_URL?.trim() || undefined,
+});
+
+export interface StorageLocation {
+  databasePath: string;
+  databaseUrl?: string;
+}
 
 const optional = z
   .string()
@@ -125,6 +140,12 @@ const envSchema = z.object({
   PORT: port.transform((p) => p ?? 3000),
   METRICS_PORT: port,
   DATABASE_PATH: optional.transform((s) => s ?? DEFAULT_DATABASE_PATH),
+  DATABASE_URL: optional.pipe(
+    z
+      .url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// (or postgresql://) URL' })
+      .max(2000)
+      .optional(),
+  ),
   CONFIG_PATH: optional,
   PUBLIC_URL: optional.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
   LOG_LEVEL: optional.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
@@ -220,6 +241,7 @@ export function loadConfig(
     port: e.PORT,
     metricsPort: e.METRICS_PORT,
     databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL,
     configPath,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL ?? 'info',

@@ -3,8 +3,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './open.ts';
 import { AppError, ErrorCode } from '../lib/errors.ts';
+import { engineOf } from './open-storage.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+/** PostgreSQL's schema: the same tables and columns as SQLite's, in its own types (one file per step). */
+export const PG_MIGRATIONS_DIR = join(MIGRATIONS_DIR, 'postgres');
+
+/** Replicas that start together take turns: the first applies what is pending, the others then find it applied. */
+const PG_MIGRATION_LOCK = 0x1bc1de48;
+
+const migrationsDirOf = (db: Db): string => (engineOf(db) === 'postgres' ? PG_MIGRATIONS_DIR : MIGRATIONS_DIR);
 
 interface Migration {
   version: number;
@@ -42,7 +50,20 @@ export function appliedVersions(db: Db): Set<number> {
   return new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
 }
 
-export function migrate(db: Db, dir: string = MIGRATIONS_DIR): string[] {
+export function migrate(db: Db, dir: string = migrationsDirOf(db)): string[] {
+  if (engineOf(db) !== 'postgres') return migrateNow(db, dir);
+  db.exec(`SELECT pg_advisory_lock(${PG_MIGRATION_LOCK})`);
+  try {
+    return migrateNow(db, dir);
+  } finally {
+    db.exec(`SELECT pg_advisory_unlock(${PG_MIGRATION_LOCK})`);
+  }
+}
+
+/** The migrations for this database's engine. */
+export const migrationsFor = (db: Db): Migration[] => readMigrations(migrationsDirOf(db));
+
+function migrateNow(db: Db, dir: string): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,

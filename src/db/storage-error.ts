@@ -1,7 +1,7 @@
 import { ErrorCode, UserError } from '../lib/errors.ts';
 
 /** What is wrong with the database's storage, in words an operator and a responder understand. */
-export type StorageProblem = 'full' | 'io' | 'busy' | 'readonly';
+export type StorageProblem = 'full' | 'io' | 'busy' | 'readonly' | 'unreachable';
 
 /**
  * SQLite's result codes (primary code first: extended codes such as `SQLITE_IOERR_WRITE` or
@@ -13,6 +13,20 @@ const PROBLEM_BY_CODE: Record<string, StorageProblem> = {
   SQLITE_BUSY: 'busy',
   SQLITE_LOCKED: 'busy',
   SQLITE_READONLY: 'readonly',
+  // PostgreSQL's SQLSTATEs (and the adapter's own codes for a server it cannot reach).
+  '53100': 'full',
+  '58030': 'io',
+  '40001': 'busy',
+  '40P01': 'busy',
+  '55P03': 'busy',
+  '53300': 'busy',
+  // A failover can leave the connection on a standby that now refuses writes.
+  '25006': 'readonly',
+  '57P01': 'unreachable',
+  '57P02': 'unreachable',
+  '57P03': 'unreachable',
+  PG_CONNECTION: 'unreachable',
+  PG_TIMEOUT: 'unreachable',
 };
 
 /** How each problem is named to a person, after "storage is" / "database:". */
@@ -21,6 +35,7 @@ export const PROBLEM_TEXT: Record<StorageProblem, string> = {
   io: 'failing (I/O error)',
   busy: 'locked by another process',
   readonly: 'read-only',
+  unreachable: 'unreachable (the database server does not answer)',
 };
 
 /**
@@ -43,7 +58,9 @@ export class StorageUnavailableError extends UserError {
 
 function primaryCode(code: string): string {
   const match = /^SQLITE_[A-Z]+/.exec(code);
-  return match ? match[0] : code;
+  if (match) return match[0];
+  // PostgreSQL's class 08 is every way a connection fails.
+  return /^08[0-9A-Z]{3}$/.test(code) ? 'PG_CONNECTION' : code;
 }
 
 /** The storage problem behind an error, if it is one (a driver error by its code, or one already classified). */

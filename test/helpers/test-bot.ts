@@ -8,6 +8,7 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { FakePagerDuty, type FakePdUser } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import type { FakeUser } from '../../src/sandbox/fake-slack/state.ts';
+import { storageEnv } from './test-database.ts';
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
 import {
   blockActionBody,
@@ -36,7 +37,7 @@ export function testEnv(
     SLACK_BOT_TOKEN: slack.token,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.url,
-    DATABASE_PATH: databasePath,
+    ...storageEnv(databasePath),
     CONFIG_PATH: '',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

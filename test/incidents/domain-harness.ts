@@ -4,7 +4,8 @@ import { permissionTable } from '../../src/app/permission-table.ts';
 import { expect } from 'vitest';
 import { settingsSchema, type Settings } from '../../src/config/settings.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { openDatabase, type Db } from '../../src/db/open.ts';
+import type { Db } from '../../src/db/open.ts';
+import { openTestDatabase } from '../helpers/test-database.ts';
 import { InboxRepository } from '../../src/inbox/inbox-repository.ts';
 import { AnnouncementRepository } from '../../src/incidents/announcement-repository.ts';
 import type { ExternalEvent, ExternalSnapshot } from '../../src/incidents/external-events.ts';
@@ -74,7 +75,7 @@ export class Domain {
   wakes = 0;
 
   constructor(opts: DomainOptions = {}) {
-    this.db = openDatabase(':memory:');
+    this.db = openTestDatabase(':memory:');
     migrate(this.db);
     this.settings = settingsSchema.parse(opts.settings ?? {});
     this.repo = new IncidentRepository(this.db);
