@@ -101,7 +101,7 @@ function errorReply(error: unknown): PgReply {
 }
 
 (port as MessagePort).on('message', (req: PgRequest) => {
-  answer(req)
+  void answer(req)
     .catch(errorReply)
     .then((reply) => {
       port.postMessage(reply);
