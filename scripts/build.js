@@ -6,7 +6,7 @@
  * writes the same files in a fraction of the time).
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,8 @@ if (run.status !== 0) {
   console.error('npm run build: tsc failed (above); dist/ is not usable.');
   process.exit(run.status ?? 1);
 }
+// JavaScript sources tsc does not emit (it compiles TypeScript only): copied as they are.
+for (const file of ['db/postgres/pg-worker.js']) cpSync(join(root, 'src', file), join(root, 'dist', file));
 const stamp = join(root, 'dist', STAMP);
 writeFileSync(stamp, `${JSON.stringify({ builtAt: started.toISOString(), node: process.version })}\n`);
 // Dated when the build began: a source saved while tsc ran makes the build stale, not fresh.

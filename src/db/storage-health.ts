@@ -6,7 +6,7 @@ import { asStorageError, PROBLEM_TEXT, type StorageProblem, type StorageUnavaila
 
 const MB = 1024 * 1024;
 /** The probe's row needs this much room, so that it fails where a real change would. */
-const PROBE_PAD_BYTES = 8192;
+const PROBE_PAD = Buffer.alloc(8192);
 
 /** Free bytes for the database's volume, or undefined where there is none (`:memory:`). */
 export type FreeSpaceReader = () => number | undefined;
@@ -63,10 +63,10 @@ export class StorageHealth implements StorageGuard {
   constructor(private readonly opts: StorageHealthOptions) {
     this.now = opts.now ?? Date.now;
     this.probeMs = opts.probeMs ?? 5000;
-    const insert = opts.db.prepare('INSERT INTO storage_probe (probed_at, pad) VALUES (?, zeroblob(?))');
+    const insert = opts.db.prepare('INSERT INTO storage_probe (probed_at, pad) VALUES (?, ?)');
     const clear = opts.db.prepare('DELETE FROM storage_probe');
     this.probeWrite = opts.db.transaction(() => {
-      insert.run(this.now(), PROBE_PAD_BYTES);
+      insert.run(this.now(), PROBE_PAD);
       clear.run();
     });
   }

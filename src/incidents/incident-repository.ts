@@ -182,7 +182,8 @@ export class IncidentRepository {
         .pluck(),
       advanceExternalOrder:
         db.prepare(`INSERT INTO incident_external_order (incident_id, source, aspect, occurred_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT (incident_id, source, aspect) DO UPDATE SET occurred_at = max(occurred_at, excluded.occurred_at)`),
+        ON CONFLICT (incident_id, source, aspect) DO UPDATE SET occurred_at = excluded.occurred_at
+        WHERE excluded.occurred_at > incident_external_order.occurred_at`),
       openByDedup: db.prepare(`SELECT * FROM incidents WHERE source = ? AND dedup_key = ? AND status <> 'resolved'
         ORDER BY id LIMIT 1`),
       updatesDue: db.prepare(`SELECT * FROM incidents WHERE status <> 'resolved' AND update_due_at IS NOT NULL

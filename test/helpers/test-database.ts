@@ -25,7 +25,9 @@ export function postgresUrlFor(key: string): string {
   if (!made.has(name)) {
     admin ??= new SyncPgClient({ url: base, applicationName: 'incident-bot-tests' });
     const exists = admin.call({ op: 'query', text: 'SELECT 1 FROM pg_database WHERE datname = $1', values: [name] });
-    if (exists.rows.length === 0) admin.call({ op: 'exec', text: `CREATE DATABASE ${name}` });
+    const template = process.env.TEST_DATABASE_TEMPLATE;
+    if (exists.rows.length === 0)
+      admin.call({ op: 'exec', text: `CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}` });
     made.add(name);
   }
   const url = new URL(base);

@@ -45,6 +45,19 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     port,
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
+    // A throwaway server: durability across an operating-system crash buys a test nothing, and
+    // flushing every commit and every new database to disk made the suites several times slower.
+    // The bots' own crash tests kill the bot, never this server.
+    postgresFlags: [
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=400',
+    ],
     onLog: () => {},
     onError: () => {},
   });

@@ -1,0 +1,132 @@
+// @ts-check
+/**
+ * The thread that holds the PostgreSQL connections for `SyncPgClient`: node-postgres is asynchronous,
+ * the storage port is synchronous (as better-sqlite3 is), so the caller blocks on a shared flag while
+ * this thread runs the query and posts the answer. One request at a time: the caller never sends the
+ * next before it has the last answer, so a transaction's statements stay in order.
+ *
+ * One thread serves every client of the process, each with its own connection: starting a thread and
+ * loading node-postgres costs a few hundred milliseconds, a connection a few.
+ *
+ * Plain JavaScript, not TypeScript: a worker thread does not inherit the TypeScript loader the
+ * sources run under in development and tests. The build copies this file to dist/ as it is
+ * (scripts/build.js).
+ */
+import { workerData } from 'node:worker_threads';
+import pg from 'pg';
+
+/** @typedef {import('./pg-protocol.ts').PgRequest} PgRequest */
+/** @typedef {import('./pg-protocol.ts').PgReply} PgReply */
+/** @typedef {import('./pg-protocol.ts').PgWorkerData} PgWorkerData */
+/** @typedef {import('./pg-protocol.ts').PgConnectOptions} PgConnectOptions */
+/**
+ * @typedef {object} Connection
+ * @property {pg.Client | null} client
+ * @property {boolean} broken
+ * @property {Map<string, string>} prepared named prepared statements: PostgreSQL plans each text once
+ * @property {PgConnectOptions} options
+ */
+
+const { flag: flagBuffer, port } = /** @type {PgWorkerData} */ (workerData);
+const flag = new Int32Array(flagBuffer);
+
+// Whole numbers as numbers: ids and millisecond times fit in a double, as they do in SQLite.
+const INT8 = 20;
+const NUMERIC = 1700;
+const types = {
+  /** @param {number} oid @param {'text' | 'binary'} [format] */
+  getTypeParser: (oid, format) =>
+    oid === INT8 || oid === NUMERIC ? Number : pg.types.getTypeParser(oid, /** @type {'text'} */ (format)),
+};
+
+/** @type {Map<number, Connection>} */
+const connections = new Map();
+/** The connection of the request being answered, for errorReply. @type {Connection | null} */
+let current = null;
+
+/** @param {Connection} conn */
+async function connected(conn) {
+  if (conn.client && !conn.broken) return conn.client;
+  if (conn.client) void conn.client.end().catch(() => undefined);
+  conn.broken = false;
+  conn.prepared = new Map();
+  const c = new pg.Client({
+    connectionString: conn.options.url,
+    types: /** @type {never} */ (types),
+    application_name: conn.options.applicationName,
+    statement_timeout: conn.options.statementTimeoutMs,
+    connectionTimeoutMillis: conn.options.connectTimeoutMs,
+  });
+  // A lost connection is noticed here and on the next query; the next request reconnects.
+  c.on('error', () => {
+    conn.broken = true;
+  });
+  conn.client = c;
+  try {
+    await c.connect();
+  } catch (error) {
+    conn.broken = true;
+    throw error;
+  }
+  return c;
+}
+
+/** @param {Connection} conn @param {string} text */
+function nameFor(conn, text) {
+  let name = conn.prepared.get(text);
+  if (!name) conn.prepared.set(text, (name = `s${conn.prepared.size + 1}`));
+  return name;
+}
+
+const NOTHING = /** @type {PgReply} */ ({ ok: true, fields: [], rows: [], rowCount: 0 });
+
+/** @param {PgRequest} req @returns {Promise<PgReply>} */
+async function answer(req) {
+  if (req.op === 'open') {
+    connections.set(req.conn, { client: null, broken: false, prepared: new Map(), options: req.options });
+    return NOTHING;
+  }
+  const conn = connections.get(req.conn);
+  if (!conn) throw Object.assign(new Error('The connection is closed'), { code: 'PG_CONNECTION' });
+  current = conn;
+  if (req.op === 'close') {
+    connections.delete(req.conn);
+    if (conn.client) await conn.client.end().catch(() => undefined);
+    return NOTHING;
+  }
+  const c = await connected(conn);
+  if (req.op === 'exec') {
+    await c.query(req.text);
+    return NOTHING;
+  }
+  const result = await c.query({ name: nameFor(conn, req.text), text: req.text, values: req.values, rowMode: 'array' });
+  return { ok: true, fields: result.fields.map((f) => f.name), rows: result.rows, rowCount: result.rowCount ?? 0 };
+}
+
+/** @param {unknown} error @returns {PgReply} */
+function errorReply(error) {
+  const e = /** @type {{ message?: string; code?: string; detail?: string; constraint?: string }} */ (error);
+  const socket = typeof e.code !== 'string' || /^E[A-Z]+$/.test(e.code);
+  // A connection-class SQLSTATE, or a socket error (ECONNRESET…): the next request reconnects.
+  if (current && (socket || /^08|^57P/.test(String(e.code)))) current.broken = true;
+  return {
+    ok: false,
+    error: {
+      message: String(e.message ?? error),
+      code: socket ? 'PG_CONNECTION' : String(e.code),
+      detail: e.detail,
+      constraint: e.constraint,
+    },
+  };
+}
+
+port.on('message', (/** @type {PgRequest} */ req) => {
+  current = null;
+  void answer(req)
+    .catch(errorReply)
+    .then((reply) => {
+      port.postMessage(reply);
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+    });
+});
