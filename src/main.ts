@@ -104,14 +104,14 @@ const VERBS: Record<string, Verb> = {
     return 0;
   },
   async outbox([sub, ...rest]) {
-    const path = databasePathFrom(process.env);
+    const path = storageFrom(process.env);
     if (sub === 'list') return outboxList(path, rest, terminalIo());
     if (sub === 'retry') return outboxRetry(path, rest, terminalIo());
     console.error(OUTBOX_USAGE);
     return 2;
   },
   async audit(argv) {
-    return auditList(databasePathFrom(process.env), argv, terminalIo());
+    return auditList(storageFrom(process.env), argv, terminalIo());
   },
   async doctor() {
     return doctor(process.env, (line) => console.log(line));

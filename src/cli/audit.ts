@@ -1,5 +1,6 @@
 import { AuditRepository, type AuditRecord } from '../audit/audit-repository.ts';
 import { cliTime, printTable } from './print-table.ts';
+import type { StorageLocation } from '../config/config.ts';
 import { openOutbox, printableError, type OutboxCliIo } from './outbox.ts';
 
 /** Records printed at most; a longer period is narrowed with `--since`. */
@@ -35,7 +36,11 @@ function table(rows: AuditRecord[]): string[] {
 }
 
 /** `audit [--since …] [--json]`: the audit log since then, oldest first. Reads only. */
-export function auditList(databasePath: string, argv: string[], io: Pick<OutboxCliIo, 'out' | 'err' | 'now'>): number {
+export function auditList(
+  where: StorageLocation,
+  argv: string[],
+  io: Pick<OutboxCliIo, 'out' | 'err' | 'now'>,
+): number {
   let since = io.now() - DEFAULT_SINCE_MS;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
@@ -54,7 +59,7 @@ export function auditList(databasePath: string, argv: string[], io: Pick<OutboxC
       return 2;
     }
   }
-  const { db } = openOutbox(databasePath);
+  const { db } = openOutbox(where);
   try {
     const rows = new AuditRepository(db).since(since, AUDIT_LIMIT + 1);
     const shown = rows.slice(-AUDIT_LIMIT);

@@ -2,8 +2,11 @@ import { existsSync } from 'node:fs';
 import { cliTime, printTable } from './print-table.ts';
 import { userInfo } from 'node:os';
 import { AuditRepository } from '../audit/audit-repository.ts';
-import { appliedVersions, readMigrations } from '../db/migrate.ts';
-import { openDatabase, type Db } from '../db/open.ts';
+import type { StorageLocation } from '../config/config.ts';
+import { migrationState } from '../db/migrate.ts';
+import type { Db } from '../db/open.ts';
+import { openStorage } from '../db/open-storage.ts';
+import { redact } from '../db/postgres/pg-database.ts';
 import { AppError, ErrorCode } from '../lib/errors.ts';
 import { OutboxRepository, type UndeliveredRow } from '../outbox/outbox-repository.ts';
 
@@ -39,18 +42,17 @@ export function operatingSystemUser(): string {
  * writer at a time; the busy timeout waits out the bot's short transactions). Refuses a database
  * that does not exist or is not migrated, rather than creating or half-reading it.
  */
-export function openOutbox(path: string): { db: Db; outbox: OutboxRepository } {
-  if (!existsSync(path))
+export function openOutbox(where: StorageLocation): { db: Db; outbox: OutboxRepository } {
+  const path = where.databaseUrl ? redact(where.databaseUrl) : where.databasePath;
+  if (!where.databaseUrl && !existsSync(where.databasePath))
     throw new AppError(ErrorCode.NotFound, `${path} does not exist (DATABASE_PATH); there is no outbox to look at`);
-  const db = openDatabase(path);
+  const db = openStorage(where);
   try {
-    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").get();
-    const applied = hasTable ? appliedVersions(db) : new Set<number>();
-    const pending = readMigrations().filter((m) => !applied.has(m.version));
+    const { pending } = migrationState(db);
     if (pending.length > 0)
       throw new AppError(
         ErrorCode.MigrationFailed,
-        `${path} is not migrated (pending: ${pending.map((m) => `${m.version}_${m.name}`).join(', ')}); run \`incident-bot migrate\` first`,
+        `${path} is not migrated (pending: ${pending.join(', ')}); run \`incident-bot migrate\` first`,
       );
     return { db, outbox: new OutboxRepository(db) };
   } catch (error) {
@@ -91,14 +93,14 @@ function table(rows: UndeliveredRow[]): string[] {
 }
 
 /** `outbox list [--dead]`: what is not delivered (or only what is dead), newest first. */
-export function outboxList(databasePath: string, argv: string[], io: OutboxCliIo): number {
+export function outboxList(where: StorageLocation, argv: string[], io: OutboxCliIo): number {
   const unknown = argv.filter((a) => a !== '--dead');
   if (unknown.length > 0) {
     io.err(`Unknown argument "${printableError(unknown[0]!, 40)}".\n\n${OUTBOX_USAGE}`);
     return 2;
   }
   const deadOnly = argv.includes('--dead');
-  const { db, outbox } = openOutbox(databasePath);
+  const { db, outbox } = openOutbox(where);
   try {
     const { rows, total } = outbox.undelivered({ deadOnly, limit: LIST_LIMIT });
     if (total === 0) {
@@ -123,7 +125,7 @@ export function outboxList(databasePath: string, argv: string[], io: OutboxCliIo
  * transaction; the running bot's worker delivers them at its next poll. A row keeps its idempotency
  * key, so it is the same effect sent again, never a copy. Sending many again asks first.
  */
-export async function outboxRetry(databasePath: string, argv: string[], io: OutboxCliIo): Promise<number> {
+export async function outboxRetry(where: StorageLocation, argv: string[], io: OutboxCliIo): Promise<number> {
   const allDead = argv.includes('--all-dead');
   const yes = argv.includes('--yes');
   const rest = argv.filter((a) => a !== '--all-dead' && a !== '--yes');
@@ -136,7 +138,7 @@ export async function outboxRetry(databasePath: string, argv: string[], io: Outb
     );
     return 2;
   }
-  const { db, outbox } = openOutbox(databasePath);
+  const { db, outbox } = openOutbox(where);
   try {
     let ids = rest.map(Number);
     if (allDead) {

@@ -91,3 +91,21 @@ function migrateNow(db: Db, dir: string): string[] {
   }
   return done;
 }
+
+/** Whether the runner's table exists yet (a database never migrated has none). */
+function hasMigrationsTable(db: Db): boolean {
+  const sql =
+    engineOf(db) === 'postgres'
+      ? "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
+      : "SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'";
+  return db.prepare(sql).get() !== undefined;
+}
+
+/** What is applied to this database, and what of its engine's migrations is still pending (as NNN_name). */
+export function migrationState(db: Db): { applied: number; pending: string[] } {
+  const applied = hasMigrationsTable(db) ? appliedVersions(db) : new Set<number>();
+  const pending = migrationsFor(db)
+    .filter((m) => !applied.has(m.version))
+    .map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
+  return { applied: applied.size, pending };
+}

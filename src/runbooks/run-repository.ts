@@ -64,7 +64,7 @@ export class RunbookRepository {
         db.prepare(`INSERT INTO runbook_steps (run_id, idx, name, kind, status, exit_code, duration_ms, output, truncated, approved_by, started_at)
         VALUES (@runId, @idx, @name, @kind, @status, @exitCode, @durationMs, @output, @truncated, @approvedBy, @startedAt)
         ON CONFLICT (run_id, idx) DO UPDATE SET status = excluded.status, exit_code = excluded.exit_code, duration_ms = excluded.duration_ms,
-          output = excluded.output, truncated = excluded.truncated, approved_by = coalesce(excluded.approved_by, approved_by)`),
+          output = excluded.output, truncated = excluded.truncated, approved_by = coalesce(excluded.approved_by, runbook_steps.approved_by)`),
       steps:
         db.prepare(`SELECT run_id AS runId, idx, name, kind, status, exit_code AS exitCode, duration_ms AS durationMs, output, truncated,
         approved_by AS approvedBy, started_at AS startedAt FROM runbook_steps WHERE run_id = ? ORDER BY idx`),

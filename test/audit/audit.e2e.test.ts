@@ -21,6 +21,7 @@ import {
   type Harness,
 } from '../helpers/test-bot.ts';
 import { FIXTURES, awaitingApproval, finished, runIdOf } from '../runbooks/helpers.ts';
+import { storageAt, storageEnv } from '../helpers/test-database.ts';
 
 const SETTINGS = [
   'permissions:',
@@ -158,7 +159,7 @@ describe('the audit log: who did what, when and from where', () => {
       now: Date.now,
       operator: 'oncall-operator',
     };
-    expect(await outboxRetry(h.dbPath, [String(dead[0])], io)).toBe(0);
+    expect(await outboxRetry(storageAt(h.dbPath), [String(dead[0])], io)).toBe(0);
     expect(acts(h, 'outbox.retried')).toEqual([
       expect.objectContaining({ actor: 'oncall-operator', via: 'cli', detail: { ids: [dead[0]], all_dead: false } }),
     ]);
@@ -167,7 +168,7 @@ describe('the audit log: who did what, when and from where', () => {
   it('incident-bot audit prints the log as a table or JSON lines, since a time', async () => {
     const { channel } = await declared(h, 'Queue backlog sev2');
     await h.bot.command(`role comms <@${CAROL.id}>`, { channel });
-    const env = { DATABASE_PATH: h.dbPath };
+    const env = storageEnv(h.dbPath);
     const table = await runCli(['audit'], env);
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');

@@ -45,3 +45,7 @@ export function openTestDatabase(path: string): Db {
 export function storageEnv(path: string): Record<string, string> {
   return onPostgres ? { DATABASE_PATH: path, DATABASE_URL: postgresUrlFor(path) } : { DATABASE_PATH: path };
 }
+
+/** Where `path`'s storage is on this run's engine, as the CLI verbs take it. */
+export const storageAt = (path: string): { databasePath: string; databaseUrl?: string } =>
+  onPostgres ? { databasePath: path, databaseUrl: postgresUrlFor(path) } : { databasePath: path };

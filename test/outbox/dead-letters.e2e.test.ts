@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { outboxRetry } from '../../src/cli/outbox.ts';
 import { runCli } from '../helpers/child-bot.ts';
 import { eventually, useBot } from '../helpers/test-bot.ts';
+import { storageAt, storageEnv } from '../helpers/test-database.ts';
 
 const ROOM = [
   'channel.create',
@@ -15,7 +16,7 @@ const ROOM = [
 // Each test runs the CLI as its own Node processes, slow to start on a loaded machine: a limit, not a timing check.
 describe('dead letters: incident-bot outbox list and retry, next to the running bot', { timeout: 120_000 }, () => {
   const h = useBot();
-  const cli = (...args: string[]) => runCli(['outbox', ...args], { DATABASE_PATH: h.dbPath });
+  const cli = (...args: string[]) => runCli(['outbox', ...args], storageEnv(h.dbPath));
   const states = (incidentId: number) => h.bot.app.outbox.forIncident(incidentId).map((r) => r.state);
   const readyz = async () => {
     const res = await fetch(`${h.bot.app.url}/readyz`);
@@ -141,12 +142,12 @@ describe('dead letters: incident-bot outbox list and retry, next to the running 
       ask: async (q: string) => (asked.push(q), answer),
       now: Date.now,
     });
-    expect(await outboxRetry(h.dbPath, ['--all-dead'], terminal(false))).toBe(1);
+    expect(await outboxRetry(storageAt(h.dbPath), ['--all-dead'], terminal(false))).toBe(1);
     expect(asked).toEqual(['Send 6 dead effect(s) again (ids 1, 2, 3, 4, 5, 6)? [y/N] ']);
     expect(out).toEqual(['Nothing retried.']);
     expect(states(1).every((s) => s === 'dead')).toBe(true);
 
-    expect(await outboxRetry(h.dbPath, ['--all-dead'], terminal(true))).toBe(0);
+    expect(await outboxRetry(storageAt(h.dbPath), ['--all-dead'], terminal(true))).toBe(0);
     await eventually(() => states(1).every((s) => s === 'delivered'), 10_000, 'the room delivered');
     expect(h.slack.succeeded('conversations.create')).toHaveLength(1);
   });

@@ -1,4 +1,4 @@
-import { Database } from '../../src/db/sqlite-driver.ts';
+import { openTestDatabase } from '../helpers/test-database.ts';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
@@ -44,7 +44,7 @@ describe('the outbox across restarts', () => {
     first.proc.kill('SIGKILL');
     expect(await first.exited).toBe(null);
 
-    const db = new Database(dbPath, { readonly: true });
+    const db = openTestDatabase(dbPath);
     expect(db.prepare('SELECT kind, state FROM outbox ORDER BY id').all()).toEqual([
       { kind: 'channel.create', state: 'delivered' },
       { kind: 'channel.invite', state: 'delivered' },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/open.ts';
+import type { Db } from '../../src/db/open.ts';
+import { openTestDatabase } from '../helpers/test-database.ts';
 import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
 import { PD_ALICE, useBot } from '../helpers/test-bot.ts';
 
@@ -8,7 +9,7 @@ describe('a burst of PagerDuty webhooks arriving together', () => {
   // Another connection to the bot's file sees only what the bot has committed.
   let reader: Db;
   beforeAll(() => {
-    reader = openDatabase(h.dbPath);
+    reader = openTestDatabase(h.dbPath);
   });
   afterAll(() => reader.close());
   const recorded = (eventId: string) =>
