@@ -56,7 +56,8 @@ export function startGuardedJob(job: GuardedJob, log: Logger, storage?: StorageG
         leases?.release(job.name);
       } catch (error) {
         // Not released: another replica takes the job when the lease runs out instead.
-        if (!storage?.failure(error)) log.warn({ event: 'job.lease_kept', job: job.name, err: error }, 'lease not released');
+        if (!storage?.failure(error))
+          log.warn({ event: 'job.lease_kept', job: job.name, err: error }, 'lease not released');
       }
     },
   };

@@ -22,7 +22,14 @@ export function startMaintenanceJob(
     if (moved > 0) log.info({ event: 'maintenance.moved', moved }, 'maintenance windows moved on');
   };
   return startGuardedJob(
-    { name: 'maintenance', cron: '*/15 * * * * *', periodMs: 15_000, run, failed: 'maintenance tick failed', atStart: true },
+    {
+      name: 'maintenance',
+      cron: '*/15 * * * * *',
+      periodMs: 15_000,
+      run,
+      failed: 'maintenance tick failed',
+      atStart: true,
+    },
     log,
     storage,
     leases,

@@ -25,17 +25,17 @@ export function startReminderJob(
       inSpan(tracer, 'job.reminders', {}, tickNow),
     );
   const tickNow = () => {
-      const sent = incidents.sendReminders();
-      if (sent > 0) log.info({ event: 'reminders.queued', sent }, 'reminders queued');
-      // Followed on-call schedules, for a change of shift (each incident's look is due on its own clock).
-      // Automations on timers (unacknowledged, update_overdue): due times come from the incidents as stored.
-      const fired = incidents.fireTimers();
-      if (fired > 0) log.info({ event: 'automations.fired', fired }, 'timed automations fired');
-      // Report pull requests still open N days after resolution: claimed per incident, so reminded once.
-      const prs = also.openReports?.() ?? 0;
-      if (prs > 0) log.info({ event: 'pr_reminders.queued', sent: prs }, 'open report pull request reminders queued');
-      const looks = incidents.checkShifts();
-      if (looks > 0) log.debug({ event: 'shifts.due', looks }, 'on-call schedules to look at');
+    const sent = incidents.sendReminders();
+    if (sent > 0) log.info({ event: 'reminders.queued', sent }, 'reminders queued');
+    // Followed on-call schedules, for a change of shift (each incident's look is due on its own clock).
+    // Automations on timers (unacknowledged, update_overdue): due times come from the incidents as stored.
+    const fired = incidents.fireTimers();
+    if (fired > 0) log.info({ event: 'automations.fired', fired }, 'timed automations fired');
+    // Report pull requests still open N days after resolution: claimed per incident, so reminded once.
+    const prs = also.openReports?.() ?? 0;
+    if (prs > 0) log.info({ event: 'pr_reminders.queued', sent: prs }, 'open report pull request reminders queued');
+    const looks = incidents.checkShifts();
+    if (looks > 0) log.debug({ event: 'shifts.due', looks }, 'on-call schedules to look at');
   };
   return startGuardedJob(
     { name: 'reminders', cron: '*/30 * * * * *', periodMs: 30_000, run: tick, failed: 'reminder tick failed' },

@@ -48,10 +48,20 @@ export function startRetentionJob(
   const run = () => {
     const pruned = inSpan(deps.tracer ?? noTracer, 'job.retention', {}, runOnce);
     if (pruned.outbox + pruned.inbox + pruned.requests + pruned.audit > 0)
-      log.info({ event: 'retention.pruned', pruned }, 'pruned old delivered effects, webhook ids and request signatures');
+      log.info(
+        { event: 'retention.pruned', pruned },
+        'pruned old delivered effects, webhook ids and request signatures',
+      );
   };
   const job = startGuardedJob(
-    { name: 'retention', cron: '17 * * * *', periodMs: 3_600_000, run, failed: 'retention run failed', whileFull: true },
+    {
+      name: 'retention',
+      cron: '17 * * * *',
+      periodMs: 3_600_000,
+      run,
+      failed: 'retention run failed',
+      whileFull: true,
+    },
     log,
     deps.storage,
     deps.leases,
