@@ -69,6 +69,9 @@ import { createReportRenderer } from '../postmortem/render.ts';
 import { dirname } from 'node:path';
 import { startReminderJob } from '../scheduler/reminders.ts';
 import { startRetentionJob } from '../scheduler/retention.ts';
+import { JobLeases } from '../scheduler/job-lease.ts';
+import { ReplicaHeartbeat, startHeartbeatJob } from '../scheduler/heartbeat.ts';
+import { previousLife, replicaId } from './replica-id.ts';
 import { wireRunbooks } from './wire-runbooks.ts';
 import { automationEngine, automationHandlers } from './wire-automations.ts';
 import { registerSlackEdge } from '../slack/register-all.ts';
@@ -111,6 +114,8 @@ export interface AppOptions {
    * as long as the connection): tests start the bot on a disk that is already full with it.
    */
   storage?: { freeBytes?: FreeSpaceReader; probeMs?: number; maxPageCount?: number };
+  /** This process's name among replicas sharing the database (default `host:pid:random`, see replica-id.ts). */
+  replicaId?: string;
 }
 
 export interface RunningApp {
@@ -135,6 +140,10 @@ export interface RunningApp {
   storage: StorageHealth;
   /** Runs the minute's storage maintenance now: the free-space check and a WAL checkpoint (truncating it). */
   checkpoint(): CheckpointResult;
+  /** This replica's name among those sharing the database. */
+  replicaId: string;
+  /** One round of the runbook sweep now, as every 15 s (on the replica holding its lease): silent replicas' runs interrupted. */
+  sweepRunbooks(): Promise<void>;
   /** Stops accepting requests, then gives in-flight deliveries `graceMs` before closing the database. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -177,6 +186,15 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   // A disk that filled while the bot was down: known now, so the bot starts degraded (reads, the
   // status page, 503s to senders) and its own start-up writes wait for the probe to find room.
   storage.check();
+  // Several replicas may share the database: each names itself, says it is alive (before it can start
+  // a runbook run), and runs a scheduled job's round only while it holds that job's lease.
+  const replica = opts.replicaId ?? replicaId();
+  const heartbeat = startHeartbeatJob(
+    new ReplicaHeartbeat(db, replica, now),
+    log.child({ source: 'scheduler' }),
+    storage,
+  );
+  const leases = new JobLeases(db, replica, now);
 
   const timeoutMs = config.settings.outbox.timeout_seconds * 1000;
   const [privateOwner, privateName] = config.settings.postmortem.private_repo?.split('/') ?? [];
@@ -449,6 +467,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     log,
     now,
     storage,
+    replica: { id: replica, previousLife: previousLife(replica) },
+    leases,
   });
   const runner = runbooks.runner;
   const insights = wireInsights(config, db, now, { repo: outbox, wake: () => wake() });
@@ -540,9 +560,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const remindOpenReports = () => prReminders.runOnce();
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), storage, tracer, {
     openReports: remindOpenReports,
+    leases,
   });
   const maintenance = startStorageMaintenanceJob({ db, storage }, log.child({ source: 'scheduler' }));
-  const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }), storage);
+  const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }), storage, leases);
   const checkMergedReports = mergedReportChecker({
     octokit: github,
     repo: config.github.repo,
@@ -551,7 +572,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     publish: reports,
     log: log.child({ source: 'scheduler' }),
   });
-  const mergeJob = startMergedReportJob(checkMergedReports, log.child({ source: 'scheduler' }), storage);
+  const mergeJob = startMergedReportJob(checkMergedReports, log.child({ source: 'scheduler' }), storage, leases);
   const checkFollowupStates = followupStateChecker({
     octokit: github,
     repo: config.github.repo,
@@ -559,9 +580,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     now,
     log: log.child({ source: 'scheduler' }),
   });
-  const followupJob = startFollowupStateJob(checkFollowupStates, log.child({ source: 'scheduler' }), storage);
+  const followupJob = startFollowupStateJob(checkFollowupStates, log.child({ source: 'scheduler' }), storage, leases);
   const runMonthlySummary = () => insights.monthlySummary.runOnce();
-  const summaryJob = startMonthlySummaryJob(runMonthlySummary, log.child({ source: 'scheduler' }), storage);
+  const summaryJob = startMonthlySummaryJob(runMonthlySummary, log.child({ source: 'scheduler' }), storage, leases);
   const retention = startRetentionJob(
     {
       outbox,
@@ -573,6 +594,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       now,
       storage,
       tracer,
+      leases,
     },
     log.child({ source: 'scheduler' }),
   );
@@ -597,10 +619,13 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       await followupJob.stop();
       await summaryJob.stop();
       await retention.stop();
+      await runbooks.sweep.stop();
       await maintenance.stop();
       // A step still running at shutdown is stopped; the next start reports the run as interrupted.
       runner.stopAll();
       await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      // With our heartbeat gone, another replica (or our next start) reports those runs at once.
+      heartbeat.stop();
       await worker.stop(graceMs);
       storage.stop();
       db.close();
@@ -623,6 +648,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     worker,
     storage,
     checkpoint: maintenance.runOnce,
+    replicaId: replica,
+    sweepRunbooks: runbooks.sweep.round,
     stop,
   };
 }

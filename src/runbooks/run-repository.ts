@@ -20,6 +20,8 @@ export interface RunRecord {
   finishedAt: number | null;
   /** Who asked for the run to stop, once someone has. */
   stoppedBy: string | null;
+  /** The replica executing it (null for runs recorded before replicas were). */
+  runner: string | null;
 }
 
 export interface StepRecord {
@@ -37,7 +39,7 @@ export interface StepRecord {
 }
 
 const RUN_COLUMNS = `id, incident_id AS incidentId, runbook, version, sha, params, dry_run AS dryRun, requested_by AS requestedBy,
-  status, next_step AS nextStep, thread_ts AS threadTs, created_at AS createdAt, finished_at AS finishedAt, stopped_by AS stoppedBy`;
+  status, next_step AS nextStep, thread_ts AS threadTs, created_at AS createdAt, finished_at AS finishedAt, stopped_by AS stoppedBy, runner`;
 type RunRow = Omit<RunRecord, 'params' | 'dryRun'> & { params: string; dryRun: number };
 const toRun = (r: RunRow | undefined): RunRecord | undefined =>
   r && { ...r, params: JSON.parse(r.params) as ParamValues, dryRun: r.dryRun === 1 };
@@ -49,8 +51,8 @@ export class RunbookRepository {
   constructor(readonly db: Db) {
     this.stmt = {
       insert:
-        db.prepare(`INSERT INTO runbook_runs (incident_id, runbook, version, sha, params, dry_run, requested_by, status, created_at)
-        VALUES (@incidentId, @runbook, @version, @sha, @params, @dryRun, @requestedBy, 'running', @createdAt)`),
+        db.prepare(`INSERT INTO runbook_runs (incident_id, runbook, version, sha, params, dry_run, requested_by, status, created_at, runner)
+        VALUES (@incidentId, @runbook, @version, @sha, @params, @dryRun, @requestedBy, 'running', @createdAt, @runner)`),
       get: db.prepare(`SELECT ${RUN_COLUMNS} FROM runbook_runs WHERE id = ?`),
       running: db.prepare(`SELECT count(*) AS n FROM runbook_runs WHERE status = 'running'`),
       activeFor: db.prepare(
@@ -58,6 +60,18 @@ export class RunbookRepository {
       ),
       withStatus: db.prepare(`SELECT ${RUN_COLUMNS} FROM runbook_runs WHERE status = ? ORDER BY id`),
       setStatus: db.prepare('UPDATE runbook_runs SET status = ?, next_step = ?, finished_at = ? WHERE id = ?'),
+      setRunner: db.prepare('UPDATE runbook_runs SET runner = ? WHERE id = ?'),
+      // Running runs nobody is executing any more: no runner recorded, or one whose heartbeat is
+      // older than the bound (or gone: a replica that stopped cleanly removed it).
+      orphaned: db.prepare(
+        `SELECT ${RUN_COLUMNS} FROM runbook_runs r WHERE status = 'running' AND (runner IS NULL OR (runner <> @self
+           AND NOT EXISTS (SELECT 1 FROM replicas p WHERE p.id = r.runner AND p.seen_at >= @since))) ORDER BY id`,
+      ),
+      // Conditional, so two replicas noticing the same orphan mark it once.
+      interrupt: db.prepare(
+        `UPDATE runbook_runs SET status = 'interrupted', next_step = @nextStep, finished_at = @at
+         WHERE id = @id AND status = 'running' AND coalesce(runner, '') = @runner`,
+      ),
       setThread: db.prepare('UPDATE runbook_runs SET thread_ts = ? WHERE id = ?'),
       setStoppedBy: db.prepare('UPDATE runbook_runs SET stopped_by = coalesce(stopped_by, ?) WHERE id = ?'),
       saveStep:
@@ -80,10 +94,27 @@ export class RunbookRepository {
     dryRun: boolean;
     requestedBy: string;
     createdAt: number;
+    /** The replica that executes it. */
+    runner: string;
   }): number {
     return Number(
       this.stmt.insert.run({ ...run, params: JSON.stringify(run.params), dryRun: run.dryRun ? 1 : 0 }).lastInsertRowid,
     );
+  }
+
+  /** The replica that continues a run (after an approval, whichever replica took it) is its runner now. */
+  setRunner(id: number, runner: string): void {
+    this.stmt.setRunner.run(runner, id);
+  }
+
+  /** Running runs with no runner, or whose runner (other than `self`) has not been heard from since `since`. */
+  orphaned(since: number, self: string): RunRecord[] {
+    return (this.stmt.orphaned.all({ since, self }) as RunRow[]).map((r) => toRun(r)!);
+  }
+
+  /** Marks the run interrupted if it is still running on `runner`; false if that changed meanwhile. */
+  interrupt(id: number, runner: string | null, nextStep: number, at: number): boolean {
+    return this.stmt.interrupt.run({ id, runner: runner ?? '', nextStep, at }).changes > 0;
   }
 
   get(id: number): RunRecord | undefined {

@@ -52,7 +52,22 @@ export interface RunnerDeps {
   actorFor?: (userId: string, groups: string[]) => Promise<Actor>;
   log: Logger;
   now: () => number;
+  /**
+   * This replica: its id is recorded on the runs it executes (its heartbeat, refreshed elsewhere, says
+   * it is alive), and `previousLife` tells which runner ids were earlier processes of this one.
+   */
+  replica: { id: string; previousLife: (runner: string) => boolean };
 }
+
+/**
+ * How long a replica's heartbeat (every 10 s) may be silent before the runs it was executing count as
+ * orphaned and are marked interrupted by another replica: six beats, so a busy event loop or a slow
+ * write does not cost a live replica its runs.
+ */
+export const RUNNER_SILENT_MS = 60_000;
+
+/** The run stopped being this replica's to mark meanwhile (another replica marked it, or it moved on). */
+class NoLongerOrphaned extends Error {}
 
 export interface RunRequest {
   incident: Incident;
@@ -142,6 +157,7 @@ export class RunbookRunner {
         dryRun: req.dryRun,
         requestedBy: by,
         createdAt: this.deps.now(),
+        runner: this.deps.replica.id,
       });
       data.run = runId;
       req.onRecorded?.(runId);
@@ -194,6 +210,7 @@ export class RunbookRunner {
       {
         write: () => {
           this.deps.runs.setStatus(run.id, 'running', stepIndex, null);
+          this.deps.runs.setRunner(run.id, this.deps.replica.id);
           this.deps.runs.saveStep({
             runId: run.id,
             idx: stepIndex,
@@ -264,18 +281,53 @@ export class RunbookRunner {
   }
 
   /**
-   * After a restart: runs that were mid-step are marked interrupted, never re-run by themselves.
-   * Each run is marked in its own transaction before its message is closed, so a storage error is
-   * thrown here (for the start to try again once the database takes writes) and a run already
-   * marked is not marked twice.
+   * At start: runs that were mid-step and that nobody executes any more are marked interrupted, never
+   * re-run by themselves. Which runs those are, with several replicas on one database:
+   * - runs with no runner (recorded before replicas were),
+   * - runs whose runner's heartbeat is older than RUNNER_SILENT_MS or gone (a replica that died, or
+   *   stopped cleanly and removed its row: so a clean restart reports its runs at once, as before),
+   * - runs whose runner was an earlier life of this process on this machine (`replica.previousLife`:
+   *   same host, and our pid or a pid with no process), so a crash and restart reports them at once too.
+   * A live replica's runs are left alone; its heartbeat is fresh. Each run is marked in its own
+   * transaction, conditionally (a run another replica marked meanwhile is not marked twice), before its
+   * message is closed, so a storage error is thrown here for the start to try again later.
    */
   recover(): number {
-    const stale = this.deps.runs.withStatus('running');
-    for (const run of stale) {
-      const finishedAt = this.recordFinish(run, 'interrupted', run.nextStep);
+    const { id, previousLife } = this.deps.replica;
+    const orphans = new Map(this.orphaned().map((r) => [r.id, r]));
+    for (const run of this.deps.runs.withStatus('running'))
+      if (run.runner && run.runner !== id && previousLife(run.runner)) orphans.set(run.id, run);
+    return this.interrupt([...orphans.values()].sort((a, b) => a.id - b.id));
+  }
+
+  /**
+   * Periodically (on one replica, see wire-runbooks): marks interrupted the runs of replicas whose
+   * heartbeat went silent, so a dead replica's runs are reported within about a minute.
+   */
+  sweep(): number {
+    return this.interrupt(this.orphaned());
+  }
+
+  private orphaned(): RunRecord[] {
+    return this.deps.runs.orphaned(this.deps.now() - RUNNER_SILENT_MS, this.deps.replica.id);
+  }
+
+  private interrupt(runs: RunRecord[]): number {
+    let marked = 0;
+    for (const run of runs) {
+      let finishedAt: number;
+      try {
+        finishedAt = this.recordFinish(run, 'interrupted', run.nextStep, (at) => {
+          if (!this.deps.runs.interrupt(run.id, run.runner, run.nextStep, at)) throw new NoLongerOrphaned();
+        });
+      } catch (error) {
+        if (error instanceof NoLongerOrphaned) continue;
+        throw error;
+      }
+      marked++;
       this.track(this.announceFinish(run, 'interrupted', finishedAt));
     }
-    return stale.length;
+    return marked;
   }
 
   /** Resolves when no run is executing a step (for shutdown and tests). */
@@ -342,7 +394,10 @@ export class RunbookRunner {
     const groups = this.deps.incidents.permissionGroups(allowed);
     const actor = this.deps.actorFor ? await this.deps.actorFor(backer, groups) : actorOf(backer);
     // Read after the await: a stop that landed meanwhile is seen here, before the step starts.
-    if (this.deps.runs.get(run.id)?.stoppedBy) return 'stopped';
+    const stored = this.deps.runs.get(run.id);
+    if (stored?.stoppedBy) return 'stopped';
+    // Another replica took this one for dead (its heartbeat was silent too long) and reported the run.
+    if (stored?.status === 'interrupted') return 'interrupted';
     try {
       this.deps.incidents.authorizeRunbook(run.incidentId, actor, 'run', { name: run.runbook, allowed });
       return null;
@@ -388,6 +443,7 @@ export class RunbookRunner {
     for (let i = from; i < plan.length; i++) {
       const step = plan[i]!;
       const refusal = await this.refusal(run, i === from && approvedBy !== null ? approvedBy : run.requestedBy);
+      if (refusal === 'interrupted') return;
       if (refusal) {
         if (refusal !== 'stopped') {
           this.deps.incidents.recordRunbookEvent(run.incidentId, {
@@ -592,7 +648,12 @@ export class RunbookRunner {
   }
 
   /** Records the run's end (status, timeline, notice) in one transaction; returns when it ended. */
-  private recordFinish(run: RunRecord, status: RunStatus, nextStep: number): number {
+  private recordFinish(
+    run: RunRecord,
+    status: RunStatus,
+    nextStep: number,
+    write: (now: number) => void = (now) => this.deps.runs.setStatus(run.id, status, nextStep, now),
+  ): number {
     const now = this.deps.now();
     const steps = this.deps.runs.steps(run.id).filter((s) => s.status !== 'approved');
     this.deps.incidents.recordRunbookEvent(
@@ -604,7 +665,7 @@ export class RunbookRunner {
         data: { run: run.id, status, duration_ms: now - run.createdAt },
       },
       {
-        write: () => this.deps.runs.setStatus(run.id, status, nextStep, now),
+        write: () => write(now),
         notice: {
           cause: `run:${run.id}`,
           notice: {

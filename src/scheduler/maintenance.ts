@@ -1,7 +1,8 @@
-import { schedule, type ScheduledTask } from 'node-cron';
 import type { MaintenanceService } from '../incidents/maintenance.ts';
 import type { StorageGuard } from '../db/storage-health.ts';
 import type { Logger } from '../lib/logger.ts';
+import { startGuardedJob, type RunningJob } from './guarded-job.ts';
+import type { JobLeases } from './job-lease.ts';
 
 /**
  * Every 15 seconds, and once at start: moves maintenance windows to the status their times say.
@@ -12,20 +13,25 @@ export function startMaintenanceJob(
   maintenances: MaintenanceService,
   log: Logger,
   storage?: StorageGuard,
-): { stop(): Promise<void> } {
+  leases?: JobLeases,
+): RunningJob {
   // While the database cannot be written the tick is skipped (the storage logs that once); a step
   // due meanwhile is worked out from the window's times at the first tick after a write succeeds.
-  const tick = () => {
-    if (storage && !storage.writable) return;
-    try {
-      const moved = maintenances.advance();
-      if (moved > 0) log.info({ event: 'maintenance.moved', moved }, 'maintenance windows moved on');
-    } catch (error) {
-      if (!storage?.failure(error))
-        log.error({ event: 'job.failed', job: 'maintenance', err: error }, 'maintenance tick failed');
-    }
+  const run = () => {
+    const moved = maintenances.advance();
+    if (moved > 0) log.info({ event: 'maintenance.moved', moved }, 'maintenance windows moved on');
   };
-  tick();
-  const task: ScheduledTask = schedule('*/15 * * * * *', tick, { name: 'maintenance', noOverlap: true, unref: true });
-  return { stop: async () => void (await task.destroy()) };
+  return startGuardedJob(
+    {
+      name: 'maintenance',
+      cron: '*/15 * * * * *',
+      periodMs: 15_000,
+      run,
+      failed: 'maintenance tick failed',
+      atStart: true,
+    },
+    log,
+    storage,
+    leases,
+  );
 }

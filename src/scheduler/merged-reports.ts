@@ -1,6 +1,7 @@
 import type { StorageGuard } from '../db/storage-health.ts';
 import type { Logger } from '../lib/logger.ts';
-import { startGuardedJob } from './guarded-job.ts';
+import { startGuardedJob, type RunningJob } from './guarded-job.ts';
+import type { JobLeases } from './job-lease.ts';
 
 /**
  * Every 5 minutes: asks GitHub which report pull requests were merged and publishes their public
@@ -10,14 +11,16 @@ export function startMergedReportJob(
   check: () => Promise<number>,
   log: Logger,
   storage?: StorageGuard,
-): { stop(): Promise<void> } {
+  leases?: JobLeases,
+): RunningJob {
   const run = async () => {
     const published = await check();
     if (published > 0) log.info({ event: 'reports.published', published }, 'merged reports published');
   };
   return startGuardedJob(
-    { name: 'merged-reports', cron: '*/5 * * * *', run, failed: 'merged report check failed' },
+    { name: 'merged-reports', cron: '*/5 * * * *', periodMs: 300_000, run, failed: 'merged report check failed' },
     log,
     storage,
+    leases,
   );
 }

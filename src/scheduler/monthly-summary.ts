@@ -1,6 +1,7 @@
 import type { StorageGuard } from '../db/storage-health.ts';
 import type { Logger } from '../lib/logger.ts';
-import { startGuardedJob } from './guarded-job.ts';
+import { startGuardedJob, type RunningJob } from './guarded-job.ts';
+import type { JobLeases } from './job-lease.ts';
 
 /**
  * Every 15 minutes: asks whether last month's insights summary is due (from 09:00 on the first working
@@ -11,13 +12,15 @@ export function startMonthlySummaryJob(
   queue: () => string,
   log: Logger,
   storage?: StorageGuard,
-): { stop(): Promise<void> } {
+  leases?: JobLeases,
+): RunningJob {
   const run = () => {
     if (queue() === 'queued') log.info({ event: 'insights.summary_queued' }, 'monthly insights summary queued');
   };
   return startGuardedJob(
-    { name: 'monthly-summary', cron: '*/15 * * * *', run, failed: 'monthly summary tick failed' },
+    { name: 'monthly-summary', cron: '*/15 * * * *', periodMs: 900_000, run, failed: 'monthly summary tick failed' },
     log,
     storage,
+    leases,
   );
 }

@@ -1,4 +1,3 @@
-import { schedule, type ScheduledTask } from 'node-cron';
 import type { StorageGuard } from '../db/storage-health.ts';
 import type { AuditRepository } from '../audit/audit-repository.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -6,6 +5,8 @@ import { inSpan, noTracer, type Tracer } from '../lib/telemetry.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
 import type { InboxRepository } from '../inbox/inbox-repository.ts';
 import type { SeenRequestRepository } from '../inbox/seen-requests.ts';
+import { startGuardedJob, type RunningJob } from './guarded-job.ts';
+import type { JobLeases } from './job-lease.ts';
 
 interface RetentionDeps {
   outbox: OutboxRepository;
@@ -20,6 +21,8 @@ interface RetentionDeps {
   /** Pruning deletes, so it needs the disk to take a write too; it is not skipped while full, because it frees pages. */
   storage?: StorageGuard;
   tracer?: Tracer;
+  /** With several replicas: the round runs on the one holding its lease. */
+  leases?: JobLeases;
 }
 
 /**
@@ -32,7 +35,7 @@ interface RetentionDeps {
 export function startRetentionJob(
   deps: RetentionDeps,
   log: Logger,
-): { stop(): Promise<void>; runOnce(): { outbox: number; inbox: number; requests: number; audit: number } } {
+): RunningJob & { runOnce(): { outbox: number; inbox: number; requests: number; audit: number } } {
   const runOnce = () => {
     const before = deps.now() - deps.retentionDays * 86_400_000;
     return {
@@ -42,22 +45,26 @@ export function startRetentionJob(
       audit: deps.audit ? deps.audit.repo.prune(deps.now() - deps.audit.retentionDays * 86_400_000) : 0,
     };
   };
-  const task: ScheduledTask = schedule(
-    '17 * * * *',
-    () => {
-      try {
-        const pruned = inSpan(deps.tracer ?? noTracer, 'job.retention', {}, runOnce);
-        if (pruned.outbox + pruned.inbox + pruned.requests + pruned.audit > 0)
-          log.info(
-            { event: 'retention.pruned', pruned },
-            'pruned old delivered effects, webhook ids and request signatures',
-          );
-      } catch (error) {
-        if (!deps.storage?.failure(error))
-          log.error({ event: 'job.failed', job: 'retention', err: error }, 'retention run failed');
-      }
+  const run = () => {
+    const pruned = inSpan(deps.tracer ?? noTracer, 'job.retention', {}, runOnce);
+    if (pruned.outbox + pruned.inbox + pruned.requests + pruned.audit > 0)
+      log.info(
+        { event: 'retention.pruned', pruned },
+        'pruned old delivered effects, webhook ids and request signatures',
+      );
+  };
+  const job = startGuardedJob(
+    {
+      name: 'retention',
+      cron: '17 * * * *',
+      periodMs: 3_600_000,
+      run,
+      failed: 'retention run failed',
+      whileFull: true,
     },
-    { name: 'retention', noOverlap: true, unref: true },
+    log,
+    deps.storage,
+    deps.leases,
   );
-  return { stop: async () => void (await task.destroy()), runOnce };
+  return { ...job, runOnce };
 }

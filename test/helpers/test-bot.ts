@@ -87,6 +87,8 @@ export async function startTestBot(
     storage?: AppOptions['storage'];
     /** Slack's limits compressed in time, as the fake's `tiers.scale` (default ×60: tests need not wait minutes). */
     slackRateScale?: number;
+    /** Its name among replicas on one database (two bots in one test process otherwise share host and pid). */
+    replicaId?: string;
   } = {},
 ): Promise<TestBot> {
   const config = loadConfig(testEnv(slack, databasePath, opts.env));
@@ -101,6 +103,7 @@ export async function startTestBot(
     processEnv: opts.processEnv,
     storage: opts.storage,
     slackRateScale: opts.slackRateScale,
+    replicaId: opts.replicaId,
   });
   // Slack's Events API: what happens in the workspace reaches the bot at its Request URL, signed.
   slack.events.requestUrl = { url: `${app.url}/slack/events`, signingSecret: SIGNING_SECRET };

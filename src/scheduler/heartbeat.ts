@@ -1,0 +1,62 @@
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { Db } from '../db/open.ts';
+import type { StorageGuard } from '../db/storage-health.ts';
+import type { Logger } from '../lib/logger.ts';
+
+/** How often a replica says it is alive. The runbook runner's silence bound is several of these. */
+export const HEARTBEAT_MS = 10_000;
+
+/** This replica's row in `replicas`: written at start and every 10 s, removed at a clean stop. */
+export class ReplicaHeartbeat {
+  private readonly stmt;
+
+  constructor(
+    db: Db,
+    readonly id: string,
+    private readonly now: () => number,
+  ) {
+    this.stmt = {
+      beat: db.prepare(
+        'INSERT INTO replicas (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at',
+      ),
+      leave: db.prepare('DELETE FROM replicas WHERE id = ?'),
+    };
+  }
+
+  beat(): void {
+    this.stmt.beat.run(this.id, this.now());
+  }
+
+  /** At a clean stop: with no row left, this replica's unfinished runs count as orphaned at once. */
+  leave(): void {
+    this.stmt.leave.run(this.id);
+  }
+}
+
+/**
+ * The heartbeat, per process by nature (each replica speaks for itself, so no lease). Beats once now,
+ * before the replica starts any runbook run, so no other replica takes its fresh runs for orphans.
+ */
+export function startHeartbeatJob(heartbeat: ReplicaHeartbeat, log: Logger, storage?: StorageGuard): { stop(): void } {
+  const beat = () => {
+    try {
+      heartbeat.beat();
+    } catch (error) {
+      if (!storage?.failure(error))
+        log.error({ event: 'job.failed', job: 'heartbeat', err: error }, 'heartbeat failed');
+    }
+  };
+  beat();
+  const task: ScheduledTask = schedule('*/10 * * * * *', beat, { name: 'heartbeat', noOverlap: true, unref: true });
+  return {
+    stop: () => {
+      void task.destroy();
+      try {
+        heartbeat.leave();
+      } catch (error) {
+        // The row stays: this replica's runs are orphaned once it is older than the bound instead.
+        if (!storage?.failure(error)) log.warn({ event: 'heartbeat.kept', err: error }, 'heartbeat row not removed');
+      }
+    },
+  };
+}
