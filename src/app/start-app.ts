@@ -41,6 +41,7 @@ import { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Logger } from '../lib/logger.ts';
 import { OutboxRepository } from '../outbox/outbox-repository.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
+import { newReplicaId } from '../lib/replica-id.ts';
 import { createBoltApp, type SocketModeOptions } from '../slack/bolt-app.ts';
 import { SlackPacer } from '../slack/rate-pacer.ts';
 import { socketReplayGuard } from '../slack/socket-replay.ts';
@@ -148,10 +149,15 @@ export interface RunningApp {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** What an outbox claim holds beyond the vendor timeout: the outcome's write, a busy event loop. */
+const OUTBOX_LEASE_MARGIN_MS = 5000;
+
 /** The composition root: config → db → services → Slack → HTTP routes → worker. */
 export async function startApp(config: Config, opts: AppOptions): Promise<RunningApp> {
   const log = opts.logger;
   const now = opts.now ?? Date.now;
+  // This start among the replicas sharing the database: what its claims (outbox rows) are held by.
+  const replica = newReplicaId();
   // Tracing (off unless OTEL_* asks for it) comes first: a bad protocol stops start before anything opens.
   const telemetry = await startTelemetry(opts.processEnv ?? process.env, log);
   const { tracer } = telemetry;
@@ -349,6 +355,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   });
   const worker = new OutboxWorker({
     repo: outbox,
+    replica,
+    // A claim outlasts one vendor call (and is renewed while a delivery makes more): a crashed
+    // replica's rows wait this long for another replica, no longer.
+    leaseMs: timeoutMs + OUTBOX_LEASE_MARGIN_MS,
     handlers: {
       ...slackEffectHandlers({
         client: slack,
@@ -604,7 +614,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const metricsPort = metricsServer && (metricsServer.address() as AddressInfo).port;
   const metricsUrl = metricsServer && `http://${opts.host ?? 'localhost'}:${metricsPort}`;
   log.info(
-    { event: 'bot.ready', port, metrics_port: metricsPort, mode: receiver ? 'http' : 'socket' },
+    { event: 'bot.ready', port, metrics_port: metricsPort, mode: receiver ? 'http' : 'socket', replica },
     'incident-bot ready',
   );
 

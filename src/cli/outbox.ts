@@ -78,7 +78,17 @@ export function printableError(text: string | null, width = ERROR_COLUMNS): stri
   return clean.length > width ? `${clean.slice(0, width - 1)}…` : clean;
 }
 
-function table(rows: UndeliveredRow[]): string[] {
+/**
+ * A pending row a replica is delivering: who, and until when its claim holds. A claim whose lease has
+ * passed (its replica died, or stalled) is taken over by the next replica to look.
+ */
+function claim(r: UndeliveredRow, now: number): [string, string] {
+  if (r.state !== 'pending' || r.claimedBy === null || r.leaseUntil === null) return ['-', '-'];
+  const lease = cliTime(r.leaseUntil);
+  return [printableError(r.claimedBy, 64), r.leaseUntil <= now ? `${lease} (passed)` : lease];
+}
+
+function table(rows: UndeliveredRow[], now: number): string[] {
   const cells = rows.map((r) => [
     String(r.id),
     r.kind,
@@ -87,9 +97,11 @@ function table(rows: UndeliveredRow[]): string[] {
     String(r.attempts),
     cliTime(r.createdAt),
     r.state === 'pending' ? cliTime(r.availableAt) : '-',
+    ...claim(r, now),
     printableError(r.lastError),
   ]);
-  return printTable(['id', 'kind', 'incident', 'state', 'attempts', 'created', 'due', 'last error'], cells);
+  const header = ['id', 'kind', 'incident', 'state', 'attempts', 'created', 'due', 'claimed by', 'lease until'];
+  return printTable([...header, 'last error'], cells);
 }
 
 /** `outbox list [--dead]`: what is not delivered (or only what is dead), newest first. */
@@ -107,7 +119,7 @@ export function outboxList(where: StorageLocation, argv: string[], io: OutboxCli
       io.out(deadOnly ? 'No dead effects.' : 'Nothing waiting: no pending or dead effects.');
       return 0;
     }
-    for (const l of table(rows)) io.out(l);
+    for (const l of table(rows, io.now())) io.out(l);
     const what = deadOnly ? 'dead effects' : 'effects not delivered';
     io.out(
       total > rows.length

@@ -58,6 +58,9 @@ export interface UndeliveredRow {
   lastError: string | null;
   createdAt: number;
   availableAt: number;
+  /** The replica delivering it now (its claim may have lapsed: see `leaseUntil`), if any. */
+  claimedBy: string | null;
+  leaseUntil: number | null;
 }
 
 export class OutboxRepository {
@@ -84,13 +87,28 @@ export class OutboxRepository {
         SELECT o.* FROM keys JOIN outbox o
           ON o.id = (SELECT p.id FROM outbox p WHERE p.ordering_key = keys.k AND p.state = 'pending'
             ORDER BY p.priority, p.id LIMIT 1)
-        WHERE o.available_at <= ?`),
+        WHERE o.available_at <= @now
+          AND (o.claimed_by IS NULL OR o.lease_until <= @now OR o.claimed_by = @replica)`),
+      // One conditional write decides which replica delivers a row: it must still be pending and due,
+      // and free (never claimed, its holder's lease passed, or already ours). It counts the start too
+      // (see `OutboxRow.uncertain`), in the same write.
+      claim: db.prepare(`UPDATE outbox SET claimed_by = @replica, lease_until = @leaseUntil, starts = starts + 1
+        WHERE id = @id AND state = 'pending' AND available_at <= @now
+          AND (claimed_by IS NULL OR lease_until <= @now OR claimed_by = @replica)`),
+      byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+      renew: db.prepare(`UPDATE outbox SET lease_until = @leaseUntil
+        WHERE id = @id AND state = 'pending' AND claimed_by = @replica`),
       nextAvailable: db.prepare("SELECT min(available_at) FROM outbox WHERE state = 'pending'").pluck(),
-      delivered: db.prepare(`UPDATE outbox SET state = 'delivered', attempts = attempts + 1, result = ?,
-        delivered_at = ?, last_error = NULL WHERE id = ?`),
-      retry: db.prepare('UPDATE outbox SET attempts = attempts + ?, available_at = ?, last_error = ? WHERE id = ?'),
-      dead: db.prepare("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?"),
-      started: db.prepare('UPDATE outbox SET starts = starts + 1 WHERE id = ?'),
+      // Settling is the claim holder's alone: a replica whose lease passed, and whose row another
+      // replica took over, must not write its outcome over the other's. Delivered and dead rows keep
+      // who settled them; a rescheduled row is free again.
+      delivered: db.prepare(`UPDATE outbox SET state = 'delivered', attempts = attempts + 1, result = @result,
+        delivered_at = @now, last_error = NULL WHERE id = @id AND state = 'pending' AND claimed_by = @replica`),
+      retry: db.prepare(`UPDATE outbox SET attempts = attempts + @attempts, available_at = @availableAt,
+          last_error = @error, claimed_by = NULL, lease_until = NULL
+        WHERE id = @id AND state = 'pending' AND claimed_by = @replica`),
+      dead: db.prepare(`UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = @error
+        WHERE id = @id AND state = 'pending' AND claimed_by = @replica`),
       prune: db.prepare("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?"),
       pendingStats: db.prepare(
         "SELECT count(*) AS depth, min(created_at) AS oldest FROM outbox WHERE state = 'pending'",
@@ -105,7 +123,7 @@ export class OutboxRepository {
         FROM outbox WHERE state = 'dead' ORDER BY created_at, id LIMIT 1`),
       // Newest first: what an operator looks at is what just broke. The payload stays out (it may hold anything).
       undelivered: db.prepare(`SELECT id, kind, incident_id AS incidentId, state, attempts, last_error AS lastError,
-          created_at AS createdAt, available_at AS availableAt
+          created_at AS createdAt, available_at AS availableAt, claimed_by AS claimedBy, lease_until AS leaseUntil
         FROM outbox WHERE state IN ('pending', 'dead') AND (@deadOnly = 0 OR state = 'dead')
         ORDER BY id DESC LIMIT @limit`),
       undeliveredCount: db
@@ -118,7 +136,8 @@ export class OutboxRepository {
       stateOf: db.prepare('SELECT state FROM outbox WHERE id = ?').pluck(),
       // The row keeps its idempotency key and its `starts`: an attempt that may have acted before it
       // died still makes the handler look before acting again.
-      revive: db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, available_at = ?, last_error = NULL
+      revive: db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, available_at = ?, last_error = NULL,
+          claimed_by = NULL, lease_until = NULL
         WHERE id = ? AND state = 'dead'`),
       byKind: db.prepare(
         'SELECT kind, state, attempts, result, last_error FROM outbox WHERE incident_id = ? ORDER BY id',
@@ -146,11 +165,12 @@ export class OutboxRepository {
 
   /**
    * The heads due by `now`, oldest first, at most `limit` (one per ordering key with rows pending), but
-   * none of `skipKinds` (whose turn for a rate-limit slot has not come: they wait in the database).
+   * none of `skipKinds` (whose turn for a rate-limit slot has not come: they wait in the database), and
+   * no key whose head another replica than `replica` is delivering: the rows behind it wait for it.
    */
-  heads(now: number, limit: number, skipKinds: readonly string[] = []): OutboxRow[] {
+  heads(now: number, limit: number, skipKinds: readonly string[] = [], replica: string | null = null): OutboxRow[] {
     const skip = new Set(skipKinds);
-    const due = (this.stmt.heads.all(now) as Row[]).filter((r) => !skip.has(r.kind));
+    const due = (this.stmt.heads.all({ now, replica }) as Row[]).filter((r) => !skip.has(r.kind));
     return due
       .sort((a, b) => a.id - b.id)
       .slice(0, limit)
@@ -161,18 +181,39 @@ export class OutboxRepository {
     return (this.stmt.nextAvailable.get() as number | null) ?? null;
   }
 
-  markDelivered(id: number, result: unknown, now: number): void {
-    this.stmt.delivered.run(result === undefined ? null : JSON.stringify(result), now, id);
+  /**
+   * Takes row `id` for `replica` until `leaseUntil`, if it is still pending, due and free (unclaimed,
+   * its lease passed, or already this replica's), and counts the start (committed before the effect's
+   * API call: see `OutboxRow.uncertain`). Returns the row as it now is, or null when another replica
+   * has it or it is no longer waiting: then nobody here delivers it.
+   */
+  claim(id: number, replica: string, now: number, leaseUntil: number): OutboxRow | null {
+    return this.db.transaction(() => {
+      if (this.stmt.claim.run({ id, replica, now, leaseUntil }).changes !== 1) return null;
+      const row = this.stmt.byId.get(id) as Row;
+      // This start is the one under way; `uncertain` is about the ones before it.
+      return toRow({ ...row, starts: row.starts - 1 });
+    })();
   }
 
-  /** Puts a row back for a later attempt; a rate-limit wait does not count as an attempt. */
-  reschedule(id: number, availableAt: number, error: string, countsAsAttempt: boolean): void {
-    this.stmt.retry.run(countsAsAttempt ? 1 : 0, availableAt, error, id);
+  /** Extends a claim still held (a delivery still under way); false when it is no longer ours. */
+  renewClaim(id: number, replica: string, leaseUntil: number): boolean {
+    return this.stmt.renew.run({ id, replica, leaseUntil }).changes === 1;
   }
 
-  /** Recorded (and committed) before the effect's API call: see `OutboxRow.uncertain`. */
-  markStarted(id: number): void {
-    this.stmt.started.run(id);
+  /** Settles a claimed row as delivered; false (nothing written) when the claim is no longer `replica`'s. */
+  markDelivered(id: number, result: unknown, now: number, replica: string): boolean {
+    const params = { id, replica, now, result: result === undefined ? null : JSON.stringify(result) };
+    return this.stmt.delivered.run(params).changes === 1;
+  }
+
+  /**
+   * Puts a claimed row back, unclaimed, for a later attempt; a rate-limit wait does not count as an
+   * attempt. False (nothing written) when the claim is no longer `replica`'s.
+   */
+  reschedule(id: number, availableAt: number, error: string, countsAsAttempt: boolean, replica: string): boolean {
+    const params = { id, replica, availableAt, error, attempts: countsAsAttempt ? 1 : 0 };
+    return this.stmt.retry.run(params).changes === 1;
   }
 
   /** Forgets delivered rows older than `before` (their idempotency keys go with them). */
@@ -180,8 +221,9 @@ export class OutboxRepository {
     return this.stmt.prune.run(before).changes;
   }
 
-  markDead(id: number, error: string): void {
-    this.stmt.dead.run(error, id);
+  /** Gives up on a claimed row; false (nothing written) when the claim is no longer `replica`'s. */
+  markDead(id: number, error: string, replica: string): boolean {
+    return this.stmt.dead.run({ id, replica, error }).changes === 1;
   }
 
   pendingStats(): { depth: number; oldest: number | null } {

@@ -27,6 +27,13 @@ export interface WorkerOptions {
   repo: OutboxRepository;
   handlers: Record<string, EffectHandler>;
   logger: Logger;
+  /** This process among the replicas sharing the database: the name its claims carry. */
+  replica: string;
+  /**
+   * How long a claim holds (ms): longer than one vendor call may take, renewed while the delivery
+   * runs, so only a replica that stopped running loses its rows to another.
+   */
+  leaseMs: number;
   now?: () => number;
   concurrency: number;
   maxAttempts: number;
@@ -56,7 +63,9 @@ export interface WorkerOptions {
 /**
  * Delivers outbox rows: in order per ordering key, in parallel across keys, pausing a lane for as
  * long as the API's Retry-After says, retrying with backoff. Rows stay pending in the database
- * until delivered, so a crash at any point only means they are picked up again on start.
+ * until delivered, so a crash at any point only means they are picked up again on start. Several
+ * replicas' workers may share the database: each row is claimed before its delivery (see
+ * `OutboxRepository.claim`), and a crashed replica's rows are taken over when its lease passes.
  */
 export class OutboxWorker {
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -155,7 +164,7 @@ export class OutboxWorker {
     const now = this.now();
     // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
     const limit = free + this.inFlight.size + this.pausedUntil.size + this.pacedHeads + 32;
-    const heads = this.opts.repo.heads(now, limit, this.kindsWaitingForSlots());
+    const heads = this.opts.repo.heads(now, limit, this.kindsWaitingForSlots(), this.opts.replica);
     let started = 0;
     this.pacedHeads = 0;
     for (const row of heads) {
@@ -171,11 +180,16 @@ export class OutboxWorker {
       }
       const vendor = handler ? vendorOf(handler.lane) : '';
       if (!this.mayTakeSlot(vendor, free - started)) continue;
+      // Another replica may have taken it since the heads were read (then it is theirs to deliver).
+      const claimed = this.opts.repo.claim(row.id, this.opts.replica, now, now + this.opts.leaseMs);
+      if (!claimed) continue;
       started++;
       this.busy.set(vendor, (this.busy.get(vendor) ?? 0) + 1);
-      const delivery = this.traced(row, handler)
-        .catch((error: unknown) => this.unrecorded(row, error))
+      const renewing = this.renewing(claimed);
+      const delivery = this.traced(claimed, handler)
+        .catch((error: unknown) => this.unrecorded(claimed, error))
         .finally(() => {
+          clearInterval(renewing);
           this.inFlight.delete(row.orderingKey);
           this.busy.set(vendor, this.busy.get(vendor)! - 1);
           this.notify();
@@ -213,6 +227,30 @@ export class OutboxWorker {
     if (!this.busy.get(vendor)) return true;
     const idleOthers = this.vendors.filter((v) => v !== vendor && !this.busy.get(v)).length;
     return free > idleOthers;
+  }
+
+  /**
+   * Keeps a claim while its delivery runs: a handler may make several calls, each up to the vendor
+   * timeout, and a live replica's row must not be taken over. A replica that stopped running (or was
+   * stopped) renews nothing, and its lease runs out.
+   */
+  private renewing(row: OutboxRow): NodeJS.Timeout {
+    const { repo, replica, leaseMs } = this.opts;
+    const timer = setInterval(
+      () => {
+        if (this.abandoned) return clearInterval(timer);
+        try {
+          if (!repo.renewClaim(row.id, replica, this.now() + leaseMs)) clearInterval(timer);
+        } catch (error) {
+          // The next renewal tries again; the lease had room for a missed one.
+          if (!this.opts.storage?.failure(error))
+            this.opts.logger.warn({ event: 'outbox.renew_failed', outbox_id: row.id, err: error }, 'claim not renewed');
+        }
+      },
+      Math.max(1, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    return timer;
   }
 
   /** How much longer to leave the CPU to requests waiting for an answer (0: start deliveries now). */
@@ -260,15 +298,14 @@ export class OutboxWorker {
       incident_id: row.incidentId ?? undefined,
       attempt: row.attempts + 1,
     });
-    const { repo } = this.opts;
+    const { repo, replica } = this.opts;
     if (!handler) {
       // A row no handler knows (e.g. written by a newer version) must not block its key forever.
+      if (!repo.markDead(row.id, `no handler for kind ${row.kind}`, replica)) return this.claimLost(log, 'dead');
       log.error({ event: 'outbox.dead', reason: 'no_handler' }, 'no handler for outbox row kind; marking it dead');
-      repo.markDead(row.id, `no handler for kind ${row.kind}`);
       return;
     }
     let outcome: { ok: true; delivered: Delivered } | { ok: false; error: unknown };
-    repo.markStarted(row.id);
     try {
       outcome = { ok: true, delivered: await handler.deliver(row, log) };
     } catch (error) {
@@ -278,10 +315,13 @@ export class OutboxWorker {
     const now = this.now();
     if (outcome.ok) {
       const { delivered } = outcome;
-      repo.db.transaction(() => {
+      const ours = repo.db.transaction(() => {
+        // What the delivery learnt is written back only by the replica whose outcome stands.
+        if (!repo.markDelivered(row.id, delivered.result, now, replica)) return false;
         delivered.commit?.();
-        repo.markDelivered(row.id, delivered.result, now);
+        return true;
       })();
+      if (!ours) return this.claimLost(log, 'delivered');
       log.info({ event: 'outbox.delivered', latency_ms: now - row.createdAt }, 'delivered');
       this.outcome(row.kind, 'delivered');
       return;
@@ -303,6 +343,17 @@ export class OutboxWorker {
     else log.error({ event: 'outbox.unrecorded', err: error }, 'outbox delivery could not be recorded; it is retried');
   }
 
+  /**
+   * Our lease passed and another replica took the row over: its outcome is the row's, ours is only
+   * told. (Its delivery looked before acting, as the row was marked uncertain by our start.)
+   */
+  private claimLost(log: Logger, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead'): void {
+    log.warn(
+      { event: 'outbox.claim_lost', replica: this.opts.replica, dropped: outcome },
+      'outbox row was taken over by another replica after our lease passed; our outcome is dropped',
+    );
+  }
+
   private outcome(kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead'): void {
     const span = trace.getActiveSpan();
     span?.setAttribute('outbox.outcome', outcome);
@@ -311,13 +362,14 @@ export class OutboxWorker {
   }
 
   private fail(row: OutboxRow, handler: EffectHandler, error: unknown, now: number, log: Logger): void {
-    const { repo, maxAttempts } = this.opts;
+    const { repo, maxAttempts, replica } = this.opts;
     const failure = handler.classify(error);
     const message = describe(error);
     if (failure.type === 'rate_limited') {
       const until = now + failure.retryAfterMs;
+      // The vendor's answer holds for this replica's calls whoever owns the row now.
       this.pausedUntil.set(handler.lane, Math.max(until, this.pausedUntil.get(handler.lane) ?? 0));
-      repo.reschedule(row.id, until, message, false);
+      if (!repo.reschedule(row.id, until, message, false, replica)) return this.claimLost(log, 'rate_limited');
       log.warn(
         { event: 'outbox.rate_limited', lane: handler.lane, retry_after_ms: failure.retryAfterMs },
         'rate limited; lane paused',
@@ -327,13 +379,13 @@ export class OutboxWorker {
     }
     const attempt = row.attempts + 1;
     if (failure.type === 'permanent' || attempt >= maxAttempts) {
-      repo.markDead(row.id, message);
+      if (!repo.markDead(row.id, message, replica)) return this.claimLost(log, 'dead');
       log.error({ event: 'outbox.dead', err: error, failure: failure.type }, 'delivery failed for good; row is dead');
       this.outcome(row.kind, 'dead');
       return;
     }
     const delay = backoffMs(attempt, this.opts.backoffBaseMs ?? 1000, this.opts.backoffMaxMs ?? 300_000);
-    repo.reschedule(row.id, now + delay, message, true);
+    if (!repo.reschedule(row.id, now + delay, message, true, replica)) return this.claimLost(log, 'retry');
     log.warn({ event: 'outbox.retry', err: error, retry_in_ms: delay }, 'delivery failed; will retry');
     this.outcome(row.kind, 'retry');
   }

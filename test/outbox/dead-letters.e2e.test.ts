@@ -52,7 +52,9 @@ describe('dead letters: incident-bot outbox list and retry, next to the running 
     const all = await cli('list');
     expect(all.code).toBe(0);
     const lines = all.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^id\s+kind\s+incident\s+state\s+attempts\s+created\s+due\s+last error$/);
+    expect(lines[0]).toMatch(
+      /^id\s+kind\s+incident\s+state\s+attempts\s+created\s+due\s+claimed by\s+lease until\s+last error$/,
+    );
     expect(lines[1]).toMatch(new RegExp(`^${later}\\s+channel\\.notice\\s+-\\s+pending\\s+0\\s+`));
     expect(lines[2]).toMatch(/^6\s+channel\.notice\s+#1\s+dead\s+1\s+/);
     expect(lines[7]).toMatch(/^1\s+channel\.create\s+#1\s+dead\s+1\s+\S+ \S+\s+-\s+.*invalid_name_specials/);
@@ -168,8 +170,15 @@ describe('dead letters: incident-bot outbox list and retry, next to the running 
         Date.now(),
       );
     }
-    for (const { id } of outbox.undelivered({ deadOnly: false, limit: 300 }).rows)
-      outbox.markDead(id, 'POST https://bot:pw@hooks.example/x?token=s3cr3t failed: xoxb-1234-5678-abcdef \u001b[2J');
+    // Given up on by a delivery (which claims a row before it settles it).
+    for (const { id } of outbox.undelivered({ deadOnly: false, limit: 300 }).rows) {
+      outbox.claim(id, 'test', later, later + 60_000);
+      outbox.markDead(
+        id,
+        'POST https://bot:pw@hooks.example/x?token=s3cr3t failed: xoxb-1234-5678-abcdef \u001b[2J',
+        'test',
+      );
+    }
 
     const res = await cli('list', '--dead');
     expect(res.code).toBe(0);

@@ -48,10 +48,32 @@ describe('the outbox heads: the next row of each ordering key', () => {
     repo.enqueue(effect('c', 2), 100);
     const first = repo.heads(200, 10);
     expect(first.map((r) => r.idempotencyKey)).toEqual(['a:2', 'c:1']);
-    repo.markDelivered(first[1]!.id, undefined, 200);
+    expect(repo.claim(first[1]!.id, 'replica-a', 200, 10_000)).not.toBeNull();
+    expect(repo.markDelivered(first[1]!.id, undefined, 200, 'replica-a')).toBe(true);
     expect(repo.heads(200, 10).map((r) => r.idempotencyKey)).toEqual(['a:2', 'c:2']);
     expect(repo.heads(600, 10).map((r) => r.idempotencyKey)).toEqual(['a:2', 'b:1', 'c:2']);
     expect(repo.heads(600, 2).map((r) => r.idempotencyKey)).toEqual(['a:2', 'b:1']);
+  });
+
+  it("leave out a key whose head another replica holds, until that replica's lease has passed", () => {
+    repo.enqueue(effect('a', 1), 100);
+    repo.enqueue(effect('a', 2), 100);
+    repo.enqueue(effect('b', 1), 100);
+    const [a1] = repo.heads(200, 10);
+    expect(repo.claim(a1!.id, 'replica-a', 200, 1_000)).toMatchObject({ idempotencyKey: 'a:1', uncertain: false });
+    // Nobody else may take it, nor the row behind it.
+    expect(repo.claim(a1!.id, 'replica-b', 300, 1_300)).toBeNull();
+    expect(repo.heads(300, 10, [], 'replica-b').map((r) => r.idempotencyKey)).toEqual(['b:1']);
+    // Its holder still sees it (a delivery it gave up on, to do again).
+    expect(repo.heads(300, 10, [], 'replica-a').map((r) => r.idempotencyKey)).toEqual(['a:1', 'b:1']);
+    // Once the lease has passed, the row is anyone's, and it may have been acted on.
+    expect(repo.heads(1_000, 10, [], 'replica-b').map((r) => r.idempotencyKey)).toEqual(['a:1', 'b:1']);
+    expect(repo.claim(a1!.id, 'replica-b', 1_000, 2_000)).toMatchObject({ idempotencyKey: 'a:1', uncertain: true });
+    // A reschedule (by its holder only) frees the row for whoever comes next.
+    expect(repo.reschedule(a1!.id, 1_500, 'timeout', true, 'replica-a')).toBe(false);
+    expect(repo.reschedule(a1!.id, 1_500, 'timeout', true, 'replica-b')).toBe(true);
+    expect(repo.claim(a1!.id, 'replica-c', 1_400, 2_400)).toBeNull(); // not due yet
+    expect(repo.claim(a1!.id, 'replica-c', 1_500, 2_500)).toMatchObject({ attempts: 1, uncertain: true });
   });
 
   it('are found by key, without reading every pending row (a backlog of one incident costs each look nothing)', () => {

@@ -26,7 +26,7 @@ describe('the outbox across restarts', () => {
     tmp.cleanup();
   });
 
-  it('delivers the rest exactly once after the process is SIGKILLed mid-delivery', async () => {
+  it('delivers the rest exactly once after the process is SIGKILLed mid-delivery', { timeout: 60_000 }, async () => {
     const dbPath = join(tmp.dir, 'bot.db');
     const env = { ...testEnv(slack, dbPath), PORT: '0' };
     slack.inject('chat.postMessage', { hang: true });
@@ -57,7 +57,9 @@ describe('the outbox across restarts', () => {
 
     const second = await startChildBot(env);
     try {
-      await slack.waitFor((c) => c.method === 'pins.add' && c.ok);
+      // The summary's row is still claimed by the killed process: the new one (another replica, by its
+      // id) takes it over once that claim's lease (outbox.timeout_seconds + 5 s) has passed. A limit.
+      await slack.waitFor((c) => c.method === 'pins.add' && c.ok, 30_000);
       await slack.waitFor((c) => c.method === 'chat.postMessage' && c.ok && String(c.args.text).includes('Commander'));
       for (const method of EFFECT_METHODS)
         expect(slack.succeeded(method), method).toHaveLength(method === 'chat.postMessage' ? 2 : 1);
