@@ -41,7 +41,6 @@ import { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Logger } from '../lib/logger.ts';
 import { OutboxRepository } from '../outbox/outbox-repository.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
-import { newReplicaId } from '../lib/replica-id.ts';
 import { createBoltApp, type SocketModeOptions } from '../slack/bolt-app.ts';
 import { SlackPacer } from '../slack/rate-pacer.ts';
 import { socketReplayGuard } from '../slack/socket-replay.ts';
@@ -156,8 +155,9 @@ const OUTBOX_LEASE_MARGIN_MS = 5000;
 export async function startApp(config: Config, opts: AppOptions): Promise<RunningApp> {
   const log = opts.logger;
   const now = opts.now ?? Date.now;
-  // This start among the replicas sharing the database: what its claims (outbox rows) are held by.
-  const replica = newReplicaId();
+  // This start among the replicas sharing the database: what its claims (outbox rows, job leases,
+  // runbook runs) are held by. A restarted process is another replica.
+  const replica = opts.replicaId ?? replicaId();
   // Tracing (off unless OTEL_* asks for it) comes first: a bad protocol stops start before anything opens.
   const telemetry = await startTelemetry(opts.processEnv ?? process.env, log);
   const { tracer } = telemetry;
@@ -192,9 +192,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   // A disk that filled while the bot was down: known now, so the bot starts degraded (reads, the
   // status page, 503s to senders) and its own start-up writes wait for the probe to find room.
   storage.check();
-  // Several replicas may share the database: each names itself, says it is alive (before it can start
-  // a runbook run), and runs a scheduled job's round only while it holds that job's lease.
-  const replica = opts.replicaId ?? replicaId();
+  // Several replicas may share the database: each says it is alive (before it can start a runbook
+  // run), and runs a scheduled job's round only while it holds that job's lease.
   const heartbeat = startHeartbeatJob(
     new ReplicaHeartbeat(db, replica, now),
     log.child({ source: 'scheduler' }),
