@@ -35,6 +35,8 @@ interface Catalogue {
   uniqueConstraints: string[];
   /** `table: trigger` */
   triggers: string[];
+  /** Each table's CHECK constraints, as the sorted names and literals each one mentions. */
+  checks: Record<string, string[]>;
 }
 
 /** SQLite's type affinity rules (https://sqlite.org/datatype3.html, 3.1), in their order. */
@@ -65,6 +67,36 @@ function normalise(sql: string | null): string | null {
     .toLowerCase();
 }
 
+/**
+ * What a CHECK mentions, whichever way the engine prints it: SQLite keeps `status IN ('a', 'b')` as written,
+ * PostgreSQL prints `(status = ANY (ARRAY['a'::text, 'b'::text]))`.
+ */
+function checkTerms(expression: string): string {
+  const noise = new Set(['check', 'in', 'any', 'array', 'text', 'bigint', '=', ':']);
+  const terms = expression.toLowerCase().match(/'[^']*'|[a-z_][a-z0-9_]*|\d+|[<>=!]+/g) ?? [];
+  return terms
+    .filter((t) => !noise.has(t))
+    .sort()
+    .join(' ');
+}
+
+/** The CHECK (…) clauses of a CREATE TABLE statement as SQLite stores it (ALTER TABLE ADD COLUMN included). */
+function sqliteChecks(createTable: string): string[] {
+  const sql = createTable.replace(/--[^\n]*/g, '');
+  const found: string[] = [];
+  for (const m of sql.matchAll(/\bCHECK\s*\(/gi)) {
+    let depth = 0;
+    let end = m.index + m[0].length - 1;
+    for (; end < sql.length; end++) {
+      if (sql[end] === "'") end = sql.indexOf("'", end + 1);
+      else if (sql[end] === '(') depth++;
+      else if (sql[end] === ')' && --depth === 0) break;
+    }
+    found.push(checkTerms(sql.slice(m.index, end + 1)));
+  }
+  return found.sort();
+}
+
 const PG_ON_DELETE: Record<string, string> = {
   a: 'NO ACTION',
   r: 'RESTRICT',
@@ -88,8 +120,10 @@ function readSqlite(db: Db): Catalogue {
     indexes: {},
     uniqueConstraints: [],
     triggers: [],
+    checks: {},
   };
   for (const { name: table, sql } of tableRows) {
+    cat.checks[table] = sqliteChecks(sql);
     const cols = all<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }>(
       'SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid',
       table,
@@ -165,6 +199,7 @@ async function readPostgres(client: pg.Client, schema: string): Promise<Catalogu
     indexes: {},
     uniqueConstraints: [],
     triggers: [],
+    checks: Object.fromEntries(tables.map((t) => [t, []])),
   };
   const columns = await q<{
     table_name: string;
@@ -194,8 +229,9 @@ async function readPostgres(client: pg.Client, schema: string): Promise<Catalogu
     parent: string | null;
     parent_columns: string[] | null;
     on_delete: string;
+    definition: string;
   }>(
-    `SELECT t.relname AS table, c.contype,
+    `SELECT t.relname AS table, c.contype, pg_get_constraintdef(c.oid) AS definition,
        ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
              JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS columns,
        p.relname AS parent,
@@ -204,10 +240,11 @@ async function readPostgres(client: pg.Client, schema: string): Promise<Catalogu
        c.confdeltype AS on_delete
      FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace s ON s.oid = t.relnamespace
      LEFT JOIN pg_class p ON p.oid = c.confrelid
-     WHERE s.nspname = $1 AND c.contype IN ('p', 'u', 'f')`,
+     WHERE s.nspname = $1 AND c.contype IN ('p', 'u', 'f', 'c')`,
   );
   for (const c of constraints) {
     if (c.contype === 'p') cat.primaryKeys[c.table] = c.columns;
+    if (c.contype === 'c') cat.checks[c.table]!.push(checkTerms(c.definition));
     if (c.contype === 'u') cat.uniqueConstraints.push(`${c.table}(${c.columns.join(',')})`);
     if (c.contype === 'f') {
       cat.foreignKeys.push(
@@ -242,6 +279,7 @@ async function readPostgres(client: pg.Client, schema: string): Promise<Catalogu
   cat.foreignKeys.sort();
   cat.uniqueConstraints.sort();
   cat.generatedIds.sort();
+  for (const list of Object.values(cat.checks)) list.sort();
   return cat;
 }
 
@@ -341,6 +379,12 @@ describe('the PostgreSQL schema (migrations/postgres/001_schema.sql)', () => {
       'linked_pages(incident_key)',
       'outbox(idempotency_key)',
     ]);
+  });
+
+  it('has the same CHECK constraints on each table', () => {
+    expect(Object.values(sqliteCat.checks).flat().length).toBeGreaterThan(15);
+    expect(sqliteCat.checks.maintenances).toContain('> scheduled_for scheduled_until');
+    expect(pgCat.checks).toEqual(sqliteCat.checks);
   });
 
   it('has the same triggers on the same tables', () => {
