@@ -565,6 +565,18 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     });
   }
   if (!receiver) await bolt.start();
+  // A crash left this process's last life holding the rows it was delivering: free them now rather
+  // than after their lease (a single process would otherwise wait that long after every crash).
+  try {
+    const freed = outbox.releaseClaimsOf(previousLife(replica));
+    if (freed > 0)
+      log.info(
+        { event: 'outbox.claims_released', rows: freed, replica },
+        'took over the rows a previous run of this process held',
+      );
+  } catch (error) {
+    if (!storage.failure(error)) throw error;
+  }
   worker.start();
   const remindOpenReports = () => prReminders.runOnce();
   const reminders = startReminderJob(incidents, log.child({ source: 'scheduler' }), storage, tracer, {

@@ -96,6 +96,10 @@ export class OutboxRepository {
         WHERE id = @id AND state = 'pending' AND available_at <= @now
           AND (claimed_by IS NULL OR lease_until <= @now OR claimed_by = @replica)`),
       byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+      holders: db
+        .prepare("SELECT DISTINCT claimed_by FROM outbox WHERE state = 'pending' AND claimed_by IS NOT NULL")
+        .pluck(),
+      release: db.prepare("UPDATE outbox SET lease_until = 0 WHERE state = 'pending' AND claimed_by = ?"),
       renew: db.prepare(`UPDATE outbox SET lease_until = @leaseUntil
         WHERE id = @id AND state = 'pending' AND claimed_by = @replica`),
       nextAvailable: db.prepare("SELECT min(available_at) FROM outbox WHERE state = 'pending'").pluck(),
@@ -194,6 +198,20 @@ export class OutboxRepository {
       // This start is the one under way; `uncertain` is about the ones before it.
       return toRow({ ...row, starts: row.starts - 1 });
     })();
+  }
+
+  /**
+   * Frees at once the rows held by replicas that `gone` says are dead (an earlier life of this process),
+   * instead of waiting out their leases. The holder stays on the row, so a late settle from it is
+   * still refused and the next delivery still looks first (`starts` counted the attempt). Returns how
+   * many rows were freed.
+   */
+  releaseClaimsOf(gone: (holder: string) => boolean): number {
+    let freed = 0;
+    for (const holder of this.stmt.holders.all() as string[]) {
+      if (gone(holder)) freed += this.stmt.release.run(holder).changes;
+    }
+    return freed;
   }
 
   /** Extends a claim still held (a delivery still under way); false when it is no longer ours. */

@@ -1,4 +1,5 @@
 import { schedule, type ScheduledTask } from 'node-cron';
+import { storageProblem } from '../db/storage-error.ts';
 import type { StorageGuard } from '../db/storage-health.ts';
 import type { Logger } from '../lib/logger.ts';
 import { leaseMs, type JobLeases } from './job-lease.ts';
@@ -39,7 +40,7 @@ export function startGuardedJob(job: GuardedJob, log: Logger, storage?: StorageG
     // A stopped job takes no lease again (it has just released it for another replica).
     if (stopped || (storage && !storage.writable && !job.whileFull)) return;
     try {
-      if (leases && !leases.take(job.name, leaseMs(job.periodMs))) return;
+      if (leases && !takeLease(leases, job)) return;
       await job.run();
     } catch (error) {
       if (!storage?.failure(error)) log.error({ event: 'job.failed', job: job.name, err: error }, job.failed);
@@ -61,4 +62,19 @@ export function startGuardedJob(job: GuardedJob, log: Logger, storage?: StorageG
       }
     },
   };
+}
+
+/**
+ * Whether this replica may run the job's round. Taking the lease is a write: on a full disk it fails,
+ * and a job that must run while the disk is full (retention frees the room) runs anyway. Its rounds
+ * only delete, so two replicas running one at once does no harm; a database too full to take a lease
+ * is worse than that.
+ */
+function takeLease(leases: JobLeases, job: { name: string; periodMs: number; whileFull?: boolean }): boolean {
+  try {
+    return leases.take(job.name, leaseMs(job.periodMs));
+  } catch (error) {
+    if (job.whileFull && storageProblem(error) === 'full') return true;
+    throw error;
+  }
 }

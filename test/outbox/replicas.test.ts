@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { outboxList } from '../../src/cli/outbox.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { openDatabase, type Db } from '../../src/db/open.ts';
+import type { Db } from '../../src/db/open.ts';
+import { openTestDatabase, storageAt } from '../helpers/test-database.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { replicaId } from '../../src/app/replica-id.ts';
 import { OutboxRepository } from '../../src/outbox/outbox-repository.ts';
@@ -68,7 +69,7 @@ describe('outbox workers of several replicas on one database', () => {
    * promise the delivery waits for (the far side answering), or undefined to answer at once.
    */
   function replica(name: string, hold: (row: OutboxRow) => Promise<unknown> | undefined = () => undefined) {
-    const db = openDatabase(dbPath);
+    const db = openTestDatabase(dbPath);
     migrate(db);
     const repo = new OutboxRepository(db);
     const id = `${name}-${replicaId()}`;
@@ -195,12 +196,32 @@ describe('outbox workers of several replicas on one database', () => {
     const out: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), interactive: false };
     expect(
-      outboxList({ databasePath: dbPath }, [], { ...io, ask: () => Promise.resolve(false), now: () => clock }),
+      outboxList(storageAt(dbPath), [], { ...io, ask: () => Promise.resolve(false), now: () => clock }),
     ).toBe(0);
     expect(out[0]).toMatch(/\bclaimed by\s+lease until\s+last error$/);
     const line = (id: number) => out.find((l) => l.startsWith(`${id} `))!;
     expect(line(held!.id)).toMatch(new RegExp(`pending .* ${a.id}\\s+1970-01-01 00:17:40Z\\s+-$`));
     expect(line(held!.id + 1)).toMatch(/pending\s+0\s+\S+ \S+\s+\S+ \S+\s+-\s+-\s+-$/);
     expect(line(lapsed!.id)).toMatch(/ gone-1-cafe\s+1970-01-01 00:16:39Z \(passed\)\s+-$/);
+  });
+
+  it('free at once the rows an earlier life of this process held, and only those, when told which are gone', () => {
+    const a = replica('a');
+    for (const key of ['incident:1', 'incident:2', 'incident:3']) a.repo.enqueue(effect(key, 0), clock);
+    const [mine, other, live] = a.repo.heads(clock, 3);
+    a.repo.claim(mine!.id, 'host:101:aaaaaa', clock, clock + LEASE_MS);
+    a.repo.claim(other!.id, 'host:102:bbbbbb', clock, clock + LEASE_MS);
+    a.repo.claim(live!.id, 'host:103:cccccc', clock, clock + LEASE_MS);
+
+    expect(a.repo.releaseClaimsOf((holder) => holder.startsWith('host:101:') || holder.startsWith('host:102:'))).toBe(
+      2,
+    );
+
+    // Free now, not after the lease; the row a live replica holds stays its own.
+    expect(a.repo.heads(clock, 3, [], a.id).map((r) => r.id)).toEqual([mine!.id, other!.id]);
+    const taken = a.repo.claim(mine!.id, a.id, clock, clock + LEASE_MS);
+    expect(taken?.uncertain).toBe(true);
+    expect(a.repo.markDelivered(mine!.id, null, clock, 'host:101:aaaaaa')).toBe(false);
+    expect(a.repo.claim(live!.id, a.id, clock, clock + LEASE_MS)).toBeNull();
   });
 });

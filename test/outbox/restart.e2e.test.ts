@@ -57,8 +57,8 @@ describe('the outbox across restarts', () => {
 
     const second = await startChildBot(env);
     try {
-      // The summary's row is still claimed by the killed process: the new one (another replica, by its
-      // id) takes it over once that claim's lease (outbox.timeout_seconds + 5 s) has passed. A limit.
+      // The summary's row is still claimed by the killed process: the new one, on the same host with the
+      // old pid gone, knows it for its previous life and frees the claim at start. A limit, not a timing.
       await slack.waitFor((c) => c.method === 'pins.add' && c.ok, 30_000);
       await slack.waitFor((c) => c.method === 'chat.postMessage' && c.ok && String(c.args.text).includes('Commander'));
       for (const method of EFFECT_METHODS)

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open.ts';
+import { openTestDatabase } from '../helpers/test-database.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { startGuardedJob } from '../../src/scheduler/guarded-job.ts';
 import { JobLeases, leaseMs } from '../../src/scheduler/job-lease.ts';
@@ -12,7 +12,7 @@ const log = createLogger('silent');
 
 /** One replica: its own connection to the shared database file, its own clock, its own job. */
 function replica(path: string, id: string, t0: number) {
-  const db = openDatabase(path);
+  const db = openTestDatabase(path);
   migrate(db);
   const clock = { now: t0 };
   const rounds: number[] = [];
