@@ -46,7 +46,7 @@ export class PrReminderRepository {
         LEFT JOIN incident_roles r ON r.incident_id = i.id AND r.role = 'commander'
         LEFT JOIN pr_reminders d ON d.incident_id = i.id
         WHERE p.pr_number IS NOT NULL AND i.status = 'resolved' AND i.channel_id IS NOT NULL
-          AND d.incident_id IS NULL AND max(i.resolved_at, coalesce(p.published_at, 0)) <= ?
+          AND d.incident_id IS NULL AND i.resolved_at <= @before AND coalesce(p.published_at, 0) <= @before
         ORDER BY i.id LIMIT ${BATCH}`),
       claim: db.prepare(
         'INSERT INTO pr_reminders (incident_id, pr_number, claimed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
@@ -55,7 +55,7 @@ export class PrReminderRepository {
   }
   /** Resolved incidents whose report pull request was opened (or redrafted) at or before `before`, not yet reminded. */
   due(before: number): DueRow[] {
-    return this.stmt.due.all(before) as DueRow[];
+    return this.stmt.due.all({ before }) as DueRow[];
   }
   claim(incidentId: number, prNumber: number, at: number): boolean {
     return this.stmt.claim.run(incidentId, prNumber, at).changes > 0;

@@ -41,6 +41,7 @@ export class PgDatabase {
 
   /** Several statements at once, no parameters (a migration). */
   exec(sql: string): this {
+    if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
     this.client.call({ op: 'exec', text: sql });
     return this;
   }
@@ -54,21 +55,24 @@ export class PgDatabase {
     const run = (...args: Parameters<F>): ReturnType<F> => {
       const outer = this.depth === 0;
       const savepoint = `sp${this.depth}`;
-      this.client.call({
-        op: 'exec',
-        text: outer ? `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})` : `SAVEPOINT ${savepoint}`,
-      });
+      try {
+        this.client.call({
+          op: 'exec',
+          text: outer ? `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})` : `SAVEPOINT ${savepoint}`,
+        });
+      } catch (error) {
+        // The lock was not had (another replica held it past lock_timeout): the transaction began
+        // and is aborted; end it, or every later statement of this connection is refused.
+        if (outer) this.rollbackQuietly('ROLLBACK');
+        throw error;
+      }
       this.depth++;
       let result: ReturnType<F>;
       try {
         result = fn(...args) as ReturnType<F>;
       } catch (error) {
         this.depth--;
-        try {
-          this.client.call({ op: 'exec', text: outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}` });
-        } catch {
-          // The connection is gone: PostgreSQL rolls the transaction back itself.
-        }
+        this.rollbackQuietly(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`);
         throw error;
       }
       this.depth--;
@@ -76,6 +80,14 @@ export class PgDatabase {
       return result;
     };
     return Object.assign(run, { deferred: run, immediate: run, exclusive: run }) as unknown as F;
+  }
+
+  private rollbackQuietly(text: string): void {
+    try {
+      this.client.call({ op: 'exec', text });
+    } catch {
+      // The connection is gone: PostgreSQL rolls the transaction back itself.
+    }
   }
 
   close(): void {
@@ -86,6 +98,8 @@ export class PgDatabase {
 
   /** Runs one statement and shapes nothing: the rows as arrays, with their column names. */
   query(text: PgStatementText, sql: string, params: Params): { fields: string[]; rows: unknown[][]; rowCount: number } {
+    // As better-sqlite3 does: a closed handle refuses, it does not quietly connect again.
+    if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
     return this.client.call({ op: 'query', text: text.text, values: bind(text, sql, params) });
   }
 }

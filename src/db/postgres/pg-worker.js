@@ -55,6 +55,12 @@ async function connected(conn) {
     types: /** @type {never} */ (types),
     application_name: conn.options.applicationName,
     statement_timeout: conn.options.statementTimeoutMs,
+    // A change waits this long for another replica's write lock, as SQLite's busy_timeout waits for
+    // another writer; then it fails as "busy" (55P03) and the sender is told to retry.
+    lock_timeout: 5000,
+    // A replica frozen in the middle of a transaction (stopped, partitioned) would hold the write lock
+    // of every replica: the server ends its session instead.
+    idle_in_transaction_session_timeout: 30_000,
     connectionTimeoutMillis: conn.options.connectTimeoutMs,
   });
   // A lost connection is noticed here and on the next query; the next request reconnects.
