@@ -24,6 +24,8 @@ export class Replica {
   bot: ChildBot | undefined;
   starts = 0;
   kills = 0;
+  /** Each life SIGKILLed: its replica id and when it died. */
+  readonly deaths: { id: string | undefined; at: number }[] = [];
   constructor(
     readonly name: string,
     readonly port: number,
@@ -46,15 +48,17 @@ export class Replica {
   async kill(): Promise<void> {
     const bot = this.bot;
     if (!bot) return;
+    const id = this.id(bot);
     this.bot = undefined;
     bot.proc.kill('SIGKILL');
     await bot.exited;
+    this.deaths.push({ id, at: Date.now() });
     this.kills++;
   }
 
   /** The replica id it logged at start (`host:pid:random`), as it names itself in job_leases. */
-  id(): string | undefined {
-    const ready = this.bot
+  id(bot = this.bot): string | undefined {
+    const ready = bot
       ?.output()
       .split('\n')
       .find((l) => l.includes('"incident-bot ready"'));
