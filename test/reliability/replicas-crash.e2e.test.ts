@@ -20,7 +20,7 @@ import { printTable, seeded } from './seeded.ts';
 
 const SEED = Number(process.env.CRASH_SEED ?? 20261130);
 const REPLICAS = 3;
-const PAGES = 24;
+const PAGES = 20;
 const DECLARES = 6;
 const KILLS = 4;
 /** The scheduled jobs whose takeover is measured: the two that run every 15 and 30 s. */
