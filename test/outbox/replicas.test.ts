@@ -195,9 +195,7 @@ describe('outbox workers of several replicas on one database', () => {
 
     const out: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), interactive: false };
-    expect(
-      outboxList(storageAt(dbPath), [], { ...io, ask: () => Promise.resolve(false), now: () => clock }),
-    ).toBe(0);
+    expect(outboxList(storageAt(dbPath), [], { ...io, ask: () => Promise.resolve(false), now: () => clock })).toBe(0);
     expect(out[0]).toMatch(/\bclaimed by\s+lease until\s+last error$/);
     const line = (id: number) => out.find((l) => l.startsWith(`${id} `))!;
     expect(line(held!.id)).toMatch(new RegExp(`pending .* ${a.id}\\s+1970-01-01 00:17:40Z\\s+-$`));
