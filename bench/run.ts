@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { curves, curvesTable } from './lib/curves.ts';
+import { stopBenchPostgres } from './lib/postgres.ts';
 import { markdownTable } from './lib/table.ts';
 import type { Figure, Suite } from './lib/stats.ts';
 import { pageToChannel } from './suites/page-to-channel.ts';
@@ -63,11 +64,19 @@ async function main() {
   };
   const figures: Figure[] = [];
   const started = Date.now();
-  for (const suite of SUITES.filter((s) => only.length === 0 || only.includes(s.name))) {
-    const t0 = Date.now();
-    process.stderr.write(`bench: ${suite.name} …`);
-    figures.push(...(await suite.run({ quick })));
-    process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  // The suites that also measure PostgreSQL share one server, started on first use, stopped here.
+  const stopOnSignal = () => void stopBenchPostgres().finally(() => process.exit(130));
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  try {
+    for (const suite of SUITES.filter((s) => only.length === 0 || only.includes(s.name))) {
+      const t0 = Date.now();
+      process.stderr.write(`bench: ${suite.name} …`);
+      figures.push(...(await suite.run({ quick })));
+      process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    }
+  } finally {
+    await stopBenchPostgres();
   }
   const result = {
     date: new Date().toISOString(),

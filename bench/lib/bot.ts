@@ -14,8 +14,16 @@ export const BENCH_USERS = Array.from({ length: 4 }, (_, i) => ({
 }));
 
 /**
+ * Where a bot stores, as benchBot's environment: the PostgreSQL database in BENCH_BOT_DATABASE_URL
+ * when the suite that started this process set one (see postgres.ts), else the bot's SQLite file.
+ */
+export const storageFromEnv = (): Record<string, string> =>
+  process.env.BENCH_BOT_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_BOT_DATABASE_URL } : {};
+
+/**
  * The real bot on 127.0.0.1 against a zero-latency fake Slack, in a scratch directory. The fake
- * runs in this process unless `remoteSlack` names one running elsewhere.
+ * runs in this process unless `remoteSlack` names one running elsewhere. With DATABASE_URL in `env`
+ * it stores in that PostgreSQL database and writes no SQLite file.
  */
 export async function benchBot(
   env: Record<string, string> = {},

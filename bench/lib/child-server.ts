@@ -9,12 +9,14 @@ import { fileURLToPath } from 'node:url';
 export async function childServer<T>(
   script: string,
   args: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<{ info: T; stop: () => Promise<void> }> {
   const file = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
   // BENCH_PROFILE=<dir>: each server writes a V8 CPU profile there when it stops (where the time goes).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const proc = spawn(process.execPath, [...profile, '--import', 'tsx', file, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const info = await new Promise<T>((resolve, reject) => {

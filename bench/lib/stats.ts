@@ -13,6 +13,8 @@ export interface Figure {
   /** The same measure for the floor, when the suite has one. */
   floor?: { name: string; median: number; p99: number };
   note?: string;
+  /** The storage engine, when the suite measures the same thing on PostgreSQL too (absent: SQLite, the default). */
+  engine?: 'postgres';
   /** One point of a scale curve: the same measure at several sizes (see curves.ts). */
   scale?: { series: string; size: number; of: string };
 }

@@ -12,7 +12,7 @@ export function markdownTable(figures: Figure[]): string {
     const floor = f.floor ? `${f.floor.name}: ${num(f.floor.median)} / ${num(f.floor.p99)}` : '—';
     const ratio = f.floor && f.floor.median > 0 ? `${(f.median / f.floor.median).toFixed(2)}×` : '—';
     lines.push(
-      `| ${f.suite} | ${f.measure}${f.note ? ` (${f.note})` : ''} | ${f.unit} | ${f.n} | ${num(f.min)} | ${num(f.median)} | ${num(f.p99)} | ${floor} | ${ratio} | ${f.target} |`,
+      `| ${f.suite}${f.engine ? ` · ${f.engine}` : ''} | ${f.measure}${f.note ? ` (${f.note})` : ''} | ${f.unit} | ${f.n} | ${num(f.min)} | ${num(f.median)} | ${num(f.p99)} | ${floor} | ${ratio} | ${f.target} |`,
     );
   }
   return lines.join('\n');

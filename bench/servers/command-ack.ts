@@ -1,12 +1,12 @@
 /**
  * The two servers of the command-ack suite, each run in its own process: `bot` (the real bot with
  * the fake Slack given as JSON in the next argument, one declared incident; `state` on a second port says how many effects are still
- * pending) or `floor` (a Bolt app that only acks). Each tells the CPU time it has used (`state`, `/cpu`).
+ * pending) or `floor` (a Bolt app that only acks). The bot stores in BENCH_BOT_DATABASE_URL when set. Each tells the CPU time it has used (`state`, `/cpu`).
  */
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
-import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { BENCH_USERS, benchBot, storageFromEnv } from '../lib/bot.ts';
 import { SIGNING_SECRET, slashCommand } from '../lib/slack-command.ts';
 
 /** CPU time this process has used (user + system), in ms: what a request costs, whatever the machine's load. */
@@ -39,7 +39,7 @@ async function floor() {
 }
 
 async function bot(slack: { url: string; token: string }) {
-  const b = await benchBot({}, undefined, slack);
+  const b = await benchBot(storageFromEnv(), undefined, slack);
   await slashCommand(b.app.url, 'declare Bench commands sev3', { user: BENCH_USERS[0]!.id, channel: 'C0GENERAL' });
   let channel: string | null = null;
   while (!channel) {
@@ -51,7 +51,7 @@ async function bot(slack: { url: string; token: string }) {
   const state = createServer((_req, res) =>
     res
       .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ pending: pending.get(), cpuMs: cpuMs() })),
+      .end(JSON.stringify({ pending: Number(pending.get()), cpuMs: cpuMs() })),
   );
   await new Promise<void>((r) => state.listen(0, '127.0.0.1', r));
   const stateUrl = `http://127.0.0.1:${(state.address() as AddressInfo).port}`;

@@ -2,13 +2,13 @@
  * The two servers of the webhook-ingest suite, each in its own process: `bot` (the real bot with
  * its fake Slack and fake PagerDuty; `GET /bench/state` on a second port tells what was delivered)
  * or `floor` (bare node:http that reads the body, verifies the HMAC and answers 202). Arguments:
- * which, then the webhook secret.
+ * which, then the webhook secret. The bot stores in BENCH_BOT_DATABASE_URL when set.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyPagerDutySignature } from '../../src/pagerduty/verify-signature.ts';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
-import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { BENCH_USERS, benchBot, storageFromEnv } from '../lib/bot.ts';
 
 /** The webhook signing secret, given by the suite. */
 const WEBHOOK_SECRET = process.argv[3] ?? '';
@@ -42,6 +42,7 @@ async function bot() {
     PAGERDUTY_FROM: 'bot@example.com',
     PAGERDUTY_API_URL: pd.url,
     PAGERDUTY_WEBHOOK_SECRETS: WEBHOOK_SECRET,
+    ...storageFromEnv(),
   });
   const db = b.app.db;
   const waiting = db
@@ -54,8 +55,8 @@ async function bot() {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify({
-        waiting: waiting.get(),
-        dead: dead.get(),
+        waiting: Number(waiting.get()),
+        dead: Number(dead.get()),
         channels: b.slack.ws.channels.size,
         pinned: b.slack.ws.messages.filter((m) => m.pinned).length,
       }),

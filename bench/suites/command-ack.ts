@@ -4,12 +4,15 @@
  * (a write that queues nothing for Slack) at fixed, evenly paced rates, against the real bot and against
  * the floor: a minimal Bolt app (same receiver, same signature check) that only acks. Each in its own
  * process, measured the same way by the same client, in the same run. Every request is signed afresh: the bot acks a replayed signature without acting on it.
+ * The same bot storing in PostgreSQL (bench/lib/postgres.ts) is measured beside it under the same
+ * load, against the same floor sample: one `postgres` row after each SQLite row.
  */
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
 import { BENCH_USERS } from '../lib/bot.ts';
 import { childServer } from '../lib/child-server.ts';
 import { loadFigure } from '../lib/load.ts';
 import { pacedLoad, type PacedRequest } from '../lib/paced-load.ts';
+import { benchDatabaseUrl } from '../lib/postgres.ts';
 import { SIGNING_SECRET } from '../lib/slack-command.ts';
 import type { Figure, Suite } from '../lib/stats.ts';
 
@@ -46,85 +49,136 @@ const replied = (status: number, body: string) => status === 200 && body.include
 export const commandAck: Suite = {
   name: 'command-ack',
   async run({ quick }) {
-    const seconds = quick ? 3 : 20;
-    // Each server in its own process: the load generator must not share their event loop.
-    // The fake Slack too: Slack's side of each note's message is not the bot's cost.
-    const slack = await childServer<{ url: string; token: string }>('fake-slack.ts');
-    const bot = await childServer<{ url: string; channel: string; state: string }>('command-ack.ts', [
-      'bot',
-      JSON.stringify(slack.info),
-    ]);
-    const floor = await childServer<{ url: string; cpu: string }>('command-ack.ts', ['floor']);
-    const figures: Figure[] = [];
+    // Each started server is stopped, in reverse, whatever fails after it started.
+    const started: { stop: () => Promise<void> }[] = [];
+    const start = async <T>(...args: Parameters<typeof childServer>) => {
+      const server = await childServer<T>(...args);
+      started.unshift(server);
+      return server;
+    };
     try {
-      const { channel } = bot.info;
-      const botUrl = bot.info.url.replace('localhost', '127.0.0.1');
-      const state = async (url: string) => (await (await fetch(url)).json()) as { pending?: number; cpuMs: number };
-      // Every run starts with the bot settled: the Slack messages of earlier updates all delivered.
-      const settled = async () => {
-        while (((await state(bot.info.state)).pending ?? 0) > 0) await new Promise((r) => setTimeout(r, 50));
-      };
-      // Warm both servers up (JIT, connection pools, caches) before anything is measured.
-      for (const make of [STREAMS.mixed(channel), STREAMS.update(channel), STREAMS.note(channel)]) {
-        const warm = { make, rate: 200, seconds: quick ? 1 : 3 };
-        await pacedLoad({ url: `${botUrl}/slack/events`, ...warm, accept: replied });
-        await pacedLoad({ url: `${floor.info.url}/slack/events`, ...warm });
+      return await measure(quick, start);
+    } finally {
+      for (const server of started) await server.stop();
+    }
+  },
+};
+
+async function measure(
+  quick: boolean,
+  start: <T>(...args: Parameters<typeof childServer>) => Promise<{ info: T }>,
+): Promise<Figure[]> {
+  const seconds = quick ? 3 : 20;
+  // Each server in its own process: the load generator must not share their event loop.
+  // The fake Slack too: Slack's side of each note's message is not the bot's cost.
+  const slack = await start<{ url: string; token: string }>('fake-slack.ts');
+  const slackArgs = ['bot', JSON.stringify(slack.info)];
+  type BotInfo = { url: string; channel: string; state: string };
+  const bot = await start<BotInfo>('command-ack.ts', slackArgs);
+  const pgBot = await start<BotInfo>('command-ack.ts', slackArgs, {
+    BENCH_BOT_DATABASE_URL: await benchDatabaseUrl(),
+  });
+  const floor = await start<{ url: string; cpu: string }>('command-ack.ts', ['floor']);
+  const figures: Figure[] = [];
+  const engines = [
+    { bot: bot.info, url: bot.info.url.replace('localhost', '127.0.0.1'), engine: undefined },
+    { bot: pgBot.info, url: pgBot.info.url.replace('localhost', '127.0.0.1'), engine: 'postgres' as const },
+  ];
+  const state = async (url: string) => (await (await fetch(url)).json()) as { pending?: number; cpuMs: number };
+  // Every run starts with the bots settled: the Slack messages of earlier updates all delivered.
+  // Bounded, so that a bot that cannot keep up fails the run with a reason instead of hanging CI.
+  const settled = async () => {
+    for (const e of engines) {
+      const until = performance.now() + 180_000;
+      let pending = (await state(e.bot.state)).pending ?? 0;
+      while (pending > 0) {
+        if (performance.now() > until)
+          throw new Error(`the ${e.engine ?? 'sqlite'} bot still has ${pending} deliveries pending after 180 s`);
+        await new Promise((r) => setTimeout(r, 50));
+        pending = (await state(e.bot.state)).pending ?? 0;
       }
-      // A write verb alone (its acks compete with delivering what the updates before it caused), the
-      // read verb among updates, so that it too is measured while the outbox is busy, and a write
-      // that queues nothing.
-      const runs = [
-        { stream: 'update', verb: 'update', label: (rate: number) => `/incident update at ${rate}/s` },
-        {
-          stream: 'mixed',
-          verb: 'status',
-          label: (rate: number) => `/incident status at ${rate}/s, every other request an update`,
-        },
-        { stream: 'note', verb: 'note', label: (rate: number) => `/incident note at ${rate}/s` },
-      ] as const;
-      for (const rate of [100, 500]) {
-        for (const run of runs) {
-          await settled();
-          const load = { make: STREAMS[run.stream](channel), rate, seconds };
-          // CPU per request, the deliveries the run caused included (until the bot has settled): on a
-          // shared machine latency also measures the other jobs' load; this measures only our work.
-          const botCpu = (await state(bot.info.state)).cpuMs;
-          const all = await pacedLoad({ url: `${botUrl}/slack/events`, ...load, accept: replied });
-          await settled();
-          const botCpuPer = ((await state(bot.info.state)).cpuMs - botCpu) / total(all);
-          const floorCpu = (await state(floor.info.cpu)).cpuMs;
-          const allBase = await pacedLoad({ url: `${floor.info.url}/slack/events`, ...load });
-          const floorCpuPer = ((await state(floor.info.cpu)).cpuMs - floorCpu) / total(allBase);
-          const ours = all[run.verb]!;
-          const base = allBase[run.verb]!;
-          figures.push(
-            loadFigure(
+    }
+  };
+  // Warm the servers up (JIT, connection pools, caches) before anything is measured.
+  for (const stream of ['mixed', 'update', 'note'] as const) {
+    const warm = { rate: 200, seconds: quick ? 1 : 3 };
+    for (const e of engines)
+      await pacedLoad({
+        url: `${e.url}/slack/events`,
+        make: STREAMS[stream](e.bot.channel),
+        ...warm,
+        accept: replied,
+      });
+    await pacedLoad({ url: `${floor.info.url}/slack/events`, make: STREAMS[stream](bot.info.channel), ...warm });
+  }
+  // A write verb alone (its acks compete with delivering what the updates before it caused), the
+  // read verb among updates, so that it too is measured while the outbox is busy, and a write
+  // that queues nothing.
+  const runs = [
+    { stream: 'update', verb: 'update', label: (rate: number) => `/incident update at ${rate}/s` },
+    {
+      stream: 'mixed',
+      verb: 'status',
+      label: (rate: number) => `/incident status at ${rate}/s, every other request an update`,
+    },
+    { stream: 'note', verb: 'note', label: (rate: number) => `/incident note at ${rate}/s` },
+  ] as const;
+  for (const rate of [100, 500]) {
+    for (const run of runs) {
+      const paced = { rate, seconds };
+      // CPU per request, the deliveries the run caused included (until the bot has settled): on a
+      // shared machine latency also measures the other jobs' load; this measures only our work.
+      const measured = [];
+      // Quick mode (CI's 2 cores) measures PostgreSQL at 100/s only: the whole run must stay short.
+      for (const e of engines.filter((x) => !(quick && x.engine && rate > 100))) {
+        await settled();
+        const botCpu = (await state(e.bot.state)).cpuMs;
+        const all = await pacedLoad({
+          url: `${e.url}/slack/events`,
+          make: STREAMS[run.stream](e.bot.channel),
+          ...paced,
+          accept: replied,
+        });
+        await settled();
+        measured.push({ e, all, cpuPer: ((await state(e.bot.state)).cpuMs - botCpu) / total(all) });
+      }
+      const floorCpu = (await state(floor.info.cpu)).cpuMs;
+      const allBase = await pacedLoad({
+        url: `${floor.info.url}/slack/events`,
+        make: STREAMS[run.stream](bot.info.channel),
+        ...paced,
+      });
+      const floorCpuPer = ((await state(floor.info.cpu)).cpuMs - floorCpu) / total(allBase);
+      const base = allBase[run.verb]!;
+      for (const { e, all, cpuPer } of measured) {
+        const engine = e.engine ? { engine: e.engine } : {};
+        figures.push(
+          {
+            ...loadFigure(
               'command-ack',
               run.label(rate),
-              ours,
+              all[run.verb]!,
               rate === 100 ? 'p99 < 20 ms; ≤ 1.5× floor' : '≤ 1.5× floor',
               { name: 'Bolt app that only acks', r: base },
             ),
-            {
-              suite: 'command-ack',
-              measure: `CPU per request, ${run.label(rate).slice(1)}, deliveries included`,
-              unit: 'ms',
-              n: 1,
-              min: botCpuPer,
-              median: botCpuPer,
-              p99: botCpuPer,
-              max: botCpuPer,
-              target: '—',
-              floor: { name: 'Bolt app that only acks', median: floorCpuPer, p99: floorCpuPer },
-            },
-          );
-        }
+            ...engine,
+          },
+          {
+            suite: 'command-ack',
+            measure: `CPU per request, ${run.label(rate).slice(1)}, deliveries included`,
+            unit: 'ms',
+            n: 1,
+            min: cpuPer,
+            median: cpuPer,
+            p99: cpuPer,
+            max: cpuPer,
+            target: '—',
+            floor: { name: 'Bolt app that only acks', median: floorCpuPer, p99: floorCpuPer },
+            ...engine,
+          },
+        );
       }
-    } finally {
-      await floor.stop();
-      await bot.stop();
-      await slack.stop();
     }
-    return figures;
-  },
-};
+  }
+  return figures;
+}

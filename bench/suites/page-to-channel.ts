@@ -1,22 +1,28 @@
 /**
  * Page → staffed channel: a signed PagerDuty trigger to the real bot, until the channel is created,
  * responders invited and the summary pinned, against fakes on 127.0.0.1. Also the webhook's own
- * response time.
+ * response time. With zero-latency fakes also on PostgreSQL (bench/lib/postgres.ts): `postgres` rows.
  */
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { BENCH_USERS, benchBot } from '../lib/bot.ts';
-import { summarise, type Suite } from '../lib/stats.ts';
+import { benchDatabaseUrl } from '../lib/postgres.ts';
+import { summarise, type Figure, type Suite } from '../lib/stats.ts';
 
 const SECRET = 'bench-secret';
 
 export const pageToChannel: Suite = {
   name: 'page-to-channel',
   async run(opts) {
-    return [...(await measure(opts.quick, 0)), ...(await measure(opts.quick, 50))];
+    return [
+      ...(await measure(opts.quick, 0)),
+      ...(await measure(opts.quick, 0, await benchDatabaseUrl())),
+      ...(await measure(opts.quick, 50)),
+    ];
   },
 };
 
-async function measure(quick: boolean, latencyMs: number) {
+/** With `databaseUrl` the bot stores in that PostgreSQL database, else in its SQLite file. */
+async function measure(quick: boolean, latencyMs: number, databaseUrl?: string): Promise<Figure[]> {
   const samples = quick ? 30 : latencyMs ? 100 : 200;
   const pd = await new FakePagerDuty({
     users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
@@ -26,6 +32,7 @@ async function measure(quick: boolean, latencyMs: number) {
     PAGERDUTY_FROM: 'bot@example.com',
     PAGERDUTY_API_URL: pd.url,
     PAGERDUTY_WEBHOOK_SECRETS: SECRET,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
   pd.subscribe(`${bot.app.url}/webhooks/pagerduty`, [SECRET]);
   bot.slack.latencyMs = latencyMs;
@@ -56,14 +63,18 @@ async function measure(quick: boolean, latencyMs: number) {
     await bot.stop();
     await pd.stop();
   }
+  const engine = databaseUrl ? { engine: 'postgres' as const } : {};
   return [
-    summarise('page-to-channel', `webhook → 202 (${latencyMs} ms fakes)`, 'ms', ack),
-    summarise(
-      'page-to-channel',
-      `page → channel + invites + pinned summary (${latencyMs} ms fakes)`,
-      'ms',
-      staffed,
-      latencyMs ? '—' : 'p50 < 50 ms',
-    ),
+    { ...summarise('page-to-channel', `webhook → 202 (${latencyMs} ms fakes)`, 'ms', ack), ...engine },
+    {
+      ...summarise(
+        'page-to-channel',
+        `page → channel + invites + pinned summary (${latencyMs} ms fakes)`,
+        'ms',
+        staffed,
+        latencyMs ? '—' : 'p50 < 50 ms',
+      ),
+      ...engine,
+    },
   ];
 }

@@ -4,11 +4,16 @@
  * at the same scale. Many pages at once; the drain time (until every incident's room is open, staffed
  * and pinned) is compared with the least those limits allow. The full run also storms at real time
  * (×1), fewer pages, so that what holds in compressed time is seen to hold in Slack's own.
+ * Then the scaled storm on three replicas sharing one PostgreSQL database (bench/lib/postgres.ts) and
+ * one Slack workspace, the pages spread over them: its ratio to the same minimum, and duplicated
+ * effects (rooms or pins beyond one per page), which must be 0.
  */
 import { pagerDutySignatureHeader } from '../../src/pagerduty/verify-signature.ts';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
+import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
 import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { benchDatabaseUrl } from '../lib/postgres.ts';
 import { summarise, type Figure, type Suite } from '../lib/stats.ts';
 
 const SECRET = 'bench-storm-secret';
@@ -26,29 +31,48 @@ const PER_MINUTE: Record<string, number> = {
 export const storm: Suite = {
   name: 'storm',
   async run({ quick }) {
-    const scaled = await stormAt(60, quick ? 40 : 200);
+    const pages = quick ? 40 : 200;
+    const scaled = await stormAt(60, pages);
+    const replicas = await stormAt(60, pages, { replicas: 3, databaseUrl: await benchDatabaseUrl() });
     // Real time: 20 pages make 40 topic changes, two minutes' worth of Tier 2, so a minute's wait at least.
-    return quick ? [scaled] : [scaled, await stormAt(1, 20)];
+    return quick ? [scaled, replicas] : [scaled, replicas, await stormAt(1, 20)];
   },
 };
 
-export async function stormAt(scale: number, pages: number): Promise<Figure> {
+/**
+ * `pages` pages at once, under Slack's tiers compressed `scale`×. With `replicas`, that many bots
+ * share the PostgreSQL database `databaseUrl` and one fake Slack (whose limits are the workspace's,
+ * whichever replica calls), and page i goes to replica i mod n.
+ */
+export async function stormAt(
+  scale: number,
+  pages: number,
+  shared?: { replicas: number; databaseUrl: string },
+): Promise<Figure> {
   const pd = await new FakePagerDuty({
     users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
   }).start();
-  const bot = await benchBot(
-    {
-      PAGERDUTY_TOKEN: pd.token,
-      PAGERDUTY_FROM: 'bot@example.com',
-      PAGERDUTY_API_URL: pd.url,
-      PAGERDUTY_WEBHOOK_SECRETS: SECRET,
-    },
-    undefined,
-    undefined,
-    { slackRateScale: scale },
-  );
+  const workspace = shared ? await new FakeSlack({ users: BENCH_USERS }).start() : undefined;
+  const bots: Awaited<ReturnType<typeof benchBot>>[] = [];
   try {
-    bot.slack.tiers = { scale: scale, perMinute: PER_MINUTE };
+    for (let r = 0; r < (shared?.replicas ?? 1); r++)
+      bots.push(
+        await benchBot(
+          {
+            PAGERDUTY_TOKEN: pd.token,
+            PAGERDUTY_FROM: 'bot@example.com',
+            PAGERDUTY_API_URL: pd.url,
+            PAGERDUTY_WEBHOOK_SECRETS: SECRET,
+            ...(shared ? { DATABASE_URL: shared.databaseUrl } : {}),
+          },
+          undefined,
+          workspace ? { url: workspace.url, token: workspace.token } : undefined,
+          { slackRateScale: scale },
+        ),
+      );
+    const bot = bots[0]!;
+    const slack = workspace ?? bot.slack;
+    slack.tiers = { scale: scale, perMinute: PER_MINUTE };
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: pages }, async (_, i) => {
@@ -57,7 +81,7 @@ export async function stormAt(scale: number, pages: number): Promise<Figure> {
           assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }],
         });
         const body = JSON.stringify(webhookBody('incident.triggered', incidentData(page), { id: `STORM-${i}` }));
-        const res = await fetch(`${bot.app.url}/webhooks/pagerduty`, {
+        const res = await fetch(`${bots[i % bots.length]!.app.url}/webhooks/pagerduty`, {
           method: 'POST',
           body,
           headers: {
@@ -73,30 +97,33 @@ export async function stormAt(scale: number, pages: number): Promise<Figure> {
         "SELECT count(*) FROM outbox WHERE state = 'pending' AND kind NOT IN ('channel.archive', 'postmortem.publish')",
       )
       .pluck();
-    while ((waiting.get() as number) > 0) await new Promise((r) => setTimeout(r, 20));
+    while (Number(waiting.get()) > 0) await new Promise((r) => setTimeout(r, 20));
     const drained = (performance.now() - t0) / 1000;
-    const pinned = bot.slack.ws.messages.filter((m) => m.pinned).length;
-    if (pinned !== pages) throw new Error(`${pinned} of ${pages} summaries pinned`);
+    const pinned = slack.ws.messages.filter((m) => m.pinned).length;
+    const rooms = slack.calls.filter((c) => c.method === 'conversations.create' && c.ok).length;
+    const duplicates = Math.max(0, rooms - pages) + Math.max(0, pinned - pages);
+    if (pinned < pages || rooms < pages) throw new Error(`${rooms} rooms, ${pinned} of ${pages} summaries pinned`);
     // The least time the limits allow: for each method, its calls need ceil(n / limit) windows; the
     // first window starts at once, so (windows - 1) full windows must pass. Methods run in parallel.
     const windowS = 60 / scale;
     const counts = Object.keys(PER_MINUTE).map((m) => ({
       m,
-      n: bot.slack.calls.filter((c) => c.method === m && c.ok).length,
+      n: slack.calls.filter((c) => c.method === m && c.ok).length,
     }));
     const floor = Math.max(...counts.map(({ m, n }) => (Math.ceil(n / PER_MINUTE[m]!) - 1) * windowS));
     const bound = counts.reduce((a, b) =>
       (Math.ceil(b.n / PER_MINUTE[b.m]!) - 1) * windowS >= (Math.ceil(a.n / PER_MINUTE[a.m]!) - 1) * windowS ? b : a,
     );
-    const throttled = bot.slack.calls.filter((c) => c.status === 429).length;
+    const throttled = slack.calls.filter((c) => c.status === 429).length;
     return {
       ...summarise(
         'storm',
-        `${pages} pages at once under Slack's tiers ×${scale}: until every room is open, staffed and pinned (${throttled} × 429 answered)`,
+        `${pages} pages at once${shared ? ` spread over ${bots.length} replicas on one database` : ''} under Slack's tiers ×${scale}: until every room is open, staffed and pinned (${throttled} × 429 answered${shared ? `; ${duplicates} duplicated rooms or pins` : ''})`,
         's',
         [drained],
-        '≤ 1.1× the minimum',
+        shared ? '≤ 1.1× the minimum; 0 duplicates' : '≤ 1.1× the minimum',
       ),
+      ...(shared ? { engine: 'postgres' as const } : {}),
       floor: {
         name: `least the limits allow (${bound.m}: ${bound.n} calls at ${PER_MINUTE[bound.m]}/min)`,
         median: floor,
@@ -104,7 +131,8 @@ export async function stormAt(scale: number, pages: number): Promise<Figure> {
       },
     };
   } finally {
-    await bot.stop();
+    for (const b of bots.reverse()) await b.stop();
+    await workspace?.stop();
     await pd.stop();
   }
 }

@@ -3,6 +3,7 @@
  * resolves) as fast as 64 connections send them, against the floor: a bare node:http server that
  * reads the body, verifies the HMAC and answers 202. Then the drain: until every Slack effect is
  * delivered to a zero-latency fake Slack; checks one staffed channel per incident, none lost.
+ * The same for the bot storing in PostgreSQL (bench/lib/postgres.ts): `postgres` rows, same floor sample.
  */
 import { Agent, request } from 'node:http';
 import { pagerDutySignatureHeader } from '../../src/pagerduty/verify-signature.ts';
@@ -11,6 +12,7 @@ import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webh
 import { childServer } from '../lib/child-server.ts';
 import { summarise, withFloor, type Suite } from '../lib/stats.ts';
 import { BENCH_USERS } from '../lib/bot.ts';
+import { benchDatabaseUrl } from '../lib/postgres.ts';
 
 const SECRET = 'bench-webhook-secret';
 const WARM_INCIDENTS = 20;
@@ -79,9 +81,15 @@ export const webhookIngest: Suite = {
       users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
     });
     // Each server in its own process, so that neither shares an event loop with the client.
-    const bot = await childServer<{ url: string; state: string }>('webhook-ingest.ts', ['bot', SECRET]);
-    const floor = await childServer<{ url: string }>('webhook-ingest.ts', ['floor', SECRET]);
+    type BotInfo = { url: string; state: string };
+    const pgUrl = await benchDatabaseUrl();
+    const bot = await childServer<BotInfo>('webhook-ingest.ts', ['bot', SECRET]);
+    const servers: { stop: () => Promise<void> }[] = [bot];
     try {
+      const pgBot = await childServer<BotInfo>('webhook-ingest.ts', ['bot', SECRET], { BENCH_BOT_DATABASE_URL: pgUrl });
+      servers.push(pgBot);
+      const floor = await childServer<{ url: string }>('webhook-ingest.ts', ['floor', SECRET]);
+      servers.push(floor);
       const pages = Array.from({ length: incidents }, (_, i) =>
         pd.createIncident({ title: `Ingest ${i}`, assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }] }),
       );
@@ -106,16 +114,7 @@ export const webhookIngest: Suite = {
         );
       }
       type State = { waiting: number; dead: number; channels: number; pinned: number };
-      const state = async () => (await (await fetch(bot.info.state)).json()) as State;
-      const drain = async () => {
-        let s = await state();
-        while (s.waiting > 0) {
-          await new Promise((r) => setTimeout(r, 20));
-          s = await state();
-        }
-        return s;
-      };
-      // Warm both up (JIT, SQLite pages, connections) with pages of their own, then let the bot settle.
+      // Warm-up pages of their own (JIT, SQLite pages, connections), not counted.
       const warm = Array.from({ length: WARM_INCIDENTS }, (_, i) =>
         pd.createIncident({ title: `Warm-up ${i}`, assignees: [{ id: 'PBENCH0', name: 'u0' }] }),
       );
@@ -125,54 +124,72 @@ export const webhookIngest: Suite = {
         ),
       );
       await blast(floor.info.url, warmBodies, 8);
-      await blast(bot.info.url, warmBodies, 8);
-      await drain();
       const base = await blast(floor.info.url, bodies);
-      const drainStart = performance.now();
-      const ours = await blast(bot.info.url, bodies);
-      const s = await drain();
-      const drained = (performance.now() - drainStart) / 1000;
-      const { dead } = s;
-      // The warm-up's rooms are not counted.
-      const channels = s.channels - WARM_INCIDENTS;
-      const pinned = s.pinned - WARM_INCIDENTS;
-      if (channels !== incidents || pinned !== incidents || dead > 0 || ours.failed > 0)
-        throw new Error(
-          `ingest lost something: ${channels} channels, ${pinned} pinned, ${dead} dead, ${ours.failed} refused, for ${incidents} incidents`,
-        );
       const rate = (r: { times: number[]; seconds: number }) => r.times.length / r.seconds;
-      return [
-        {
-          ...withFloor(
-            summarise(
+      const figures = [];
+      for (const [info, engine] of [
+        [bot.info, {}],
+        [pgBot.info, { engine: 'postgres' as const }],
+      ] as const) {
+        const state = async () => (await (await fetch(info.state)).json()) as State;
+        const drain = async () => {
+          let s = await state();
+          while (s.waiting > 0) {
+            await new Promise((r) => setTimeout(r, 20));
+            s = await state();
+          }
+          return s;
+        };
+        await blast(info.url, warmBodies, 8);
+        await drain();
+        const drainStart = performance.now();
+        const ours = await blast(info.url, bodies);
+        const s = await drain();
+        const drained = (performance.now() - drainStart) / 1000;
+        const { dead } = s;
+        // The warm-up's rooms are not counted.
+        const channels = s.channels - WARM_INCIDENTS;
+        const pinned = s.pinned - WARM_INCIDENTS;
+        if (channels !== incidents || pinned !== incidents || dead > 0 || ours.failed > 0)
+          throw new Error(
+            `ingest lost something: ${channels} channels, ${pinned} pinned, ${dead} dead, ${ours.failed} refused, for ${incidents} incidents`,
+          );
+        figures.push(
+          {
+            ...withFloor(
+              summarise(
+                'webhook-ingest',
+                `${total.toLocaleString('en')} webhooks, ${incidents} incidents: response time`,
+                'ms',
+                ours.times,
+                '—',
+              ),
+              'bare node:http + HMAC',
+              base.times,
+            ),
+            ...engine,
+          },
+          {
+            ...summarise('webhook-ingest', 'accepted per second', 'req/s', [rate(ours)], '≥ 50 % of floor'),
+            floor: { name: 'bare node:http + HMAC', median: rate(base), p99: rate(base) },
+            note: `${((rate(ours) / rate(base)) * 100).toFixed(0)} % of the floor`,
+            ...engine,
+          },
+          {
+            ...summarise(
               'webhook-ingest',
-              `${total.toLocaleString('en')} webhooks, ${incidents} incidents: response time`,
-              'ms',
-              ours.times,
+              `drain: from the first webhook until every Slack effect is delivered (sending took ${ours.seconds.toFixed(1)} s; ${channels} channels, ${pinned} pinned, 0 lost, 0 dead)`,
+              's',
+              [drained],
               '—',
             ),
-            'bare node:http + HMAC',
-            base.times,
-          ),
-        },
-        {
-          ...summarise('webhook-ingest', 'accepted per second', 'req/s', [rate(ours)], '≥ 50 % of floor'),
-          floor: { name: 'bare node:http + HMAC', median: rate(base), p99: rate(base) },
-          note: `${((rate(ours) / rate(base)) * 100).toFixed(0)} % of the floor`,
-        },
-        {
-          ...summarise(
-            'webhook-ingest',
-            `drain: from the first webhook until every Slack effect is delivered (sending took ${ours.seconds.toFixed(1)} s; ${channels} channels, ${pinned} pinned, 0 lost, 0 dead)`,
-            's',
-            [drained],
-            '—',
-          ),
-        },
-      ];
+            ...engine,
+          },
+        );
+      }
+      return figures;
     } finally {
-      await floor.stop();
-      await bot.stop();
+      for (const server of servers.reverse()) await server.stop();
     }
   },
 };
