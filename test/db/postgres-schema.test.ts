@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, readMigrations } from '../../src/db/migrate.ts';
+import { migrate, PG_MIGRATIONS_DIR, readMigrations } from '../../src/db/migrate.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
 
 // The PostgreSQL schema must be SQLite's after every migration, column for column: the repositories'
 // SQL runs unchanged on both engines. Each engine's catalogue is read into the same shape and compared.
-
-const PG_SCHEMA_FILE = fileURLToPath(new URL('../../migrations/postgres/001_schema.sql', import.meta.url));
 
 type Family = 'integer' | 'real' | 'text' | 'blob' | 'numeric' | `unexpected ${string}`;
 
@@ -292,7 +288,7 @@ const numbersForInt8 = ((oid: number, format?: 'text' | 'binary') =>
 /** What a statement did: its rows, or the error's message. */
 type Outcome = { rows: unknown[] } | { error: string };
 
-describe('the PostgreSQL schema (migrations/postgres/001_schema.sql)', () => {
+describe('the PostgreSQL schema (migrations/postgres/)', () => {
   let server: ThrowawayPostgres | undefined;
   let client: pg.Client | undefined;
   let sqlite: Db;
@@ -333,7 +329,8 @@ describe('the PostgreSQL schema (migrations/postgres/001_schema.sql)', () => {
     await client.connect();
     await client.query(`CREATE SCHEMA ${schema}`);
     await client.query(`SET search_path TO ${schema}`);
-    await client.query(readFileSync(PG_SCHEMA_FILE, 'utf8'));
+    // Every PostgreSQL migration in order, as the runner applies them: the schema after the last.
+    for (const m of readMigrations(PG_MIGRATIONS_DIR)) await client.query(m.sql);
     pgCat = await readPostgres(client, schema);
   }, 120_000);
 
