@@ -56,7 +56,8 @@ export function postgresCheck(db: Db, now: () => number, everyMs = 5_000): Readi
   return {
     name: 'database',
     check() {
-      if (!db.open) return 'database connection closed';
+      // Worded as better-sqlite3 words it, so the reason reads the same on both engines.
+      if (!db.open) return 'database query failed: The database connection is not open';
       if (last && now() - last.at < everyMs) return last.reason;
       last = { at: now(), reason: ask() };
       return last.reason;
