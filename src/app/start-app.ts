@@ -6,7 +6,7 @@ import { groupCommit } from '../db/group-commit.ts';
 import type { Db } from '../db/open.ts';
 import { engineOf, openStorage } from '../db/open-storage.ts';
 import { StorageHealth, volumeFreeSpace, type FreeSpaceReader } from '../db/storage-health.ts';
-import { storageCheck } from '../http/storage-readiness.ts';
+import { postgresCheck, storageCheck } from '../http/storage-readiness.ts';
 import { startStorageMaintenanceJob, type CheckpointResult } from '../scheduler/storage-maintenance.ts';
 import { databaseCheck, livenessRoute, readinessRoute } from '../http/health.ts';
 import { createHttpServer, type Route } from '../http/server.ts';
@@ -507,7 +507,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   storage.whenWritable('recording component history', () => void recordHistory());
   const operatorRoutes: Route[] = [
     readinessRoute([
-      databaseCheck(db),
+      engine === 'postgres' ? postgresCheck(db, now) : databaseCheck(db),
       storageCheck(storage),
       slackCheck(slack, now),
       outboxCheck(outbox, now),

@@ -5,7 +5,8 @@ import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createPagerDutyClient } from '../pagerduty/rest-client.ts';
 import { tokenRefusedAdvice } from '../pagerduty/token-watch.ts';
 import { createGitHubClient } from '../postmortem/github-client.ts';
-import { appliedVersions, readMigrations } from '../db/migrate.ts';
+import { appliedVersions, migrationState, readMigrations } from '../db/migrate.ts';
+import { openPostgres, redact } from '../db/postgres/pg-database.ts';
 import { volumeFreeSpace, type FreeSpaceReader } from '../db/storage-health.ts';
 import { loadRunbooks } from '../runbooks/load.ts';
 import { describeParam } from '../runbooks/params.ts';
@@ -19,8 +20,64 @@ export interface Finding {
 
 type Check = (config: Config) => Finding | Promise<Finding>;
 
+/** What to check for each way PostgreSQL refuses (its SQLSTATE, or the connection thread's own codes). */
+const PG_REFUSALS: Record<string, { what: string; fix: string }> = {
+  PG_CONNECTION: {
+    what: 'cannot be reached',
+    fix: 'check the host and port in DATABASE_URL, that PostgreSQL runs, and that it accepts connections from here',
+  },
+  PG_TIMEOUT: { what: 'did not answer', fix: 'check the host in DATABASE_URL and the network (firewall) between' },
+  '28P01': { what: 'refused the login', fix: 'check the user and password in DATABASE_URL' },
+  '28000': { what: 'refused the login', fix: "check the user in DATABASE_URL and the server's pg_hba.conf" },
+  '3D000': { what: 'cannot be used', fix: 'the database in DATABASE_URL does not exist: create it (createdb) first' },
+  '42501': { what: 'cannot be used', fix: 'the user in DATABASE_URL lacks a privilege the bot needs' },
+};
+
+/**
+ * PostgreSQL (DATABASE_URL): connects, names the server's version and the migration state; reads only.
+ * A failure is one line with the URL's password hidden, never a stack.
+ */
+const postgres = (url: string): Finding => {
+  const where = redact(url);
+  const db = openPostgres({ url, applicationName: 'incident-bot doctor', connectTimeoutMs: 5_000 });
+  try {
+    const version = db.prepare("SELECT current_setting('server_version') AS version").pluck().get() as string;
+    const { applied, pending } = migrationState(db);
+    const state = pending.length
+      ? `pending: ${pending.join(', ')} (applied on start, or by \`incident-bot migrate\`)`
+      : 'none pending';
+    return {
+      check: 'database',
+      ok: true,
+      lines: [`PostgreSQL ${version.split(' ')[0]} at ${where}: ${applied} migrations applied, ${state}`],
+    };
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    const refusal = PG_REFUSALS[code] ?? { what: 'cannot be used', fix: 'check DATABASE_URL' };
+    const password = safeDecode(new URL(url).password);
+    const said = (error as Error).message.split('\n')[0]!;
+    const reason = password ? said.split(password).join('***') : said;
+    return { check: 'database', ok: false, lines: [`${where} ${refusal.what}: ${refusal.fix} (${reason})`] };
+  } finally {
+    try {
+      db.close();
+    } catch {
+      // never connected: nothing to close
+    }
+  }
+};
+
+const safeDecode = (s: string): string => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
 /** Opens the database read-only (doctor changes nothing) and says which migrations are pending. */
 const database: Check = (config) => {
+  if (config.databaseUrl) return postgres(config.databaseUrl);
   if (!existsSync(config.databasePath))
     return {
       check: 'database',
@@ -54,6 +111,12 @@ const database: Check = (config) => {
 const storage =
   (freeSpace: (databasePath: string) => FreeSpaceReader): Check =>
   (config) => {
+    if (config.databaseUrl)
+      return {
+        check: 'storage',
+        ok: true,
+        lines: ["skipped on PostgreSQL: the server's disk is its operator's to watch; no SQLite volume is written"],
+      };
     const bytes = freeSpace(config.databasePath)();
     const min = config.settings.storage.min_free_mb;
     if (bytes === undefined)
