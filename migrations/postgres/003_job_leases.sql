@@ -3,17 +3,17 @@
 -- runs on the replica that holds its lease (src/scheduler/job-lease.ts). A lease is taken when free,
 -- expired or already the holder's; a replica that stops releases its leases, a dead one's run out.
 CREATE TABLE job_leases (
-  job          TEXT    PRIMARY KEY,
-  holder       TEXT    NOT NULL,   -- the replica's id (host:pid:random)
+  job          TEXT COLLATE "C"    PRIMARY KEY,
+  holder       TEXT COLLATE "C"    NOT NULL,   -- the replica's id (host:pid:random)
   lease_until  BIGINT  NOT NULL    -- ms since the epoch
 );
 
 -- Every replica's heartbeat, refreshed every 10 s: a runbook run whose runner has been silent longer
 -- than the bound in src/runbooks/runner.ts is marked interrupted by whichever replica notices.
 CREATE TABLE replicas (
-  id       TEXT    PRIMARY KEY,
+  id       TEXT COLLATE "C"    PRIMARY KEY,
   seen_at  BIGINT  NOT NULL
 );
 
 -- The replica executing a run; NULL for runs recorded before replicas existed (treated as orphaned).
-ALTER TABLE runbook_runs ADD COLUMN runner TEXT;
+ALTER TABLE runbook_runs ADD COLUMN runner TEXT COLLATE "C";
