@@ -165,7 +165,8 @@ describe('the audit log: who did what, when and from where', () => {
     ]);
   });
 
-  it('incident-bot audit prints the log as a table or JSON lines, since a time', async () => {
+  // Five command-line processes, each starting the CLI (and on PostgreSQL its connection thread): a limit, not a timing.
+  it('incident-bot audit prints the log as a table or JSON lines, since a time', { timeout: 90_000 }, async () => {
     const { channel } = await declared(h, 'Queue backlog sev2');
     await h.bot.command(`role comms <@${CAROL.id}>`, { channel });
     const env = storageEnv(h.dbPath);
