@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/open.ts';
-import { openPostgres, WRITE_LOCK_KEY } from '../../src/db/postgres/pg-database.ts';
+import { openPostgres, WRITE_LOCK_KEY, type PgDatabase } from '../../src/db/postgres/pg-database.ts';
 import { toPostgres } from '../../src/db/postgres/sql-dialect.ts';
 import { storageProblem } from '../../src/db/storage-error.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
@@ -98,6 +98,64 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
     })();
     expect(db.inTransaction).toBe(false);
     expect(db.prepare("SELECT name FROM t WHERE name IN ('kept', 'undone')").pluck().all()).toEqual(['kept']);
+  });
+
+  it("sends a transaction's writes with the statement that needs them: one round trip, not one each", () => {
+    const insert = db.prepare('INSERT INTO t (name, at) VALUES (?, ?)');
+    const trips = () => (db as unknown as PgDatabase).client.roundTrips;
+    const before = trips();
+    db.transaction(() => {
+      for (let i = 0; i < 10; i++) insert.run('batched', i);
+    })();
+    // BEGIN with its lock; then the ten INSERTs and COMMIT together.
+    expect(trips() - before).toBe(2);
+    expect(db.prepare("SELECT count(*) FROM t WHERE name = 'batched'").pluck().get()).toBe(10);
+
+    // A read in the middle sees the writes before it; an answer read later is the write's own.
+    const seen = db.transaction(() => {
+      const first = insert.run('later', 1);
+      const second = insert.run('later', 2);
+      const count = db.prepare("SELECT count(*) FROM t WHERE name = 'later'").pluck().get();
+      return { count, first: first.lastInsertRowid, second: second.lastInsertRowid, changes: second.changes };
+    })();
+    expect(seen.count).toBe(2);
+    expect(Number(seen.second)).toBe(Number(seen.first) + 1);
+    expect(seen.changes).toBe(1);
+  });
+
+  it('fails the whole change when a deferred write fails, and leaves the connection usable', () => {
+    db.exec('CREATE TABLE IF NOT EXISTS u (k TEXT PRIMARY KEY)');
+    const put = db.prepare('INSERT INTO u (k) VALUES (?)');
+    put.run('taken');
+    const count = db.prepare('SELECT count(*) FROM u').pluck();
+    // The duplicate is found at COMMIT, when the writes are sent: nothing of the change stays.
+    expect(() =>
+      db.transaction(() => {
+        put.run('fresh');
+        put.run('taken');
+        put.run('also fresh');
+      })(),
+    ).toThrow(/duplicate key/);
+    expect(count.get()).toBe(1);
+    // Or at the next read, inside the change.
+    expect(() =>
+      db.transaction(() => {
+        put.run('taken');
+        count.get();
+      })(),
+    ).toThrow(/duplicate key/);
+    expect(db.inTransaction).toBe(false);
+    // A nested change's failed write undoes that change only.
+    db.transaction(() => {
+      put.run('outer');
+      expect(() =>
+        db.transaction(() => {
+          put.run('inner');
+          put.run('taken');
+        })(),
+      ).toThrow(/duplicate key/);
+    })();
+    expect(db.prepare('SELECT k FROM u ORDER BY k').pluck().all()).toEqual(['outer', 'taken']);
   });
 
   it('makes a change wait for another replica holding the write lock, then fail as busy', () => {

@@ -1,4 +1,5 @@
 import type { Db } from '../sqlite-driver.ts';
+import type { PgResult, PgStep } from './pg-protocol.ts';
 import { toPostgres, type PgStatementText } from './sql-dialect.ts';
 import { PgError, SyncPgClient, type SyncPgOptions } from './sync-pg-client.ts';
 
@@ -12,6 +13,12 @@ export const WRITE_LOCK_KEY = 0x1bc1de47;
 
 type Params = unknown[];
 
+/** A write sent later, with the next statement that must see it; its answer once sent. */
+interface Deferred {
+  step: PgStep;
+  result?: PgResult;
+}
+
 /**
  * The storage port (better-sqlite3's synchronous API, the part the project uses) over PostgreSQL.
  * Statements are the project's own, translated once per text by sql-dialect.ts.
@@ -22,6 +29,15 @@ export class PgDatabase {
   open = true;
   private depth = 0;
   private readonly texts = new Map<string, PgStatementText>();
+  /**
+   * A transaction's writes not sent yet. Every statement is a round trip that blocks the process
+   * (sync-pg-client.ts), and most of a change's writes are INSERTs and UPDATEs whose answer nobody
+   * reads: they wait here and go in one request with the next statement that must see them (a read,
+   * an answer someone reads, COMMIT). A write that fails then fails that request; the transaction is
+   * rolled back whole either way, as it is when the write fails at once. Outside a transaction every
+   * statement is sent at once (each commits by itself).
+   */
+  private deferred: Deferred[] = [];
   readonly client: SyncPgClient;
 
   constructor(options: SyncPgOptions) {
@@ -42,7 +58,7 @@ export class PgDatabase {
   /** Several statements at once, no parameters (a migration). */
   exec(sql: string): this {
     if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
-    this.client.call({ op: 'exec', text: sql });
+    this.send({ text: sql });
     return this;
   }
 
@@ -56,13 +72,13 @@ export class PgDatabase {
       const outer = this.depth === 0;
       const savepoint = `sp${this.depth}`;
       try {
-        this.client.call({
-          op: 'exec',
+        this.send({
           text: outer ? `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})` : `SAVEPOINT ${savepoint}`,
         });
       } catch (error) {
         // The lock was not had (another replica held it past lock_timeout): the transaction began
-        // and is aborted; end it, or every later statement of this connection is refused.
+        // and is aborted; end it, or every later statement of this connection is refused. A nested
+        // one: a write deferred before the savepoint failed, and the enclosing change fails with it.
         if (outer) this.rollbackQuietly('ROLLBACK');
         throw error;
       }
@@ -70,13 +86,15 @@ export class PgDatabase {
       let result: ReturnType<F>;
       try {
         result = fn(...args) as ReturnType<F>;
+        this.send({ text: outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}` });
       } catch (error) {
+        // What was deferred since the savepoint (or BEGIN) is undone unsent.
+        this.deferred = [];
         this.depth--;
         this.rollbackQuietly(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`);
         throw error;
       }
       this.depth--;
-      this.client.call({ op: 'exec', text: outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}` });
       return result;
     };
     return Object.assign(run, { deferred: run, immediate: run, exclusive: run }) as unknown as F;
@@ -90,6 +108,52 @@ export class PgDatabase {
     }
   }
 
+  /** Sends the deferred writes, then `step`, in one request; `step`'s answer. */
+  private send(step: PgStep): PgResult {
+    if (this.deferred.length === 0) {
+      return step.values
+        ? this.client.call({ op: 'query', text: step.text, values: step.values })
+        : this.client.call({ op: 'exec', text: step.text });
+    }
+    const sent = this.deferred;
+    this.deferred = [];
+    const reply = this.client.call({ op: 'batch', steps: [...sent.map((d) => d.step), step] });
+    sent.forEach((d, i) => (d.result = reply.results![i]));
+    return reply.results![sent.length]!;
+  }
+
+  /** A write in a transaction, sent later (see `deferred`); its answer is fetched when it is read. */
+  defer(text: PgStatementText, sql: string, params: Params): PgResult {
+    if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
+    const d: Deferred = { step: { text: text.text, values: bind(text, sql, params) } };
+    this.deferred.push(d);
+    const answer = (): PgResult => {
+      if (!d.result) this.flush();
+      // Rolled back unsent (the answer was asked for after its transaction failed): it changed nothing.
+      return d.result ?? { fields: [], rows: [], rowCount: 0 };
+    };
+    return {
+      get fields() {
+        return answer().fields;
+      },
+      get rows() {
+        return answer().rows;
+      },
+      get rowCount() {
+        return answer().rowCount;
+      },
+    };
+  }
+
+  /** Sends what is deferred, answering nothing else. */
+  private flush(): void {
+    if (this.deferred.length === 0) return;
+    const sent = this.deferred;
+    this.deferred = [];
+    const reply = this.client.call({ op: 'batch', steps: sent.map((d) => d.step) });
+    sent.forEach((d, i) => (d.result = reply.results![i]));
+  }
+
   close(): void {
     if (!this.open) return;
     this.open = false;
@@ -97,10 +161,10 @@ export class PgDatabase {
   }
 
   /** Runs one statement and shapes nothing: the rows as arrays, with their column names. */
-  query(text: PgStatementText, sql: string, params: Params): { fields: string[]; rows: unknown[][]; rowCount: number } {
+  query(text: PgStatementText, sql: string, params: Params): PgResult {
     // As better-sqlite3 does: a closed handle refuses, it does not quietly connect again.
     if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
-    return this.client.call({ op: 'query', text: text.text, values: bind(text, sql, params) });
+    return this.send({ text: text.text, values: bind(text, sql, params) });
   }
 }
 
@@ -131,10 +195,21 @@ export class PgStatement {
   }
 
   run(...params: Params): { changes: number; lastInsertRowid: number } {
-    const r = this.database.query(this.text, this.source, params);
-    const id = r.fields.indexOf('id');
-    const last = id >= 0 && r.rows.length > 0 ? Number(r.rows[r.rows.length - 1]![id]) : 0;
-    return { changes: r.rowCount, lastInsertRowid: last };
+    const db = this.database;
+    if (db.inTransaction && !this.reader) {
+      // Deferred: its answer is asked of PostgreSQL only if somebody reads it.
+      const r = db.defer(this.text, this.source, params);
+      return {
+        get changes() {
+          return r.rowCount;
+        },
+        get lastInsertRowid() {
+          return lastId(r);
+        },
+      };
+    }
+    const r = db.query(this.text, this.source, params);
+    return { changes: r.rowCount, lastInsertRowid: lastId(r) };
   }
 
   get(...params: Params): unknown {
@@ -158,6 +233,12 @@ export class PgStatement {
     fields.forEach((f, i) => (out[f] = values[i]));
     return out;
   }
+}
+
+/** The id of the last row an INSERT … RETURNING * gave back, as better-sqlite3's lastInsertRowid. */
+function lastId(r: PgResult): number {
+  const id = r.fields.indexOf('id');
+  return id >= 0 && r.rows.length > 0 ? Number(r.rows[r.rows.length - 1]![id]) : 0;
 }
 
 /** Bytes come back from the connection thread as a plain Uint8Array; SQLite gives a Buffer. */

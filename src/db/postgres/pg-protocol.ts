@@ -6,11 +6,28 @@ export type PgRequest =
   | { op: 'query'; conn: number; text: string; values: unknown[] }
   /** Several statements in one simple query (migrations, BEGIN with its lock): no parameters. */
   | { op: 'exec'; conn: number; text: string }
+  /**
+   * Statements run one after another in one request, stopping at the first that fails (its index is
+   * the error's `at`): a transaction's writes, sent with the statement that needs their effect.
+   * A step without `values` is a simple query (COMMIT, SAVEPOINT…).
+   */
+  | { op: 'batch'; conn: number; steps: PgStep[] }
   | { op: 'close'; conn: number };
 
+export interface PgStep {
+  text: string;
+  values?: unknown[];
+}
+
+export interface PgResult {
+  fields: string[];
+  rows: unknown[][];
+  rowCount: number;
+}
+
 export type PgReply =
-  | { ok: true; fields: string[]; rows: unknown[][]; rowCount: number }
-  | { ok: false; error: { message: string; code: string; detail?: string; constraint?: string } };
+  | ({ ok: true; results?: PgResult[] } & PgResult)
+  | { ok: false; error: { message: string; code: string; detail?: string; constraint?: string; at?: number } };
 
 export interface PgConnectOptions {
   url: string;

@@ -105,13 +105,34 @@ async function answer(req) {
     await c.query(req.text);
     return NOTHING;
   }
-  const result = await c.query({ name: nameFor(conn, req.text), text: req.text, values: req.values, rowMode: 'array' });
-  return { ok: true, fields: result.fields.map((f) => f.name), rows: result.rows, rowCount: result.rowCount ?? 0 };
+  if (req.op === 'batch') {
+    const results = [];
+    for (let at = 0; at < req.steps.length; at++) {
+      const step = req.steps[at];
+      try {
+        results.push(step.values ? await prepared(conn, c, step.text, step.values) : (await c.query(step.text), EMPTY));
+      } catch (error) {
+        throw Object.assign(/** @type {object} */ (error), { at });
+      }
+    }
+    return { ok: true, ...EMPTY, results };
+  }
+  return { ok: true, ...(await prepared(conn, c, req.text, req.values)) };
+}
+
+const EMPTY = { fields: [], rows: [], rowCount: 0 };
+
+/** @param {Connection} conn @param {pg.Client} c @param {string} text @param {unknown[]} values */
+async function prepared(conn, c, text, values) {
+  const result = await c.query({ name: nameFor(conn, text), text, values, rowMode: 'array' });
+  return { fields: result.fields.map((f) => f.name), rows: result.rows, rowCount: result.rowCount ?? 0 };
 }
 
 /** @param {unknown} error @returns {PgReply} */
 function errorReply(error) {
-  const e = /** @type {{ message?: string; code?: string; detail?: string; constraint?: string }} */ (error);
+  const e = /** @type {{ message?: string; code?: string; detail?: string; constraint?: string; at?: number }} */ (
+    error
+  );
   const socket = typeof e.code !== 'string' || /^E[A-Z]+$/.test(e.code);
   // A connection-class SQLSTATE, or a socket error (ECONNRESET…): the next request reconnects.
   if (current && (socket || /^08|^57P/.test(String(e.code)))) current.broken = true;
@@ -122,6 +143,7 @@ function errorReply(error) {
       code: socket ? 'PG_CONNECTION' : String(e.code),
       detail: e.detail,
       constraint: e.constraint,
+      at: e.at,
     },
   };
 }

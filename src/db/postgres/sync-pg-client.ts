@@ -16,6 +16,8 @@ export class PgError extends Error {
     readonly code: string,
     readonly detail?: string,
     readonly constraint?: string,
+    /** In a batch: the index of the statement that failed. */
+    readonly at?: number,
   ) {
     super(message);
     this.name = 'PgError';
@@ -74,6 +76,8 @@ export class SyncPgClient {
   private readonly waitMs: number;
   private conn = 0;
   private on: ConnectionThread | null = null;
+  /** Requests answered or failed so far: each is a round trip the process waited for. */
+  roundTrips = 0;
 
   constructor(private readonly options: SyncPgOptions) {
     this.waitMs = (options.statementTimeoutMs ?? 15_000) + (options.connectTimeoutMs ?? 5_000) + 1_000;
@@ -102,6 +106,7 @@ export class SyncPgClient {
   }
 
   private send(on: ConnectionThread, request: Request): Extract<PgReply, { ok: true }> {
+    this.roundTrips++;
     const reply = on.call({ ...request, conn: this.conn } as PgRequest, this.waitMs);
     if (!reply) {
       // The thread is stuck on a connection that neither answers nor fails: start over. The other
@@ -110,7 +115,10 @@ export class SyncPgClient {
       if (thread === on) thread = null;
       throw new PgError(`PostgreSQL did not answer within ${this.waitMs} ms`, 'PG_TIMEOUT');
     }
-    if (!reply.ok) throw new PgError(reply.error.message, reply.error.code, reply.error.detail, reply.error.constraint);
+    if (!reply.ok) {
+      const e = reply.error;
+      throw new PgError(e.message, e.code, e.detail, e.constraint, e.at);
+    }
     return reply;
   }
 
