@@ -492,7 +492,7 @@ export class RunbookRunner {
   private notOurs(run: RunRecord): void {
     this.deps.log.warn(
       { event: 'runbook.not_ours', run_id: run.id, incident_id: run.incidentId, runbook: run.runbook },
-      'runbook run is no longer this replica’s (another replica reported it interrupted): nothing more is recorded or run',
+      'runbook run is no longer this replica’s (another replica reported it interrupted or took it on): nothing more is recorded or run',
     );
   }
 
