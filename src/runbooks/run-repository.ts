@@ -47,6 +47,8 @@ const toRun = (r: RunRow | undefined): RunRecord | undefined =>
 /** All SQL about runbook runs and their steps. */
 export class RunbookRepository {
   private readonly stmt;
+  /** Made once: the storage's `transaction` builds its wrappers anew on every call otherwise. */
+  private readonly saveHeldStep: (s: StepRecord, runner: string) => boolean;
 
   constructor(readonly db: Db) {
     this.stmt = {
@@ -60,6 +62,20 @@ export class RunbookRepository {
       ),
       withStatus: db.prepare(`SELECT ${RUN_COLUMNS} FROM runbook_runs WHERE status = ? ORDER BY id`),
       setStatus: db.prepare('UPDATE runbook_runs SET status = ?, next_step = ?, finished_at = ? WHERE id = ?'),
+      // The executing replica's writes: conditional, so a replica that stalled while another one
+      // reported its run interrupted (or took it over) cannot overwrite how the run ended.
+      advance: db.prepare(
+        `UPDATE runbook_runs SET status = @status, next_step = @nextStep, finished_at = @finishedAt
+         WHERE id = @id AND status = 'running' AND runner = @runner`,
+      ),
+      // A write that changes nothing, as a check: inside a transaction it takes the write lock before
+      // it looks, so the run cannot change hands between this check and the writes after it.
+      held: db.prepare(
+        `UPDATE runbook_runs SET runner = @runner WHERE id = @id AND status = 'running' AND runner = @runner`,
+      ),
+      stopRequested: db.prepare(
+        `SELECT id FROM runbook_runs WHERE status = 'running' AND runner = ? AND stopped_by IS NOT NULL ORDER BY id`,
+      ),
       setRunner: db.prepare('UPDATE runbook_runs SET runner = ? WHERE id = ?'),
       // Running runs nobody is executing any more: no runner recorded, or one whose heartbeat is
       // older than the bound (or gone: a replica that stopped cleanly removed it).
@@ -83,6 +99,11 @@ export class RunbookRepository {
         db.prepare(`SELECT run_id AS runId, idx, name, kind, status, exit_code AS exitCode, duration_ms AS durationMs, output, truncated,
         approved_by AS approvedBy, started_at AS startedAt FROM runbook_steps WHERE run_id = ? ORDER BY idx`),
     };
+    this.saveHeldStep = db.transaction((s: StepRecord, runner: string) => {
+      if (!this.held(s.runId, runner)) return false;
+      this.saveStep(s);
+      return true;
+    });
   }
 
   insert(run: {
@@ -137,6 +158,24 @@ export class RunbookRepository {
     this.stmt.setStatus.run(status, nextStep, finishedAt, id);
   }
 
+  /**
+   * The replica `runner` moves its run on (the next step, a wait for approval, its end); false, with
+   * nothing written, when the run is no longer running on it.
+   */
+  advance(id: number, runner: string, status: RunStatus, nextStep: number, finishedAt: number | null): boolean {
+    return this.stmt.advance.run({ id, runner, status, nextStep, finishedAt }).changes > 0;
+  }
+
+  /** Whether the run is still running on `runner` (in a transaction: and stays so until it ends). */
+  held(id: number, runner: string): boolean {
+    return this.stmt.held.run({ id, runner }).changes > 0;
+  }
+
+  /** Runs executing on `runner` that someone asked to stop (possibly through another replica). */
+  stopRequested(runner: string): number[] {
+    return (this.stmt.stopRequested.all(runner) as { id: number }[]).map((r) => Number(r.id));
+  }
+
   setThread(id: number, ts: string): void {
     this.stmt.setThread.run(ts, id);
   }
@@ -148,6 +187,11 @@ export class RunbookRepository {
 
   saveStep(s: StepRecord): void {
     this.stmt.saveStep.run({ ...s, truncated: s.truncated ? 1 : 0 });
+  }
+
+  /** Saves the step if its run is still running on `runner`; false, with nothing written, otherwise. */
+  saveStepAs(runner: string, s: StepRecord): boolean {
+    return this.saveHeldStep(s, runner);
   }
 
   steps(runId: number): StepRecord[] {

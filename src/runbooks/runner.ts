@@ -57,7 +57,16 @@ export interface RunnerDeps {
    * it is alive), and `previousLife` tells which runner ids were earlier processes of this one.
    */
   replica: { id: string; previousLife: (runner: string) => boolean };
+  /** How often, while it executes a step, this replica looks for stops taken by another replica (ms). */
+  stopPollMs?: number;
 }
+
+/**
+ * A stop can be taken by any replica (the load balancer picks one), but only the executing replica
+ * holds the step's process: it looks for stops recorded on its running runs this often while a step
+ * runs, so a stop taken elsewhere ends the step within about this long.
+ */
+export const STOP_POLL_MS = 2000;
 
 /**
  * How long a replica's heartbeat (every 10 s) may be silent before the runs it was executing count as
@@ -68,6 +77,9 @@ export const RUNNER_SILENT_MS = 60_000;
 
 /** The run stopped being this replica's to mark meanwhile (another replica marked it, or it moved on). */
 class NoLongerOrphaned extends Error {}
+
+/** The run stopped being this replica's to execute: another replica reported it interrupted (or took it on). */
+class NoLongerOurs extends Error {}
 
 export interface RunRequest {
   incident: Incident;
@@ -96,6 +108,7 @@ export class RunbookRunner {
   private readonly controllers = new Map<number, AbortController>();
   private readonly inFlight = new Set<Promise<void>>();
   private shuttingDown = false;
+  private stopPoll: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -241,7 +254,7 @@ export class RunbookRunner {
       body: `${run.runbook} step ${step.name}`,
       data: { run: run.id, step: stepIndex },
     });
-    this.track(this.finish(run, 'rejected', stepIndex));
+    this.track(this.finishWaiting(run, 'rejected'));
   }
 
   /**
@@ -277,7 +290,7 @@ export class RunbookRunner {
     );
     this.controllers.get(runId)?.abort();
     // Nothing is executing a run that waits for approval; a running one sees the stop before its next step.
-    if (run.status === 'awaiting_approval') this.track(this.finish(run, 'killed', run.nextStep));
+    if (run.status === 'awaiting_approval') this.track(this.finishWaiting(run, 'killed'));
   }
 
   /**
@@ -317,7 +330,7 @@ export class RunbookRunner {
     for (const run of runs) {
       let finishedAt: number;
       try {
-        finishedAt = this.recordFinish(run, 'interrupted', run.nextStep, (at) => {
+        finishedAt = this.recordFinish(run, 'interrupted', (at) => {
           if (!this.deps.runs.interrupt(run.id, run.runner, run.nextStep, at)) throw new NoLongerOrphaned();
         });
       } catch (error) {
@@ -339,6 +352,31 @@ export class RunbookRunner {
   stopAll(): void {
     this.shuttingDown = true;
     for (const c of this.controllers.values()) c.abort();
+    this.unwatchStops();
+  }
+
+  /** While any step executes here: one timer, looking for stops another replica took (see STOP_POLL_MS). */
+  private watchStops(): void {
+    if (this.stopPoll) return;
+    this.stopPoll = setInterval(() => this.pollStops(), this.deps.stopPollMs ?? STOP_POLL_MS);
+    this.stopPoll.unref();
+  }
+
+  private unwatchStops(): void {
+    if (this.stopPoll) clearInterval(this.stopPoll);
+    this.stopPoll = null;
+  }
+
+  private pollStops(): void {
+    let stopped: number[];
+    try {
+      stopped = this.deps.runs.stopRequested(this.deps.replica.id);
+    } catch (error) {
+      // The next look may succeed; a stop taken here aborts its step at once anyway.
+      this.deps.log.warn({ event: 'runbook.stop_poll_failed', err: error }, 'could not look for stopped runs');
+      return;
+    }
+    for (const id of stopped) this.controllers.get(id)?.abort();
   }
 
   private track(p: Promise<void>): void {
@@ -395,9 +433,10 @@ export class RunbookRunner {
     const actor = this.deps.actorFor ? await this.deps.actorFor(backer, groups) : actorOf(backer);
     // Read after the await: a stop that landed meanwhile is seen here, before the step starts.
     const stored = this.deps.runs.get(run.id);
+    // Another replica took this one for dead (its heartbeat was silent too long) and reported the run,
+    // or took it on (an approval it took): either way it is no longer this replica's to run or record.
+    if (stored && (stored.status !== 'running' || stored.runner !== this.deps.replica.id)) return 'not ours';
     if (stored?.stoppedBy) return 'stopped';
-    // Another replica took this one for dead (its heartbeat was silent too long) and reported the run.
-    if (stored?.status === 'interrupted') return 'interrupted';
     try {
       this.deps.incidents.authorizeRunbook(run.incidentId, actor, 'run', { name: run.runbook, allowed });
       return null;
@@ -436,22 +475,56 @@ export class RunbookRunner {
     await this.continueFrom(this.deps.runs.get(runId)!, 0, null);
   }
 
+  /**
+   * Runs the steps from `from` on. Every write it makes is conditional on the run still running on this
+   * replica: one that stalled (paused, or its writes failing) past the heartbeat bound may find another
+   * replica reported the run interrupted; it then records nothing more and runs no further step.
+   */
   private async continueFrom(run: RunRecord, from: number, approvedBy: string | null): Promise<void> {
+    try {
+      await this.runSteps(run, from, approvedBy);
+    } catch (error) {
+      if (!(error instanceof NoLongerOurs)) throw error;
+      this.notOurs(run);
+    }
+  }
+
+  private notOurs(run: RunRecord): void {
+    this.deps.log.warn(
+      { event: 'runbook.not_ours', run_id: run.id, incident_id: run.incidentId, runbook: run.runbook },
+      'runbook run is no longer this replica’s (another replica reported it interrupted or took it on): nothing more is recorded or run',
+    );
+  }
+
+  /** Throws NoLongerOurs unless the run is still running on this replica (in a transaction: until it ends). */
+  private hold(run: RunRecord): void {
+    if (!this.deps.runs.held(run.id, this.deps.replica.id)) throw new NoLongerOurs();
+  }
+
+  private advance(run: RunRecord, status: RunStatus, nextStep: number, finishedAt: number | null): void {
+    if (!this.deps.runs.advance(run.id, this.deps.replica.id, status, nextStep, finishedAt)) throw new NoLongerOurs();
+  }
+
+  private async runSteps(run: RunRecord, from: number, approvedBy: string | null): Promise<void> {
     const approved = approvedBy !== null;
     const plan = this.plan(run);
     const channel = this.channel(run);
     for (let i = from; i < plan.length; i++) {
       const step = plan[i]!;
       const refusal = await this.refusal(run, i === from && approvedBy !== null ? approvedBy : run.requestedBy);
-      if (refusal === 'interrupted') return;
+      if (refusal === 'not ours') throw new NoLongerOurs();
       if (refusal) {
         if (refusal !== 'stopped') {
-          this.deps.incidents.recordRunbookEvent(run.incidentId, {
-            kind: 'runbook_stopped',
-            actor: null,
-            body: `${run.runbook} (run #${run.id}) before step ${step.name}: ${refusal}`,
-            data: { run: run.id, step: i, reason: 'permission' },
-          });
+          this.deps.incidents.recordRunbookEvent(
+            run.incidentId,
+            {
+              kind: 'runbook_stopped',
+              actor: null,
+              body: `${run.runbook} (run #${run.id}) before step ${step.name}: ${refusal}`,
+              data: { run: run.id, step: i, reason: 'permission' },
+            },
+            { write: () => this.hold(run) },
+          );
         }
         return this.finish(run, 'killed', i);
       }
@@ -485,7 +558,7 @@ export class RunbookRunner {
             data: { run: run.id, step: i },
           },
           {
-            write: () => this.deps.runs.setStatus(run.id, 'awaiting_approval', i, null),
+            write: () => this.advance(run, 'awaiting_approval', i, null),
             notice: {
               cause: `run:${run.id}:step:${i}`,
               notice: {
@@ -503,23 +576,27 @@ export class RunbookRunner {
         );
         return;
       }
-      this.deps.runs.setStatus(run.id, 'running', i, null);
+      this.advance(run, 'running', i, null);
       const result = await this.execute(run, step, channel);
       this.saveStep(run, step, result);
       if (this.shuttingDown) return;
-      this.deps.incidents.recordRunbookEvent(run.incidentId, {
-        kind: 'runbook_step',
-        actor: null,
-        body: `${run.runbook} step ${step.name}: ${result.status.replace('_', ' ')}${result.exitCode === null ? '' : ` (${step.kind === 'http' ? 'HTTP' : 'exit'} ${result.exitCode})`} in ${(result.durationMs / 1000).toFixed(1)} s`,
-        data: {
-          run: run.id,
-          step: i,
-          status: result.status,
-          exit_code: result.exitCode,
-          duration_ms: result.durationMs,
-          output_tail: result.output.slice(-500),
+      this.deps.incidents.recordRunbookEvent(
+        run.incidentId,
+        {
+          kind: 'runbook_step',
+          actor: null,
+          body: `${run.runbook} step ${step.name}: ${result.status.replace('_', ' ')}${result.exitCode === null ? '' : ` (${step.kind === 'http' ? 'HTTP' : 'exit'} ${result.exitCode})`} in ${(result.durationMs / 1000).toFixed(1)} s`,
+          data: {
+            run: run.id,
+            step: i,
+            status: result.status,
+            exit_code: result.exitCode,
+            duration_ms: result.durationMs,
+            output_tail: result.output.slice(-500),
+          },
         },
-      });
+        { write: () => this.hold(run) },
+      );
       if (result.status !== 'succeeded') return this.finish(run, FINAL[result.status], i);
     }
     return this.finish(run, 'succeeded', plan.length);
@@ -528,6 +605,7 @@ export class RunbookRunner {
   private async execute(run: RunRecord, step: PlannedStep, channel: string | null): Promise<StepResult> {
     const controller = new AbortController();
     this.controllers.set(run.id, controller);
+    this.watchStops();
     const started = this.deps.now();
     let output = '';
     const live = (status: LiveStatus, extra: Partial<StepResult> = {}) =>
@@ -576,6 +654,7 @@ export class RunbookRunner {
       return result;
     } finally {
       this.controllers.delete(run.id);
+      if (this.controllers.size === 0) this.unwatchStops();
     }
   }
 
@@ -617,7 +696,7 @@ export class RunbookRunner {
     step: PlannedStep,
     r: Pick<StepResult, 'exitCode' | 'output' | 'truncated' | 'durationMs'> & { status: string },
   ): void {
-    this.deps.runs.saveStep({
+    const saved = this.deps.runs.saveStepAs(this.deps.replica.id, {
       runId: run.id,
       idx: step.index,
       name: step.name,
@@ -630,6 +709,7 @@ export class RunbookRunner {
       approvedBy: null,
       startedAt: this.deps.now() - r.durationMs,
     });
+    if (!saved) throw new NoLongerOurs();
   }
 
   private report(
@@ -643,17 +723,20 @@ export class RunbookRunner {
       .catch((error: unknown) => this.deps.log.warn({ err: error, run_id: run.id }, 'could not show step progress'));
   }
 
+  /** Ends a run this replica executes (throws NoLongerOurs, recording nothing, if it no longer is). */
   private async finish(run: RunRecord, status: RunStatus, nextStep: number): Promise<void> {
-    await this.announceFinish(run, status, this.recordFinish(run, status, nextStep));
+    const at = this.recordFinish(run, status, (now) => this.advance(run, status, nextStep, now));
+    await this.announceFinish(run, status, at);
   }
 
-  /** Records the run's end (status, timeline, notice) in one transaction; returns when it ended. */
-  private recordFinish(
-    run: RunRecord,
-    status: RunStatus,
-    nextStep: number,
-    write: (now: number) => void = (now) => this.deps.runs.setStatus(run.id, status, nextStep, now),
-  ): number {
+  /** Ends a run that waits for approval (nothing executes it), from whichever replica took the click. */
+  private async finishWaiting(run: RunRecord, status: RunStatus): Promise<void> {
+    const at = this.recordFinish(run, status, (now) => this.deps.runs.setStatus(run.id, status, run.nextStep, now));
+    await this.announceFinish(run, status, at);
+  }
+
+  /** Records the run's end (status by `write`, timeline, notice) in one transaction; returns when it ended. */
+  private recordFinish(run: RunRecord, status: RunStatus, write: (now: number) => void): number {
     const now = this.deps.now();
     const steps = this.deps.runs.steps(run.id).filter((s) => s.status !== 'approved');
     this.deps.incidents.recordRunbookEvent(

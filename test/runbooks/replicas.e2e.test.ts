@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { previousLife, replicaId } from '../../src/app/replica-id.ts';
 import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
 import { RunbookRepository } from '../../src/runbooks/run-repository.ts';
@@ -10,7 +10,7 @@ import { JobLeases } from '../../src/scheduler/job-lease.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { ALICE, BOB, CAROL, eventually, settled, startTestBot, tempDir } from '../helpers/test-bot.ts';
 import { RUNBOOK_ACTION } from '../../src/slack/runbook-views.ts';
-import { FIXTURES, runIdOf } from './helpers.ts';
+import { alive, FIXTURES, runIdOf } from './helpers.ts';
 
 describe('runbook runs on two replicas sharing one database', () => {
   it("leaves a live replica's run alone and reports it interrupted once that replica's heartbeat is silent", async () => {
@@ -103,6 +103,146 @@ describe('runbook runs on two replicas sharing one database', () => {
       await a.app.stop(0);
       await slack.stop();
       tmp.cleanup();
+    }
+  });
+});
+
+const notices = (slack: FakeSlack, channel: string, runId: number) =>
+  slack.ws.channelMessages(channel).filter((m) => m.text.includes(`— run #${runId}, started by`));
+
+describe('a run stopped or taken over by another replica', () => {
+  const dir = tempDir();
+  const script = (name: string) => JSON.stringify(join(FIXTURES, 'scripts', name));
+  const gate = join(dir.dir, 'gate');
+  const runbooks = join(dir.dir, 'runbooks');
+  mkdirSync(runbooks);
+  writeFileSync(
+    join(runbooks, 'gated.yaml'),
+    [
+      'name: gated',
+      'version: 1',
+      'description: Waits for a gate the test opens, then one more step.',
+      'steps:',
+      '  - name: wait',
+      `    exec: { program: node, args: [${script('wait-for.mjs')}, ${JSON.stringify(gate)}], timeout_seconds: 120 }`,
+      '  - name: after',
+      `    exec: { program: node, args: [${script('argv.mjs')}, after] }`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(runbooks, 'hang-long.yaml'), readFileSync(join(FIXTURES, 'hang-long.yaml'), 'utf8'));
+  mkdirSync(join(runbooks, 'scripts'));
+  writeFileSync(join(runbooks, 'scripts', 'hang.mjs'), readFileSync(join(FIXTURES, 'scripts', 'hang.mjs'), 'utf8'));
+  afterAll(() => dir.cleanup());
+
+  async function twoReplicas(clocks?: { a: { now: number }; b: { now: number } }, logsA?: string[]) {
+    const tmp = tempDir();
+    writeFileSync(join(tmp.dir, 'settings.yaml'), `runbooks:\n  dir: ${runbooks}\n`);
+    const env = { CONFIG_PATH: join(tmp.dir, 'settings.yaml') };
+    const slack = await new FakeSlack({ users: [ALICE, BOB, CAROL] }).start();
+    const dbPath = join(tmp.dir, 'bot.db');
+    const a = await startTestBot(slack, dbPath, {
+      env,
+      replicaId: 'replica-a:4101:aaaaaa',
+      ...(clocks ? { now: () => clocks.a.now } : {}),
+      ...(logsA ? { logTo: logsA } : {}),
+    });
+    const b = await startTestBot(slack, dbPath, {
+      env,
+      replicaId: 'replica-b:4102:bbbbbb',
+      ...(clocks ? { now: () => clocks.b.now } : {}),
+    });
+    const stop = async () => {
+      await b.app.stop(0);
+      await a.app.stop(0);
+      await slack.stop();
+      tmp.cleanup();
+    };
+    return { a, b, slack, stop };
+  }
+
+  it('kills the step on the replica executing it when another replica takes the stop, and ends the run once', async () => {
+    const { a, b, slack, stop } = await twoReplicas();
+    try {
+      await a.command('declare Stop from afar sev3');
+      const incident = await eventually(() => a.app.incidents.listOpen().find((i) => i.channelId));
+      const channel = incident.channelId!;
+      const runId = runIdOf(await a.command('runbook run hang-long', { channel }));
+      const output = await eventually(
+        () => slack.ws.channelMessages(channel).find((m) => m.text.includes('grandchild'))?.text,
+        10_000,
+        'the step to start',
+      );
+      const { pid, grandchild } = JSON.parse(/\{.*\}/.exec(output)![0]) as { pid: number; grandchild: number };
+      // The load balancer sends the stop to B, which executes nothing of this run.
+      const reply = await b.command(`runbook stop ${runId}`, { channel });
+      expect((reply.body as { text: string }).text).toBe(`Stopping run #${runId}.`);
+      const repo = new RunbookRepository(a.app.db);
+      const done = await eventually(
+        () => (repo.get(runId)?.status === 'running' ? undefined : repo.get(runId)),
+        10_000,
+        'the run to end',
+      );
+      expect(done).toMatchObject({ status: 'killed', stoppedBy: ALICE.id, runner: 'replica-a:4101:aaaaaa' });
+      await eventually(() => !alive(pid) && !alive(grandchild), 5000, "the step's processes to be gone");
+      expect(repo.steps(runId).map((s) => [s.name, s.status])).toEqual([['wait', 'killed']]);
+      await settled(a.app);
+      await settled(b.app);
+      const events = new IncidentRepository(a.app.db).timeline(incident.id);
+      expect(events.filter((e) => e.kind === 'runbook_stopped').map((e) => e.actor)).toEqual([ALICE.id]);
+      expect(events.filter((e) => e.kind === 'runbook_finished').map((e) => e.body)).toEqual(['hang-long v1: killed']);
+      expect(notices(slack, channel, runId).map((m) => m.text.split(' — ')[0])).toEqual([
+        ':octagonal_sign: Runbook *hang-long* v1 killed',
+      ]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('records nothing more from a stalled replica whose run another replica reported interrupted', async () => {
+    const t0 = Date.now();
+    // A's clock stands still, so its heartbeat says t0 however long the test takes: a silent replica.
+    const clocks = { a: { now: t0 }, b: { now: t0 + 30_000 } };
+    const logsA: string[] = [];
+    const { a, b, slack, stop } = await twoReplicas(clocks, logsA);
+    try {
+      await a.command('declare Stalled runner sev3');
+      const incident = await eventually(() => a.app.incidents.listOpen().find((i) => i.channelId));
+      const channel = incident.channelId!;
+      const runId = runIdOf(await a.command('runbook run gated', { channel }));
+      await eventually(
+        () => slack.ws.channelMessages(channel).find((m) => m.text.includes('waiting for')),
+        10_000,
+        'the step to start',
+      );
+      // B's sweep finds A silent past the bound and reports the run interrupted.
+      clocks.b.now = t0 + Math.max(RUNNER_SILENT_MS, 90_000) + 1;
+      await b.app.sweepRunbooks();
+      const repo = new RunbookRepository(b.app.db);
+      expect(repo.get(runId)!.status).toBe('interrupted');
+
+      // A wakes up: its step ends, and it finds the run is no longer its own.
+      writeFileSync(gate, '');
+      const warned = await eventually(
+        () => logsA.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'runbook.not_ours'),
+        10_000,
+        "A's warning",
+      );
+      expect(warned).toMatchObject({ level: 40, run_id: runId, incident_id: incident.id });
+      await settled(a.app, () => clocks.a.now);
+      await settled(b.app, () => clocks.b.now);
+      expect(repo.get(runId)).toMatchObject({ status: 'interrupted', runner: 'replica-a:4101:aaaaaa' });
+      expect(repo.steps(runId)).toEqual([]);
+      const events = new IncidentRepository(b.app.db).timeline(incident.id);
+      expect(events.filter((e) => e.kind.startsWith('runbook_')).map((e) => [e.kind, e.body])).toEqual([
+        ['runbook_started', 'gated v1'],
+        ['runbook_finished', 'gated v1: interrupted'],
+      ]);
+      expect(notices(slack, channel, runId).map((m) => m.text.split(' — ')[0])).toEqual([
+        ':warning: Runbook *gated* v1 was interrupted by a restart of the bot; it was not resumed, check what it did and run it again if needed',
+      ]);
+    } finally {
+      await stop();
     }
   });
 });
