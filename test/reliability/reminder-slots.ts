@@ -74,10 +74,19 @@ export class ReminderSlots {
     });
   }
 
-  /** The latest next-update due time of the open incidents now (0 when none is due). */
-  latestDue(): number {
+  /** When the last open incident not yet reminded at all comes due (0 when every one has been reminded). */
+  lastFirstSlot(): number {
     this.poll();
-    return Math.max(0, ...this.polls.at(-1)!.due.values());
+    const reminded = new Set(this.queued().map((slot) => slot.split('@')[0]));
+    const waiting = [...this.polls.at(-1)!.due].filter(([incident]) => !reminded.has(String(incident)));
+    return Math.max(0, ...waiting.map(([, due]) => due));
+  }
+
+  /** The slots whose reminder is in the outbox (queued, or delivered). */
+  private queued(): string[] {
+    return (this.db.prepare('SELECT idempotency_key FROM outbox').pluck().all() as string[])
+      .map(slotOf)
+      .filter((slot): slot is string => slot !== undefined);
   }
 
   /**
@@ -90,8 +99,7 @@ export class ReminderSlots {
       const slot = slotOf((m.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key);
       if (slot) posted.set(slot, (posted.get(slot) ?? 0) + 1);
     }
-    const queued = (this.db.prepare('SELECT idempotency_key FROM outbox').pluck().all() as string[]).map(slotOf);
-    const missed = new Set(queued.filter((slot): slot is string => slot !== undefined && !posted.has(slot)));
+    const missed = new Set(this.queued().filter((slot) => !posted.has(slot)));
     const checked = new Set<number>();
     for (const poll of this.polls) {
       for (const [incident, due] of poll.due) {
