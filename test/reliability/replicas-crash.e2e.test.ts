@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
@@ -16,6 +17,7 @@ import {
 } from '../helpers/replicas.ts';
 import { openTestDatabase, onPostgres } from '../helpers/test-database.ts';
 import { ALICE, BOB, CAROL, PD_ALICE, PD_BOB, PD_CAROL, pagerDutyEnv, tempDir, testEnv } from '../helpers/test-bot.ts';
+import { ReminderSlots } from './reminder-slots.ts';
 import { printTable, seeded } from './seeded.ts';
 
 const SEED = Number(process.env.CRASH_SEED ?? 20261130);
@@ -25,6 +27,8 @@ const DECLARES = 6;
 const KILLS = 4;
 /** The scheduled jobs whose takeover is measured: the two that run every 15 and 30 s. */
 const JOBS = { maintenance: 15_000, reminders: 30_000 };
+/** The shortest update cadence settings allow, for every severity: reminders come due during the storm. */
+const SETTINGS = 'update_cadence_minutes: { sev1: 1, sev2: 1, sev3: 1, sev4: 1 }\n';
 
 type Event =
   | { kind: 'page'; i: number; body: object; redelivery: boolean }
@@ -45,12 +49,16 @@ describe.skipIf(!onPostgres)('replica crashes: three replicas on one PostgreSQL,
     const slack = await new FakeSlack({ users: [ALICE, BOB, CAROL] }).start();
     const pd = await new FakePagerDuty({ users: [PD_ALICE, PD_BOB, PD_CAROL] }).start();
     const dbPath = join(tmp.dir, 'bot.db');
-    const env = { ...testEnv(slack, dbPath), ...pagerDutyEnv(pd) };
+    const configPath = join(tmp.dir, 'incident-bot.yaml');
+    writeFileSync(configPath, SETTINGS);
+    const env = { ...testEnv(slack, dbPath, { CONFIG_PATH: configPath }), ...pagerDutyEnv(pd) };
     const replicas: Replica[] = [];
     for (let r = 0; r < REPLICAS; r++) replicas.push(new Replica(`R${r}`, await freePort(), env));
     const db = openTestDatabase(dbPath);
+    const reminders = new ReminderSlots(db, () => replicas.filter((r) => r.up).map((r) => r.id()));
     try {
       await Promise.all(replicas.map((r) => r.start()));
+      reminders.watch();
 
       // The storm, in a seeded order: pages, a quarter of them delivered twice; declarations, and
       // for each declared incident an update and (for half) a resolve, sent after its room exists.
@@ -185,6 +193,13 @@ describe.skipIf(!onPostgres)('replica crashes: three replicas on one PostgreSQL,
         return undelivered(db) === 0 && rooms.length >= expectedIncidents && rooms.every((r) => r.summaryTs);
       }, 45_000);
       await Promise.all(watches);
+      // The reminders tick after the first slot of every open incident not reminded yet (so each open incident
+      // has had one), held by the live taker, and time for its round and for Slack to get what it queued.
+      const lastTick = Math.ceil(Math.max(Date.now(), reminders.lastFirstSlot()) / JOBS.reminders) * JOBS.reminders;
+      await sleep(lastTick - Date.now() + 12_000);
+      const remindersDelivered = await until(() => undelivered(db) === 0, 30_000);
+      reminders.stop();
+      const reminded = reminders.tally(slack);
 
       const incidents = storedIncidents(db);
       const paged = incidents.filter((i) => i.source === 'pagerduty');
@@ -246,11 +261,16 @@ describe.skipIf(!onPostgres)('replica crashes: three replicas on one PostgreSQL,
           duplicated: sum(duplicated),
           'maintenance takeover ms': takeoverCell('maintenance'),
           'reminders takeover ms': takeoverCell('reminders'),
+          reminders: `${reminded.sent} sent, ${reminded.duplicated.length} duplicated, ${reminded.missed.length} missed`,
           'wall s': Math.round((Date.now() - began) / 1000),
         },
       ]);
       console.log(
-        JSON.stringify({ lost, duplicated, settled, incidents: incidents.length, bound: boundsOf() }, null, 1),
+        JSON.stringify(
+          { lost, duplicated, reminded, remindersDelivered, settled, incidents: incidents.length, bound: boundsOf() },
+          null,
+          1,
+        ),
       );
 
       expect({ lost, duplicated }).toEqual({
@@ -258,6 +278,12 @@ describe.skipIf(!onPostgres)('replica crashes: three replicas on one PostgreSQL,
         duplicated: { pages: 0, declared: 0, updates: 0, channels: 0, pins: 0, messages: 0 },
       });
       expect(settled).toBe(true);
+      // Each comms lead's update reminder posted once per due slot, across replicas and kills; none let pass
+      // by a live replica holding the job (there were slots and ticks to check).
+      expect({ duplicated: reminded.duplicated, missed: reminded.missed }).toEqual({ duplicated: [], missed: [] });
+      expect(remindersDelivered).toBe(true);
+      expect(reminded.sent).toBeGreaterThanOrEqual(PAGES);
+      expect(reminded.checkedTicks).toBeGreaterThan(0);
       expect(killLog.length).toBeGreaterThanOrEqual(KILLS);
       // Each job was taken over by a live replica within one of its periods after the dead holder's lease ran out.
       for (const job of Object.keys(JOBS)) {
@@ -269,13 +295,14 @@ describe.skipIf(!onPostgres)('replica crashes: three replicas on one PostgreSQL,
       }
       expect(slack.rejected).toEqual([]);
     } finally {
+      reminders.stop();
       await Promise.all(replicas.map((r) => r.kill()));
       db.close();
       await slack.stop();
       await pd.stop();
       tmp.cleanup();
     }
-  }, 150_000);
+  }, 240_000);
 });
 
 /** The takeover bound the product states: a dead holder's lease, then the taker's next round. */
