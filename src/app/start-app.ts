@@ -194,11 +194,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   storage.check();
   // Several replicas may share the database: each says it is alive (before it can start a runbook
   // run), and runs a scheduled job's round only while it holds that job's lease.
-  const heartbeat = startHeartbeatJob(
-    new ReplicaHeartbeat(db, replica, now),
-    log.child({ source: 'scheduler' }),
-    storage,
-  );
+  const replicas = new ReplicaHeartbeat(db, replica, now);
+  const heartbeat = startHeartbeatJob(replicas, log.child({ source: 'scheduler' }), storage);
   const leases = new JobLeases(db, replica, now);
 
   const timeoutMs = config.settings.outbox.timeout_seconds * 1000;
@@ -231,7 +228,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   };
   // The pacer keeps real time whatever `now` says: it is about when Slack sees the calls.
   const scale = opts.slackRateScale ?? config.slack.rateScale;
-  const pacer = new SlackPacer({ scale, log: log.child({ source: 'slack' }) });
+  // Slack's limits are per workspace: each live replica paces at its share (counted at each heartbeat).
+  const pacer = new SlackPacer({ scale, log: log.child({ source: 'slack' }), share: () => replicas.live });
   const {
     app: bolt,
     receiver,

@@ -6,9 +6,13 @@ import type { Logger } from '../lib/logger.ts';
 /** How often a replica says it is alive. The runbook runner's silence bound is several of these. */
 export const HEARTBEAT_MS = 10_000;
 
+/** A replica whose row is younger than this counts as live (three beats: one late beat is not a death). */
+export const REPLICA_LIVE_MS = 3 * HEARTBEAT_MS;
+
 /** This replica's row in `replicas`: written at start and every 10 s, removed at a clean stop. */
 export class ReplicaHeartbeat {
   private readonly stmt;
+  private liveCount = 1;
 
   constructor(
     db: Db,
@@ -20,11 +24,23 @@ export class ReplicaHeartbeat {
         'INSERT INTO replicas (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at',
       ),
       leave: db.prepare('DELETE FROM replicas WHERE id = ?'),
+      live: db.prepare('SELECT count(*) FROM replicas WHERE seen_at > ?').pluck(),
     };
   }
 
+  /** Says this replica is alive, and counts the live ones (itself included) while at it. */
   beat(): void {
-    this.stmt.beat.run(this.id, this.now());
+    const now = this.now();
+    this.stmt.beat.run(this.id, now);
+    this.liveCount = Math.max(1, Number(this.stmt.live.get(now - REPLICA_LIVE_MS)));
+  }
+
+  /**
+   * Replicas alive at the last beat, this one included (1 before any): kept in memory so that callers
+   * on a hot path (the Slack pacer, at each call) never query for it.
+   */
+  get live(): number {
+    return this.liveCount;
   }
 
   /** At a clean stop: with no row left, this replica's unfinished runs count as orphaned at once. */

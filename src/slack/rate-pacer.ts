@@ -23,6 +23,12 @@ export interface PacerOptions {
   scale?: number;
   now?: () => number;
   log?: Logger;
+  /**
+   * How many live replicas share this workspace (at least 1; read at each pacing decision, so it must be
+   * cheap: a number cached in memory, never a query). Slack counts a workspace-wide method's calls per app
+   * and workspace, so each replica keeps to its share of the allowance. Default: this process alone.
+   */
+  share?: () => number;
 }
 
 /** An admitted call; `at` is when Slack answered it (it counted the call no later), null while in flight. */
@@ -54,8 +60,15 @@ class Pace {
     private readonly windowMs: number,
     private readonly now: () => number,
     private readonly log: Logger | undefined,
+    /** How many replicas share this pace's allowance (1 for a per-channel pace: see SlackPacer.pace). */
+    private readonly share: () => number,
   ) {
     this.calls = published;
+  }
+
+  /** The calls this process may make in a window: its share of the published limit, or the learned one if lower. */
+  private allowance(): number {
+    return Math.min(this.calls, Math.max(1, Math.floor(this.published / this.share())));
   }
 
   acquire(): Promise<Ticket> {
@@ -77,9 +90,10 @@ class Pace {
     // A call still in flight may reach Slack as late as now.
     const active = this.stamps.map((s) => s.at ?? now).filter((at) => at + this.windowMs > now);
     const earliest = Math.max(now, this.blockedUntil);
-    if (active.length < this.calls) return earliest;
+    const calls = this.allowance();
+    if (active.length < calls) return earliest;
     active.sort((a, b) => a - b);
-    return Math.max(earliest, active[active.length - this.calls]! + this.windowMs);
+    return Math.max(earliest, active[active.length - calls]! + this.windowMs);
   }
 
   private pump(): void {
@@ -135,11 +149,13 @@ class Pace {
     this.lastRefusedAt = now;
     if (seq < this.admittedWhenLearned) return;
     const accepted = this.stamps.filter((s) => s.at !== null && !s.refused && s.at + this.windowMs > now).length;
+    // Lowered from what this process was keeping to (its share, when replicas share the workspace).
+    const calls = this.allowance();
     // Not below a quarter at once: a refusal with little let through may be another client's doing (the
     // limit is per app and workspace) or a passing squeeze, not a limit of next to nothing.
-    const lowered = Math.max(1, Math.min(this.calls - 1, Math.max(accepted, Math.floor(this.calls / 4))));
+    const lowered = Math.max(1, Math.min(calls - 1, Math.max(accepted, Math.floor(calls / 4))));
     this.log?.warn(
-      { event: 'slack.rate_learned', method: this.key, from: this.calls, to: lowered, retry_after_ms: retryAfterMs },
+      { event: 'slack.rate_learned', method: this.key, from: calls, to: lowered, retry_after_ms: retryAfterMs },
       'Slack is stricter than its published limit for this method; pacing it slower',
     );
     this.calls = lowered;
@@ -180,18 +196,35 @@ class Pace {
  * Paces Slack Web API calls by each method's published limit, so a burst waits for its slots instead
  * of being sent and refused; learns a stricter limit when Slack answers 429 anyway. Each method (and,
  * for chat.postMessage, each channel) waits on its own: a slow pins.add never holds up another method.
+ * Replicas sharing the workspace each keep to their share of a workspace-wide method's limit.
  */
 export class SlackPacer {
   private readonly paces = new Map<string, Pace>();
   private readonly limits: Readonly<Record<string, Limit>>;
   private readonly scale: number;
   private readonly now: () => number;
+  /** The share last read, to log when it changes. */
+  private shared = 1;
 
   constructor(private readonly opts: PacerOptions = {}) {
     this.limits = opts.limits ?? SLACK_LIMITS;
     this.scale = opts.scale ?? 1;
     this.now = opts.now ?? Date.now;
   }
+
+  /** How many replicas share the workspace now: a whole number, at least 1 whatever the count says. */
+  private readonly share = (): number => {
+    const read = this.opts.share?.() ?? 1;
+    const share = Number.isFinite(read) ? Math.max(1, Math.floor(read)) : 1;
+    if (share !== this.shared) {
+      this.opts.log?.info(
+        { event: 'slack.pace_shared', from: this.shared, to: share },
+        'replicas sharing the Slack workspace changed; pacing its workspace-wide methods at this share',
+      );
+      this.shared = share;
+    }
+    return share;
+  };
 
   /** Resolves when `method` (about `channel`) may be called; release the ticket with Slack's answer. */
   acquire(method: string, channel?: string): Promise<Ticket> | null {
@@ -225,7 +258,13 @@ export class SlackPacer {
       if (this.paces.size >= MAX_PACES)
         for (const [k, p] of this.paces) if (p.idle && !this.limits[k]) this.paces.delete(k);
       const windowMs = limit.windowMs / this.scale;
-      pace = new Pace(key, limit.calls, windowMs, this.now, this.opts.log);
+      // A per-channel method is not divided among replicas: an incident room's messages are delivered in
+      // that incident's outbox order, which one replica claims at a time, so that channel's calls come from
+      // one replica, which may use all of its allowance (halving it would halve every room's pace for
+      // nothing). Channels shared by incidents (the announcement channel) can see two replicas at once;
+      // there Slack's "short bursts allowed" and Retry-After learning cover the rare overlap.
+      const share = limit.perChannel ? () => 1 : this.share;
+      pace = new Pace(key, limit.calls, windowMs, this.now, this.opts.log, share);
       this.paces.set(key, pace);
     }
     return pace;

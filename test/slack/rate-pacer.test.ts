@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../src/lib/logger.ts';
 import { SlackPacer, type PacerOptions, type Ticket } from '../../src/slack/rate-pacer.ts';
+import { SLACK_LIMITS } from '../../src/slack/rate-tiers.ts';
 
 const MINUTE = 60_000;
 
@@ -78,5 +80,110 @@ describe('the Slack pacer', () => {
     for (const t of lowered) t.answered();
     clock.now += 10 * MINUTE;
     expect(await letThrough(pacer, 20, 'pins.add')).toHaveLength(20);
+  });
+});
+
+describe('the Slack pacer with replicas sharing the workspace', () => {
+  /** The ×60 scale of the sandbox and tests: Tier 2's minute is a second. */
+  const SCALE = 60;
+  const WINDOW = MINUTE / SCALE;
+  afterEach(() => vi.useRealTimers());
+
+  /**
+   * A pacer on fake timers (its clock and its waits), sharing the workspace with `share.n` replicas
+   * (the test may change it), logging to `logs`.
+   */
+  function sharedPacer(share: { n: number }, limits: PacerOptions['limits'] = SLACK_LIMITS) {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const logs: Array<Record<string, unknown>> = [];
+    const log = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) });
+    const pacer = new SlackPacer({ limits, scale: SCALE, now: () => Date.now(), log, share: () => share.n });
+    return { pacer, logs, t0: Date.now() };
+  }
+
+  /**
+   * Asks for `n` calls at once; Slack answers each as soon as it is let out (`answer` decides how).
+   * Resolves with when each went out, in ms from the start, once all have (or `untilMs` passed).
+   */
+  async function burst(
+    pacer: SlackPacer,
+    n: number,
+    method: string,
+    opts: { channel?: string; answer?: (t: Ticket, i: number) => void; onSent?: (sent: number) => void } = {},
+  ): Promise<number[]> {
+    const t0 = Date.now();
+    const sent: number[] = [];
+    for (let i = 0; i < n; i++)
+      void pacer.acquire(method, opts.channel)!.then((t) => {
+        sent.push(Date.now() - t0);
+        (opts.answer ?? ((ticket) => ticket.answered()))(t, sent.length - 1);
+        opts.onSent?.(sent.length);
+      });
+    // Those let out at once first, before any time passes.
+    await vi.advanceTimersByTimeAsync(0);
+    for (let waited = 0; sent.length < n && waited < 60 * WINDOW; waited += 50) await vi.advanceTimersByTimeAsync(50);
+    return sent;
+  }
+
+  /** How many calls went out in each window from the start. */
+  const perWindow = (sent: number[]) =>
+    sent.reduce<number[]>((w, at) => {
+      const i = Math.floor(at / WINDOW);
+      while (w.length <= i) w.push(0);
+      w[i]!++;
+      return w;
+    }, []);
+
+  it('sends a burst of a workspace-wide method at a third of the pace when three replicas share it', async () => {
+    const alone = await burst(sharedPacer({ n: 1 }).pacer, 60, 'conversations.create');
+    vi.useRealTimers();
+    const shared = await burst(sharedPacer({ n: 3 }).pacer, 60, 'conversations.create');
+    // Tier 2 is 20 a minute: alone, 20 a window; one of three, floor(20 / 3) = 6 a window.
+    expect(perWindow(alone)).toEqual([20, 20, 20]);
+    expect(perWindow(shared)).toEqual([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]);
+    // Together the three send 18 a window: under Slack's 20, never over it.
+  });
+
+  it('takes a change of share at its next slot: a replica joining mid-burst slows the rest of it', async () => {
+    const share = { n: 1 };
+    const { pacer, logs } = sharedPacer(share);
+    const sent = await burst(pacer, 40, 'conversations.create', {
+      onSent: (n) => {
+        // A second replica's heartbeat counted while the first window's calls were out.
+        if (n === 20) share.n = 2;
+      },
+    });
+    expect(perWindow(sent)).toEqual([20, 10, 10]);
+    expect(logs.filter((l) => l.event === 'slack.pace_shared')).toMatchObject([{ from: 1, to: 2, level: 30 }]);
+
+    // And one dying gives its share back: the full allowance from the next slot on.
+    share.n = 1;
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    expect(perWindow(await burst(pacer, 40, 'conversations.create'))).toEqual([20, 20]);
+    expect(logs.filter((l) => l.event === 'slack.pace_shared').map((l) => [l.from, l.to])).toEqual([
+      [1, 2],
+      [2, 1],
+    ]);
+  });
+
+  it('does not divide a per-channel method: one room is posted to by one replica at a time', async () => {
+    const { pacer } = sharedPacer({ n: 3 });
+    const sent = await burst(pacer, 10, 'chat.postMessage', { channel: 'C0ROOM' });
+    // Five in a burst, then five more after its five-second window (×60: 83 ms), as alone.
+    expect(sent.filter((at) => at === 0)).toHaveLength(5);
+    expect(sent.every((at) => at < 5_000 / SCALE + 100)).toBe(true);
+  });
+
+  it('keeps a stricter limit learned from Retry-After on top of the share, whichever is lower', async () => {
+    // Two replicas: 10 a window each. Slack refuses the fifth (another client is busy too): 4 it is.
+    const share = { n: 2 };
+    const { pacer } = sharedPacer(share);
+    const refuseFifth = (t: Ticket, i: number) => (i === 4 ? t.refused(WINDOW) : t.answered());
+    const first = await burst(pacer, 5, 'conversations.create', { answer: refuseFifth });
+    expect(first).toHaveLength(5);
+    expect(perWindow(await burst(pacer, 12, 'conversations.create'))).toEqual([0, 4, 4, 4]);
+    // A share lower than the learned limit wins in turn: one of ten replicas, floor(20 / 10) = 2 a window.
+    share.n = 10;
+    expect(perWindow(await burst(pacer, 6, 'conversations.create')).filter(Boolean)).toEqual([2, 2, 2]);
   });
 });

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/open.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { HEARTBEAT_MS, REPLICA_LIVE_MS, ReplicaHeartbeat } from '../../src/scheduler/heartbeat.ts';
+import { tempDir } from '../helpers/test-bot.ts';
+import { openTestDatabase } from '../helpers/test-database.ts';
+
+describe('the replica heartbeat', () => {
+  const t0 = Date.UTC(2025, 0, 6, 9);
+  const opened: Db[] = [];
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  afterEach(() => {
+    for (const db of opened.splice(0)) db.close();
+    tmp?.cleanup();
+  });
+
+  /** One replica on its own connection to the shared database, on its own clock. */
+  function replica(path: string, id: string) {
+    const db = openTestDatabase(path);
+    opened.push(db);
+    migrate(db);
+    const clock = { now: t0 };
+    return { clock, heartbeat: new ReplicaHeartbeat(db, id, () => clock.now) };
+  }
+
+  it('counts the live replicas at each beat, itself included, and keeps the count between beats', () => {
+    tmp = tempDir();
+    const path = join(tmp.dir, 'bot.db');
+    const a = replica(path, 'host-a:100:aaaaaa');
+    const b = replica(path, 'host-b:200:bbbbbb');
+    expect(a.heartbeat.live).toBe(1);
+    a.heartbeat.beat();
+    expect(a.heartbeat.live).toBe(1);
+    b.heartbeat.beat();
+    expect(b.heartbeat.live).toBe(2);
+    // A learns of B at its own next beat, not before: the count is read from memory between beats.
+    expect(a.heartbeat.live).toBe(1);
+    a.clock.now += HEARTBEAT_MS;
+    a.heartbeat.beat();
+    expect(a.heartbeat.live).toBe(2);
+
+    // B goes silent (killed): once its row is older than three beats, A stops counting it.
+    a.clock.now = t0 + REPLICA_LIVE_MS;
+    a.heartbeat.beat();
+    expect(a.heartbeat.live).toBe(1);
+
+    // B comes back, then stops cleanly: its row goes at once.
+    b.clock.now = a.clock.now;
+    b.heartbeat.beat();
+    a.heartbeat.beat();
+    expect(a.heartbeat.live).toBe(2);
+    b.heartbeat.leave();
+    a.heartbeat.beat();
+    expect(a.heartbeat.live).toBe(1);
+  });
+});
