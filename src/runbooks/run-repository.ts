@@ -61,7 +61,6 @@ export class RunbookRepository {
         `SELECT ${RUN_COLUMNS} FROM runbook_runs WHERE incident_id = ? AND runbook = ? AND status IN ('running', 'awaiting_approval') LIMIT 1`,
       ),
       withStatus: db.prepare(`SELECT ${RUN_COLUMNS} FROM runbook_runs WHERE status = ? ORDER BY id`),
-      setStatus: db.prepare('UPDATE runbook_runs SET status = ?, next_step = ?, finished_at = ? WHERE id = ?'),
       // The executing replica's writes: conditional, so a replica that stalled while another one
       // reported its run interrupted (or took it over) cannot overwrite how the run ended.
       advance: db.prepare(
@@ -73,10 +72,19 @@ export class RunbookRepository {
       held: db.prepare(
         `UPDATE runbook_runs SET runner = @runner WHERE id = @id AND status = 'running' AND runner = @runner`,
       ),
-      stopRequested: db.prepare(
-        `SELECT id FROM runbook_runs WHERE status = 'running' AND runner = ? AND stopped_by IS NOT NULL ORDER BY id`,
+      // The writes of a click (approve, reject, stop), conditional on what the click saw: two replicas
+      // may take two clicks on one run at once, and only the first may move it.
+      takeApproval: db.prepare(
+        `UPDATE runbook_runs SET status = 'running', runner = @runner
+         WHERE id = @id AND status = 'awaiting_approval' AND next_step = @step`,
       ),
-      setRunner: db.prepare('UPDATE runbook_runs SET runner = ? WHERE id = ?'),
+      endWaiting: db.prepare(
+        `UPDATE runbook_runs SET status = @status, finished_at = @finishedAt WHERE id = @id AND status = 'awaiting_approval'`,
+      ),
+      markStopped: db.prepare('UPDATE runbook_runs SET stopped_by = @by WHERE id = @id AND stopped_by IS NULL'),
+      runningOn: db.prepare(
+        `SELECT id, stopped_by AS stoppedBy FROM runbook_runs WHERE status = 'running' AND runner = ? ORDER BY id`,
+      ),
       // Running runs nobody is executing any more: no runner recorded, or one whose heartbeat is
       // older than the bound (or gone: a replica that stopped cleanly removed it).
       orphaned: db.prepare(
@@ -89,7 +97,6 @@ export class RunbookRepository {
          WHERE id = @id AND status = 'running' AND coalesce(runner, '') = @runner`,
       ),
       setThread: db.prepare('UPDATE runbook_runs SET thread_ts = ? WHERE id = ?'),
-      setStoppedBy: db.prepare('UPDATE runbook_runs SET stopped_by = coalesce(stopped_by, ?) WHERE id = ?'),
       saveStep:
         db.prepare(`INSERT INTO runbook_steps (run_id, idx, name, kind, status, exit_code, duration_ms, output, truncated, approved_by, started_at)
         VALUES (@runId, @idx, @name, @kind, @status, @exitCode, @durationMs, @output, @truncated, @approvedBy, @startedAt)
@@ -124,10 +131,6 @@ export class RunbookRepository {
   }
 
   /** The replica that continues a run (after an approval, whichever replica took it) is its runner now. */
-  setRunner(id: number, runner: string): void {
-    this.stmt.setRunner.run(runner, id);
-  }
-
   /** Running runs with no runner, or whose runner (other than `self`) has not been heard from since `since`. */
   orphaned(since: number, self: string): RunRecord[] {
     return (this.stmt.orphaned.all({ since, self }) as RunRow[]).map((r) => toRun(r)!);
@@ -154,10 +157,6 @@ export class RunbookRepository {
     return (this.stmt.withStatus.all(status) as RunRow[]).map((r) => toRun(r)!);
   }
 
-  setStatus(id: number, status: RunStatus, nextStep: number, finishedAt: number | null): void {
-    this.stmt.setStatus.run(status, nextStep, finishedAt, id);
-  }
-
   /**
    * The replica `runner` moves its run on (the next step, a wait for approval, its end); false, with
    * nothing written, when the run is no longer running on it.
@@ -171,9 +170,25 @@ export class RunbookRepository {
     return this.stmt.held.run({ id, runner }).changes > 0;
   }
 
-  /** Runs executing on `runner` that someone asked to stop (possibly through another replica). */
-  stopRequested(runner: string): number[] {
-    return (this.stmt.stopRequested.all(runner) as { id: number }[]).map((r) => Number(r.id));
+  /** The runs the database says `runner` executes, and whether each was asked to stop. */
+  runningOn(runner: string): Map<number, boolean> {
+    const rows = this.stmt.runningOn.all(runner) as { id: number; stoppedBy: string | null }[];
+    return new Map(rows.map((r) => [Number(r.id), r.stoppedBy !== null]));
+  }
+
+  /** `runner` takes the approval of step `step`; false, with nothing written, if the run no longer waits for it. */
+  takeApproval(id: number, runner: string, step: number): boolean {
+    return this.stmt.takeApproval.run({ id, runner, step }).changes > 0;
+  }
+
+  /** Ends a run that waits for approval; false, with nothing written, if it no longer waits. */
+  endWaiting(id: number, status: RunStatus, finishedAt: number): boolean {
+    return this.stmt.endWaiting.run({ id, status, finishedAt }).changes > 0;
+  }
+
+  /** Records the first stop; false if someone stopped the run already. */
+  markStopped(id: number, by: string): boolean {
+    return this.stmt.markStopped.run({ id, by }).changes > 0;
   }
 
   setThread(id: number, ts: string): void {
@@ -181,10 +196,6 @@ export class RunbookRepository {
   }
 
   /** Records who asked the run to stop; the first request is the one kept. */
-  setStoppedBy(id: number, by: string): void {
-    this.stmt.setStoppedBy.run(by, id);
-  }
-
   saveStep(s: StepRecord): void {
     this.stmt.saveStep.run({ ...s, truncated: s.truncated ? 1 : 0 });
   }

@@ -81,6 +81,14 @@ class NoLongerOrphaned extends Error {}
 /** The run stopped being this replica's to execute: another replica reported it interrupted (or took it on). */
 class NoLongerOurs extends Error {}
 
+/** Another replica's click (a stop, a reject, an approval) moved the run first: this one writes nothing. */
+class AlreadyDone extends Error {}
+
+/** Throws from an expression: rolls back the transaction a conditional write found moved on. */
+const raise = (error: Error): never => {
+  throw error;
+};
+
 export interface RunRequest {
   incident: Incident;
   runbook: Runbook;
@@ -109,6 +117,7 @@ export class RunbookRunner {
   private readonly inFlight = new Set<Promise<void>>();
   private shuttingDown = false;
   private stopPoll: ReturnType<typeof setInterval> | null = null;
+  private pollFailing = false;
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -222,8 +231,10 @@ export class RunbookRunner {
       },
       {
         write: () => {
-          this.deps.runs.setStatus(run.id, 'running', stepIndex, null);
-          this.deps.runs.setRunner(run.id, this.deps.replica.id);
+          // Another replica may have taken a reject, a stop or another approval since `awaiting` read
+          // the run: then this approval is refused whole, its timeline event with it.
+          if (!this.deps.runs.takeApproval(run.id, this.deps.replica.id, stepIndex))
+            throw new UserError(ErrorCode.Conflict, `Run #${runId} is not waiting for this approval any more.`);
           this.deps.runs.saveStep({
             runId: run.id,
             idx: stepIndex,
@@ -274,19 +285,25 @@ export class RunbookRunner {
     }
     this.authorize(run, actor, 'stop');
     if (run.stoppedBy) return; // already stopping: the first stop is the one on record
+    try {
+      this.deps.incidents.recordRunbookEvent(
+        run.incidentId,
+        {
+          kind: 'runbook_stopped',
+          actor: actor.id,
+          body: `${run.runbook} (run #${runId})`,
+          data: { run: runId, step: run.nextStep },
+        },
+        // Two stops taken at once on two replicas: the first written is the one on record, alone.
+        { write: () => (this.deps.runs.markStopped(runId, actor.id) ? undefined : raise(new AlreadyDone())) },
+      );
+    } catch (error) {
+      if (error instanceof AlreadyDone) return;
+      throw error;
+    }
     this.deps.log.info(
       { event: 'runbook.stopped', run_id: runId, incident_id: run.incidentId, by: actor.id },
       'runbook run stopped by a person',
-    );
-    this.deps.incidents.recordRunbookEvent(
-      run.incidentId,
-      {
-        kind: 'runbook_stopped',
-        actor: actor.id,
-        body: `${run.runbook} (run #${runId})`,
-        data: { run: runId, step: run.nextStep },
-      },
-      { write: () => this.deps.runs.setStoppedBy(runId, actor.id) },
     );
     this.controllers.get(runId)?.abort();
     // Nothing is executing a run that waits for approval; a running one sees the stop before its next step.
@@ -367,16 +384,24 @@ export class RunbookRunner {
     this.stopPoll = null;
   }
 
+  /**
+   * Aborts the steps of runs stopped through another replica, and of runs that are no longer ours (a
+   * sweep elsewhere reported them interrupted while this replica was stalled): their outcome would be
+   * recorded nowhere, and a person told "interrupted" may already be running the runbook again.
+   */
   private pollStops(): void {
-    let stopped: number[];
+    let running: Map<number, boolean>;
     try {
-      stopped = this.deps.runs.stopRequested(this.deps.replica.id);
+      running = this.deps.runs.runningOn(this.deps.replica.id);
     } catch (error) {
-      // The next look may succeed; a stop taken here aborts its step at once anyway.
-      this.deps.log.warn({ event: 'runbook.stop_poll_failed', err: error }, 'could not look for stopped runs');
+      // Once per outage, not every STOP_POLL_MS: the next look may succeed; a stop taken here aborts at once anyway.
+      if (!this.pollFailing)
+        this.deps.log.warn({ event: 'runbook.stop_poll_failed', err: error }, 'could not look for stopped runs');
+      this.pollFailing = true;
       return;
     }
-    for (const id of stopped) this.controllers.get(id)?.abort();
+    this.pollFailing = false;
+    for (const [id, controller] of this.controllers) if (running.get(id) !== false) controller.abort();
   }
 
   private track(p: Promise<void>): void {
@@ -731,7 +756,16 @@ export class RunbookRunner {
 
   /** Ends a run that waits for approval (nothing executes it), from whichever replica took the click. */
   private async finishWaiting(run: RunRecord, status: RunStatus): Promise<void> {
-    const at = this.recordFinish(run, status, (now) => this.deps.runs.setStatus(run.id, status, run.nextStep, now));
+    let at: number;
+    try {
+      // A reject and a stop (or an approval) taken at once on two replicas: the first one ends it, alone.
+      at = this.recordFinish(run, status, (now) =>
+        this.deps.runs.endWaiting(run.id, status, now) ? undefined : raise(new AlreadyDone()),
+      );
+    } catch (error) {
+      if (error instanceof AlreadyDone) return;
+      throw error;
+    }
     await this.announceFinish(run, status, at);
   }
 

@@ -100,14 +100,15 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
     expect(db.prepare("SELECT name FROM t WHERE name IN ('kept', 'undone')").pluck().all()).toEqual(['kept']);
   });
 
-  it("sends a transaction's writes with the statement that needs them: one round trip, not one each", () => {
+  it("sends a transaction's writes with the statement that needs them: one request to the connection thread, not one each", () => {
     const insert = db.prepare('INSERT INTO t (name, at) VALUES (?, ?)');
     const trips = () => (db as unknown as PgDatabase).client.roundTrips;
     const before = trips();
     db.transaction(() => {
       for (let i = 0; i < 10; i++) insert.run('batched', i);
     })();
-    // BEGIN with its lock; then the ten INSERTs and COMMIT together.
+    // BEGIN with its lock; then the ten INSERTs and COMMIT together (the thread still sends them to the
+    // server one after another: what is saved is the process blocking for each).
     expect(trips() - before).toBe(2);
     expect(db.prepare("SELECT count(*) FROM t WHERE name = 'batched'").pluck().get()).toBe(10);
 
@@ -156,6 +157,57 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
       ).toThrow(/duplicate key/);
     })();
     expect(db.prepare('SELECT k FROM u ORDER BY k').pluck().all()).toEqual(['outer', 'taken']);
+  });
+
+  it('names the deferred write that failed, and answers a write undone unsent as having changed nothing', () => {
+    db.exec('CREATE TABLE IF NOT EXISTS w (k TEXT PRIMARY KEY)');
+    const put = db.prepare('INSERT INTO w (k) VALUES (?)');
+    put.run('one');
+    let undone: { changes: number } | undefined;
+    let error: unknown;
+    try {
+      db.transaction(() => {
+        put.run('one');
+        undone = put.run('two');
+        throw new Error('the change gives up');
+      })();
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).toBe('the change gives up');
+    expect(undone!.changes).toBe(0);
+    expect(() => db.transaction(() => put.run('one'))()).toThrow(/duplicate key.*in a write sent later: INSERT INTO w/);
+  });
+
+  it('refuses to commit a change whose statement failed even when the caller carried on', () => {
+    db.exec('CREATE TABLE IF NOT EXISTS v (k TEXT PRIMARY KEY)');
+    const put = db.prepare('INSERT INTO v (k) VALUES (?)');
+    put.run('taken');
+    let error: unknown;
+    try {
+      db.transaction(() => {
+        put.run('fresh');
+        put.run('taken');
+        // The nested change's SAVEPOINT carries the failed write: it throws, and the caller goes on.
+        expect(() => db.transaction(() => put.run('nested'))()).toThrow(/duplicate key/);
+      })();
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { code?: string }).code).toBe('25P02');
+    expect(db.prepare('SELECT k FROM v ORDER BY k').pluck().all()).toEqual(['taken']);
+  });
+
+  it('sends nothing of a transaction cut short by close, not even on a new connection', () => {
+    const short = openPostgres({ url });
+    short.exec('CREATE TABLE IF NOT EXISTS x (k TEXT)');
+    expect(() =>
+      short.transaction(() => {
+        short.prepare('INSERT INTO x (k) VALUES (?)').run('never');
+        short.close();
+      })(),
+    ).toThrow('The database connection is not open');
+    expect(db.prepare('SELECT count(*) FROM x').pluck().get()).toBe(0);
   });
 
   it('makes a change wait for another replica holding the write lock, then fail as busy', () => {

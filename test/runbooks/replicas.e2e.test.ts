@@ -199,7 +199,7 @@ describe('a run stopped or taken over by another replica', () => {
     }
   });
 
-  it('records nothing more from a stalled replica whose run another replica reported interrupted', async () => {
+  it('stops the step of a stalled replica whose run another replica reported interrupted, and records nothing more', async () => {
     const t0 = Date.now();
     // A's clock stands still, so its heartbeat says t0 however long the test takes: a silent replica.
     const clocks = { a: { now: t0 }, b: { now: t0 + 30_000 } };
@@ -221,8 +221,8 @@ describe('a run stopped or taken over by another replica', () => {
       const repo = new RunbookRepository(b.app.db);
       expect(repo.get(runId)!.status).toBe('interrupted');
 
-      // A wakes up: its step ends, and it finds the run is no longer its own.
-      writeFileSync(gate, '');
+      // A looks again and finds the run is no longer its own: it stops the step (the gate never opens),
+      // whose outcome nobody would record and which a person told "interrupted" may be running again.
       const warned = await eventually(
         () => logsA.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'runbook.not_ours'),
         10_000,
@@ -243,6 +243,52 @@ describe('a run stopped or taken over by another replica', () => {
       ]);
     } finally {
       await stop();
+    }
+  });
+});
+
+describe('two clicks on one waiting run, taken on two replicas at once', () => {
+  it('lets the first written move the run; the other, decided on what it read before, writes nothing', async () => {
+    const tmp = tempDir();
+    writeFileSync(join(tmp.dir, 'settings.yaml'), `runbooks:\n  dir: ${FIXTURES}\n`);
+    const env = { CONFIG_PATH: join(tmp.dir, 'settings.yaml') };
+    const slack = await new FakeSlack({ users: [ALICE, BOB, CAROL] }).start();
+    const dbPath = join(tmp.dir, 'bot.db');
+    const a = await startTestBot(slack, dbPath, { env, replicaId: 'replica-a:4101:aaaaaa' });
+    const b = await startTestBot(slack, dbPath, { env, replicaId: 'replica-b:4102:bbbbbb' });
+    try {
+      await a.command('declare Two clicks sev3');
+      const incident = await eventually(() => a.app.incidents.listOpen().find((i) => i.channelId));
+      const channel = incident.channelId!;
+      const runId = runIdOf(await a.command('runbook run restart-db replica=db-1', { channel }));
+      const onA = new RunbookRepository(a.app.db);
+      await eventually(() => onA.get(runId)?.status === 'awaiting_approval' || undefined, 10_000, 'the approval');
+      // B takes a reject and writes it; A had read the run as waiting and now writes its approval.
+      await b.click(RUNBOOK_ACTION.reject, `${runId}:1`, { user: ALICE.id, channel });
+      await eventually(() => onA.get(runId)?.status === 'rejected' || undefined, 10_000, 'the reject');
+      expect(onA.takeApproval(runId, 'replica-a:4101:aaaaaa', 1)).toBe(false);
+      expect(onA.endWaiting(runId, 'killed', Date.now())).toBe(false);
+      expect(onA.markStopped(runId, BOB.id)).toBe(true);
+      expect(onA.markStopped(runId, CAROL.id)).toBe(false);
+      expect(onA.get(runId)).toMatchObject({ status: 'rejected', runner: 'replica-a:4101:aaaaaa', stoppedBy: BOB.id });
+      // And through the runner: a late approval is refused, and nothing of it is recorded.
+      await a.click(RUNBOOK_ACTION.approve, `${runId}:1`, { user: ALICE.id, channel });
+      await settled(a.app);
+      await settled(b.app);
+      const events = new IncidentRepository(a.app.db).timeline(incident.id).map((e) => e.kind);
+      expect(events.filter((k) => k.startsWith('runbook_'))).toEqual([
+        'runbook_started',
+        'runbook_step',
+        'runbook_approval_requested',
+        'runbook_rejected',
+        'runbook_finished',
+      ]);
+      expect(onA.steps(runId).map((s) => s.status)).toEqual(['succeeded']);
+    } finally {
+      await b.app.stop(0);
+      await a.app.stop(0);
+      await slack.stop();
+      tmp.cleanup();
     }
   });
 });

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
-import { SLACK_LIMITS } from '../../src/slack/rate-tiers.ts';
 import {
   ALICE,
   BOB,
@@ -16,21 +15,8 @@ import {
   tempDir,
   type TestBot,
 } from '../helpers/test-bot.ts';
+import { PUBLISHED, SCALE } from '../helpers/published-tiers.ts';
 
-/** The methods a page calls that Slack limits per minute, at their published tiers. */
-const PUBLISHED = Object.fromEntries(
-  [
-    'conversations.create',
-    'conversations.setTopic',
-    'conversations.invite',
-    'pins.add',
-    'users.lookupByEmail',
-    'users.info',
-    'chat.update',
-  ].map((m) => [m, SLACK_LIMITS[m]!.calls]),
-);
-/** The test bots pace at ×60 (test-bot.ts); the fake enforces the same compression. */
-const SCALE = 60;
 /** Twice Tier 2's allowance: each replica alone would send a whole window's worth of conversations.create. */
 const PAGES = 40;
 

@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SLACK_LIMITS } from '../../src/slack/rate-tiers.ts';
 import type { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { PD_ALICE, PD_BOB, eventually, useBot, type Harness } from '../helpers/test-bot.ts';
-
-/** The methods a page calls that Slack limits per minute, at their published tiers. */
-const PUBLISHED = Object.fromEntries(
-  [
-    'conversations.create',
-    'conversations.setTopic',
-    'conversations.invite',
-    'pins.add',
-    'users.lookupByEmail',
-    'users.info',
-    'chat.update',
-  ].map((m) => [m, SLACK_LIMITS[m]!.calls]),
-);
-
-/** The test bot paces at ×60 (test-bot.ts); the fake enforces the same compression. */
-const SCALE = 60;
+import { PUBLISHED, SCALE } from '../helpers/published-tiers.ts';
 
 async function page(h: Harness, pages: number, from = 0) {
   const incidents = Array.from({ length: pages }, (_, i) =>

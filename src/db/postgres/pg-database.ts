@@ -38,6 +38,8 @@ export class PgDatabase {
    * statement is sent at once (each commits by itself).
    */
   private deferred: Deferred[] = [];
+  /** A statement of the open transaction failed: PostgreSQL refuses the rest and would roll back at COMMIT. */
+  private aborted = false;
   readonly client: SyncPgClient;
 
   constructor(options: SyncPgOptions) {
@@ -71,6 +73,7 @@ export class PgDatabase {
     const run = (...args: Parameters<F>): ReturnType<F> => {
       const outer = this.depth === 0;
       const savepoint = `sp${this.depth}`;
+      if (outer) this.aborted = false;
       try {
         this.send({
           text: outer ? `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})` : `SAVEPOINT ${savepoint}`,
@@ -86,12 +89,18 @@ export class PgDatabase {
       let result: ReturnType<F>;
       try {
         result = fn(...args) as ReturnType<F>;
+        // A statement failed and the caller went on: PostgreSQL would answer this COMMIT with a quiet
+        // ROLLBACK, and the change would look written. Say so, as SQLite's caller would have heard.
+        if (outer && this.aborted)
+          throw new PgError('The change failed and was rolled back: a statement in it failed', '25P02');
         this.send({ text: outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}` });
       } catch (error) {
         // What was deferred since the savepoint (or BEGIN) is undone unsent.
         this.deferred = [];
         this.depth--;
-        this.rollbackQuietly(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`);
+        // Back at a savepoint taken while the transaction was sound, it is sound again.
+        if (this.rollbackQuietly(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`) && !outer)
+          this.aborted = false;
         throw error;
       }
       this.depth--;
@@ -100,26 +109,35 @@ export class PgDatabase {
     return Object.assign(run, { deferred: run, immediate: run, exclusive: run }) as unknown as F;
   }
 
-  private rollbackQuietly(text: string): void {
+  /** Whether the rollback was answered (else the connection is gone, and PostgreSQL rolled back itself). */
+  private rollbackQuietly(text: string): boolean {
+    // Closed: the connection is gone with its transaction; a call now would open a new one.
+    if (!this.open) return false;
     try {
       this.client.call({ op: 'exec', text });
+      return true;
     } catch {
-      // The connection is gone: PostgreSQL rolls the transaction back itself.
+      return false;
     }
   }
 
   /** Sends the deferred writes, then `step`, in one request; `step`'s answer. */
   private send(step: PgStep): PgResult {
-    if (this.deferred.length === 0) {
-      return step.values
-        ? this.client.call({ op: 'query', text: step.text, values: step.values })
-        : this.client.call({ op: 'exec', text: step.text });
-    }
+    if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
     const sent = this.deferred;
     this.deferred = [];
-    const reply = this.client.call({ op: 'batch', steps: [...sent.map((d) => d.step), step] });
-    sent.forEach((d, i) => (d.result = reply.results![i]));
-    return reply.results![sent.length]!;
+    try {
+      if (sent.length === 0) {
+        return step.values
+          ? this.client.call({ op: 'query', text: step.text, values: step.values })
+          : this.client.call({ op: 'exec', text: step.text });
+      }
+      const reply = this.client.call({ op: 'batch', steps: [...sent.map((d) => d.step), step] });
+      sent.forEach((d, i) => (d.result = reply.results![i]));
+      return reply.results![sent.length]!;
+    } catch (error) {
+      throw this.failed(error, sent);
+    }
   }
 
   /** A write in a transaction, sent later (see `deferred`); its answer is fetched when it is read. */
@@ -128,7 +146,7 @@ export class PgDatabase {
     const d: Deferred = { step: { text: text.text, values: bind(text, sql, params) } };
     this.deferred.push(d);
     const answer = (): PgResult => {
-      if (!d.result) this.flush();
+      if (!d.result) this.flush(d);
       // Rolled back unsent (the answer was asked for after its transaction failed): it changed nothing.
       return d.result ?? { fields: [], rows: [], rowCount: 0 };
     };
@@ -145,18 +163,43 @@ export class PgDatabase {
     };
   }
 
-  /** Sends what is deferred, answering nothing else. */
-  private flush(): void {
-    if (this.deferred.length === 0) return;
+  /** Sends what is deferred, if `d` is still among it (else it was undone unsent), answering nothing else. */
+  private flush(d: Deferred): void {
+    if (!this.deferred.includes(d)) return;
+    if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
     const sent = this.deferred;
     this.deferred = [];
-    const reply = this.client.call({ op: 'batch', steps: sent.map((d) => d.step) });
-    sent.forEach((d, i) => (d.result = reply.results![i]));
+    try {
+      const reply = this.client.call({ op: 'batch', steps: sent.map((s) => s.step) });
+      sent.forEach((s, i) => (s.result = reply.results![i]));
+    } catch (error) {
+      throw this.failed(error, sent);
+    }
+  }
+
+  /**
+   * A request failed: inside a transaction it is aborted now (see `aborted`). A deferred write that
+   * failed is named, since the error surfaces at a later statement.
+   */
+  private failed(error: unknown, sent: Deferred[]): unknown {
+    if (this.depth > 0) this.aborted = true;
+    const at = (error as PgError).at;
+    if (!(error instanceof PgError) || at === undefined || at >= sent.length) return error;
+    const text = sent[at]!.step.text.replace(/\s+/g, ' ').slice(0, 200);
+    return new PgError(
+      `${error.message} (in a write sent later: ${text})`,
+      error.code,
+      error.detail,
+      error.constraint,
+      at,
+    );
   }
 
   close(): void {
     if (!this.open) return;
     this.open = false;
+    // Writes of a transaction never committed: nothing may send them on a later connection.
+    this.deferred = [];
     this.client.close();
   }
 

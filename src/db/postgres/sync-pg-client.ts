@@ -79,7 +79,10 @@ export class SyncPgClient {
   /** Requests answered or failed so far: each is a round trip the process waited for. */
   roundTrips = 0;
 
+  private readonly statementTimeoutMs: number;
+
   constructor(private readonly options: SyncPgOptions) {
+    this.statementTimeoutMs = options.statementTimeoutMs ?? 15_000;
     this.waitMs = (options.statementTimeoutMs ?? 15_000) + (options.connectTimeoutMs ?? 5_000) + 1_000;
   }
 
@@ -107,13 +110,16 @@ export class SyncPgClient {
 
   private send(on: ConnectionThread, request: Request): Extract<PgReply, { ok: true }> {
     this.roundTrips++;
-    const reply = on.call({ ...request, conn: this.conn } as PgRequest, this.waitMs);
+    // Each statement of a batch may take up to the statement timeout.
+    const steps = request.op === 'batch' ? request.steps.length : 1;
+    const waitMs = this.waitMs + (steps - 1) * this.statementTimeoutMs;
+    const reply = on.call({ ...request, conn: this.conn } as PgRequest, waitMs);
     if (!reply) {
       // The thread is stuck on a connection that neither answers nor fails: start over. The other
       // clients reconnect on their next call.
       void on.worker.terminate();
       if (thread === on) thread = null;
-      throw new PgError(`PostgreSQL did not answer within ${this.waitMs} ms`, 'PG_TIMEOUT');
+      throw new PgError(`PostgreSQL did not answer within ${waitMs} ms`, 'PG_TIMEOUT');
     }
     if (!reply.ok) {
       const e = reply.error;
