@@ -9,6 +9,7 @@
  * effects (rooms or pins beyond one per page), which must be 0.
  */
 import { pagerDutySignatureHeader } from '../../src/pagerduty/verify-signature.ts';
+import { REPLICA_COUNT_MS } from '../../src/scheduler/heartbeat.ts';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
@@ -70,6 +71,9 @@ export async function stormAt(
           { slackRateScale: scale },
         ),
       );
+    // Replicas already running when the storm hits: each has counted the others (they re-count every
+    // REPLICA_COUNT_MS). One joining mid-storm is a deploy's case, not this one's.
+    if (bots.length > 1) await new Promise((r) => setTimeout(r, REPLICA_COUNT_MS + 500));
     const bot = bots[0]!;
     const slack = workspace ?? bot.slack;
     slack.tiers = { scale: scale, perMinute: PER_MINUTE };

@@ -12,6 +12,40 @@ import { ALICE, BOB, CAROL, eventually, settled, startTestBot, tempDir } from '.
 import { RUNBOOK_ACTION } from '../../src/slack/runbook-views.ts';
 import { alive, FIXTURES, runIdOf } from './helpers.ts';
 
+/**
+ * Two replicas, A and B, on one database and one fake Slack, with the runbooks of `runbooks`; with
+ * `clocks`, each on its own clock; with `logsA`, A's log lines collected there.
+ */
+async function twoReplicas(
+  runbooks: string,
+  o: { clocks?: { a: { now: number }; b: { now: number } }; logsA?: string[] } = {},
+) {
+  const tmp = tempDir();
+  writeFileSync(join(tmp.dir, 'settings.yaml'), `runbooks:\n  dir: ${runbooks}\n`);
+  const env = { CONFIG_PATH: join(tmp.dir, 'settings.yaml') };
+  const slack = await new FakeSlack({ users: [ALICE, BOB, CAROL] }).start();
+  const dbPath = join(tmp.dir, 'bot.db');
+  const { clocks, logsA } = o;
+  const a = await startTestBot(slack, dbPath, {
+    env,
+    replicaId: 'replica-a:4101:aaaaaa',
+    ...(clocks ? { now: () => clocks.a.now } : {}),
+    ...(logsA ? { logTo: logsA } : {}),
+  });
+  const b = await startTestBot(slack, dbPath, {
+    env,
+    replicaId: 'replica-b:4102:bbbbbb',
+    ...(clocks ? { now: () => clocks.b.now } : {}),
+  });
+  const stop = async () => {
+    await b.app.stop(0);
+    await a.app.stop(0);
+    await slack.stop();
+    tmp.cleanup();
+  };
+  return { a, b, slack, stop };
+}
+
 describe('runbook runs on two replicas sharing one database', () => {
   it("leaves a live replica's run alone and reports it interrupted once that replica's heartbeat is silent", async () => {
     const tmp = tempDir();
@@ -74,13 +108,7 @@ describe('runbook runs on two replicas sharing one database', () => {
   });
 
   it('makes the replica that takes an approval the runner of the rest of the run', async () => {
-    const tmp = tempDir();
-    writeFileSync(join(tmp.dir, 'settings.yaml'), `runbooks:\n  dir: ${FIXTURES}\n`);
-    const env = { CONFIG_PATH: join(tmp.dir, 'settings.yaml') };
-    const slack = await new FakeSlack({ users: [ALICE, BOB, CAROL] }).start();
-    const dbPath = join(tmp.dir, 'bot.db');
-    const a = await startTestBot(slack, dbPath, { env, replicaId: 'replica-a:4101:aaaaaa' });
-    const b = await startTestBot(slack, dbPath, { env, replicaId: 'replica-b:4102:bbbbbb' });
+    const { a, b, stop } = await twoReplicas(FIXTURES);
     try {
       await a.command('declare Night shift sev3');
       const incident = await eventually(() => a.app.incidents.listOpen().find((i) => i.channelId));
@@ -99,10 +127,7 @@ describe('runbook runs on two replicas sharing one database', () => {
       expect(done.runner).toBe('replica-b:4102:bbbbbb');
       expect(repo.steps(runId).map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     } finally {
-      await b.app.stop(0);
-      await a.app.stop(0);
-      await slack.stop();
-      tmp.cleanup();
+      await stop();
     }
   });
 });
@@ -135,34 +160,8 @@ describe('a run stopped or taken over by another replica', () => {
   writeFileSync(join(runbooks, 'scripts', 'hang.mjs'), readFileSync(join(FIXTURES, 'scripts', 'hang.mjs'), 'utf8'));
   afterAll(() => dir.cleanup());
 
-  async function twoReplicas(clocks?: { a: { now: number }; b: { now: number } }, logsA?: string[]) {
-    const tmp = tempDir();
-    writeFileSync(join(tmp.dir, 'settings.yaml'), `runbooks:\n  dir: ${runbooks}\n`);
-    const env = { CONFIG_PATH: join(tmp.dir, 'settings.yaml') };
-    const slack = await new FakeSlack({ users: [ALICE, BOB, CAROL] }).start();
-    const dbPath = join(tmp.dir, 'bot.db');
-    const a = await startTestBot(slack, dbPath, {
-      env,
-      replicaId: 'replica-a:4101:aaaaaa',
-      ...(clocks ? { now: () => clocks.a.now } : {}),
-      ...(logsA ? { logTo: logsA } : {}),
-    });
-    const b = await startTestBot(slack, dbPath, {
-      env,
-      replicaId: 'replica-b:4102:bbbbbb',
-      ...(clocks ? { now: () => clocks.b.now } : {}),
-    });
-    const stop = async () => {
-      await b.app.stop(0);
-      await a.app.stop(0);
-      await slack.stop();
-      tmp.cleanup();
-    };
-    return { a, b, slack, stop };
-  }
-
   it('kills the step on the replica executing it when another replica takes the stop, and ends the run once', async () => {
-    const { a, b, slack, stop } = await twoReplicas();
+    const { a, b, slack, stop } = await twoReplicas(runbooks);
     try {
       await a.command('declare Stop from afar sev3');
       const incident = await eventually(() => a.app.incidents.listOpen().find((i) => i.channelId));
@@ -204,7 +203,7 @@ describe('a run stopped or taken over by another replica', () => {
     // A's clock stands still, so its heartbeat says t0 however long the test takes: a silent replica.
     const clocks = { a: { now: t0 }, b: { now: t0 + 30_000 } };
     const logsA: string[] = [];
-    const { a, b, slack, stop } = await twoReplicas(clocks, logsA);
+    const { a, b, slack, stop } = await twoReplicas(runbooks, { clocks, logsA });
     try {
       await a.command('declare Stalled runner sev3');
       const incident = await eventually(() => a.app.incidents.listOpen().find((i) => i.channelId));
@@ -249,13 +248,7 @@ describe('a run stopped or taken over by another replica', () => {
 
 describe('two clicks on one waiting run, taken on two replicas at once', () => {
   it('lets the first written move the run; the other, decided on what it read before, writes nothing', async () => {
-    const tmp = tempDir();
-    writeFileSync(join(tmp.dir, 'settings.yaml'), `runbooks:\n  dir: ${FIXTURES}\n`);
-    const env = { CONFIG_PATH: join(tmp.dir, 'settings.yaml') };
-    const slack = await new FakeSlack({ users: [ALICE, BOB, CAROL] }).start();
-    const dbPath = join(tmp.dir, 'bot.db');
-    const a = await startTestBot(slack, dbPath, { env, replicaId: 'replica-a:4101:aaaaaa' });
-    const b = await startTestBot(slack, dbPath, { env, replicaId: 'replica-b:4102:bbbbbb' });
+    const { a, b, stop } = await twoReplicas(FIXTURES);
     try {
       await a.command('declare Two clicks sev3');
       const incident = await eventually(() => a.app.incidents.listOpen().find((i) => i.channelId));
@@ -285,10 +278,7 @@ describe('two clicks on one waiting run, taken on two replicas at once', () => {
       ]);
       expect(onA.steps(runId).map((s) => s.status)).toEqual(['succeeded']);
     } finally {
-      await b.app.stop(0);
-      await a.app.stop(0);
-      await slack.stop();
-      tmp.cleanup();
+      await stop();
     }
   });
 });

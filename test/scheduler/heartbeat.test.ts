@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/open.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { HEARTBEAT_MS, REPLICA_LIVE_MS, ReplicaHeartbeat } from '../../src/scheduler/heartbeat.ts';
-import { tempDir } from '../helpers/test-bot.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { HEARTBEAT_MS, REPLICA_LIVE_MS, ReplicaHeartbeat, startHeartbeatJob } from '../../src/scheduler/heartbeat.ts';
+import { eventually, tempDir } from '../helpers/test-bot.ts';
 import { openTestDatabase } from '../helpers/test-database.ts';
 
 describe('the replica heartbeat', () => {
@@ -53,5 +54,32 @@ describe('the replica heartbeat', () => {
     b.heartbeat.leave();
     a.heartbeat.beat();
     expect(a.heartbeat.live).toBe(1);
+  });
+
+  it('learns of a replica that joins between its own beats, not at its next one', async () => {
+    tmp = tempDir();
+    const path = join(tmp.dir, 'bot.db');
+    const b = replica(path, 'host-b:200:bbbbbb');
+    // A on the real clock, so that each of its beats leaves its mark in its row.
+    const onA = openTestDatabase(path);
+    opened.push(onA);
+    const seenAtA = () =>
+      Number(onA.prepare('SELECT seen_at FROM replicas WHERE id = ?').pluck().get('host-a:100:aaaaaa'));
+    const heartbeat = new ReplicaHeartbeat(onA, 'host-a:100:aaaaaa', () => Date.now());
+    const job = startHeartbeatJob(heartbeat, createLogger('silent'));
+    try {
+      // Just after one of A's scheduled beats, so that its next is 10 s away.
+      const first = seenAtA();
+      await eventually(() => seenAtA() > first, 15_000, "A's scheduled beat");
+      const beaten = seenAtA();
+      b.clock.now = Date.now();
+      b.heartbeat.beat(); // B starts
+      await eventually(() => heartbeat.live === 2, 15_000, 'A counting B');
+      expect(seenAtA()).toBe(beaten); // counted between beats
+      b.heartbeat.leave();
+      await eventually(() => heartbeat.live === 1, 15_000, 'A no longer counting B');
+    } finally {
+      job.stop();
+    }
   });
 });

@@ -36,7 +36,7 @@ describe("Slack's rate limits with two replicas in one workspace", () => {
     try {
       const bStarted = Date.now();
       b = await startTestBot(slack, dbPath, { env, replicaId: 'replica-b:5102:bbbbbb' });
-      // B counted A when it first beat; A counts B at its next beat (within one heartbeat).
+      // B counted A when it first beat; A counts B within a second (REPLICA_COUNT_MS), surely by its next beat.
       await eventually(() => seenAt(a, 'replica-a:5101:aaaaaa') >= bStarted, 15_000, "A's next heartbeat");
 
       slack.tiers = { scale: SCALE, perMinute: PUBLISHED };
@@ -62,7 +62,7 @@ describe("Slack's rate limits with two replicas in one workspace", () => {
 
       const refused = slack.calls.filter((c) => c.status === 429).map((c) => c.method);
       expect(refused).toEqual([]);
-      // Both replicas did their share of the work, and nothing twice.
+      // Every room made and pinned once: pacing by share lost nothing and doubled nothing.
       const created = slack.succeeded('conversations.create');
       expect(new Set(created.map((c) => c.args.name)).size).toBe(PAGES);
       expect(created).toHaveLength(PAGES);
