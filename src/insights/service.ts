@@ -1,5 +1,12 @@
 import type { Severity } from '../incidents/types.ts';
-import { computeFigures, NO_SERVICE, type Figures, type InsightsSource, type TimeRange } from './figures.ts';
+import {
+  computeFigures,
+  FiguresBuilder,
+  NO_SERVICE,
+  type Figures,
+  type InsightsSource,
+  type TimeRange,
+} from './figures.ts';
 import { computeFollowupFigures, type FollowupFigures, type FollowupSource } from './followup-figures.ts';
 import { periodRanges, type Period, type PeriodRanges } from './periods.ts';
 import { LINK_TTL_MS, signLink } from './signed-link.ts';
@@ -51,18 +58,29 @@ export class InsightsService {
     };
   }
 
-  /** Both periods from one read of the database (the span covering both), split in memory. */
+  /**
+   * Both periods from one read of the database (the span covering both, narrowed to the filters),
+   * each incident counted into its period as it is read and then dropped.
+   */
   compare(q: InsightsQuery, now: number): Comparison {
     const ranges = periodRanges(q.period, now, this.deps.timeZone);
-    const source = readOnce(this.deps.source, {
+    const span = {
       from: Math.min(ranges.previous.from, ranges.current.from),
       to: Math.max(ranges.previous.to, ranges.current.to),
-    });
-    return {
-      ranges,
-      current: this.figures(ranges.current, q, source),
-      previous: this.figures(ranges.previous, q, source),
     };
+    const { timeZone, isPerson } = this.deps;
+    const filters = { timeZone, severities: q.severities, services: q.services };
+    const builders = [ranges.current, ranges.previous].map((r) => new FiguresBuilder(r, { ...filters, isPerson }));
+    for (const h of this.deps.source.incidents(span, q)) {
+      const at = h.incident.declaredAt;
+      for (const b of builders) if (at >= b.range.from && at < b.range.to) b.add(h);
+    }
+    const followups = readFollowupsOnce(this.deps.source, span);
+    const [current, previous] = builders.map((b) => ({
+      ...b.figures(),
+      followups: computeFollowupFigures(followups, b.range, filters),
+    }));
+    return { ranges, current: current!, previous: previous! };
   }
 
   /** Services that had incidents in the query's period or the one before (to name them when a filter matches none). */
@@ -92,12 +110,10 @@ export class InsightsService {
   }
 }
 
-/** A source that reads `span` once and answers any range inside it from memory. */
-function readOnce(source: InsightsSource & FollowupSource, span: TimeRange): InsightsSource & FollowupSource {
-  const incidents = source.incidents(span);
+/** A follow-up source that reads `span` once and answers any range inside it from memory. */
+function readFollowupsOnce(source: FollowupSource, span: TimeRange): FollowupSource {
   const followups = source.followups(span);
   return {
-    incidents: (r) => incidents.filter((h) => h.incident.declaredAt >= r.from && h.incident.declaredAt < r.to),
     // As the repository: opened before the range's end and not closed before its start.
     followups: (r) => followups.filter((f) => f.createdAt < r.to && !(f.closedAt !== null && f.closedAt < r.from)),
   };

@@ -45,6 +45,9 @@ function sqliteFamily(declared: string): Family {
   return 'numeric';
 }
 
+/** How an index column that is an expression, not a column, appears in both catalogs. */
+const EXPRESSION = '(expression)';
+
 const PG_FAMILY: Record<string, Family> = {
   bigint: 'integer',
   'double precision': 'real',
@@ -157,8 +160,9 @@ function readSqlite(db: Db): Catalogue {
       table,
     );
     for (const ix of indexes) {
-      const columns = all<{ name: string }>('SELECT name FROM pragma_index_info(?) ORDER BY seqno', ix.name).map(
-        (c) => c.name,
+      // An indexed expression has no column name: both engines' catalogs name it EXPRESSION.
+      const columns = all<{ name: string | null }>('SELECT name FROM pragma_index_info(?) ORDER BY seqno', ix.name).map(
+        (c) => c.name ?? EXPRESSION,
       );
       if (ix.origin === 'u') cat.uniqueConstraints.push(`${table}(${columns.join(',')})`);
       if (ix.origin !== 'c') continue;
@@ -253,8 +257,8 @@ async function readPostgres(client: pg.Client, schema: string): Promise<Catalogu
   // Indexes that back a primary key or UNIQUE constraint are that constraint's, compared above.
   const indexes = await q<{ name: string; table: string; unique: boolean; columns: string[]; where: string | null }>(
     `SELECT ic.relname AS name, t.relname AS table, i.indisunique AS unique,
-       ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
-             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)::text[] AS columns,
+       ARRAY(SELECT COALESCE(a.attname, '${EXPRESSION}') FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
+             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)::text[] AS columns,
        pg_get_expr(i.indpred, i.indrelid) AS where
      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
      JOIN pg_namespace s ON s.oid = t.relnamespace

@@ -21,7 +21,7 @@ afterEach(() => d?.close());
 
 /** The incident's figures as the insights read them, and as its whole timeline gives them. */
 function both(domain: Domain, id: number) {
-  const read = new InsightsRepository(domain.db).incidents(WINDOW).find((h) => h.incident.id === id)!;
+  const read = [...new InsightsRepository(domain.db).incidents(WINDOW)].find((h) => h.incident.id === id)!;
   const clock = localClock('UTC');
   return {
     stored: talliedFigures(read, clock, isUserId),
