@@ -87,9 +87,6 @@ export class OutboxWorker {
   private yieldingSince: number | undefined;
   /** Deliveries paused between their steps until no request waits for its answer (see `requestsAnswered`). */
   private readonly waitingForAcks = new Set<() => void>();
-  /** The window of `requestsAnswered` in progress: steps that waited in an ended window go on. */
-  private yieldWindow = 0;
-  private yieldWindowTimer: NodeJS.Timeout | undefined;
   /** Heads read but not yet started: one delivery starts per turn of the event loop, these in the next turns. */
   private queued: OutboxRow[] = [];
   private queuedAt = -Infinity;
@@ -113,7 +110,7 @@ export class OutboxWorker {
    */
   notify(): void {
     // Deliveries waiting to go on (see `requestsAnswered`) look again whether requests still wait.
-    this.wakeWaitingForAcks();
+    for (const wake of [...this.waitingForAcks]) wake();
     if (!this.running || this.pumpScheduled) return;
     this.pumpScheduled = true;
     setImmediate(() => {
@@ -150,7 +147,6 @@ export class OutboxWorker {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.wakeWaitingForAcks();
     if (this.inFlight.size > 0 && graceMs > 0) {
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -293,32 +289,28 @@ export class OutboxWorker {
 
   /**
    * Lets the event loop take in what has arrived (two turns, so that a poll for I/O lies between),
-   * then waits while requests wait for their answer. The wait is one window shared by every
-   * delivery, `maxYieldMs` long: when it ends, all the steps waiting in it go on together, so a
-   * steady stream of requests delays each step by at most one window, not one window per delivery
-   * in turn. A stopping worker waits for nothing (it records what it can within its grace).
+   * then waits while requests wait for their answer, for at most `maxYieldMs`, or until the worker
+   * stops (a stopping worker records what it can within its grace).
    */
   private async requestsAnswered(): Promise<void> {
     const answering = this.opts.answering;
     if (!answering) return;
     await nextTurn();
     await nextTurn();
-    const window = this.yieldWindow;
-    while (this.running && answering() && window === this.yieldWindow) {
-      this.yieldWindowTimer ??= setTimeout(() => {
-        this.yieldWindowTimer = undefined;
-        this.yieldWindow++;
-        this.wakeWaitingForAcks();
-      }, this.opts.maxYieldMs ?? 25).unref();
-      await new Promise<void>((resolve) => this.waitingForAcks.add(resolve));
+    const until = performance.now() + (this.opts.maxYieldMs ?? 25);
+    while (this.running && answering()) {
+      const left = until - performance.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waitingForAcks.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        this.waitingForAcks.add(wake);
+      });
     }
-  }
-
-  /** Deliveries waiting in `requestsAnswered` look again (a request was answered, or the window ended). */
-  private wakeWaitingForAcks(): void {
-    const waiting = [...this.waitingForAcks];
-    this.waitingForAcks.clear();
-    for (const wake of waiting) wake();
   }
 
   /** Sleeps until the next poll; rows due later than that, or lanes still paused, are found then. */
