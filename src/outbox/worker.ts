@@ -85,11 +85,6 @@ export class OutboxWorker {
   private wakeInMs = Infinity;
   /** Since when (performance.now()) starting deliveries has waited for requests to be answered. */
   private yieldingSince: number | undefined;
-  /** Deliveries paused between their steps until no request waits for its answer (see `requestsAnswered`). */
-  private readonly waitingForAcks = new Set<() => void>();
-  /** Heads read but not yet started: one delivery starts per turn of the event loop, these in the next turns. */
-  private queued: OutboxRow[] = [];
-  private queuedAt = -Infinity;
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? Date.now;
@@ -109,8 +104,6 @@ export class OutboxWorker {
    * one turn of the event loop share one look: a burst of 500 webhooks costs one query, not 500.
    */
   notify(): void {
-    // Deliveries waiting to go on (see `requestsAnswered`) look again whether requests still wait.
-    for (const wake of [...this.waitingForAcks]) wake();
     if (!this.running || this.pumpScheduled) return;
     this.pumpScheduled = true;
     setImmediate(() => {
@@ -162,12 +155,6 @@ export class OutboxWorker {
     return this.inFlight.size;
   }
 
-  /**
-   * Starts at most one delivery per turn of the event loop, and asks for the next turn while more
-   * could start: a request that arrived meanwhile is taken in (and, being unanswered, holds the
-   * next start back; see `yieldFor`) between two starts, instead of behind a round of them. The
-   * heads read are kept for those turns (one read per round, not per start); `claim` re-checks each.
-   */
   private pump(): void {
     // Paused while the database cannot be written: an effect whose outcome cannot be recorded would
     // only be done again. The storage's probe wakes the worker when a write succeeds.
@@ -175,47 +162,40 @@ export class OutboxWorker {
     const free = this.opts.concurrency - this.inFlight.size;
     if (free <= 0) return;
     const now = this.now();
-    // Heads read a poll ago or more are read again: rows queued since may come first in their key.
-    if (this.queuedAt + this.pollMs <= performance.now()) this.queued = [];
-    if (this.queued.length === 0) {
-      // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
-      const limit = free + this.inFlight.size + this.pausedUntil.size + this.pacedHeads + 32;
-      this.queued = this.opts.repo.heads(now, limit, this.kindsWaitingForSlots(), this.opts.replica);
-      this.queuedAt = performance.now();
-      this.pacedHeads = 0;
+    // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
+    const limit = free + this.inFlight.size + this.pausedUntil.size + this.pacedHeads + 32;
+    const heads = this.opts.repo.heads(now, limit, this.kindsWaitingForSlots(), this.opts.replica);
+    let started = 0;
+    this.pacedHeads = 0;
+    for (const row of heads) {
+      if (started >= free) break;
+      if (this.inFlight.has(row.orderingKey)) continue;
+      const handler = this.opts.handlers[row.kind];
+      if (handler && (this.pausedUntil.get(handler.lane) ?? 0) > now) continue;
+      const waitMs = handler ? (this.opts.laneWaitMs?.(handler.lane) ?? 0) : 0;
+      if (waitMs > 0) {
+        this.pacedHeads++;
+        this.wakeInMs = Math.min(this.wakeInMs, waitMs);
+        continue;
+      }
+      const vendor = handler ? vendorOf(handler.lane) : '';
+      if (!this.mayTakeSlot(vendor, free - started)) continue;
+      // Another replica may have taken it since the heads were read (then it is theirs to deliver).
+      const claimed = this.opts.repo.claim(row.id, this.opts.replica, now, now + this.opts.leaseMs);
+      if (!claimed) continue;
+      started++;
+      this.busy.set(vendor, (this.busy.get(vendor) ?? 0) + 1);
+      const renewing = this.renewing(claimed);
+      const delivery = this.traced(claimed, handler)
+        .catch((error: unknown) => this.unrecorded(claimed, error))
+        .finally(() => {
+          clearInterval(renewing);
+          this.inFlight.delete(row.orderingKey);
+          this.busy.set(vendor, this.busy.get(vendor)! - 1);
+          this.notify();
+        });
+      this.inFlight.set(row.orderingKey, delivery);
     }
-    while (this.queued.length > 0) if (this.startDelivery(this.queued.shift()!, now, free)) break;
-    if (this.queued.length > 0 && this.inFlight.size < this.opts.concurrency) this.notify();
-  }
-
-  /** Starts `row`'s delivery if its key, lane and vendor allow and the claim is ours; false if not started. */
-  private startDelivery(row: OutboxRow, now: number, free: number): boolean {
-    if (this.inFlight.has(row.orderingKey)) return false;
-    const handler = this.opts.handlers[row.kind];
-    if (handler && (this.pausedUntil.get(handler.lane) ?? 0) > now) return false;
-    const waitMs = handler ? (this.opts.laneWaitMs?.(handler.lane) ?? 0) : 0;
-    if (waitMs > 0) {
-      this.pacedHeads++;
-      this.wakeInMs = Math.min(this.wakeInMs, waitMs);
-      return false;
-    }
-    const vendor = handler ? vendorOf(handler.lane) : '';
-    if (!this.mayTakeSlot(vendor, free)) return false;
-    // Another replica may have taken it since the heads were read (then it is theirs to deliver).
-    const claimed = this.opts.repo.claim(row.id, this.opts.replica, now, now + this.opts.leaseMs);
-    if (!claimed) return false;
-    this.busy.set(vendor, (this.busy.get(vendor) ?? 0) + 1);
-    const renewing = this.renewing(claimed);
-    const delivery = this.traced(claimed, handler)
-      .catch((error: unknown) => this.unrecorded(claimed, error))
-      .finally(() => {
-        clearInterval(renewing);
-        this.inFlight.delete(row.orderingKey);
-        this.busy.set(vendor, this.busy.get(vendor)! - 1);
-        this.notify();
-      });
-    this.inFlight.set(row.orderingKey, delivery);
-    return true;
   }
 
   /**
@@ -287,32 +267,6 @@ export class OutboxWorker {
     return 0;
   }
 
-  /**
-   * Lets the event loop take in what has arrived (two turns, so that a poll for I/O lies between),
-   * then waits while requests wait for their answer, for at most `maxYieldMs`, or until the worker
-   * stops (a stopping worker records what it can within its grace).
-   */
-  private async requestsAnswered(): Promise<void> {
-    const answering = this.opts.answering;
-    if (!answering) return;
-    await nextTurn();
-    await nextTurn();
-    const until = performance.now() + (this.opts.maxYieldMs ?? 25);
-    while (this.running && answering()) {
-      const left = until - performance.now();
-      if (left <= 0) return;
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.waitingForAcks.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.waitingForAcks.add(wake);
-      });
-    }
-  }
-
   /** Sleeps until the next poll; rows due later than that, or lanes still paused, are found then. */
   private arm(ms = this.pollMs): void {
     clearTimeout(this.timer);
@@ -353,14 +307,10 @@ export class OutboxWorker {
     }
     let outcome: { ok: true; delivered: Delivered } | { ok: false; error: unknown };
     try {
-      // The call's preparation (rendering, serialising) and the recording of its outcome each wait
-      // for the acks owed: a delivery's CPU runs between requests, not ahead of them.
-      await this.requestsAnswered();
       outcome = { ok: true, delivered: await handler.deliver(row, log) };
     } catch (error) {
       outcome = { ok: false, error };
     }
-    await this.requestsAnswered();
     if (this.abandoned) return;
     const now = this.now();
     if (outcome.ok) {
@@ -442,8 +392,6 @@ export class OutboxWorker {
 }
 
 const vendorOf = (lane: string) => lane.split(':')[0]!;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function describe(error: unknown): string {
   if (error instanceof Error) {

@@ -46,30 +46,6 @@ describe('acks before deliveries: no delivery starts while a request waits for i
     await eventually(() => bot.app.outbox.forIncident(1).every((r) => r.state === 'delivered'), 10_000, 'the room');
   });
 
-  it('records a delivery that was under way only once a request that arrived meanwhile is answered', async () => {
-    await start(60_000);
-    slack.inject('conversations.create', { delayMs: 300 });
-    const calling = new Promise<void>((resolve) =>
-      slack.on('request', (method: string) => method === 'conversations.create' && resolve()),
-    );
-    await bot.command('declare Records after the ack');
-    await calling;
-    // The call is with Slack when the request arrives; Slack answers while it is still unanswered.
-    const held = await requestHeldOpen(bot.app.url);
-    await eventually(() => creates() === 1, 10_000, 'Slack answered the channel creation');
-    await new Promise((r) => setTimeout(r, 300));
-    const create = () => bot.app.outbox.forIncident(1).find((r) => r.kind === 'channel.create')!;
-    expect(create().state).toBe('pending');
-    held.end();
-    await eventually(
-      () => create().state === 'delivered',
-      10_000,
-      'the creation recorded once the request is answered',
-    );
-    await eventually(() => bot.app.outbox.forIncident(1).every((r) => r.state === 'delivered'), 10_000, 'the room');
-    expect(creates()).toBe(1);
-  });
-
   it('gives way for a bounded time only: requests that never end do not stop deliveries', async () => {
     await start(50);
     const held = await requestHeldOpen(bot.app.url);
