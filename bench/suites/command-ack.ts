@@ -7,6 +7,7 @@
  * The same bot storing in PostgreSQL (bench/lib/postgres.ts) is measured beside it under the same
  * load, against the same floor sample: one `postgres` row after each SQLite row.
  */
+import { availableParallelism } from 'node:os';
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
 import { BENCH_USERS } from '../lib/bot.ts';
 import { childServer } from '../lib/child-server.ts';
@@ -173,6 +174,9 @@ async function measure(
             p99: cpuPer,
             max: cpuPer,
             target: '—',
+            // The CPU this rate asks of the bot against the cores there are: above them, no scheduling
+            // inside the bot keeps acks at the floor, as the requests' own work outruns the machine.
+            note: `× ${rate} req/s = ${((cpuPer * rate) / 1000).toFixed(2)} cores busy; ${availableParallelism()} here`,
             floor: { name: 'Bolt app that only acks', median: floorCpuPer, p99: floorCpuPer },
             ...engine,
           },
