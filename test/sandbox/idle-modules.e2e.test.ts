@@ -17,7 +17,7 @@ describe('the sandbox, idle after start', () => {
   beforeEach(() => (tmp = tempDir()));
   afterEach(() => tmp.cleanup());
 
-  it('has not loaded Octokit, markdown-it, Ajv or the whole OpenTelemetry core', async () => {
+  it('has not loaded Octokit, pdjs, markdown-it, Ajv or the whole OpenTelemetry core', async () => {
     const log = join(tmp.dir, 'modules.txt');
     const bot = await startChildBot({ PORT: '0', MODULE_LOG: log }, 60_000, [
       '--import',
@@ -36,6 +36,7 @@ describe('the sandbox, idle after start', () => {
       expect(packages('@slack/bolt')).not.toEqual([]);
       expect(packages('handlebars')).not.toEqual([]);
       expect(packages('@octokit/rest')).toEqual([]);
+      expect(packages('@pagerduty/pdjs')).toEqual([]);
       expect(packages('markdown-it')).toEqual([]);
       expect(packages('ajv')).toEqual([]);
       expect(packages('@opentelemetry/core').filter((url) => url.endsWith('/build/src/index.js'))).toEqual([]);
