@@ -30,7 +30,7 @@ import { insightsSummaryHandlers } from '../slack/insights-summary-effects.ts';
 import { prReminderHandlers } from '../slack/pr-reminder-effects.ts';
 import { PrReminders, pullRequestOpen } from '../postmortem/pr-reminders.ts';
 import type { SummaryOutcome } from '../insights/monthly-summary.ts';
-import { createGitHubClient } from '../postmortem/github-client.ts';
+import { lazyGitHubClient } from '../postmortem/github-client.ts';
 import { statuspageMaintenanceHandlers } from '../statuspage/mirror-maintenance.ts';
 import { ComponentHistoryRepository } from '../statuspage/history-repository.ts';
 import { historyRecorder } from '../statuspage/history.ts';
@@ -340,7 +340,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   // One client for the jobs and the reminders that read GitHub, made as the outbox's (same retries of reads, same deadline).
   const github =
     config.github.token && config.github.repo
-      ? createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
+      ? lazyGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
       : undefined;
   // Report pull requests still open after resolution (postmortem.remind_open_pr_days): queued on the reminder tick.
   const prReminders = new PrReminders({
@@ -434,7 +434,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       ...insightsSummaryHandlers({ client: slack }),
       ...prReminderHandlers({
         client: slack,
-        pullRequestOpen: pullRequestOpen({ octokit: github, repo: config.github.repo, privateRepo }),
+        pullRequestOpen: pullRequestOpen({ github, repo: config.github.repo, privateRepo }),
       }),
       ...statuspageMirrorHandlers({
         config: config.statuspage,
@@ -584,7 +584,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const maintenance = startStorageMaintenanceJob({ db, storage }, log.child({ source: 'scheduler' }));
   const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }), storage, leases);
   const checkMergedReports = mergedReportChecker({
-    octokit: github,
+    github,
     repo: config.github.repo,
     privateRepo,
     reports: reportRepo,
@@ -593,7 +593,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   });
   const mergeJob = startMergedReportJob(checkMergedReports, log.child({ source: 'scheduler' }), storage, leases);
   const checkFollowupStates = followupStateChecker({
-    octokit: github,
+    github,
     repo: config.github.repo,
     postmortems: postmortemRepo,
     now,

@@ -1,6 +1,8 @@
 import { context, propagation, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+// The one file, not the package's index: the index loads the whole of semantic-conventions (hundreds of
+// constants), which only the tracing SDK needs and which stays in every idle bot's memory otherwise.
+import { W3CTraceContextPropagator } from '@opentelemetry/core/build/src/trace/W3CTraceContextPropagator.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { ConfigError } from '../config/config.ts';
 import type { Logger } from '../lib/logger.ts';

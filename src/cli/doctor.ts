@@ -217,7 +217,9 @@ const github: Check = (config) =>
     async () => {
       const { owner, name } = config.github.repo!;
       const repo = (
-        await createGitHubClient({ token: config.github.token!, apiUrl: config.github.apiUrl }).repos.get({
+        await (
+          await createGitHubClient({ token: config.github.token!, apiUrl: config.github.apiUrl })
+        ).repos.get({
           owner,
           repo: name,
         })

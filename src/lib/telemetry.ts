@@ -12,7 +12,9 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+// The one file, not the package's index: the index loads the whole of semantic-conventions (hundreds of
+// constants), which only the tracing SDK needs and which stays in every idle bot's memory otherwise.
+import { W3CTraceContextPropagator } from '@opentelemetry/core/build/src/trace/W3CTraceContextPropagator.js';
 
 export type { Tracer, Span };
 

@@ -1,4 +1,3 @@
-import { api } from '@pagerduty/pdjs';
 import type { ExternalUser } from '../incidents/types.ts';
 import { PagerDutyError, PagerDutyErrorCode } from './pagerduty-error.ts';
 
@@ -53,11 +52,15 @@ export interface PagerDutyClientOptions {
  */
 export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyClient {
   const base = opts.apiUrl.replace(/\/+$/, '');
+  // pdjs (with the fetch polyfill and URL tables it brings) is loaded on the first call: an idle bot
+  // makes none, and it would otherwise sit in the idle bot's memory from the start.
+  let pdjs: Promise<typeof import('@pagerduty/pdjs')> | undefined;
   const call = async (
     method: string,
     path: string,
     extra: { data?: object; query?: Record<string, string>; from?: boolean | string } = {},
   ) => {
+    const { api } = await (pdjs ??= import('@pagerduty/pdjs'));
     const res = await api({
       token: opts.token,
       url: `${base}${path}`,

@@ -1,6 +1,6 @@
-import type { Octokit } from '@octokit/rest';
 import type { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { GitHubClient } from './github-client.ts';
 
 /** A follow-up's issue is asked about at most this often. */
 export const FOLLOWUP_CHECK_INTERVAL_MS = 15 * 60_000;
@@ -19,7 +19,7 @@ const GONE = new Set([404, 410]);
  * the rest wait for the next one rather than hammering.
  */
 export function followupStateChecker(deps: {
-  octokit: Octokit | undefined;
+  github: GitHubClient | undefined;
   repo: { owner: string; name: string } | undefined;
   postmortems: Pick<PostmortemRepository, 'issuesToCheck' | 'setIssueState' | 'touchIssueCheck'>;
   now: () => number;
@@ -35,13 +35,15 @@ export function followupStateChecker(deps: {
 
   async function round(): Promise<Tally> {
     const tally = { asked: 0, unchanged: 0, closed: 0 };
-    if (!deps.octokit || !deps.repo) return tally;
+    if (!deps.github || !deps.repo) return tally;
     const { owner, name: repo } = deps.repo;
     const due = deps.postmortems.issuesToCheck(deps.now() - FOLLOWUP_CHECK_INTERVAL_MS, FOLLOWUP_CHECK_BATCH);
     for (const f of due) {
       tally.asked++;
       try {
-        const res = await deps.octokit.rest.issues.get({
+        const res = await (
+          await deps.github()
+        ).rest.issues.get({
           owner,
           repo,
           issue_number: f.issueNumber,

@@ -1,4 +1,4 @@
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import { toGitHubError } from './github-error.ts';
 
 /** Reads are retried in place a couple of times; writes never are (the outbox retries them, after looking). */
@@ -10,11 +10,28 @@ const transient = (error: unknown) => {
 };
 
 /**
+ * GitHub, for whoever needs it, made on the first call and shared after: an idle bot (most of its
+ * life) never calls GitHub, and Octokit with its table of every REST endpoint would otherwise be
+ * loaded at every start.
+ */
+export type GitHubClient = () => Promise<Octokit>;
+
+export function lazyGitHubClient(opts: { token: string; apiUrl: string; timeoutMs?: number }): GitHubClient {
+  let client: Promise<Octokit> | undefined;
+  return () => (client ??= createGitHubClient(opts));
+}
+
+/**
  * Octokit for publishing reports. A report takes several reads (repository, branch, file, pull
  * request) before its writes; retrying a failed read at once keeps one flaky answer from
  * restarting the whole publication.
  */
-export function createGitHubClient(opts: { token: string; apiUrl: string; timeoutMs?: number }): Octokit {
+export async function createGitHubClient(opts: {
+  token: string;
+  apiUrl: string;
+  timeoutMs?: number;
+}): Promise<Octokit> {
+  const { Octokit } = await import('@octokit/rest');
   // Octokit would print every non-2xx to stderr as plain text; most are the expected 404s of
   // looking before acting, and real failures are logged by the outbox with the incident's context.
   const quiet = () => {};

@@ -1,6 +1,6 @@
-import type { Octokit } from '@octokit/rest';
 import type { Db } from '../db/open.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
+import type { GitHubClient } from './github-client.ts';
 
 /** The outbox effect that reminds an incident's commander of its report pull request (the Slack edge posts it). */
 export const PR_REMINDER_EFFECT = 'postmortem.pr_reminder';
@@ -126,11 +126,17 @@ type Repo = { owner: string; name: string };
  * Whether the pull request is still open, as GitHub says now (merged or closed: not). Null when it
  * cannot be asked (no GitHub, or a private incident with no private repository).
  */
-export function pullRequestOpen(deps: { octokit: Octokit | undefined; repo: Repo | undefined; privateRepo?: Repo }) {
+export function pullRequestOpen(deps: {
+  github: GitHubClient | undefined;
+  repo: Repo | undefined;
+  privateRepo?: Repo;
+}) {
   return async (p: Pick<PrReminderPayload, 'prNumber' | 'private'>): Promise<boolean | null> => {
     const home = p.private ? deps.privateRepo : deps.repo;
-    if (!deps.octokit || !home) return null;
-    const { data } = await deps.octokit.rest.pulls.get({ owner: home.owner, repo: home.name, pull_number: p.prNumber });
+    if (!deps.github || !home) return null;
+    const { data } = await (
+      await deps.github()
+    ).rest.pulls.get({ owner: home.owner, repo: home.name, pull_number: p.prNumber });
     return data.state === 'open' && data.merged !== true;
   };
 }

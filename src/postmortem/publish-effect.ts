@@ -5,7 +5,7 @@ import { EffectKind } from '../incidents/effect-kinds.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { EffectHandler } from '../outbox/worker.ts';
 import { draftReport, peopleIn, reportName, type DraftDeps } from './draft.ts';
-import { createGitHubClient } from './github-client.ts';
+import { lazyGitHubClient } from './github-client.ts';
 import { classifyGitHubFailure, toGitHubError } from './github-error.ts';
 import { publishToGitHub } from './publish-github.ts';
 import { publicPreviewMarkdown } from './public-preview.ts';
@@ -44,8 +44,8 @@ export function postmortemHandlers(
 ): Record<string, EffectHandler> {
   const { token, repo, apiUrl } = deps.github;
   const { privateRepo } = deps;
-  const octokit =
-    token && (repo || privateRepo) ? createGitHubClient({ token, apiUrl, timeoutMs: deps.timeoutMs }) : undefined;
+  const github =
+    token && (repo || privateRepo) ? lazyGitHubClient({ token, apiUrl, timeoutMs: deps.timeoutMs }) : undefined;
 
   /** Without GitHub, or when GitHub refuses: the draft is saved beside the database and attached in Slack. */
   const saveLocally = async (markdown: string, file: string, channel: string | null, comment: string) => {
@@ -58,7 +58,7 @@ export function postmortemHandlers(
 
   return {
     [EffectKind.PostmortemPublish]: {
-      lane: octokit ? 'github' : 'slack:files',
+      lane: github ? 'github' : 'slack:files',
       classify: classifyGitHubFailure,
       async deliver(row, log) {
         const incidentId = row.incidentId!;
@@ -72,8 +72,8 @@ export function postmortemHandlers(
         const cause = `outbox:${row.id}`;
         // A private incident's report goes only to its own repository: never to the ordinary one.
         const home = incident.private ? privateRepo : repo;
-        if (!octokit || !home) {
-          const keptPrivate = incident.private && Boolean(octokit);
+        if (!github || !home) {
+          const keptPrivate = incident.private && Boolean(github);
           const local = await saveLocally(
             draft().markdown,
             file,
@@ -97,7 +97,7 @@ export function postmortemHandlers(
         const preview = deps.publicDraft?.(incidentId) ?? null;
         try {
           const outcome = await publishToGitHub({
-            gh: { octokit, owner: home.owner, repo: home.name },
+            gh: { octokit: await github(), owner: home.owner, repo: home.name },
             incident,
             slug,
             date,

@@ -115,7 +115,7 @@ describe('GitHub refusals real repositories give', () => {
 describe('how GitHub failures are classified', () => {
   const failureOf = async (answer: () => void) => {
     answer();
-    const octokit = createGitHubClient({ token: gh.token, apiUrl: gh.url });
+    const octokit = await createGitHubClient({ token: gh.token, apiUrl: gh.url });
     const error = await octokit.repos.get({ owner: gh.owner, repo: gh.repo }).then(
       () => undefined,
       (e: unknown) => e,

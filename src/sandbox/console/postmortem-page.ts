@@ -1,8 +1,14 @@
-import MarkdownIt from 'markdown-it';
+import type MarkdownIt from 'markdown-it';
 import type { FakeGitHub } from '../fake-github/server.ts';
 
-// Raw HTML off: whatever reached the report is shown as text, never run.
-const md = new MarkdownIt({ html: false, linkify: true });
+// Loaded when a page is first shown: most sandbox sessions never open one, and markdown-it (53
+// modules) would otherwise sit in every sandbox's idle memory from the start.
+let markdown: Promise<MarkdownIt> | undefined;
+const md = () =>
+  (markdown ??= import('markdown-it').then(
+    // Raw HTML off: whatever reached the report is shown as text, never run.
+    ({ default: MarkdownIt }) => new MarkdownIt({ html: false, linkify: true }),
+  ));
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -25,7 +31,7 @@ ${body}
 </main></body></html>`;
 
 /** The report a pull request carries, rendered as GitHub would show the file; null if there is none. */
-export function postmortemPage(github: FakeGitHub, number: number): string | null {
+export async function postmortemPage(github: FakeGitHub, number: number): Promise<string | null> {
   const pull = github.pulls.find((p) => p.number === number);
   if (!pull) return null;
   const files = github.files.get(pull.head);
@@ -37,18 +43,18 @@ export function postmortemPage(github: FakeGitHub, number: number): string | nul
     `pull request #${pull.number}${pull.draft ? ' <span class="tag">Draft</span>' : ''}`,
     `<p class="gh-meta">Branch <code>${escape(pull.head)}</code> into <code>${escape(pull.base)}</code>${path ? ` · <code>${escape(path)}</code>` : ''}</p>
 ${front ? `<details class="gh-front"><summary>Front matter</summary><pre>${escape(front)}</pre></details>` : ''}
-<article class="markdown-body">${text ? md.render(body) : '<p>The branch has no report file yet.</p>'}</article>`,
+<article class="markdown-body">${text ? (await md()).render(body) : '<p>The branch has no report file yet.</p>'}</article>`,
   );
 }
 
 /** A follow-up issue the bot filed. */
-export function issuePage(github: FakeGitHub, number: number): string | null {
+export async function issuePage(github: FakeGitHub, number: number): Promise<string | null> {
   const issue = github.issues.find((i) => i.number === number);
   if (!issue) return null;
   const labels = issue.labels.map((l) => `<span class="tag">${escape(l)}</span>`).join(' ');
   return layout(
     issue.title,
     `issue #${issue.number} ${labels}`,
-    `<article class="markdown-body">${md.render(issue.body)}</article>`,
+    `<article class="markdown-body">${(await md()).render(issue.body)}</article>`,
   );
 }

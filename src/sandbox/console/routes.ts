@@ -118,11 +118,15 @@ function action<S extends z.ZodType>(
 export function sandboxRoutes(c: SandboxConsole): Route[] {
   const { slack, github } = c.deps;
   // The fake GitHub's html_url pages, so that the bot's own links lead somewhere.
-  const githubPage = (path: string, render: (gh: typeof github, n: number) => string | null, what: string): Route => ({
+  const githubPage = (
+    path: string,
+    render: (gh: typeof github, n: number) => Promise<string | null>,
+    what: string,
+  ): Route => ({
     method: 'GET',
     path,
-    handle: (_req, res, params) => {
-      const page = /^\d{1,9}$/.test(params.number ?? '') ? render(github, Number(params.number)) : null;
+    handle: async (_req, res, params) => {
+      const page = /^\d{1,9}$/.test(params.number ?? '') ? await render(github, Number(params.number)) : null;
       if (!page) return sendJson(res, 404, { error: 'not_found', message: `No such ${what} in the sandbox.` });
       send(res, 'text/html; charset=utf-8', page);
     },

@@ -1,4 +1,4 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import { EventEmitter } from 'node:events';
 import type { Chaos } from '../chaos.ts';
 import { holdThenDrop, type Outage } from '../outage.ts';
@@ -34,6 +34,13 @@ export interface PdCall {
   at: number;
 }
 
+/** An operation the fake serves; `validate` is compiled on the operation's first call (null: it takes no body). */
+interface Operation {
+  spec: OperationSpec;
+  pattern: RegExp;
+  validate?: ValidateFunction | null;
+}
+
 /**
  * A PagerDuty REST API on 127.0.0.1 for tests and the sandbox: the operations the bot uses, with
  * PagerDuty's auth header, response shapes and errors. Every request is checked against PagerDuty's
@@ -60,7 +67,8 @@ export class FakePagerDuty extends EventEmitter {
   url = '';
   private webhook?: { url: string; secrets: string[] };
   private readonly faults: PdFault[] = [];
-  private readonly ops: { spec: OperationSpec; pattern: RegExp; validate: ValidateFunction | null }[];
+  private readonly ops: Operation[];
+  private ajv?: Promise<Ajv>;
   private readonly sockets = new Set<Socket>();
   private server?: Server;
   private nextNumber = 1000;
@@ -69,13 +77,22 @@ export class FakePagerDuty extends EventEmitter {
     super();
     this.token = opts.token ?? 'pd-fake-token';
     for (const u of opts.users ?? []) this.users.set(u.id, u);
-    // Structure, types and enums are what a client gets wrong; string formats (url, date-time) are not checked.
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     this.ops = loadOperations().map((spec) => ({
       spec,
       pattern: new RegExp(`^${spec.path.replace(/\{[^}]+\}/g, '([^/]+)')}$`),
-      validate: spec.body ? ajv.compile(spec.body) : null,
     }));
+  }
+
+  /**
+   * An operation's body validator, compiled on its first call: Ajv and its generated code would
+   * otherwise be loaded by every sandbox at start, for operations an idle sandbox never calls.
+   */
+  private async validatorOf(op: Operation): Promise<ValidateFunction | null> {
+    if (op.validate !== undefined) return op.validate;
+    if (!op.spec.body) return (op.validate = null);
+    // Structure, types and enums are what a client gets wrong; string formats (url, date-time) are not checked.
+    this.ajv ??= import('ajv').then(({ Ajv }) => new Ajv({ strict: false, allErrors: true, validateFormats: false }));
+    return (op.validate = (await this.ajv).compile(op.spec.body));
   }
 
   async start(): Promise<this> {
@@ -332,7 +349,7 @@ export class FakePagerDuty extends EventEmitter {
       return send(401, { error: { message: 'Authentication required', code: 2006 } });
     }
     if (!op) return send(404, { error: { message: 'Not Found', code: 2100 } });
-    const problem = requestProblem(op.spec, op.validate, req, url, call.body);
+    const problem = requestProblem(op.spec, await this.validatorOf(op), req, url, call.body);
     if (problem) {
       send(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: [problem] } });
       this.rejected.push(call);
