@@ -36,8 +36,9 @@ const CANONICAL_SIGNATURE = /^v0=[0-9a-f]{64}$/;
 
 /**
  * What to do with a request, decided only once its signature is known to be Slack's: an
- * unverified request is Bolt's to refuse (401), and must never be recorded, or anyone could fill
- * the table. Bolt refuses signatures older than the window but not ones from the future.
+ * unverified request is refused (401) and never recorded, or anyone could fill the table. This is
+ * the only signature check (the receiver's own is off): Bolt's `isValidSlackRequest` refuses
+ * signatures older than the window but not ones from the future.
  */
 function judge(headers: IncomingHttpHeaders, body: string, deps: SlackRequestGuardDeps, now: number): Verdict {
   const signature = headers['x-slack-signature'];
@@ -57,7 +58,7 @@ function judge(headers: IncomingHttpHeaders, body: string, deps: SlackRequestGua
 }
 
 /**
- * `POST /slack/events`: Bolt's receiver behind a replay check. Slack signs every delivery anew (a
+ * `POST /slack/events`: Bolt's receiver behind the signature check and a replay check. Slack signs every delivery anew (a
  * retry carries a fresh timestamp, so a fresh signature, plus `x-slack-retry-num`; events are
  * then deduplicated by event id), so the same signature twice is a copy of one request: it is
  * acknowledged with 200, so that nothing retries it, and not acted on again. Seen signatures are
@@ -91,6 +92,10 @@ export function slackEventsRoute(deps: SlackRequestGuardDeps): Route {
         return refuseUnrecorded(res, raw.toString(), unavailable, deps.tell);
       }
       const retry = req.headers['x-slack-retry-num'];
+      if (verdict === 'unverified') {
+        log.warn({ event: 'slack.refused' }, 'Slack request refused: missing, stale or wrong signature');
+        return void res.writeHead(401).end();
+      }
       if (verdict === 'future') {
         log.warn(
           { event: 'slack.refused', timestamp: req.headers['x-slack-request-timestamp'] },
