@@ -337,7 +337,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     onEffectsEnqueued: () => wake(),
     onCommitted,
   });
-  // One client for the jobs and the reminders that read GitHub, made as the outbox's (same retries of reads, same deadline).
+  // One GitHub client for the process: the outbox publishing reports, the jobs and the reminders (a
+  // token is accepted only with GITHUB_REPO). Made on first use, with the outbox's deadline.
   const github =
     config.github.token && config.github.repo
       ? lazyGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, timeoutMs })
@@ -399,14 +400,14 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
         timeZone: config.settings.timezone,
         render: createReportRenderer(config.settings.postmortem.template, config.settings.timezone),
         now,
-        github: config.github,
+        repo: config.github.repo,
+        github,
         privateRepo,
         people: slackPeople(slack),
         files: slackFileShare(slack),
         incidentsService: incidents,
         publicDraft: (id) => reports.draft(id),
         dataDir: dirname(config.databasePath),
-        timeoutMs,
         maxAttempts: config.settings.outbox.max_attempts,
       }),
       ...statusWebhookHandlers({ ctx: status, endpoints: statusWebhooks, timeoutMs }),

@@ -1,3 +1,4 @@
+import type { Octokit } from '@octokit/rest';
 import type { PostmortemRepository } from '../incidents/postmortem-repository.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { GitHubClient } from './github-client.ts';
@@ -38,12 +39,13 @@ export function followupStateChecker(deps: {
     if (!deps.github || !deps.repo) return tally;
     const { owner, name: repo } = deps.repo;
     const due = deps.postmortems.issuesToCheck(deps.now() - FOLLOWUP_CHECK_INTERVAL_MS, FOLLOWUP_CHECK_BATCH);
+    let octokit: Octokit | undefined;
     for (const f of due) {
       tally.asked++;
       try {
-        const res = await (
-          await deps.github()
-        ).rest.issues.get({
+        // Loaded only when there is something to ask (an idle bot never loads Octokit).
+        octokit ??= await deps.github();
+        const res = await octokit.rest.issues.get({
           owner,
           repo,
           issue_number: f.issueNumber,

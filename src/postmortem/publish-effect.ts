@@ -5,7 +5,7 @@ import { EffectKind } from '../incidents/effect-kinds.ts';
 import type { IncidentService } from '../incidents/service.ts';
 import type { EffectHandler } from '../outbox/worker.ts';
 import { draftReport, peopleIn, reportName, type DraftDeps } from './draft.ts';
-import { lazyGitHubClient } from './github-client.ts';
+import type { GitHubClient } from './github-client.ts';
 import { classifyGitHubFailure, toGitHubError } from './github-error.ts';
 import { publishToGitHub } from './publish-github.ts';
 import { publicPreviewMarkdown } from './public-preview.ts';
@@ -23,7 +23,10 @@ const reasonOf = (error: unknown) => {
 
 export function postmortemHandlers(
   deps: DraftDeps & {
-    github: Config['github'];
+    /** The ordinary incidents' reports' repository (`GITHUB_REPO`). */
+    repo: Config['github']['repo'];
+    /** The process's GitHub client; without one, reports are kept where the team is. */
+    github: GitHubClient | undefined;
     /** Where private incidents' reports go (`postmortem.private_repo`); without it they never reach GitHub. */
     privateRepo?: { owner: string; name: string };
     /** Display names of the people in the report (the port to Slack). */
@@ -37,15 +40,11 @@ export function postmortemHandlers(
     /** What would go public now and its digest (null while nothing can): shown in the pull request. */
     publicDraft?: (incidentId: number) => { report: PublicReport; digest: string } | null;
     dataDir: string;
-    timeoutMs?: number;
     /** The outbox's last try: a report still failing then is kept where the team is instead of dropped. */
     maxAttempts?: number;
   },
 ): Record<string, EffectHandler> {
-  const { token, repo, apiUrl } = deps.github;
-  const { privateRepo } = deps;
-  const github =
-    token && (repo || privateRepo) ? lazyGitHubClient({ token, apiUrl, timeoutMs: deps.timeoutMs }) : undefined;
+  const { repo, privateRepo, github } = deps;
 
   /** Without GitHub, or when GitHub refuses: the draft is saved beside the database and attached in Slack. */
   const saveLocally = async (markdown: string, file: string, channel: string | null, comment: string) => {
