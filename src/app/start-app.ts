@@ -248,14 +248,22 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const pagerduty = pagerdutyToken?.client;
   const comms = config.settings.comms;
   let wake = () => {};
-  // Set once the status page's context exists; every committed change then records component history.
+  // Set once the status page's context exists; committed changes then record component history.
   let recordHistory = () => {};
+  // Once per event-loop turn, after the changes of that turn have answered: a command's ack does not
+  // wait for it, and a burst of commands costs one recording. A crash before it runs is caught up at start.
+  let historyDue = false;
   const onCommitted = () => {
-    try {
-      recordHistory();
-    } catch (error) {
-      log.error({ err: error }, 'recording component history failed');
-    }
+    if (historyDue) return;
+    historyDue = true;
+    setImmediate(() => {
+      historyDue = false;
+      try {
+        recordHistory();
+      } catch (error) {
+        log.error({ err: error }, 'recording component history failed');
+      }
+    });
   };
   const automations = automationEngine(db, config.settings.automations);
   const incidents = new IncidentService({
