@@ -25,7 +25,7 @@ export async function pacedLoad(opts: {
   rate: number;
   seconds: number;
   accept?: (status: number, body: string) => boolean;
-}): Promise<Record<string, LoadResult>> {
+}): Promise<Record<string, LoadResult & { samples: Samples }>> {
   const target = new URL(opts.url);
   if (target.hostname !== '127.0.0.1') throw new Error('benchmarks only send traffic to 127.0.0.1');
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -73,7 +73,13 @@ export async function pacedLoad(opts: {
   await Promise.all(inFlight);
   const elapsed = (performance.now() - start) / 1000;
   agent.destroy();
-  const results: Record<string, LoadResult> = {};
+  return summarised(byKind, elapsed);
+}
+
+type Samples = Map<string, { times: number[]; errors: number; non2xx: number }>;
+
+function summarised(byKind: Samples, elapsed: number): Record<string, LoadResult & { samples: Samples }> {
+  const results: Record<string, LoadResult & { samples: Samples }> = {};
   for (const [kind, { times, errors, non2xx }] of byKind) {
     results[kind] = {
       requests: times.length,
@@ -84,7 +90,46 @@ export async function pacedLoad(opts: {
       p50: percentile(times, 50),
       p99: percentile(times, 99),
       max: Math.max(...times),
+      samples: new Map([[kind, { times, errors, non2xx }]]),
     };
   }
   return results;
+}
+
+/**
+ * The same paced load against several servers, taken in turns of `seconds / slices` (A B A B …)
+ * rather than one whole run after the other, so that a shared machine's slow minute falls on all of
+ * them alike instead of on whichever ran then; each server's latencies are pooled over its turns.
+ * `before` runs ahead of each turn (e.g. waiting for a bot to settle) and `after` once it has ended.
+ */
+export async function pacedLoadInTurns<T>(opts: {
+  targets: T[];
+  load: (target: T) => Omit<Parameters<typeof pacedLoad>[0], 'rate' | 'seconds'>;
+  rate: number;
+  seconds: number;
+  slices: number;
+  before?: (target: T) => Promise<void>;
+  after?: (target: T) => Promise<void>;
+}): Promise<Map<T, Record<string, LoadResult>>> {
+  const pooled = new Map(opts.targets.map((t) => [t, { byKind: new Map() as Samples, elapsed: 0 }]));
+  const seconds = opts.seconds / opts.slices;
+  for (let slice = 0; slice < opts.slices; slice++) {
+    for (const target of opts.targets) {
+      await opts.before?.(target);
+      const t0 = performance.now();
+      const turn = await pacedLoad({ ...opts.load(target), rate: opts.rate, seconds });
+      const pool = pooled.get(target)!;
+      pool.elapsed += (performance.now() - t0) / 1000;
+      for (const [kind, r] of Object.entries(turn)) {
+        const got = r.samples.get(kind)!;
+        const into = pool.byKind.get(kind) ?? { times: [], errors: 0, non2xx: 0 };
+        into.times.push(...got.times);
+        into.errors += got.errors;
+        into.non2xx += got.non2xx;
+        pool.byKind.set(kind, into);
+      }
+      await opts.after?.(target);
+    }
+  }
+  return new Map([...pooled].map(([t, { byKind, elapsed }]) => [t, summarised(byKind, elapsed)]));
 }

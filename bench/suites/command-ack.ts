@@ -5,14 +5,15 @@
  * the floor: a minimal Bolt app (same receiver, same signature check) that only acks. Each in its own
  * process, measured the same way by the same client, in the same run. Every request is signed afresh: the bot acks a replayed signature without acting on it.
  * The same bot storing in PostgreSQL (bench/lib/postgres.ts) is measured beside it under the same
- * load, against the same floor sample: one `postgres` row after each SQLite row.
+ * load, against the same floor sample: one `postgres` row after each SQLite row. The bots and the floor
+ * take turns of a quarter of the run each (bench/lib/paced-load.ts `pacedLoadInTurns`).
  */
 import { availableParallelism } from 'node:os';
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
 import { BENCH_USERS } from '../lib/bot.ts';
 import { childServer } from '../lib/child-server.ts';
 import { loadFigure } from '../lib/load.ts';
-import { pacedLoad, type PacedRequest } from '../lib/paced-load.ts';
+import { pacedLoad, pacedLoadInTurns, type PacedRequest } from '../lib/paced-load.ts';
 import { benchDatabaseUrl } from '../lib/postgres.ts';
 import { SIGNING_SECRET } from '../lib/slack-command.ts';
 import type { Figure, Suite } from '../lib/stats.ts';
@@ -126,30 +127,41 @@ async function measure(
   ] as const;
   for (const rate of [100, 500]) {
     for (const run of runs) {
-      const paced = { rate, seconds };
+      // Quick mode (CI's 2 cores) measures PostgreSQL at 100/s only: the whole run must stay short.
+      const bots = engines.filter((x) => !(quick && x.engine && rate > 100));
+      type Target = (typeof engines)[number] | 'floor';
+      const targets: Target[] = [...bots, 'floor'];
       // CPU per request, the deliveries the run caused included (until the bot has settled): on a
       // shared machine latency also measures the other jobs' load; this measures only our work.
-      const measured = [];
-      // Quick mode (CI's 2 cores) measures PostgreSQL at 100/s only: the whole run must stay short.
-      for (const e of engines.filter((x) => !(quick && x.engine && rate > 100))) {
-        await settled();
-        const botCpu = (await state(e.bot.state)).cpuMs;
-        const all = await pacedLoad({
-          url: `${e.url}/slack/events`,
-          make: STREAMS[run.stream](e.bot.channel),
-          ...paced,
-          accept: replied,
-        });
-        await settled();
-        measured.push({ e, all, cpuPer: ((await state(e.bot.state)).cpuMs - botCpu) / total(all) });
-      }
-      const floorCpu = (await state(floor.info.cpu)).cpuMs;
-      const allBase = await pacedLoad({
-        url: `${floor.info.url}/slack/events`,
-        make: STREAMS[run.stream](bot.info.channel),
-        ...paced,
+      const cpu = new Map<Target, number>(targets.map((t) => [t, 0]));
+      const cpuNow = async (t: Target) => (await state(t === 'floor' ? floor.info.cpu : t.bot.state)).cpuMs;
+      let cpuBefore = 0;
+      const results = await pacedLoadInTurns<Target>({
+        targets,
+        load: (t) =>
+          t === 'floor'
+            ? { url: `${floor.info.url}/slack/events`, make: STREAMS[run.stream](bot.info.channel) }
+            : { url: `${t.url}/slack/events`, make: STREAMS[run.stream](t.bot.channel), accept: replied },
+        rate,
+        seconds,
+        // The bots and the floor take turns of a few seconds (A B C A B C …): a slow minute of this
+        // shared machine then falls on each of them alike, not on whichever was measured in it.
+        slices: quick ? 1 : 4,
+        before: async (t) => {
+          if (t !== 'floor') await settled();
+          cpuBefore = await cpuNow(t);
+        },
+        after: async (t) => {
+          if (t !== 'floor') await settled();
+          cpu.set(t, cpu.get(t)! + (await cpuNow(t)) - cpuBefore);
+        },
       });
-      const floorCpuPer = ((await state(floor.info.cpu)).cpuMs - floorCpu) / total(allBase);
+      const measured = bots.map((e) => {
+        const all = results.get(e)!;
+        return { e, all, cpuPer: cpu.get(e)! / total(all) };
+      });
+      const allBase = results.get('floor')!;
+      const floorCpuPer = cpu.get('floor')! / total(allBase);
       const base = allBase[run.verb]!;
       for (const { e, all, cpuPer } of measured) {
         const engine = e.engine ? { engine: e.engine } : {};
