@@ -63,6 +63,7 @@ import { AlertGroupRepository } from '../incidents/alert-group-repository.ts';
 import type { StatusContext } from '../statuspage/model.ts';
 import { createStatusRenderer } from '../statuspage/render.ts';
 import { statusPageRoutes } from '../statuspage/routes.ts';
+import { publicVersion } from '../statuspage/public-version.ts';
 import { statuspageMirrorHandlers } from '../statuspage/mirror.ts';
 import { postmortemHandlers } from '../postmortem/publish-effect.ts';
 import { createReportRenderer } from '../postmortem/render.ts';
@@ -225,6 +226,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     reports: reportRepo,
     startedAt: now(),
     now,
+    version: publicVersion(
+      () => `${updateRepo.publicVersion()}:${maintenanceRepo.version()}:${reportRepo.lastPublishedAt()}`,
+    ),
   };
   // The pacer keeps real time whatever `now` says: it is about when Slack sees the calls.
   const scale = opts.slackRateScale ?? config.slack.rateScale;
@@ -254,6 +258,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   // wait for it, and a burst of commands costs one recording. A crash before it runs is caught up at start.
   let historyDue = false;
   const onCommitted = () => {
+    status.version.changed();
     if (historyDue) return;
     historyDue = true;
     setImmediate(() => {

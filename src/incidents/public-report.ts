@@ -41,6 +41,7 @@ export class PublicReportRepository {
         VALUES (?, ?, ?, ?, ?) ON CONFLICT (incident_id) DO NOTHING`),
       get: db.prepare('SELECT * FROM public_reports WHERE incident_id = ?'),
       recent: db.prepare('SELECT * FROM public_reports ORDER BY published_at DESC LIMIT ?'),
+      lastPublishedAt: db.prepare('SELECT coalesce(max(published_at), 0) FROM public_reports').pluck(),
       // Reports with a pull request whose incident is published, resolved, and has no public report yet.
       awaitingMerge: db.prepare(`SELECT p.incident_id AS incidentId, p.pr_number AS prNumber, i.is_private AS isPrivate
         FROM postmortems p
@@ -59,6 +60,10 @@ export class PublicReportRepository {
   }
   recent(limit: number): PublicReportRecord[] {
     return (this.stmt.recent.all(limit) as Row[]).map(toRecord);
+  }
+  /** When the newest report was published (0 for none): part of the status page's version. */
+  lastPublishedAt(): number {
+    return Number(this.stmt.lastPublishedAt.get());
   }
   /** Whose report pull request may have been merged; a private incident's is in its own repository. */
   awaitingMerge(): { incidentId: number; prNumber: number; private: boolean }[] {

@@ -2,6 +2,7 @@ import type { UpdateRepository } from '../incidents/update-repository.ts';
 import type { MaintenanceRepository } from '../incidents/maintenance-repository.ts';
 import type { ComponentHistoryRepository } from './history-repository.ts';
 import type { PublicReportRepository } from '../incidents/public-report.ts';
+import type { PublicVersion } from './public-version.ts';
 import type { Maintenance, MaintenanceStatus } from '../incidents/maintenance-types.ts';
 import { withoutSlackMentions } from '../text/public-text.ts';
 import {
@@ -64,6 +65,8 @@ export interface StatusContext {
   /** When the configuration (and so the component list) was loaded: the components' creation time. */
   startedAt: number;
   now: () => number;
+  /** Tells the pages' cache when what they show may have changed. */
+  version: PublicVersion;
 }
 
 const IMPACT: Record<Severity, PublicIncident['impact']> = {

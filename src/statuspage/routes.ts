@@ -53,23 +53,28 @@ function preflight(req: IncomingMessage, res: ServerResponse) {
   res.end();
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string>) {
-  res.writeHead(status, { 'content-type': type, ...headers });
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  headers: Record<string, string>,
+) {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 
 /**
- * Public pages are read far more often than they change: each rendering is kept until something
- * public changes (one cheap query tells) or the minute turns (the 90-day window moves).
+ * Public pages are read far more often than they change: each rendering is kept, encoded, until
+ * something public changes (see public-version.ts) or the minute turns (the 90-day window moves).
  */
 function memo(ctx: StatusContext) {
-  const cache = new Map<string, { version: string; value: string }>();
-  return (key: string, render: () => string): string => {
-    const report = ctx.reports.recent(1)[0]?.publishedAt ?? 0;
-    const version = `${ctx.updates.publicVersion()}:${ctx.maintenances.version()}:${report}:${Math.floor(ctx.now() / 60_000)}`;
+  const cache = new Map<string, { version: string; value: Buffer }>();
+  return (key: string, render: () => string): Buffer => {
+    const version = `${ctx.version.current()}:${Math.floor(ctx.now() / 60_000)}`;
     const hit = cache.get(key);
     if (hit?.version === version) return hit.value;
-    const value = render();
+    const value = Buffer.from(render());
     if (cache.size > 1000) cache.clear();
     cache.set(key, { version, value });
     return value;
@@ -84,7 +89,7 @@ export function statusPageRoutes(ctx: StatusContext, renderer: ReturnType<typeof
 
 function pageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatusRenderer>): Route[] {
   const cached = memo(ctx);
-  const html = (res: ServerResponse, status: number, body: string) =>
+  const html = (res: ServerResponse, status: number, body: string | Buffer) =>
     send(res, status, 'text/html; charset=utf-8', body, PAGE_HEADERS);
   const api =
     (name: string, pick: (api: ReturnType<typeof v2>) => unknown): Route['handle'] =>
@@ -101,7 +106,9 @@ function pageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatus
       method: 'GET',
       path: '/status',
       handle: (req, res) => {
-        const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '1');
+        // Most readers ask for the first page: no URL to parse then.
+        const url = req.url ?? '/';
+        const n = url.includes('?') ? Number(new URL(url, 'http://x').searchParams.get('page') ?? '1') : 1;
         const pageNumber = Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : 1;
         html(
           res,
@@ -126,7 +133,7 @@ function pageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatus
       handle: (_req, res, params) => {
         const id = /^\d{1,12}$/.test(params.id ?? '') ? Number(params.id) : NaN;
         const page = Number.isNaN(id) ? null : cached(`maintenance:${id}`, () => renderer.maintenance(id) ?? '');
-        if (!page) return send(res, 404, 'text/plain; charset=utf-8', 'No such maintenance.\n', PAGE_HEADERS);
+        if (!page?.length) return send(res, 404, 'text/plain; charset=utf-8', 'No such maintenance.\n', PAGE_HEADERS);
         html(res, 200, page);
       },
     },
@@ -159,8 +166,8 @@ function pageRoutes(ctx: StatusContext, renderer: ReturnType<typeof createStatus
       path: '/status/components/:id/history.atom',
       handle: (_req, res, params) => {
         const id = params.id ?? '';
-        const feed = /^[a-z0-9][a-z0-9_-]{0,39}$/.test(id) ? cached(`atom:${id}`, () => renderer.atom(id) ?? '') : '';
-        if (!feed) return send(res, 404, 'text/plain; charset=utf-8', 'No such component.\n', API_HEADERS);
+        const feed = /^[a-z0-9][a-z0-9_-]{0,39}$/.test(id) ? cached(`atom:${id}`, () => renderer.atom(id) ?? '') : null;
+        if (!feed?.length) return send(res, 404, 'text/plain; charset=utf-8', 'No such component.\n', API_HEADERS);
         send(res, 200, 'application/atom+xml; charset=utf-8', feed, API_HEADERS);
       },
     },
