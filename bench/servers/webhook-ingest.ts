@@ -1,14 +1,15 @@
 /**
- * The two servers of the webhook-ingest suite, each in its own process: `bot` (the real bot with
- * its fake Slack and fake PagerDuty; `GET /bench/state` on a second port tells what was delivered)
- * or `floor` (bare node:http that reads the body, verifies the HMAC and answers 202). Arguments:
- * which, then the webhook secret. The bot stores in BENCH_BOT_DATABASE_URL when set.
+ * The two servers of the webhook-ingest suite, each in its own process: `bot` (the real bot, its
+ * fake Slack and fake PagerDuty in a process of their own, vendors.ts, whose printed line is the
+ * third argument; a second port tells what is still to deliver) or `floor` (bare node:http that reads
+ * the body, verifies the HMAC and answers 202). Arguments: which, then the webhook secret. The bot
+ * stores in BENCH_BOT_DATABASE_URL when set.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyPagerDutySignature } from '../../src/pagerduty/verify-signature.ts';
-import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
-import { BENCH_USERS, benchBot, storageFromEnv } from '../lib/bot.ts';
+import { benchBot, storageFromEnv } from '../lib/bot.ts';
+import type { VendorsInfo } from './vendors.ts';
 
 /** The webhook signing secret, given by the suite. */
 const WEBHOOK_SECRET = process.argv[3] ?? '';
@@ -33,17 +34,18 @@ async function floor() {
   return { info: { url: `${url}/webhooks/pagerduty` }, stop: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function bot() {
-  const pd = await new FakePagerDuty({
-    users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
-  }).start();
-  const b = await benchBot({
-    PAGERDUTY_TOKEN: pd.token,
-    PAGERDUTY_FROM: 'bot@example.com',
-    PAGERDUTY_API_URL: pd.url,
-    PAGERDUTY_WEBHOOK_SECRETS: WEBHOOK_SECRET,
-    ...storageFromEnv(),
-  });
+async function bot(vendors: VendorsInfo) {
+  const b = await benchBot(
+    {
+      PAGERDUTY_TOKEN: vendors.pagerduty.token,
+      PAGERDUTY_FROM: 'bot@example.com',
+      PAGERDUTY_API_URL: vendors.pagerduty.url,
+      PAGERDUTY_WEBHOOK_SECRETS: WEBHOOK_SECRET,
+      ...storageFromEnv(),
+    },
+    undefined,
+    vendors.slack,
+  );
   const db = b.app.db;
   const waiting = db
     .prepare(
@@ -57,8 +59,6 @@ async function bot() {
       JSON.stringify({
         waiting: Number(waiting.get()),
         dead: Number(dead.get()),
-        channels: b.slack.ws.channels.size,
-        pinned: b.slack.ws.messages.filter((m) => m.pinned).length,
       }),
     );
   });
@@ -68,11 +68,10 @@ async function bot() {
     stop: async () => {
       state.close();
       await b.stop();
-      await pd.stop();
     },
   };
 }
 
-const server = await (process.argv[2] === 'floor' ? floor() : bot());
+const server = await (process.argv[2] === 'floor' ? floor() : bot(JSON.parse(process.argv[4]!) as VendorsInfo));
 process.stdout.write(`${JSON.stringify(server.info)}\n`);
 process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));

@@ -4,6 +4,8 @@
  * reads the body, verifies the HMAC and answers 202. Then the drain: until every Slack effect is
  * delivered to a zero-latency fake Slack; checks one staffed channel per incident, none lost.
  * The same for the bot storing in PostgreSQL (bench/lib/postgres.ts): `postgres` rows, same floor sample.
+ * Each bot's fake Slack and PagerDuty run in a process of their own (servers/vendors.ts): what Slack
+ * does with the bot's calls is not the bot's cost, and must not share its event loop.
  */
 import { Agent, request } from 'node:http';
 import { pagerDutySignatureHeader } from '../../src/pagerduty/verify-signature.ts';
@@ -13,6 +15,7 @@ import { childServer } from '../lib/child-server.ts';
 import { summarise, withFloor, type Suite } from '../lib/stats.ts';
 import { BENCH_USERS } from '../lib/bot.ts';
 import { benchDatabaseUrl } from '../lib/postgres.ts';
+import type { VendorsInfo } from '../servers/vendors.ts';
 
 const SECRET = 'bench-webhook-secret';
 const WARM_INCIDENTS = 20;
@@ -83,13 +86,20 @@ export const webhookIngest: Suite = {
     // Each server in its own process, so that neither shares an event loop with the client.
     type BotInfo = { url: string; state: string };
     const pgUrl = await benchDatabaseUrl();
-    const bot = await childServer<BotInfo>('webhook-ingest.ts', ['bot', SECRET]);
-    const servers: { stop: () => Promise<void> }[] = [bot];
+    const servers: { stop: () => Promise<void> }[] = [];
+    const start = async <T>(...args: Parameters<typeof childServer>) => {
+      const server = await childServer<T>(...args);
+      servers.push(server);
+      return server;
+    };
     try {
-      const pgBot = await childServer<BotInfo>('webhook-ingest.ts', ['bot', SECRET], { BENCH_BOT_DATABASE_URL: pgUrl });
-      servers.push(pgBot);
-      const floor = await childServer<{ url: string }>('webhook-ingest.ts', ['floor', SECRET]);
-      servers.push(floor);
+      const vendors = await start<VendorsInfo>('vendors.ts');
+      const pgVendors = await start<VendorsInfo>('vendors.ts');
+      const bot = await start<BotInfo>('webhook-ingest.ts', ['bot', SECRET, JSON.stringify(vendors.info)]);
+      const pgBot = await start<BotInfo>('webhook-ingest.ts', ['bot', SECRET, JSON.stringify(pgVendors.info)], {
+        BENCH_BOT_DATABASE_URL: pgUrl,
+      });
+      const floor = await start<{ url: string }>('webhook-ingest.ts', ['floor', SECRET]);
       const pages = Array.from({ length: incidents }, (_, i) =>
         pd.createIncident({ title: `Ingest ${i}`, assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }] }),
       );
@@ -127,11 +137,15 @@ export const webhookIngest: Suite = {
       const base = await blast(floor.info.url, bodies);
       const rate = (r: { times: number[]; seconds: number }) => r.times.length / r.seconds;
       const figures = [];
-      for (const [info, engine] of [
-        [bot.info, {}],
-        [pgBot.info, { engine: 'postgres' as const }],
+      for (const [info, far, engine] of [
+        [bot.info, vendors.info, {}],
+        [pgBot.info, pgVendors.info, { engine: 'postgres' as const }],
       ] as const) {
-        const state = async () => (await (await fetch(info.state)).json()) as State;
+        const read = async <T>(url: string) => (await (await fetch(url)).json()) as T;
+        const state = async (): Promise<State> => ({
+          ...(await read<Pick<State, 'waiting' | 'dead'>>(info.state)),
+          ...(await read<Pick<State, 'channels' | 'pinned'>>(far.state)),
+        });
         const drain = async () => {
           let s = await state();
           while (s.waiting > 0) {
