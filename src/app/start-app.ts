@@ -263,6 +263,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     historyDue = true;
     setImmediate(() => {
       historyDue = false;
+      // The app stopped in between: what is left is caught up at the next start.
+      if (!db.open) return;
       try {
         recordHistory();
       } catch (error) {

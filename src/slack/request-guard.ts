@@ -58,11 +58,11 @@ function judge(headers: IncomingHttpHeaders, body: string, deps: SlackRequestGua
 }
 
 /**
- * `POST /slack/events`: Bolt's receiver behind the signature check and a replay check. Slack signs every delivery anew (a
- * retry carries a fresh timestamp, so a fresh signature, plus `x-slack-retry-num`; events are
- * then deduplicated by event id), so the same signature twice is a copy of one request: it is
- * acknowledged with 200, so that nothing retries it, and not acted on again. Seen signatures are
- * kept in the database, so a restart does not reopen the window.
+ * `POST /slack/events`: Bolt's receiver behind the signature check and a replay check. Slack signs
+ * every delivery anew (a retry carries a fresh timestamp, so a fresh signature, plus
+ * `x-slack-retry-num`; events are then deduplicated by event id), so the same signature twice is
+ * a copy of one request: it is acknowledged with 200, so that nothing retries it, and not acted on
+ * again. Seen signatures are kept in the database, so a restart does not reopen the window.
  */
 export function slackEventsRoute(deps: SlackRequestGuardDeps): Route {
   const log = deps.log.child({ source: 'slack' });
