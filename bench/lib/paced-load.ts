@@ -19,13 +19,23 @@ export interface PacedRequest {
  * signature needs a fresh one each time), and latencies are summarised per `kind`. A response
  * that `accept` refuses (e.g. an empty ack where the command's reply was expected) counts as an error.
  */
-export async function pacedLoad(opts: {
+export async function pacedLoad(opts: PacedLoad): Promise<Record<string, LoadResult>> {
+  const { byKind, elapsed } = await pacedSamples(opts);
+  return summarised(byKind, elapsed);
+}
+
+interface PacedLoad {
   url: string;
   make: (i: number) => PacedRequest;
   rate: number;
   seconds: number;
   accept?: (status: number, body: string) => boolean;
-}): Promise<Record<string, LoadResult & { samples: Samples }>> {
+}
+
+type Samples = Map<string, { times: number[]; errors: number; non2xx: number }>;
+
+/** The load itself: every latency, by kind, and the seconds from the first request due to the last answer. */
+async function pacedSamples(opts: PacedLoad): Promise<{ byKind: Samples; elapsed: number }> {
   const target = new URL(opts.url);
   if (target.hostname !== '127.0.0.1') throw new Error('benchmarks only send traffic to 127.0.0.1');
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -73,13 +83,11 @@ export async function pacedLoad(opts: {
   await Promise.all(inFlight);
   const elapsed = (performance.now() - start) / 1000;
   agent.destroy();
-  return summarised(byKind, elapsed);
+  return { byKind, elapsed };
 }
 
-type Samples = Map<string, { times: number[]; errors: number; non2xx: number }>;
-
-function summarised(byKind: Samples, elapsed: number): Record<string, LoadResult & { samples: Samples }> {
-  const results: Record<string, LoadResult & { samples: Samples }> = {};
+function summarised(byKind: Samples, elapsed: number): Record<string, LoadResult> {
+  const results: Record<string, LoadResult> = {};
   for (const [kind, { times, errors, non2xx }] of byKind) {
     results[kind] = {
       requests: times.length,
@@ -90,7 +98,6 @@ function summarised(byKind: Samples, elapsed: number): Record<string, LoadResult
       p50: percentile(times, 50),
       p99: percentile(times, 99),
       max: Math.max(...times),
-      samples: new Map([[kind, { times, errors, non2xx }]]),
     };
   }
   return results;
@@ -104,7 +111,7 @@ function summarised(byKind: Samples, elapsed: number): Record<string, LoadResult
  */
 export async function pacedLoadInTurns<T>(opts: {
   targets: T[];
-  load: (target: T) => Omit<Parameters<typeof pacedLoad>[0], 'rate' | 'seconds'>;
+  load: (target: T) => Omit<PacedLoad, 'rate' | 'seconds'>;
   rate: number;
   seconds: number;
   slices: number;
@@ -116,12 +123,10 @@ export async function pacedLoadInTurns<T>(opts: {
   for (let slice = 0; slice < opts.slices; slice++) {
     for (const target of opts.targets) {
       await opts.before?.(target);
-      const t0 = performance.now();
-      const turn = await pacedLoad({ ...opts.load(target), rate: opts.rate, seconds });
+      const turn = await pacedSamples({ ...opts.load(target), rate: opts.rate, seconds });
       const pool = pooled.get(target)!;
-      pool.elapsed += (performance.now() - t0) / 1000;
-      for (const [kind, r] of Object.entries(turn)) {
-        const got = r.samples.get(kind)!;
+      pool.elapsed += turn.elapsed;
+      for (const [kind, got] of turn.byKind) {
         const into = pool.byKind.get(kind) ?? { times: [], errors: 0, non2xx: 0 };
         into.times.push(...got.times);
         into.errors += got.errors;
