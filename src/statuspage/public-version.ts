@@ -1,10 +1,10 @@
 /**
  * The version of what the public pages show, read from the database only when it may have changed:
- * at once after this process commits a change (`changed()`), and otherwise at most once per
- * `recheckMs`, for a change made elsewhere (another replica, a job that wrote without telling).
+ * on the first read after this process tells of a commit (`changed()`), and otherwise at most once
+ * per `recheckMs`, for a change made elsewhere (another replica, a job that wrote without telling).
  * Pages are served with `max-age=30`, so a second's lag on someone else's change is well inside what
- * readers already accept; reading three tables' maxima on every request was half of `summary.json`'s
- * cost under load.
+ * readers already accept; reading three tables' maxima on every request was a third of the status
+ * routes' time under load.
  */
 export interface PublicVersion {
   current(): string;
