@@ -1,18 +1,18 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from '../lib/logger.ts';
+import type { SlackListeners } from './listener-table.ts';
 
 /**
  * Acks, at once, a button or form the bot has no handler for (e.g. from a message an older version
  * posted), instead of leaving Slack to wait out its 3 seconds and show the person an error.
  */
-export function ackUnknown(app: App, known: { actions: string[]; views: string[] }, log: Logger): void {
-  const actions = new Set(known.actions);
-  const views = new Set(known.views);
+export function ackUnknown(app: App, known: Pick<SlackListeners, 'handles'>, log: Logger): void {
   app.use(async ({ body, ack, next }) => {
     const b = body as { type?: string; actions?: { action_id?: string }[]; view?: { callback_id?: string } };
     const unknown =
-      (b.type === 'block_actions' && !(b.actions ?? []).some((a) => actions.has(String(a.action_id)))) ||
-      ((b.type === 'view_submission' || b.type === 'view_closed') && !views.has(String(b.view?.callback_id)));
+      (b.type === 'block_actions' && !(b.actions ?? []).some((a) => known.handles('action', String(a.action_id)))) ||
+      ((b.type === 'view_submission' || b.type === 'view_closed') &&
+        !known.handles('view', String(b.view?.callback_id)));
     if (!unknown || !ack) return next();
     log.warn(
       {

@@ -1,19 +1,14 @@
 import type { App } from '@slack/bolt';
 import { ackUnknown } from './ack-unknown.ts';
+import { SlackListeners } from './listener-table.ts';
 import { registerCommands, type SlackEdgeDeps } from './register-commands.ts';
 import { registerEvents } from './register-events.ts';
 import { registerInteractions } from './register-interactions.ts';
 import { registerComms } from './register-comms.ts';
-import { COMMS_ACTION } from './comms-views.ts';
 import { registerRunbooks } from './register-runbooks.ts';
 import { registerHome } from './register-home.ts';
 import { registerShortcuts } from './register-shortcuts.ts';
-import { HOME_ACTION } from './home-view.ts';
 import { registerMaintenance } from './register-maintenance.ts';
-import { MAINTENANCE_VIEW } from './maintenance-views.ts';
-import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
-import { ACTION } from './summary-message.ts';
-import { VIEW } from './views.ts';
 import { xmlSafeDeep } from '../text/xml-safe.ts';
 import { inSpan, noTracer, withCause, type Cause } from '../lib/telemetry.ts';
 
@@ -51,25 +46,15 @@ export function registerSlackEdge(app: App, deps: SlackEdgeDeps): void {
     const what = describe(body as SlackBody);
     await withCause(what.cause, () => inSpan(deps.tracer ?? noTracer, what.span, what.attributes, () => next()));
   });
-  ackUnknown(
-    app,
-    {
-      actions: [
-        ...Object.values(ACTION),
-        ...Object.values(RUNBOOK_ACTION),
-        ...Object.values(COMMS_ACTION),
-        ...Object.values(HOME_ACTION),
-      ],
-      views: [...Object.values(VIEW), RUNBOOK_VIEW, MAINTENANCE_VIEW],
-    },
-    deps.log,
-  );
-  registerCommands(app, deps);
-  registerInteractions(app, deps);
-  registerComms(app, deps);
-  registerEvents(app, deps);
-  registerRunbooks(app, deps);
-  registerHome(app, deps);
-  registerShortcuts(app, deps);
-  registerMaintenance(app, deps);
+  const listeners = new SlackListeners();
+  ackUnknown(app, listeners, deps.log);
+  registerCommands(listeners, deps);
+  registerInteractions(listeners, deps);
+  registerComms(listeners, deps);
+  registerEvents(listeners, deps);
+  registerRunbooks(listeners, deps);
+  registerHome(listeners, deps);
+  registerShortcuts(listeners, deps);
+  registerMaintenance(listeners, deps);
+  listeners.mount(app);
 }

@@ -1,4 +1,5 @@
-import type { App, webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
+import type { SlackListeners } from './listener-table.ts';
 import { COMMANDS, runCommand } from '../commands/index.ts';
 import { splitVerb } from '../commands/parse.ts';
 import type { CommandPorts, CommandServices, FormRequest } from '../commands/types.ts';
@@ -53,7 +54,7 @@ export const bugReply = (requestId: string) =>
   `Something went wrong on the bot's side and nothing was changed. It is logged under request id \`${requestId}\`; try again, or tell whoever runs the bot.`;
 
 /** Wires `/incident` to the verb table: every reply is an ack, so Slack's 3-second limit is kept. */
-export function registerCommands(app: App, deps: SlackEdgeDeps): void {
+export function registerCommands(app: SlackListeners, deps: SlackEdgeDeps): void {
   app.command('/incident', async ({ command, ack }) => {
     const log = deps.log.child({
       source: 'slack',

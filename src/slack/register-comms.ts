@@ -1,4 +1,5 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { SlackListeners } from './listener-table.ts';
 import { buttonPress } from './button-press.ts';
 import { COMMS_ACTION } from './comms-views.ts';
 import { CONFIRMS, VALUE_MAX } from './confirm-blocks.ts';
@@ -7,7 +8,7 @@ import { userErrorText } from './render-reply.ts';
 import { runFromButton } from './run-from-button.ts';
 
 /** The comms lead's buttons: taking the role offered at a change of shift, and confirming a refused hand-over. */
-export function registerComms(app: App, deps: SlackEdgeDeps): void {
+export function registerComms(app: SlackListeners, deps: SlackEdgeDeps): void {
   app.action<BlockAction<ButtonAction>>(COMMS_ACTION.accept, async ({ ack, body, action }) => {
     await ack();
     const { user, log, tell } = buttonPress(deps, body, COMMS_ACTION.accept);

@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { SlackListeners } from './listener-table.ts';
 import { z } from 'zod';
 import type { CapturedMessage } from '../incidents/types.ts';
 import type { SlackEdgeDeps } from './register-commands.ts';
@@ -33,7 +33,7 @@ const reactionEvent = z.object({
  * so do their removals. People joining and leaving incident channels are recorded. Slack retries
  * events, so each event id is acted on once (the inbox).
  */
-export function registerEvents(app: App, deps: SlackEdgeDeps): void {
+export function registerEvents(app: SlackListeners, deps: SlackEdgeDeps): void {
   const capture = (
     eventId: string | undefined,
     channel: string,

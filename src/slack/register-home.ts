@@ -1,4 +1,5 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { SlackListeners } from './listener-table.ts';
 import { z } from 'zod';
 import { EffectKind } from '../incidents/effect-kinds.ts';
 import type { EffectHandler } from '../outbox/worker.ts';
@@ -20,7 +21,7 @@ async function publishHome(deps: Pick<SlackEdgeDeps, 'services' | 'client' | 'ac
  * The Home tab: drawn when a person opens it (who did is remembered, so later changes redraw it
  * through the outbox), with a button that opens the declare form.
  */
-export function registerHome(app: App, deps: SlackEdgeDeps): void {
+export function registerHome(app: SlackListeners, deps: SlackEdgeDeps): void {
   app.event('app_home_opened', async ({ event }) => {
     const parsed = homeOpened.safeParse(event);
     // The Messages and About tabs open the same event; only the Home tab is ours to draw.

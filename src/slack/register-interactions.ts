@@ -1,4 +1,5 @@
-import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
+import type { SlackListeners } from './listener-table.ts';
 import { parseDeclare, publicTitleOf } from '../commands/declare.ts';
 import { ErrorCode, UserError } from '../lib/errors.ts';
 import { slackFormText } from './command-text.ts';
@@ -26,7 +27,7 @@ const BUTTON_VERB: Record<string, string> = {
   [ACTION.resolve]: 'resolve',
 };
 
-export function registerInteractions(app: App, deps: SlackEdgeDeps): void {
+export function registerInteractions(app: SlackListeners, deps: SlackEdgeDeps): void {
   for (const [actionId, verb] of Object.entries(BUTTON_VERB)) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body }) => {
       await ack();

@@ -1,4 +1,5 @@
-import type { App, SlackViewAction } from '@slack/bolt';
+import type { SlackViewAction } from '@slack/bolt';
+import type { SlackListeners } from './listener-table.ts';
 import { MaintenanceFieldError, scheduleMaintenance } from '../commands/maintenance.ts';
 import { slackFormText } from './command-text.ts';
 import { MAINTENANCE_VIEW } from './maintenance-views.ts';
@@ -7,7 +8,7 @@ import { renderReply } from './render-reply.ts';
 import { metadata, viewValues } from './views.ts';
 
 /** The scheduling form: the same call as the command, its refusals shown under the field they concern. */
-export function registerMaintenance(app: App, deps: SlackEdgeDeps): void {
+export function registerMaintenance(app: SlackListeners, deps: SlackEdgeDeps): void {
   app.view<SlackViewAction>(MAINTENANCE_VIEW, async ({ ack, body, view }) => {
     const user = body.user.id;
     const v = viewValues(view.state);

@@ -1,4 +1,5 @@
-import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
+import type { SlackListeners } from './listener-table.ts';
 import { ErrorCode, UserError } from '../lib/errors.ts';
 import { checkParams, paramProblem } from '../runbooks/params.ts';
 import { describeStep } from '../runbooks/plan.ts';
@@ -9,7 +10,7 @@ import { RUNBOOK_ACTION, RUNBOOK_VIEW } from './runbook-views.ts';
 import { metadata, viewValues } from './views.ts';
 
 /** The run's buttons (stop, approve, reject) and the parameters form. */
-export function registerRunbooks(app: App, deps: SlackEdgeDeps): void {
+export function registerRunbooks(app: SlackListeners, deps: SlackEdgeDeps): void {
   const rb = deps.services.runbooks;
   if (!rb) return;
   const { client } = deps;

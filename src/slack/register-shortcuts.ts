@@ -1,4 +1,5 @@
-import type { App, SlackViewAction } from '@slack/bolt';
+import type { SlackViewAction } from '@slack/bolt';
+import type { SlackListeners } from './listener-table.ts';
 import { z } from 'zod';
 import type { QuotedMessage } from '../commands/types.ts';
 import { ErrorCode, UserError, isUserError } from '../lib/errors.ts';
@@ -38,7 +39,7 @@ const storedQuote = z.object({ room: id, ts: z.string().max(32), author: id.null
  * message" (the form prefilled with it quoted) and "Add to incident timeline" (at once inside an
  * incident's channel, else after picking the incident). What may be done is decided by the domain.
  */
-export function registerShortcuts(app: App, deps: SlackEdgeDeps): void {
+export function registerShortcuts(app: SlackListeners, deps: SlackEdgeDeps): void {
   const log = deps.log.child({ source: 'slack' });
 
   app.shortcut(SHORTCUT.declare, async ({ ack, shortcut }) => {

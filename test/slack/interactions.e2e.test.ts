@@ -120,4 +120,17 @@ describe('buttons on the pinned summary, and the modals', () => {
     });
     expect(h.bot.app.incidents.listOpen()).toEqual([]);
   });
+
+  it('a button or form the bot has no handler for (an older version posted it) is acked, not left to time out as an error shown to the person, and changes nothing', async () => {
+    const { incident, channel } = await declared(h, 'Stale button');
+    await settled(h.bot.app);
+    const before = h.bot.app.incidents.get(incident.id);
+    expect(await h.bot.click('incident_page_again', String(incident.id), { user: BOB.id, channel })).toMatchObject({
+      status: 200,
+      text: '',
+    });
+    expect(await h.bot.submit('incident_old_form', {}, { user: BOB.id })).toMatchObject({ status: 200, text: '' });
+    await settled(h.bot.app);
+    expect(h.bot.app.incidents.get(incident.id)).toEqual(before);
+  });
 });
