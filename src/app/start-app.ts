@@ -562,7 +562,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     );
   }
   const server = createHttpServer(routes, log.child({ source: 'http' }), metrics.request);
-  answering = requestsInFlight(server, () => worker.notify());
+  answering = requestsInFlight(server, () => worker.answered());
   const metricsServer =
     config.metricsPort === undefined
       ? undefined

@@ -91,11 +91,12 @@ export class OutboxRepository {
           AND (o.claimed_by IS NULL OR o.lease_until <= @now OR o.claimed_by = @replica)`),
       // One conditional write decides which replica delivers a row: it must still be pending and due,
       // and free (never claimed, its holder's lease passed, or already ours). It counts the start too
-      // (see `OutboxRow.uncertain`), in the same write.
+      // (see `OutboxRow.uncertain`), in the same write, and gives the row back: one statement per
+      // delivery, where a transaction around the write and a read was three (three round trips to PostgreSQL).
       claim: db.prepare(`UPDATE outbox SET claimed_by = @replica, lease_until = @leaseUntil, starts = starts + 1
         WHERE id = @id AND state = 'pending' AND available_at <= @now
-          AND (claimed_by IS NULL OR lease_until <= @now OR claimed_by = @replica)`),
-      byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+          AND (claimed_by IS NULL OR lease_until <= @now OR claimed_by = @replica)
+        RETURNING *`),
       holders: db
         .prepare("SELECT DISTINCT claimed_by FROM outbox WHERE state = 'pending' AND claimed_by IS NOT NULL")
         .pluck(),
@@ -192,12 +193,9 @@ export class OutboxRepository {
    * has it or it is no longer waiting: then nobody here delivers it.
    */
   claim(id: number, replica: string, now: number, leaseUntil: number): OutboxRow | null {
-    return this.db.transaction(() => {
-      if (this.stmt.claim.run({ id, replica, now, leaseUntil }).changes !== 1) return null;
-      const row = this.stmt.byId.get(id) as Row;
-      // This start is the one under way; `uncertain` is about the ones before it.
-      return toRow({ ...row, starts: row.starts - 1 });
-    })();
+    const row = this.stmt.claim.get({ id, replica, now, leaseUntil }) as Row | undefined;
+    // This start is the one under way; `uncertain` is about the ones before it.
+    return row ? toRow({ ...row, starts: row.starts - 1 }) : null;
   }
 
   /**

@@ -54,7 +54,7 @@ export interface WorkerOptions {
   /**
    * Whether requests are waiting for their answer (an ack must not queue behind a delivery's CPU):
    * no delivery starts while one is, for at most `maxYieldMs` at a time, so a steady stream of
-   * requests slows deliveries down but never stops them. Call `notify()` when the last is answered.
+   * requests slows deliveries down but never stops them. Call `answered()` when the last is answered.
    */
   answering?: () => boolean;
   maxYieldMs?: number;
@@ -79,6 +79,8 @@ export class OutboxWorker {
   /** Deliveries in flight per vendor (a lane's first word: `slack:chat.postMessage` is Slack's). */
   private readonly busy = new Map<string, number>();
   private readonly vendors: string[];
+  /** Each lane and the kinds delivered in it: what `kindsWaitingForSlots` asks the pacer about. */
+  private readonly lanes: [lane: string, kinds: string[]][];
   /** Heads passed over last round because their lane was waiting for a slot: fetched on top next round. */
   private pacedHeads = 0;
   /** The soonest a passed-over lane has a slot: the worker looks again then rather than at the next poll. */
@@ -90,6 +92,9 @@ export class OutboxWorker {
     this.now = opts.now ?? Date.now;
     this.pollMs = opts.pollMs ?? 250;
     this.vendors = [...new Set(Object.values(opts.handlers).map((h) => vendorOf(h.lane)))];
+    const lanes = new Map<string, string[]>();
+    for (const [kind, { lane }] of Object.entries(opts.handlers)) lanes.set(lane, [...(lanes.get(lane) ?? []), kind]);
+    this.lanes = [...lanes];
   }
 
   start(): void {
@@ -110,6 +115,15 @@ export class OutboxWorker {
       this.pumpScheduled = false;
       this.pumpNow();
     });
+  }
+
+  /**
+   * The last request waiting for its answer has it: deliveries held back for it start now. Only then:
+   * a look after every answer (a note, a status read, that queued nothing) would cost each one a
+   * query of the queue and a round of the pacer.
+   */
+  answered(): void {
+    if (this.yieldingSince !== undefined) this.notify();
   }
 
   /** Only ever run from `notify`'s setImmediate, so never re-entered. */
@@ -206,13 +220,11 @@ export class OutboxWorker {
     this.wakeInMs = Infinity;
     const laneWaitMs = this.opts.laneWaitMs;
     if (!laneWaitMs) return [];
-    const waits = new Map<string, number>();
     const kinds: string[] = [];
-    for (const [kind, { lane }] of Object.entries(this.opts.handlers)) {
-      if (!waits.has(lane)) waits.set(lane, laneWaitMs(lane));
-      const wait = waits.get(lane)!;
+    for (const [lane, ofLane] of this.lanes) {
+      const wait = laneWaitMs(lane);
       if (wait <= 0) continue;
-      kinds.push(kind);
+      kinds.push(...ofLane);
       this.wakeInMs = Math.min(this.wakeInMs, wait);
     }
     return kinds;

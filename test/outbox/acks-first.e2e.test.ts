@@ -20,10 +20,10 @@ describe('acks before deliveries: no delivery starts while a request waits for i
   let slack: FakeSlack;
   let bot: TestBot;
   let tmp: ReturnType<typeof tempDir>;
-  const start = async (maxYieldMs: number) => {
+  const start = async (maxYieldMs: number, pollMs = 50) => {
     tmp = tempDir();
     slack = await new FakeSlack({ users: [ALICE, BOB] }).start();
-    bot = await startTestBot(slack, join(tmp.dir, 'bot.db'), { worker: { pollMs: 50, maxYieldMs } });
+    bot = await startTestBot(slack, join(tmp.dir, 'bot.db'), { worker: { pollMs, maxYieldMs } });
   };
   afterEach(async () => {
     await bot.app.stop(0);
@@ -53,5 +53,16 @@ describe('acks before deliveries: no delivery starts while a request waits for i
     await eventually(() => bot.app.outbox.forIncident(1).every((r) => r.state === 'delivered'), 10_000, 'the room');
     expect(held.destroyed).toBe(false);
     held.destroy();
+  });
+
+  it('starts what it held back as soon as the last request is answered, not at its next poll', async () => {
+    // No poll and no end of the yield within the test: only the answer can set the delivery going.
+    await start(60_000, 60_000);
+    const held = await requestHeldOpen(bot.app.url);
+    await bot.command('declare Goes when answered');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(creates()).toBe(0);
+    held.end();
+    await eventually(() => creates() === 1, 10_000, 'the channel created once the request is answered');
   });
 });
