@@ -145,6 +145,8 @@ export class IncidentRepository {
   private readonly stmt;
   private readonly tallies;
   private readonly append;
+  /** One UPDATE per set of columns patched together, prepared the first time that set is written. */
+  private readonly patches = new Map<string, Database.Statement>();
 
   constructor(readonly db: Db) {
     this.tallies = new TallyRepository(db);
@@ -163,13 +165,6 @@ export class IncidentRepository {
          dedup_key, service_name, service_id, external_url, is_private)
         VALUES (@title, @publicTitle, @description, @severity, @source, @externalId, @declaredBy, @declaredAt, @declaredAt,
          @dedupKey, @serviceName, @serviceId, @externalUrl, @isPrivate)`),
-      // One statement per patchable column, so every UPDATE is a prepared statement.
-      patch: Object.fromEntries(
-        Object.entries(PATCH_COLUMNS).map(([key, column]) => [
-          key,
-          db.prepare(`UPDATE incidents SET ${column} = ?, updated_at = ? WHERE id = ?`),
-        ]),
-      ) as Record<keyof IncidentPatch, Database.Statement>,
       link: db.prepare(`INSERT INTO incident_links (source, external_id, incident_id, html_url, linked_at)
         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       byLink: db.prepare(`SELECT i.* FROM incidents i JOIN incident_links l ON l.incident_id = i.id
@@ -234,10 +229,26 @@ export class IncidentRepository {
     );
   }
 
+  /**
+   * Writes the fields `patch` sets, in one statement: an update writes status, last update and when
+   * the next is due together, and each statement rewrites the row and its indexes again.
+   */
   update(id: number, patch: IncidentPatch, now: number): void {
-    for (const [key, value] of Object.entries(patch) as [keyof IncidentPatch, unknown][]) {
-      if (value !== undefined) this.stmt.patch[key].run(value, now, id);
+    const keys = (Object.keys(patch) as (keyof IncidentPatch)[]).filter((k) => patch[k] !== undefined).sort();
+    if (keys.length === 0) return;
+    this.patchStatement(keys).run(...keys.map((k) => patch[k]), now, id);
+  }
+
+  /** The columns come from PATCH_COLUMNS only (never from input), and the sets in use are a handful. */
+  private patchStatement(keys: (keyof IncidentPatch)[]): Database.Statement {
+    const name = keys.join(',');
+    let statement = this.patches.get(name);
+    if (!statement) {
+      const set = keys.map((k) => `${PATCH_COLUMNS[k]} = ?`).join(', ');
+      statement = this.db.prepare(`UPDATE incidents SET ${set}, updated_at = ? WHERE id = ?`);
+      this.patches.set(name, statement);
     }
+    return statement;
   }
 
   link(source: string, externalId: string, incidentId: number, htmlUrl: string | null, now: number): void {

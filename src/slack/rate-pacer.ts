@@ -87,10 +87,12 @@ class Pace {
 
   private nextAt(now: number): number {
     this.recover(now);
-    // A call still in flight may reach Slack as late as now.
-    const active = this.stamps.map((s) => s.at ?? now).filter((at) => at + this.windowMs > now);
     const earliest = Math.max(now, this.blockedUntil);
     const calls = this.allowance();
+    // Asked before every look at the outbox, for every lane: most of the time no window is near full.
+    if (this.stamps.length < calls) return earliest;
+    // A call still in flight may reach Slack as late as now.
+    const active = this.stamps.map((s) => s.at ?? now).filter((at) => at + this.windowMs > now);
     if (active.length < calls) return earliest;
     active.sort((a, b) => a - b);
     return Math.max(earliest, active[active.length - calls]! + this.windowMs);
@@ -200,6 +202,8 @@ class Pace {
  */
 export class SlackPacer {
   private readonly paces = new Map<string, Pace>();
+  /** Lanes read before (`laneWaitMs`): the method and channel each names, or null for another vendor's. */
+  private readonly lanes = new Map<string, { method: string; channel: string | undefined } | null>();
   private readonly limits: Readonly<Record<string, Limit>>;
   private readonly scale: number;
   private readonly now: () => number;
@@ -244,8 +248,15 @@ export class SlackPacer {
    * for effects that always post in one channel (the announcement channel). Other vendors' lanes: 0.
    */
   laneWaitMs(lane: string): number {
-    const m = /^slack:([\w.]+)(?:@(.+))?$/.exec(lane);
-    return m ? Math.max(0, this.readyAt(m[1]!, m[2]) - this.now()) : 0;
+    let parsed = this.lanes.get(lane);
+    if (parsed === undefined) {
+      const m = /^slack:([\w.]+)(?:@(.+))?$/.exec(lane);
+      parsed = m ? { method: m[1]!, channel: m[2] } : null;
+      // The outbox's lanes are a fixed few (one per effect kind); a bound all the same.
+      if (this.lanes.size >= MAX_PACES) this.lanes.clear();
+      this.lanes.set(lane, parsed);
+    }
+    return parsed ? Math.max(0, this.readyAt(parsed.method, parsed.channel) - this.now()) : 0;
   }
 
   private pace(method: string, channel?: string): Pace | undefined {
