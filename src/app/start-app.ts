@@ -232,8 +232,14 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   };
   // The pacer keeps real time whatever `now` says: it is about when Slack sees the calls.
   const scale = opts.slackRateScale ?? config.slack.rateScale;
-  // Slack's limits are per workspace: each live replica paces at its share (counted at each heartbeat).
-  const pacer = new SlackPacer({ scale, log: log.child({ source: 'slack' }), share: () => replicas.live });
+  // Slack's limits are per workspace: each live replica paces at its share, the remainder to the first places
+  // (replicas and places counted at each heartbeat and between them).
+  const pacer = new SlackPacer({
+    scale,
+    log: log.child({ source: 'slack' }),
+    share: () => replicas.live,
+    rank: () => replicas.rank,
+  });
   const {
     app: bolt,
     receiver,

@@ -20,6 +20,7 @@ export const REPLICA_COUNT_MS = 1_000;
 export class ReplicaHeartbeat {
   private readonly stmt;
   private liveCount = 1;
+  private liveRank = 0;
 
   constructor(
     db: Db,
@@ -31,7 +32,8 @@ export class ReplicaHeartbeat {
         'INSERT INTO replicas (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at',
       ),
       leave: db.prepare('DELETE FROM replicas WHERE id = ?'),
-      live: db.prepare('SELECT count(*) FROM replicas WHERE seen_at > ?').pluck(),
+      // Ordered by id, so that every replica reads the same order (its rank: see `rank`).
+      live: db.prepare('SELECT id FROM replicas WHERE seen_at > ? ORDER BY id').pluck(),
     };
   }
 
@@ -43,7 +45,11 @@ export class ReplicaHeartbeat {
 
   /** Counts the live replicas (this one included) without beating: one read of a row per replica. */
   count(): void {
-    this.liveCount = Math.max(1, Number(this.stmt.live.get(this.now() - REPLICA_LIVE_MS)));
+    const ids = this.stmt.live.all(this.now() - REPLICA_LIVE_MS) as string[];
+    this.liveCount = Math.max(1, ids.length);
+    // Not among them (its beat not yet written): the last place, the one least likely to take more.
+    const at = ids.indexOf(this.id);
+    this.liveRank = at >= 0 ? at : this.liveCount - 1;
   }
 
   /**
@@ -52,6 +58,11 @@ export class ReplicaHeartbeat {
    */
   get live(): number {
     return this.liveCount;
+  }
+
+  /** This replica's place among those counted live (0-based, in id order, the same order on each). */
+  get rank(): number {
+    return this.liveRank;
   }
 
   /** At a clean stop: with no row left, this replica's unfinished runs count as orphaned at once. */

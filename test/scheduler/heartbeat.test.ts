@@ -56,6 +56,43 @@ describe('the replica heartbeat', () => {
     expect(a.heartbeat.live).toBe(1);
   });
 
+  it('gives each live replica its place among them, the same order seen from each', () => {
+    tmp = tempDir();
+    const path = join(tmp.dir, 'bot.db');
+    const [c, a, b] = ['host-c:300:cccccc', 'host-a:100:aaaaaa', 'host-b:200:bbbbbb'].map((id) => replica(path, id));
+    for (const r of [c!, a!, b!]) r.heartbeat.beat();
+    for (const r of [c!, a!, b!]) r.heartbeat.count();
+    expect([a!, b!, c!].map((r) => [r.heartbeat.live, r.heartbeat.rank])).toEqual([
+      [3, 0],
+      [3, 1],
+      [3, 2],
+    ]);
+    // A stops: the others move up, so that the places stay 0 … n-1 and no remainder goes unused.
+    a!.heartbeat.leave();
+    for (const r of [b!, c!]) r.heartbeat.count();
+    expect([b!, c!].map((r) => [r.heartbeat.live, r.heartbeat.rank])).toEqual([
+      [2, 0],
+      [2, 1],
+    ]);
+  });
+
+  it('takes the last place while its own beat is not yet written', () => {
+    tmp = tempDir();
+    const path = join(tmp.dir, 'bot.db');
+    const a = replica(path, 'host-a:100:aaaaaa');
+    const z = replica(path, 'host-z:900:zzzzzz');
+    a.heartbeat.beat();
+    z.heartbeat.count();
+    expect([z.heartbeat.live, z.heartbeat.rank]).toEqual([1, 0]);
+    a.heartbeat.count();
+    expect([a.heartbeat.live, a.heartbeat.rank]).toEqual([1, 0]);
+    const b = replica(path, 'host-b:200:bbbbbb');
+    z.heartbeat.beat();
+    b.heartbeat.count();
+    // B is not in the table yet: it counts A and Z, and takes the last of their places rather than A's.
+    expect([b.heartbeat.live, b.heartbeat.rank]).toEqual([2, 1]);
+  });
+
   it('learns of a replica that joins between its own beats, not at its next one', async () => {
     tmp = tempDir();
     const path = join(tmp.dir, 'bot.db');

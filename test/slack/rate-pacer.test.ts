@@ -93,11 +93,18 @@ describe('the Slack pacer with replicas sharing the workspace', () => {
    * A pacer on fake timers (its clock and its waits), sharing the workspace with `share.n` replicas
    * (the test may change it), logging to `logs`.
    */
-  function sharedPacer(share: { n: number }, limits: PacerOptions['limits'] = SLACK_LIMITS) {
+  function sharedPacer(share: { n: number; rank?: number }, limits: PacerOptions['limits'] = SLACK_LIMITS) {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const logs: Array<Record<string, unknown>> = [];
     const log = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) });
-    const pacer = new SlackPacer({ limits, scale: SCALE, now: () => Date.now(), log, share: () => share.n });
+    const pacer = new SlackPacer({
+      limits,
+      scale: SCALE,
+      now: () => Date.now(),
+      log,
+      share: () => share.n,
+      rank: () => share.rank ?? 0,
+    });
     return { pacer, logs, t0: Date.now() };
   }
 
@@ -136,12 +143,28 @@ describe('the Slack pacer with replicas sharing the workspace', () => {
 
   it('sends a burst of a workspace-wide method at a third of the pace when three replicas share it', async () => {
     const alone = await burst(sharedPacer({ n: 1 }).pacer, 60, 'conversations.create');
-    vi.useRealTimers();
-    const shared = await burst(sharedPacer({ n: 3 }).pacer, 60, 'conversations.create');
-    // Tier 2 is 20 a minute: alone, 20 a window; one of three, floor(20 / 3) = 6 a window.
+    const byRank: number[][] = [];
+    for (const rank of [0, 1, 2]) {
+      vi.useRealTimers();
+      byRank.push(perWindow(await burst(sharedPacer({ n: 3, rank }).pacer, 42, 'conversations.create')));
+    }
+    // Tier 2 is 20 a minute: alone, 20 a window; one of three, 20 / 3 = 6 and 2 left over, which go
+    // to the first two places: 7, 7 and 6 a window, 20 together, Slack's whole limit and never over it.
     expect(perWindow(alone)).toEqual([20, 20, 20]);
-    expect(perWindow(shared)).toEqual([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]);
-    // Together the three send 18 a window: under Slack's 20, never over it.
+    expect(byRank).toEqual([
+      [7, 7, 7, 7, 7, 7],
+      [7, 7, 7, 7, 7, 7],
+      [6, 6, 6, 6, 6, 6, 6],
+    ]);
+  });
+
+  it('reads a place beyond the count as a place among them, and a nonsense one as the first', async () => {
+    // Between two counts a replica may read a place from a larger count than the share it reads.
+    expect(perWindow(await burst(sharedPacer({ n: 3, rank: 4 }).pacer, 14, 'conversations.create'))).toEqual([7, 7]);
+    vi.useRealTimers();
+    expect(perWindow(await burst(sharedPacer({ n: 3, rank: 5 }).pacer, 12, 'conversations.create'))).toEqual([6, 6]);
+    vi.useRealTimers();
+    expect(perWindow(await burst(sharedPacer({ n: 3, rank: -1 }).pacer, 14, 'conversations.create'))).toEqual([7, 7]);
   });
 
   it('takes a change of share at its next slot: a replica joining mid-burst slows the rest of it', async () => {
