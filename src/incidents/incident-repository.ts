@@ -234,7 +234,10 @@ export class IncidentRepository {
    * the next is due together, and each statement rewrites the row and its indexes again.
    */
   update(id: number, patch: IncidentPatch, now: number): void {
-    const keys = (Object.keys(patch) as (keyof IncidentPatch)[]).filter((k) => patch[k] !== undefined).sort();
+    // Own keys of the whitelist only: the patch's type says as much, but its keys are spliced into SQL.
+    const keys = (Object.keys(patch) as (keyof IncidentPatch)[])
+      .filter((k) => Object.hasOwn(PATCH_COLUMNS, k) && patch[k] !== undefined)
+      .sort();
     if (keys.length === 0) return;
     this.patchStatement(keys).run(...keys.map((k) => patch[k]), now, id);
   }

@@ -46,10 +46,11 @@ export class ReplicaHeartbeat {
   /** Counts the live replicas (this one included) without beating: one read of a row per replica. */
   count(): void {
     const ids = this.stmt.live.all(this.now() - REPLICA_LIVE_MS) as string[];
-    this.liveCount = Math.max(1, ids.length);
-    // Not among them (its beat not yet written): the last place, the one least likely to take more.
     const at = ids.indexOf(this.id);
-    this.liveRank = at >= 0 ? at : this.liveCount - 1;
+    // Not among them (its beat not written yet, or failing while reads work): it is live all the same,
+    // so it counts itself in, and takes the place after the others, which gets no remainder.
+    this.liveCount = at >= 0 ? ids.length : ids.length + 1;
+    this.liveRank = at >= 0 ? at : ids.length;
   }
 
   /**

@@ -10,7 +10,8 @@ export function ackUnknown(app: App, known: Pick<SlackListeners, 'handles'>, log
   app.use(async ({ body, ack, next }) => {
     const b = body as { type?: string; actions?: { action_id?: string }[]; view?: { callback_id?: string } };
     const unknown =
-      (b.type === 'block_actions' && !(b.actions ?? []).some((a) => known.handles('action', String(a.action_id)))) ||
+      // Bolt hands a button press to the listener of its first action only.
+      (b.type === 'block_actions' && !known.handles('action', String(b.actions?.[0]?.action_id))) ||
       ((b.type === 'view_submission' || b.type === 'view_closed') &&
         !known.handles('view', String(b.view?.callback_id)));
     if (!unknown || !ack) return next();

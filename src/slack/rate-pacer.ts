@@ -33,7 +33,8 @@ export interface PacerOptions {
    * This process's place among the replicas `share` counts (0-based, the same order on each; cheap, as
    * `share`). A limit that does not divide evenly is not rounded down for all: the first
    * `limit mod replicas` take one call more a window, so that together they use the whole limit
-   * (three replicas of a 20-a-minute method make 7 + 7 + 6, not 6 each, 18 a minute). Default 0.
+   * (three replicas of a 20-a-minute method make 7 + 7 + 6, not 6 each, 18 a minute), once they have
+   * held their places for a whole window. Default 0; one out of range is read as the last place.
    */
   rank?: () => number;
 }
@@ -67,15 +68,15 @@ class Pace {
     private readonly windowMs: number,
     private readonly now: () => number,
     private readonly log: Logger | undefined,
-    /** This process's part of a limit of `calls` (all of it for a per-channel pace: see SlackPacer.pace). */
-    private readonly shareOf: (calls: number) => number,
+    /** This process's part of a limit of `calls` a window (all of it for a per-channel pace: see SlackPacer.pace). */
+    private readonly shareOf: (calls: number, windowMs: number) => number,
   ) {
     this.calls = published;
   }
 
   /** The calls this process may make in a window: its share of the published limit, or the learned one if lower. */
   private allowance(): number {
-    return Math.min(this.calls, Math.max(1, this.shareOf(this.published)));
+    return Math.min(this.calls, Math.max(1, this.shareOf(this.published, this.windowMs)));
   }
 
   acquire(): Promise<Ticket> {
@@ -216,6 +217,8 @@ export class SlackPacer {
   private readonly now: () => number;
   /** The share last read, to log when it changes. */
   private shared = 1;
+  /** The replicas and this one's place among them last read, and since when they have been so. */
+  private place = { replicas: 1, rank: 0, since: -Infinity };
 
   constructor(private readonly opts: PacerOptions = {}) {
     this.limits = opts.limits ?? SLACK_LIMITS;
@@ -237,12 +240,19 @@ export class SlackPacer {
     return share;
   };
 
-  /** This replica's part of a workspace-wide limit of `calls` a window: the remainder goes to the first ranks. */
-  private readonly shareOf = (calls: number): number => {
+  /** This replica's part of a workspace-wide limit of `calls` a window: the remainder goes to the first places. */
+  private readonly shareOf = (calls: number, windowMs: number): number => {
     const replicas = this.share();
     const read = this.opts.rank?.() ?? 0;
-    const rank = Number.isSafeInteger(read) && read >= 0 ? read % replicas : 0;
-    return Math.floor(calls / replicas) + (rank < calls % replicas ? 1 : 0);
+    // A place that cannot be right takes none of the remainder: the last place's part.
+    const rank = Number.isSafeInteger(read) && read >= 0 && read < replicas ? read : replicas - 1;
+    const now = this.now();
+    if (replicas !== this.place.replicas || rank !== this.place.rank) this.place = { replicas, rank, since: now };
+    // Only a place held for a whole window takes a remainder: when replicas join or leave, the others
+    // count again within a second, and what each sent in its window still counts at Slack meanwhile.
+    // Without the wait, a place moved up would add its extra call to the old holder's.
+    const settled = now - this.place.since >= windowMs;
+    return Math.floor(calls / replicas) + (settled && rank < calls % replicas ? 1 : 0);
   };
 
   /** Resolves when `method` (about `channel`) may be called; release the ticket with Slack's answer. */

@@ -76,21 +76,22 @@ describe('the replica heartbeat', () => {
     ]);
   });
 
-  it('takes the last place while its own beat is not yet written', () => {
+  it('counts itself in, in the place after the others, while its own beat is not yet written', () => {
     tmp = tempDir();
     const path = join(tmp.dir, 'bot.db');
     const a = replica(path, 'host-a:100:aaaaaa');
     const z = replica(path, 'host-z:900:zzzzzz');
     a.heartbeat.beat();
     z.heartbeat.count();
-    expect([z.heartbeat.live, z.heartbeat.rank]).toEqual([1, 0]);
+    // Z counts itself in (A and Z: two) and takes the place after A.
+    expect([z.heartbeat.live, z.heartbeat.rank]).toEqual([2, 1]);
     a.heartbeat.count();
     expect([a.heartbeat.live, a.heartbeat.rank]).toEqual([1, 0]);
     const b = replica(path, 'host-b:200:bbbbbb');
     z.heartbeat.beat();
     b.heartbeat.count();
-    // B is not in the table yet: it counts A and Z, and takes the last of their places rather than A's.
-    expect([b.heartbeat.live, b.heartbeat.rank]).toEqual([2, 1]);
+    // B is not in the table yet: it counts A, Z and itself, in the place after theirs (no remainder there).
+    expect([b.heartbeat.live, b.heartbeat.rank]).toEqual([3, 2]);
   });
 
   it('learns of a replica that joins between its own beats, not at its next one', async () => {

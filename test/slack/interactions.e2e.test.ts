@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { blockActionBody } from '../../src/sandbox/slack-payloads.ts';
 import { ALICE, BOB, CAROL, declared, eventually, settled, useBot } from '../helpers/test-bot.ts';
 
 describe('buttons on the pinned summary, and the modals', () => {
@@ -130,6 +131,15 @@ describe('buttons on the pinned summary, and the modals', () => {
       text: '',
     });
     expect(await h.bot.submit('incident_old_form', {}, { user: BOB.id })).toMatchObject({ status: 200, text: '' });
+    // Bolt hands a press to the listener of its first action: a known second one does not make it handled.
+    const payload = JSON.parse(
+      new URLSearchParams(blockActionBody({ actionId: 'incident_page_again', value: '1', user: BOB.id, channel })).get(
+        'payload',
+      )!,
+    ) as { actions: Record<string, unknown>[] };
+    payload.actions.push({ ...payload.actions[0], action_id: 'incident_ack' });
+    const both = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    expect(await h.bot.slack(both)).toMatchObject({ status: 200, text: '' });
     await settled(h.bot.app);
     expect(h.bot.app.incidents.get(incident.id)).toEqual(before);
   });
