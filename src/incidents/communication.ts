@@ -54,7 +54,7 @@ export function postUpdate(
     if (incident.status === 'resolved') throw resolvedFirst(incidentId);
     const { incidents } = core.deps;
     const cause = recordUpdate(core, change, incident, status, text, by, options);
-    incidents.update(
+    const updated = incidents.updateAndGet(
       incidentId,
       { status, lastUpdateAt: change.at, updateDueAt: change.at + core.cadenceMs(incident.severity) },
       change.at,
@@ -64,7 +64,7 @@ export function postUpdate(
       dutiesEffect(incidentId, cause),
     );
     if (status !== incident.status) change.effect(...refreshEffects(incidentId, cause));
-    return core.require(incidentId);
+    return updated ?? core.require(incidentId);
   });
 }
 

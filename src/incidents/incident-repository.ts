@@ -140,25 +140,33 @@ export interface NewTimelineEvent {
   data?: Record<string, unknown>;
 }
 
+/** The patch's own keys that the whitelist names, sorted: they are spliced into SQL, so never anything else. */
+const patchKeys = (patch: IncidentPatch): (keyof IncidentPatch)[] =>
+  (Object.keys(patch) as (keyof IncidentPatch)[])
+    .filter((k) => Object.hasOwn(PATCH_COLUMNS, k) && patch[k] !== undefined)
+    .sort();
+
 /** All SQL about incidents, their timeline and roles. Prepared once; callers own transactions. */
 export class IncidentRepository {
   private readonly stmt;
   private readonly tallies;
   private readonly append;
+  private readonly appendNow;
   /** One UPDATE per set of columns patched together, prepared the first time that set is written. */
   private readonly patches = new Map<string, Database.Statement>();
 
   constructor(readonly db: Db) {
     this.tallies = new TallyRepository(db);
     // The event and the tally the insights read of it commit together, whatever the caller's transaction.
-    this.append = db.transaction((event: NewTimelineEvent): number => {
+    this.appendNow = (event: NewTimelineEvent): number => {
       const data = event.data ?? {};
       const id = Number(
         this.stmt.appendEvent.run({ ...event, body: event.body ?? null, data: JSON.stringify(data) }).lastInsertRowid,
       );
       this.tallies.record(event.incidentId, { at: event.at, kind: event.kind, actor: event.actor, data });
       return id;
-    });
+    };
+    this.append = db.transaction(this.appendNow);
     this.stmt = {
       insert: db.prepare(`INSERT INTO incidents
         (title, public_title, description, severity, source, external_id, declared_by, declared_at, updated_at,
@@ -234,21 +242,28 @@ export class IncidentRepository {
    * the next is due together, and each statement rewrites the row and its indexes again.
    */
   update(id: number, patch: IncidentPatch, now: number): void {
-    // Own keys of the whitelist only: the patch's type says as much, but its keys are spliced into SQL.
-    const keys = (Object.keys(patch) as (keyof IncidentPatch)[])
-      .filter((k) => Object.hasOwn(PATCH_COLUMNS, k) && patch[k] !== undefined)
-      .sort();
+    const keys = patchKeys(patch);
     if (keys.length === 0) return;
-    this.patchStatement(keys).run(...keys.map((k) => patch[k]), now, id);
+    this.patchStatement(keys, false).run(...keys.map((k) => patch[k]), now, id);
+  }
+
+  /** `update`, answering with the incident as it now is (the statement returns it: no second read). */
+  updateAndGet(id: number, patch: IncidentPatch, now: number): Incident | undefined {
+    const keys = patchKeys(patch);
+    if (keys.length === 0) return this.get(id);
+    const row = this.patchStatement(keys, true).get(...keys.map((k) => patch[k]), now, id) as IncidentRow | undefined;
+    return row && toIncident(row);
   }
 
   /** The columns come from PATCH_COLUMNS only (never from input), and the sets in use are a handful. */
-  private patchStatement(keys: (keyof IncidentPatch)[]): Database.Statement {
-    const name = keys.join(',');
+  private patchStatement(keys: (keyof IncidentPatch)[], returning: boolean): Database.Statement {
+    const name = `${returning ? 'returning:' : ''}${keys.join(',')}`;
     let statement = this.patches.get(name);
     if (!statement) {
       const set = keys.map((k) => `${PATCH_COLUMNS[k]} = ?`).join(', ');
-      statement = this.db.prepare(`UPDATE incidents SET ${set}, updated_at = ? WHERE id = ?`);
+      statement = this.db.prepare(
+        `UPDATE incidents SET ${set}, updated_at = ? WHERE id = ?${returning ? ' RETURNING *' : ''}`,
+      );
       this.patches.set(name, statement);
     }
     return statement;
@@ -341,7 +356,9 @@ export class IncidentRepository {
   }
 
   appendEvent(event: NewTimelineEvent): number {
-    return this.append(event);
+    // In a caller's transaction the two writes are already atomic: a savepoint around them would add
+    // two statements to every change (each costs as much as a write once the caches have gone cold).
+    return this.db.inTransaction ? this.appendNow(event) : this.append(event);
   }
 
   timeline(incidentId: number): TimelineEvent[] {

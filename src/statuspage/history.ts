@@ -34,19 +34,22 @@ export function historyRecorder(
   }) => void,
 ) {
   return (): number =>
-    repo.transaction(() => {
-      const last = new Map(repo.latest().map((r) => [r.componentId, r.status]));
-      const now = ctx.now();
-      let added = 0;
-      for (const c of publicComponents(ctx)) {
-        const old = last.get(c.id);
-        if (old === c.status) continue;
-        const id = repo.add({ componentId: c.id, status: c.status, at: now });
-        if (old !== undefined) onChange?.({ id, componentId: c.id, old, new: c.status, at: now });
-        added++;
-      }
-      return added;
-    });
+    // No components, nothing to record: not even the reads (this runs after every turn that committed a change).
+    ctx.components.length === 0
+      ? 0
+      : repo.transaction(() => {
+          const last = new Map(repo.latest().map((r) => [r.componentId, r.status]));
+          const now = ctx.now();
+          let added = 0;
+          for (const c of publicComponents(ctx)) {
+            const old = last.get(c.id);
+            if (old === c.status) continue;
+            const id = repo.add({ componentId: c.id, status: c.status, at: now });
+            if (old !== undefined) onChange?.({ id, componentId: c.id, old, new: c.status, at: now });
+            added++;
+          }
+          return added;
+        });
 }
 
 export interface DayBar {

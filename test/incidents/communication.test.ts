@@ -72,12 +72,15 @@ describe('posting an update', () => {
     d = new Domain();
     const { id } = d.declare(ALICE);
     d.advance(10 * MINUTE);
-    d.service.postUpdate(id, 'identified', '  Bad deploy found. ', actor(BOB));
+    const answered = d.service.postUpdate(id, 'identified', '  Bad deploy found. ', actor(BOB));
     expect(d.incident(id)).toMatchObject({
       status: 'identified',
       lastUpdateAt: START + 10 * MINUTE,
       updateDueAt: START + 70 * MINUTE,
+      updatedAt: START + 10 * MINUTE,
     });
+    // What it answers (the command's reply shows it) is the incident as stored.
+    expect(answered).toEqual(d.incident(id));
     expect(d.service.updates(id)).toEqual([
       {
         id: 1,

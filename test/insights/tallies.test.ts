@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/db/open.ts';
 import { computeFigures, incidentFigures, localClock, talliedFigures } from '../../src/insights/figures.ts';
 import { InsightsRepository } from '../../src/insights/insights-repository.ts';
 import { isUserId } from '../../src/lib/slack-ids.ts';
-import { ALICE, BOB, CAROL, Domain, MINUTE, START, actor, pagerEvent } from '../incidents/domain-harness.ts';
+import { ALICE, BOB, CAROL, DAVE, Domain, MINUTE, START, actor, pagerEvent } from '../incidents/domain-harness.ts';
 import { RANGE, TIME_ZONE, seedHistory } from './seeded-history.ts';
 
 /**
@@ -132,5 +132,27 @@ describe('migration 031 on a database whose timelines were written before it', (
     expect(computeFigures(repo, RANGE, { timeZone: TIME_ZONE, isPerson: isUserId })).toEqual(before);
     expect(repo.countStaleTallies()).toBe(0);
     db.close();
+  });
+});
+
+describe('an event and its tally are one write', () => {
+  it('appended in a change that then fails, neither stays; appended in one that commits, both do', () => {
+    d = new Domain();
+    const { id } = d.declare(ALICE);
+    const events = d.timeline(id).length;
+    expect(overall(d).overall.responders).toMatchObject({ median: 1 });
+
+    // The note is written inside a caller's transaction (as the outbox and grouped webhooks do) that fails after it.
+    const failing = d.db.transaction(() => {
+      d.service.addNote(id, 'looking at the database', DAVE);
+      throw new Error('a later step failed');
+    });
+    expect(failing).toThrow('a later step failed');
+    expect(d.timeline(id)).toHaveLength(events);
+    expect(overall(d).overall.responders).toMatchObject({ median: 1 });
+
+    d.db.transaction(() => d.service.addNote(id, 'looking at the database', DAVE))();
+    expect(d.timeline(id)).toHaveLength(events + 1);
+    expect(overall(d).overall.responders).toMatchObject({ median: 2 });
   });
 });
