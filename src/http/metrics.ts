@@ -3,6 +3,7 @@ import type { Route } from './server.ts';
 import type { IncidentRepository } from '../incidents/incident-repository.ts';
 import { SEVERITIES } from '../incidents/types.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
+import type { Outcome } from '../outbox/worker.ts';
 import { traceExemplar } from '../lib/telemetry.ts';
 
 export interface Metrics {
@@ -13,7 +14,8 @@ export interface Metrics {
    */
   request(route: string, method: string, status: number, seconds: number, exemplar?: Record<string, string>): void;
   command(verb: string, outcome: 'ok' | 'user_error' | 'bug', seconds: number): void;
-  delivery(kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead'): void;
+  /** `covered`: settled without a call of its own, by the delivery of a newer row of its kind. */
+  delivery(kind: string, outcome: Outcome): void;
 }
 
 /**
@@ -53,7 +55,7 @@ export function createMetrics(
   });
   const deliveries = new Counter({
     name: 'incident_bot_outbox_deliveries_total',
-    help: 'Outbox delivery attempts by effect kind and outcome',
+    help: 'Outbox delivery attempts by effect kind and outcome (covered: settled by a newer row of its kind)',
     labelNames: ['kind', 'outcome'],
     registers: [registry],
   });

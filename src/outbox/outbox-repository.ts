@@ -63,6 +63,9 @@ export interface UndeliveredRow {
   leaseUntil: number | null;
 }
 
+/** Rows one delivery settles beside its own at most: the next delivery of the kind takes the rest. */
+const COVER_MAX = 500;
+
 export class OutboxRepository {
   private readonly stmt;
 
@@ -109,6 +112,15 @@ export class OutboxRepository {
       // who settled them; a rescheduled row is free again.
       delivered: db.prepare(`UPDATE outbox SET state = 'delivered', attempts = attempts + 1, result = @result,
         delivered_at = @now, last_error = NULL WHERE id = @id AND state = 'pending' AND claimed_by = @replica`),
+      // Rows of one kind queued in one ordering key behind the row being delivered, not claimed by anyone.
+      queuedLike: db
+        .prepare(
+          `SELECT id FROM outbox WHERE ordering_key = @orderingKey AND state = 'pending' AND kind = @kind
+          AND incident_id = @incidentId AND id <> @id AND claimed_by IS NULL ORDER BY id LIMIT ${COVER_MAX}`,
+        )
+        .pluck(),
+      covered: db.prepare(`UPDATE outbox SET state = 'delivered', result = @result, delivered_at = @now,
+          last_error = NULL WHERE id = @id AND state = 'pending' AND claimed_by IS NULL`),
       retry: db.prepare(`UPDATE outbox SET attempts = attempts + @attempts, available_at = @availableAt,
           last_error = @error, claimed_by = NULL, lease_until = NULL
         WHERE id = @id AND state = 'pending' AND claimed_by = @replica`),
@@ -221,6 +233,24 @@ export class OutboxRepository {
   markDelivered(id: number, result: unknown, now: number, replica: string): boolean {
     const params = { id, replica, now, result: result === undefined ? null : JSON.stringify(result) };
     return this.stmt.delivered.run(params).changes === 1;
+  }
+
+  /**
+   * The rows of `row`'s kind queued in its ordering key (at most COVER_MAX), unclaimed: for a kind
+   * whose delivery renders what is current, the delivery that begins after this read covers them.
+   */
+  queuedLike(row: OutboxRow): number[] {
+    const { orderingKey, kind, incidentId, id } = row;
+    if (incidentId === null) return [];
+    return this.stmt.queuedLike.all({ orderingKey, kind, incidentId, id }) as number[];
+  }
+
+  /** Settles rows that `by`'s delivery covered (see `queuedLike`); those claimed since are left alone. */
+  markCovered(ids: readonly number[], by: number, now: number): number {
+    const result = JSON.stringify({ covered_by: by });
+    let n = 0;
+    for (const id of ids) n += this.stmt.covered.run({ id, result, now }).changes;
+    return n;
   }
 
   /**

@@ -6,6 +6,9 @@ import { backoffMs } from './backoff.ts';
 import type { OutboxRepository } from './outbox-repository.ts';
 import type { OutboxRow } from './types.ts';
 
+/** What became of a row: `covered` is settled by the delivery of a newer row of its kind (`rendersCurrent`). */
+export type Outcome = 'delivered' | 'covered' | 'retry' | 'rate_limited' | 'dead';
+
 /** How a failed delivery should be treated. */
 export type Failure = { type: 'rate_limited'; retryAfterMs: number } | { type: 'transient' } | { type: 'permanent' };
 
@@ -19,6 +22,12 @@ export interface Delivered {
 export interface EffectHandler {
   /** Rows in the same lane share a rate limit: a 429 pauses the whole lane. */
   lane: string;
+  /**
+   * The delivery renders what is current (the incident as it is now), whatever its row says: one
+   * delivery stands for every row of its kind queued for the same incident before it began, and
+   * settles them with its own (a burst of updates edits a pinned message once, not once per update).
+   */
+  rendersCurrent?: boolean;
   deliver(row: OutboxRow, log: Logger): Promise<Delivered>;
   classify(error: unknown): Failure;
 }
@@ -41,7 +50,7 @@ export interface WorkerOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** Told every attempt's outcome (for metrics). */
-  onOutcome?: (kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead') => void;
+  onOutcome?: (kind: string, outcome: Outcome) => void;
   /** Storage errors are reported here; while it is not writable no delivery starts. */
   storage?: StorageGuard;
   /** Each delivery is a span, a child of the stored context of the change that queued the row. */
@@ -317,6 +326,9 @@ export class OutboxWorker {
       log.error({ event: 'outbox.dead', reason: 'no_handler' }, 'no handler for outbox row kind; marking it dead');
       return;
     }
+    // Read before the handler reads the incident: the changes that queued these rows are what it renders.
+    // Only for a row that waited its turn: a row delivered as soon as it was queued has nothing behind it.
+    const covered = handler.rendersCurrent && this.now() - row.createdAt >= COVER_AFTER_MS ? repo.queuedLike(row) : [];
     let outcome: { ok: true; delivered: Delivered } | { ok: false; error: unknown };
     try {
       outcome = { ok: true, delivered: await handler.deliver(row, log) };
@@ -327,15 +339,21 @@ export class OutboxWorker {
     const now = this.now();
     if (outcome.ok) {
       const { delivered } = outcome;
+      let settled = 0;
       const ours = repo.db.transaction(() => {
         // What the delivery learnt is written back only by the replica whose outcome stands.
         if (!repo.markDelivered(row.id, delivered.result, now, replica)) return false;
         delivered.commit?.();
+        settled = repo.markCovered(covered, row.id, now);
         return true;
       })();
       if (!ours) return this.claimLost(log, 'delivered');
-      log.info({ event: 'outbox.delivered', latency_ms: now - row.createdAt }, 'delivered');
+      log.info(
+        { event: 'outbox.delivered', latency_ms: now - row.createdAt, ...(settled > 0 ? { covered: settled } : {}) },
+        'delivered',
+      );
       this.outcome(row.kind, 'delivered');
+      for (let i = 0; i < settled; i++) this.opts.onOutcome?.(row.kind, 'covered');
       return;
     }
     // The handler's own commit (a change to the incident) met a full disk: not the vendor's failure.
@@ -359,14 +377,14 @@ export class OutboxWorker {
    * Our lease passed and another replica took the row over: its outcome is the row's, ours is only
    * told. (Its delivery looked before acting, as the row was marked uncertain by our start.)
    */
-  private claimLost(log: Logger, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead'): void {
+  private claimLost(log: Logger, outcome: Exclude<Outcome, 'covered'>): void {
     log.warn(
       { event: 'outbox.claim_lost', replica: this.opts.replica, dropped: outcome },
       'outbox row was taken over by another replica after our lease passed; our outcome is dropped',
     );
   }
 
-  private outcome(kind: string, outcome: 'delivered' | 'retry' | 'rate_limited' | 'dead'): void {
+  private outcome(kind: string, outcome: Exclude<Outcome, 'covered'>): void {
     const span = trace.getActiveSpan();
     span?.setAttribute('outbox.outcome', outcome);
     if (outcome !== 'delivered') span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
@@ -402,6 +420,12 @@ export class OutboxWorker {
     this.outcome(row.kind, 'retry');
   }
 }
+
+/**
+ * How long a row waited before the worker looks for rows of its kind queued behind it. A row
+ * delivered at once has none, and the look would cost every delivery a read for nothing.
+ */
+const COVER_AFTER_MS = 100;
 
 const vendorOf = (lane: string) => lane.split(':')[0]!;
 

@@ -150,11 +150,14 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     }
   };
 
-  const handler = (lane: string, deliver: EffectHandler['deliver']): EffectHandler => ({
+  const handler = (lane: string, deliver: EffectHandler['deliver'], rendersCurrent = false): EffectHandler => ({
     lane: `slack:${lane}`,
     deliver: namingScope(deliver),
     classify,
+    ...(rendersCurrent ? { rendersCurrent } : {}),
   });
+  /** A message or topic drawn from the incident as it is when delivered: the newest row of its kind says it all. */
+  const current = (lane: string, deliver: EffectHandler['deliver']) => handler(lane, deliver, true);
 
   return {
     [EffectKind.ChannelCreate]: handler('conversations.create', async (row, log) => {
@@ -215,7 +218,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
       return { result: { invited }, commit: () => deps.invited?.(incident.id, invited) };
     }),
 
-    [EffectKind.ChannelSetTopic]: handler('conversations.setTopic', async (row) => {
+    [EffectKind.ChannelSetTopic]: current('conversations.setTopic', async (row) => {
       const { incident, channel } = channelOf(row);
       const topic = channelTopic(incident, incidents.roles(incident.id));
       await client.conversations.setTopic({ channel, topic });
@@ -229,7 +232,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
       return { result: { ts }, commit: () => incidents.setSummaryTs(incident.id, ts, now()) };
     }),
 
-    [EffectKind.ChannelUpdateSummary]: handler('chat.update', async (row) => {
+    [EffectKind.ChannelUpdateSummary]: current('chat.update', async (row) => {
       const { incident, channel } = channelOf(row);
       if (!incident.summaryTs) throw new PrerequisiteFailedError(`incident ${incident.id} has no summary message yet`);
       await client.chat.update({
@@ -254,7 +257,7 @@ export function slackEffectHandlers(deps: SlackEffectDeps): Record<string, Effec
     }),
 
     // Posted and pinned with the first comms lead, then edited in place: one pinned message, kept current.
-    [EffectKind.ChannelDuties]: handler('chat.postMessage', async (row) => {
+    [EffectKind.ChannelDuties]: current('chat.postMessage', async (row) => {
       const { incident, channel } = channelOf(row);
       const roles = incidents.roles(incident.id);
       const message = dutiesMessage(incident, roles, settings, deps.publicUrl ?? '');

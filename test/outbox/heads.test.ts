@@ -91,3 +91,57 @@ describe('the outbox heads: the next row of each ordering key', () => {
     expect(scans).toEqual([]);
   });
 });
+
+describe('rows a delivery covers: the same kind, queued for the same incident behind it', () => {
+  let db: Db;
+  let repo: OutboxRepository;
+  beforeEach(() => {
+    db = openDatabase(':memory:');
+    migrate(db);
+    repo = new OutboxRepository(db);
+  });
+  afterEach(() => db.close());
+
+  const duties = (n: number, extra: Partial<NewEffect> = {}) =>
+    effect('incident:1', n, { kind: 'channel.duties', incidentId: null, ...extra });
+
+  it('are its kind in its ordering key only, unclaimed, itself excepted; one claimed since is left to its holder', () => {
+    db.prepare(
+      "INSERT INTO incidents (id, title, severity, status, declared_at, declared_by, source, updated_at) VALUES (1, 't', 'sev3', 'investigating', 0, 'U1', 'slack', 0), (2, 't', 'sev3', 'investigating', 0, 'U1', 'slack', 0)",
+    ).run();
+    repo.enqueue(duties(1, { incidentId: 1 }), 100);
+    repo.enqueue(effect('incident:1', 2, { kind: 'channel.notice', incidentId: 1 }), 100);
+    repo.enqueue(duties(3, { incidentId: 1 }), 100);
+    repo.enqueue(duties(4, { incidentId: 1 }), 100);
+    repo.enqueue(duties(5, { incidentId: 1 }), 100);
+    repo.enqueue(effect('incident:2', 6, { kind: 'channel.duties', incidentId: 2 }), 100);
+    const [head] = repo.heads(200, 10);
+    const mine = repo.claim(head!.id, 'replica-a', 200, 10_000)!;
+    expect(mine.idempotencyKey).toBe('incident:1:1');
+    const covered = repo.queuedLike(mine);
+    const keyOf = (id: number) =>
+      db.prepare('SELECT idempotency_key FROM outbox WHERE id = ?').pluck().get(id) as string;
+    expect(covered.map(keyOf)).toEqual(['incident:1:3', 'incident:1:4', 'incident:1:5']);
+
+    // Another replica took one of them over in between (its holder settles it, not this delivery).
+    db.prepare("UPDATE outbox SET claimed_by = 'replica-b', lease_until = 99999 WHERE id = ?").run(covered[1]);
+    expect(repo.markDelivered(mine.id, undefined, 300, 'replica-a')).toBe(true);
+    expect(repo.markCovered(covered, mine.id, 300)).toBe(2);
+    const states = db.prepare('SELECT idempotency_key AS key, state, result FROM outbox ORDER BY id').all();
+    expect(states).toEqual([
+      { key: 'incident:1:1', state: 'delivered', result: null },
+      { key: 'incident:1:2', state: 'pending', result: null },
+      { key: 'incident:1:3', state: 'delivered', result: `{"covered_by":${mine.id}}` },
+      { key: 'incident:1:4', state: 'pending', result: null },
+      { key: 'incident:1:5', state: 'delivered', result: `{"covered_by":${mine.id}}` },
+      { key: 'incident:2:6', state: 'pending', result: null },
+    ]);
+  });
+
+  it('are none for a row of no incident', () => {
+    repo.enqueue(duties(1), 100);
+    repo.enqueue(duties(2), 100);
+    const [head] = repo.heads(200, 10);
+    expect(repo.queuedLike(repo.claim(head!.id, 'replica-a', 200, 10_000)!)).toEqual([]);
+  });
+});

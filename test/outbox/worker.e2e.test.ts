@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BOB, eventually, useBot } from '../helpers/test-bot.ts';
+import { ALICE, BOB, declared, eventually, settled as settledApp, useBot } from '../helpers/test-bot.ts';
 
 describe('the outbox worker delivering to Slack', () => {
   const h = useBot();
@@ -38,6 +38,49 @@ describe('the outbox worker delivering to Slack', () => {
       'pins.add',
       'chat.postMessage', // who holds which role
     ]);
+  });
+
+  it('edits a pinned message once for a burst of updates: a delivery settles the rows of its kind queued behind it', async () => {
+    const { incident, channel } = await declared(h, 'Checkout errors');
+    await h.bot.command(`role comms <@${BOB.id}|bob>`, { channel, user: ALICE.id });
+    const dutiesTs = await eventually(() => h.bot.app.incidents.get(incident.id)?.dutiesTs, 10_000, 'duties pinned');
+    await settledApp(h.bot.app);
+    const dutiesRows = () => h.bot.app.outbox.forIncident(incident.id).filter((r) => r.kind === 'channel.duties');
+    const before = dutiesRows().length;
+    const editsBefore = h.slack.succeeded('chat.update').filter((c) => c.args.ts === dutiesTs).length;
+
+    // Slack is slow to take the first edit: the updates sent meanwhile queue their edits behind it.
+    h.slack.inject('chat.update', { delayMs: 1_000 });
+    const updates = 5;
+    for (let i = 1; i <= updates; i++)
+      await h.bot.command(`update investigating Step ${i} of the rollback`, { channel, user: BOB.id });
+    await settledApp(h.bot.app);
+
+    const rows = dutiesRows().slice(before);
+    expect(rows).toHaveLength(updates);
+    expect(rows.every((r) => r.state === 'delivered')).toBe(true);
+    const covered = rows.filter((r) => r.result?.includes('covered_by')).length;
+    const edits = h.slack.succeeded('chat.update').filter((c) => c.args.ts === dutiesTs).length - editsBefore;
+    // One edit Slack was slow to take, one more for the updates queued behind it (or one for all, on a slow machine).
+    expect(edits).toBeLessThanOrEqual(2);
+    expect(edits + covered).toBe(updates);
+    // Every update's own message is still posted, in order.
+    const steps = h.slack.ws
+      .channelMessages(channel)
+      .map((m) => /Step (\d) of the rollback/.exec(m.text ?? '')?.[1])
+      .filter(Boolean);
+    expect(steps).toEqual(['1', '2', '3', '4', '5']);
+    // The last edit shows the incident as the last update left it (the next update due from it).
+    const due = h.bot.app.incidents.get(incident.id)!.updateDueAt!;
+    const last = h.slack
+      .succeeded('chat.update')
+      .filter((c) => c.args.ts === dutiesTs)
+      .at(-1)!;
+    expect(JSON.stringify(last.args)).toContain(`<!date^${Math.floor(due / 1000)}^`);
+    const metrics = await (await fetch(`${h.bot.app.url}/metrics`)).text();
+    expect(metrics).toContain(
+      `incident_bot_outbox_deliveries_total{kind="channel.duties",outcome="covered"} ${covered}`,
+    );
   });
 
   it('waits out Retry-After on a 429 before calling that method again', async () => {
