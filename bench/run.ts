@@ -21,6 +21,7 @@ import { webhookIngest } from './suites/webhook-ingest.ts';
 import { footprint } from './suites/footprint.ts';
 import { statusPage } from './suites/status-page.ts';
 import { storm } from './suites/storm.ts';
+import { sqliteStatement } from './suites/sqlite-statement.ts';
 import { textRegex } from './suites/text-regex.ts';
 import { tracing } from './suites/tracing.ts';
 import { insights } from './suites/insights.ts';
@@ -35,6 +36,7 @@ const SUITES: Suite[] = [
   runbook,
   runbookParams,
   textRegex,
+  sqliteStatement,
   tracing,
   insights,
   footprint,
