@@ -291,7 +291,8 @@ const APPLY: Record<ExternalEventKind, Applier> = {
   reopened: (deps, change, incident, ev) => {
     if (incident.status !== 'resolved' || (incident.resolvedAt ?? 0) > ev.occurredAt) return false;
     deps.incidents.update(incident.id, { status: 'investigating', resolvedAt: null }, change.at);
-    change.effect(...refreshEffects(incident.id, ev.deliveryId));
+    // The pinned duties said "resolved": redrawn, as after a reopen in chat.
+    change.effect(...refreshEffects(incident.id, ev.deliveryId), dutiesEffect(incident.id, ev.deliveryId));
     return tell(change, incident, ev, { type: 'reopened', by: by(ev), via: via(ev) });
   },
   reassigned: reassign,

@@ -64,7 +64,7 @@ export interface UndeliveredRow {
 }
 
 /** Rows one delivery settles beside its own at most: the next delivery of the kind takes the rest. */
-const COVER_MAX = 500;
+const COVER_MAX = 100;
 
 export class OutboxRepository {
   private readonly stmt;
@@ -119,8 +119,10 @@ export class OutboxRepository {
           AND incident_id = @incidentId AND id <> @id AND claimed_by IS NULL ORDER BY id LIMIT ${COVER_MAX}`,
         )
         .pluck(),
-      covered: db.prepare(`UPDATE outbox SET state = 'delivered', result = @result, delivered_at = @now,
-          last_error = NULL WHERE id = @id AND state = 'pending' AND claimed_by IS NULL`),
+      // One statement for them all (one round trip to PostgreSQL, under its write lock): the ids in
+      // COVER_MAX places, the places left over bound to NULL, which matches no row.
+      covered: db.prepare(`UPDATE outbox SET state = 'delivered', result = ?, delivered_at = ?, last_error = NULL
+          WHERE state = 'pending' AND claimed_by IS NULL AND id IN (${Array(COVER_MAX).fill('?').join(', ')})`),
       retry: db.prepare(`UPDATE outbox SET attempts = attempts + @attempts, available_at = @availableAt,
           last_error = @error, claimed_by = NULL, lease_until = NULL
         WHERE id = @id AND state = 'pending' AND claimed_by = @replica`),
@@ -247,10 +249,9 @@ export class OutboxRepository {
 
   /** Settles rows that `by`'s delivery covered (see `queuedLike`); those claimed since are left alone. */
   markCovered(ids: readonly number[], by: number, now: number): number {
-    const result = JSON.stringify({ covered_by: by });
-    let n = 0;
-    for (const id of ids) n += this.stmt.covered.run({ id, result, now }).changes;
-    return n;
+    if (ids.length === 0) return 0;
+    const places = Array.from({ length: COVER_MAX }, (_, i) => ids[i] ?? null);
+    return this.stmt.covered.run(JSON.stringify({ covered_by: by }), now, ...places).changes;
   }
 
   /**

@@ -248,6 +248,13 @@ describe('an event from a paging system', () => {
       expect(d.service.applyExternal(pagerEvent('reopened', 'd-reopen', T + 2 * MINUTE)).outcome).toBe('applied');
       expect(d.incident(id)).toMatchObject({ status: 'investigating', resolvedAt: null });
       expect(d.notices(id).at(-1)).toEqual({ type: 'reopened', by: 'Pat Pager', via: 'PagerDuty' });
+      // Topic, summary and the pinned duties are redrawn, as after a reopen in chat.
+      expect(
+        d
+          .effects(id)
+          .filter((e) => e.idempotencyKey.endsWith(':d-reopen'))
+          .map((e) => e.kind),
+      ).toEqual(expect.arrayContaining(['channel.update_summary', 'channel.set_topic', 'channel.duties']));
     });
 
     it('reopened: the update reminders start again, as after a reopen in chat', () => {
