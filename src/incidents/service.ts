@@ -33,6 +33,11 @@ import type { CapturedMessage, Incident, ResolvedPerson, Role, Severity, Status,
 
 const VIEWER_TTL_MS = 7 * 24 * 3_600_000;
 const MAX_REFRESHED_VIEWERS = 500;
+/**
+ * Timeline events that change nothing the overview draws (title, severity, status, acknowledgement,
+ * commander, room, privacy): a change made only of these redraws no one's overview.
+ */
+const OVERVIEW_UNCHANGED = new Set(['note', 'followup', 'impact', 'postmortem_requested', 'automation_failed']);
 
 /** The incident domain: every change is one transaction that also records its timeline and effects. */
 export class IncidentService implements Core {
@@ -80,8 +85,10 @@ export class IncidentService implements Core {
         }
         // After the automations, so an announcement tells what they changed too.
         change.effect(...announcementEffects(this, change));
-        // Anything that reaches a timeline may change what the overview shows: redraw it for its viewers.
-        if (change.events.length > 0) change.effect(...this.overviewRefreshes(change.at));
+        // What reaches a timeline may change what the overview shows (events recorded as they happen, as
+        // an update's, and those appended now): redraw it for its viewers.
+        const kinds = [...change.recorded.map((r) => r.event.kind), ...change.events.map((e) => e.kind)];
+        if (kinds.some((kind) => !OVERVIEW_UNCHANGED.has(kind))) change.effect(...this.overviewRefreshes(change.at));
         for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
         return value;
       });

@@ -82,5 +82,22 @@ describe('the Home tab', () => {
     expect(publishesFor(h, ALICE.id)).toBe(before + 1);
     // Bob never opened the tab: nothing is published for him.
     expect(publishesFor(h, BOB.id)).toBe(0);
+
+    // A new status posted with an update is drawn too; a note changes nothing it shows, and redraws nothing.
+    await h.bot.command('note Checking the search cluster', { user: BOB.id, channel: incident.channelId! });
+    h.clock.now += 5_000;
+    h.bot.app.worker.notify();
+    await settled(h.bot.app, () => h.clock.now);
+    expect(publishesFor(h, ALICE.id)).toBe(before + 1);
+    await h.bot.command('update identified Index rebuild found', { user: BOB.id, channel: incident.channelId! });
+    h.clock.now += 5_000;
+    h.bot.app.worker.notify();
+    await eventually(
+      () => JSON.stringify(homeOf(h, ALICE.id)?.blocks).includes('Identified'),
+      10_000,
+      'the Home tab after the update',
+    );
+    await settled(h.bot.app, () => h.clock.now);
+    expect(publishesFor(h, ALICE.id)).toBe(before + 2);
   });
 });
