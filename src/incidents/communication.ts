@@ -54,6 +54,8 @@ export function postUpdate(
     if (incident.status === 'resolved') throw resolvedFirst(incidentId);
     const { incidents } = core.deps;
     const cause = recordUpdate(core, change, incident, status, text, by, options);
+    // The overview shows the status, not the updates: one that keeps the status redraws no one's.
+    if (status === incident.status) change.overviewKept.add(Number(cause));
     const updated = incidents.updateAndGet(
       incidentId,
       { status, lastUpdateAt: change.at, updateDueAt: change.at + core.cadenceMs(incident.severity) },

@@ -123,6 +123,8 @@ export class Change {
   readonly effects: NewEffect[] = [];
   /** Events appended at once (`Core.record`), with their ids: automations react to them too. */
   readonly recorded: { id: number; event: NewTimelineEvent }[] = [];
+  /** Ids of recorded events that change nothing the overview draws, whatever their kind (an update that keeps the status). */
+  readonly overviewKept = new Set<number>();
   constructor(readonly at: number) {}
   event(e: Omit<NewTimelineEvent, 'at'> & { at?: number }): this {
     this.events.push({ at: this.at, ...e });

@@ -87,7 +87,10 @@ export class IncidentService implements Core {
         change.effect(...announcementEffects(this, change));
         // What reaches a timeline may change what the overview shows (events recorded as they happen, as
         // an update's, and those appended now): redraw it for its viewers.
-        const kinds = [...change.recorded.map((r) => r.event.kind), ...change.events.map((e) => e.kind)];
+        const kinds = [
+          ...change.recorded.filter((r) => !change.overviewKept.has(r.id)).map((r) => r.event.kind),
+          ...change.events.map((e) => e.kind),
+        ];
         if (kinds.some((kind) => !OVERVIEW_UNCHANGED.has(kind))) change.effect(...this.overviewRefreshes(change.at));
         for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
         return value;

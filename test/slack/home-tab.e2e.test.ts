@@ -83,8 +83,10 @@ describe('the Home tab', () => {
     // Bob never opened the tab: nothing is published for him.
     expect(publishesFor(h, BOB.id)).toBe(0);
 
-    // A new status posted with an update is drawn too; a note changes nothing it shows, and redraws nothing.
+    // A new status posted with an update is drawn too; a note, or an update that keeps the status, changes
+    // nothing it shows, and redraws nothing.
     await h.bot.command('note Checking the search cluster', { user: BOB.id, channel: incident.channelId! });
+    await h.bot.command('update investigating Still looking', { user: BOB.id, channel: incident.channelId! });
     h.clock.now += 5_000;
     h.bot.app.worker.notify();
     await settled(h.bot.app, () => h.clock.now);
