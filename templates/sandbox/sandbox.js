@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const { esc, mrkdwn, textHtml } = SlackText;
-const state = { user: localStorage.getItem('sandbox.user') || 'U0ALICE01', channel: null, view: 'chat', version: '', data: null, modalKey: '', busy: false };
+const state = { user: localStorage.getItem('sandbox.user') || 'U0ALICE01', channel: null, view: 'chat', version: '', data: null, modalKey: '', queue: Promise.resolve() };
 /** Stands for "the Home tab" where a button's message would be: its buttons are view actions, not message ones. */
 const HOME = Object.freeze({ home: true });
 
@@ -234,10 +234,18 @@ function openHome() {
   return act(() => api('home', { user: state.user }));
 }
 
-/** Runs one action, shows its refusal if any, and refreshes at once rather than at the next poll. */
-async function act(run) {
-  if (state.busy) return;
-  state.busy = true;
+/**
+ * Runs one action after those already on their way, shows its refusal if any, and refreshes at once
+ * rather than at the next poll. Actions queue rather than being dropped while one is in flight: the
+ * composer has already cleared what was typed, so a dropped send would be a message lost.
+ */
+function act(run) {
+  const done = state.queue.then(() => attempt(run));
+  state.queue = done;
+  return done;
+}
+
+async function attempt(run) {
   notice('');
   try {
     const result = await run();
@@ -248,8 +256,6 @@ async function act(run) {
     return result;
   } catch (error) {
     notice(error.message);
-  } finally {
-    state.busy = false;
   }
 }
 

@@ -105,6 +105,18 @@ describe('the sandbox page, driven by a browser', () => {
     expect(await page.locator('.messages img').count()).toBe(0);
     expect(await page.locator('.messages script').count()).toBe(0);
 
+    // Typed faster than the bot answers: every message is sent, in the order typed, none dropped.
+    await page.evaluate(() => {
+      const input = document.querySelector<HTMLInputElement>('#text')!;
+      for (const text of ['first of three', 'second of three', 'third of three']) {
+        input.value = text;
+        input.form!.requestSubmit();
+      }
+    });
+    await expect
+      .poll(() => page.locator('.messages').innerText())
+      .toMatch(/first of three[\s\S]*second of three[\s\S]*third of three/);
+
     // What the report needs: who was affected, and a follow-up with an owner.
     await send('/incident impact About 4% of checkouts in the EU failed for 12 minutes.');
     await send('/incident followup Alert on the 5xx rate of each deploy @bob');
