@@ -521,7 +521,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       at: c.at,
       changeId: c.id,
     });
-    for (const e of effects) outbox.enqueue(e, c.at);
+    outbox.enqueueAll(effects, c.at);
     if (effects.length > 0) setImmediate(() => wake());
   });
   storage.whenWritable('recording component history', () => void recordHistory());

@@ -77,3 +77,12 @@ export function asStorageError(error: unknown): StorageUnavailableError | undefi
   const problem = storageProblem(error);
   return problem ? new StorageUnavailableError(problem, { cause: error }) : undefined;
 }
+
+/**
+ * A write that names a row which does not exist: SQLite's and PostgreSQL's foreign-key violation.
+ * Lets a change skip reading a row only to learn that it is there.
+ */
+export function isMissingReference(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
+}

@@ -79,10 +79,8 @@ export function addNote(core: Core, incidentId: number, text: string, by: UserRe
       `A note has at most ${NOTE_MAX.toLocaleString('en')} characters; this one has ${note.length.toLocaleString('en')}. Split it in two.`,
     );
   }
-  core.transact((change) => {
-    core.require(incidentId);
-    change.event({ incidentId, kind: 'note', actor: by, body: note });
-  });
+  // Not read first: the event's reference to the incident refuses one that does not exist (not found).
+  core.transact((change) => change.event({ incidentId, kind: 'note', actor: by, body: note }));
 }
 
 /**

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db/open.ts';
+import { isMissingReference } from '../db/storage-error.ts';
+import { ErrorCode, UserError } from '../lib/errors.ts';
 import { TallyRepository } from '../insights/tally-repository.ts';
 import type { Incident, RoleAssignment, Role, Severity, TimelineEvent, UserRef } from './types.ts';
 
@@ -160,9 +162,18 @@ export class IncidentRepository {
     // The event and the tally the insights read of it commit together, whatever the caller's transaction.
     this.appendNow = (event: NewTimelineEvent): number => {
       const data = event.data ?? {};
-      const id = Number(
-        this.stmt.appendEvent.run({ ...event, body: event.body ?? null, data: JSON.stringify(data) }).lastInsertRowid,
-      );
+      let id: number;
+      try {
+        id = Number(
+          this.stmt.appendEvent.run({ ...event, body: event.body ?? null, data: JSON.stringify(data) }).lastInsertRowid,
+        );
+      } catch (error) {
+        // The timeline's reference to its incident is the check that it exists (a change that needs
+        // nothing else of the incident, as a note, does not read it first).
+        if (isMissingReference(error))
+          throw new UserError(ErrorCode.NotFound, `There is no incident #${event.incidentId}.`, { cause: error });
+        throw error;
+      }
       this.tallies.record(event.incidentId, { at: event.at, kind: event.kind, actor: event.actor, data });
       return id;
     };

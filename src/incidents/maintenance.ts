@@ -182,7 +182,7 @@ export class MaintenanceService {
     const result = db.transaction(() => {
       const effects: NewEffect[] = [];
       const value = fn(effects);
-      for (const e of effects) enqueued = outbox.enqueue(e, at) || enqueued;
+      enqueued = outbox.enqueueAll(effects, at) > 0;
       return value;
     })();
     if (enqueued) this.deps.onEffectsEnqueued();

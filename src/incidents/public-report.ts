@@ -178,7 +178,7 @@ export class PublicReports {
     const at = this.deps.now();
     const added = db.transaction(() => {
       if (!this.deps.reports.add({ incidentId, report, publishedAt: at, publishedBy: by, via })) return false;
-      for (const e of this.deps.publicEffects?.(incidentId) ?? []) enqueued = outbox.enqueue(e, at) || enqueued;
+      enqueued = outbox.enqueueAll(this.deps.publicEffects?.(incidentId) ?? [], at) > 0;
       return true;
     })();
     if (!added && via === 'command')

@@ -50,8 +50,10 @@ export function recordUpdate(
 ): string {
   requirePublishable(core, incident, by, options);
   const { incidents, updates, policy } = core.deps;
-  const before = new Map(updates.componentStatuses(incident.id).map((c) => [c.id, c.status]));
-  const components = (options.components ?? []).map((c) => ({
+  const claimed = options.components ?? [];
+  // Read only when the update speaks of components: most do not, and each statement weighs on the ack.
+  const before = new Map(claimed.length ? updates.componentStatuses(incident.id).map((c) => [c.id, c.status]) : []);
+  const components = claimed.map((c) => ({
     id: c.id,
     old: before.get(c.id) ?? 'operational',
     new: c.status,

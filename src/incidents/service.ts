@@ -92,7 +92,7 @@ export class IncidentService implements Core {
           ...change.events.map((e) => e.kind),
         ];
         if (kinds.some((kind) => !OVERVIEW_UNCHANGED.has(kind))) change.effect(...this.overviewRefreshes(change.at));
-        for (const e of change.effects) enqueued = outbox.enqueue(e, change.at) || enqueued;
+        enqueued = outbox.enqueueAll(change.effects, change.at) > 0;
         return value;
       });
     } catch (error) {

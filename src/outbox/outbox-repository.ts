@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from '../db/open.ts';
 import { currentCause, currentTraceparent, type Cause } from '../lib/telemetry.ts';
 import type { NewEffect, OutboxRow } from './types.ts';
@@ -65,17 +66,15 @@ export interface UndeliveredRow {
 
 /** Rows one delivery settles beside its own at most: the next delivery of the kind takes the rest. */
 const COVER_MAX = 100;
+/** Rows per INSERT when a change queues many (a declared incident queues a dozen). */
+const ENQUEUE_BATCH = 20;
 
 export class OutboxRepository {
   private readonly stmt;
+  private readonly inserts = new Map<number, Database.Statement>();
 
   constructor(readonly db: Db) {
     this.stmt = {
-      enqueue: db.prepare(`INSERT INTO outbox
-        (ordering_key, incident_id, kind, payload, idempotency_key, available_at, created_at, priority, traceparent, cause)
-        VALUES (@orderingKey, @incidentId, @kind, @payload, @idempotencyKey, @availableAt, @now, @priority,
-          @traceparent, @cause)
-        ON CONFLICT (idempotency_key) DO NOTHING`),
       // The head of each ordering key: a row is only deliverable once every earlier row of its key is settled.
       // The keys with pending rows are walked one index seek each (`keys`), and each key's head is one
       // more: the worker looks after every delivery, and a look that read every pending row made a
@@ -169,17 +168,47 @@ export class OutboxRepository {
    * current trace context and cause (the request whose change queued it): its delivery continues them.
    */
   enqueue(effect: NewEffect, now: number): boolean {
+    return this.enqueueAll([effect], now) === 1;
+  }
+
+  /**
+   * Queues a change's effects in order (ids ascending as listed), skipping any whose idempotency key
+   * is already queued, in one INSERT per ENQUEUE_BATCH: a statement weighs about the same whatever
+   * its size on a command's ack path. Returns how many rows were added.
+   */
+  enqueueAll(effects: readonly NewEffect[], now: number): number {
+    if (effects.length === 0) return 0;
     const cause = currentCause();
-    const info = this.stmt.enqueue.run({
-      ...effect,
-      payload: JSON.stringify(effect.payload),
-      availableAt: effect.availableAt ?? now,
-      now,
-      priority: effect.priority ?? 0,
-      traceparent: currentTraceparent(),
-      cause: cause ? JSON.stringify(cause) : null,
-    });
-    return info.changes === 1;
+    const context = [now, currentTraceparent(), cause ? JSON.stringify(cause) : null] as const;
+    let added = 0;
+    for (let from = 0; from < effects.length; from += ENQUEUE_BATCH) {
+      const batch = effects.slice(from, from + ENQUEUE_BATCH);
+      const values = batch.flatMap((e) => [
+        e.orderingKey,
+        e.incidentId,
+        e.kind,
+        JSON.stringify(e.payload),
+        e.idempotencyKey,
+        e.availableAt ?? now,
+        e.priority ?? 0,
+        ...context,
+      ]);
+      added += this.insertRows(batch.length).run(...values).changes;
+    }
+    return added;
+  }
+
+  /** The INSERT of `n` rows, prepared the first time a change queues that many. */
+  private insertRows(n: number): Database.Statement {
+    let statement = this.inserts.get(n);
+    if (!statement) {
+      statement = this.db.prepare(`INSERT INTO outbox
+        (ordering_key, incident_id, kind, payload, idempotency_key, available_at, priority, created_at, traceparent, cause)
+        VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+        ON CONFLICT (idempotency_key) DO NOTHING`);
+      this.inserts.set(n, statement);
+    }
+    return statement;
   }
 
   /**
