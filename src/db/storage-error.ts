@@ -79,10 +79,14 @@ export function asStorageError(error: unknown): StorageUnavailableError | undefi
 }
 
 /**
- * A write that names a row which does not exist: SQLite's and PostgreSQL's foreign-key violation.
- * Lets a change skip reading a row only to learn that it is there.
+ * A write refused because the row `column` of `table` names does not exist (SQLite's and PostgreSQL's
+ * foreign-key violation). Lets a change skip reading a row only to learn that it is there. PostgreSQL
+ * names the constraint (its default name for the column's reference), so a violation of another key
+ * in the same batch of writes is not mistaken for this one; SQLite does not, and the caller must
+ * only ask about a statement whose one reference is that column.
  */
-export function isMissingReference(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
+export function isMissingReference(error: unknown, table: string, column: string): boolean {
+  const e = error as { code?: unknown; constraint?: unknown } | null;
+  if (e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return true;
+  return e?.code === '23503' && e.constraint === `${table}_${column}_fkey`;
 }

@@ -168,9 +168,9 @@ export class IncidentRepository {
           this.stmt.appendEvent.run({ ...event, body: event.body ?? null, data: JSON.stringify(data) }).lastInsertRowid,
         );
       } catch (error) {
-        // The timeline's reference to its incident is the check that it exists (a change that needs
-        // nothing else of the incident, as a note, does not read it first).
-        if (isMissingReference(error))
+        // The timeline's reference to its incident (its only one) is the check that it exists: a
+        // change that needs nothing else of the incident, as a note, does not read it first.
+        if (isMissingReference(error, 'timeline_events', 'incident_id'))
           throw new UserError(ErrorCode.NotFound, `There is no incident #${event.incidentId}.`, { cause: error });
         throw error;
       }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/open.ts';
 import { openPostgres, WRITE_LOCK_KEY, type PgDatabase } from '../../src/db/postgres/pg-database.ts';
 import { toPostgres } from '../../src/db/postgres/sql-dialect.ts';
-import { storageProblem } from '../../src/db/storage-error.ts';
+import { isMissingReference, storageProblem } from '../../src/db/storage-error.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
 
 describe("the project's SQL, as PostgreSQL reads it", () => {
@@ -157,6 +157,33 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
       ).toThrow(/duplicate key/);
     })();
     expect(db.prepare('SELECT k FROM u ORDER BY k').pluck().all()).toEqual(['outer', 'taken']);
+  });
+
+  it('tells a missing row behind one reference from a failure of another key sent in the same batch', () => {
+    db.exec('CREATE TABLE IF NOT EXISTS parents (id BIGINT PRIMARY KEY)');
+    db.exec('CREATE TABLE IF NOT EXISTS kids (parent_id BIGINT NOT NULL REFERENCES parents (id))');
+    db.exec('CREATE TABLE IF NOT EXISTS pets (parent_id BIGINT NOT NULL REFERENCES parents (id))');
+    const kid = db.prepare('INSERT INTO kids (parent_id) VALUES (?)');
+    const pet = db.prepare('INSERT INTO pets (parent_id) VALUES (?)');
+    const failure = (change: () => void) => {
+      try {
+        db.transaction(change)();
+      } catch (error) {
+        return error;
+      }
+      throw new Error('the change was not refused');
+    };
+    const kidless = failure(() => kid.run(404));
+    expect(isMissingReference(kidless, 'kids', 'parent_id')).toBe(true);
+    // The pet's deferred write fails when the kid's insert sends it: that is not a missing kid's parent.
+    db.exec('INSERT INTO parents (id) VALUES (1)');
+    const petless = failure(() => {
+      pet.run(404);
+      kid.run(1);
+    });
+    expect(isMissingReference(petless, 'pets', 'parent_id')).toBe(true);
+    expect(isMissingReference(petless, 'kids', 'parent_id')).toBe(false);
+    expect(isMissingReference(new Error('other'), 'kids', 'parent_id')).toBe(false);
   });
 
   it('names the deferred write that failed, and answers a write undone unsent as having changed nothing', () => {
