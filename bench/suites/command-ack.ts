@@ -81,6 +81,8 @@ async function measure(
     BENCH_BOT_DATABASE_URL: await benchDatabaseUrl(),
   });
   const floor = await start<{ url: string; cpu: string }>('command-ack.ts', ['floor']);
+  // The floor plus a note's SQLite statements and nothing else of the bot (its own figure, notes only).
+  const durable = await start<{ url: string; cpu: string }>('command-ack.ts', ['durable', bot.info.channel]);
   const figures: Figure[] = [];
   const engines = [
     { bot: bot.info, url: bot.info.url.replace('localhost', '127.0.0.1'), engine: undefined },
@@ -112,6 +114,13 @@ async function measure(
         accept: replied,
       });
     await pacedLoad({ url: `${floor.info.url}/slack/events`, make: STREAMS[stream](bot.info.channel), ...warm });
+    if (stream === 'note')
+      await pacedLoad({
+        url: `${durable.info.url}/slack/events`,
+        make: STREAMS.note(bot.info.channel),
+        ...warm,
+        accept: replied,
+      });
   }
   // A write verb alone (its acks compete with delivering what the updates before it caused), the
   // read verb among updates, so that it too is measured while the outbox is busy, and a write
@@ -129,30 +138,37 @@ async function measure(
     for (const run of runs) {
       // Quick mode (CI's 2 cores) measures PostgreSQL at 100/s only: the whole run must stay short.
       const bots = engines.filter((x) => !(quick && x.engine && rate > 100));
-      type Target = (typeof engines)[number] | 'floor';
-      const targets: Target[] = [...bots, 'floor'];
+      type Target = (typeof engines)[number] | 'floor' | 'durable';
+      const targets: Target[] = [...bots, 'floor', ...(run.verb === 'note' ? (['durable'] as const) : [])];
       // CPU per request, the deliveries the run caused included (until the bot has settled): on a
       // shared machine latency also measures the other jobs' load; this measures only our work.
       const cpu = new Map<Target, number>(targets.map((t) => [t, 0]));
-      const cpuNow = async (t: Target) => (await state(t === 'floor' ? floor.info.cpu : t.bot.state)).cpuMs;
+      const cpuNow = async (t: Target) =>
+        (await state(t === 'floor' ? floor.info.cpu : t === 'durable' ? durable.info.cpu : t.bot.state)).cpuMs;
       let cpuBefore = 0;
       const results = await pacedLoadInTurns<Target>({
         targets,
         load: (t) =>
           t === 'floor'
             ? { url: `${floor.info.url}/slack/events`, make: STREAMS[run.stream](bot.info.channel) }
-            : { url: `${t.url}/slack/events`, make: STREAMS[run.stream](t.bot.channel), accept: replied },
+            : t === 'durable'
+              ? {
+                  url: `${durable.info.url}/slack/events`,
+                  make: STREAMS[run.stream](bot.info.channel),
+                  accept: replied,
+                }
+              : { url: `${t.url}/slack/events`, make: STREAMS[run.stream](t.bot.channel), accept: replied },
         rate,
         seconds,
         // The bots and the floor take turns of a few seconds (A B C A B C …): a slow minute of this
         // shared machine then falls on each of them alike, not on whichever was measured in it.
         slices: quick ? 1 : 4,
         before: async (t) => {
-          if (t !== 'floor') await settled();
+          if (t !== 'floor' && t !== 'durable') await settled();
           cpuBefore = await cpuNow(t);
         },
         after: async (t) => {
-          if (t !== 'floor') await settled();
+          if (t !== 'floor' && t !== 'durable') await settled();
           cpu.set(t, cpu.get(t)! + (await cpuNow(t)) - cpuBefore);
         },
       });
@@ -192,6 +208,19 @@ async function measure(
             floor: { name: 'Bolt app that only acks', median: floorCpuPer, p99: floorCpuPer },
             ...engine,
           },
+        );
+      }
+      const statements = results.get('durable');
+      if (statements) {
+        const cpuPer = cpu.get('durable')! / total(statements);
+        figures.push(
+          loadFigure(
+            'command-ack',
+            `${run.label(rate)}: the floor running a note's SQLite statements before it acks, no bot code (what the statements alone cost; CPU per request ${cpuPer.toFixed(2)} ms, the floor's ${floorCpuPer.toFixed(2)})`,
+            statements[run.verb]!,
+            '—',
+            { name: 'Bolt app that only acks', r: base },
+          ),
         );
       }
     }
