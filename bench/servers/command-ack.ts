@@ -7,7 +7,7 @@
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../../src/db/migrate.ts';
@@ -61,7 +61,8 @@ async function floor() {
  * tally. No bot code around them: the gap to the floor is what the statements cost on this machine.
  */
 async function durable(channel: string) {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'bench-durable-')), 'bench.db'));
+  const dir = mkdtempSync(join(tmpdir(), 'bench-durable-'));
+  const db = openDatabase(join(dir, 'bench.db'));
   migrate(db);
   const seen = new SeenRequestRepository(db);
   const incidents = new IncidentRepository(db);
@@ -98,6 +99,7 @@ async function durable(channel: string) {
     stop: async () => {
       await served.stop();
       db.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
