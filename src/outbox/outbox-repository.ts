@@ -95,9 +95,13 @@ export class OutboxRepository {
       // and free (never claimed, its holder's lease passed, or already ours). It counts the start too
       // (see `OutboxRow.uncertain`), in the same write, and gives the row back: one statement per
       // delivery, where a transaction around the write and a read was three (three round trips to PostgreSQL).
+      // Only while it is still its key's head (as `heads` finds it: one index seek): the worker may claim
+      // a head read a few looks ago, and a row queued ahead of it since (a room's, priority -1) goes first.
       claim: db.prepare(`UPDATE outbox SET claimed_by = @replica, lease_until = @leaseUntil, starts = starts + 1
         WHERE id = @id AND state = 'pending' AND available_at <= @now
           AND (claimed_by IS NULL OR lease_until <= @now OR claimed_by = @replica)
+          AND id = (SELECT p.id FROM outbox p WHERE p.ordering_key = outbox.ordering_key AND p.state = 'pending'
+            ORDER BY p.priority, p.id LIMIT 1)
         RETURNING *`),
       holders: db
         .prepare("SELECT DISTINCT claimed_by FROM outbox WHERE state = 'pending' AND claimed_by IS NOT NULL")
@@ -231,9 +235,10 @@ export class OutboxRepository {
 
   /**
    * Takes row `id` for `replica` until `leaseUntil`, if it is still pending, due and free (unclaimed,
-   * its lease passed, or already this replica's), and counts the start (committed before the effect's
-   * API call: see `OutboxRow.uncertain`). Returns the row as it now is, or null when another replica
-   * has it or it is no longer waiting: then nobody here delivers it.
+   * its lease passed, or already this replica's) and still the head of its ordering key, and counts the
+   * start (committed before the effect's API call: see `OutboxRow.uncertain`). Returns the row as it now
+   * is, or null when another replica has it, it is no longer waiting or a row is now ahead of it: then
+   * nobody here delivers it now.
    */
   claim(id: number, replica: string, now: number, leaseUntil: number): OutboxRow | null {
     const row = this.stmt.claim.get({ id, replica, now, leaseUntil }) as Row | undefined;

@@ -67,6 +67,15 @@ export interface WorkerOptions {
    */
   answering?: () => boolean;
   maxYieldMs?: number;
+  /**
+   * The share of its time the worker may spend looking for due rows (0 < share ≤ 1; default 0.1). A
+   * look walks every ordering key with rows pending, so with hundreds of incidents queued one costs a
+   * millisecond or more, and a look after each of thousands of deliveries took more CPU than the
+   * deliveries did. After a look that took t, the next waits until t × (1 / share − 1) has passed
+   * (when that is a millisecond or more): a short queue, a look of microseconds, is looked at again
+   * at once, a long one less often, and each look starts as many deliveries as there are free slots.
+   */
+  lookShare?: number;
 }
 
 /**
@@ -96,10 +105,18 @@ export class OutboxWorker {
   private wakeInMs = Infinity;
   /** Since when (performance.now()) starting deliveries has waited for requests to be answered. */
   private yieldingSince: number | undefined;
+  /** When (performance.now()) the next look for due rows may be taken (see `lookShare`). */
+  private nextLookAt = 0;
+  /** The heads the last look found, less those tried since: what pumps start until the next look. */
+  private looked: OutboxRow[] = [];
+  /** The kinds the last look left out, their lanes waiting for a rate-limit slot. */
+  private lookedWithout: string[] = [];
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? Date.now;
     this.pollMs = opts.pollMs ?? 250;
+    const share = opts.lookShare ?? DEFAULT_LOOK_SHARE;
+    if (!(share > 0 && share <= 1)) throw new RangeError(`lookShare must be more than 0 and at most 1, not ${share}`);
     this.vendors = [...new Set(Object.values(opts.handlers).map((h) => vendorOf(h.lane)))];
     const lanes = new Map<string, string[]>();
     for (const [kind, { lane }] of Object.entries(opts.handlers)) lanes.set(lane, [...(lanes.get(lane) ?? []), kind]);
@@ -140,8 +157,9 @@ export class OutboxWorker {
     if (!this.running) return;
     const yieldFor = this.yieldFor();
     if (yieldFor > 0) return this.arm(yieldFor);
+    let lookIn = Infinity;
     try {
-      this.pump();
+      lookIn = this.pump();
     } catch (error) {
       // The database failed us (closed, disk full, locked past the timeout). Crashing from a timer
       // would take the webhooks and commands down with it; /readyz reports the database, and the
@@ -152,7 +170,7 @@ export class OutboxWorker {
           'outbox could not read its queue; trying again at the next poll',
         );
     }
-    this.arm();
+    this.arm(lookIn);
   }
 
   /**
@@ -172,25 +190,40 @@ export class OutboxWorker {
       clearTimeout(timeout);
     }
     this.abandoned = true;
+    this.looked = [];
+    this.nextLookAt = 0;
   }
 
   get inFlightCount(): number {
     return this.inFlight.size;
   }
 
-  private pump(): void {
+  /**
+   * Starts deliveries in the free slots; returns how long until it may look at the queue again when
+   * it could not look now (see `lookShare`), else Infinity.
+   */
+  private pump(): number {
     // Paused while the database cannot be written: an effect whose outcome cannot be recorded would
     // only be done again. The storage's probe wakes the worker when a write succeeds.
-    if (this.opts.storage && !this.opts.storage.writable) return;
+    if (this.opts.storage && !this.opts.storage.writable) return Infinity;
     const free = this.opts.concurrency - this.inFlight.size;
-    if (free <= 0) return;
+    if (free <= 0) return Infinity;
     const now = this.now();
-    // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
-    const limit = free + this.inFlight.size + this.pausedUntil.size + this.pacedHeads + 32;
-    const heads = this.opts.repo.heads(now, limit, this.kindsWaitingForSlots(), this.opts.replica);
+    const skipKinds = this.kindsWaitingForSlots();
+    const lookIn = this.nextLookAt - performance.now();
+    // Rows of a lane that was waiting for its rate-limit slot were left out of the last look: when the
+    // slot comes, they are looked for at once (a paced lane's calls keep to its pace, not to the looks').
+    const slotCame = this.lookedWithout.some((kind) => !skipKinds.includes(kind));
+    // Under a millisecond is not worth a timer (which would take a millisecond anyway).
+    if (lookIn < 1 || slotCame) {
+      this.looked = this.look(now, skipKinds);
+      this.lookedWithout = skipKinds;
+    }
     let started = 0;
     this.pacedHeads = 0;
-    for (const row of heads) {
+    // What is claimed, or gone (taken by another replica, covered, no longer the head), is not tried again.
+    const tried = new Set<number>();
+    for (const row of this.looked) {
       if (started >= free) break;
       if (this.inFlight.has(row.orderingKey)) continue;
       const handler = this.opts.handlers[row.kind];
@@ -203,7 +236,9 @@ export class OutboxWorker {
       }
       const vendor = handler ? vendorOf(handler.lane) : '';
       if (!this.mayTakeSlot(vendor, free - started)) continue;
-      // Another replica may have taken it since the heads were read (then it is theirs to deliver).
+      tried.add(row.id);
+      // Another replica may have taken it since the heads were read (then it is theirs to deliver),
+      // or, read by an earlier look, it may have been covered or have a row queued ahead of it since.
       const claimed = this.opts.repo.claim(row.id, this.opts.replica, now, now + this.opts.leaseMs);
       if (!claimed) continue;
       started++;
@@ -219,6 +254,25 @@ export class OutboxWorker {
         });
       this.inFlight.set(row.orderingKey, delivery);
     }
+    if (tried.size > 0) this.looked = this.looked.filter((r) => !tried.has(r.id));
+    // What the look left unstarted, and anything queued since, is looked for as soon as a look may be.
+    return lookIn >= 1 && !slotCame ? lookIn : Infinity;
+  }
+
+  /**
+   * Reads the heads due now, and when the next look may be (see `lookShare`). It reads more than the
+   * free slots take: the rest serve the pumps until then, as deliveries end.
+   */
+  private look(now: number, skipKinds: string[]): OutboxRow[] {
+    const share = this.opts.lookShare ?? DEFAULT_LOOK_SHARE;
+    // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
+    const limit = this.opts.concurrency * Math.ceil(1 / share) + this.pausedUntil.size + this.pacedHeads + LOOK_EXTRA;
+    const began = performance.now();
+    const heads = this.opts.repo.heads(now, limit, skipKinds, this.opts.replica);
+    const ended = performance.now();
+    // Never longer than a poll: one slow look (a stalled database) must not hide new rows for seconds.
+    this.nextLookAt = ended + Math.min((ended - began) * (1 / share - 1), this.pollMs);
+    return heads;
   }
 
   /**
@@ -426,6 +480,11 @@ export class OutboxWorker {
  * delivered at once has none, and the look would cost every delivery a read for nothing.
  */
 const COVER_AFTER_MS = 100;
+
+/** See `WorkerOptions.lookShare`. */
+const DEFAULT_LOOK_SHARE = 0.1;
+/** Heads read beyond what the slots take until the next look: keys in flight or paced are passed over. */
+const LOOK_EXTRA = 32;
 
 const vendorOf = (lane: string) => lane.split(':')[0]!;
 
