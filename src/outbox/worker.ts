@@ -68,12 +68,13 @@ export interface WorkerOptions {
   answering?: () => boolean;
   maxYieldMs?: number;
   /**
-   * The share of its time the worker may spend looking for due rows (0 < share ≤ 1; default 0.1). A
-   * look walks every ordering key with rows pending, so with hundreds of incidents queued one costs a
-   * millisecond or more, and a look after each of thousands of deliveries took more CPU than the
-   * deliveries did. After a look that took t, the next waits until t × (1 / share − 1) has passed
-   * (when that is a millisecond or more): a short queue, a look of microseconds, is looked at again
-   * at once, a long one less often, and each look starts as many deliveries as there are free slots.
+   * The share of its time the worker may spend looking for due rows while what it found last can fill
+   * its free slots (0 < share ≤ 1; default 0.1). A look walks every ordering key with rows pending:
+   * with hundreds of incidents queued one costs a millisecond or more, and a look after each of
+   * thousands of deliveries took more CPU than the deliveries. After a look that took t, the pumps of
+   * the next t × (1 / share − 1) (at most a poll; nothing under a millisecond, so a short queue is
+   * looked at as before) start deliveries from the heads that look found, and look again only when
+   * those cannot fill a free slot.
    */
   lookShare?: number;
 }
@@ -200,7 +201,7 @@ export class OutboxWorker {
 
   /**
    * Starts deliveries in the free slots; returns how long until it may look at the queue again when
-   * it could not look now (see `lookShare`), else Infinity.
+   * it did not look (see `lookShare`), else Infinity.
    */
   private pump(): number {
     // Paused while the database cannot be written: an effect whose outcome cannot be recorded would
@@ -210,17 +211,29 @@ export class OutboxWorker {
     if (free <= 0) return Infinity;
     const now = this.now();
     const skipKinds = this.kindsWaitingForSlots();
-    const lookIn = this.nextLookAt - performance.now();
     // Rows of a lane that was waiting for its rate-limit slot were left out of the last look: when the
     // slot comes, they are looked for at once (a paced lane's calls keep to its pace, not to the looks').
     const slotCame = this.lookedWithout.some((kind) => !skipKinds.includes(kind));
+    const lookIn = this.nextLookAt - performance.now();
     // Under a millisecond is not worth a timer (which would take a millisecond anyway).
-    if (lookIn < 1 || slotCame) {
-      this.looked = this.look(now, skipKinds);
-      this.lookedWithout = skipKinds;
-    }
-    let started = 0;
+    let looked = lookIn < 1 || slotCame;
+    if (looked) this.look(now, skipKinds);
     this.pacedHeads = 0;
+    const started = this.startFrom(now, free);
+    // Slots left free and nothing the last look found can start (its keys busy, its lanes paused):
+    // only a look finds more. So is found the next row of a key whose delivery just ended: one
+    // incident's backlog goes row after row, not a row per look.
+    if (started < free && !looked) {
+      this.look(now, skipKinds);
+      looked = true;
+      this.startFrom(now, free - started);
+    }
+    return looked ? Infinity : lookIn;
+  }
+
+  /** Starts up to `free` deliveries from the heads the last look found; returns how many it started. */
+  private startFrom(now: number, free: number): number {
+    let started = 0;
     // What is claimed, or gone (taken by another replica, covered, no longer the head), is not tried again.
     const tried = new Set<number>();
     for (const row of this.looked) {
@@ -255,24 +268,23 @@ export class OutboxWorker {
       this.inFlight.set(row.orderingKey, delivery);
     }
     if (tried.size > 0) this.looked = this.looked.filter((r) => !tried.has(r.id));
-    // What the look left unstarted, and anything queued since, is looked for as soon as a look may be.
-    return lookIn >= 1 && !slotCame ? lookIn : Infinity;
+    return started;
   }
 
   /**
-   * Reads the heads due now, and when the next look may be (see `lookShare`). It reads more than the
-   * free slots take: the rest serve the pumps until then, as deliveries end.
+   * Reads the heads due now into `looked`, and when the next look may be (see `lookShare`). It reads
+   * more than the free slots take: the rest serve the pumps until then, as deliveries end.
    */
-  private look(now: number, skipKinds: string[]): OutboxRow[] {
+  private look(now: number, skipKinds: string[]): void {
     const share = this.opts.lookShare ?? DEFAULT_LOOK_SHARE;
     // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
     const limit = this.opts.concurrency * Math.ceil(1 / share) + this.pausedUntil.size + this.pacedHeads + LOOK_EXTRA;
     const began = performance.now();
-    const heads = this.opts.repo.heads(now, limit, skipKinds, this.opts.replica);
+    this.looked = this.opts.repo.heads(now, limit, skipKinds, this.opts.replica);
+    this.lookedWithout = skipKinds;
     const ended = performance.now();
     // Never longer than a poll: one slow look (a stalled database) must not hide new rows for seconds.
     this.nextLookAt = ended + Math.min((ended - began) * (1 / share - 1), this.pollMs);
-    return heads;
   }
 
   /**

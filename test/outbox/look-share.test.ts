@@ -157,6 +157,52 @@ describe('the outbox worker looks for due rows a share of its time', () => {
     expect(looks).toBeGreaterThanOrEqual(2);
   });
 
+  it("delivers one incident's backlog row after row, not a row per look", async () => {
+    // Each look is made to take 2 ms: with a share of 1 %, the next would wait ~200 ms. The row behind
+    // each delivery is found when it ends, because nothing else can take the free slots.
+    const heads = repo.heads.bind(repo);
+    repo.heads = (...args) => {
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+      return heads(...args);
+    };
+    const rows = 200;
+    repo.enqueueAll(
+      Array.from({ length: rows }, (_, n) => effect('incident:1', n)),
+      1_000,
+    );
+    const delivered: number[] = [];
+    worker = new OutboxWorker({
+      repo,
+      handlers: {
+        'test.effect': {
+          lane: 'slack:chat.postMessage',
+          async deliver(row) {
+            delivered.push(row.payload.n as number);
+            return {};
+          },
+          classify: () => ({ type: 'transient' }),
+        },
+      },
+      logger: createLogger('silent'),
+      now: () => 2_000,
+      concurrency: 8,
+      maxAttempts: 3,
+      pollMs: 3_600_000,
+      lookShare: 0.01,
+      replica: 'look-share-test',
+      leaseMs: 60_000,
+    });
+    worker.start();
+    // A row per look would take 200 × 200 ms = 40 s.
+    const until = Date.now() + 10_000;
+    while (delivered.length < rows) {
+      if (Date.now() > until) throw new Error(`only ${delivered.length} of ${rows} rows delivered in 10 s`);
+      await sleep(5);
+    }
+    expect(delivered).toEqual(Array.from({ length: rows }, (_, n) => n));
+  });
+
   it('claims a head read by an earlier look only while nothing is queued ahead of it', () => {
     repo.enqueue(effect('incident:1', 1), 100);
     repo.enqueue(effect('incident:2', 1), 100);
