@@ -219,25 +219,33 @@ export class OutboxWorker {
     let looked = lookIn < 1 || slotCame;
     if (looked) this.look(now, skipKinds);
     this.pacedHeads = 0;
-    const started = this.startFrom(now, free);
-    // Slots left free and nothing the last look found can start (its keys busy, its lanes paused):
-    // only a look finds more. So is found the next row of a key whose delivery just ended: one
-    // incident's backlog goes row after row, not a row per look.
-    if (started < free && !looked) {
+    const first = this.startFrom(now, free);
+    // Slots left free and nothing the last look found can take them (its keys busy, its lanes paused
+    // or waiting for a slot): only a look finds more. So is found the next row of a key whose delivery
+    // just ended: one incident's backlog goes row after row, not a row per look. Not when a row was
+    // passed over to keep a slot for another vendor: that vendor's rows come with the next look.
+    if (!looked && first.started < free && first.exhausted) {
       this.look(now, skipKinds);
       looked = true;
-      this.startFrom(now, free - started);
+      this.startFrom(now, free - first.started);
     }
     return looked ? Infinity : lookIn;
   }
 
-  /** Starts up to `free` deliveries from the heads the last look found; returns how many it started. */
-  private startFrom(now: number, free: number): number {
+  /**
+   * Starts up to `free` deliveries from the heads the last look found: how many it started, and
+   * whether nothing more of them could start (every one tried or passed over for its key or lane).
+   */
+  private startFrom(now: number, free: number): { started: number; exhausted: boolean } {
     let started = 0;
+    let exhausted = true;
     // What is claimed, or gone (taken by another replica, covered, no longer the head), is not tried again.
     const tried = new Set<number>();
     for (const row of this.looked) {
-      if (started >= free) break;
+      if (started >= free) {
+        exhausted = false;
+        break;
+      }
       if (this.inFlight.has(row.orderingKey)) continue;
       const handler = this.opts.handlers[row.kind];
       if (handler && (this.pausedUntil.get(handler.lane) ?? 0) > now) continue;
@@ -248,7 +256,10 @@ export class OutboxWorker {
         continue;
       }
       const vendor = handler ? vendorOf(handler.lane) : '';
-      if (!this.mayTakeSlot(vendor, free - started)) continue;
+      if (!this.mayTakeSlot(vendor, free - started)) {
+        exhausted = false;
+        continue;
+      }
       tried.add(row.id);
       // Another replica may have taken it since the heads were read (then it is theirs to deliver),
       // or, read by an earlier look, it may have been covered or have a row queued ahead of it since.
@@ -268,7 +279,7 @@ export class OutboxWorker {
       this.inFlight.set(row.orderingKey, delivery);
     }
     if (tried.size > 0) this.looked = this.looked.filter((r) => !tried.has(r.id));
-    return started;
+    return { started, exhausted };
   }
 
   /**
@@ -280,7 +291,10 @@ export class OutboxWorker {
     // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
     const limit = this.opts.concurrency * Math.ceil(1 / share) + this.pausedUntil.size + this.pacedHeads + LOOK_EXTRA;
     const began = performance.now();
-    this.looked = this.opts.repo.heads(now, limit, skipKinds, this.opts.replica);
+    // A key in flight shows the row being delivered: it is done by the time the key is free again.
+    this.looked = this.opts.repo
+      .heads(now, limit, skipKinds, this.opts.replica)
+      .filter((r) => !this.inFlight.has(r.orderingKey));
     this.lookedWithout = skipKinds;
     const ended = performance.now();
     // Never longer than a poll: one slow look (a stalled database) must not hide new rows for seconds.

@@ -74,7 +74,8 @@ describe('the outbox worker looks for due rows a share of its time', () => {
     };
     worker = new OutboxWorker({
       repo,
-      handlers: { 'test.effect': handler },
+      // A second vendor with nothing to do, as the bot has (PagerDuty, GitHub…): a slot is kept for it.
+      handlers: { 'test.effect': handler, 'test.other': { ...handler, lane: 'other:api' } },
       logger: createLogger('silent'),
       now: () => 2_000,
       concurrency: 8,
@@ -201,6 +202,66 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       await sleep(5);
     }
     expect(delivered).toEqual(Array.from({ length: rows }, (_, n) => n));
+  });
+
+  it('starts a row of a vendor with a slot kept for it at the next look, not at the next poll', async () => {
+    // Each look is made to take 2 ms: with a share of 1 %, the next may be ~200 ms later.
+    const heads = repo.heads.bind(repo);
+    repo.heads = (...args) => {
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+      return heads(...args);
+    };
+    // Slack does not answer (its calls hang): one call in flight, its other rows passed over so that
+    // the last slot stays free for another vendor.
+    for (let i = 0; i < 5; i++) repo.enqueue(effect(`incident:${i}`, 0), 1_000);
+    const hanging: (() => void)[] = [];
+    const delivered: string[] = [];
+    worker = new OutboxWorker({
+      repo,
+      handlers: {
+        'test.effect': {
+          lane: 'slack:chat.postMessage',
+          deliver: () => new Promise((resolve) => hanging.push(() => resolve({}))),
+          classify: () => ({ type: 'transient' }),
+        },
+        'test.github': {
+          lane: 'github:api',
+          async deliver(row) {
+            delivered.push(row.idempotencyKey);
+            return {};
+          },
+          classify: () => ({ type: 'transient' }),
+        },
+      },
+      logger: createLogger('silent'),
+      now: () => 2_000,
+      concurrency: 2,
+      maxAttempts: 3,
+      // An hour: a row left for the poll would not be delivered within the test.
+      pollMs: 3_600_000,
+      lookShare: 0.01,
+      replica: 'look-share-test',
+      leaseMs: 60_000,
+    });
+    worker.start();
+    const deadline = Date.now() + 10_000;
+    while (hanging.length < 1) {
+      if (Date.now() > deadline) throw new Error('Slack was never called');
+      await sleep(1);
+    }
+    // A postmortem is queued for GitHub, and the worker told, within the look's window.
+    repo.enqueue(effect('postmortem:1', 0, { kind: 'test.github' }), 2_000);
+    worker.notify();
+    const until = Date.now() + 10_000;
+    while (delivered.length === 0) {
+      if (Date.now() > until) throw new Error('the GitHub row was left for the next poll');
+      await sleep(5);
+    }
+    expect(delivered).toEqual(['postmortem:1:0']);
+    // Slack still had one call in flight: the slot kept for GitHub is what delivered it.
+    expect(hanging).toHaveLength(1);
+    for (const answer of hanging) answer();
   });
 
   it('claims a head read by an earlier look only while nothing is queued ahead of it', () => {
