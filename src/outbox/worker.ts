@@ -112,12 +112,15 @@ export class OutboxWorker {
   private looked: OutboxRow[] = [];
   /** The kinds the last look left out, their lanes waiting for a rate-limit slot. */
   private lookedWithout: string[] = [];
+  /** See `lookShare`. */
+  private readonly lookShare: number;
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? Date.now;
     this.pollMs = opts.pollMs ?? 250;
     const share = opts.lookShare ?? DEFAULT_LOOK_SHARE;
     if (!(share > 0 && share <= 1)) throw new RangeError(`lookShare must be more than 0 and at most 1, not ${share}`);
+    this.lookShare = share;
     this.vendors = [...new Set(Object.values(opts.handlers).map((h) => vendorOf(h.lane)))];
     const lanes = new Map<string, string[]>();
     for (const [kind, { lane }] of Object.entries(opts.handlers)) lanes.set(lane, [...(lanes.get(lane) ?? []), kind]);
@@ -287,7 +290,7 @@ export class OutboxWorker {
    * more than the free slots take: the rest serve the pumps until then, as deliveries end.
    */
   private look(now: number, skipKinds: string[]): void {
-    const share = this.opts.lookShare ?? DEFAULT_LOOK_SHARE;
+    const share = this.lookShare;
     // Over-fetch: heads whose key is busy or whose lane is paused are skipped this round.
     const limit = this.opts.concurrency * Math.ceil(1 / share) + this.pausedUntil.size + this.pacedHeads + LOOK_EXTRA;
     const began = performance.now();

@@ -3,15 +3,7 @@ import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { OutboxRepository } from '../../src/outbox/outbox-repository.ts';
 import type { NewEffect } from '../../src/outbox/types.ts';
-
-const effect = (key: string, n: number, extra: Partial<NewEffect> = {}): NewEffect => ({
-  kind: 'test.effect',
-  orderingKey: key,
-  incidentId: null,
-  payload: { n },
-  idempotencyKey: `${key}:${n}`,
-  ...extra,
-});
+import { effect } from '../helpers/outbox-effect.ts';
 
 describe('the outbox heads: the next row of each ordering key', () => {
   let db: Db;

@@ -6,18 +6,9 @@ import { migrate } from '../../src/db/migrate.ts';
 import type { Db } from '../../src/db/open.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { OutboxRepository } from '../../src/outbox/outbox-repository.ts';
-import type { NewEffect } from '../../src/outbox/types.ts';
 import { OutboxWorker, type EffectHandler } from '../../src/outbox/worker.ts';
 import { openTestDatabase } from '../helpers/test-database.ts';
-
-const effect = (key: string, n: number, extra: Partial<NewEffect> = {}): NewEffect => ({
-  kind: 'test.effect',
-  orderingKey: key,
-  incidentId: null,
-  payload: { n },
-  idempotencyKey: `${key}:${n}`,
-  ...extra,
-});
+import { effect } from '../helpers/outbox-effect.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -42,6 +33,29 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       return heads(...args);
     };
   });
+  /** Each look is made to take 2 ms, a busy database's: with a share of 1 %, the next may be ~200 ms later. */
+  const slowLooks = () => {
+    const heads = repo.heads.bind(repo);
+    repo.heads = (...args) => {
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+      return heads(...args);
+    };
+  };
+  /** A worker looking 1 % of its time and polling once an hour: a row left for the poll is never delivered here. */
+  const slowLookingWorker = (concurrency: number, handlers: Record<string, EffectHandler>) =>
+    new OutboxWorker({
+      repo,
+      handlers,
+      logger: createLogger('silent'),
+      now: () => 2_000,
+      concurrency,
+      maxAttempts: 3,
+      pollMs: 3_600_000,
+      lookShare: 0.01,
+      replica: 'look-share-test',
+      leaseMs: 60_000,
+    });
   afterEach(async () => {
     await worker?.stop(0);
     worker = undefined;
@@ -99,45 +113,27 @@ describe('the outbox worker looks for due rows a share of its time', () => {
   });
 
   it('starts a row queued between two looks when the next look may be, not at the next poll', async () => {
-    // Each look is made to take 2 ms (a busy database): with a share of 1 %, the next waits ~200 ms.
-    const heads = repo.heads.bind(repo);
-    repo.heads = (...args) => {
-      const until = performance.now() + 2;
-      while (performance.now() < until);
-      return heads(...args);
-    };
+    slowLooks();
     // GitHub answers 429 for an hour: its rows stay in what the look found, passed over while paused.
     repo.enqueue(effect('postmortem:1', 0, { kind: 'test.github' }), 1_000);
     repo.enqueue(effect('postmortem:2', 0, { kind: 'test.github' }), 1_000);
     const delivered: string[] = [];
-    worker = new OutboxWorker({
-      repo,
-      handlers: {
-        'test.github': {
-          lane: 'github:api',
-          deliver: async () => {
-            throw new Error('API rate limit exceeded');
-          },
-          classify: () => ({ type: 'rate_limited', retryAfterMs: 3_600_000 }),
+    worker = slowLookingWorker(1, {
+      'test.github': {
+        lane: 'github:api',
+        deliver: async () => {
+          throw new Error('API rate limit exceeded');
         },
-        'test.effect': {
-          lane: 'slack:chat.postMessage',
-          async deliver(row) {
-            delivered.push(row.idempotencyKey);
-            return {};
-          },
-          classify: () => ({ type: 'transient' }),
-        },
+        classify: () => ({ type: 'rate_limited', retryAfterMs: 3_600_000 }),
       },
-      logger: createLogger('silent'),
-      now: () => 2_000,
-      concurrency: 1,
-      maxAttempts: 3,
-      // An hour: a row left for the poll would not be delivered within the test.
-      pollMs: 3_600_000,
-      lookShare: 0.01,
-      replica: 'look-share-test',
-      leaseMs: 60_000,
+      'test.effect': {
+        lane: 'slack:chat.postMessage',
+        async deliver(row) {
+          delivered.push(row.idempotencyKey);
+          return {};
+        },
+        classify: () => ({ type: 'transient' }),
+      },
     });
     worker.start();
     const deadline = Date.now() + 10_000;
@@ -159,40 +155,23 @@ describe('the outbox worker looks for due rows a share of its time', () => {
   });
 
   it("delivers one incident's backlog row after row, not a row per look", async () => {
-    // Each look is made to take 2 ms: with a share of 1 %, the next would wait ~200 ms. The row behind
-    // each delivery is found when it ends, because nothing else can take the free slots.
-    const heads = repo.heads.bind(repo);
-    repo.heads = (...args) => {
-      const until = performance.now() + 2;
-      while (performance.now() < until);
-      return heads(...args);
-    };
+    // The row behind each delivery is found when it ends, because nothing else can take the free slots.
+    slowLooks();
     const rows = 200;
     repo.enqueueAll(
       Array.from({ length: rows }, (_, n) => effect('incident:1', n)),
       1_000,
     );
     const delivered: number[] = [];
-    worker = new OutboxWorker({
-      repo,
-      handlers: {
-        'test.effect': {
-          lane: 'slack:chat.postMessage',
-          async deliver(row) {
-            delivered.push(row.payload.n as number);
-            return {};
-          },
-          classify: () => ({ type: 'transient' }),
+    worker = slowLookingWorker(8, {
+      'test.effect': {
+        lane: 'slack:chat.postMessage',
+        async deliver(row) {
+          delivered.push(row.payload.n as number);
+          return {};
         },
+        classify: () => ({ type: 'transient' }),
       },
-      logger: createLogger('silent'),
-      now: () => 2_000,
-      concurrency: 8,
-      maxAttempts: 3,
-      pollMs: 3_600_000,
-      lookShare: 0.01,
-      replica: 'look-share-test',
-      leaseMs: 60_000,
     });
     worker.start();
     // A row per look would take 200 × 200 ms = 40 s.
@@ -205,44 +184,26 @@ describe('the outbox worker looks for due rows a share of its time', () => {
   });
 
   it('starts a row of a vendor with a slot kept for it at the next look, not at the next poll', async () => {
-    // Each look is made to take 2 ms: with a share of 1 %, the next may be ~200 ms later.
-    const heads = repo.heads.bind(repo);
-    repo.heads = (...args) => {
-      const until = performance.now() + 2;
-      while (performance.now() < until);
-      return heads(...args);
-    };
+    slowLooks();
     // Slack does not answer (its calls hang): one call in flight, its other rows passed over so that
     // the last slot stays free for another vendor.
     for (let i = 0; i < 5; i++) repo.enqueue(effect(`incident:${i}`, 0), 1_000);
     const hanging: (() => void)[] = [];
     const delivered: string[] = [];
-    worker = new OutboxWorker({
-      repo,
-      handlers: {
-        'test.effect': {
-          lane: 'slack:chat.postMessage',
-          deliver: () => new Promise((resolve) => hanging.push(() => resolve({}))),
-          classify: () => ({ type: 'transient' }),
-        },
-        'test.github': {
-          lane: 'github:api',
-          async deliver(row) {
-            delivered.push(row.idempotencyKey);
-            return {};
-          },
-          classify: () => ({ type: 'transient' }),
-        },
+    worker = slowLookingWorker(2, {
+      'test.effect': {
+        lane: 'slack:chat.postMessage',
+        deliver: () => new Promise((resolve) => hanging.push(() => resolve({}))),
+        classify: () => ({ type: 'transient' }),
       },
-      logger: createLogger('silent'),
-      now: () => 2_000,
-      concurrency: 2,
-      maxAttempts: 3,
-      // An hour: a row left for the poll would not be delivered within the test.
-      pollMs: 3_600_000,
-      lookShare: 0.01,
-      replica: 'look-share-test',
-      leaseMs: 60_000,
+      'test.github': {
+        lane: 'github:api',
+        async deliver(row) {
+          delivered.push(row.idempotencyKey);
+          return {};
+        },
+        classify: () => ({ type: 'transient' }),
+      },
     });
     worker.start();
     const deadline = Date.now() + 10_000;

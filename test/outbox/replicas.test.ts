@@ -9,8 +9,9 @@ import { openTestDatabase, storageAt } from '../helpers/test-database.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { replicaId } from '../../src/app/replica-id.ts';
 import { OutboxRepository } from '../../src/outbox/outbox-repository.ts';
-import type { NewEffect, OutboxRow } from '../../src/outbox/types.ts';
+import type { OutboxRow } from '../../src/outbox/types.ts';
 import { OutboxWorker, type EffectHandler } from '../../src/outbox/worker.ts';
+import { effect } from '../helpers/outbox-effect.ts';
 
 /** What the far side saw, in the order it happened (one JavaScript thread: the order is exact). */
 interface Event {
@@ -22,14 +23,6 @@ interface Event {
 }
 
 const LEASE_MS = 60_000;
-
-const effect = (key: string, n: number): NewEffect => ({
-  kind: 'test.effect',
-  orderingKey: key,
-  incidentId: null,
-  payload: { n },
-  idempotencyKey: `${key}:${n}`,
-});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
