@@ -84,4 +84,82 @@ describe('group commit: the writes of one event-loop turn', () => {
     await commit(() => insert('b'));
     expect(names(reader)).toEqual(['a', 'b']);
   });
+
+  /** A write that takes `ms` of CPU (a PostgreSQL write is several round trips), noting what others saw committed. */
+  const slowInsert = (name: string, ms: number, committedBefore: Map<string, number>) => () => {
+    committedBefore.set(name, names(reader).length);
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+    return insert(name);
+  };
+
+  it('commits a turn whose writes outlast maxBatchMs in several transactions, the event loop turning between them', async () => {
+    const commit = groupCommit(db, { maxBatchMs: 10 });
+    const committedBefore = new Map<string, number>();
+    const writes = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => commit(slowInsert(name, 4, committedBefore)));
+    // Queued after the writes: with one transaction for all six it would see none or all of them.
+    let seenBetween = -1;
+    setImmediate(() => (seenBetween = names(reader).length));
+    await Promise.all(writes);
+    expect(names(reader)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(seenBetween).toBeGreaterThan(0);
+    expect(seenBetween).toBeLessThan(6);
+    // The first transaction held at least one write, and the last write ran after some were committed.
+    expect(committedBefore.get('a')).toBe(0);
+    expect(committedBefore.get('f')).toBeGreaterThan(0);
+  });
+
+  it('runs the writes in the order they were queued across a split turn, one queued by a write after those before it', async () => {
+    const commit = groupCommit(db, { maxBatchMs: 1 });
+    const committedBefore = new Map<string, number>();
+    const order: string[] = [];
+    let queuedInside: Promise<unknown> | undefined;
+    const first = commit(() => {
+      order.push('z-first');
+      queuedInside = commit(() => {
+        order.push('a-inner');
+        return insert('a-inner');
+      });
+      return slowInsert('z-first', 2, committedBefore)();
+    });
+    const second = commit(() => {
+      order.push('m-second');
+      return slowInsert('m-second', 2, committedBefore)();
+    });
+    await Promise.all([first, second]);
+    await queuedInside;
+    // The names sort otherwise: the order is the order they ran in.
+    expect(order).toEqual(['z-first', 'm-second', 'a-inner']);
+    expect(names(reader)).toEqual(['a-inner', 'm-second', 'z-first']);
+  });
+
+  it('gives each write a transaction of its own when the budget is nothing', async () => {
+    const commit = groupCommit(db, { maxBatchMs: 0 });
+    const committedBefore = new Map<string, number>();
+    await Promise.all(['a', 'b', 'c'].map((name) => commit(slowInsert(name, 0, committedBefore))));
+    expect(names(reader)).toEqual(['a', 'b', 'c']);
+    expect([...committedBefore.values()]).toEqual([0, 1, 2]);
+  });
+
+  it('rejects only the writes of a failed commit: those the budget left run in the next transaction', async () => {
+    const commit = groupCommit(db, { maxBatchMs: 1 });
+    // Checked at COMMIT only (a deferred foreign key), and slow enough to spend the budget alone.
+    const broken = commit(() => {
+      const until = performance.now() + 3;
+      while (performance.now() < until);
+      return db.prepare('INSERT INTO t (name, parent) VALUES (?, 42)').run('broken');
+    });
+    const after = commit(() => insert('after'));
+    await expect(broken).rejects.toThrow(/FOREIGN KEY constraint failed/);
+    await expect(after).resolves.toBeDefined();
+    expect(names(reader)).toEqual(['after']);
+  });
+
+  it('refuses the whole batch when its transaction cannot begin, and does not try it again', async () => {
+    const closed = openDatabase(join(dir, 'db.sqlite'));
+    const commit = groupCommit(closed);
+    closed.close();
+    const writes = [commit(() => 'a'), commit(() => 'b')];
+    for (const write of writes) await expect(write).rejects.toThrow(/not open/);
+  });
 });
