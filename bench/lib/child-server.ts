@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/** How long a child may take to say it is ready, and to stop once asked. */
+const READY_MS = 120_000;
+const STOP_MS = 30_000;
+
 /**
  * A server under load in its own process, so that the load generator does not share its event
  * loop (on a 2-core machine: client on one core, server on the other). The child prints one JSON
@@ -19,6 +23,8 @@ export async function childServer<T>(
     env: { ...process.env, ...env },
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  // Stops by itself: a child that never says it is ready, or never stops, is killed.
+  let readyTimer: NodeJS.Timeout | undefined;
   const info = await new Promise<T>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -27,12 +33,18 @@ export async function childServer<T>(
       if (line) resolve(JSON.parse(line) as T);
     });
     proc.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
-  });
+    readyTimer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${script} was not ready within ${READY_MS / 1000} s`));
+    }, READY_MS);
+  }).finally(() => clearTimeout(readyTimer));
   return {
     info,
     stop: async () => {
       proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), STOP_MS);
       await exited;
+      clearTimeout(killer);
     },
   };
 }

@@ -1,9 +1,9 @@
 /**
  * One replica of the storm suite's three, in a process of its own, as replicas run on hosts of their
  * own: a replica's PostgreSQL statement blocks its own process (sync-pg-client.ts), not the other
- * replicas nor the fake Slack they share. It stores in BENCH_BOT_DATABASE_URL; its one argument is
- * JSON: the shared fake Slack and fake PagerDuty, the webhook secret and Slack's time scale.
- * Prints `{ url }` when ready; stops on SIGTERM.
+ * replicas. It stores in BENCH_BOT_DATABASE_URL; its one argument is JSON: the shared fake Slack and
+ * fake PagerDuty, the webhook secret and Slack's time scale. Prints `{ url }` when ready; stops on
+ * SIGTERM.
  */
 import { benchBot, storageFromEnv } from '../lib/bot.ts';
 

@@ -19,10 +19,11 @@ export type GroupCommit = <T>(write: () => T) => Promise<T>;
  * after awaiting it tells the truth. When a commit fails nothing of that transaction is kept and each
  * of its writes rejects (with `failure(error)` when that classifies it, e.g. a full disk).
  *
- * A transaction takes writes until `maxBatchMs` (default 10 ms) has passed since it began (counted
- * once it holds the write lock; at least one write each; the last may run past it), then commits; the
- * rest go first in the next turn's (10 ms: shorter turns of the lock let the replicas' deliveries
- * start sooner in a burst, and cost PostgreSQL's ingest rate a little; measured in bench/README.md).
+ * A transaction takes writes until `maxBatchMs` (default 10 ms) has passed since it began (on
+ * PostgreSQL once it holds the replicas' write lock; at least one write each; the last may run past
+ * it), then commits; the rest go first in the next turn's (10 ms: shorter turns of the lock let the
+ * replicas' deliveries start sooner in a burst, and cost PostgreSQL's ingest rate a little; measured
+ * in bench/README.md).
  * A write costs tens of microseconds on SQLite, so a burst's turn fits in one; on PostgreSQL a
  * write is a dozen or more round trips under the replicas' write lock, and a burst of 200 pages in
  * one transaction held that lock, and this process's event loop, for about a second: no delivery
@@ -39,8 +40,9 @@ export function groupCommit(
   // Made once: better-sqlite3 nests a transaction inside another as a savepoint.
   const alone = db.transaction((write: () => unknown) => write());
   const together = db.transaction((batch: Queued[]) => {
-    // From here, not from before BEGIN: time spent waiting for another replica's lock is not this
-    // transaction's, and counting it would leave a write a transaction when the lock is contended.
+    // From here, not from before BEGIN: time spent waiting for another replica's lock (PostgreSQL takes
+    // it with BEGIN) is not this transaction's, and counting it would leave a write a transaction when
+    // the lock is contended.
     const until = performance.now() + maxBatchMs;
     const settled: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     for (const item of batch) {
@@ -74,7 +76,8 @@ export function groupCommit(
     if (settled) settled.forEach((s, i) => (s.ok ? ran[i]!.resolve(s.value) : ran[i]!.reject(s.error)));
     else for (const item of ran) item.reject(failure);
     // What the budget left (or a failed commit never ran) goes first in the next turn, after what is
-    // waiting now (requests, deliveries). A write that queued another has a flush set already.
+    // waiting now (requests, deliveries). A write that queued another has a flush set already. After a
+    // full disk they are refused one transaction a turn, each with the storage's own error.
     if (started < batch.length) {
       if (queue.length === 0) setImmediate(flush);
       queue = [...batch.slice(started), ...queue];

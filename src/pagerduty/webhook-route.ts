@@ -25,7 +25,7 @@ export interface PagerDutyWebhookDeps {
   tracer?: Tracer;
   /**
    * Runs the event's transaction and settles once it is committed (the bot commits the webhooks of
-   * one event-loop turn together, in transactions of about 10 ms at most, see db/group-commit.ts); by
+   * one event-loop turn together, in transactions of about 10 ms each, see db/group-commit.ts); by
    * default each commits on its own.
    */
   commit?: GroupCommit;
