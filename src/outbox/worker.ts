@@ -71,10 +71,10 @@ export interface WorkerOptions {
    * The share of its time the worker may spend looking for due rows while what it found last can fill
    * its free slots (0 < share ≤ 1; default 0.1). A look walks every ordering key with rows pending, so
    * its cost grows with the incidents queued, and with 200 of them a look after each delivery took more
-   * CPU than the deliveries (webhook-ingest's profile, bench/README.md). After a look that took t, the pumps of
-   * the next t × (1 / share − 1) (at most a poll; nothing under a millisecond, so a short queue is
-   * looked at as before) start deliveries from the heads that look found, and look again only when
-   * those cannot fill a free slot.
+   * CPU than the deliveries (webhook-ingest's profile, bench/README.md). After a look that took t, the
+   * pumps of the next t × (1 / share − 1) (at most a poll; nothing under a millisecond, so a short
+   * queue is looked at as before) start deliveries from the heads that look found, and look again
+   * only when those cannot fill a free slot.
    */
   lookShare?: number;
 }

@@ -56,6 +56,15 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       replica: 'look-share-test',
       leaseMs: 60_000,
     });
+  /** A handler on `lane` that notes each row it delivers by its idempotency key. */
+  const recording = (lane: string, delivered: string[]): EffectHandler => ({
+    lane,
+    async deliver(row) {
+      delivered.push(row.idempotencyKey);
+      return {};
+    },
+    classify: () => ({ type: 'transient' }),
+  });
   afterEach(async () => {
     await worker?.stop(0);
     worker = undefined;
@@ -126,14 +135,7 @@ describe('the outbox worker looks for due rows a share of its time', () => {
         },
         classify: () => ({ type: 'rate_limited', retryAfterMs: 3_600_000 }),
       },
-      'test.effect': {
-        lane: 'slack:chat.postMessage',
-        async deliver(row) {
-          delivered.push(row.idempotencyKey);
-          return {};
-        },
-        classify: () => ({ type: 'transient' }),
-      },
+      'test.effect': recording('slack:chat.postMessage', delivered),
     });
     worker.start();
     const deadline = Date.now() + 10_000;
@@ -196,14 +198,7 @@ describe('the outbox worker looks for due rows a share of its time', () => {
         deliver: () => new Promise((resolve) => hanging.push(() => resolve({}))),
         classify: () => ({ type: 'transient' }),
       },
-      'test.github': {
-        lane: 'github:api',
-        async deliver(row) {
-          delivered.push(row.idempotencyKey);
-          return {};
-        },
-        classify: () => ({ type: 'transient' }),
-      },
+      'test.github': recording('github:api', delivered),
     });
     worker.start();
     const deadline = Date.now() + 10_000;
