@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { Db } from '../../src/db/open.ts';
 import type { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
@@ -11,13 +10,6 @@ import { ALICE, SIGNING_SECRET, WEBHOOK_SECRET } from './test-bot.ts';
  * a load balancer: a restarted replica answers at the same address), and what the far side sees.
  */
 
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Replica {

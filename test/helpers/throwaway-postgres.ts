@@ -1,28 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.ts';
 
 export interface ThrowawayPostgres {
   /** postgres://… for the `postgres` database of the server. */
   url: string;
   /** Stops the server and deletes its data directory (does nothing for TEST_DATABASE_URL). */
   stop(): Promise<void>;
-}
-
-/** A port nobody listens on now, chosen by the kernel. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not learn a free port');
-  return address.port;
 }
 
 /**

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Database, type Db } from '../../src/db/sqlite-driver.ts';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { startChildBot, type ChildBot } from '../helpers/child-bot.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { ALICE, BOB, CAROL, PD_ALICE, PD_BOB, PD_CAROL, pagerDutyEnv, tempDir, testEnv } from '../helpers/test-bot.ts';
 import { FIXTURES } from '../runbooks/helpers.ts';
 import { printTable, seeded } from './seeded.ts';
@@ -23,13 +23,6 @@ automations:
       - runbook: { name: argv, params: { value: 'clean {{event.title}}' } }
 `;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

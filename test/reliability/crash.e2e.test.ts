@@ -1,5 +1,4 @@
 import { Database } from '../../src/db/sqlite-driver.ts';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
@@ -7,6 +6,7 @@ import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webh
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { slackSignatureHeaders, slashCommandBody } from '../../src/sandbox/sign-slack-request.ts';
 import { startChildBot, type ChildBot } from '../helpers/child-bot.ts';
+import { freePort } from '../helpers/free-port.ts';
 import {
   ALICE,
   BOB,
@@ -26,13 +26,6 @@ const KILLS = 12;
 const PAGES = 40;
 const DECLARES = 10;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Event = { kind: 'webhook'; body: object; trigger?: string } | { kind: 'declare'; title: string };

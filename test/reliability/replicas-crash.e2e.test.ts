@@ -5,16 +5,8 @@ import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { leaseMs } from '../../src/scheduler/job-lease.ts';
-import {
-  Replica,
-  freePort,
-  sendWebhook,
-  slash,
-  sleep,
-  storedIncidents,
-  undelivered,
-  until,
-} from '../helpers/replicas.ts';
+import { Replica, sendWebhook, slash, sleep, storedIncidents, undelivered, until } from '../helpers/replicas.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { openTestDatabase, onPostgres } from '../helpers/test-database.ts';
 import { ALICE, BOB, CAROL, PD_ALICE, PD_BOB, PD_CAROL, pagerDutyEnv, tempDir, testEnv } from '../helpers/test-bot.ts';
 import { ReminderSlots } from './reminder-slots.ts';

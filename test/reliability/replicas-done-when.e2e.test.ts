@@ -5,7 +5,6 @@ import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webh
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import {
   Replica,
-  freePort,
   roomEffects,
   sendWebhook,
   slash,
@@ -14,6 +13,7 @@ import {
   undelivered,
   until,
 } from '../helpers/replicas.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { openTestDatabase, onPostgres } from '../helpers/test-database.ts';
 import { ALICE, BOB, CAROL, PD_ALICE, PD_BOB, PD_CAROL, pagerDutyEnv, tempDir, testEnv } from '../helpers/test-bot.ts';
 import { printTable, seeded } from './seeded.ts';
