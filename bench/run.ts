@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { stopChildServers } from './lib/child-server.ts';
 import { curves, curvesTable } from './lib/curves.ts';
 import { stopBenchPostgres } from './lib/postgres.ts';
 import { markdownTable } from './lib/table.ts';
@@ -66,8 +67,12 @@ async function main() {
   };
   const figures: Figure[] = [];
   const started = Date.now();
-  // The suites that also measure PostgreSQL share one server, started on first use, stopped here.
-  const stopOnSignal = () => void stopBenchPostgres().finally(() => process.exit(130));
+  // The suites that also measure PostgreSQL share one server, started on first use, stopped here;
+  // an interrupted run also stops the servers its suites started.
+  const stopOnSignal = () =>
+    void stopChildServers()
+      .then(stopBenchPostgres)
+      .finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {

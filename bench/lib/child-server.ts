@@ -5,6 +5,14 @@ import { fileURLToPath } from 'node:url';
 const READY_MS = 120_000;
 const STOP_MS = 30_000;
 
+/** The children running now, so that a signal to the run stops them too instead of orphaning them. */
+const running = new Set<() => Promise<void>>();
+
+/** Stops every child still running (the run was interrupted). */
+export async function stopChildServers(): Promise<void> {
+  await Promise.all([...running].map((stop) => stop()));
+}
+
 /**
  * A server under load in its own process, so that the load generator does not share its event
  * loop (on a 2-core machine: client on one core, server on the other). The child prints one JSON
@@ -38,13 +46,13 @@ export async function childServer<T>(
       reject(new Error(`${script} was not ready within ${READY_MS / 1000} s`));
     }, READY_MS);
   }).finally(() => clearTimeout(readyTimer));
-  return {
-    info,
-    stop: async () => {
-      proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), STOP_MS);
-      await exited;
-      clearTimeout(killer);
-    },
+  const stop = async () => {
+    running.delete(stop);
+    proc.kill('SIGTERM');
+    const killer = setTimeout(() => proc.kill('SIGKILL'), STOP_MS);
+    await exited;
+    clearTimeout(killer);
   };
+  running.add(stop);
+  return { info, stop };
 }
