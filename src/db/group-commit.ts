@@ -40,9 +40,9 @@ export function groupCommit(
   // Made once: better-sqlite3 nests a transaction inside another as a savepoint.
   const alone = db.transaction((write: () => unknown) => write());
   const together = db.transaction((batch: Queued[]) => {
-    // From here, not from before BEGIN: time spent waiting for another replica's lock (PostgreSQL takes
-    // it with BEGIN) is not this transaction's, and counting it would leave a write a transaction when
-    // the lock is contended.
+    // From here, not from before BEGIN: time spent waiting for another replica's lock (taken before
+    // this runs: see `immediate` below) is not this transaction's, and counting it would leave a write
+    // a transaction when the lock is contended.
     const until = performance.now() + maxBatchMs;
     const settled: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     for (const item of batch) {
@@ -66,7 +66,9 @@ export function groupCommit(
     let settled: ReturnType<typeof together> | undefined;
     let failure: unknown;
     try {
-      settled = together(batch);
+      // BEGIN IMMEDIATE on SQLite, BEGIN with the replicas' write lock at once on PostgreSQL: a lock
+      // that cannot be had refuses the whole batch before any write runs.
+      settled = together.immediate(batch);
     } catch (error) {
       failure = opts.failure?.(error) ?? error;
       // It never began (BEGIN, or the lock, refused): the storage refuses the whole batch.

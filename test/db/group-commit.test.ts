@@ -162,6 +162,24 @@ describe('group commit: the writes of one event-loop turn', () => {
     expect(names(reader)).toEqual(['after']);
   });
 
+  it('takes the write lock before any write runs: held by another connection, the whole batch is refused as busy', async () => {
+    db.pragma('busy_timeout = 50');
+    reader.exec('BEGIN IMMEDIATE');
+    const ran: string[] = [];
+    const commit = groupCommit(db, WHOLE_TURN);
+    const writes = ['a', 'b'].map((name) =>
+      commit(() => {
+        ran.push(name);
+        return insert(name);
+      }),
+    );
+    for (const write of writes) await expect(write).rejects.toThrow(/locked|busy/);
+    expect(ran).toEqual([]);
+    reader.exec('ROLLBACK');
+    await commit(() => insert('later'));
+    expect(names(reader)).toEqual(['later']);
+  });
+
   it('refuses the whole batch when its transaction cannot begin', async () => {
     const closed = openDatabase(join(dir, 'db.sqlite'));
     const commit = groupCommit(closed);

@@ -107,9 +107,9 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
     db.transaction(() => {
       for (let i = 0; i < 10; i++) insert.run('batched', i);
     })();
-    // BEGIN with its lock; then the ten INSERTs and COMMIT together (the thread still sends them to the
+    // BEGIN with its lock, the ten INSERTs and COMMIT together (the thread still sends them to the
     // server one after another: what is saved is the process blocking for each).
-    expect(trips() - before).toBe(2);
+    expect(trips() - before).toBe(1);
     expect(db.prepare("SELECT count(*) FROM t WHERE name = 'batched'").pluck().get()).toBe(10);
 
     // A read in the middle sees the writes before it; an answer read later is the write's own.
@@ -122,6 +122,29 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
     expect(seen.count).toBe(2);
     expect(Number(seen.second)).toBe(Number(seen.first) + 1);
     expect(seen.changes).toBe(1);
+  });
+
+  it('sends BEGIN with the first statement of a change, and nothing at all for a change that sends nothing', () => {
+    const trips = () => (db as unknown as PgDatabase).client.roundTrips;
+    const count = db.prepare("SELECT count(*) FROM t WHERE name = 'first'").pluck();
+    let before = trips();
+    // A read first: BEGIN and the lock go with it, so it already sees the change's own rows.
+    const seen = db.transaction(() => {
+      const empty = count.get();
+      db.prepare('INSERT INTO t (name, at) VALUES (?, ?)').run('first', 1);
+      return [empty, count.get()];
+    })();
+    expect(seen).toEqual([0, 1]);
+    expect(trips() - before).toBe(3);
+    before = trips();
+    expect(db.transaction(() => 'nothing to store')()).toBe('nothing to store');
+    expect(() =>
+      db.transaction(() => {
+        throw new Error('refused before any statement');
+      })(),
+    ).toThrow('refused before any statement');
+    expect(trips() - before).toBe(0);
+    expect(db.inTransaction).toBe(false);
   });
 
   it('fails the whole change when a deferred write fails, and leaves the connection usable', () => {
@@ -249,9 +272,40 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
       }
       expect((error as { code?: string }).code).toBe('55P03');
       expect(storageProblem(error)).toBe('busy');
+      // The lock the change waited for is the error, not the write sent with it.
+      expect((error as Error).message).not.toMatch(/in a write sent later/);
+      expect(db.inTransaction).toBe(false);
       other.exec('ROLLBACK');
       // Once the other let go, the same change goes through.
       db.transaction(() => db.prepare('INSERT INTO t (name, at) VALUES (?, ?)').run('late', 1))();
+    } finally {
+      other.close();
+    }
+  });
+
+  it('takes the write lock with the first statement of a plain change, and before the change runs with immediate', () => {
+    const other = openPostgres({ url });
+    try {
+      other.exec(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`);
+      const entered: string[] = [];
+      // Nothing stored, nothing locked: a change that sends nothing does not wait for the lock.
+      db.transaction(() => entered.push('plain, nothing sent'))();
+      const busy = (change: () => unknown) => {
+        try {
+          change();
+        } catch (e) {
+          return storageProblem(e);
+        }
+        return 'went through';
+      };
+      const write = () => db.prepare('INSERT INTO t (name, at) VALUES (?, ?)').run('locked out', 1);
+      expect(busy(() => db.transaction(() => (entered.push('plain'), write()))())).toBe('busy');
+      expect(busy(() => db.transaction(() => (entered.push('immediate'), write())).immediate())).toBe('busy');
+      expect(entered).toEqual(['plain, nothing sent', 'plain']);
+      expect(db.inTransaction).toBe(false);
+      other.exec('ROLLBACK');
+      db.transaction(() => write()).immediate();
+      expect(db.prepare("SELECT count(*) FROM t WHERE name = 'locked out'").pluck().get()).toBe(1);
     } finally {
       other.close();
     }

@@ -13,6 +13,13 @@ export const WRITE_LOCK_KEY = 0x1bc1de47;
 
 type Params = unknown[];
 
+/**
+ * What opens a change: BEGIN and the write lock. Not sent alone but with the change's first
+ * statement, as its deferred writes are: one round trip fewer for every change, none for a change
+ * that turns out to send nothing.
+ */
+const BEGIN: PgStep = { text: `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})` };
+
 /** A write sent later, with the next statement that must see it; its answer once sent. */
 interface Deferred {
   step: PgStep;
@@ -69,21 +76,31 @@ export class PgDatabase {
     return [];
   }
 
+  /**
+   * As better-sqlite3's: `fn` in a transaction, a nested one in a savepoint. Called plainly, BEGIN and
+   * the write lock go with the change's first statement (as SQLite's default BEGIN DEFERRED takes its
+   * lock at the first write); `.immediate` takes them before `fn` runs (as BEGIN IMMEDIATE), for a
+   * caller that times the change and must not count the wait for another replica's lock.
+   */
   transaction<F extends (...args: never[]) => unknown>(fn: F): F {
-    const run = (...args: Parameters<F>): ReturnType<F> => {
+    const run = (eager: boolean, ...args: Parameters<F>): ReturnType<F> => {
       const outer = this.depth === 0;
       const savepoint = `sp${this.depth}`;
       if (outer) this.aborted = false;
-      try {
-        this.send({
-          text: outer ? `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})` : `SAVEPOINT ${savepoint}`,
-        });
-      } catch (error) {
-        // The lock was not had (another replica held it past lock_timeout): the transaction began
-        // and is aborted; end it, or every later statement of this connection is refused. A nested
-        // one: a write deferred before the savepoint failed, and the enclosing change fails with it.
-        if (outer) this.rollbackQuietly('ROLLBACK');
-        throw error;
+      if (outer && !eager) {
+        // If the lock is not had (another replica held it past lock_timeout), the first statement
+        // fails with it, and the change is rolled back below as for any failed statement.
+        this.deferred = [{ step: BEGIN }];
+      } else {
+        try {
+          this.send(outer ? BEGIN : { text: `SAVEPOINT ${savepoint}` });
+        } catch (error) {
+          // The lock was not had: the transaction began and is aborted; end it, or every later
+          // statement of this connection is refused. A nested one: a write deferred before the
+          // savepoint failed, and the enclosing change fails with it.
+          if (outer) this.rollbackQuietly('ROLLBACK');
+          throw error;
+        }
       }
       this.depth++;
       let result: ReturnType<F>;
@@ -93,20 +110,31 @@ export class PgDatabase {
         // ROLLBACK, and the change would look written. Say so, as SQLite's caller would have heard.
         if (outer && this.aborted)
           throw new PgError('The change failed and was rolled back: a statement in it failed', '25P02');
-        this.send({ text: outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}` });
+        // A change that sent nothing and deferred nothing has nothing to commit.
+        if (outer && this.unbegun() && this.deferred.length === 1) this.deferred = [];
+        else this.send({ text: outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}` });
       } catch (error) {
+        // Nothing of the change reached PostgreSQL: there is nothing to roll back.
+        const unsent = outer && this.unbegun();
         // What was deferred since the savepoint (or BEGIN) is undone unsent.
         this.deferred = [];
         this.depth--;
         // Back at a savepoint taken while the transaction was sound, it is sound again.
-        if (this.rollbackQuietly(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`) && !outer)
+        if (!unsent && this.rollbackQuietly(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`) && !outer)
           this.aborted = false;
         throw error;
       }
       this.depth--;
       return result;
     };
-    return Object.assign(run, { deferred: run, immediate: run, exclusive: run }) as unknown as F;
+    const later = (...args: Parameters<F>) => run(false, ...args);
+    const now = (...args: Parameters<F>) => run(true, ...args);
+    return Object.assign(later, { deferred: later, immediate: now, exclusive: now }) as unknown as F;
+  }
+
+  /** The open change has sent nothing yet, not even its BEGIN. */
+  private unbegun(): boolean {
+    return this.deferred[0]?.step === BEGIN;
   }
 
   /** Whether the rollback was answered (else the connection is gone, and PostgreSQL rolled back itself). */
@@ -184,7 +212,8 @@ export class PgDatabase {
   private failed(error: unknown, sent: Deferred[]): unknown {
     if (this.depth > 0) this.aborted = true;
     const at = (error as PgError).at;
-    if (!(error instanceof PgError) || at === undefined || at >= sent.length) return error;
+    // The BEGIN sent ahead of a statement failed (the write lock was not had): that is the error.
+    if (!(error instanceof PgError) || at === undefined || at >= sent.length || sent[at]!.step === BEGIN) return error;
     const text = sent[at]!.step.text.replace(/\s+/g, ' ').slice(0, 200);
     return new PgError(
       `${error.message} (in a write sent later: ${text})`,
