@@ -2,7 +2,9 @@
  * The servers of the command-ack suite, each run in its own process: `bot` (the real bot with
  * the fake Slack given as JSON in the next argument, one declared incident; `state` on a second port says how many effects are still
  * pending), `floor` (a Bolt app that only acks) or `durable <channel>` (the floor that runs a note's
- * SQLite statements, through the bot's own repositories, before it acks: what the statements alone cost). The bot stores in BENCH_BOT_DATABASE_URL when set. Each tells the CPU time it has used (`state`, `/cpu`).
+ * statements, through the bot's own repositories, before it acks: what the statements alone cost). The bot and
+ * the durable floor store in BENCH_BOT_DATABASE_URL when set, else in SQLite. Each tells the CPU time it has used
+ * (`state`, `/cpu`).
  */
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open.ts';
+import { openStorage } from '../../src/db/open-storage.ts';
 import { SeenRequestRepository } from '../../src/inbox/seen-requests.ts';
 import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
 import { BENCH_USERS, benchBot, storageFromEnv } from '../lib/bot.ts';
@@ -58,11 +60,12 @@ async function floor() {
 /**
  * The floor plus the statements a note runs, in the bot's order: the replay guard's insert (it
  * commits alone), the incident by its channel, then one transaction with the timeline event and its
- * tally. No bot code around them: the gap to the floor is what the statements cost on this machine.
+ * tally. No bot code around them: the gap to the floor is what the statements cost on this machine,
+ * on SQLite or (BENCH_BOT_DATABASE_URL) on PostgreSQL through the bot's own synchronous client.
  */
 async function durable(channel: string) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-durable-'));
-  const db = openDatabase(join(dir, 'bench.db'));
+  const db = openStorage({ databasePath: join(dir, 'bench.db'), databaseUrl: process.env.BENCH_BOT_DATABASE_URL });
   migrate(db);
   const seen = new SeenRequestRepository(db);
   const incidents = new IncidentRepository(db);

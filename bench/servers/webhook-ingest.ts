@@ -3,10 +3,13 @@
  * fake Slack and fake PagerDuty in a process of their own, vendors.ts, whose printed line is the
  * third argument; a second port tells what is still to deliver) or `floor` (bare node:http that reads
  * the body, verifies the HMAC and answers 202). Arguments: which, then the webhook secret. The bot
- * stores in BENCH_BOT_DATABASE_URL when set.
+ * stores in BENCH_BOT_DATABASE_URL when set; on PostgreSQL its state also counts the round trips its
+ * storage has waited for, and `/round-trip` times one (what each costs this process when idle).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { engineOf } from '../../src/db/open-storage.ts';
+import type { PgDatabase } from '../../src/db/postgres/pg-database.ts';
 import { verifyPagerDutySignature } from '../../src/pagerduty/verify-signature.ts';
 import { benchBot, storageFromEnv } from '../lib/bot.ts';
 import type { VendorsInfo } from './vendors.ts';
@@ -53,12 +56,25 @@ async function bot(vendors: VendorsInfo) {
     )
     .pluck();
   const dead = db.prepare("SELECT count(*) FROM outbox WHERE state = 'dead'").pluck();
-  const state = createServer((_req, res) => {
+  const pg = engineOf(db) === 'postgres' ? (db as unknown as PgDatabase) : null;
+  const probe = db.prepare('SELECT 1').pluck();
+  /** The median of 200 round trips of the bot's own storage client, in µs (the process otherwise idle). */
+  const roundTrip = () => {
+    const times = Array.from({ length: 200 }, () => {
+      const t = performance.now();
+      probe.get();
+      return (performance.now() - t) * 1000;
+    }).sort((a, b) => a - b);
+    return times[100]!;
+  };
+  const state = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
+    if (req.url === '/round-trip') return res.end(JSON.stringify({ us: roundTrip() }));
     res.end(
       JSON.stringify({
         waiting: Number(waiting.get()),
         dead: Number(dead.get()),
+        roundTrips: pg?.client.roundTrips ?? null,
       }),
     );
   });

@@ -81,8 +81,16 @@ async function measure(
     BENCH_BOT_DATABASE_URL: await benchDatabaseUrl(),
   });
   const floor = await start<{ url: string; cpu: string }>('command-ack.ts', ['floor']);
-  // The floor plus a note's SQLite statements and nothing else of the bot (its own figure, notes only).
+  // The floor plus a note's statements and nothing else of the bot (its own figure, notes only), on
+  // each engine: what durability alone costs before the ack.
   const durable = await start<{ url: string; cpu: string }>('command-ack.ts', ['durable', bot.info.channel]);
+  const pgDurable = await start<{ url: string; cpu: string }>('command-ack.ts', ['durable', bot.info.channel], {
+    BENCH_BOT_DATABASE_URL: await benchDatabaseUrl(),
+  });
+  const durables = {
+    durable: { server: durable, engine: 'SQLite' },
+    pgDurable: { server: pgDurable, engine: 'PostgreSQL' },
+  };
   const figures: Figure[] = [];
   const engines = [
     { bot: bot.info, url: bot.info.url.replace('localhost', '127.0.0.1'), engine: undefined },
@@ -115,12 +123,13 @@ async function measure(
       });
     await pacedLoad({ url: `${floor.info.url}/slack/events`, make: STREAMS[stream](bot.info.channel), ...warm });
     if (stream === 'note')
-      await pacedLoad({
-        url: `${durable.info.url}/slack/events`,
-        make: STREAMS.note(bot.info.channel),
-        ...warm,
-        accept: replied,
-      });
+      for (const { server } of Object.values(durables))
+        await pacedLoad({
+          url: `${server.info.url}/slack/events`,
+          make: STREAMS.note(bot.info.channel),
+          ...warm,
+          accept: replied,
+        });
   }
   // A write verb alone (its acks compete with delivering what the updates before it caused), the
   // read verb among updates, so that it too is measured while the outbox is busy, and a write
@@ -138,22 +147,27 @@ async function measure(
     for (const run of runs) {
       // Quick mode (CI's 2 cores) measures PostgreSQL at 100/s only: the whole run must stay short.
       const bots = engines.filter((x) => !(quick && x.engine && rate > 100));
-      type Target = (typeof engines)[number] | 'floor' | 'durable';
-      const targets: Target[] = [...bots, 'floor', ...(run.verb === 'note' ? (['durable'] as const) : [])];
+      type Durable = keyof typeof durables;
+      type Target = (typeof engines)[number] | 'floor' | Durable;
+      const isDurable = (t: Target): t is Durable => t === 'durable' || t === 'pgDurable';
+      // Each engine's durable floor beside that engine's bot.
+      const statementFloors: Durable[] =
+        run.verb !== 'note' ? [] : bots.length > 1 ? ['durable', 'pgDurable'] : ['durable'];
+      const targets: Target[] = [...bots, 'floor', ...statementFloors];
       // CPU per request, the deliveries the run caused included (until the bot has settled): on a
       // shared machine latency also measures the other jobs' load; this measures only our work.
       const cpu = new Map<Target, number>(targets.map((t) => [t, 0]));
       const cpuNow = async (t: Target) =>
-        (await state(t === 'floor' ? floor.info.cpu : t === 'durable' ? durable.info.cpu : t.bot.state)).cpuMs;
+        (await state(t === 'floor' ? floor.info.cpu : isDurable(t) ? durables[t].server.info.cpu : t.bot.state)).cpuMs;
       let cpuBefore = 0;
       const results = await pacedLoadInTurns<Target>({
         targets,
         load: (t) =>
           t === 'floor'
             ? { url: `${floor.info.url}/slack/events`, make: STREAMS[run.stream](bot.info.channel) }
-            : t === 'durable'
+            : isDurable(t)
               ? {
-                  url: `${durable.info.url}/slack/events`,
+                  url: `${durables[t].server.info.url}/slack/events`,
                   make: STREAMS[run.stream](bot.info.channel),
                   accept: replied,
                 }
@@ -164,11 +178,11 @@ async function measure(
         // shared machine then falls on each of them alike, not on whichever was measured in it.
         slices: quick ? 1 : 4,
         before: async (t) => {
-          if (t !== 'floor' && t !== 'durable') await settled();
+          if (t !== 'floor' && !isDurable(t)) await settled();
           cpuBefore = await cpuNow(t);
         },
         after: async (t) => {
-          if (t !== 'floor' && t !== 'durable') await settled();
+          if (t !== 'floor' && !isDurable(t)) await settled();
           cpu.set(t, cpu.get(t)! + (await cpuNow(t)) - cpuBefore);
         },
       });
@@ -210,18 +224,19 @@ async function measure(
           },
         );
       }
-      const statements = results.get('durable');
-      if (statements) {
-        const cpuPer = cpu.get('durable')! / total(statements);
-        figures.push(
-          loadFigure(
+      for (const d of statementFloors) {
+        const statements = results.get(d)!;
+        const cpuPer = cpu.get(d)! / total(statements);
+        figures.push({
+          ...loadFigure(
             'command-ack',
-            `${run.label(rate)}: the floor running a note's SQLite statements before it acks, no bot code (what the statements alone cost; CPU per request ${cpuPer.toFixed(2)} ms, the floor's ${floorCpuPer.toFixed(2)})`,
+            `${run.label(rate)}: the floor running a note's ${durables[d].engine} statements before it acks, no bot code (what the statements alone cost; CPU per request ${cpuPer.toFixed(2)} ms, the floor's ${floorCpuPer.toFixed(2)})`,
             statements[run.verb]!,
             '—',
             { name: 'Bolt app that only acks', r: base },
           ),
-        );
+          ...(d === 'pgDurable' ? { engine: 'postgres' as const } : {}),
+        });
       }
     }
   }
