@@ -51,6 +51,9 @@ function commit(): string {
   }
 }
 
+/** Set once SIGINT or SIGTERM has started stopping the run. */
+let signalled: Promise<void> | undefined;
+
 async function main() {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
@@ -69,10 +72,11 @@ async function main() {
   const started = Date.now();
   // The suites that also measure PostgreSQL share one server, started on first use, stopped here;
   // an interrupted run also stops the servers its suites started.
-  const stopOnSignal = () =>
-    void stopChildServers()
+  const stopOnSignal = () => {
+    signalled = stopChildServers()
       .then(stopBenchPostgres)
       .finally(() => process.exit(130));
+  };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
@@ -110,7 +114,9 @@ async function main() {
   console.log(`\nwritten: bench/results/latest.json (${result.seconds.toFixed(0)} s)`);
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
+  // Interrupted: the suite failed because its servers were stopped; the signal's stop exits.
+  if (signalled) return void (await signalled);
   console.error(error);
   process.exit(1);
 });

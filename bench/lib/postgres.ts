@@ -74,10 +74,18 @@ export async function benchDatabaseUrl(): Promise<string> {
   return withDatabase(s.url, name);
 }
 
-/** Stops the run's server, if one was started, and deletes its data. */
-export async function stopBenchPostgres(): Promise<void> {
-  if (!server) return;
-  const s = server;
-  server = null;
-  await (await s.catch(() => null))?.stop();
+let stopping: Promise<void> | null = null;
+
+/**
+ * Stops the run's server, if one was started, and deletes its data. A second call while it stops
+ * (a signal, then the run's own `finally`) waits for the same stop; after it, none is started again.
+ */
+export function stopBenchPostgres(): Promise<void> {
+  stopping ??= (async () => {
+    const s = server;
+    server = Promise.reject(new Error('the bench run is stopping: no PostgreSQL is started any more'));
+    server.catch(() => undefined);
+    await (await s?.catch(() => null))?.stop();
+  })();
+  return stopping;
 }

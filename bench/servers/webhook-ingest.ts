@@ -3,8 +3,8 @@
  * fake Slack and fake PagerDuty in a process of their own, vendors.ts, whose printed line is the
  * third argument; a second port tells what is still to deliver) or `floor` (bare node:http that reads
  * the body, verifies the HMAC and answers 202). Arguments: which, then the webhook secret. The bot
- * stores in BENCH_BOT_DATABASE_URL when set; on PostgreSQL its state also counts the round trips its
- * storage has waited for, and `/round-trip` times one (what each costs this process when idle).
+ * stores in BENCH_BOT_DATABASE_URL when set; on PostgreSQL its state also tells how many requests its
+ * event loop has made to the storage's connection thread and how long it has been blocked on them.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,24 +57,13 @@ async function bot(vendors: VendorsInfo) {
     .pluck();
   const dead = db.prepare("SELECT count(*) FROM outbox WHERE state = 'dead'").pluck();
   const pg = engineOf(db) === 'postgres' ? (db as unknown as PgDatabase) : null;
-  const probe = db.prepare('SELECT 1').pluck();
-  /** The median of 200 round trips of the bot's own storage client, in µs (the process otherwise idle). */
-  const roundTrip = () => {
-    const times = Array.from({ length: 200 }, () => {
-      const t = performance.now();
-      probe.get();
-      return (performance.now() - t) * 1000;
-    }).sort((a, b) => a - b);
-    return times[100]!;
-  };
-  const state = createServer((req, res) => {
+  const state = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    if (req.url === '/round-trip') return res.end(JSON.stringify({ us: roundTrip() }));
     res.end(
       JSON.stringify({
         waiting: Number(waiting.get()),
         dead: Number(dead.get()),
-        roundTrips: pg?.client.roundTrips ?? null,
+        storage: pg ? { requests: pg.client.roundTrips, waitedMs: pg.client.waitedMs } : null,
       }),
     );
   });

@@ -316,6 +316,8 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
     expect(short.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
     short.close();
     expect(() => short.prepare('SELECT 1').get()).toThrow('The database connection is not open');
+    // Even a change that would send nothing: better-sqlite3 refuses at BEGIN.
+    expect(() => short.transaction(() => 'nothing')()).toThrow('The database connection is not open');
   });
 
   it('calls a server that does not answer unreachable, a storage problem, not a bug', async () => {

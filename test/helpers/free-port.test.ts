@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './free-port.ts';
 
-const ephemeralFrom = () =>
-  Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+const RANGE = '/proc/sys/net/ipv4/ip_local_port_range';
+/** Where the kernel's source ports start (Linux); elsewhere IANA's dynamic range. */
+const ephemeralFrom = () => (existsSync(RANGE) ? Number(readFileSync(RANGE, 'utf8').trim().split(/\s+/)[0]) : 49_152);
 
 describe('freePort', () => {
   it('gives ports below the range the kernel takes outgoing source ports from, each once, each free to listen on', async () => {

@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 /** Where ports are sought: below the kernel's ephemeral range, above the usual services. */
 const LOWEST = 10_000;
 const ATTEMPTS = 100;
+/** Slices of that range, one per concurrent test worker (VITEST_POOL_ID), so that two never seek the same port. */
+const SLICES = 8;
 
 /** The range the kernel takes source ports of outgoing connections from (Linux; the usual one elsewhere). */
 function ephemeralRange(): { from: number; to: number } {
@@ -11,9 +13,9 @@ function ephemeralRange(): { from: number; to: number } {
     const [from, to] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
     if (from && to) return { from, to };
   } catch {
-    // Not Linux: its default range.
+    // Not Linux (macOS, Windows): IANA's dynamic range, which they use.
   }
-  return { from: 32_768, to: 60_999 };
+  return { from: 49_152, to: 65_535 };
 }
 
 const canListen = (port: number) =>
@@ -49,8 +51,11 @@ export async function freePort(): Promise<number> {
   const below = ephemeralRange().from;
   // A kernel configured to hand out nearly every port leaves no range to keep out of.
   if (below - LOWEST < 1_000) return kernelPort();
+  // Test files run in several worker processes at once: each seeks in a slice of its own.
+  const slice = Math.floor((below - LOWEST) / SLICES);
+  const from = LOWEST + (Number(process.env.VITEST_POOL_ID ?? 0) % SLICES) * slice;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const port = LOWEST + Math.floor(Math.random() * (below - LOWEST));
+    const port = from + Math.floor(Math.random() * slice);
     if (given.has(port)) continue;
     // Taken before the check, which waits: a concurrent call must not pick it meanwhile.
     given.add(port);

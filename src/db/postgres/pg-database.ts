@@ -84,6 +84,8 @@ export class PgDatabase {
    */
   transaction<F extends (...args: never[]) => unknown>(fn: F): F {
     const run = (eager: boolean, ...args: Parameters<F>): ReturnType<F> => {
+      // As better-sqlite3 refuses at BEGIN: BEGIN here may not be sent before the change runs.
+      if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
       const outer = this.depth === 0;
       const savepoint = `sp${this.depth}`;
       if (outer) this.aborted = false;

@@ -78,6 +78,8 @@ export class SyncPgClient {
   private on: ConnectionThread | null = null;
   /** Requests answered or failed so far: each is a round trip the process waited for. */
   roundTrips = 0;
+  /** The milliseconds this thread has spent blocked on those requests. */
+  waitedMs = 0;
 
   private readonly statementTimeoutMs: number;
 
@@ -113,7 +115,9 @@ export class SyncPgClient {
     // Each statement of a batch may take up to the statement timeout.
     const steps = request.op === 'batch' ? request.steps.length : 1;
     const waitMs = this.waitMs + (steps - 1) * this.statementTimeoutMs;
+    const t0 = performance.now();
     const reply = on.call({ ...request, conn: this.conn } as PgRequest, waitMs);
+    this.waitedMs += performance.now() - t0;
     if (!reply) {
       // The thread is stuck on a connection that neither answers nor fails: start over. The other
       // clients reconnect on their next call.
