@@ -153,6 +153,8 @@ port.on('message', (/** @type {PgRequest} */ req) => {
   void answer(req)
     .catch(errorReply)
     .then((reply) => {
+      // The answer before the flag: a raised flag promises an answer to read. The notify may reach
+      // the caller late, in its next wait (await-reply.ts waits on until the flag is raised).
       port.postMessage(reply);
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);

@@ -1,4 +1,5 @@
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { awaitReply } from './await-reply.ts';
 import type { PgReply, PgRequest, PgWorkerData } from './pg-protocol.ts';
 
 export interface SyncPgOptions {
@@ -52,8 +53,7 @@ class ConnectionThread {
   call(request: PgRequest, waitMs: number): PgReply | undefined {
     Atomics.store(this.flag, 0, 0);
     this.port.postMessage(request);
-    if (Atomics.wait(this.flag, 0, 0, waitMs) === 'timed-out') return undefined;
-    return receiveMessageOnPort(this.port)?.message as PgReply | undefined;
+    return awaitReply(this.flag, this.port, waitMs) as PgReply | undefined;
   }
 }
 
