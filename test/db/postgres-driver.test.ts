@@ -320,6 +320,34 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
     expect(() => short.transaction(() => 'nothing')()).toThrow('The database connection is not open');
   });
 
+  it('fails a call the server stops answering as unreachable after its whole wait, then every client starts over', () => {
+    // Wait = statement timeout + connect timeout + 1 s: 2 s here.
+    const frozen = openPostgres({ url, statementTimeoutMs: 500, connectTimeoutMs: 500 });
+    const bystander = openPostgres({ url });
+    expect(bystander.prepare('SELECT 1').pluck().get()).toBe(1);
+    const backend = frozen.prepare('SELECT pg_backend_pid()').pluck().get() as number;
+    // The server process of this one connection stops: the socket stays open, nothing answers, and
+    // the server's own statement timeout cannot fire either.
+    process.kill(backend, 'SIGSTOP');
+    let error: unknown;
+    const started = performance.now();
+    try {
+      frozen.prepare('SELECT 1').get();
+    } catch (e) {
+      error = e;
+    } finally {
+      process.kill(backend, 'SIGCONT');
+    }
+    expect((error as { code?: string }).code).toBe('PG_TIMEOUT');
+    expect(storageProblem(error)).toBe('unreachable');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_999);
+    // The connection thread was replaced; each client reconnects on its next call.
+    expect(frozen.prepare('SELECT pg_backend_pid()').pluck().get()).not.toBe(backend);
+    expect(bystander.prepare('SELECT 2').pluck().get()).toBe(2);
+    frozen.close();
+    bystander.close();
+  });
+
   it('calls a server that does not answer unreachable, a storage problem, not a bug', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
