@@ -1,5 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { Db } from './sqlite-driver.ts';
+import { storageProblem } from './storage-error.ts';
 
 interface Queued {
   write: () => unknown;
@@ -52,7 +53,9 @@ export function groupCommit(
         settled.push({ ok: true, value: item.scope.runInAsyncScope(alone, null, item.write) });
       } catch (error) {
         // SQLite rolled the whole transaction back (e.g. disk full): the rest must not run outside it.
-        if (!db.inTransaction) throw error;
+        // The storage failed under it (PostgreSQL's connection lost with the transaction on it): the
+        // batch is refused with that failure, and what has not run goes in the next turn's.
+        if (!db.inTransaction || storageProblem(error)) throw error;
         settled.push({ ok: false, error });
       }
     }

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/open.ts';
 import { openPostgres, WRITE_LOCK_KEY, type PgDatabase } from '../../src/db/postgres/pg-database.ts';
 import { toPostgres } from '../../src/db/postgres/sql-dialect.ts';
-import { isMissingReference, storageProblem } from '../../src/db/storage-error.ts';
+import { groupCommit } from '../../src/db/group-commit.ts';
+import { asStorageError, isMissingReference, storageProblem } from '../../src/db/storage-error.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
 
 describe("the project's SQL, as PostgreSQL reads it", () => {
@@ -320,34 +321,6 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
     expect(() => short.transaction(() => 'nothing')()).toThrow('The database connection is not open');
   });
 
-  it('fails a call the server stops answering as unreachable after its whole wait, then every client starts over', () => {
-    // Wait = statement timeout + connect timeout + 1 s: 2 s here.
-    const frozen = openPostgres({ url, statementTimeoutMs: 500, connectTimeoutMs: 500 });
-    const bystander = openPostgres({ url });
-    expect(bystander.prepare('SELECT 1').pluck().get()).toBe(1);
-    const backend = frozen.prepare('SELECT pg_backend_pid()').pluck().get() as number;
-    // The server process of this one connection stops: the socket stays open, nothing answers, and
-    // the server's own statement timeout cannot fire either.
-    process.kill(backend, 'SIGSTOP');
-    let error: unknown;
-    const started = performance.now();
-    try {
-      frozen.prepare('SELECT 1').get();
-    } catch (e) {
-      error = e;
-    } finally {
-      process.kill(backend, 'SIGCONT');
-    }
-    expect((error as { code?: string }).code).toBe('PG_TIMEOUT');
-    expect(storageProblem(error)).toBe('unreachable');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(1_999);
-    // The connection thread was replaced; each client reconnects on its next call.
-    expect(frozen.prepare('SELECT pg_backend_pid()').pluck().get()).not.toBe(backend);
-    expect(bystander.prepare('SELECT 2').pluck().get()).toBe(2);
-    frozen.close();
-    bystander.close();
-  });
-
   it('calls a server that does not answer unreachable, a storage problem, not a bug', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
@@ -366,5 +339,107 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
     expect(storageProblem(error)).toBe('unreachable');
     expect(String((error as Error).message)).not.toContain('secret');
     gone.close();
+  });
+});
+
+describe('the PostgreSQL storage adapter when the server stops answering', () => {
+  // A server of its own: the tests stop one of its processes, found by the pid PostgreSQL reports,
+  // which only names a process of this machine for a server this test started.
+  let server: ThrowawayPostgres;
+  let db: Db;
+  /** Wait = statement timeout + connect timeout + 1 s: 2.5 s. */
+  const open = () => openPostgres({ url: server.url, statementTimeoutMs: 500, connectTimeoutMs: 1_000 });
+  const backendOf = (client: Db) => client.prepare('SELECT pg_backend_pid()').pluck().get() as number;
+  /** The server process of one connection stops: its socket stays open, and nothing answers, not even
+   * the server's own statement timeout. */
+  const frozenWhile = <T>(backend: number, fn: () => T): T => {
+    process.kill(backend, 'SIGSTOP');
+    try {
+      return fn();
+    } finally {
+      process.kill(backend, 'SIGCONT');
+    }
+  };
+  const problemOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return storageProblem(error) ?? (error as { code?: string }).code;
+    }
+    return 'no error';
+  };
+
+  beforeAll(async () => {
+    server = await startThrowawayPostgres({ own: true });
+    db = openPostgres({ url: server.url });
+    db.exec('CREATE TABLE lost (k TEXT)');
+  });
+  afterAll(async () => {
+    db?.close();
+    await server?.stop();
+  });
+
+  it('fails the call as unreachable after its whole wait, then every client starts over', () => {
+    const frozen = open();
+    const bystander = openPostgres({ url: server.url });
+    expect(bystander.prepare('SELECT 1').pluck().get()).toBe(1);
+    const backend = backendOf(frozen);
+    const started = performance.now();
+    expect(problemOf(() => frozenWhile(backend, () => frozen.prepare('SELECT 1').get()))).toBe('unreachable');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2_499);
+    // The connection thread was replaced; each client reconnects on its next call, and reads its own answer.
+    expect(backendOf(frozen)).not.toBe(backend);
+    expect(frozen.prepare('SELECT 3').pluck().get()).toBe(3);
+    expect(bystander.prepare('SELECT 2').pluck().get()).toBe(2);
+    frozen.close();
+    bystander.close();
+  });
+
+  it('sends nothing more of a change whose connection was lost, not even on the new connection', () => {
+    const frozen = open();
+    const backend = backendOf(frozen);
+    let inner: string | undefined;
+    const outer = problemOf(() =>
+      frozen.transaction(() => {
+        frozen.prepare('INSERT INTO lost (k) VALUES (?)').run('before');
+        // A nested change that fails, caught by its caller, which goes on.
+        inner = problemOf(() =>
+          frozen.transaction(() => frozenWhile(backend, () => frozen.prepare('SELECT 1').get()))(),
+        );
+        frozen.prepare('INSERT INTO lost (k) VALUES (?)').run('after');
+        return frozen.prepare('SELECT count(*) FROM lost').pluck().get();
+      })(),
+    );
+    expect(inner).toBe('unreachable');
+    // Refused as the storage failure it is, not as a bug.
+    expect(outer).toBe('unreachable');
+    expect(db.prepare('SELECT k FROM lost').pluck().all()).toEqual([]);
+    frozen.close();
+  });
+
+  it('group commit: a write whose connection is lost refuses its batch as unreachable; writes not run yet go in the next', async () => {
+    const frozen = open();
+    const backend = backendOf(frozen);
+    const commit = groupCommit(frozen, { failure: asStorageError, maxBatchMs: 60_000 });
+    const insert = (k: string) => frozen.prepare('INSERT INTO lost (k) VALUES (?)').run(k);
+    const outcomes = await Promise.allSettled([
+      commit(() => insert('a')),
+      // A read sends the write with it (writes wait for the next statement that must see them).
+      commit(() =>
+        frozenWhile(backend, () => {
+          insert('b');
+          return frozen.prepare('SELECT count(*) FROM lost').pluck().get();
+        }),
+      ),
+      commit(() => insert('c')),
+    ]);
+    expect(outcomes.map((o) => (o.status === 'rejected' ? storageProblem(o.reason) : 'written'))).toEqual([
+      'unreachable',
+      'unreachable',
+      'written',
+    ]);
+    expect(db.prepare('SELECT k FROM lost ORDER BY k').pluck().all()).toEqual(['c']);
+    db.exec('DELETE FROM lost');
+    frozen.close();
   });
 });

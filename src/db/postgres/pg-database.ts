@@ -1,4 +1,5 @@
 import type { Db } from '../sqlite-driver.ts';
+import { storageProblem } from '../storage-error.ts';
 import type { PgResult, PgStep } from './pg-protocol.ts';
 import { toPostgres, type PgStatementText } from './sql-dialect.ts';
 import { PgError, SyncPgClient, type SyncPgOptions } from './sync-pg-client.ts';
@@ -47,6 +48,8 @@ export class PgDatabase {
   private deferred: Deferred[] = [];
   /** A statement of the open transaction failed: PostgreSQL refuses the rest and would roll back at COMMIT. */
   private aborted = false;
+  /** The failure that aborted it: what the rest of it is refused with (see `refusedAfterAbort`). */
+  private abortedBy: unknown;
   readonly client: SyncPgClient;
 
   constructor(options: SyncPgOptions) {
@@ -110,8 +113,7 @@ export class PgDatabase {
         result = fn(...args) as ReturnType<F>;
         // A statement failed and the caller went on: PostgreSQL would answer this COMMIT with a quiet
         // ROLLBACK, and the change would look written. Say so, as SQLite's caller would have heard.
-        if (outer && this.aborted)
-          throw new PgError('The change failed and was rolled back: a statement in it failed', '25P02');
+        if (outer && this.aborted) throw this.refusedAfterAbort();
         // A change that sent nothing and deferred nothing has nothing to commit.
         if (outer && this.unbegun() && this.deferred.length === 1) this.deferred = [];
         else this.send({ text: outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}` });
@@ -151,9 +153,23 @@ export class PgDatabase {
     }
   }
 
+  /**
+   * The error for a statement (or COMMIT) of an aborted transaction. A storage failure stays one (the
+   * server unreachable, busy), so the caller refuses the change with it instead of reporting a bug.
+   */
+  private refusedAfterAbort(): PgError {
+    const cause = this.abortedBy;
+    if (cause instanceof PgError && storageProblem(cause)) return new PgError(cause.message, cause.code);
+    return new PgError('The change failed and was rolled back: a statement in it failed', '25P02');
+  }
+
   /** Sends the deferred writes, then `step`, in one request; `step`'s answer. */
   private send(step: PgStep): PgResult {
     if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
+    // PostgreSQL refuses the rest of an aborted transaction; refused here as well, because after a lost
+    // connection the client would send it on a new one, outside any transaction, each statement
+    // committing by itself.
+    if (this.depth > 0 && this.aborted) throw this.refusedAfterAbort();
     const sent = this.deferred;
     this.deferred = [];
     try {
@@ -207,12 +223,18 @@ export class PgDatabase {
     }
   }
 
-  /**
-   * A request failed: inside a transaction it is aborted now (see `aborted`). A deferred write that
-   * failed is named, since the error surfaces at a later statement.
-   */
+  /** A request failed: inside a transaction it is aborted now (see `aborted`), by the first failure. */
   private failed(error: unknown, sent: Deferred[]): unknown {
-    if (this.depth > 0) this.aborted = true;
+    const named = this.named(error, sent);
+    if (this.depth > 0 && !this.aborted) {
+      this.aborted = true;
+      this.abortedBy = named;
+    }
+    return named;
+  }
+
+  /** A deferred write that failed is named, since its error surfaces at a later statement. */
+  private named(error: unknown, sent: Deferred[]): unknown {
     const at = (error as PgError).at;
     // The BEGIN sent ahead of a statement failed (the write lock was not had): that is the error.
     if (!(error instanceof PgError) || at === undefined || at >= sent.length || sent[at]!.step === BEGIN) return error;
