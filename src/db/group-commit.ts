@@ -53,9 +53,10 @@ export function groupCommit(
         settled.push({ ok: true, value: item.scope.runInAsyncScope(alone, null, item.write) });
       } catch (error) {
         // SQLite rolled the whole transaction back (e.g. disk full): the rest must not run outside it.
-        // The storage failed under it (PostgreSQL's connection lost with the transaction on it): the
-        // batch is refused with that failure, and what has not run goes in the next turn's.
-        if (!db.inTransaction || storageProblem(error)) throw error;
+        // The connection was lost with the transaction on it (PostgreSQL unreachable): the batch is
+        // refused with that failure, and what has not run goes in the next turn's. Other failures (a
+        // lock wait, a full disk on PostgreSQL) are undone by the write's savepoint and refuse it alone.
+        if (!db.inTransaction || storageProblem(error) === 'unreachable') throw error;
         settled.push({ ok: false, error });
       }
     }

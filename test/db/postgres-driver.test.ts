@@ -406,7 +406,8 @@ describe('the PostgreSQL storage adapter when the server stops answering', () =>
         inner = problemOf(() =>
           frozen.transaction(() => frozenWhile(backend, () => frozen.prepare('SELECT 1').get()))(),
         );
-        frozen.prepare('INSERT INTO lost (k) VALUES (?)').run('after');
+        // Reading a write's count sends it at once.
+        expect(frozen.prepare('INSERT INTO lost (k) VALUES (?)').run('after').changes).toBe(1);
         return frozen.prepare('SELECT count(*) FROM lost').pluck().get();
       })(),
     );
@@ -415,6 +416,29 @@ describe('the PostgreSQL storage adapter when the server stops answering', () =>
     expect(outer).toBe('unreachable');
     expect(db.prepare('SELECT k FROM lost').pluck().all()).toEqual([]);
     frozen.close();
+  });
+
+  it('fails a change whose connection the server ended between two of its statements, keeping none of it', () => {
+    const client = openPostgres({ url: server.url });
+    const backend = backendOf(client);
+    const insert = client.prepare('INSERT INTO lost (k) VALUES (?)');
+    const outcome = problemOf(() =>
+      client.transaction(() => {
+        expect(insert.run('first').changes).toBe(1);
+        // The server ends the session (a restart, a failover, an operator) while nothing is asked of it.
+        expect(db.prepare('SELECT pg_terminate_backend(?)').pluck().get(backend)).toBe(true);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+        insert.run('second');
+        return client.prepare('SELECT count(*) FROM lost').pluck().get();
+      })(),
+    );
+    expect(outcome).toBe('unreachable');
+    expect(db.prepare('SELECT k FROM lost').pluck().all()).toEqual([]);
+    // The next change has a connection of its own again.
+    client.transaction(() => insert.run('later'))();
+    expect(db.prepare('SELECT k FROM lost').pluck().all()).toEqual(['later']);
+    db.exec('DELETE FROM lost');
+    client.close();
   });
 
   it('group commit: a write whose connection is lost refuses its batch as unreachable; writes not run yet go in the next', async () => {

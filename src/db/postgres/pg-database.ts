@@ -146,7 +146,7 @@ export class PgDatabase {
     // Closed: the connection is gone with its transaction; a call now would open a new one.
     if (!this.open) return false;
     try {
-      this.client.call({ op: 'exec', text });
+      this.client.call({ op: 'exec', text, inTx: true });
       return true;
     } catch {
       return false;
@@ -163,6 +163,14 @@ export class PgDatabase {
     return new PgError('The change failed and was rolled back: a statement in it failed', '25P02');
   }
 
+  /**
+   * Whether a request carrying `sent` continues a transaction already begun on the connection (then it
+   * must not go on a new one: see `InTransaction`), rather than beginning one (BEGIN goes first).
+   */
+  private begunBefore(sent: Deferred[]): boolean {
+    return this.depth > 0 && sent[0]?.step !== BEGIN;
+  }
+
   /** Sends the deferred writes, then `step`, in one request; `step`'s answer. */
   private send(step: PgStep): PgResult {
     if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
@@ -172,13 +180,14 @@ export class PgDatabase {
     if (this.depth > 0 && this.aborted) throw this.refusedAfterAbort();
     const sent = this.deferred;
     this.deferred = [];
+    const inTx = this.begunBefore(sent);
     try {
       if (sent.length === 0) {
         return step.values
-          ? this.client.call({ op: 'query', text: step.text, values: step.values })
-          : this.client.call({ op: 'exec', text: step.text });
+          ? this.client.call({ op: 'query', text: step.text, values: step.values, inTx })
+          : this.client.call({ op: 'exec', text: step.text, inTx });
       }
-      const reply = this.client.call({ op: 'batch', steps: [...sent.map((d) => d.step), step] });
+      const reply = this.client.call({ op: 'batch', steps: [...sent.map((d) => d.step), step], inTx });
       sent.forEach((d, i) => (d.result = reply.results![i]));
       return reply.results![sent.length]!;
     } catch (error) {
@@ -213,10 +222,12 @@ export class PgDatabase {
   private flush(d: Deferred): void {
     if (!this.deferred.includes(d)) return;
     if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
+    if (this.depth > 0 && this.aborted) throw this.refusedAfterAbort();
     const sent = this.deferred;
     this.deferred = [];
+    const inTx = this.begunBefore(sent);
     try {
-      const reply = this.client.call({ op: 'batch', steps: sent.map((s) => s.step) });
+      const reply = this.client.call({ op: 'batch', steps: sent.map((s) => s.step), inTx });
       sent.forEach((s, i) => (s.result = reply.results![i]));
     } catch (error) {
       throw this.failed(error, sent);

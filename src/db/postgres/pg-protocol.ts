@@ -3,16 +3,25 @@ import type { MessagePort } from 'node:worker_threads';
 /** What the caller sends the connection thread (pg-worker.js); `conn` names one of its connections. */
 export type PgRequest =
   | { op: 'open'; conn: number; options: PgConnectOptions }
-  | { op: 'query'; conn: number; text: string; values: unknown[] }
+  | ({ op: 'query'; conn: number; text: string; values: unknown[] } & InTransaction)
   /** Several statements in one simple query (migrations, BEGIN with its lock): no parameters. */
-  | { op: 'exec'; conn: number; text: string }
+  | ({ op: 'exec'; conn: number; text: string } & InTransaction)
   /**
    * Statements run one after another in one request, stopping at the first that fails (its index is
    * the error's `at`): a transaction's writes, sent with the statement that needs their effect.
    * A step without `values` is a simple query (COMMIT, SAVEPOINT…).
    */
-  | { op: 'batch'; conn: number; steps: PgStep[] }
+  | ({ op: 'batch'; conn: number; steps: PgStep[] } & InTransaction)
   | { op: 'close'; conn: number };
+
+export interface InTransaction {
+  /**
+   * Part of a transaction begun earlier on this connection. A transaction lives and dies with its
+   * connection: if that connection broke, the request is refused (08003), never sent on a new one,
+   * where each of its statements would commit by itself.
+   */
+  inTx?: boolean;
+}
 
 export interface PgStep {
   text: string;

@@ -100,6 +100,10 @@ async function answer(req) {
     if (conn.client) await conn.client.end().catch(() => undefined);
     return NOTHING;
   }
+  if (req.inTx && (!conn.client || conn.broken))
+    throw Object.assign(new Error('The connection of this change was lost: the change was rolled back'), {
+      code: '08003',
+    });
   const c = await connected(conn);
   if (req.op === 'exec') {
     await c.query(req.text);

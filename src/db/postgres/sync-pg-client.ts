@@ -107,6 +107,10 @@ export class SyncPgClient {
   }
 
   call(request: Request): Extract<PgReply, { ok: true }> {
+    // The thread was replaced since this client's transaction began (another call timed out): the
+    // connection, and the transaction with it, went with the old thread (see `InTransaction`).
+    if ('inTx' in request && request.inTx && this.on !== thread)
+      throw new PgError('The connection of this change was lost: the change was rolled back', '08003');
     return this.send(this.opened(), request);
   }
 
