@@ -427,7 +427,12 @@ describe('the PostgreSQL storage adapter when the server stops answering', () =>
         expect(insert.run('first').changes).toBe(1);
         // The server ends the session (a restart, a failover, an operator) while nothing is asked of it.
         expect(db.prepare('SELECT pg_terminate_backend(?)').pluck().get(backend)).toBe(true);
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+        // Until the session is gone, and a little more for the connection thread to hear of it.
+        const gone = db.prepare('SELECT count(*) FROM pg_stat_activity WHERE pid = ?').pluck();
+        const idle = new Int32Array(new SharedArrayBuffer(4));
+        for (const until = Date.now() + 5_000; gone.get(backend) !== 0 && Date.now() < until;)
+          Atomics.wait(idle, 0, 0, 10);
+        Atomics.wait(idle, 0, 0, 200);
         insert.run('second');
         return client.prepare('SELECT count(*) FROM lost').pluck().get();
       })(),

@@ -65,7 +65,8 @@ async function connected(conn) {
   });
   // A lost connection is noticed here and on the next query; the next request reconnects.
   c.on('error', () => {
-    conn.broken = true;
+    // Only this client's own: a late error of the one it replaced must not break the new connection.
+    if (conn.client === c) conn.broken = true;
   });
   conn.client = c;
   try {
@@ -100,10 +101,15 @@ async function answer(req) {
     if (conn.client) await conn.client.end().catch(() => undefined);
     return NOTHING;
   }
-  if (req.inTx && (!conn.client || conn.broken))
+  if (req.inTx && (!conn.client || conn.broken)) {
+    // Ended now, not at the next change's BEGIN: a session still alive would hold the replicas' write
+    // lock until then.
+    if (conn.client) void conn.client.end().catch(() => undefined);
+    conn.client = null;
     throw Object.assign(new Error('The connection of this change was lost: the change was rolled back'), {
       code: '08003',
     });
+  }
   const c = await connected(conn);
   if (req.op === 'exec') {
     await c.query(req.text);
