@@ -33,6 +33,9 @@ describe('the outbox when the database cannot be written', () => {
     await creating;
     try {
       await eventually(() => !h.bot.app.storage.writable, 5000, 'the outbox to meet the locked database');
+      // Counted once the create has been answered: any write while it was at Slack (a lease renewed,
+      // say) may have met the lock first, and the fake records a call when it answers it.
+      await eventually(() => h.slack.calls.some((c) => c.method === 'conversations.create'), 5000, 'the create');
       const callsWhilePaused = h.slack.calls.length;
       await new Promise((r) => setTimeout(r, 300));
       // Paused: nothing is done at Slack whose outcome could not be recorded.
