@@ -63,7 +63,8 @@ async function connected(conn) {
     idle_in_transaction_session_timeout: 30_000,
     connectionTimeoutMillis: conn.options.connectTimeoutMs,
   });
-  // A lost connection is noticed here and on the next query; the next request reconnects.
+  // A lost connection is noticed here and on the next query; the next change's first request
+  // reconnects (a request inside a transaction is refused instead: see `answer`).
   c.on('error', () => {
     // Only this client's own: a late error of the one it replaced must not break the new connection.
     if (conn.client === c) conn.broken = true;
