@@ -446,6 +446,27 @@ describe('the PostgreSQL storage adapter when the server stops answering', () =>
     client.close();
   });
 
+  it('group commit: a write refused as busy is undone alone; the rest of its batch is written', async () => {
+    const client = openPostgres({ url: server.url });
+    const commit = groupCommit(client, { failure: asStorageError, maxBatchMs: 60_000 });
+    const insert = (k: string) => client.prepare('INSERT INTO lost (k) VALUES (?)').run(k);
+    // A lock wait that ran out, as PostgreSQL reports it (55P03): the write's savepoint undoes it.
+    const busy = () => {
+      insert('busy');
+      client.exec("DO $$ BEGIN RAISE EXCEPTION 'lock not available' USING ERRCODE = '55P03'; END $$");
+    };
+    const outcomes = await Promise.allSettled([commit(() => insert('a')), commit(busy), commit(() => insert('c'))]);
+    const kept = db.prepare('SELECT k FROM lost ORDER BY k').pluck().all();
+    db.exec('DELETE FROM lost');
+    client.close();
+    expect(outcomes.map((o) => (o.status === 'rejected' ? storageProblem(o.reason) : 'written'))).toEqual([
+      'written',
+      'busy',
+      'written',
+    ]);
+    expect(kept).toEqual(['a', 'c']);
+  });
+
   it('group commit: a write whose connection is lost refuses its batch as unreachable; writes not run yet go in the next', async () => {
     const frozen = open();
     const backend = backendOf(frozen);
