@@ -125,6 +125,67 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
     expect(seen.changes).toBe(1);
   });
 
+  it("sends a nested change's SAVEPOINT with its first statement, and its RELEASE with the next request once its writes are answered", () => {
+    const trips = () => (db as unknown as PgDatabase).client.roundTrips;
+    const insert = db.prepare('INSERT INTO t (name, at) VALUES (?, ?)');
+    const count = db.prepare("SELECT count(*) FROM t WHERE name = 'nested'").pluck();
+    const before = trips();
+    // As group commit runs a turn's changes: the lock first, then each change in a savepoint of its own.
+    const seen = db
+      .transaction(() =>
+        [1, 2, 3].map((i) =>
+          db.transaction(() => {
+            insert.run('nested', i);
+            return count.get();
+          })(),
+        ),
+      )
+      .immediate();
+    expect(seen).toEqual([1, 2, 3]);
+    // BEGIN with its lock; a request per change (the previous RELEASE, SAVEPOINT, INSERT, SELECT); the
+    // last RELEASE with COMMIT. Each SAVEPOINT and RELEASE sent alone made it 11.
+    expect(trips() - before).toBe(5);
+    expect(count.get()).toBe(3);
+  });
+
+  it('undoes only the nested change that failed when its SAVEPOINT went with its statements, or was never sent', () => {
+    const insert = db.prepare('INSERT INTO t (name, at) VALUES (?, ?)');
+    const names = db.prepare("SELECT name FROM t WHERE name LIKE 'scoped %' ORDER BY at").pluck();
+    const attempt = (change: () => void) => {
+      try {
+        db.transaction(change)();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'ok';
+    };
+    const outcomes = db
+      .transaction(() => [
+        attempt(() => {
+          insert.run('scoped first', 1);
+          names.all();
+        }),
+        // Fails before it sends anything: its SAVEPOINT is dropped unsent, and the first change's
+        // RELEASE still waits to go (rolling back to a savepoint of that name would undo the first).
+        attempt(() => {
+          throw new Error('refused before any statement');
+        }),
+        // Fails in the request that carries its SAVEPOINT (and the first change's RELEASE).
+        attempt(() => {
+          insert.run('scoped undone', 3);
+          db.prepare('SELECT * FROM no_such_table').all();
+        }),
+        attempt(() => {
+          insert.run('scoped last', 4);
+          names.all();
+        }),
+      ])
+      .immediate();
+    expect(outcomes).toEqual(['ok', 'refused before any statement', expect.stringMatching(/no_such_table/), 'ok']);
+    expect(db.inTransaction).toBe(false);
+    expect(names.all()).toEqual(['scoped first', 'scoped last']);
+  });
+
   it('sends BEGIN with the first statement of a change, and nothing at all for a change that sends nothing', () => {
     const trips = () => (db as unknown as PgDatabase).client.roundTrips;
     const count = db.prepare("SELECT count(*) FROM t WHERE name = 'first'").pluck();

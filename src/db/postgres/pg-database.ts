@@ -25,6 +25,11 @@ const BEGIN: PgStep = { text: `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_
 interface Deferred {
   step: PgStep;
   result?: PgResult;
+  /**
+   * A SAVEPOINT or RELEASE: it fails only when the connection or the whole transaction already has, so
+   * a failure of the request that carries it is never its own change's to undo (see `transaction`).
+   */
+  savepoint?: true;
 }
 
 /**
@@ -92,10 +97,18 @@ export class PgDatabase {
       const outer = this.depth === 0;
       const savepoint = `sp${this.depth}`;
       if (outer) this.aborted = false;
+      // A nested change's SAVEPOINT, while it waits to go with the change's first statement.
+      let opened: Deferred | undefined;
       if (outer && !eager) {
         // If the lock is not had (another replica held it past lock_timeout), the first statement
         // fails with it, and the change is rolled back below as for any failed statement.
         this.deferred = [{ step: BEGIN }];
+      } else if (!outer && this.onlySavepointsDeferred()) {
+        // Nothing waits that could fail, so a failure of the request that carries this SAVEPOINT is
+        // this change's (or the connection's): it goes with the next statement instead of alone. With
+        // a write or BEGIN waiting, it is sent now, so that their failure fails the enclosing change.
+        opened = { step: { text: `SAVEPOINT ${savepoint}` }, savepoint: true };
+        this.deferred.push(opened);
       } else {
         try {
           this.send(outer ? BEGIN : { text: `SAVEPOINT ${savepoint}` });
@@ -116,12 +129,19 @@ export class PgDatabase {
         if (outer && this.aborted) throw this.refusedAfterAbort();
         // A change that sent nothing and deferred nothing has nothing to commit.
         if (outer && this.unbegun() && this.deferred.length === 1) this.deferred = [];
-        else this.send({ text: outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}` });
+        else if (outer) this.send({ text: 'COMMIT' });
+        // Its writes all sent and answered: nothing can fail here, and RELEASE goes with the next statement.
+        else if (this.onlySavepointsDeferred())
+          this.deferred.push({ step: { text: `RELEASE SAVEPOINT ${savepoint}` }, savepoint: true });
+        // Else RELEASE sends its writes now: a failure among them is this change's, and undoes it alone.
+        else this.send({ text: `RELEASE SAVEPOINT ${savepoint}` });
       } catch (error) {
         // Nothing of the change reached PostgreSQL: there is nothing to roll back.
-        const unsent = outer && this.unbegun();
-        // What was deferred since the savepoint (or BEGIN) is undone unsent.
-        this.deferred = [];
+        const at = opened ? this.deferred.indexOf(opened) : -1;
+        const unsent = outer ? this.unbegun() : at >= 0;
+        // What was deferred since the savepoint (or BEGIN) is undone unsent; what waited before a
+        // SAVEPOINT not sent yet (an earlier change's RELEASE) still goes.
+        this.deferred = at > 0 ? this.deferred.slice(0, at) : [];
         this.depth--;
         // Back at a savepoint taken while the transaction was sound, it is sound again.
         if (!unsent && this.rollbackQuietly(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`) && !outer)
@@ -134,6 +154,11 @@ export class PgDatabase {
     const later = (...args: Parameters<F>) => run(false, ...args);
     const now = (...args: Parameters<F>) => run(true, ...args);
     return Object.assign(later, { deferred: later, immediate: now, exclusive: now }) as unknown as F;
+  }
+
+  /** Whether all that waits to be sent (if anything) is SAVEPOINTs and RELEASEs. */
+  private onlySavepointsDeferred(): boolean {
+    return this.deferred.every((d) => d.savepoint);
   }
 
   /** The open change has sent nothing yet, not even its BEGIN. */
