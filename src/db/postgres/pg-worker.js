@@ -19,6 +19,7 @@ import pg from 'pg';
 /** @typedef {import('./pg-protocol.ts').PgReply} PgReply */
 /** @typedef {import('./pg-protocol.ts').PgWorkerData} PgWorkerData */
 /** @typedef {import('./pg-protocol.ts').PgConnectOptions} PgConnectOptions */
+/** @typedef {import('./pg-protocol.ts').PgResult} PgResult */
 /**
  * @typedef {object} Connection
  * @property {pg.Client | null} client
@@ -62,6 +63,8 @@ async function connected(conn) {
     // of every replica: the server ends its session instead.
     idle_in_transaction_session_timeout: 30_000,
     connectionTimeoutMillis: conn.options.connectTimeoutMs,
+    // A batch's statements go out together (see `answer`); one request at a time is sent otherwise.
+    pipeline: true,
   });
   // A lost connection is noticed here and on the next query; the next change's first request
   // reconnects (a request inside a transaction is refused instead: see `answer`).
@@ -117,16 +120,22 @@ async function answer(req) {
     return NOTHING;
   }
   if (req.op === 'batch') {
-    const results = [];
-    for (let at = 0; at < req.steps.length; at++) {
-      const step = req.steps[at];
-      try {
-        results.push(step.values ? await prepared(conn, c, step.text, step.values) : (await c.query(step.text), EMPTY));
-      } catch (error) {
-        throw Object.assign(/** @type {object} */ (error), { at });
-      }
-    }
-    return { ok: true, ...EMPTY, results };
+    // All written at once (the client's pipeline mode), not each after the answer to the one before:
+    // the server runs them in order, and once one fails it refuses the rest of the transaction, so the
+    // first failure is the batch's.
+    const settled = await Promise.allSettled(
+      req.steps.map((step) =>
+        step.values ? prepared(conn, c, step.text, step.values) : c.query(step.text).then(() => EMPTY),
+      ),
+    );
+    const at = settled.findIndex((s) => s.status === 'rejected');
+    if (at >= 0)
+      throw Object.assign(/** @type {object} */ (/** @type {PromiseRejectedResult} */ (settled[at]).reason), { at });
+    return {
+      ok: true,
+      ...EMPTY,
+      results: settled.map((s) => /** @type {PromiseFulfilledResult<PgResult>} */ (s).value),
+    };
   }
   return { ok: true, ...(await prepared(conn, c, req.text, req.values)) };
 }
