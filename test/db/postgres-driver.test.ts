@@ -186,6 +186,57 @@ describe('the PostgreSQL storage adapter, on a real server', () => {
     expect(names.all()).toEqual(['scoped first', 'scoped last']);
   });
 
+  it('refuses a nested change that caught a failed statement and went on, and lets the next ones through', () => {
+    const insert = db.prepare('INSERT INTO t (name, at) VALUES (?, ?)');
+    const names = db.prepare("SELECT name FROM t WHERE name LIKE 'swallowed %' ORDER BY at").pluck();
+    const attempt = (change: () => void) => {
+      try {
+        db.transaction(change)();
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+      return 'ok';
+    };
+    const outcomes = db
+      .transaction(() => [
+        attempt(() => {
+          insert.run('swallowed first', 1);
+          names.all();
+        }),
+        attempt(() => {
+          insert.run('swallowed undone', 2);
+          try {
+            db.prepare('SELECT * FROM no_such_table').all();
+          } catch {
+            // As SQLite-minded code might: the failure is ignored and the change returns.
+          }
+        }),
+        attempt(() => {
+          insert.run('swallowed last', 3);
+          names.all();
+        }),
+      ])
+      .immediate();
+    // PostgreSQL aborted that change's statements: it is refused (25P02), and undone alone.
+    expect(outcomes).toEqual(['ok', '25P02', 'ok']);
+    expect(names.all()).toEqual(['swallowed first', 'swallowed last']);
+  });
+
+  it('commits nothing of a change when a value of it could not be sent (a failure PostgreSQL never saw)', () => {
+    const insert = db.prepare('INSERT INTO t (name, at) VALUES (?, ?)');
+    const names = db.prepare("SELECT name FROM t WHERE name LIKE 'unsendable %'").pluck();
+    // The client turns an object into JSON, which has no BigInt: it fails before the server sees it.
+    expect(() =>
+      db.transaction(() => {
+        insert.run('unsendable before', 1);
+        insert.run({ n: 1n } as never, 2);
+        insert.run('unsendable after', 3);
+      })(),
+    ).toThrow(/BigInt/);
+    expect(db.inTransaction).toBe(false);
+    expect(names.all()).toEqual([]);
+  });
+
   it('sends BEGIN with the first statement of a change, and nothing at all for a change that sends nothing', () => {
     const trips = () => (db as unknown as PgDatabase).client.roundTrips;
     const count = db.prepare("SELECT count(*) FROM t WHERE name = 'first'").pluck();

@@ -41,6 +41,12 @@ export class PgDatabase {
   readonly name: string;
   open = true;
   private depth = 0;
+  /**
+   * Savepoints named so far: each gets a name of its own. A RELEASE may wait unsent (see `transaction`),
+   * and a change rolling back to a name it shared with an earlier change, not yet released, would undo
+   * that one instead when its own SAVEPOINT was never run.
+   */
+  private savepoints = 0;
   private readonly texts = new Map<string, PgStatementText>();
   /**
    * A transaction's writes not sent yet. Every statement is a round trip that blocks the process
@@ -95,7 +101,7 @@ export class PgDatabase {
       // As better-sqlite3 refuses at BEGIN: BEGIN here may not be sent before the change runs.
       if (!this.open) throw new PgError('The database connection is not open', 'PG_CLOSED');
       const outer = this.depth === 0;
-      const savepoint = `sp${this.depth}`;
+      const savepoint = outer ? '' : `sp${++this.savepoints}`;
       if (outer) this.aborted = false;
       // A nested change's SAVEPOINT, while it waits to go with the change's first statement.
       let opened: Deferred | undefined;
@@ -130,8 +136,9 @@ export class PgDatabase {
         // A change that sent nothing and deferred nothing has nothing to commit.
         if (outer && this.unbegun() && this.deferred.length === 1) this.deferred = [];
         else if (outer) this.send({ text: 'COMMIT' });
-        // Its writes all sent and answered: nothing can fail here, and RELEASE goes with the next statement.
-        else if (this.onlySavepointsDeferred())
+        // Its writes all sent and answered, none failed: nothing can fail here, and RELEASE goes with the
+        // next statement.
+        else if (!this.aborted && this.onlySavepointsDeferred())
           this.deferred.push({ step: { text: `RELEASE SAVEPOINT ${savepoint}` }, savepoint: true });
         // Else RELEASE sends its writes now: a failure among them is this change's, and undoes it alone.
         else this.send({ text: `RELEASE SAVEPOINT ${savepoint}` });

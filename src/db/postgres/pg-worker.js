@@ -122,20 +122,30 @@ async function answer(req) {
   if (req.op === 'batch') {
     // All written at once (the client's pipeline mode), not each after the answer to the one before:
     // the server runs them in order, and once one fails it refuses the rest of the transaction, so the
-    // first failure is the batch's.
+    // first failure is the batch's. Not a COMMIT: it goes only once every statement before it has been
+    // answered, since a failure the server never saw (a value the client could not encode) or a reply
+    // lost with the connection would otherwise leave it committing what the caller is told failed.
+    const last = req.steps.length - 1;
+    const commits = last > 0 && req.steps[last].text === 'COMMIT';
+    const steps = commits ? req.steps.slice(0, last) : req.steps;
     const settled = await Promise.allSettled(
-      req.steps.map((step) =>
+      steps.map((step) =>
         step.values ? prepared(conn, c, step.text, step.values) : c.query(step.text).then(() => EMPTY),
       ),
     );
     const at = settled.findIndex((s) => s.status === 'rejected');
     if (at >= 0)
       throw Object.assign(/** @type {object} */ (/** @type {PromiseRejectedResult} */ (settled[at]).reason), { at });
-    return {
-      ok: true,
-      ...EMPTY,
-      results: settled.map((s) => /** @type {PromiseFulfilledResult<PgResult>} */ (s).value),
-    };
+    const results = settled.map((s) => /** @type {PromiseFulfilledResult<PgResult>} */ (s).value);
+    if (commits) {
+      try {
+        await c.query('COMMIT');
+      } catch (error) {
+        throw Object.assign(/** @type {object} */ (error), { at: last });
+      }
+      results.push(EMPTY);
+    }
+    return { ok: true, ...EMPTY, results };
   }
   return { ok: true, ...(await prepared(conn, c, req.text, req.values)) };
 }
