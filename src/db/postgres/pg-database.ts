@@ -26,8 +26,9 @@ interface Deferred {
   step: PgStep;
   result?: PgResult;
   /**
-   * A SAVEPOINT or RELEASE: it fails only when the connection or the whole transaction already has, so
-   * a failure of the request that carries it is never its own change's to undo (see `transaction`).
+   * A SAVEPOINT or RELEASE: it fails when the connection or the whole transaction already has, or when
+   * the server fails the request itself (a cancel, out of memory). A change undoing a failure of the
+   * request that carries one relies on each savepoint's name being its own (see `savepoints`).
    */
   savepoint?: true;
 }
