@@ -11,7 +11,7 @@
 import { appendFileSync } from 'node:fs';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/postgres/pg-database.ts';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '../../test/helpers/throwaway-postgres.ts';
+import { inDatabase, startThrowawayPostgres, type ThrowawayPostgres } from '../../test/helpers/throwaway-postgres.ts';
 
 const TEMPLATE = 'incident_bot_bench_template';
 
@@ -25,12 +25,6 @@ const startServer = (): Promise<ThrowawayPostgres> =>
       if (process.env.BENCH_PG_LOG) appendFileSync(process.env.BENCH_PG_LOG, line);
     },
   });
-
-const withDatabase = (url: string, name: string) => {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
 
 let server: Promise<ThrowawayPostgres> | null = null;
 let databases = 0;
@@ -46,7 +40,7 @@ async function prepared(): Promise<ThrowawayPostgres> {
     } finally {
       admin.close();
     }
-    const template = openPostgres({ url: withDatabase(s.url, TEMPLATE) });
+    const template = openPostgres({ url: inDatabase(s.url, TEMPLATE) });
     try {
       migrate(template);
     } finally {
@@ -71,7 +65,7 @@ export async function benchDatabaseUrl(): Promise<string> {
   } finally {
     admin.close();
   }
-  return withDatabase(s.url, name);
+  return inDatabase(s.url, name);
 }
 
 let stopping: Promise<void> | null = null;

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { openPostgres } from '../../src/db/postgres/pg-database.ts';
 import { SyncPgClient } from '../../src/db/postgres/sync-pg-client.ts';
+import { inDatabase } from './throwaway-postgres.ts';
 
 /**
  * Which engine this test run stores in. The `postgres` project of vitest.config.ts sets
@@ -30,9 +31,7 @@ export function postgresUrlFor(key: string): string {
       admin.call({ op: 'exec', text: `CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}` });
     made.add(name);
   }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return inDatabase(base, name);
 }
 
 /** A database for a test on this run's engine: the SQLite file (or `:memory:`), or its PostgreSQL stand-in. */

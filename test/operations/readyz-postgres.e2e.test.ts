@@ -5,14 +5,13 @@ import { openPostgres } from '../../src/db/postgres/pg-database.ts';
 import { postgresCheck } from '../../src/http/storage-readiness.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { ALICE, startTestBot, tempDir } from '../helpers/test-bot.ts';
-import { startThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
+import { inDatabase, startThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
 
 interface Readiness {
   status: string;
   checks: { name: string; ok: boolean; reason?: string }[];
 }
 const databaseOf = (body: Readiness) => body.checks.find((c) => c.name === 'database');
-const inDatabase = (url: string, name: string) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
 
 describe('/readyz on PostgreSQL', () => {
   // Each test stops its server: its own, never the run's shared one (TEST_DATABASE_URL).

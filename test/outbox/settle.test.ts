@@ -9,7 +9,7 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { OutboxRepository } from '../../src/outbox/outbox-repository.ts';
 import { OutboxWorker, type EffectHandler } from '../../src/outbox/worker.ts';
 import { openTestDatabase } from '../helpers/test-database.ts';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
+import { createDatabase, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
 import { effect } from '../helpers/outbox-effect.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -85,13 +85,7 @@ describe('settling a delivery on PostgreSQL', () => {
   let url: string;
   beforeAll(async () => {
     server = await startThrowawayPostgres();
-    const admin = openPostgres({ url: server.url });
-    const name = `settle_${process.pid}_${Date.now()}`;
-    admin.exec(`CREATE DATABASE ${name}`);
-    admin.close();
-    const u = new URL(server.url);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    url = createDatabase(server.url, 'settle');
   });
   afterAll(async () => {
     await server?.stop();

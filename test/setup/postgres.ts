@@ -1,6 +1,6 @@
 import { migrate } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/postgres/pg-database.ts';
-import { startThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
+import { inDatabase, startThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
 
 /** Every test database is a copy of this one: migrated once per run, copied in milliseconds. */
 const TEMPLATE = 'incident_bot_template';
@@ -19,9 +19,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   } finally {
     admin.close();
   }
-  const url = new URL(server.url);
-  url.pathname = `/${TEMPLATE}`;
-  const template = openPostgres({ url: url.toString() });
+  const template = openPostgres({ url: inDatabase(server.url, TEMPLATE) });
   try {
     migrate(template);
   } finally {

@@ -136,7 +136,7 @@ export class PgDatabase {
         if (outer && this.aborted) throw this.refusedAfterAbort();
         // A change that sent nothing and deferred nothing has nothing to commit.
         if (outer && this.unbegun() && this.deferred.length === 1) this.deferred = [];
-        else if (outer) this.send({ text: 'COMMIT' });
+        else if (outer) this.send({ text: 'COMMIT', commit: true });
         // Its writes all sent and answered, none failed: nothing can fail here, and RELEASE goes with the
         // next statement.
         else if (!this.aborted && this.onlySavepointsDeferred())

@@ -26,6 +26,12 @@ export interface InTransaction {
 export interface PgStep {
   text: string;
   values?: unknown[];
+  /**
+   * This step is the transaction's COMMIT: the connection thread sends it only once every step before
+   * it in the batch has been answered (see pg-worker.js). Said here, not read from the text, so that
+   * no other statement is taken for it and no spelling of COMMIT is missed.
+   */
+  commit?: true;
 }
 
 export interface PgResult {

@@ -122,11 +122,12 @@ async function answer(req) {
   if (req.op === 'batch') {
     // All written at once (the client's pipeline mode), not each after the answer to the one before:
     // the server runs them in order, and once one fails it refuses the rest of the transaction, so the
-    // first failure is the batch's. Not a COMMIT: it goes only once every statement before it has been
-    // answered, since a failure the server never saw (a value the client could not encode) or a reply
-    // lost with the connection would otherwise leave it committing what the caller is told failed.
+    // first failure is the batch's. Not the COMMIT (the step marked `commit`): it goes only once every
+    // statement before it has been answered. Written with them, a server that stalls past the caller's
+    // wait would read it later and commit what the caller was told failed (postgres-driver.test.ts,
+    // "statements went unanswered").
     const last = req.steps.length - 1;
-    const commits = last > 0 && req.steps[last].text === 'COMMIT';
+    const commits = last > 0 && req.steps[last].commit === true;
     const steps = commits ? req.steps.slice(0, last) : req.steps;
     const settled = await Promise.allSettled(
       steps.map((step) =>
@@ -139,7 +140,7 @@ async function answer(req) {
     const results = settled.map((s) => /** @type {PromiseFulfilledResult<PgResult>} */ (s).value);
     if (commits) {
       try {
-        await c.query('COMMIT');
+        await c.query(req.steps[last].text);
       } catch (error) {
         throw Object.assign(/** @type {object} */ (error), { at: last });
       }
