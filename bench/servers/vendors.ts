@@ -1,7 +1,8 @@
 /**
  * The far side of a bot under load, in a process of its own as the real services are: a
  * zero-latency fake Slack and fake PagerDuty, and `GET <state>` telling what Slack has seen
- * (channels made, messages pinned). Prints their addresses and tokens as one JSON line.
+ * (channels made, messages pinned; with `?channel=N`, when, by Date.now(), the Nth channel was made).
+ * Prints their addresses and tokens as one JSON line.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,12 +14,14 @@ const slack = await new FakeSlack({ users: BENCH_USERS }).start();
 const pd = await new FakePagerDuty({
   users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
 }).start();
-const state = createServer((_req, res) => {
+const state = createServer((req, res) => {
+  const nth = Number(new URL(req.url ?? '/', 'http://vendors').searchParams.get('channel') ?? 0);
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(
     JSON.stringify({
       channels: slack.ws.channels.size,
       pinned: slack.ws.messages.filter((m) => m.pinned).length,
+      channelAt: nth > 0 ? (slack.succeeded('conversations.create')[nth - 1]?.at ?? null) : null,
     }),
   );
 });

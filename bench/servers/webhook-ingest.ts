@@ -5,6 +5,7 @@
  * the body, verifies the HMAC and answers 202). Arguments: which, then the webhook secret. The bot
  * stores in BENCH_BOT_DATABASE_URL when set; on PostgreSQL its state also tells how many requests its
  * event loop has made to the storage's connection thread and how long it has been blocked on them.
+ * Each tells the CPU time its process has used (`cpuMs`), the floor at a state address of its own.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,12 @@ import type { VendorsInfo } from './vendors.ts';
 
 /** The webhook signing secret, given by the suite. */
 const WEBHOOK_SECRET = process.argv[3] ?? '';
+
+/** User and system CPU time this process has used, in ms. */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 const listen = async (server: Server) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -33,8 +40,19 @@ async function floor() {
       res.writeHead(ok ? 202 : 401).end();
     });
   });
+  const state = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ cpuMs: cpuMs() }));
+  });
   const url = await listen(server);
-  return { info: { url: `${url}/webhooks/pagerduty` }, stop: () => new Promise<void>((r) => server.close(() => r())) };
+  const stateUrl = await listen(state);
+  return {
+    info: { url: `${url}/webhooks/pagerduty`, state: stateUrl },
+    stop: async () => {
+      state.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }
 
 async function bot(vendors: VendorsInfo) {
@@ -64,6 +82,7 @@ async function bot(vendors: VendorsInfo) {
         waiting: Number(waiting.get()),
         dead: Number(dead.get()),
         storage: pg ? { requests: pg.client.roundTrips, waitedMs: pg.client.waitedMs } : null,
+        cpuMs: cpuMs(),
       }),
     );
   });

@@ -3,7 +3,7 @@
  * resolves) as fast as 64 connections send them, against the floor: a bare node:http server that
  * reads the body, verifies the HMAC and answers 202. Then the drain: until every Slack effect is
  * delivered to a zero-latency fake Slack; checks one staffed channel per incident, none lost.
- * The same for the bot storing in PostgreSQL (bench/lib/postgres.ts): `postgres` rows, same floor sample.
+ * The same for the bot storing in PostgreSQL (bench/lib/postgres.ts): `postgres` rows, the floor measured again just before.
  * Each bot's fake Slack and PagerDuty run in a process of their own (servers/vendors.ts): what Slack
  * does with the bot's calls is not the bot's cost, and must not share its event loop.
  */
@@ -99,7 +99,7 @@ export const webhookIngest: Suite = {
       const pgBot = await start<BotInfo>('webhook-ingest.ts', ['bot', SECRET, JSON.stringify(pgVendors.info)], {
         BENCH_BOT_DATABASE_URL: pgUrl,
       });
-      const floor = await start<{ url: string }>('webhook-ingest.ts', ['floor', SECRET]);
+      const floor = await start<BotInfo>('webhook-ingest.ts', ['floor', SECRET]);
       const pages = Array.from({ length: incidents }, (_, i) =>
         pd.createIncident({ title: `Ingest ${i}`, assignees: [{ id: `PBENCH${i % 4}`, name: `u${i % 4}` }] }),
       );
@@ -124,7 +124,15 @@ export const webhookIngest: Suite = {
         );
       }
       type Storage = { requests: number; waitedMs: number } | null;
-      type State = { waiting: number; dead: number; storage: Storage; channels: number; pinned: number };
+      type State = {
+        waiting: number;
+        dead: number;
+        storage: Storage;
+        cpuMs: number;
+        channels: number;
+        pinned: number;
+      };
+      const cpuOf = async (url: string) => ((await (await fetch(url)).json()) as { cpuMs: number }).cpuMs;
       // Warm-up pages of their own (JIT, SQLite pages, connections), not counted.
       const warm = Array.from({ length: WARM_INCIDENTS }, (_, i) =>
         pd.createIncident({ title: `Warm-up ${i}`, assignees: [{ id: 'PBENCH0', name: 'u0' }] }),
@@ -135,7 +143,6 @@ export const webhookIngest: Suite = {
         ),
       );
       await blast(floor.info.url, warmBodies, 8);
-      const base = await blast(floor.info.url, bodies);
       const rate = (r: { times: number[]; seconds: number }) => r.times.length / r.seconds;
       const figures = [];
       for (const [info, far, engine] of [
@@ -144,7 +151,7 @@ export const webhookIngest: Suite = {
       ] as const) {
         const read = async <T>(url: string) => (await (await fetch(url)).json()) as T;
         const state = async (): Promise<State> => ({
-          ...(await read<Pick<State, 'waiting' | 'dead' | 'storage'>>(info.state)),
+          ...(await read<Pick<State, 'waiting' | 'dead' | 'storage' | 'cpuMs'>>(info.state)),
           ...(await read<Pick<State, 'channels' | 'pinned'>>(far.state)),
         });
         const drain = async () => {
@@ -157,12 +164,33 @@ export const webhookIngest: Suite = {
         };
         await blast(info.url, warmBodies, 8);
         await drain();
-        const storageBefore = (await state()).storage;
+        // The floor's turn comes right before each bot's, with nothing of the last bot still running:
+        // on this VM the floor alone moved from 6,700 to 10,200 req/s between runs minutes apart.
+        const floorCpuBefore = await cpuOf(floor.info.state);
+        const base = await blast(floor.info.url, bodies);
+        // The floor's CPU per request: what a bot that did nothing but verify and answer would spend.
+        const floorCpu = ((await cpuOf(floor.info.state)) - floorCpuBefore) / bodies.length;
+        const before = await state();
+        const storageBefore = before.storage;
         const drainStart = performance.now();
+        const firstAt = Date.now();
         const ours = await blast(info.url, bodies);
-        const storageAfter = (await state()).storage;
+        const sent = await state();
+        const storageAfter = sent.storage;
         const s = await drain();
         const drained = (performance.now() - drainStart) / 1000;
+        // The rooms are what a person waits for (the triggers go first): when fake Slack saw the last
+        // one made, by the clock both processes share.
+        const { channelAt } = await read<{ channelAt: number | null }>(
+          `${far.state}?channel=${incidents + WARM_INCIDENTS}`,
+        );
+        // The bot's CPU from the first webhook until `cpuMs`, per webhook, beside the floor's per request.
+        const cpuFigure = (measure: string, cpuMs: number) => ({
+          ...summarise('webhook-ingest', measure, 'ms', [(cpuMs - before.cpuMs) / bodies.length], '—'),
+          floor: { name: 'bare node:http + HMAC', median: floorCpu, p99: floorCpu },
+          ...engine,
+        });
+        const roomsSeconds = ((channelAt ?? Number.NaN) - firstAt) / 1000;
         const { dead } = s;
         // The warm-up's rooms are not counted.
         const channels = s.channels - WARM_INCIDENTS;
@@ -190,6 +218,21 @@ export const webhookIngest: Suite = {
             ...summarise('webhook-ingest', 'accepted per second', 'req/s', [rate(ours)], '≥ 50 % of floor'),
             floor: { name: 'bare node:http + HMAC', median: rate(base), p99: rate(base) },
             note: `${((rate(ours) / rate(base)) * 100).toFixed(0)} % of the floor`,
+            ...engine,
+          },
+          cpuFigure(
+            `CPU per webhook while they were sent (${ours.seconds.toFixed(1)} s; the deliveries started meanwhile included)`,
+            sent.cpuMs,
+          ),
+          cpuFigure(`CPU per webhook, every delivery it caused included (until the drain's end)`, s.cpuMs),
+          {
+            ...summarise(
+              'webhook-ingest',
+              `rooms: from the first webhook until the last of the ${incidents} incidents' channels exists (its trigger among the first ${incidents} webhooks)`,
+              's',
+              [roomsSeconds],
+              '—',
+            ),
             ...engine,
           },
           {
