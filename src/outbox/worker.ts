@@ -66,6 +66,7 @@ export interface WorkerOptions {
    * requests slows deliveries down but never stops them. Call `answered()` when the last is answered.
    */
   answering?: () => boolean;
+  /** See `DEFAULT_MAX_YIELD_MS`. */
   maxYieldMs?: number;
   /**
    * The share of its time the worker may spend looking for due rows while what it found last can fill
@@ -365,7 +366,7 @@ export class OutboxWorker {
     }
     const now = performance.now();
     this.yieldingSince ??= now;
-    const left = this.yieldingSince + (this.opts.maxYieldMs ?? 25) - now;
+    const left = this.yieldingSince + (this.opts.maxYieldMs ?? DEFAULT_MAX_YIELD_MS) - now;
     if (left > 0) return left;
     this.yieldingSince = undefined;
     return 0;
@@ -513,6 +514,16 @@ export class OutboxWorker {
  * delivered at once has none, and the look would cost every delivery a read for nothing.
  */
 const COVER_AFTER_MS = 100;
+
+/**
+ * The longest starting deliveries waits for requests to be answered (`WorkerOptions.answering`). Only
+ * requests that overlap without a break for longer than this are held to it; then the worker starts
+ * at most `concurrency` deliveries per this time. Longer is a trade between two kinds of acks
+ * (bench/README.md, the section of 2026-12-02 on a longer wait for the deliveries): at 100 ms
+ * webhook ingest took about a quarter more a second, and `/incident update` at 500/s acked more
+ * slowly in every pair of runs (its median 6.3-7.1 ms at 25 ms, 7.3-16.5 ms at 100 ms).
+ */
+const DEFAULT_MAX_YIELD_MS = 25;
 
 /** See `WorkerOptions.lookShare`. */
 const DEFAULT_LOOK_SHARE = 0.1;

@@ -20,7 +20,7 @@ describe('acks before deliveries: no delivery starts while a request waits for i
   let slack: FakeSlack;
   let bot: TestBot;
   let tmp: ReturnType<typeof tempDir>;
-  const start = async (maxYieldMs: number, pollMs = 50) => {
+  const start = async (maxYieldMs: number | undefined, pollMs = 50) => {
     tmp = tempDir();
     slack = await new FakeSlack({ users: [ALICE, BOB] }).start();
     bot = await startTestBot(slack, join(tmp.dir, 'bot.db'), { worker: { pollMs, maxYieldMs } });
@@ -46,8 +46,11 @@ describe('acks before deliveries: no delivery starts while a request waits for i
     await eventually(() => bot.app.outbox.forIncident(1).every((r) => r.state === 'delivered'), 10_000, 'the room');
   });
 
-  it('gives way for a bounded time only: requests that never end do not stop deliveries', async () => {
-    await start(50);
+  it.each([
+    ['50 ms', 50],
+    ['the default', undefined],
+  ])('gives way for a bounded time only (%s): requests that never end do not stop deliveries', async (_, yieldMs) => {
+    await start(yieldMs);
     const held = await requestHeldOpen(bot.app.url);
     await bot.command('declare Never starves');
     await eventually(() => bot.app.outbox.forIncident(1).every((r) => r.state === 'delivered'), 10_000, 'the room');
