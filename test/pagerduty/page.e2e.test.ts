@@ -308,12 +308,17 @@ describe('a PagerDuty page with the comms lead from an on-call schedule', () => 
     const page = h.pd.createIncident({ title: 'API 500s', assignees: [PD_ALICE] });
     await h.pd.trigger(page);
     const { incident } = await staffedChannel(h, page.id);
-    expect(
-      h.bot.app.db
-        .prepare("SELECT user_id FROM incident_roles WHERE incident_id = ? AND role = 'comms'")
-        .pluck()
-        .get(incident.id),
-    ).toBe(CAROL.id);
+    // The schedule is looked up beside the room, which does not wait for it: the room may be staffed first.
+    const comms = await eventually(
+      () =>
+        h.bot.app.db
+          .prepare("SELECT user_id FROM incident_roles WHERE incident_id = ? AND role = 'comms'")
+          .pluck()
+          .get(incident.id),
+      10_000,
+      'a comms lead named',
+    );
+    expect(comms).toBe(CAROL.id);
     const oncall = h.pd.succeeded('GET /oncalls')[0]!;
     expect(oncall.query).toEqual({ 'schedule_ids[]': 'PSCHED1', earliest: 'true' });
   });
