@@ -23,6 +23,7 @@ import { footprint } from './suites/footprint.ts';
 import { statusPage } from './suites/status-page.ts';
 import { storm } from './suites/storm.ts';
 import { sqliteStatement } from './suites/sqlite-statement.ts';
+import { outboxLook } from './suites/outbox-look.ts';
 import { textRegex } from './suites/text-regex.ts';
 import { tracing } from './suites/tracing.ts';
 import { insights } from './suites/insights.ts';
@@ -38,6 +39,7 @@ const SUITES: Suite[] = [
   runbookParams,
   textRegex,
   sqliteStatement,
+  outboxLook,
   tracing,
   insights,
   footprint,

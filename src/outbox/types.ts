@@ -35,3 +35,6 @@ export interface OutboxRow {
   /** The request whose change queued it (null for rows from before this was recorded). */
   cause: Cause | null;
 }
+
+/** A row at the head of its ordering key, as a look finds it: enough to choose it; its claim reads the rest. */
+export type OutboxHead = Pick<OutboxRow, 'id' | 'orderingKey' | 'kind' | 'idempotencyKey'>;

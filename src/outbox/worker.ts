@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.ts';
 import { contextFromTraceparent, inSpan, noTracer, type Tracer } from '../lib/telemetry.ts';
 import { backoffMs } from './backoff.ts';
 import type { OutboxRepository } from './outbox-repository.ts';
-import type { OutboxRow } from './types.ts';
+import type { OutboxHead, OutboxRow } from './types.ts';
 
 /** What became of a row: `covered` is settled by the delivery of a newer row of its kind (`rendersCurrent`). */
 export type Outcome = 'delivered' | 'covered' | 'retry' | 'rate_limited' | 'dead';
@@ -110,7 +110,7 @@ export class OutboxWorker {
   /** When (performance.now()) the next look for due rows may be taken (see `lookShare`). */
   private nextLookAt = 0;
   /** The heads the last look found, less those tried since: what pumps start until the next look. */
-  private looked: OutboxRow[] = [];
+  private looked: OutboxHead[] = [];
   /** The kinds the last look left out, their lanes waiting for a rate-limit slot. */
   private lookedWithout: string[] = [];
   /** See `lookShare`. */

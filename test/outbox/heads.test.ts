@@ -82,6 +82,22 @@ describe('the outbox heads: the next row of each ordering key', () => {
     const scans = plan.filter((d) => /^SCAN (?!CONSTANT ROW|keys\b)/.test(d));
     expect(scans).toEqual([]);
   });
+
+  it('name their row, and its claim reads the whole of it back (payload, cause), as it is when claimed', () => {
+    // A look reads 200 heads in a storm and the worker starts a few: their payloads are read by the claim.
+    repo.enqueue(effect('a', 1, { payload: { text: 'the room for checkout', n: 1 }, incidentId: null }), 100);
+    const [head] = repo.heads(200, 10);
+    expect(head).toEqual({ id: expect.any(Number), orderingKey: 'a', kind: 'test.effect', idempotencyKey: 'a:1' });
+    expect(repo.claim(head!.id, 'replica-a', 200, 1_000)).toMatchObject({
+      id: head!.id,
+      orderingKey: 'a',
+      payload: { text: 'the room for checkout', n: 1 },
+      attempts: 0,
+      uncertain: false,
+      availableAt: 100,
+      createdAt: 100,
+    });
+  });
 });
 
 describe('rows a delivery covers: the same kind, queued for the same incident behind it', () => {
