@@ -82,8 +82,9 @@ export class OutboxRepository {
       // more: the worker looks after every delivery, and a look that read every pending row made a
       // backlog of one incident (thousands of updates) quadratic to drain, and the acks wait behind it.
       // Ordered and cut in `heads()`: an ORDER BY here makes SQLite read the whole backlog again.
-      // Only what choosing a head takes: its claim reads the whole row back. Whole rows (each payload's
-      // JSON parsed) made a look of 200 heads 2.8× as slow on SQLite (`npm run bench -- outbox-look`).
+      // Only what choosing a head takes, and the idempotency key that names it: its claim reads the whole
+      // row back. Whole rows (each payload's JSON parsed) made a look of 200 heads 2.8× as slow on SQLite
+      // (`npm run bench -- outbox-look`).
       heads: db.prepare(`WITH RECURSIVE keys (k) AS (
           SELECT (SELECT min(ordering_key) FROM outbox WHERE state = 'pending')
           UNION ALL
@@ -106,6 +107,16 @@ export class OutboxRepository {
           AND (claimed_by IS NULL OR lease_until <= @now OR claimed_by = @replica)
           AND id = (SELECT p.id FROM outbox p WHERE p.ordering_key = outbox.ordering_key AND p.state = 'pending'
             ORDER BY p.priority, p.id LIMIT 1)
+        RETURNING *`),
+      // The next row of one key, found and claimed as `claim` claims a head (the worker goes on with a key
+      // whose delivery just ended, see `OutboxWorker.chain`): one index seek, one statement. `state` is
+      // asked again outside the subquery: PostgreSQL reads the subquery once, and when the row was locked
+      // by another replica's settle, checks only this outer condition again once that one commits.
+      claimNext: db.prepare(`UPDATE outbox SET claimed_by = @replica, lease_until = @leaseUntil, starts = starts + 1
+        WHERE id = (SELECT p.id FROM outbox p WHERE p.ordering_key = @key AND p.state = 'pending'
+            ORDER BY p.priority, p.id LIMIT 1)
+          AND state = 'pending' AND available_at <= @now
+          AND (claimed_by IS NULL OR lease_until <= @now OR claimed_by = @replica)
         RETURNING *`),
       holders: db
         .prepare("SELECT DISTINCT claimed_by FROM outbox WHERE state = 'pending' AND claimed_by IS NOT NULL")
@@ -247,6 +258,16 @@ export class OutboxRepository {
   claim(id: number, replica: string, now: number, leaseUntil: number): OutboxRow | null {
     const row = this.stmt.claim.get({ id, replica, now, leaseUntil }) as Row | undefined;
     // This start is the one under way; `uncertain` is about the ones before it.
+    return row ? toRow({ ...row, starts: row.starts - 1 }) : null;
+  }
+
+  /**
+   * Takes the head of ordering key `key` for `replica`, as `claim` takes a head it has read: only if it
+   * is due and free. Returns it, or null when the key has no row pending, or its head is not due or is
+   * another replica's.
+   */
+  claimNext(key: string, replica: string, now: number, leaseUntil: number): OutboxRow | null {
+    const row = this.stmt.claimNext.get({ key, replica, now, leaseUntil }) as Row | undefined;
     return row ? toRow({ ...row, starts: row.starts - 1 }) : null;
   }
 

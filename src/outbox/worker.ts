@@ -115,6 +115,12 @@ export class OutboxWorker {
   private lookedWithout: string[] = [];
   /** See `lookShare`. */
   private readonly lookShare: number;
+  /** Rows may have been queued, or have come due, since the last look (see `notify`). */
+  private mayHaveNew = true;
+  /** When (performance.now()) the last look began. */
+  private lastLookAt = 0;
+  /** Keys whose delivery ended since the last pump: each may go on with its next row (see `chain`). */
+  private readonly freed = new Set<string>();
 
   constructor(private readonly opts: WorkerOptions) {
     this.now = opts.now ?? Date.now;
@@ -140,6 +146,12 @@ export class OutboxWorker {
    * one turn of the event loop share one look: a burst of 500 webhooks costs one query, not 500.
    */
   notify(): void {
+    this.mayHaveNew = true;
+    this.schedule();
+  }
+
+  /** Pumps once this turn of the event loop is over; for the worker's own wakes, which queue nothing. */
+  private schedule(): void {
     if (!this.running || this.pumpScheduled) return;
     this.pumpScheduled = true;
     setImmediate(() => {
@@ -154,10 +166,10 @@ export class OutboxWorker {
    * query of the queue and a round of the pacer.
    */
   answered(): void {
-    if (this.yieldingSince !== undefined) this.notify();
+    if (this.yieldingSince !== undefined) this.schedule();
   }
 
-  /** Only ever run from `notify`'s setImmediate, so never re-entered. */
+  /** Only ever run from `schedule`'s setImmediate, so never re-entered. */
   private pumpNow(): void {
     if (!this.running) return;
     const yieldFor = this.yieldFor();
@@ -197,6 +209,8 @@ export class OutboxWorker {
     this.abandoned = true;
     this.looked = [];
     this.nextLookAt = 0;
+    this.freed.clear();
+    this.mayHaveNew = true;
   }
 
   get inFlightCount(): number {
@@ -219,6 +233,9 @@ export class OutboxWorker {
     // slot comes, they are looked for at once (a paced lane's calls keep to its pace, not to the looks').
     const slotCame = this.lookedWithout.some((kind) => !skipKinds.includes(kind));
     const lookIn = this.nextLookAt - performance.now();
+    const chained = this.chain(now, free, skipKinds);
+    // With a key's next row under way, a look would find nothing more: the poll looks next.
+    if (chained > 0) return Infinity;
     // Under a millisecond is not worth a timer (which would take a millisecond anyway).
     let looked = lookIn < 1 || slotCame;
     if (looked) this.look(now, skipKinds);
@@ -226,14 +243,48 @@ export class OutboxWorker {
     const first = this.startFrom(now, free);
     // Slots left free and nothing the last look found can take them (its keys busy, its lanes paused
     // or waiting for a slot): only a look finds more. So is found the next row of a key whose delivery
-    // just ended: one incident's backlog goes row after row, not a row per look. Not when a row was
-    // passed over to keep a slot for another vendor: that vendor's rows come with the next look.
+    // just ended, when `chain` could not take it: one incident's backlog goes row after row, not a row
+    // per look. Not when a row was passed over to keep a slot for another vendor: that vendor's rows
+    // come with the next look.
     if (!looked && first.started < free && first.exhausted) {
       this.look(now, skipKinds);
       looked = true;
       this.startFrom(now, free - first.started);
     }
     return looked ? Infinity : lookIn;
+  }
+
+  /**
+   * Goes on with the next row of each key whose delivery just ended, found and claimed in one
+   * statement, when nothing else could be waiting: the last look's heads are all under way (or done),
+   * nothing was queued since, and whatever kind comes next may start (no lane paused or waiting for its
+   * rate-limit slot, a slot for every vendor), and the last look is less than a poll old. A look would
+   * have found only those rows, at the cost of a walk over every key: a room's dozen effects, one after
+   * another, each cost PostgreSQL a look and a claim (bench/README.md). Returns how many it started.
+   */
+  private chain(now: number, free: number, skipKinds: readonly string[]): number {
+    const freed = [...this.freed];
+    this.freed.clear();
+    // The last look left out kinds whose lane waited for its rate-limit slot: only a look finds those.
+    if (freed.length === 0 || this.mayHaveNew || skipKinds.length > 0 || this.lookedWithout.length > 0) return 0;
+    // Every key goes on, or none: a key left out here would wait for the next look, which this skips.
+    // Enough slots stay free that every vendor's rule in `mayTakeSlot` holds, whichever kind comes.
+    if (freed.length > free - this.vendors.length) return 0;
+    // Rows of other keys come due in their time (a retry, a reminder, a lapsed claim): every pump
+    // re-arms the poll, so while a long backlog goes on, a look at least once a poll finds them.
+    if (performance.now() - this.lastLookAt >= this.pollMs) return 0;
+    // The heads of keys under way wait for their delivery to end anyway; any other goes first.
+    if (this.looked.some((r) => !this.inFlight.has(r.orderingKey))) return 0;
+    for (const until of this.pausedUntil.values()) if (until > now) return 0;
+    let started = 0;
+    for (const key of freed) {
+      if (this.inFlight.has(key)) continue;
+      const claimed = this.opts.repo.claimNext(key, this.opts.replica, now, now + this.opts.leaseMs);
+      if (!claimed) continue;
+      this.begin(claimed);
+      started++;
+    }
+    return started;
   }
 
   /**
@@ -270,20 +321,28 @@ export class OutboxWorker {
       const claimed = this.opts.repo.claim(row.id, this.opts.replica, now, now + this.opts.leaseMs);
       if (!claimed) continue;
       started++;
-      this.busy.set(vendor, (this.busy.get(vendor) ?? 0) + 1);
-      const renewing = this.renewing(claimed);
-      const delivery = this.traced(claimed, handler)
-        .catch((error: unknown) => this.unrecorded(claimed, error))
-        .finally(() => {
-          clearInterval(renewing);
-          this.inFlight.delete(row.orderingKey);
-          this.busy.set(vendor, this.busy.get(vendor)! - 1);
-          this.notify();
-        });
-      this.inFlight.set(row.orderingKey, delivery);
+      this.begin(claimed);
     }
     if (tried.size > 0) this.looked = this.looked.filter((r) => !tried.has(r.id));
     return { started, exhausted };
+  }
+
+  /** Delivers a row this replica has claimed, holding its key (and a slot of its vendor) until it ends. */
+  private begin(claimed: OutboxRow): void {
+    const handler = this.opts.handlers[claimed.kind];
+    const vendor = handler ? vendorOf(handler.lane) : '';
+    this.busy.set(vendor, (this.busy.get(vendor) ?? 0) + 1);
+    const renewing = this.renewing(claimed);
+    const delivery = this.traced(claimed, handler)
+      .catch((error: unknown) => this.unrecorded(claimed, error))
+      .finally(() => {
+        clearInterval(renewing);
+        this.inFlight.delete(claimed.orderingKey);
+        this.busy.set(vendor, this.busy.get(vendor)! - 1);
+        this.freed.add(claimed.orderingKey);
+        this.schedule();
+      });
+    this.inFlight.set(claimed.orderingKey, delivery);
   }
 
   /**
@@ -299,6 +358,9 @@ export class OutboxWorker {
     this.looked = this.opts.repo
       .heads(now, limit, skipKinds, this.opts.replica)
       .filter((r) => !this.inFlight.has(r.orderingKey));
+    // Only a look that was read: one that failed has seen nothing.
+    this.mayHaveNew = false;
+    this.lastLookAt = began;
     this.lookedWithout = skipKinds;
     const ended = performance.now();
     // Never longer than a poll: one slow look (a stalled database) must not hide new rows for seconds.

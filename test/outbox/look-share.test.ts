@@ -6,7 +6,7 @@ import { migrate } from '../../src/db/migrate.ts';
 import type { Db } from '../../src/db/open.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { OutboxRepository } from '../../src/outbox/outbox-repository.ts';
-import { OutboxWorker, type EffectHandler } from '../../src/outbox/worker.ts';
+import { OutboxWorker, type EffectHandler, type WorkerOptions } from '../../src/outbox/worker.ts';
 import { openTestDatabase } from '../helpers/test-database.ts';
 import { effect } from '../helpers/outbox-effect.ts';
 
@@ -42,20 +42,45 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       return heads(...args);
     };
   };
-  /** A worker looking 1 % of its time and polling once an hour: a row left for the poll is never delivered here. */
-  const slowLookingWorker = (concurrency: number, handlers: Record<string, EffectHandler>) =>
+  /** A worker on a still clock that polls once an hour (a row left for the poll is never delivered here); `options` override. */
+  const workerWith = (handlers: Record<string, EffectHandler>, options: Partial<WorkerOptions> = {}) =>
     new OutboxWorker({
       repo,
       handlers,
       logger: createLogger('silent'),
       now: () => 2_000,
-      concurrency,
+      concurrency: 8,
       maxAttempts: 3,
       pollMs: 3_600_000,
-      lookShare: 0.01,
       replica: 'look-share-test',
       leaseMs: 60_000,
+      ...options,
     });
+  /** Such a worker looking 1 % of its time. */
+  const slowLookingWorker = (concurrency: number, handlers: Record<string, EffectHandler>) =>
+    workerWith(handlers, { concurrency, lookShare: 0.01 });
+  /** `handler`, each of its calls taking `ms`, as a vendor's does. */
+  const slow = (handler: EffectHandler, ms: number): EffectHandler => ({
+    ...handler,
+    deliver: async (row, log) => {
+      await sleep(ms);
+      return handler.deliver(row, log);
+    },
+  });
+  /** `rows` rows queued for one incident. */
+  const backlog = (key: string, rows: number) =>
+    repo.enqueueAll(
+      Array.from({ length: rows }, (_, n) => effect(key, n)),
+      1_000,
+    );
+  /** Waits until `done()`, or fails naming what it waited for. */
+  const waitFor = async (what: string, done: () => boolean, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(1);
+    }
+  };
   /** A handler on `lane` that notes each row it delivers by its idempotency key. */
   const recording = (lane: string, delivered: string[]): EffectHandler => ({
     lane,
@@ -183,6 +208,211 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       await sleep(5);
     }
     expect(delivered).toEqual(Array.from({ length: rows }, (_, n) => n));
+  });
+
+  it("goes on with an incident's next row without a look, while nothing else is queued", async () => {
+    // A room's effects go one after another; a look before each walked every key with rows pending
+    // (on PostgreSQL a round trip of its own), to find the row that the claim of the key finds alone.
+    const rows = 20;
+    backlog('incident:1', rows);
+    const delivered: string[] = [];
+    worker = slowLookingWorker(8, { 'test.effect': recording('slack:chat.postMessage', delivered) });
+    worker.start();
+    await waitFor('the backlog', () => delivered.length === rows && worker!.inFlightCount === 0);
+    expect(delivered).toEqual(Array.from({ length: rows }, (_, n) => `incident:1:${n}`));
+    // The first look, and the one that finds the backlog done.
+    expect(looks).toBeLessThanOrEqual(2);
+  });
+
+  it('still looks at once when a delivery queues a row for another incident while one goes on', async () => {
+    backlog('incident:1', 100);
+    const delivered: string[] = [];
+    const handler = slow(recording('slack:chat.postMessage', delivered), 2);
+    worker = slowLookingWorker(8, {
+      'test.effect': {
+        ...handler,
+        deliver: async (row, log) => {
+          const done = await handler.deliver(row, log);
+          // The fifth delivery's change opens another incident, and wakes the worker as the app does:
+          // its pump comes after this delivery ends, with the first incident's next row to go on with.
+          if (row.payload.n === 4) {
+            repo.enqueue(effect('incident:2', 0), 2_000);
+            worker!.notify();
+          }
+          return done;
+        },
+      },
+    });
+    worker.start();
+    await waitFor("the new incident's row", () => delivered.includes('incident:2:0'));
+    // That pump looks, and starts the new incident's row beside the next of the first one's.
+    expect(delivered.indexOf('incident:2:0')).toBeLessThan(8);
+  });
+
+  it("finds a row that comes due while an incident's backlog goes on within a poll, not after the backlog", async () => {
+    let clock = 2_000;
+    const rows = 400;
+    backlog('incident:1', rows);
+    // A retry of another incident's row, due in a minute by the worker's clock.
+    repo.enqueue(effect('incident:2', 0, { availableAt: 62_000 }), 1_000);
+    const delivered: string[] = [];
+    worker = workerWith(
+      { 'test.effect': slow(recording('slack:chat.postMessage', delivered), 1) },
+      { now: () => clock, pollMs: 50, leaseMs: 3_600_000 },
+    );
+    worker.start();
+    await waitFor('the backlog to start', () => delivered.length >= 5);
+    // Nobody tells the worker: the minute passes.
+    const at = delivered.length;
+    clock = 62_000;
+    await waitFor('the row that came due', () => delivered.includes('incident:2:0'));
+    // Within a poll (50 ms, a millisecond or more a delivery), not after the rest of the backlog.
+    expect(delivered.indexOf('incident:2:0') - at).toBeLessThan((rows - at) / 2);
+  });
+
+  it("looks for a paced lane's rows as soon as its slot comes, while an incident's backlog goes on", async () => {
+    const rows = 400;
+    backlog('incident:1', rows);
+    // A topic change waits for its rate-limit slot: the looks leave it in the database meanwhile.
+    repo.enqueue(effect('incident:2', 0, { kind: 'test.topic' }), 1_000);
+    let slotIn = Infinity;
+    const delivered: string[] = [];
+    worker = workerWith(
+      {
+        'test.effect': slow(recording('slack:chat.postMessage', delivered), 1),
+        'test.topic': recording('slack:conversations.setTopic', delivered),
+      },
+      // Never polls here: only the slot's coming can make the worker look.
+      { laneWaitMs: (lane) => (lane === 'slack:conversations.setTopic' ? slotIn : 0) },
+    );
+    worker.start();
+    await waitFor('the backlog to start', () => delivered.length >= 5);
+    expect(delivered).not.toContain('incident:2:0');
+    const at = delivered.length;
+    slotIn = 0;
+    await waitFor('the topic change', () => delivered.includes('incident:2:0'));
+    expect(delivered.indexOf('incident:2:0') - at).toBeLessThan((rows - at) / 2);
+  });
+
+  it('goes on with every incident whose delivery ended together, or looks: none waits behind the others', async () => {
+    // Three deliveries end in one turn with four slots, one kept for the idle vendor: a key left out
+    // of going on would have waited for the next look, and with no look due, behind the others' backlogs.
+    const rows = 100;
+    const keys = ['incident:1', 'incident:2', 'incident:3'];
+    for (const key of keys) backlog(key, rows);
+    const delivered: string[] = [];
+    worker = slowLookingWorker(4, {
+      'test.effect': slow(recording('slack:chat.postMessage', delivered), 1),
+      'test.other': recording('pagerduty:api', []),
+    });
+    worker.start();
+    await waitFor('every row', () => delivered.length === keys.length * rows, 20_000);
+    // Side by side: between two rows of an incident, a few of the others', not the rest of their backlogs.
+    const longestWait = (key: string) => {
+      const at = delivered.flatMap((k, i) => (k.startsWith(`${key}:`) ? [i] : []));
+      return Math.max(...at.slice(1).map((i, n) => i - at[n]! - 1));
+    };
+    for (const key of keys) expect(longestWait(key), key).toBeLessThan(rows / 2);
+  });
+
+  it("does not go on with an incident's next row whose lane is paused by a 429", async () => {
+    let githubCalls = 0;
+    let limited!: () => void;
+    const limitedSeen = new Promise<void>((resolve) => (limited = resolve));
+    // Another incident's call to GitHub is refused for an hour: GitHub's lane pauses.
+    repo.enqueue(effect('postmortem:2', 0, { kind: 'test.github' }), 1_000);
+    // This incident's Slack call ends after that; its next row is GitHub's.
+    repo.enqueue(effect('incident:1', 0), 1_000);
+    repo.enqueue(effect('incident:1', 1, { kind: 'test.github' }), 1_000);
+    const delivered: string[] = [];
+    const slack = slow(recording('slack:chat.postMessage', delivered), 20);
+    worker = workerWith({
+      'test.effect': {
+        ...slack,
+        deliver: async (row, log) => {
+          await limitedSeen;
+          return slack.deliver(row, log);
+        },
+      },
+      'test.github': {
+        lane: 'github:api',
+        deliver: async () => {
+          githubCalls++;
+          limited();
+          throw new Error('API rate limit exceeded');
+        },
+        classify: () => ({ type: 'rate_limited', retryAfterMs: 3_600_000 }),
+      },
+    });
+    worker.start();
+    await waitFor('the Slack row', () => delivered.includes('incident:1:0'));
+    await sleep(50);
+    expect(githubCalls).toBe(1);
+    expect(repo.dueDepth(2_000)).toBe(1);
+  });
+
+  it("does not go on with an incident's next row whose lane waits for its rate-limit slot", async () => {
+    // The room's topic comes next; the room's own call takes the lane's last slot for a minute.
+    repo.enqueue(effect('incident:1', 0), 1_000);
+    repo.enqueue(effect('incident:1', 1, { kind: 'test.topic' }), 1_000);
+    let slotIn = 0;
+    const delivered: string[] = [];
+    const slack = recording('slack:chat.postMessage', delivered);
+    worker = workerWith(
+      {
+        'test.effect': {
+          ...slack,
+          deliver: async (row, log) => {
+            slotIn = 60_000;
+            return slack.deliver(row, log);
+          },
+        },
+        'test.topic': recording('slack:conversations.setTopic', delivered),
+      },
+      { laneWaitMs: (lane) => (lane === 'slack:conversations.setTopic' ? slotIn : 0) },
+    );
+    worker.start();
+    await waitFor('the first row', () => delivered.includes('incident:1:0'));
+    await sleep(50);
+    expect(delivered).toEqual(['incident:1:0']);
+    expect(repo.dueDepth(2_000)).toBe(1);
+  });
+
+  it('starts a row the last look passed over, once its lane is no longer paused, before going on with a backlog', async () => {
+    let clock = 2_000;
+    const rows = 200;
+    // GitHub refuses the first call for a second; then it answers.
+    repo.enqueue(effect('postmortem:1', 0, { kind: 'test.github' }), 1_000);
+    backlog('incident:1', rows);
+    let githubCalls = 0;
+    const delivered: string[] = [];
+    const github = recording('github:api', delivered);
+    worker = workerWith(
+      {
+        'test.effect': slow(recording('slack:chat.postMessage', delivered), 1),
+        'test.github': {
+          ...github,
+          deliver: async (row, log) => {
+            if (githubCalls++ === 0) throw new Error('API rate limit exceeded');
+            return github.deliver(row, log);
+          },
+          classify: () => ({ type: 'rate_limited', retryAfterMs: 1_000 }),
+        },
+      },
+      { now: () => clock, lookShare: 0.01, leaseMs: 3_600_000 },
+    );
+    worker.start();
+    await waitFor('GitHub to refuse', () => githubCalls > 0 && delivered.length >= 5);
+    // While GitHub's lane is paused, another postmortem is queued: the look finds it and passes it over.
+    repo.enqueue(effect('postmortem:2', 0, { kind: 'test.github' }), clock);
+    worker.notify();
+    await sleep(20);
+    expect(delivered).not.toContain('postmortem:2:0');
+    // The pause ends; nobody tells the worker.
+    const at = delivered.length;
+    clock += 2_000;
+    await waitFor('the postmortem', () => delivered.includes('postmortem:2:0'));
+    expect(delivered.indexOf('postmortem:2:0') - at).toBeLessThan((rows - at) / 2);
   });
 
   it('starts a row of a vendor with a slot kept for it at the next look, not at the next poll', async () => {

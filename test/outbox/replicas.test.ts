@@ -196,6 +196,29 @@ describe('outbox workers of several replicas on one database', () => {
     expect(line(lapsed!.id)).toMatch(/ gone-1-cafe\s+1970-01-01 00:16:39Z \(passed\)\s+-$/);
   });
 
+  it("claim a key's next row by the key alone only when it is due and free, as a head is claimed", () => {
+    const a = replica('a');
+    a.repo.enqueue(effect('a', 1), clock);
+    a.repo.enqueue(effect('a', 2), clock);
+    a.repo.enqueue(effect('b', 1, { availableAt: clock + 500 }), clock);
+    const first = a.repo.claimNext('a', 'replica-a', clock + 100, clock + 1_000);
+    expect(first).toMatchObject({ idempotencyKey: 'a:1', uncertain: false, payload: { n: 1 } });
+    // Its holder may take it again (a delivery it gave up on); another replica not until the lease passes.
+    expect(a.repo.claimNext('a', 'replica-b', clock + 200, clock + 1_200)).toBeNull();
+    expect(a.repo.claimNext('a', 'replica-b', clock + 1_000, clock + 2_000)).toMatchObject({
+      idempotencyKey: 'a:1',
+      uncertain: true,
+    });
+    expect(a.repo.markDelivered(first!.id, undefined, clock + 1_000, 'replica-b')).toBe(true);
+    // A room queued ahead of what waits (priority -1) goes first.
+    a.repo.enqueue(effect('a', 0, { priority: -1 }), clock + 1_000);
+    expect(a.repo.claimNext('a', 'replica-a', clock + 1_000, clock + 2_000)).toMatchObject({ idempotencyKey: 'a:0' });
+    // Not due yet, and a key with nothing pending: nothing.
+    expect(a.repo.claimNext('b', 'replica-a', clock + 400, clock + 1_400)).toBeNull();
+    expect(a.repo.claimNext('c', 'replica-a', clock + 400, clock + 1_400)).toBeNull();
+    expect(a.repo.claimNext('b', 'replica-a', clock + 500, clock + 1_500)).toMatchObject({ idempotencyKey: 'b:1' });
+  });
+
   it('free at once the rows an earlier life of this process held, and only those, when told which are gone', () => {
     const a = replica('a');
     for (const key of ['incident:1', 'incident:2', 'incident:3']) a.repo.enqueue(effect(key, 0), clock);
