@@ -24,6 +24,13 @@ export const percentile = (xs: number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 };
 
+/** How long `fn` took, in µs (one sample of a synchronous call). */
+export const micros = (fn: () => unknown): number => {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1000;
+};
+
 export function summarise(suite: string, measure: string, unit: string, xs: number[], target = '—'): Figure {
   if (xs.length === 0) throw new Error(`${suite}: no samples for ${measure}`);
   return {

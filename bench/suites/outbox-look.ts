@@ -14,7 +14,7 @@ import { openDatabase, type Db } from '../../src/db/open.ts';
 import { openPostgres } from '../../src/db/postgres/pg-database.ts';
 import { OutboxRepository } from '../../src/outbox/outbox-repository.ts';
 import { benchDatabaseUrl } from '../lib/postgres.ts';
-import { summarise, withFloor, type Figure, type Suite } from '../lib/stats.ts';
+import { micros, summarise, withFloor, type Figure, type Suite } from '../lib/stats.ts';
 
 /** Rows pending per incident: a room's dozen effects, less what was delivered. */
 const ROWS_PER_KEY = 10;
@@ -37,12 +37,6 @@ const KEYS_WALK = `WITH RECURSIVE keys (k) AS (
     FROM keys WHERE keys.k IS NOT NULL
   )
   SELECT count(k) FROM keys`;
-
-const micros = (fn: () => unknown): number => {
-  const start = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - start) / 1000;
-};
 
 /** Grows the backlog to `keys` incidents with ROWS_PER_KEY rows each (the keys already there are kept). */
 function grow(repo: OutboxRepository, db: Db, from: number, keys: number, now: number): void {

@@ -15,7 +15,7 @@ import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { SeenRequestRepository } from '../../src/inbox/seen-requests.ts';
 import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
-import { summarise, withFloor, type Figure, type Suite } from '../lib/stats.ts';
+import { micros, summarise, withFloor, type Figure, type Suite } from '../lib/stats.ts';
 
 /** The gap between two requests at 100 req/s. */
 const IDLE_MS = 10;
@@ -24,11 +24,6 @@ const INCIDENTS = 1_000;
 const SIGNATURES = 30_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const micros = (fn: () => unknown): number => {
-  const start = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - start) / 1000;
-};
 const signature = () => `v0=${randomBytes(32).toString('hex')}`;
 
 export const sqliteStatement: Suite = {

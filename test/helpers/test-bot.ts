@@ -16,6 +16,10 @@ import {
   viewSubmissionBody,
   type ViewValues,
 } from '../../src/sandbox/slack-payloads.ts';
+import { eventually } from './eventually.ts';
+
+// Most tests take it with the bot; tests without a bot import it from its own file.
+export { eventually };
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 
@@ -139,21 +143,6 @@ export async function startTestBot(
       return { status: res.status, body: parsed, ms };
     },
   };
-}
-
-/** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => T | undefined | false,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 export interface Harness {

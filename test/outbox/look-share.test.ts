@@ -9,6 +9,7 @@ import { OutboxRepository } from '../../src/outbox/outbox-repository.ts';
 import { OutboxWorker, type EffectHandler, type WorkerOptions } from '../../src/outbox/worker.ts';
 import { openTestDatabase } from '../helpers/test-database.ts';
 import { effect } from '../helpers/outbox-effect.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,14 +74,7 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       Array.from({ length: rows }, (_, n) => effect(key, n)),
       1_000,
     );
-  /** Waits until `done()`, or fails naming what it waited for. */
-  const waitFor = async (what: string, done: () => boolean, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(1);
-    }
-  };
+
   /** A handler on `lane` that notes each row it delivers by its idempotency key. */
   const recording = (lane: string, delivered: string[]): EffectHandler => ({
     lane,
@@ -218,7 +212,7 @@ describe('the outbox worker looks for due rows a share of its time', () => {
     const delivered: string[] = [];
     worker = slowLookingWorker(8, { 'test.effect': recording('slack:chat.postMessage', delivered) });
     worker.start();
-    await waitFor('the backlog', () => delivered.length === rows && worker!.inFlightCount === 0);
+    await eventually(() => delivered.length === rows && worker!.inFlightCount === 0, 10_000, 'the backlog');
     expect(delivered).toEqual(Array.from({ length: rows }, (_, n) => `incident:1:${n}`));
     // The first look, and the one that finds the backlog done.
     expect(looks).toBeLessThanOrEqual(2);
@@ -244,7 +238,7 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       },
     });
     worker.start();
-    await waitFor("the new incident's row", () => delivered.includes('incident:2:0'));
+    await eventually(() => delivered.includes('incident:2:0'), 10_000, "the new incident's row");
     // That pump looks, and starts the new incident's row beside the next of the first one's.
     expect(delivered.indexOf('incident:2:0')).toBeLessThan(8);
   });
@@ -261,11 +255,11 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       { now: () => clock, pollMs: 50, leaseMs: 3_600_000 },
     );
     worker.start();
-    await waitFor('the backlog to start', () => delivered.length >= 5);
+    await eventually(() => delivered.length >= 5, 10_000, 'the backlog to start');
     // Nobody tells the worker: the minute passes.
     const at = delivered.length;
     clock = 62_000;
-    await waitFor('the row that came due', () => delivered.includes('incident:2:0'));
+    await eventually(() => delivered.includes('incident:2:0'), 10_000, 'the row that came due');
     // Within a poll (50 ms, a millisecond or more a delivery), not after the rest of the backlog.
     expect(delivered.indexOf('incident:2:0') - at).toBeLessThan((rows - at) / 2);
   });
@@ -286,11 +280,11 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       { laneWaitMs: (lane) => (lane === 'slack:conversations.setTopic' ? slotIn : 0) },
     );
     worker.start();
-    await waitFor('the backlog to start', () => delivered.length >= 5);
+    await eventually(() => delivered.length >= 5, 10_000, 'the backlog to start');
     expect(delivered).not.toContain('incident:2:0');
     const at = delivered.length;
     slotIn = 0;
-    await waitFor('the topic change', () => delivered.includes('incident:2:0'));
+    await eventually(() => delivered.includes('incident:2:0'), 10_000, 'the topic change');
     expect(delivered.indexOf('incident:2:0') - at).toBeLessThan((rows - at) / 2);
   });
 
@@ -306,7 +300,7 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       'test.other': recording('pagerduty:api', []),
     });
     worker.start();
-    await waitFor('every row', () => delivered.length === keys.length * rows, 20_000);
+    await eventually(() => delivered.length === keys.length * rows, 20_000, 'every row');
     // Side by side: between two rows of an incident, a few of the others', not the rest of their backlogs.
     const longestWait = (key: string) => {
       const at = delivered.flatMap((k, i) => (k.startsWith(`${key}:`) ? [i] : []));
@@ -345,7 +339,7 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       },
     });
     worker.start();
-    await waitFor('the Slack row', () => delivered.includes('incident:1:0'));
+    await eventually(() => delivered.includes('incident:1:0'), 10_000, 'the Slack row');
     await sleep(50);
     expect(githubCalls).toBe(1);
     expect(repo.dueDepth(2_000)).toBe(1);
@@ -372,7 +366,7 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       { laneWaitMs: (lane) => (lane === 'slack:conversations.setTopic' ? slotIn : 0) },
     );
     worker.start();
-    await waitFor('the first row', () => delivered.includes('incident:1:0'));
+    await eventually(() => delivered.includes('incident:1:0'), 10_000, 'the first row');
     await sleep(50);
     expect(delivered).toEqual(['incident:1:0']);
     expect(repo.dueDepth(2_000)).toBe(1);
@@ -402,7 +396,7 @@ describe('the outbox worker looks for due rows a share of its time', () => {
       { now: () => clock, lookShare: 0.01, leaseMs: 3_600_000 },
     );
     worker.start();
-    await waitFor('GitHub to refuse', () => githubCalls > 0 && delivered.length >= 5);
+    await eventually(() => githubCalls > 0 && delivered.length >= 5, 10_000, 'GitHub to refuse');
     // While GitHub's lane is paused, another postmortem is queued: the look finds it and passes it over.
     repo.enqueue(effect('postmortem:2', 0, { kind: 'test.github' }), clock);
     worker.notify();
@@ -411,7 +405,7 @@ describe('the outbox worker looks for due rows a share of its time', () => {
     // The pause ends; nobody tells the worker.
     const at = delivered.length;
     clock += 2_000;
-    await waitFor('the postmortem', () => delivered.includes('postmortem:2:0'));
+    await eventually(() => delivered.includes('postmortem:2:0'), 10_000, 'the postmortem');
     expect(delivered.indexOf('postmortem:2:0') - at).toBeLessThan((rows - at) / 2);
   });
 

@@ -12,6 +12,7 @@ import { OutboxRepository } from '../../src/outbox/outbox-repository.ts';
 import type { OutboxRow } from '../../src/outbox/types.ts';
 import { OutboxWorker, type EffectHandler } from '../../src/outbox/worker.ts';
 import { effect } from '../helpers/outbox-effect.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 /** What the far side saw, in the order it happened (one JavaScript thread: the order is exact). */
 interface Event {
@@ -25,16 +26,6 @@ interface Event {
 const LEASE_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually<T>(check: () => T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 describe('outbox workers of several replicas on one database', () => {
   let dir: string;
@@ -105,6 +96,7 @@ describe('outbox workers of several replicas on one database', () => {
     b.worker.start();
     await eventually(
       () => a.repo.dueDepth(clock) === 0 && a.worker.inFlightCount === 0 && b.worker.inFlightCount === 0,
+      10_000,
       'the queue drained',
     );
 
@@ -126,7 +118,7 @@ describe('outbox workers of several replicas on one database', () => {
     a.repo.enqueue(effect('incident:1', 0), clock);
     a.repo.enqueue(effect('incident:1', 1), clock);
     a.worker.start();
-    await eventually(() => answerA, "a's delivery to begin");
+    await eventually(() => answerA, 10_000, "a's delivery to begin");
     await a.worker.stop(0); // "dies": its delivery is never settled
 
     const b = replica('b');
@@ -137,7 +129,7 @@ describe('outbox workers of several replicas on one database', () => {
     expect(events.filter((e) => e.replica === 'b')).toEqual([]);
 
     clock += LEASE_MS + 1;
-    await eventually(() => b.repo.dueDepth(clock) === 0 && b.worker.inFlightCount === 0, 'b to deliver both');
+    await eventually(() => b.repo.dueDepth(clock) === 0 && b.worker.inFlightCount === 0, 10_000, 'b to deliver both');
     expect(events.filter((e) => e.replica === 'b' && e.what === 'start')).toEqual([
       { what: 'start', replica: 'b', key: 'incident:1', n: 0, uncertain: true },
       { what: 'start', replica: 'b', key: 'incident:1', n: 1, uncertain: false },
@@ -161,16 +153,16 @@ describe('outbox workers of several replicas on one database', () => {
     const a = replica('a', () => new Promise<void>((resolve) => (answerA = resolve)));
     a.repo.enqueue(effect('incident:2', 0), clock);
     a.worker.start();
-    await eventually(() => answerA, "a's delivery to begin");
+    await eventually(() => answerA, 10_000, "a's delivery to begin");
 
     // a is alive but its call outlived the lease (a process paused, a network stalled): b takes the row over.
     clock += LEASE_MS + 1;
     const b = replica('b');
     b.worker.start();
-    await eventually(() => b.repo.dueDepth(clock) === 0 && b.worker.inFlightCount === 0, 'b to deliver');
+    await eventually(() => b.repo.dueDepth(clock) === 0 && b.worker.inFlightCount === 0, 10_000, 'b to deliver');
 
     answerA!();
-    await eventually(() => a.worker.inFlightCount === 0, "a's delivery to end");
+    await eventually(() => a.worker.inFlightCount === 0, 10_000, "a's delivery to end");
     const row = b.db.prepare('SELECT id, state, result FROM outbox').get() as { id: number };
     expect(row).toEqual({ id: row.id, state: 'delivered', result: JSON.stringify({ by: 'b' }) });
     expect(a.logs.filter((l) => l.event === 'outbox.claim_lost')).toMatchObject([{ level: 40, outbox_id: row.id }]);
@@ -209,7 +201,7 @@ describe('outbox workers of several replicas on one database', () => {
       idempotencyKey: 'a:1',
       uncertain: true,
     });
-    expect(a.repo.markDelivered(first!.id, undefined, clock + 1_000, 'replica-b')).toBe(true);
+    expect(a.repo.markDelivered(first!.id, 10_000, clock + 1_000, 'replica-b')).toBe(true);
     // A room queued ahead of what waits (priority -1) goes first.
     a.repo.enqueue(effect('a', 0, { priority: -1 }), clock + 1_000);
     expect(a.repo.claimNext('a', 'replica-a', clock + 1_000, clock + 2_000)).toMatchObject({ idempotencyKey: 'a:0' });

@@ -11,16 +11,7 @@ import { OutboxWorker, type EffectHandler } from '../../src/outbox/worker.ts';
 import { openTestDatabase } from '../helpers/test-database.ts';
 import { createDatabase, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-postgres.ts';
 import { effect } from '../helpers/outbox-effect.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(check: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+import { eventually } from '../helpers/eventually.ts';
 
 /** A worker over `db` whose 'test.effect' rows are answered at once with what `learnt` gives. */
 function workerOver(db: Db, learnt: () => Awaited<ReturnType<EffectHandler['deliver']>>) {
@@ -73,7 +64,7 @@ describe('settling a delivery', () => {
     worker = w.worker;
     w.repo.enqueue(effect('incident:1', 0), Date.now());
     worker.start();
-    await eventually(() => commits > 0, 'the delivery to be settled');
+    await eventually(() => commits > 0, 10_000, 'the delivery to be settled');
     // Neither the outcome without what was learnt, nor the other way round.
     expect(w.state()).toBe('pending');
     expect(db.prepare('SELECT count(*) FROM learnt').pluck().get()).toBe(0);
@@ -105,7 +96,7 @@ describe('settling a delivery on PostgreSQL', () => {
       worker.start();
       // One conditional statement, as a claim is. A transaction would have waited for the lock, and
       // failed as busy after 5 s with the row still pending.
-      await eventually(() => w.state() === 'delivered', 'the row to be settled', 3_000);
+      await eventually(() => w.state() === 'delivered', 3_000, 'the row to be settled');
       other.exec('ROLLBACK');
     } finally {
       await worker?.stop(0);
