@@ -21,6 +21,7 @@ import { commandAck } from './suites/command-ack.ts';
 import { webhookIngest } from './suites/webhook-ingest.ts';
 import { footprint } from './suites/footprint.ts';
 import { statusPage } from './suites/status-page.ts';
+import { statusPageHistory } from './suites/status-page-history.ts';
 import { storm } from './suites/storm.ts';
 import { sqliteStatement } from './suites/sqlite-statement.ts';
 import { outboxLook } from './suites/outbox-look.ts';
@@ -34,6 +35,7 @@ const SUITES: Suite[] = [
   storm,
   pageToChannel,
   statusPage,
+  statusPageHistory,
   postmortem,
   runbook,
   runbookParams,

@@ -150,9 +150,13 @@ export function publicComponents(ctx: StatusContext, open = openMaintenances(ctx
   }));
 }
 
-export function publicIncident(ctx: StatusContext, incident: Incident): PublicIncident {
+/** An incident as the public sees it; its public updates newest first, read here unless given. */
+export function publicIncident(
+  ctx: StatusContext,
+  incident: Incident,
+  updates = ctx.updates.publicUpdates(incident.id),
+): PublicIncident {
   const names = new Map(ctx.components.map((c) => [c.id, c.name]));
-  const updates = ctx.updates.publicUpdates(incident.id);
   const latest = updates[0];
   const monitoring = updates.filter((u) => u.status === 'monitoring').at(-1);
   return {
@@ -214,10 +218,10 @@ export function publicIncidents(
 ): PublicIncident[] {
   const since = ctx.now() - HISTORY_DAYS * 86_400_000;
   // Open ones come from their own query: filtering the whole history here cost a query per past incident.
-  const rows = opts.unresolvedOnly
-    ? ctx.updates.publicOpenIncidents(opts.limit)
-    : ctx.updates.publicIncidents(since, opts.limit, opts.offset ?? 0);
-  return rows.map((i) => publicIncident(ctx, i));
+  if (opts.unresolvedOnly) return ctx.updates.publicOpenIncidents(opts.limit).map((i) => publicIncident(ctx, i));
+  const rows = ctx.updates.publicIncidents(since, opts.limit, opts.offset ?? 0);
+  const updates = ctx.updates.publicUpdatesOf(rows.map((i) => i.id));
+  return rows.map((i) => publicIncident(ctx, i, updates.get(i.id)));
 }
 
 export function publicIncidentCount(ctx: StatusContext): number {
