@@ -218,8 +218,9 @@ export function publicIncidents(
 ): PublicIncident[] {
   const since = ctx.now() - HISTORY_DAYS * 86_400_000;
   // Open ones come from their own query: filtering the whole history here cost a query per past incident.
-  if (opts.unresolvedOnly) return ctx.updates.publicOpenIncidents(opts.limit).map((i) => publicIncident(ctx, i));
-  const rows = ctx.updates.publicIncidents(since, opts.limit, opts.offset ?? 0);
+  const rows = opts.unresolvedOnly
+    ? ctx.updates.publicOpenIncidents(opts.limit)
+    : ctx.updates.publicIncidents(since, opts.limit, opts.offset ?? 0);
   const updates = ctx.updates.publicUpdatesOf(rows.map((i) => i.id));
   return rows.map((i) => publicIncident(ctx, i, updates.get(i.id)));
 }
