@@ -5,6 +5,7 @@ import { redact } from './db/postgres/pg-database.ts';
 import { startApp } from './app/start-app.ts';
 import { createLogger } from './lib/logger.ts';
 import { AppError } from './lib/errors.ts';
+import { exitOnceWritten } from './lib/exit-once-written.ts';
 import { doctor } from './cli/doctor.ts';
 import { backupDatabase } from './cli/backup.ts';
 import { OUTBOX_USAGE, operatingSystemUser, outboxList, outboxRetry, type OutboxCliIo } from './cli/outbox.ts';
@@ -57,10 +58,10 @@ const VERBS: Record<string, Verb> = {
     const shutdown = (signal: string) => {
       log.info({ event: 'bot.stopping', signal }, 'shutting down');
       app.stop().then(
-        () => process.exit(0),
+        () => exitOnceWritten(0),
         (error: unknown) => {
           log.error({ event: 'bot.stop_failed', err: error }, 'shutdown failed');
-          process.exit(1);
+          exitOnceWritten(1);
         },
       );
     };
@@ -166,9 +167,9 @@ async function main(argv: string[]): Promise<number> {
 export type { Config };
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitOnceWritten(code),
   (error: unknown) => {
     console.error(error);
-    process.exit(1);
+    exitOnceWritten(1);
   },
 );

@@ -21,9 +21,11 @@ function node(
     });
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // Decoded as one stream, so a character split across two chunks stays whole.
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // 'close', not 'exit': a process can exit before the pipe has handed over all it wrote.
+    proc.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 

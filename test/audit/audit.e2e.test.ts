@@ -191,6 +191,23 @@ describe('the audit log: who did what, when and from where', () => {
     expect(bad.stderr).toContain('"yesterday" is not a time for --since.');
   });
 
+  it('incident-bot audit hands every record to a reader slower than it, though they are more than a pipe holds', async () => {
+    const log = new AuditRepository(h.bot.app.db);
+    const at = Date.now() - 60_000;
+    for (let i = 0; i < 2_000; i++) {
+      log.append({ action: 'role.granted', actor: ALICE.id, via: 'slack', incidentId: null, detail: { n: i } }, at + i);
+    }
+    const res = await runCli(['audit', '--since', '1h', '--json'], storageEnv(h.dbPath), { slowReader: 500 });
+    expect(res.code).toBe(0);
+    expect(res.stdout.length).toBeGreaterThan(64 * 1024);
+    const records = res.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { detail: { n?: number } })
+      .filter((r) => r.detail.n !== undefined);
+    expect(records.map((r) => r.detail.n)).toEqual(Array.from({ length: 2_000 }, (_, i) => i));
+  });
+
   it('is append-only, and pruned only after audit.retention_days (default 400)', async () => {
     await declared(h, 'Old news sev3');
     const db = h.bot.app.db;

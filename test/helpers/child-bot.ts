@@ -40,21 +40,47 @@ export async function startChildBot(
   }
 }
 
-/** Runs a CLI verb to completion and returns its exit code and output. */
+/**
+ * Runs a CLI verb to completion and returns its exit code and output. With `slowReader`, its
+ * stdout goes to a process that starts reading only after `slowReader` ms, as a pager or a busy
+ * pipeline would: the CLI then has more to write than the pipe holds (64 kB) when it finishes.
+ */
 export function runCli(
   args: string[],
   env: Record<string, string>,
+  { slowReader }: { slowReader?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const reader =
+    slowReader === undefined
+      ? undefined
+      : spawn(process.execPath, ['-e', `setTimeout(() => process.stdin.pipe(process.stdout), ${slowReader})`], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', reader?.stdin ?? 'pipe', 'pipe'],
     });
+    // The CLI holds its own copy of the pipe; the reader sees its end when the CLI exits.
+    reader?.stdin.destroy();
+    const out = reader?.stdout ?? proc.stdout!;
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // Decoded as one stream, so a character split across two chunks stays whole.
+    out.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    let code: number | null = null;
+    let open = reader ? 2 : 1;
+    const closed = () => {
+      open -= 1;
+      if (open === 0) resolve({ code, stdout, stderr });
+    };
+    // 'close', not 'exit': a process can exit before its pipes have handed over all it wrote.
+    proc.on('close', (c) => {
+      code = c;
+      closed();
+    });
+    reader?.on('close', closed);
   });
 }
