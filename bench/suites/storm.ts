@@ -17,6 +17,7 @@ import type { Db } from '../../src/db/open.ts';
 import { openPostgres } from '../../src/db/postgres/pg-database.ts';
 import { BENCH_USERS, benchBot } from '../lib/bot.ts';
 import { childServer } from '../lib/child-server.ts';
+import { perWindow } from '../lib/per-window.ts';
 import { benchDatabaseUrl } from '../lib/postgres.ts';
 import { summarise, type Figure, type Suite } from '../lib/stats.ts';
 import type { StormReplicaArgs } from '../servers/storm-replica.ts';
@@ -144,7 +145,9 @@ export async function stormAt(
     const warmPinned = slack.ws.messages.filter((m) => m.pinned).length;
     slack.tiers = { scale: scale, perMinute: PER_MINUTE };
     const t0 = performance.now();
+    const startedAt = Date.now();
     await Promise.all(Array.from({ length: pages }, (_, i) => send(i, `STORM-${i}`)));
+    const answered = (performance.now() - t0) / 1000;
     await drain();
     const drained = (performance.now() - t0) / 1000;
     const calls = slack.calls.filter((c) => c.at >= since);
@@ -163,6 +166,12 @@ export async function stormAt(
       (Math.ceil(b.n / PER_MINUTE[b.m]!) - 1) * windowS >= (Math.ceil(a.n / PER_MINUTE[a.m]!) - 1) * windowS ? b : a,
     );
     const throttled = calls.filter((c) => c.status === 429).length;
+    // Where the run lost its slots, if it did: the method that sets the least time, window by window.
+    const windows = perWindow(
+      calls.filter((c) => c.method === bound.m && c.ok).map((c) => c.at),
+      startedAt,
+      windowS * 1000,
+    );
     return {
       ...summarise(
         'storm',
@@ -171,6 +180,7 @@ export async function stormAt(
         [drained],
         shared ? '≤ 1.1× the minimum; 0 duplicates' : '≤ 1.1× the minimum',
       ),
+      note: `every webhook answered in ${answered.toFixed(2)} s; ${bound.m} a window: ${windows.join(' ')}`,
       ...(shared ? { engine: 'postgres' as const } : {}),
       floor: {
         name: `least the limits allow (${bound.m}: ${bound.n} calls at ${PER_MINUTE[bound.m]}/min)`,

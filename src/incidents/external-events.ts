@@ -104,11 +104,14 @@ interface Deps {
   pageEvent?: (change: Change, ev: ExternalEvent) => { outcome: ApplyOutcome; incidentId: number } | null;
 }
 
-export function applyExternalEvent(
-  deps: Deps,
-  change: Change,
-  ev: ExternalEvent,
-): { outcome: ApplyOutcome; incidentId: number | null } {
+export interface ExternalEventResult {
+  outcome: ApplyOutcome;
+  incidentId: number | null;
+  /** The incident as this event left it, when that is known without reading it again (one it opened). */
+  incident?: Incident;
+}
+
+export function applyExternalEvent(deps: Deps, change: Change, ev: ExternalEvent): ExternalEventResult {
   const { incidents, inbox } = deps;
   if (!inbox.firstSeen(ev.source, ev.deliveryId, change.at)) return { outcome: 'duplicate', incidentId: null };
   // A page we sent from an incident is help for that incident, never a new one (nor the incident itself).
@@ -128,7 +131,7 @@ export function applyExternalEvent(
   if (!incident) {
     // Opened late when the first event we see is not the trigger (we were down, or it was reordered).
     incident = open(deps, change, ev);
-    if (ev.kind === 'triggered') return { outcome: 'opened', incidentId: incident.id };
+    if (ev.kind === 'triggered') return { outcome: 'opened', incidentId: incident.id, incident };
     outcome = 'opened';
   }
   const order = ORDER[ev.kind];

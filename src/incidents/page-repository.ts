@@ -92,8 +92,10 @@ export class PageRepository {
           @incidentKey)`),
       byId: db.prepare('SELECT * FROM linked_pages WHERE id = ?'),
       byCause: db.prepare('SELECT * FROM linked_pages WHERE incident_id = ? AND cause = ?'),
-      byExternal: db.prepare('SELECT * FROM linked_pages WHERE source = ? AND external_id = ?'),
-      byKey: db.prepare('SELECT * FROM linked_pages WHERE source = ? AND incident_key = ?'),
+      // One statement, one round trip on PostgreSQL: the page by its id there, else by its key.
+      byExternalOrKey: db.prepare(`SELECT * FROM linked_pages
+        WHERE source = ? AND (external_id = ? OR incident_key = ?)
+        ORDER BY CASE WHEN external_id = ? THEN 0 ELSE 1 END, id LIMIT 1`),
       ofIncident: db.prepare('SELECT * FROM linked_pages WHERE incident_id = ? ORDER BY id'),
       created: db.prepare(`UPDATE linked_pages SET external_id = ?, external_url = coalesce(?, external_url),
           status = CASE WHEN status IN ('requested', 'refused') THEN 'created' ELSE status END,
@@ -154,8 +156,8 @@ export class PageRepository {
 
   /** The page a paging system's incident is, by its id there or, before its id is known, by its key. */
   find(source: string, externalId: string, incidentKey: string | null): LinkedPage | undefined {
-    const row = (this.stmt.byExternal.get(source, externalId) ??
-      (incidentKey ? this.stmt.byKey.get(source, incidentKey) : undefined)) as PageRow | undefined;
+    const row = this.stmt.byExternalOrKey.get(source, externalId, incidentKey || null, externalId) as
+      PageRow | undefined;
     return row && toPage(row);
   }
 

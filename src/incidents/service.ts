@@ -304,7 +304,7 @@ export class IncidentService implements Core {
       const pageEvent = (c: Change, e: ExternalEvent) => applyPageEvent(this.deps.pages, c, e);
       const result = applyExternalEvent({ ...this.deps, close, pageEvent }, change, event);
       if (result.outcome === 'opened' && result.incidentId !== null) {
-        const incident = this.require(result.incidentId);
+        const incident = result.incident ?? this.require(result.incidentId);
         if (incident.status !== 'resolved') startClocks(this, change, incident.id, incident.severity, null);
       }
       // Resolving stopped the update clock; a reopen from the paging system owes updates again, as one from chat does.

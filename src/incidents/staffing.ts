@@ -35,9 +35,11 @@ export function staff(
       let commander = roles.find((r) => r.role === 'commander')?.userId ?? null;
       if (!commander && found[0]) commander = core.assignRole(change, incidentId, 'commander', found[0], null);
       let comms = roles.find((r) => r.role === 'comms')?.userId ?? null;
+      // Read once, after the commander is named: naming the comms lead and following a shift leave its room as it is.
+      const incident = incidents.get(incidentId)!;
       let vacancy: CommsVacancy | null = null;
       if (!comms) {
-        const pick = nameCommsLead(core, change, incidents.get(incidentId)!, commander, scheduled);
+        const pick = nameCommsLead(core, change, incident, commander, scheduled);
         comms = pick.user;
         vacancy = pick.vacancy;
       }
@@ -46,7 +48,7 @@ export function staff(
       // A lookup queued by an earlier version came before its room, which nobody asked for yet. Asking
       // again is safe: without a channel, the room's rows are pending or dead (never pruned), and
       // their idempotency keys make this a no-op.
-      const room = incidents.get(incidentId)?.channelId ? [] : openRoomEffects(incidentId, []);
+      const room = incident.channelId ? [] : openRoomEffects(incidentId, []);
       change.effect(
         ...room,
         ...invite(incidentId, cause, invitees),
