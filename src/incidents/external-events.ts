@@ -118,15 +118,12 @@ export function applyExternalEvent(deps: Deps, change: Change, ev: ExternalEvent
   const paged = deps.pageEvent?.(change, ev);
   if (paged) return paged;
 
-  let incident = incidents.byLink(ev.source, ev.externalId);
+  const found = incidents.byLinkOrDedup(ev.source, ev.externalId, ev.snapshot.dedupKey || null);
+  let incident = found?.incident;
   let outcome: ApplyOutcome | undefined;
-  if (!incident && ev.snapshot.dedupKey) {
-    const open = incidents.openByDedupKey(ev.source, ev.snapshot.dedupKey);
-    if (open) {
-      incident = open;
-      join(deps, change, open, ev);
-      outcome = 'joined';
-    }
+  if (found?.by === 'dedup') {
+    join(deps, change, found.incident, ev);
+    outcome = 'joined';
   }
   if (!incident) {
     // Opened late when the first event we see is not the trigger (we were down, or it was reordered).

@@ -186,8 +186,6 @@ export class IncidentRepository {
          @dedupKey, @serviceName, @serviceId, @externalUrl, @isPrivate)`),
       link: db.prepare(`INSERT INTO incident_links (source, external_id, incident_id, html_url, linked_at)
         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-      byLink: db.prepare(`SELECT i.* FROM incidents i JOIN incident_links l ON l.incident_id = i.id
-        WHERE l.source = ? AND l.external_id = ?`),
       links: db
         .prepare('SELECT external_id FROM incident_links WHERE incident_id = ? AND source = ? ORDER BY linked_at')
         .pluck(),
@@ -198,8 +196,15 @@ export class IncidentRepository {
         db.prepare(`INSERT INTO incident_external_order (incident_id, source, aspect, occurred_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (incident_id, source, aspect) DO UPDATE SET occurred_at = excluded.occurred_at
         WHERE excluded.occurred_at > incident_external_order.occurred_at`),
-      openByDedup: db.prepare(`SELECT * FROM incidents WHERE source = ? AND dedup_key = ? AND status <> 'resolved'
-        ORDER BY id LIMIT 1`),
+      // One statement, one round trip on PostgreSQL: the incident linked to the paging system's one,
+      // else the oldest open incident with its dedup key. found_by orders the two and is not an incident column.
+      byLinkOrDedup: db.prepare(`SELECT * FROM (
+          SELECT 0 AS found_by, i.* FROM incidents i JOIN incident_links l ON l.incident_id = i.id
+            WHERE l.source = ? AND l.external_id = ?
+          UNION ALL
+          SELECT 1 AS found_by, i.* FROM incidents i
+            WHERE i.source = ? AND i.dedup_key = ? AND i.status <> 'resolved'
+        ) found ORDER BY found_by, id LIMIT 1`),
       updatesDue: db.prepare(`SELECT * FROM incidents WHERE status <> 'resolved' AND update_due_at IS NOT NULL
         AND update_due_at <= ? ORDER BY update_due_at`),
       commsVacantDue: db.prepare(`SELECT * FROM incidents i WHERE status <> 'resolved' AND comms_nag_at IS NOT NULL
@@ -284,9 +289,20 @@ export class IncidentRepository {
     this.stmt.link.run(source, externalId, incidentId, htmlUrl, now);
   }
 
-  byLink(source: string, externalId: string): Incident | undefined {
-    const row = this.stmt.byLink.get(source, externalId) as IncidentRow | undefined;
-    return row && toIncident(row);
+  /**
+   * The incident a paging system's incident belongs to: the one linked to it, else (with a dedup key)
+   * the oldest open one with that key, which it would join.
+   */
+  byLinkOrDedup(
+    source: string,
+    externalId: string,
+    dedupKey: string | null,
+  ): { incident: Incident; by: 'link' | 'dedup' } | undefined {
+    const row = this.stmt.byLinkOrDedup.get(source, externalId, source, dedupKey) as
+      (IncidentRow & { found_by: number }) | undefined;
+    if (!row) return undefined;
+    const { found_by: foundBy, ...incident } = row;
+    return { incident: toIncident(incident), by: Number(foundBy) === 0 ? 'link' : 'dedup' };
   }
 
   links(incidentId: number, source: string): string[] {
@@ -301,11 +317,6 @@ export class IncidentRepository {
   /** Moves that time forward to `occurredAt`; never back. */
   advanceExternalOrder(incidentId: number, source: string, aspect: string, occurredAt: number): void {
     this.stmt.advanceExternalOrder.run(incidentId, source, aspect, occurredAt);
-  }
-
-  openByDedupKey(source: string, dedupKey: string): Incident | undefined {
-    const row = this.stmt.openByDedup.get(source, dedupKey) as IncidentRow | undefined;
-    return row && toIncident(row);
   }
 
   /** Open incidents whose next status update is overdue at `now`. */

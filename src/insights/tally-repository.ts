@@ -80,9 +80,12 @@ export class TallyRepository {
   /** Counts an event just appended to `incidentId`'s timeline (the caller's transaction holds both). */
   record(incidentId: number, event: TallyEvent): void {
     const row = this.stmt.get.get(incidentId) as unknown[] | undefined;
-    if (!row || row[0] === 1) return this.recount(incidentId);
-    const tally = tallyFromValues(row, 1);
-    if (tallyEvent(tally, event)) this.stmt.put.run(toParams(incidentId, tally));
+    if (row?.[0] === 1) return this.recount(incidentId);
+    // No tally yet: this is the incident's first event (every event is counted as it is appended, and the
+    // migration that brought tallies marked each incident with a timeline stale), so it is counted alone,
+    // without reading back the timeline it is the whole of.
+    const tally = row ? tallyFromValues(row, 1) : emptyTally();
+    if (tallyEvent(tally, event) || !row) this.stmt.put.run(toParams(incidentId, tally));
   }
 
   hasStale(): boolean {

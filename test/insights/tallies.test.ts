@@ -72,6 +72,18 @@ describe('figures follow an incident after they were first read', () => {
     expect(stored).toMatchObject({ severity: 'sev1', source: 'declared', acknowledgeMs: 3 * MINUTE });
   });
 
+  it("an incident's first event, declared or paged, is counted as its whole timeline counts it", () => {
+    d = new Domain();
+    const declared = d.declare(ALICE).id;
+    const paged = d.service.applyExternal(pagerEvent('triggered', 'd-first', START)).incidentId!;
+    for (const id of [declared, paged]) {
+      const { stored, fromTimeline } = both(d, id);
+      expect(stored).toEqual(fromTimeline);
+    }
+    expect(both(d, declared).stored).toMatchObject({ source: 'declared' });
+    expect(both(d, paged).stored).toMatchObject({ source: 'paged' });
+  });
+
   it('a page acknowledged late, after its resolution was recorded, counts from when it was acknowledged', () => {
     d = new Domain();
     const { incidentId } = d.service.applyExternal(pagerEvent('triggered', 'd-1', START));

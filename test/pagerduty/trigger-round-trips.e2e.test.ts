@@ -23,13 +23,13 @@ describe('what a page costs the storage before its 202', () => {
 
   // Each round trip blocks the bot's event loop (bench/README.md): a statement more is felt by every
   // page of a storm. Lower it when a change saves one; raise it only knowing what the page pays.
-  it.runIf(onPostgres)('records a new page in 12 round trips to PostgreSQL, one transaction', async () => {
+  it.runIf(onPostgres)('records a new page in 10 round trips to PostgreSQL, one transaction', async () => {
     h.bot.app.incidents.applyExternal(trigger('EVT-TRIPS-WARM'));
     await settled(h.bot.app);
     const client = (h.bot.app.db as unknown as PgDatabase).client;
     const before = client.roundTrips;
     const result = h.bot.app.incidents.applyExternal(trigger('EVT-TRIPS-1'));
-    expect(client.roundTrips - before).toBe(12);
+    expect(client.roundTrips - before).toBe(10);
     expect(result.outcome).toBe('opened');
     expect(h.bot.app.incidents.get(result.incidentId!)).toMatchObject({
       status: 'investigating',
