@@ -184,34 +184,35 @@ describe('an event from a paging system', () => {
   });
 
   describe('about a page linked to one incident while another is open with its dedup key', () => {
-    it('goes to the incident it is linked to, and is never joined to the other', () => {
+    /** A page's incident resolved, then a second page with the same key: a newer incident, open. */
+    const resolvedThenNewer = () => {
       d = new Domain();
-      const first = triggered(d, { snapshot: { dedupKey: 'db-down' } });
-      d.service.resolve(first, actor(ALICE), null);
-      const second = d.service.applyExternal(
-        pagerEvent('triggered', 'd-2', T + MINUTE, { externalId: 'PINC002', snapshot: { dedupKey: 'db-down' } }),
-      ).incidentId!;
-      const late = d.service.applyExternal(
-        pagerEvent('acknowledged', 'd-3', T + 2 * MINUTE, { snapshot: { dedupKey: 'db-down' } }),
-      );
-      expect(late.incidentId).toBe(first);
-      expect(late.outcome).not.toBe('joined');
-      expect(d.repo.links(second, 'pagerduty')).toEqual(['PINC002']);
-    });
-
-    it('a new page joins the oldest of the open incidents with its key', () => {
-      d = new Domain();
-      const oldest = triggered(d, { snapshot: { dedupKey: 'db-down' } });
-      d.service.resolve(oldest, actor(ALICE), null);
+      const older = triggered(d, { snapshot: { dedupKey: 'db-down' } });
+      d.service.resolve(older, actor(ALICE), null);
       const newer = d.service.applyExternal(
         pagerEvent('triggered', 'd-2', T + MINUTE, { externalId: 'PINC002', snapshot: { dedupKey: 'db-down' } }),
       ).incidentId!;
-      d.service.reopen(oldest, actor(ALICE));
-      expect([d.incident(oldest).status, d.incident(newer).status]).not.toContain('resolved');
+      return { older, newer };
+    };
+
+    it('goes to the incident it is linked to, and is never joined to the other', () => {
+      const { older, newer } = resolvedThenNewer();
+      const late = d.service.applyExternal(
+        pagerEvent('acknowledged', 'd-3', T + 2 * MINUTE, { snapshot: { dedupKey: 'db-down' } }),
+      );
+      expect(late.incidentId).toBe(older);
+      expect(late.outcome).not.toBe('joined');
+      expect(d.repo.links(newer, 'pagerduty')).toEqual(['PINC002']);
+    });
+
+    it('a new page joins the oldest of the open incidents with its key', () => {
+      const { older, newer } = resolvedThenNewer();
+      d.service.reopen(older, actor(ALICE));
+      expect([d.incident(older).status, d.incident(newer).status]).not.toContain('resolved');
       const joined = d.service.applyExternal(
         pagerEvent('triggered', 'd-3', T + 2 * MINUTE, { externalId: 'PINC003', snapshot: { dedupKey: 'db-down' } }),
       );
-      expect(joined).toEqual({ outcome: 'joined', incidentId: oldest });
+      expect(joined).toEqual({ outcome: 'joined', incidentId: older });
     });
   });
 
