@@ -39,6 +39,9 @@ Commands:
 
 type Verb = (argv: string[]) => Promise<number>;
 
+/** How long a stopping bot waits for its output to be read: a process manager expects it to end. */
+const SHUTDOWN_OUTPUT_MS = 5_000;
+
 const VERBS: Record<string, Verb> = {
   async start() {
     let app: { stop(): Promise<void> };
@@ -58,10 +61,10 @@ const VERBS: Record<string, Verb> = {
     const shutdown = (signal: string) => {
       log.info({ event: 'bot.stopping', signal }, 'shutting down');
       app.stop().then(
-        () => exitOnceWritten(0),
+        () => exitOnceWritten(0, { giveUpAfterMs: SHUTDOWN_OUTPUT_MS }),
         (error: unknown) => {
           log.error({ event: 'bot.stop_failed', err: error }, 'shutdown failed');
-          exitOnceWritten(1);
+          exitOnceWritten(1, { giveUpAfterMs: SHUTDOWN_OUTPUT_MS });
         },
       );
     };

@@ -316,7 +316,8 @@ export class IncidentService implements Core {
           change.at,
         );
       }
-      return result;
+      // The incident it opened was handed over for the clocks above; the caller is told what happened to which.
+      return { outcome: result.outcome, incidentId: result.incidentId };
     });
   }
 

@@ -195,14 +195,15 @@ describe('an event from a paging system', () => {
       return { older, newer };
     };
 
-    it('goes to the incident it is linked to, and is never joined to the other', () => {
+    it('goes to the incident it is linked to, never joined to an older open one with its key', () => {
       const { older, newer } = resolvedThenNewer();
+      d.service.reopen(older, actor(ALICE));
       const late = d.service.applyExternal(
-        pagerEvent('acknowledged', 'd-3', T + 2 * MINUTE, { snapshot: { dedupKey: 'db-down' } }),
+        pagerEvent('acknowledged', 'd-3', T + 2 * MINUTE, { externalId: 'PINC002', snapshot: { dedupKey: 'db-down' } }),
       );
-      expect(late.incidentId).toBe(older);
+      expect(late.incidentId).toBe(newer);
       expect(late.outcome).not.toBe('joined');
-      expect(d.repo.links(newer, 'pagerduty')).toEqual(['PINC002']);
+      expect(d.repo.links(older, 'pagerduty')).toEqual(['PINC001']);
     });
 
     it('a new page joins the oldest of the open incidents with its key', () => {

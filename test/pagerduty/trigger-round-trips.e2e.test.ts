@@ -52,9 +52,10 @@ describe('what a page costs the storage before its 202', () => {
         cause: null,
         incidentKey: key,
       });
+    const requested = sent('key-requested');
+    // Sent after the other, so that the id, not the order they were sent in, decides.
     const created = sent('key-created');
     pages.created(created, 'PCREATED', null, Date.now());
-    const requested = sent('key-requested');
 
     expect(pages.find('pagerduty', 'PCREATED', 'key-requested')?.id).toBe(created);
     expect(pages.find('pagerduty', 'PCREATED', null)?.id).toBe(created);
