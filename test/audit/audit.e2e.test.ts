@@ -197,7 +197,7 @@ describe('the audit log: who did what, when and from where', () => {
     for (let i = 0; i < 2_000; i++) {
       log.append({ action: 'role.granted', actor: ALICE.id, via: 'slack', incidentId: null, detail: { n: i } }, at + i);
     }
-    const res = await runCli(['audit', '--since', '1h', '--json'], storageEnv(h.dbPath), { slowReader: 500 });
+    const res = await runCli(['audit', '--since', '1h', '--json'], storageEnv(h.dbPath), { slowReader: 1_000 });
     expect(res.code).toBe(0);
     expect(res.stdout.length).toBeGreaterThan(64 * 1024);
     const records = res.stdout

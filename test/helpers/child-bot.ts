@@ -41,9 +41,26 @@ export async function startChildBot(
 }
 
 /**
+ * A reader that starts on the message that its writer has exited, or `ms` after the first bytes
+ * arrive, whichever comes first. Counted from the first bytes, not from its own start, so that a
+ * writer slow to boot cannot find it already reading.
+ */
+const readLate = (ms: number) => `
+  let timer;
+  const start = () => {
+    clearTimeout(timer);
+    process.disconnect();
+    process.stdin.pipe(process.stdout);
+  };
+  process.stdin.once('readable', () => (timer = setTimeout(start, ${ms})));
+  process.once('message', start);
+`;
+
+/**
  * Runs a CLI verb to completion and returns its exit code and output. With `slowReader`, its
- * stdout goes to a process that starts reading only after `slowReader` ms, as a pager or a busy
- * pipeline would: the CLI then has more to write than the pipe holds (64 kB) when it finishes.
+ * stdout goes to a process that starts reading only once the CLI has exited, or
+ * `slowReader` ms after its first output if it has not, as a pager or a busy pipeline would: a CLI that exits without
+ * waiting for its reader loses, every time, whatever the pipe (64 kB) could not hold.
  */
 export function runCli(
   args: string[],
@@ -53,9 +70,7 @@ export function runCli(
   const reader =
     slowReader === undefined
       ? undefined
-      : spawn(process.execPath, ['-e', `setTimeout(() => process.stdin.pipe(process.stdout), ${slowReader})`], {
-          stdio: ['pipe', 'pipe', 'inherit'],
-        });
+      : spawn(process.execPath, ['-e', readLate(slowReader)], { stdio: ['pipe', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
       cwd: ROOT,
@@ -63,8 +78,8 @@ export function runCli(
       stdio: ['ignore', reader?.stdin ?? 'pipe', 'pipe'],
     });
     // The CLI holds its own copy of the pipe; the reader sees its end when the CLI exits.
-    reader?.stdin.destroy();
-    const out = reader?.stdout ?? proc.stdout!;
+    reader?.stdin?.destroy();
+    const out = (reader ?? proc).stdout!;
     let stdout = '';
     let stderr = '';
     // Decoded as one stream, so a character split across two chunks stays whole.
@@ -76,6 +91,7 @@ export function runCli(
       open -= 1;
       if (open === 0) resolve({ code, stdout, stderr });
     };
+    proc.on('exit', () => reader?.connected && reader.send('exited', () => undefined));
     // 'close', not 'exit': a process can exit before its pipes have handed over all it wrote.
     proc.on('close', (c) => {
       code = c;
