@@ -197,14 +197,13 @@ export class IncidentRepository {
         ON CONFLICT (incident_id, source, aspect) DO UPDATE SET occurred_at = excluded.occurred_at
         WHERE excluded.occurred_at > incident_external_order.occurred_at`),
       // One statement, one round trip on PostgreSQL: the incident linked to the paging system's one,
-      // else the oldest open incident with its dedup key. found_by orders the two and is not an incident column.
-      byLinkOrDedup: db.prepare(`SELECT * FROM (
-          SELECT 0 AS found_by, i.* FROM incidents i JOIN incident_links l ON l.incident_id = i.id
-            WHERE l.source = ? AND l.external_id = ?
-          UNION ALL
-          SELECT 1 AS found_by, i.* FROM incidents i
-            WHERE i.source = ? AND i.dedup_key = ? AND i.status <> 'resolved'
-        ) found ORDER BY found_by, id LIMIT 1`),
+      // else the oldest open incident with its dedup key, looked for only when there is no link.
+      // found_by tells which, and is not an incident column. (A UNION ALL of the two, sorted, cost
+      // SQLite a temporary B-tree and 5-8 us more a webhook.)
+      byLinkOrDedup: db.prepare(`SELECT CASE WHEN linked.id IS NULL THEN 1 ELSE 0 END AS found_by, i.*
+        FROM (SELECT (SELECT incident_id FROM incident_links WHERE source = ? AND external_id = ?) AS id) linked
+        JOIN incidents i ON i.id = COALESCE(linked.id,
+          (SELECT id FROM incidents WHERE source = ? AND dedup_key = ? AND status <> 'resolved' ORDER BY id LIMIT 1))`),
       updatesDue: db.prepare(`SELECT * FROM incidents WHERE status <> 'resolved' AND update_due_at IS NOT NULL
         AND update_due_at <= ? ORDER BY update_due_at`),
       commsVacantDue: db.prepare(`SELECT * FROM incidents i WHERE status <> 'resolved' AND comms_nag_at IS NOT NULL

@@ -16,6 +16,23 @@ describe('incident channel names', () => {
     expect(datePart(at, 'Asia/Tokyo')).toBe('20261125');
   });
 
+  it("turns the date at the zone's midnight, on the days its clocks change and at the turn of a year", () => {
+    // Berlin: 2026-03-29 has 23 hours (UTC+1 until 01:00 UTC, then UTC+2); 2026-10-25 has 25.
+    expect(datePart(Date.UTC(2026, 2, 28, 22, 59), 'Europe/Berlin')).toBe('20260328');
+    expect(datePart(Date.UTC(2026, 2, 28, 23, 0), 'Europe/Berlin')).toBe('20260329');
+    expect(datePart(Date.UTC(2026, 2, 29, 21, 59), 'Europe/Berlin')).toBe('20260329');
+    expect(datePart(Date.UTC(2026, 2, 29, 22, 0), 'Europe/Berlin')).toBe('20260330');
+    expect(datePart(Date.UTC(2026, 9, 25, 22, 59), 'Europe/Berlin')).toBe('20261025');
+    expect(datePart(Date.UTC(2026, 9, 25, 23, 0), 'Europe/Berlin')).toBe('20261026');
+    // Auckland (UTC+13 in its summer) is in 2027 while UTC is still in 2026.
+    expect(datePart(Date.UTC(2026, 11, 31, 10, 59), 'Pacific/Auckland')).toBe('20261231');
+    expect(datePart(Date.UTC(2026, 11, 31, 11, 0), 'Pacific/Auckland')).toBe('20270101');
+  });
+
+  it('refuses a zone that does not exist rather than guess a date', () => {
+    expect(() => datePart(Date.UTC(2026, 10, 25), 'Mars/Olympus_Mons')).toThrow(RangeError);
+  });
+
   it('folds accents and drops what Slack cannot spell', () => {
     expect(slugify('Crème brûlée — Señor Ünïcödé 🔥')).toBe('creme-brulee-senor-unicode');
     expect(slugify('"quotes" | pipes {braces}')).toBe('quotes-pipes-braces');
