@@ -39,7 +39,11 @@ Commands:
 
 type Verb = (argv: string[]) => Promise<number>;
 
-/** How long a stopping bot waits for its output to be read: a process manager expects it to end. */
+/**
+ * How long a stopping bot waits for what it wrote to stdout and stderr to be read: a process
+ * manager expects it to end. (Pino's own buffer is flushed by pino at exit, which still waits for a
+ * reader of the log pipe; see issue 22's note of 2026-12-03.)
+ */
 const SHUTDOWN_OUTPUT_MS = 5_000;
 
 const VERBS: Record<string, Verb> = {

@@ -47,12 +47,15 @@ export async function startChildBot(
  */
 const readLate = (ms: number) => `
   let timer;
+  const firstBytes = () => (timer = setTimeout(start, ${ms}));
+  // Once only: the message may come before the first bytes do, and a second disconnect() throws.
   const start = () => {
     clearTimeout(timer);
-    process.disconnect();
+    process.stdin.off('readable', firstBytes);
+    if (process.connected) process.disconnect();
     process.stdin.pipe(process.stdout);
   };
-  process.stdin.once('readable', () => (timer = setTimeout(start, ${ms})));
+  process.stdin.once('readable', firstBytes);
   process.once('message', start);
 `;
 

@@ -195,6 +195,16 @@ describe('an event from a paging system', () => {
       return { older, newer };
     };
 
+    it('goes to its resolved incident, which it is linked to, not the open one with its key', () => {
+      const { older, newer } = resolvedThenNewer();
+      const late = d.service.applyExternal(
+        pagerEvent('acknowledged', 'd-3', T + 2 * MINUTE, { snapshot: { dedupKey: 'db-down' } }),
+      );
+      expect(late.incidentId).toBe(older);
+      expect(late.outcome).not.toBe('joined');
+      expect(d.repo.links(newer, 'pagerduty')).toEqual(['PINC002']);
+    });
+
     it('goes to the incident it is linked to, never joined to an older open one with its key', () => {
       const { older, newer } = resolvedThenNewer();
       d.service.reopen(older, actor(ALICE));
