@@ -61,9 +61,9 @@ const readLate = (ms: number) => `
 
 /**
  * Runs a CLI verb to completion and returns its exit code and output. With `slowReader`, its
- * stdout goes to a process that starts reading only once the CLI has exited, or
- * `slowReader` ms after its first output if it has not, as a pager or a busy pipeline would: a CLI that exits without
- * waiting for its reader loses, every time, whatever the pipe (64 kB) could not hold.
+ * stdout goes to a process that starts reading only once the CLI has exited, or `slowReader` ms
+ * after its first output if it has not, as a pager or a busy pipeline would: a CLI that exits
+ * without waiting for its reader loses, every time, whatever the pipe (64 kB) could not hold.
  */
 export function runCli(
   args: string[],
