@@ -6,6 +6,7 @@ import { startApp } from './app/start-app.ts';
 import { createLogger } from './lib/logger.ts';
 import { AppError } from './lib/errors.ts';
 import { exitOnceWritten } from './lib/exit-once-written.ts';
+import { logOutput } from './lib/log-output.ts';
 import { doctor } from './cli/doctor.ts';
 import { backupDatabase } from './cli/backup.ts';
 import { OUTBOX_USAGE, operatingSystemUser, outboxList, outboxRetry, type OutboxCliIo } from './cli/outbox.ts';
@@ -40,9 +41,8 @@ Commands:
 type Verb = (argv: string[]) => Promise<number>;
 
 /**
- * How long a stopping bot waits for what it wrote to stdout and stderr to be read: a process
- * manager expects it to end. (Pino's own buffer is flushed by pino at exit, which still waits for a
- * reader of the log pipe; see issue 22's note of 2026-12-03.)
+ * How long a stopping bot waits for what it wrote to stdout and stderr, its log included, to be
+ * read: a process manager expects it to end, even when nobody reads the log pipe.
  */
 const SHUTDOWN_OUTPUT_MS = 5_000;
 
@@ -50,8 +50,10 @@ const VERBS: Record<string, Verb> = {
   async start() {
     let app: { stop(): Promise<void> };
     let log;
+    // Never waits for the log's reader, so a stuck one neither stalls the bot nor keeps it from stopping.
+    const output = logOutput();
     if (startMode(process.env) === 'sandbox') {
-      log = createLogger(logLevelFrom(process.env));
+      log = createLogger(logLevelFrom(process.env), output);
       // Loaded only here: a real deployment never holds the fakes, their API descriptions or markdown-it.
       const { sandboxBanner, startSandbox } = await import('./sandbox/start-sandbox.ts');
       const sandbox = await startSandbox(process.env, log);
@@ -59,8 +61,8 @@ const VERBS: Record<string, Verb> = {
       app = sandbox;
     } else {
       const config = loadConfig(process.env);
-      log = createLogger(config.logLevel);
-      app = await startApp(config, { logger: log });
+      log = createLogger(config.logLevel, output);
+      app = await startApp(config, { logger: log, logDropped: output.dropped });
     }
     const shutdown = (signal: string) => {
       log.info({ event: 'bot.stopping', signal }, 'shutting down');

@@ -117,6 +117,8 @@ export interface AppOptions {
   storage?: { freeBytes?: FreeSpaceReader; probeMs?: number; maxPageCount?: number };
   /** This process's name among replicas sharing the database (default `host:pid:random`, see replica-id.ts). */
   replicaId?: string;
+  /** How many log lines have been dropped so far because their reader fell behind (see log-output.ts). */
+  logDropped?: () => number;
 }
 
 export interface RunningApp {
@@ -214,7 +216,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
   const announcementRepo = new AnnouncementRepository(db);
   const { announcements: announcing } = config.settings;
   const pageRepo = new PageRepository(db);
-  const metrics = createMetrics({ outbox, incidents: incidentRepo, storage }, now);
+  const metrics = createMetrics({ outbox, incidents: incidentRepo, storage, logDropped: opts.logDropped }, now);
   const status: StatusContext = {
     updates: updateRepo,
     maintenances: maintenanceRepo,

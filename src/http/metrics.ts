@@ -5,6 +5,7 @@ import { SEVERITIES } from '../incidents/types.ts';
 import type { OutboxRepository } from '../outbox/outbox-repository.ts';
 import type { Outcome } from '../outbox/worker.ts';
 import { traceExemplar } from '../lib/telemetry.ts';
+import { LOG_BUFFER_LIMIT } from '../lib/log-output.ts';
 
 export interface Metrics {
   registry: Registry<RegistryContentType>;
@@ -28,6 +29,8 @@ export function createMetrics(
     incidents: IncidentRepository;
     /** The database's volume and whether it takes writes (read when scraped). */
     storage?: { freeBytes(): number | undefined; readonly writable: boolean };
+    /** Log lines dropped so far (read when scraped). */
+    logDropped?: () => number;
   },
   now: () => number = Date.now,
 ): Metrics {
@@ -112,6 +115,20 @@ export function createMetrics(
       registers: [registry],
       collect() {
         this.set(storage.writable ? 1 : 0);
+      },
+    });
+  }
+  const { logDropped } = repos;
+  if (logDropped) {
+    let counted = 0;
+    new Counter({
+      name: 'incident_bot_log_lines_dropped_total',
+      help: `Log lines dropped because the reader of stdout fell ${LOG_BUFFER_LIMIT / 1024 / 1024} MiB behind or went away`,
+      registers: [registry],
+      collect() {
+        const dropped = logDropped();
+        this.inc(dropped - counted);
+        counted = dropped;
       },
     });
   }

@@ -17,6 +17,7 @@ import {
   type ViewValues,
 } from '../../src/sandbox/slack-payloads.ts';
 import { eventually } from './eventually.ts';
+import type { LogOutput } from '../../src/lib/log-output.ts';
 
 // Most tests take it with the bot; tests without a bot import it from its own file.
 export { eventually };
@@ -88,6 +89,8 @@ export async function startTestBot(
     now?: () => number;
     processEnv?: Record<string, string>;
     logTo?: string[];
+    /** Where its log goes instead (a reader that falls behind), and so what its metrics count as dropped. */
+    logOutput?: LogOutput;
     storage?: AppOptions['storage'];
     /** Slack's limits compressed in time, as the fake's `tiers.scale` (default ×60: tests need not wait minutes). */
     slackRateScale?: number;
@@ -100,7 +103,8 @@ export async function startTestBot(
   const app = await startApp(config, {
     logger: lines
       ? createLogger('trace', { write: (line: string) => void lines.push(line) })
-      : createLogger(config.logLevel),
+      : createLogger(opts.logOutput ? 'info' : config.logLevel, opts.logOutput),
+    logDropped: opts.logOutput?.dropped,
     host: '127.0.0.1',
     now: opts.now,
     worker: { pollMs: 50, backoffBaseMs: 20, backoffMaxMs: 200, ...opts.worker },
