@@ -25,6 +25,7 @@ const roleHolder = (core: Core, incidentId: number, role: 'commander' | 'comms')
 /**
  * Names the comms lead of an incident that has none, from those the schedule names now (`scheduled`)
  * and the rotation. Nobody: the role stays vacant and its reminders run. Returns the pick.
+ * `incident` as read in this change, after its commander was named.
  */
 export function nameCommsLead(
   core: Core,
@@ -43,7 +44,7 @@ export function nameCommsLead(
   if (pick.user) {
     core.assignRole(change, incident.id, 'comms', pick.user, null);
     incidents.update(incident.id, { commsNagAt: null }, change.at);
-  } else if (incidents.get(incident.id)!.commsNagAt === null) {
+  } else if (incident.commsNagAt === null) {
     incidents.update(incident.id, { commsNagAt: change.at + policy.commsVacantMinutes * 60_000 }, change.at);
   }
   return pick;
@@ -51,13 +52,13 @@ export function nameCommsLead(
 
 /**
  * Starts following the schedule for changes of shift: who it names now is the shift to compare
- * with, and the next look is one interval later.
+ * with, and the next look is one interval later. `incident` as read in this change (naming a comms
+ * lead leaves its schedule and shift look as they were).
  */
-export function followShift(core: Core, change: Change, incidentId: number, scheduled: UserRef[]): void {
-  const incident = core.deps.incidents.get(incidentId)!;
+export function followShift(core: Core, change: Change, incident: Incident, scheduled: UserRef[]): void {
   if (incident.commsSchedule === null || incident.shiftCheckAt !== null) return;
   core.deps.incidents.update(
-    incidentId,
+    incident.id,
     { commsOnCall: scheduled[0] ?? null, shiftCheckAt: change.at + core.deps.policy.shiftCheckMinutes * 60_000 },
     change.at,
   );

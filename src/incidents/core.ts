@@ -143,7 +143,18 @@ export interface Core {
   require(id: number): Incident;
   /** Appends a timeline event at once and returns its id, which keys the effects it causes. */
   record(change: Change, event: Omit<NewTimelineEvent, 'at'>): string;
-  assignRole(change: Change, incidentId: number, role: Role, user: UserRef, by: UserRef | null): UserRef;
+  /**
+   * Gives `role` to `user`. `from`: who holds it now, when the caller has just read the roles in this
+   * change (each read is a round trip on PostgreSQL); read here otherwise.
+   */
+  assignRole(
+    change: Change,
+    incidentId: number,
+    role: Role,
+    user: UserRef,
+    by: UserRef | null,
+    known?: { from: UserRef | null },
+  ): UserRef;
   cadenceMs(severity: Severity): number;
   /** Refuses, saying who may, unless the actor may do this to the incident as it stands now. */
   authorize(incident: Incident, actor: Actor, action: IncidentAction): void;

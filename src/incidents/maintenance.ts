@@ -177,15 +177,16 @@ export class MaintenanceService {
 
   private transact<T>(fn: (effects: NewEffect[]) => T): T {
     const { db, outbox } = this.deps;
-    let enqueued = false;
+    // Asked once committed (see `queueAll`).
+    let queued = () => 0;
     const at = this.deps.now();
     const result = db.transaction(() => {
       const effects: NewEffect[] = [];
       const value = fn(effects);
-      enqueued = outbox.enqueueAll(effects, at) > 0;
+      queued = outbox.queueAll(effects, at);
       return value;
     })();
-    if (enqueued) this.deps.onEffectsEnqueued();
+    if (queued() > 0) this.deps.onEffectsEnqueued();
     this.deps.onCommitted?.();
     return result;
   }

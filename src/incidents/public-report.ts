@@ -174,16 +174,17 @@ export class PublicReports {
 
   private store(incidentId: number, report: PublicReport, by: string | null, via: 'command' | 'merge'): boolean {
     const { db, outbox } = this.deps;
-    let enqueued = false;
+    // Asked once committed (see `queueAll`).
+    let queued = () => 0;
     const at = this.deps.now();
     const added = db.transaction(() => {
       if (!this.deps.reports.add({ incidentId, report, publishedAt: at, publishedBy: by, via })) return false;
-      enqueued = outbox.enqueueAll(this.deps.publicEffects?.(incidentId) ?? [], at) > 0;
+      queued = outbox.queueAll(this.deps.publicEffects?.(incidentId) ?? [], at);
       return true;
     })();
     if (!added && via === 'command')
       throw new UserError(ErrorCode.Conflict, `The report of incident #${incidentId} is already public.`);
-    if (enqueued) this.deps.onEffectsEnqueued();
+    if (queued() > 0) this.deps.onEffectsEnqueued();
     this.deps.onCommitted?.();
     return added;
   }

@@ -44,7 +44,7 @@ export class IncidentService implements Core {
   private readonly permissions: Permissions;
   /** Made once: the storage's `transaction` builds its wrappers anew on every call otherwise. */
   private readonly atomically: <T>(fn: () => T) => T;
-  private toldAfterCommit: { enqueued: boolean } | null = null;
+  private toldAfterCommit: { added: Array<() => number> } | null = null;
 
   constructor(readonly deps: IncidentServiceDeps) {
     this.atomically = deps.db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
@@ -61,7 +61,8 @@ export class IncidentService implements Core {
 
   private transactNow<T>(fn: (change: Change) => T): T {
     const { db, incidents, outbox } = this.deps;
-    let enqueued = false;
+    /** How many effects the change queued: asked once it has committed (see `queueAll`). */
+    let added = () => 0;
     let result: T;
     try {
       result = this.atomically(() => {
@@ -92,16 +93,16 @@ export class IncidentService implements Core {
           ...change.events.map((e) => e.kind),
         ];
         if (kinds.some((kind) => !OVERVIEW_UNCHANGED.has(kind))) change.effect(...this.overviewRefreshes(change.at));
-        enqueued = outbox.enqueueAll(change.effects, change.at) > 0;
+        added = outbox.queueAll(change.effects, change.at);
         return value;
       });
     } catch (error) {
       // Rolled back whole: a full disk refuses the change, it never records half of it.
       throw this.deps.storageFailure?.(error) ?? error;
     }
-    if (db.inTransaction) this.tellOnceCommitted(enqueued);
+    if (db.inTransaction) this.tellOnceCommitted(added);
     else {
-      if (enqueued) this.deps.onEffectsEnqueued();
+      if (added() > 0) this.deps.onEffectsEnqueued();
       this.deps.onCommitted?.();
     }
     return result;
@@ -111,15 +112,16 @@ export class IncidentService implements Core {
    * Nested in a caller's transaction (an outbox commit, the webhooks of one turn committed together):
    * tell only once that commits, and once for all the changes it holds, not once for each.
    */
-  private tellOnceCommitted(enqueued: boolean): void {
+  private tellOnceCommitted(added: () => number): void {
     if (this.toldAfterCommit) {
-      this.toldAfterCommit.enqueued ||= enqueued;
+      this.toldAfterCommit.added.push(added);
       return;
     }
-    const told = (this.toldAfterCommit = { enqueued });
+    const told = (this.toldAfterCommit = { added: [added] });
+    // By the next turn the caller's transaction has ended, so the counts come without a round trip.
     setImmediate(() => {
       this.toldAfterCommit = null;
-      if (told.enqueued) this.deps.onEffectsEnqueued();
+      if (told.added.some((count) => count() > 0)) this.deps.onEffectsEnqueued();
       this.deps.onCommitted?.();
     });
   }
@@ -227,8 +229,17 @@ export class IncidentService implements Core {
     }
   }
 
-  assignRole(change: Change, incidentId: number, role: Role, user: UserRef, by: UserRef | null): UserRef {
-    const from = this.deps.incidents.roles(incidentId).find((r) => r.role === role)?.userId ?? null;
+  assignRole(
+    change: Change,
+    incidentId: number,
+    role: Role,
+    user: UserRef,
+    by: UserRef | null,
+    known?: { from: UserRef | null },
+  ): UserRef {
+    const from = known
+      ? known.from
+      : (this.deps.incidents.roles(incidentId).find((r) => r.role === role)?.userId ?? null);
     this.deps.incidents.setRole(incidentId, role, user, change.at, by);
     change.event({ incidentId, kind: 'role_assigned', actor: by, data: { role, user, from } });
     return user;

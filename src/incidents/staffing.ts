@@ -33,7 +33,8 @@ export function staff(
     if (purpose === 'staff') {
       const roles = incidents.roles(incidentId);
       let commander = roles.find((r) => r.role === 'commander')?.userId ?? null;
-      if (!commander && found[0]) commander = core.assignRole(change, incidentId, 'commander', found[0], null);
+      if (!commander && found[0])
+        commander = core.assignRole(change, incidentId, 'commander', found[0], null, { from: null });
       let comms = roles.find((r) => r.role === 'comms')?.userId ?? null;
       // Read once, after the commander is named: naming the comms lead and following a shift leave its room as it is.
       const incident = incidents.get(incidentId)!;
@@ -43,7 +44,7 @@ export function staff(
         comms = pick.user;
         vacancy = pick.vacancy;
       }
-      followShift(core, change, incidentId, scheduled);
+      followShift(core, change, incident, scheduled);
       const invitees = [...found, ...(commander ? [commander] : []), ...(comms ? [comms] : [])];
       // A lookup queued by an earlier version came before its room, which nobody asked for yet. Asking
       // again is safe: without a channel, the room's rows are pending or dead (never pruned), and

@@ -196,10 +196,19 @@ export class OutboxRepository {
    * its size on a command's ack path. Returns how many rows were added.
    */
   enqueueAll(effects: readonly NewEffect[], now: number): number {
-    if (effects.length === 0) return 0;
+    return this.queueAll(effects, now)();
+  }
+
+  /**
+   * `enqueueAll`, whose count is asked for only when called: in a transaction on PostgreSQL the
+   * INSERT then goes with the COMMIT instead of in a round trip of its own, so a change calls it once
+   * committed (rolled back unsent, it counts 0).
+   */
+  queueAll(effects: readonly NewEffect[], now: number): () => number {
+    if (effects.length === 0) return () => 0;
     const cause = currentCause();
     const context = [now, currentTraceparent(), cause ? JSON.stringify(cause) : null] as const;
-    let added = 0;
+    const inserts: Array<{ readonly changes: number }> = [];
     for (let from = 0; from < effects.length; from += ENQUEUE_BATCH) {
       const batch = effects.slice(from, from + ENQUEUE_BATCH);
       const values = batch.flatMap((e) => [
@@ -212,9 +221,9 @@ export class OutboxRepository {
         e.priority ?? 0,
         ...context,
       ]);
-      added += this.insertRows(batch.length).run(...values).changes;
+      inserts.push(this.insertRows(batch.length).run(...values));
     }
-    return added;
+    return () => inserts.reduce((added, insert) => added + insert.changes, 0);
   }
 
   /** The INSERT of `n` rows, prepared the first time a change queues that many. */
