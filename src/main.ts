@@ -56,7 +56,9 @@ const VERBS: Record<string, Verb> = {
       log = createLogger(logLevelFrom(process.env), output);
       // Loaded only here: a real deployment never holds the fakes, their API descriptions or markdown-it.
       const { sandboxBanner, startSandbox } = await import('./sandbox/start-sandbox.ts');
-      const sandbox = await startSandbox(process.env, log);
+      const sandbox = await startSandbox(process.env, log, { logDropped: output.dropped });
+      // After the log lines of its start, as they were written.
+      output.flush();
       console.log(sandboxBanner(sandbox.url));
       app = sandbox;
     } else {
@@ -64,13 +66,14 @@ const VERBS: Record<string, Verb> = {
       log = createLogger(config.logLevel, output);
       app = await startApp(config, { logger: log, logDropped: output.dropped });
     }
+    const exit = (code: number) => exitOnceWritten(code, { giveUpAfterMs: SHUTDOWN_OUTPUT_MS });
     const shutdown = (signal: string) => {
       log.info({ event: 'bot.stopping', signal }, 'shutting down');
       app.stop().then(
-        () => exitOnceWritten(0, { giveUpAfterMs: SHUTDOWN_OUTPUT_MS }),
+        () => exit(0),
         (error: unknown) => {
           log.error({ event: 'bot.stop_failed', err: error }, 'shutdown failed');
-          exitOnceWritten(1, { giveUpAfterMs: SHUTDOWN_OUTPUT_MS });
+          exit(1);
         },
       );
     };

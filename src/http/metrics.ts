@@ -123,7 +123,7 @@ export function createMetrics(
     let counted = 0;
     new Counter({
       name: 'incident_bot_log_lines_dropped_total',
-      help: `Log lines dropped because the reader of stdout fell ${LOG_BUFFER_LIMIT / 1024 / 1024} MiB behind or went away`,
+      help: `Log lines dropped: the reader of stdout fell ${LOG_BUFFER_LIMIT} characters behind or went away, or a write failed`,
       registers: [registry],
       collect() {
         const dropped = logDropped();

@@ -25,8 +25,10 @@ export function exitOnceWritten(
     pending -= 1;
     if (pending === 0) end();
   };
-  for (const stream of streams) {
-    stream.on('error', () => undefined);
-    stream.write('', written);
-  }
+  for (const stream of streams) stream.on('error', () => undefined);
+  // In the next turn: what this turn has yet to hand to the streams (the log's lines, written once a
+  // turn ends) then goes before the empty write, not after it.
+  setImmediate(() => {
+    for (const stream of streams) stream.write('', written);
+  });
 }

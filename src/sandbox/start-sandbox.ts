@@ -42,7 +42,11 @@ async function freePort(): Promise<number> {
  * 127.0.0.1, with a fresh database in a temporary directory: nothing of a real deployment (its
  * database, its settings) is read or written, and everything is forgotten on stop.
  */
-export async function startSandbox(env: Record<string, string | undefined>, log: Logger): Promise<RunningSandbox> {
+export async function startSandbox(
+  env: Record<string, string | undefined>,
+  log: Logger,
+  opts: { logDropped?: () => number } = {},
+): Promise<RunningSandbox> {
   const slack = await new FakeSlack({ users: SANDBOX_USERS }).start();
   const pagerduty = await new FakePagerDuty({ users: SANDBOX_PD_USERS }).start();
   const github = await new FakeGitHub().start();
@@ -87,7 +91,12 @@ export async function startSandbox(env: Record<string, string | undefined>, log:
     signingSecret: config.slack.signingSecret,
     log: log.child({ source: 'sandbox' }),
   });
-  const app = await startApp(config, { logger: log, host: HOST, extraRoutes: sandboxRoutes(sandboxConsole) });
+  const app = await startApp(config, {
+    logger: log,
+    host: HOST,
+    extraRoutes: sandboxRoutes(sandboxConsole),
+    logDropped: opts.logDropped,
+  });
   sandboxConsole.connect(`http://${HOST}:${app.port}`);
   // Slack's events (people joining incident channels, opening the Home tab) reach the bot signed, as in a workspace.
   slack.events.requestUrl = {
