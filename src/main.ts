@@ -66,14 +66,13 @@ const VERBS: Record<string, Verb> = {
       log = createLogger(config.logLevel, output);
       app = await startApp(config, { logger: log, logDropped: output.dropped });
     }
-    const exit = (code: number) => exitOnceWritten(code, { giveUpAfterMs: SHUTDOWN_OUTPUT_MS });
     const shutdown = (signal: string) => {
       log.info({ event: 'bot.stopping', signal }, 'shutting down');
       app.stop().then(
-        () => exit(0),
+        () => exitOnceWritten(0, { giveUpAfterMs: SHUTDOWN_OUTPUT_MS }),
         (error: unknown) => {
           log.error({ event: 'bot.stop_failed', err: error }, 'shutdown failed');
-          exit(1);
+          exitOnceWritten(1, { giveUpAfterMs: SHUTDOWN_OUTPUT_MS });
         },
       );
     };

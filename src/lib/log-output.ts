@@ -10,7 +10,7 @@ export type OutputStream = NodeJS.WritableStream & { readonly writableLength: nu
 export interface LogOutput {
   /** Takes one log line (pino's destination contract). */
   write(line: string): void;
-  /** Hands this turn's lines to the stream now (before an exit that waits for the stream). */
+  /** Hands this turn's lines to the stream now, before something else is written to it directly. */
   flush(): void;
   /** Lines dropped so far: their reader fell behind or went away, or the write failed. */
   dropped(): number;
