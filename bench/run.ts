@@ -24,6 +24,7 @@ import { statusPage } from './suites/status-page.ts';
 import { statusPageHistory } from './suites/status-page-history.ts';
 import { storm } from './suites/storm.ts';
 import { sqliteStatement } from './suites/sqlite-statement.ts';
+import { sqliteCheckpoint } from './suites/sqlite-checkpoint.ts';
 import { outboxLook } from './suites/outbox-look.ts';
 import { textRegex } from './suites/text-regex.ts';
 import { tracing } from './suites/tracing.ts';
@@ -41,6 +42,7 @@ const SUITES: Suite[] = [
   runbookParams,
   textRegex,
   sqliteStatement,
+  sqliteCheckpoint,
   outboxLook,
   tracing,
   insights,

@@ -45,7 +45,8 @@ if (run.status !== 0) {
   process.exit(run.status ?? 1);
 }
 // JavaScript sources tsc does not emit (it compiles TypeScript only): copied as they are.
-for (const file of ['db/postgres/pg-worker.js']) cpSync(join(root, 'src', file), join(root, 'dist', file));
+for (const file of ['db/postgres/pg-worker.js', 'db/checkpoint-worker.js'])
+  cpSync(join(root, 'src', file), join(root, 'dist', file));
 const stamp = join(root, 'dist', STAMP);
 writeFileSync(stamp, `${JSON.stringify({ builtAt: started.toISOString(), node: process.version })}\n`);
 // Dated when the build began: a source saved while tsc ran makes the build stale, not fresh.

@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { groupCommit } from '../db/group-commit.ts';
 import type { Db } from '../db/open.ts';
+import { startCheckpointThread } from '../db/checkpoint-thread.ts';
 import { engineOf, openStorage } from '../db/open-storage.ts';
 import { StorageHealth, volumeFreeSpace, type FreeSpaceReader } from '../db/storage-health.ts';
 import { postgresCheck, storageCheck } from '../http/storage-readiness.ts';
@@ -606,6 +607,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     leases,
   });
   const maintenance = startStorageMaintenanceJob({ db, storage }, log.child({ source: 'scheduler' }));
+  // PostgreSQL checkpoints in its own server; SQLite in whichever connection commits, unless this thread does.
+  const checkpoints = engine === 'sqlite' ? startCheckpointThread(db, log.child({ source: 'storage' })) : undefined;
   const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }), storage, leases);
   const checkMergedReports = mergedReportChecker({
     github,
@@ -671,6 +674,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
       heartbeat.stop();
       await worker.stop(graceMs);
       storage.stop();
+      await checkpoints?.stop();
       db.close();
       await telemetry.shutdown();
       log.info({ event: 'bot.stopped' }, 'incident-bot stopped');

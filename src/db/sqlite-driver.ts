@@ -12,16 +12,22 @@ import type BetterSqlite3 from 'better-sqlite3';
 const require = createRequire(import.meta.url);
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
-function load(): { driver: string; Database: typeof BetterSqlite3 } {
+function load(): { driver: string; module: string; Database: typeof BetterSqlite3 } {
   if (NODE_MAJOR >= 22) {
     try {
-      return { driver: 'better-sqlite3@13 (N-API)', Database: require('better-sqlite3-napi') as typeof BetterSqlite3 };
+      const module = 'better-sqlite3-napi';
+      return { driver: 'better-sqlite3@13 (N-API)', module, Database: require(module) as typeof BetterSqlite3 };
     } catch (error) {
       if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
     }
   }
-  return { driver: 'better-sqlite3@12', Database: require('better-sqlite3') as typeof BetterSqlite3 };
+  return {
+    driver: 'better-sqlite3@12',
+    module: 'better-sqlite3',
+    Database: require('better-sqlite3') as typeof BetterSqlite3,
+  };
 }
 
-export const { driver: SQLITE_DRIVER, Database } = load();
+/** `SQLITE_MODULE` is the package loaded: a worker thread opening the same file loads the same one. */
+export const { driver: SQLITE_DRIVER, module: SQLITE_MODULE, Database } = load();
 export type Db = BetterSqlite3.Database;
