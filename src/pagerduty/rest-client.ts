@@ -7,6 +7,8 @@ export interface PagerDutyClient {
   /** Who is on call now for a schedule. */
   onCall(scheduleId: string): Promise<ExternalUser[]>;
   setIncidentStatus(id: string, status: 'acknowledged' | 'resolved'): Promise<'changed' | 'already'>;
+  /** The incident's status there now (GET /incidents/{id}), or null when PagerDuty has no such incident. */
+  incidentStatus(id: string): Promise<string | null>;
   addNote(id: string, content: string): Promise<void>;
   /** The incident's notes' contents (to tell whether an unrecorded earlier attempt added one). */
   notes(id: string): Promise<string[]>;
@@ -122,6 +124,15 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
       } catch (error) {
         // Resolved (or acknowledged) there already, e.g. by someone in PagerDuty: the outcome we wanted.
         if (error instanceof PagerDutyError && error.status === 400 && /already/i.test(error.message)) return 'already';
+        throw error;
+      }
+    },
+    async incidentStatus(id) {
+      try {
+        const data = (await call('GET', `/incidents/${encodeURIComponent(id)}`)) as { incident?: { status?: string } };
+        return data.incident?.status ?? null;
+      } catch (error) {
+        if (error instanceof PagerDutyError && error.status === 404) return null;
         throw error;
       }
     },

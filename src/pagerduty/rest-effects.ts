@@ -19,6 +19,12 @@ export interface PagerDutyEffectDeps {
   now: () => number;
 }
 
+/** The statuses in PagerDuty that already are what a write-back asks for (a resolved one is past acknowledged). */
+const REACHED: Record<'acknowledged' | 'resolved', string[]> = {
+  acknowledged: ['acknowledged', 'resolved'],
+  resolved: ['resolved'],
+};
+
 /** A found person stays cached this long; a miss is never cached, so a fixed email works on the next page. */
 const DIRECTORY_TTL_MS = 60 * 60 * 1000;
 
@@ -125,9 +131,13 @@ export function pagerDutyEffectHandlers(deps: PagerDutyEffectDeps): Record<strin
             PagerDutyErrorCode.NotConfigured,
             'PAGERDUTY_TOKEN is not set: cannot write the status back to PagerDuty',
           );
-        // After an unrecorded attempt the note may be there already; a status change is idempotent anyway.
+        // After an unrecorded attempt (a crash, or an answer slower than the timeout) the note and the
+        // status may be there already. Acknowledging again is not nothing in PagerDuty: it restarts the
+        // acknowledgement's timeout and logs a second acknowledgement by the bot.
         const noted = note && row.uncertain ? (await deps.pagerduty.notes(externalId)).includes(note) : false;
         if (note && !noted) await deps.pagerduty.addNote(externalId, note);
+        if (row.uncertain && REACHED[status].includes((await deps.pagerduty.incidentStatus(externalId)) ?? ''))
+          return { result: { externalId, status, outcome: 'already' } };
         const outcome = await deps.pagerduty.setIncidentStatus(externalId, status);
         return { result: { externalId, status, outcome } };
       },

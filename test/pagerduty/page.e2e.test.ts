@@ -212,6 +212,33 @@ describe('a PagerDuty page', () => {
     expect(h.pd.calls.filter((c) => c.operation === 'GET /incidents/{id}/notes')).toHaveLength(1);
   });
 
+  it('acknowledges in PagerDuty once when PagerDuty took the acknowledgement but its answer was lost', async () => {
+    const page = h.pd.createIncident({ title: 'Lost ack answer', assignees: [PD_ALICE] });
+    await h.pd.trigger(page);
+    const { channel } = await staffedChannel(h, page.id);
+    h.pd.inject({ resetAfter: true }); // the next call (the PUT) is acted on, and its answer lost
+    await h.bot.command('ack', { user: BOB.id, channel: channel.id });
+    const looked = () => h.pd.calls.filter((c) => c.operation === 'GET /incidents/{id}' && c.path.endsWith(page.id));
+    await eventually(() => looked().length > 0);
+    await settle(h);
+    expect(h.pd.incidents.get(page.id)!.status).toBe('acknowledged');
+    expect(looked()).toHaveLength(1);
+    // The fake records the calls it answered: the lost one is not among them, and none came after it.
+    expect(h.pd.calls.filter((c) => c.operation === 'PUT /incidents/{id}')).toEqual([]);
+  });
+
+  it('after a failed attempt, still writes the status back when PagerDuty does not have it', async () => {
+    const page = h.pd.createIncident({ title: 'Refused the first time', assignees: [PD_ALICE] });
+    await h.pd.trigger(page);
+    const { channel } = await staffedChannel(h, page.id);
+    h.pd.inject({ status: 503 }); // the next call (the PUT) is refused: PagerDuty did nothing
+    await h.bot.command('ack', { user: BOB.id, channel: channel.id });
+    await eventually(() => h.pd.incidents.get(page.id)!.status === 'acknowledged');
+    await settle(h);
+    expect(h.pd.calls.filter((c) => c.operation === 'GET /incidents/{id}' && c.path.endsWith(page.id))).toHaveLength(1);
+    expect(h.pd.succeeded('PUT /incidents/{id}')).toHaveLength(1);
+  });
+
   it('resolved then reopened in PagerDuty: state follows, each posted once', async () => {
     const page = h.pd.createIncident({ title: 'Login loop', assignees: [PD_ALICE] });
     await h.pd.trigger(page);
