@@ -4,7 +4,7 @@ import type { Config } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { groupCommit } from '../db/group-commit.ts';
 import type { Db } from '../db/open.ts';
-import { startCheckpointThread } from '../db/checkpoint-thread.ts';
+import { checkpointWhenBusy } from '../db/checkpoint-when-busy.ts';
 import { engineOf, openStorage } from '../db/open-storage.ts';
 import { StorageHealth, volumeFreeSpace, type FreeSpaceReader } from '../db/storage-health.ts';
 import { postgresCheck, storageCheck } from '../http/storage-readiness.ts';
@@ -606,9 +606,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<Runnin
     openReports: remindOpenReports,
     leases,
   });
-  const maintenance = startStorageMaintenanceJob({ db, storage }, log.child({ source: 'scheduler' }));
   // PostgreSQL checkpoints in its own server; SQLite in whichever connection commits, unless this thread does.
-  const checkpoints = engine === 'sqlite' ? startCheckpointThread(db, log.child({ source: 'storage' })) : undefined;
+  const checkpoints = engine === 'sqlite' ? checkpointWhenBusy(db, log.child({ source: 'storage' })) : undefined;
+  const maintenance = startStorageMaintenanceJob({ db, storage, checkpoints }, log.child({ source: 'scheduler' }));
   const maintenanceJob = startMaintenanceJob(maintenances, log.child({ source: 'scheduler' }), storage, leases);
   const checkMergedReports = mergedReportChecker({
     github,

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../lib/logger.ts';
 import type { Db } from './open.ts';
@@ -9,21 +10,39 @@ export interface CheckpointWorkerData {
   /** The SQLite package this process loaded (see `SQLITE_MODULE`). */
   module: string;
   everyMs: number;
+  /**
+   * One Int32 shared by both threads: 0 idle, 1 the thread checkpointing, 2 the bot holding it off. A
+   * second checkpoint while one runs is answered busy by SQLite at once, without waiting.
+   */
+  state: SharedArrayBuffer;
 }
+
+const IDLE = 0;
+const CHECKPOINTING = 1;
+const HELD = 2;
 
 /** What checkpoint-worker.js tells. */
 export type CheckpointMessage =
-  { type: 'ready' } | { type: 'failed'; code: string; message: string } | { type: 'stopped'; checkpoints: number };
+  | { type: 'ready' }
+  | { type: 'failed'; code: string; message: string }
+  | { type: 'recovered' }
+  | { type: 'stopped'; checkpoints: number };
 
 export interface CheckpointThread {
-  /** Whether the thread is checkpointing (started, not failed, not stopped). */
+  /** Whether the thread is there to checkpoint (started and not stopped; a failing checkpoint is logged, not counted here). */
   readonly running: boolean;
+  /**
+   * Runs `fn` (a checkpoint of the bot's own, such as the minute's TRUNCATE) once the thread is not
+   * checkpointing, and keeps it from starting one meanwhile: SQLite would answer `fn`'s checkpoint busy.
+   * Waits at most the length of one of the thread's checkpoints (a few milliseconds), once a minute.
+   */
+  exclusive<T>(fn: () => T): T;
   /** Stops the thread; the bot's own connection checkpoints every 1,000 pages again, as SQLite does. */
   stop(): Promise<void>;
 }
 
 export interface CheckpointThreadOptions {
-  /** How often the thread checkpoints (ms). */
+  /** How often the thread checkpoints (ms) while the database changes. */
   everyMs?: number;
   /**
    * The WAL's size, in pages, at which the bot's own connection still checkpoints while the thread
@@ -31,6 +50,8 @@ export interface CheckpointThreadOptions {
    * write start the WAL over, so it bounds the file's size.
    */
   ownPages?: number;
+  /** Cores this machine has (default `os.availableParallelism()`): with one, the thread only takes the bot's. */
+  cores?: number;
 }
 
 /** SQLite's own default, restored whenever the thread is not running. */
@@ -39,6 +60,10 @@ const DEFAULT_EVERY_MS = 20;
 const DEFAULT_OWN_PAGES = 4000;
 /** How long a stopping thread has to close its connection before it is terminated. */
 const STOP_MS = 2000;
+/** The longest `exclusive` waits for the thread's checkpoint to end (one takes milliseconds). */
+const HOLD_WAIT_MS = 1000;
+
+const none: CheckpointThread = { running: false, exclusive: (fn) => fn(), stop: async () => {} };
 
 /**
  * Checkpoints the SQLite WAL from a thread of its own (checkpoint-worker.js), every `everyMs` while
@@ -48,20 +73,24 @@ const STOP_MS = 2000;
  * running beside them never does (a test here: 97 MB of WAL after 15,000 pages). So the bot's
  * connection keeps checkpointing, at `ownPages` instead of 1,000, and finds nearly everything already
  * copied. `npm run bench -- sqlite-checkpoint`, a note's writes 20,000 times: the writing thread's
- * time fell by a quarter to a third, its writes over 5 ms from about 290 to 60, with a WAL of at most
- * 26 MB instead of 4 (bench/README.md). Nothing is started for a database in memory.
+ * time fell by a quarter to a third, its writes over 5 ms from about 290 to 60 (bench/README.md).
+ * Nothing is started for a database in memory, nor on a machine with one core.
  */
 export function startCheckpointThread(db: Db, log: Logger, options: CheckpointThreadOptions = {}): CheckpointThread {
-  if (db.memory) return { running: false, stop: async () => {} };
+  if (db.memory || (options.cores ?? availableParallelism()) < 2) return none;
   const ownPages = options.ownPages ?? DEFAULT_OWN_PAGES;
+  const shared = new SharedArrayBuffer(4);
+  const state = new Int32Array(shared);
   const data: CheckpointWorkerData = {
     path: db.name,
     module: SQLITE_MODULE,
     everyMs: options.everyMs ?? DEFAULT_EVERY_MS,
+    state: shared,
   };
-  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: data });
-  // The process may exit while the thread idles between checkpoints.
-  worker.unref();
+  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
+    workerData: data,
+    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
+  });
   let running = false;
   let stopping = false;
   let gone = false;
@@ -77,6 +106,8 @@ export function startCheckpointThread(db: Db, log: Logger, options: CheckpointTh
         { event: 'storage.checkpoint_failed', code: message.code, err: { message: message.message } },
         'the checkpoint thread could not checkpoint the WAL; it tries again, and the bot checkpoints it as well',
       );
+    } else if (message.type === 'recovered') {
+      log.info({ event: 'storage.checkpoint_recovered' }, 'the checkpoint thread checkpoints the WAL again');
     }
   });
   // A thread that could not start (its driver missing) or that died: the bot checkpoints by itself.
@@ -84,12 +115,12 @@ export function startCheckpointThread(db: Db, log: Logger, options: CheckpointTh
     if (gone) return;
     gone = true;
     running = false;
+    if (stopping) return;
     ownCheckpoints(SQLITE_AUTOCHECKPOINT);
-    if (!stopping)
-      log.error(
-        { event: 'storage.checkpoint_thread_stopped', reason, err: error },
-        'the checkpoint thread stopped; the bot checkpoints the WAL itself, as SQLite does by default',
-      );
+    log.error(
+      { event: 'storage.checkpoint_thread_stopped', reason, err: error },
+      'the checkpoint thread stopped; the bot checkpoints the WAL itself, as SQLite does by default',
+    );
   };
   worker.on('error', (error) => lost('error', error));
   const exited = new Promise<void>((resolve) =>
@@ -98,9 +129,33 @@ export function startCheckpointThread(db: Db, log: Logger, options: CheckpointTh
       resolve();
     }),
   );
+  // Last: a listener added after `unref` would ref the worker again, and a bot that never called
+  // `stop` could not exit while the thread idles.
+  worker.unref();
   return {
     get running() {
       return running;
+    },
+    exclusive(fn) {
+      // Before 'ready' has reached this thread, the worker may already be checkpointing: held off all the same.
+      if (gone || stopping) return fn();
+      const until = performance.now() + HOLD_WAIT_MS;
+      // The thread takes its turn only from IDLE, so once HELD it starts nothing until `fn` is done.
+      let held = false;
+      for (;;) {
+        const was = Atomics.compareExchange(state, 0, IDLE, HELD);
+        if (was !== CHECKPOINTING) {
+          held = was === IDLE;
+          break;
+        }
+        const left = until - performance.now();
+        if (left <= 0 || Atomics.wait(state, 0, CHECKPOINTING, left) === 'timed-out') break;
+      }
+      try {
+        return fn();
+      } finally {
+        if (held) Atomics.store(state, 0, IDLE);
+      }
     },
     stop: async () => {
       if (stopping) return exited;

@@ -16,10 +16,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 /** @typedef {import('./checkpoint-thread.ts').CheckpointWorkerData} CheckpointWorkerData */
 /** @typedef {import('./checkpoint-thread.ts').CheckpointMessage} CheckpointMessage */
 
-const { path, module, everyMs } = /** @type {CheckpointWorkerData} */ (workerData);
+const { path, module, everyMs, state: shared } = /** @type {CheckpointWorkerData} */ (workerData);
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 /** @param {CheckpointMessage} message */
 const tell = (message) => port.postMessage(message);
+/** See `CheckpointState` in checkpoint-thread.ts: the bot holds the thread off for its own TRUNCATE. */
+const state = new Int32Array(shared);
+const IDLE = 0;
+const CHECKPOINTING = 1;
 
 const Database = createRequire(import.meta.url)(module);
 const db = new Database(path, { fileMustExist: true });
@@ -31,8 +35,8 @@ db.pragma('wal_autocheckpoint = 0');
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 // Changes when another connection commits: what tells an idle bot's WAL from a busy one's.
 const dataVersion = db.prepare('PRAGMA data_version').pluck();
-/** While nothing is committed the thread looks less often, up to this many times `everyMs`. */
-const IDLE_BACKOFF = 16;
+/** While nothing is committed, or checkpoints fail, the thread looks less often: down to once per this many `everyMs`. */
+const BACKOFF = 16;
 let checkpoints = 0;
 /** What `data_version` said before the last checkpoint that succeeded. */
 let copied = -1;
@@ -41,23 +45,41 @@ let waitMs = everyMs;
 let lastError = '';
 /** @type {NodeJS.Timeout | undefined} */
 let timer;
-const tick = () => {
+
+/** One look: false when the bot holds the thread off. */
+function checkpointOnce() {
+  if (Atomics.compareExchange(state, 0, IDLE, CHECKPOINTING) !== IDLE) return false;
   try {
     const version = /** @type {number} */ (dataVersion.get());
     // Idle, the thread itself cost 1.4 % of a core at a look every 20 ms (bench/README.md).
-    if (version === copied) waitMs = Math.min(waitMs * 2, everyMs * IDLE_BACKOFF);
-    else {
-      checkpoint.get();
-      copied = version;
-      checkpoints++;
-      waitMs = everyMs;
+    if (version === copied) {
+      waitMs = Math.min(waitMs * 2, everyMs * BACKOFF);
+      return true;
     }
-    lastError = '';
+    checkpoint.get();
+    copied = version;
+    checkpoints++;
+    waitMs = everyMs;
+    return true;
+  } finally {
+    Atomics.store(state, 0, IDLE);
+    Atomics.notify(state, 0);
+  }
+}
+
+const tick = () => {
+  try {
+    if (checkpointOnce() && lastError) {
+      tell({ type: 'recovered' });
+      lastError = '';
+    }
   } catch (error) {
     const e = /** @type {{ code?: string, message?: string }} */ (error);
     const message = `${e.code ?? 'ERROR'}: ${e.message ?? String(error)}`;
     if (message !== lastError) tell({ type: 'failed', code: e.code ?? 'ERROR', message });
     lastError = message;
+    // A full disk fails every checkpoint, each after a write and a sync: not every 20 ms.
+    waitMs = Math.min(waitMs * 2, everyMs * BACKOFF);
   }
   timer = setTimeout(tick, waitMs);
 };

@@ -1,4 +1,5 @@
 import { schedule, type ScheduledTask } from 'node-cron';
+import type { CheckpointThread } from '../db/checkpoint-thread.ts';
 import type { Db } from '../db/open.ts';
 import type { StorageHealth } from '../db/storage-health.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -15,12 +16,14 @@ export interface CheckpointResult {
  * itself but never shrinks the WAL file: after a burst it would keep its largest size for good.
  */
 export function startStorageMaintenanceJob(
-  deps: { db: Db; storage: StorageHealth },
+  deps: { db: Db; storage: StorageHealth; checkpoints?: Pick<CheckpointThread, 'exclusive'> },
   log: Logger,
 ): { stop(): Promise<void>; runOnce(): CheckpointResult } {
   const runOnce = (): CheckpointResult => {
     deps.storage.lowSpace();
-    const [row] = deps.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+    // The checkpoint thread held off: its own checkpoint under way would make this one busy, and skipped.
+    const truncate = () => deps.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+    const [row] = deps.checkpoints ? deps.checkpoints.exclusive(truncate) : truncate();
     return { busy: row?.busy === 1, walPages: row?.log ?? 0 };
   };
   const task: ScheduledTask = schedule(

@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCheckpointThread, type CheckpointThread } from '../../src/db/checkpoint-thread.ts';
+import { checkpointWhenBusy } from '../../src/db/checkpoint-when-busy.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 
@@ -69,14 +71,16 @@ describe('the checkpoint thread: the WAL copied back beside the bot, not in its 
     thread = startCheckpointThread(db, log(), { everyMs: 5 });
     await until('the thread is running', () => thread!.running);
     let largest = 0;
-    // About 15,000 pages written, in 75 turns: a WAL that never started over would end at three times the bound.
-    for (let turn = 0; turn < 75; turn++) {
+    // About 25,000 pages written, in 125 turns: a WAL that never started over would end at three times the bound.
+    for (let turn = 0; turn < 125; turn++) {
       insert(100);
       largest = Math.max(largest, statSync(`${path}-wal`).size);
       await new Promise((r) => setImmediate(r));
     }
-    expect(largest).toBeLessThan(4000 * 1.25 * (PAGE + 24));
-    expect(statSync(path).size).toBeGreaterThan(6000 * PAGE);
+    // 4,000 pages, and what is committed before the bot's checkpoint finds SQLite's lock free: with every
+    // core busy the thread may hold it for many of the bot's commits (7,292 pages seen, bench/README.md).
+    expect(largest).toBeLessThan(2.5 * 4000 * (PAGE + 24));
+    expect(statSync(path).size).toBeGreaterThan(12_000 * PAGE);
   });
 
   it('when stopped, gives the checkpoints back to the bot as SQLite has them, and the database closes', async () => {
@@ -91,6 +95,8 @@ describe('the checkpoint thread: the WAL copied back beside the bot, not in its 
   });
 
   it('a thread that cannot open the database leaves the bot checkpointing by itself, and says so', async () => {
+    // Whatever it was, the bot's connection gets SQLite's own setting back.
+    db.pragma('wal_autocheckpoint = 2000');
     // The file removed under the running bot: its own connection goes on, a new one cannot open it.
     unlinkSync(path);
     thread = startCheckpointThread(db, log(), { everyMs: 5 });
@@ -100,6 +106,82 @@ describe('the checkpoint thread: the WAL copied back beside the bot, not in its 
     expect(events().find((e) => e.event === 'storage.checkpoint_thread_stopped')!.level).toBe(50);
     insert(10);
     expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(10);
+  });
+
+  it("holds its checkpoints off while the bot truncates the WAL, so that the bot's TRUNCATE is never answered busy", async () => {
+    thread = startCheckpointThread(db, log(), { everyMs: 1 });
+    await until('the thread is running', () => thread!.running);
+    let busy = 0;
+    for (let i = 0; i < 200; i++) {
+      insert(20);
+      // Writes keep the thread checkpointing every millisecond, as they would under load.
+      await new Promise((r) => setTimeout(r, 1));
+      const [row] = thread.exclusive(() => db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]);
+      if (row!.busy) busy++;
+    }
+    expect(busy).toBe(0);
+    expect(statSync(`${path}-wal`).size).toBe(0);
+  });
+
+  it('without being held off, the same TRUNCATE is answered busy some of the time (what the test above rules out)', async () => {
+    thread = startCheckpointThread(db, log(), { everyMs: 1 });
+    await until('the thread is running', () => thread!.running);
+    let busy = 0;
+    for (let i = 0; i < 200 && busy === 0; i++) {
+      insert(20);
+      await new Promise((r) => setTimeout(r, 1));
+      const [row] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (row!.busy) busy++;
+    }
+    expect(busy).toBeGreaterThan(0);
+  });
+
+  it('a process that never stops the thread still exits when it has nothing left to do', () => {
+    const src = (file: string) => JSON.stringify(new URL(`../../src/${file}`, import.meta.url).href);
+    const script = join(dir, 'child.mts');
+    writeFileSync(
+      script,
+      `const { openDatabase } = await import(${src('db/open.ts')});
+      const { startCheckpointThread } = await import(${src('db/checkpoint-thread.ts')});
+      const { createLogger } = await import(${src('lib/logger.ts')});
+      const db = openDatabase(${JSON.stringify(join(dir, 'child.sqlite'))});
+      const thread = startCheckpointThread(db, createLogger('silent'), { everyMs: 5 });
+      const end = Date.now() + 5000;
+      while (!thread.running && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      console.log(thread.running ? 'running' : 'not running');\n`,
+    );
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.error).toBeUndefined();
+    expect({ status: child.status, out: child.stdout.trim(), err: child.stderr }).toEqual({
+      status: 0,
+      out: 'running',
+      err: '',
+    });
+  });
+
+  it("starts nothing on a machine with one core, where it could only take the bot's", async () => {
+    const one = startCheckpointThread(db, log(), { cores: 1 });
+    expect(one.running).toBe(false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ownCheckpointPages()).toBe(1000);
+    await one.stop();
+  });
+
+  it('as the bot runs it, starts only while the bot writes much, and stops once it has written little for a while', async () => {
+    thread = checkpointWhenBusy(db, log(), { everyMs: 5, lookEveryMs: 20, busyRows: 50, quietLooks: 10 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect({ running: thread.running, pages: ownCheckpointPages() }).toEqual({ running: false, pages: 1000 });
+    // Writing all along, as a bot under load does, until the thread has started.
+    const busy = () => {
+      insert(20);
+      return thread!.running && ownCheckpointPages() === 4000;
+    };
+    await until('the thread is running', busy);
+    await until('the thread is stopped', () => !thread!.running && ownCheckpointPages() === 1000);
+    await until('the thread is running again', busy);
+    await thread.stop();
+    expect({ running: thread.running, pages: ownCheckpointPages() }).toEqual({ running: false, pages: 1000 });
+    expect(events().filter((e) => e.level >= 40)).toEqual([]);
   });
 
   it('starts nothing for a database in memory', async () => {

@@ -1,0 +1,71 @@
+import type { Logger } from '../lib/logger.ts';
+import { startCheckpointThread, type CheckpointThread, type CheckpointThreadOptions } from './checkpoint-thread.ts';
+import type { Db } from './open.ts';
+
+export interface CheckpointWhenBusyOptions extends CheckpointThreadOptions {
+  /** How often the bot looks at how much it has written (ms). */
+  lookEveryMs?: number;
+  /** Rows changed since the last look that make the bot busy enough for the thread. */
+  busyRows?: number;
+  /** Looks in a row below `busyRows` after which the thread is stopped again. */
+  quietLooks?: number;
+}
+
+/** One look a second. */
+const LOOK_EVERY_MS = 1000;
+/**
+ * About ten updates a second, their deliveries included (each changes some 8 rows and writes about
+ * 78 kB of WAL, bench/README.md): SQLite's own checkpoint then comes about every 5 s.
+ */
+const BUSY_ROWS = 80;
+/** A minute under that. */
+const QUIET_LOOKS = 60;
+
+/**
+ * The checkpoint thread (checkpoint-thread.ts), started only while the bot writes much and stopped a
+ * minute after: the thread's isolate holds about 12 MB, which an idle bot (most of its life) has no
+ * use for, and an idle bot's checkpoints come seldom and are small. What the bot has written is read
+ * from SQLite's `total_changes()`, one statement a second.
+ */
+export function checkpointWhenBusy(db: Db, log: Logger, options: CheckpointWhenBusyOptions = {}): CheckpointThread {
+  if (db.memory) return { running: false, exclusive: (fn) => fn(), stop: async () => {} };
+  const busyRows = options.busyRows ?? BUSY_ROWS;
+  const quietLooks = options.quietLooks ?? QUIET_LOOKS;
+  const changes = db.prepare('SELECT total_changes()').pluck();
+  let last = changes.get() as number;
+  let thread: CheckpointThread | undefined;
+  let quiet = 0;
+  const stopping = new Set<Promise<void>>();
+  const look = () => {
+    if (!db.open) return;
+    const now = changes.get() as number;
+    const written = now - last;
+    last = now;
+    if (written >= busyRows) {
+      quiet = 0;
+      if (!thread) {
+        thread = startCheckpointThread(db, log, options);
+        log.debug({ event: 'storage.checkpoint_thread_started', rows: written }, 'checkpoint thread started');
+      }
+    } else if (thread && ++quiet >= quietLooks) {
+      const done = thread.stop().finally(() => stopping.delete(done));
+      stopping.add(done);
+      thread = undefined;
+      log.debug({ event: 'storage.checkpoint_thread_idle' }, 'checkpoint thread stopped: the bot writes little');
+    }
+  };
+  const timer = setInterval(look, options.lookEveryMs ?? LOOK_EVERY_MS);
+  timer.unref();
+  return {
+    get running() {
+      return thread?.running ?? false;
+    },
+    exclusive: (fn) => (thread ? thread.exclusive(fn) : fn()),
+    stop: async () => {
+      clearInterval(timer);
+      const last = thread;
+      thread = undefined;
+      await Promise.all([last?.stop(), ...stopping]);
+    },
+  };
+}
