@@ -73,7 +73,7 @@ const none: CheckpointThread = { running: false, exclusive: (fn) => fn(), stop: 
  * running beside them never does (a test here: 97 MB of WAL after 15,000 pages). So the bot's
  * connection keeps checkpointing, at `ownPages` instead of 1,000, and finds nearly everything already
  * copied. `npm run bench -- sqlite-checkpoint`, a note's writes 20,000 times: the writing thread's
- * time fell by a quarter to a third, its writes over 5 ms from about 290 to 60 (bench/README.md).
+ * time fell by a fifth to a third, its writes over 5 ms from 207–298 to 54–62 (bench/README.md).
  * Nothing is started for a database in memory, nor on a machine with one core.
  */
 export function startCheckpointThread(db: Db, log: Logger, options: CheckpointThreadOptions = {}): CheckpointThread {
@@ -89,6 +89,8 @@ export function startCheckpointThread(db: Db, log: Logger, options: CheckpointTh
   };
   const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
     workerData: data,
+    // Its JavaScript holds next to nothing (SQLite's memory is native): V8's default young generation
+    // alone made its RSS 16 MB instead of 12 (bench/README.md). Past these it dies, and `lost` says so.
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
   });
   let running = false;

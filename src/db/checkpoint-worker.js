@@ -20,7 +20,7 @@ const { path, module, everyMs, state: shared } = /** @type {CheckpointWorkerData
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 /** @param {CheckpointMessage} message */
 const tell = (message) => port.postMessage(message);
-/** See `CheckpointState` in checkpoint-thread.ts: the bot holds the thread off for its own TRUNCATE. */
+/** See `CheckpointWorkerData.state` in checkpoint-thread.ts: the bot holds the thread off for its own TRUNCATE. */
 const state = new Int32Array(shared);
 const IDLE = 0;
 const CHECKPOINTING = 1;
