@@ -34,7 +34,8 @@ export interface CheckpointThread {
   /**
    * Runs `fn` (a checkpoint of the bot's own, such as the minute's TRUNCATE) once the thread is not
    * checkpointing, and keeps it from starting one meanwhile: SQLite would answer `fn`'s checkpoint busy.
-   * Waits at most the length of one of the thread's checkpoints (a few milliseconds), once a minute.
+   * Waits for the rest of one of the thread's checkpoints (a review measured 6.6 ms median, 17.6 ms at
+   * most, after bursts of 3,000 pages), never more than `HOLD_WAIT_MS`; then `fn` runs unheld.
    */
   exclusive<T>(fn: () => T): T;
   /** Stops the thread; the bot's own connection checkpoints every 1,000 pages again, as SQLite does. */
@@ -60,8 +61,8 @@ const DEFAULT_EVERY_MS = 20;
 const DEFAULT_OWN_PAGES = 4000;
 /** How long a stopping thread has to close its connection before it is terminated. */
 const STOP_MS = 2000;
-/** The longest `exclusive` waits for the thread's checkpoint to end (one takes milliseconds). */
-const HOLD_WAIT_MS = 1000;
+/** The longest `exclusive` blocks the bot for the thread's checkpoint to end: past it, a TRUNCATE may be busy. */
+const HOLD_WAIT_MS = 100;
 
 const none: CheckpointThread = { running: false, exclusive: (fn) => fn(), stop: async () => {} };
 

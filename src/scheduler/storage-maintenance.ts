@@ -24,6 +24,8 @@ export function startStorageMaintenanceJob(
     // The checkpoint thread held off: its own checkpoint under way would make this one busy, and skipped.
     const truncate = () => deps.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
     const [row] = deps.checkpoints ? deps.checkpoints.exclusive(truncate) : truncate();
+    // Busy: a reader (a backup) or the thread held on; the WAL keeps its size until the next minute.
+    if (row?.busy === 1) log.debug({ event: 'storage.truncate_busy', wal_pages: row.log }, 'WAL not truncated: busy');
     return { busy: row?.busy === 1, walPages: row?.log ?? 0 };
   };
   const task: ScheduledTask = schedule(

@@ -27,6 +27,19 @@ describe('the bot on SQLite checkpoints its WAL from a thread of its own while i
         if (Date.now() > end) throw new Error('the checkpoint thread never started');
         await new Promise((r) => setTimeout(r, 10));
       }
+      // The minute's TRUNCATE, run now among writes while the thread checkpoints: held off, never busy.
+      const truncated = [];
+      for (let i = 0; i < 50; i++) {
+        write(10);
+        await new Promise((r) => setTimeout(r, 2));
+        truncated.push(bot.app.checkpoint().busy);
+      }
+      expect(truncated).toEqual(Array(50).fill(false));
+      while (ownPages() !== 4000) {
+        if (Date.now() > end) throw new Error('the checkpoint thread stopped');
+        write(10);
+        await new Promise((r) => setTimeout(r, 10));
+      }
       const before = statSync(path).size;
       write(100);
       while (statSync(path).size < before + 100 * 4096) {
