@@ -67,6 +67,17 @@ const HOLD_WAIT_MS = 100;
 const none: CheckpointThread = { running: false, exclusive: (fn) => fn(), stop: async () => {} };
 
 /**
+ * A thread for this database would help, or a handle that does nothing: none for a database in
+ * memory, and none on a machine with one core, where the thread could only take the bot's.
+ */
+export function noCheckpointThread(
+  db: Db,
+  options: Pick<CheckpointThreadOptions, 'cores'>,
+): CheckpointThread | undefined {
+  return db.memory || (options.cores ?? availableParallelism()) < 2 ? none : undefined;
+}
+
+/**
  * Checkpoints the SQLite WAL from a thread of its own (checkpoint-worker.js), every `everyMs` while
  * the database changes.
  *
@@ -78,7 +89,8 @@ const none: CheckpointThread = { running: false, exclusive: (fn) => fn(), stop: 
  * Nothing is started for a database in memory, nor on a machine with one core.
  */
 export function startCheckpointThread(db: Db, log: Logger, options: CheckpointThreadOptions = {}): CheckpointThread {
-  if (db.memory || (options.cores ?? availableParallelism()) < 2) return none;
+  const useless = noCheckpointThread(db, options);
+  if (useless) return useless;
   const ownPages = options.ownPages ?? DEFAULT_OWN_PAGES;
   const shared = new SharedArrayBuffer(4);
   const state = new Int32Array(shared);

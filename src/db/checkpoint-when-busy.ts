@@ -1,5 +1,10 @@
 import type { Logger } from '../lib/logger.ts';
-import { startCheckpointThread, type CheckpointThread, type CheckpointThreadOptions } from './checkpoint-thread.ts';
+import {
+  noCheckpointThread,
+  startCheckpointThread,
+  type CheckpointThread,
+  type CheckpointThreadOptions,
+} from './checkpoint-thread.ts';
 import type { Db } from './open.ts';
 
 export interface CheckpointWhenBusyOptions extends CheckpointThreadOptions {
@@ -28,7 +33,9 @@ const QUIET_LOOKS = 60;
  * from SQLite's `total_changes()`, one statement a second.
  */
 export function checkpointWhenBusy(db: Db, log: Logger, options: CheckpointWhenBusyOptions = {}): CheckpointThread {
-  if (db.memory) return { running: false, exclusive: (fn) => fn(), stop: async () => {} };
+  // Nothing to look for where no thread would start: no statement a second, no line saying one started.
+  const useless = noCheckpointThread(db, options);
+  if (useless) return useless;
   const busyRows = options.busyRows ?? BUSY_ROWS;
   const quietLooks = options.quietLooks ?? QUIET_LOOKS;
   const changes = db.prepare('SELECT total_changes()').pluck();

@@ -184,6 +184,16 @@ describe('the checkpoint thread: the WAL copied back beside the bot, not in its 
     expect(events().filter((e) => e.level >= 40)).toEqual([]);
   });
 
+  it('as the bot runs it on one core, neither starts a thread nor says it did, however much the bot writes', async () => {
+    thread = checkpointWhenBusy(db, log(), { cores: 1, everyMs: 5, lookEveryMs: 10, busyRows: 10 });
+    for (let i = 0; i < 10; i++) {
+      insert(50);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    expect({ running: thread.running, pages: ownCheckpointPages() }).toEqual({ running: false, pages: 1000 });
+    expect(events().map((e) => e.event)).toEqual([]);
+  });
+
   it('starts nothing for a database in memory', async () => {
     const memory = openDatabase(':memory:');
     const none = startCheckpointThread(memory, log());
