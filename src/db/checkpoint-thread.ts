@@ -31,6 +31,8 @@ export type CheckpointMessage =
 export interface CheckpointThread {
   /** Whether the thread is there to checkpoint (started and not stopped; a failing checkpoint is logged, not counted here). */
   readonly running: boolean;
+  /** Whether it stopped without being asked to: it could not start, or it died. */
+  readonly lost: boolean;
   /**
    * Runs `fn` (a checkpoint of the bot's own, such as the minute's TRUNCATE) once the thread is not
    * checkpointing, and keeps it from starting one meanwhile: SQLite would answer `fn`'s checkpoint busy.
@@ -64,7 +66,7 @@ const STOP_MS = 2000;
 /** The longest `exclusive` blocks the bot for the thread's checkpoint to end: past it, a TRUNCATE may be busy. */
 const HOLD_WAIT_MS = 100;
 
-const none: CheckpointThread = { running: false, exclusive: (fn) => fn(), stop: async () => {} };
+const none: CheckpointThread = { running: false, lost: false, exclusive: (fn) => fn(), stop: async () => {} };
 
 /**
  * A thread for this database would help, or a handle that does nothing: none for a database in
@@ -103,12 +105,13 @@ export function startCheckpointThread(db: Db, log: Logger, options: CheckpointTh
   const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
     workerData: data,
     // Its JavaScript holds next to nothing (SQLite's memory is native): V8's default young generation
-    // alone made its RSS 16 MB instead of 12 (bench/README.md). Past these it dies, and `lost` says so.
+    // alone made its RSS 16 MB instead of 12 (bench/README.md). Past these it dies, and `stopped` tells it.
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
   });
   let running = false;
   let stopping = false;
   let gone = false;
+  let lost = false;
   const ownCheckpoints = (pages: number) => {
     if (db.open) db.pragma(`wal_autocheckpoint = ${pages}`);
   };
@@ -126,21 +129,22 @@ export function startCheckpointThread(db: Db, log: Logger, options: CheckpointTh
     }
   });
   // A thread that could not start (its driver missing) or that died: the bot checkpoints by itself.
-  const lost = (reason: string, error?: unknown) => {
+  const stopped = (reason: string, error?: unknown) => {
     if (gone) return;
     gone = true;
     running = false;
     if (stopping) return;
+    lost = true;
     ownCheckpoints(SQLITE_AUTOCHECKPOINT);
     log.error(
       { event: 'storage.checkpoint_thread_stopped', reason, err: error },
       'the checkpoint thread stopped; the bot checkpoints the WAL itself, as SQLite does by default',
     );
   };
-  worker.on('error', (error) => lost('error', error));
+  worker.on('error', (error) => stopped('error', error));
   const exited = new Promise<void>((resolve) =>
     worker.once('exit', (code) => {
-      lost(`exit ${code}`);
+      stopped(`exit ${code}`);
       resolve();
     }),
   );
@@ -150,6 +154,9 @@ export function startCheckpointThread(db: Db, log: Logger, options: CheckpointTh
   return {
     get running() {
       return running;
+    },
+    get lost() {
+      return lost;
     },
     exclusive(fn) {
       // Before 'ready' has reached this thread, the worker may already be checkpointing: held off all the same.

@@ -42,12 +42,20 @@ export function checkpointWhenBusy(db: Db, log: Logger, options: CheckpointWhenB
   let last = changes.get() as number;
   let thread: CheckpointThread | undefined;
   let quiet = 0;
+  /** Looks since the thread in hand was lost. */
+  let sinceLost = 0;
   const stopping = new Set<Promise<void>>();
   const look = () => {
     if (!db.open) return;
     const now = changes.get() as number;
     const written = now - last;
     last = now;
+    // A thread that could not start or died is replaced while the bot is busy, but only `quietLooks`
+    // looks (a minute) later: one that cannot stay up would otherwise be started, and told, every look.
+    if (thread?.lost && ++sinceLost >= quietLooks) {
+      thread = undefined;
+      sinceLost = 0;
+    }
     if (written >= busyRows) {
       quiet = 0;
       if (!thread) {
@@ -66,6 +74,9 @@ export function checkpointWhenBusy(db: Db, log: Logger, options: CheckpointWhenB
   return {
     get running() {
       return thread?.running ?? false;
+    },
+    get lost() {
+      return thread?.lost ?? false;
     },
     exclusive: (fn) => (thread ? thread.exclusive(fn) : fn()),
     stop: async () => {

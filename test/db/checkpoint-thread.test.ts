@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -182,6 +182,35 @@ describe('the checkpoint thread: the WAL copied back beside the bot, not in its 
     await thread.stop();
     expect({ running: thread.running, pages: ownCheckpointPages() }).toEqual({ running: false, pages: 1000 });
     expect(events().filter((e) => e.level >= 40)).toEqual([]);
+  });
+
+  it('as the bot runs it, replaces a thread that was lost while the bot stays busy, though not at every look', async () => {
+    // The file moved away under the running bot: its own connection goes on, a thread cannot open it.
+    renameSync(path, `${path}.away`);
+    thread = checkpointWhenBusy(db, log(), { everyMs: 5, lookEveryMs: 10, busyRows: 10, quietLooks: 30 });
+    const losses: number[] = [];
+    const writing = (ok: () => boolean) => () => {
+      insert(20);
+      const told = events().filter((e) => e.event === 'storage.checkpoint_thread_stopped').length;
+      if (told > losses.length) losses.push(performance.now());
+      return ok();
+    };
+    await until(
+      'a thread is lost',
+      writing(() => losses.length === 1 && thread!.lost),
+    );
+    await until(
+      'the next thread is lost',
+      writing(() => losses.length === 2),
+    );
+    renameSync(`${path}.away`, path);
+    await until(
+      'a thread is running again',
+      writing(() => thread!.running && ownCheckpointPages() === 4000),
+    );
+    expect(thread.lost).toBe(false);
+    // One thread every 30 looks of 10 ms, not one at every look (a thread takes tens of ms to fail).
+    expect(losses[1]! - losses[0]!).toBeGreaterThanOrEqual(200);
   });
 
   it('as the bot runs it on one core, neither starts a thread nor says it did, however much the bot writes', async () => {
