@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +158,75 @@ describe('the checkpoint thread: the WAL copied back beside the bot, not in its 
       out: 'running',
       err: '',
     });
+  });
+
+  it('a checkpoint that keeps failing (the file may not grow) is told once, the bot writes on, and the thread recovers when it can', async () => {
+    // A process's file size limit (RLIMIT_FSIZE) fails a write past it with EFBIG, as a full disk fails
+    // it with ENOSPC, without a volume to fill. The limit applies to the whole process, so a child.
+    const src = (file: string) => JSON.stringify(new URL(`../../src/${file}`, import.meta.url).href);
+    const script = join(dir, 'child.mts');
+    const file = join(dir, 'child.sqlite');
+    writeFileSync(
+      script,
+      `const { openDatabase } = await import(${src('db/open.ts')});
+      const { startCheckpointThread } = await import(${src('db/checkpoint-thread.ts')});
+      const { createLogger } = await import(${src('lib/logger.ts')});
+      const db = openDatabase(${JSON.stringify(file)});
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
+      const row = db.prepare('INSERT INTO t (body) VALUES (?)');
+      // In one transaction, each page reaches the WAL once: a commit a row would write the shared ones each time.
+      const insert = db.transaction((n) => { for (let i = 0; i < n; i++) row.run('x'.repeat(${PAGE})); });
+      const say = (event) => process.stdout.write(JSON.stringify({ event }) + '\\n');
+      // In the database file, under the limit; nothing in the WAL.
+      insert(1000);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      const thread = startCheckpointThread(db, createLogger('trace', { write: (l) => void process.stdout.write(l) }), { everyMs: 5, cores: 2 });
+      while (!thread.running) await new Promise((r) => setTimeout(r, 5));
+      // Three quarters as much again: in the WAL, under the limit; the database file cannot take it all.
+      insert(750);
+      say('test.written');
+      for await (const line of (await import('node:readline')).createInterface({ input: process.stdin })) {
+        if (line === 'write') { insert(10); say('test.wrote'); }
+        if (line === 'stop') { await thread.stop(); db.close(); say('test.stopped'); break; }
+      }
+      process.stdin.destroy();\n`,
+    );
+    const child = spawn(
+      'prlimit',
+      [`--fsize=${6 * 1024 * 1024}:unlimited`, process.execPath, '--import', 'tsx', script],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const seen: { event?: string; level?: number; code?: string }[] = [];
+    createInterface({ input: child.stdout }).on('line', (line) => seen.push(JSON.parse(line)));
+    const told = (event: string) => seen.filter((e) => e.event === event);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await until('the failure is told', () => told('storage.checkpoint_failed').length > 0, 15_000);
+      // A failure that lasts is told once, not at each look (every 5 ms here, less often after failures).
+      await new Promise((r) => setTimeout(r, 500));
+      child.stdin.write('write\n');
+      await until('the bot writes on', () => told('test.wrote').length === 1);
+      expect(told('storage.checkpoint_failed')).toEqual([
+        expect.objectContaining({ level: 40, code: expect.stringMatching(/^SQLITE_(IOERR|FULL)/) }),
+      ]);
+      expect(told('storage.checkpoint_recovered')).toEqual([]);
+      const raised = spawnSync('prlimit', ['--pid', String(child.pid), '--fsize=unlimited'], { encoding: 'utf8' });
+      expect({ status: raised.status, err: raised.stderr }).toEqual({ status: 0, err: '' });
+      await until('the thread checkpoints again', () => told('storage.checkpoint_recovered').length === 1);
+      child.stdin.write('stop\n');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+    }
+    expect(stderr).toBe('');
+    expect(told('storage.checkpoint_failed')).toHaveLength(1);
+    expect(told('storage.checkpoint_thread_stopped')).toEqual([]);
+    const after = openDatabase(file);
+    expect(after.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1760);
+    expect(after.pragma('integrity_check', { simple: true })).toBe('ok');
+    after.close();
   });
 
   it("starts nothing on a machine with one core, where it could only take the bot's", async () => {
