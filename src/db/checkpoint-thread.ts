@@ -66,17 +66,21 @@ const STOP_MS = 2000;
 /** The longest `exclusive` blocks the bot for the thread's checkpoint to end: past it, a TRUNCATE may be busy. */
 const HOLD_WAIT_MS = 100;
 
-const none: CheckpointThread = { running: false, lost: false, exclusive: (fn) => fn(), stop: async () => {} };
+/** What stands for the thread where none is started: it checkpoints nothing and holds nothing off. */
+export const NO_CHECKPOINT_THREAD: CheckpointThread = {
+  running: false,
+  lost: false,
+  exclusive: (fn) => fn(),
+  stop: async () => {},
+};
 
 /**
- * A thread for this database would help, or a handle that does nothing: none for a database in
- * memory, and none on a machine with one core, where the thread could only take the bot's.
+ * Whether a thread would help this database: not one in memory (no WAL), nor on a machine with one
+ * core, where the thread could only take the bot's. On Node 20 `availableParallelism()` counts the
+ * CPUs the process may run on, not a container's CPU quota (libuv reads the quota from 1.49 on).
  */
-export function noCheckpointThread(
-  db: Db,
-  options: Pick<CheckpointThreadOptions, 'cores'>,
-): CheckpointThread | undefined {
-  return db.memory || (options.cores ?? availableParallelism()) < 2 ? none : undefined;
+export function checkpointThreadHelps(db: Db, options: Pick<CheckpointThreadOptions, 'cores'>): boolean {
+  return !db.memory && (options.cores ?? availableParallelism()) >= 2;
 }
 
 /**
@@ -91,8 +95,7 @@ export function noCheckpointThread(
  * Nothing is started for a database in memory, nor on a machine with one core.
  */
 export function startCheckpointThread(db: Db, log: Logger, options: CheckpointThreadOptions = {}): CheckpointThread {
-  const useless = noCheckpointThread(db, options);
-  if (useless) return useless;
+  if (!checkpointThreadHelps(db, options)) return NO_CHECKPOINT_THREAD;
   const ownPages = options.ownPages ?? DEFAULT_OWN_PAGES;
   const shared = new SharedArrayBuffer(4);
   const state = new Int32Array(shared);

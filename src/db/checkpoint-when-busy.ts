@@ -1,6 +1,7 @@
 import type { Logger } from '../lib/logger.ts';
 import {
-  noCheckpointThread,
+  checkpointThreadHelps,
+  NO_CHECKPOINT_THREAD,
   startCheckpointThread,
   type CheckpointThread,
   type CheckpointThreadOptions,
@@ -12,7 +13,10 @@ export interface CheckpointWhenBusyOptions extends CheckpointThreadOptions {
   lookEveryMs?: number;
   /** Rows changed since the last look that make the bot busy enough for the thread. */
   busyRows?: number;
-  /** Looks in a row below `busyRows` after which the thread is stopped again. */
+  /**
+   * Looks in a row below `busyRows` after which the thread is stopped again; also the looks after
+   * which a thread that was lost is replaced, if the bot is still busy.
+   */
   quietLooks?: number;
 }
 
@@ -34,8 +38,7 @@ const QUIET_LOOKS = 60;
  */
 export function checkpointWhenBusy(db: Db, log: Logger, options: CheckpointWhenBusyOptions = {}): CheckpointThread {
   // Nothing to look for where no thread would start: no statement a second, no line saying one started.
-  const useless = noCheckpointThread(db, options);
-  if (useless) return useless;
+  if (!checkpointThreadHelps(db, options)) return NO_CHECKPOINT_THREAD;
   const busyRows = options.busyRows ?? BUSY_ROWS;
   const quietLooks = options.quietLooks ?? QUIET_LOOKS;
   const changes = db.prepare('SELECT total_changes()').pluck();
@@ -45,6 +48,11 @@ export function checkpointWhenBusy(db: Db, log: Logger, options: CheckpointWhenB
   /** Looks since the thread in hand was lost. */
   let sinceLost = 0;
   const stopping = new Set<Promise<void>>();
+  const drop = () => {
+    thread = undefined;
+    quiet = 0;
+    sinceLost = 0;
+  };
   const look = () => {
     if (!db.open) return;
     const now = changes.get() as number;
@@ -52,10 +60,7 @@ export function checkpointWhenBusy(db: Db, log: Logger, options: CheckpointWhenB
     last = now;
     // A thread that could not start or died is replaced while the bot is busy, but only `quietLooks`
     // looks (a minute) later: one that cannot stay up would otherwise be started, and told, every look.
-    if (thread?.lost && ++sinceLost >= quietLooks) {
-      thread = undefined;
-      sinceLost = 0;
-    }
+    if (thread?.lost && ++sinceLost >= quietLooks) drop();
     if (written >= busyRows) {
       quiet = 0;
       if (!thread) {
@@ -63,10 +68,13 @@ export function checkpointWhenBusy(db: Db, log: Logger, options: CheckpointWhenB
         log.debug({ event: 'storage.checkpoint_thread_started', rows: written }, 'checkpoint thread started');
       }
     } else if (thread && ++quiet >= quietLooks) {
-      const done = thread.stop().finally(() => stopping.delete(done));
+      const idle = thread;
+      drop();
+      const done = idle.stop().finally(() => stopping.delete(done));
       stopping.add(done);
-      thread = undefined;
-      log.debug({ event: 'storage.checkpoint_thread_idle' }, 'checkpoint thread stopped: the bot writes little');
+      // A lost thread has been told of already (storage.checkpoint_thread_stopped).
+      if (!idle.lost)
+        log.debug({ event: 'storage.checkpoint_thread_idle' }, 'checkpoint thread stopped: the bot writes little');
     }
   };
   const timer = setInterval(look, options.lookEveryMs ?? LOOK_EVERY_MS);
@@ -82,7 +90,7 @@ export function checkpointWhenBusy(db: Db, log: Logger, options: CheckpointWhenB
     stop: async () => {
       clearInterval(timer);
       const last = thread;
-      thread = undefined;
+      drop();
       await Promise.all([last?.stop(), ...stopping]);
     },
   };

@@ -6,7 +6,7 @@ import type { Logger } from '../lib/logger.ts';
 
 export interface CheckpointResult {
   busy: boolean;
-  /** Pages in the WAL before it was truncated. */
+  /** Pages in the WAL before it was truncated; -1 when busy because another checkpoint held SQLite's lock. */
   walPages: number;
 }
 
