@@ -29,6 +29,7 @@ import { outboxLook } from './suites/outbox-look.ts';
 import { textRegex } from './suites/text-regex.ts';
 import { tracing } from './suites/tracing.ts';
 import { insights } from './suites/insights.ts';
+import { storedScale } from './suites/stored-scale.ts';
 
 const SUITES: Suite[] = [
   commandAck,
@@ -46,6 +47,7 @@ const SUITES: Suite[] = [
   outboxLook,
   tracing,
   insights,
+  storedScale,
   footprint,
 ];
 

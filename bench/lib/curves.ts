@@ -12,6 +12,8 @@ export const SUPER_LINEAR_PER_10X = 10 ** 1.15;
 export interface Curve {
   suite: string;
   series: string;
+  /** The storage engine, when not SQLite: each engine's points are a curve of their own. */
+  engine?: 'postgres';
   unit: string;
   /** What the size counts (`stored incidents`, `timeline events`). */
   of: string;
@@ -30,7 +32,7 @@ export function curves(figures: Figure[]): Curve[] {
   const bySeries = new Map<string, Figure[]>();
   for (const f of figures) {
     if (!f.scale) continue;
-    const key = `${f.suite}\u0000${f.scale.series}`;
+    const key = `${f.suite}\u0000${f.engine ?? ''}\u0000${f.scale.series}`;
     bySeries.set(key, [...(bySeries.get(key) ?? []), f]);
   }
   const out: Curve[] = [];
@@ -42,6 +44,7 @@ export function curves(figures: Figure[]): Curve[] {
     out.push({
       suite: first.suite,
       series: first.scale!.series,
+      ...(first.engine ? { engine: first.engine } : {}),
       unit: first.unit,
       of: first.scale!.of,
       points,
@@ -70,7 +73,9 @@ export function curvesTable(list: Curve[]): string {
         : c.growthPer10x.every((g) => g < 7)
           ? 'sub-linear'
           : 'linear';
-    lines.push(`| ${c.suite} | ${c.series} (${c.of}) | ${c.unit} | ${at} | ${growth} | ${verdict} |`);
+    lines.push(
+      `| ${c.suite}${c.engine ? ` · ${c.engine}` : ''} | ${c.series} (${c.of}) | ${c.unit} | ${at} | ${growth} | ${verdict} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -8,44 +8,13 @@
  */
 import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
 import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { seedResolved } from '../lib/seed-incidents.ts';
 import { slashCommand } from '../lib/slack-command.ts';
 import { summarise, type Figure, type Suite } from '../lib/stats.ts';
 
 const MIN = 60_000;
 const TOKEN = 'bench-insights-token-0123456789abcdef';
 const OPEN = 10;
-const SPAN = 90 * 24 * 60 * MIN;
-
-/** Resolved incidents number `from` to `to` - 1, spread evenly over the last 90 days. */
-function seed(repo: IncidentRepository, now: number, from: number, to: number): void {
-  const services = ['checkout', 'search', 'payments', 'auth', 'ledger'];
-  repo.db.transaction(() => {
-    for (let i = from; i < to; i++) {
-      const at = now - SPAN + Math.floor((SPAN * (i - from)) / (to - from));
-      const user = BENCH_USERS[i % BENCH_USERS.length]!.id;
-      const id = repo.insert({
-        title: `bench ${i}`,
-        description: null,
-        severity: (['sev1', 'sev2', 'sev3', 'sev4'] as const)[i % 4]!,
-        source: 'pagerduty',
-        externalId: `BENCH${i}`,
-        declaredBy: 'pagerduty',
-        declaredAt: at,
-        serviceName: services[i % services.length]!,
-      });
-      const ev = (m: number, kind: string, actor: string | null, data: Record<string, unknown> = {}) =>
-        repo.appendEvent({ incidentId: id, at: at + m * MIN, kind, actor, data });
-      ev(0, 'paged', 'PD User', { source: 'pagerduty' });
-      ev(1, 'role_assigned', null, { role: 'commander', user });
-      ev(1, 'role_assigned', null, { role: 'comms', user: BENCH_USERS[(i + 1) % BENCH_USERS.length]!.id });
-      ev(2 + (i % 13), 'acknowledged', user, { via: 'slack' });
-      ev(10, 'note', user);
-      ev(20 + (i % 31), 'mitigated', user);
-      ev(60 + (i % 97), 'resolved', user, { via: 'slack' });
-      repo.update(id, { status: 'resolved', resolvedAt: at + (60 + (i % 97)) * MIN }, at);
-    }
-  })();
-}
 
 export const insights: Suite = {
   name: 'insights',
@@ -69,7 +38,7 @@ export const insights: Suite = {
         });
       let stored = OPEN;
       for (const size of sizes) {
-        seed(repo, now, stored - OPEN, size);
+        seedResolved(repo, now, stored - OPEN, size);
         stored = size + OPEN;
         // Seeding held the event loop for seconds: let the server close the keep-alive sockets that
         // expired meanwhile, or the next request races their close (ECONNRESET).

@@ -41,4 +41,21 @@ describe('scale curves in the benchmark report', () => {
     expect(table).toContain('| insights | list (stored incidents) | ms | 1,000: 1.00 · 10,000: 1.10 | 1.1× | flat |');
     expect(table).toContain('| 60.0× | **super-linear** |');
   });
+
+  it("keeps each storage engine's points a curve of its own, named as the tables name it", () => {
+    const list = curves([
+      point('update', 1_000, 4),
+      { ...point('update', 1_000, 15), engine: 'postgres' },
+      point('update', 10_000, 4.4),
+      { ...point('update', 10_000, 14), engine: 'postgres' },
+    ]);
+    expect(list.map((c) => [c.engine ?? 'sqlite', c.points.map((p) => p.median)])).toEqual([
+      ['sqlite', [4, 4.4]],
+      ['postgres', [15, 14]],
+    ]);
+    expect(list.some((c) => c.superLinear)).toBe(false);
+    expect(curvesTable(list)).toContain(
+      '| insights · postgres | update (stored incidents) | ms | 1,000: 15.0 · 10,000: 14.0 |',
+    );
+  });
 });
