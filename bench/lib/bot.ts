@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startApp, type AppOptions, type RunningApp } from '../../src/app/start-app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/lib/logger.ts';
+import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { SIGNING_SECRET } from './slack-command.ts';
 
@@ -58,4 +59,33 @@ export async function benchBot(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export type BenchBot = Awaited<ReturnType<typeof benchBot>>;
+
+/** The secret the fake PagerDuty of `pagedBenchBot` signs its webhooks with. */
+const PD_SECRET = 'bench-secret';
+
+/**
+ * `benchBot` paged by a fake PagerDuty on 127.0.0.1 that knows the bench users (`PBENCH0`…) and sends
+ * the bot its webhooks, signed, as PagerDuty's subscriptions do.
+ */
+export async function pagedBenchBot(env: Record<string, string> = {}): Promise<{ pd: FakePagerDuty; bot: BenchBot }> {
+  const pd = await new FakePagerDuty({
+    users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
+  }).start();
+  try {
+    const bot = await benchBot({
+      PAGERDUTY_TOKEN: pd.token,
+      PAGERDUTY_FROM: 'bot@example.com',
+      PAGERDUTY_API_URL: pd.url,
+      PAGERDUTY_WEBHOOK_SECRETS: PD_SECRET,
+      ...env,
+    });
+    pd.subscribe(`${bot.app.url}/webhooks/pagerduty`, [PD_SECRET]);
+    return { pd, bot };
+  } catch (error) {
+    await pd.stop();
+    throw error;
+  }
 }

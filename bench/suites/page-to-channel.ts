@@ -3,12 +3,9 @@
  * responders invited and the summary pinned, against fakes on 127.0.0.1. Also the webhook's own
  * response time. With zero-latency fakes also on PostgreSQL (bench/lib/postgres.ts): `postgres` rows.
  */
-import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
-import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { pagedBenchBot } from '../lib/bot.ts';
 import { benchDatabaseUrl } from '../lib/postgres.ts';
 import { summarise, type Figure, type Suite } from '../lib/stats.ts';
-
-const SECRET = 'bench-secret';
 
 export const pageToChannel: Suite = {
   name: 'page-to-channel',
@@ -24,17 +21,7 @@ export const pageToChannel: Suite = {
 /** With `databaseUrl` the bot stores in that PostgreSQL database, else in its SQLite file. */
 async function measure(quick: boolean, latencyMs: number, databaseUrl?: string): Promise<Figure[]> {
   const samples = quick ? 30 : latencyMs ? 100 : 200;
-  const pd = await new FakePagerDuty({
-    users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
-  }).start();
-  const bot = await benchBot({
-    PAGERDUTY_TOKEN: pd.token,
-    PAGERDUTY_FROM: 'bot@example.com',
-    PAGERDUTY_API_URL: pd.url,
-    PAGERDUTY_WEBHOOK_SECRETS: SECRET,
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  });
-  pd.subscribe(`${bot.app.url}/webhooks/pagerduty`, [SECRET]);
+  const { pd, bot } = await pagedBenchBot(databaseUrl ? { DATABASE_URL: databaseUrl } : {});
   bot.slack.latencyMs = latencyMs;
   pd.latencyMs = latencyMs;
   const ack: number[] = [];

@@ -9,14 +9,12 @@
  * (100,000 would take 25; CI's quick run has the SQLite curve at 1,000 and 10,000).
  */
 import { IncidentRepository } from '../../src/incidents/incident-repository.ts';
-import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
-import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { BENCH_USERS, pagedBenchBot } from '../lib/bot.ts';
 import { benchDatabaseUrl } from '../lib/postgres.ts';
 import { seedDeliveryHistory, seedResolved } from '../lib/seed-incidents.ts';
 import { slashCommand } from '../lib/slack-command.ts';
 import { summarise, type Figure, type Suite } from '../lib/stats.ts';
 
-const SECRET = 'bench-secret';
 const SETTLE_MS = 60_000;
 
 export const storedScale: Suite = {
@@ -31,17 +29,7 @@ export const storedScale: Suite = {
 
 async function measure(sizes: number[], quick: boolean, databaseUrl?: string): Promise<Figure[]> {
   const engine = databaseUrl ? { engine: 'postgres' as const } : {};
-  const pd = await new FakePagerDuty({
-    users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
-  }).start();
-  const bot = await benchBot({
-    PAGERDUTY_TOKEN: pd.token,
-    PAGERDUTY_FROM: 'bot@example.com',
-    PAGERDUTY_API_URL: pd.url,
-    PAGERDUTY_WEBHOOK_SECRETS: SECRET,
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  });
-  pd.subscribe(`${bot.app.url}/webhooks/pagerduty`, [SECRET]);
+  const { pd, bot } = await pagedBenchBot(databaseUrl ? { DATABASE_URL: databaseUrl } : {});
   const user = BENCH_USERS[0]!.id;
   // Due deliveries only: an archive waits for days by design.
   const due = bot.app.db

@@ -8,11 +8,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context } from '@opentelemetry/api';
-import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
-import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { pagedBenchBot } from '../lib/bot.ts';
 import { summarise, type Figure, type Suite } from '../lib/stats.ts';
 
-const SECRET = 'bench-secret';
 type Mode = 'no async context (before)' | 'tracing off (default)' | 'tracing on, OTLP/JSON';
 
 export const tracing: Suite = {
@@ -50,19 +48,10 @@ async function otlpSink() {
 async function measure(mode: Mode, samples: number, endpoint?: string): Promise<Figure[]> {
   const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
   if (endpoint) Object.assign(process.env, otel);
-  const pd = await new FakePagerDuty({
-    users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
-  }).start();
-  const bot = await benchBot({
-    PAGERDUTY_TOKEN: pd.token,
-    PAGERDUTY_FROM: 'bot@example.com',
-    PAGERDUTY_API_URL: pd.url,
-    PAGERDUTY_WEBHOOK_SECRETS: SECRET,
-  });
+  const { pd, bot } = await pagedBenchBot();
   for (const key of Object.keys(otel)) delete process.env[key];
   // Before issue 24 nothing registered a context manager: take it away again for that baseline.
   if (mode === 'no async context (before)') context.disable();
-  pd.subscribe(`${bot.app.url}/webhooks/pagerduty`, [SECRET]);
   const ack: number[] = [];
   const staffed: number[] = [];
   try {
