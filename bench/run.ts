@@ -117,7 +117,9 @@ async function main() {
     console.log('\nScale curves (medians; growth per 10× of size: about 10× is linear):\n');
     console.log(curvesTable(result.curves));
     for (const c of result.curves.filter((x) => x.superLinear))
-      console.log(`super-linear: ${c.suite} › ${c.series} grows faster than its size (${c.of})`);
+      console.log(
+        `super-linear: ${c.suite}${c.engine ? ` · ${c.engine}` : ''} › ${c.series} grows faster than its size (${c.of})`,
+      );
   }
   console.log(`\nwritten: bench/results/latest.json (${result.seconds.toFixed(0)} s)`);
 }

@@ -14,6 +14,9 @@ export const BENCH_USERS = Array.from({ length: 4 }, (_, i) => ({
   email: `u${i}@example.com`,
 }));
 
+/** The bench users as the fake PagerDuty knows them (`PBENCH0`…), with the same names and emails. */
+export const BENCH_PD_USERS = BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email }));
+
 /**
  * Where a bot stores, as benchBot's environment: the PostgreSQL database in BENCH_BOT_DATABASE_URL
  * when the suite that started this process set one (see postgres.ts), else the bot's SQLite file.
@@ -71,9 +74,7 @@ const PD_SECRET = 'bench-secret';
  * the bot its webhooks, signed, as PagerDuty's subscriptions do.
  */
 export async function pagedBenchBot(env: Record<string, string> = {}): Promise<{ pd: FakePagerDuty; bot: BenchBot }> {
-  const pd = await new FakePagerDuty({
-    users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
-  }).start();
+  const pd = await new FakePagerDuty({ users: BENCH_PD_USERS }).start();
   try {
     const bot = await benchBot({
       PAGERDUTY_TOKEN: pd.token,

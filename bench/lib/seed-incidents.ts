@@ -9,12 +9,17 @@ import { OutboxRepository } from '../../src/outbox/outbox-repository.ts';
 import { BENCH_USERS } from './bot.ts';
 
 const MIN = 60_000;
+export interface SeededIncident {
+  id: number;
+  declaredAt: number;
+}
+
 export const SEED_SPAN_MS = 90 * 24 * 60 * MIN;
 
-/** Resolved incidents number `from` to `to` - 1, spread evenly over the last 90 days; their ids. */
-export function seedResolved(repo: IncidentRepository, now: number, from: number, to: number): number[] {
+/** Resolved incidents number `from` to `to` - 1, spread evenly over the last 90 days; their ids and when each was declared. */
+export function seedResolved(repo: IncidentRepository, now: number, from: number, to: number): SeededIncident[] {
   const services = ['checkout', 'search', 'payments', 'auth', 'ledger'];
-  const ids: number[] = [];
+  const seeded: SeededIncident[] = [];
   repo.db.transaction(() => {
     for (let i = from; i < to; i++) {
       const at = now - SEED_SPAN_MS + Math.floor((SEED_SPAN_MS * (i - from)) / (to - from));
@@ -39,28 +44,31 @@ export function seedResolved(repo: IncidentRepository, now: number, from: number
       ev(20 + (i % 31), 'mitigated', user);
       ev(60 + (i % 97), 'resolved', user, { via: 'slack' });
       repo.update(id, { status: 'resolved', resolvedAt: at + (60 + (i % 97)) * MIN }, at);
-      ids.push(id);
+      seeded.push({ id, declaredAt: at });
     }
   })();
-  return ids;
+  return seeded;
 }
 
 /**
- * What the bot keeps of the deliveries of incidents it opened within `days` of `now` (the retention of
- * delivered outbox rows and seen webhooks, 30 days by default): each incident's room opened, its
- * summary and duties refreshed, all delivered, and the webhooks that paged it seen. Returns how many
- * incidents it gave a history.
+ * Part of what the bot keeps of the deliveries of incidents declared within `days` of `now` (the
+ * retention of delivered outbox rows and seen webhooks, 30 days by default): each one's room opened,
+ * its summary, topic and duties refreshed once, all delivered (8 outbox rows), and 3 webhooks seen.
+ * A floor: the notices, refreshes and write-backs of the rest of its seeded timeline would add more.
+ * Returns how many incidents it gave a history.
  */
-export function seedDeliveryHistory(repo: IncidentRepository, now: number, ids: number[], days = 30): number {
+export function seedDeliveryHistory(
+  repo: IncidentRepository,
+  now: number,
+  incidents: SeededIncident[],
+  days = 30,
+): number {
   const outbox = new OutboxRepository(repo.db);
   const inbox = new InboxRepository(repo.db);
   const since = now - days * 24 * 60 * MIN;
-  let seeded = 0;
+  const recent = incidents.filter((i) => i.declaredAt >= since);
   repo.db.transaction(() => {
-    for (const id of ids) {
-      const incident = repo.get(id);
-      if (!incident || incident.declaredAt < since) continue;
-      const at = incident.declaredAt;
+    for (const { id, declaredAt: at } of recent) {
       outbox.enqueueAll(
         [...openRoomEffects(id, [BENCH_USERS[0]!.id]), ...refreshEffects(id, 'seed'), dutiesEffect(id, 'seed')],
         at,
@@ -70,8 +78,7 @@ export function seedDeliveryHistory(repo: IncidentRepository, now: number, ids: 
         row = outbox.claimNext(`incident:${id}`, 'seed', at, at + MIN);
       }
       for (const n of [1, 2, 3]) inbox.firstSeen('pagerduty', `seed-${id}-${n}`, at);
-      seeded++;
     }
   })();
-  return seeded;
+  return recent.length;
 }

@@ -8,11 +8,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
-import { BENCH_USERS } from '../lib/bot.ts';
+import { BENCH_PD_USERS, BENCH_USERS } from '../lib/bot.ts';
 
 const slack = await new FakeSlack({ users: BENCH_USERS }).start();
 const pd = await new FakePagerDuty({
-  users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
+  users: BENCH_PD_USERS,
 }).start();
 const state = createServer((req, res) => {
   const nth = Number(new URL(req.url ?? '/', 'http://vendors').searchParams.get('channel') ?? 0);

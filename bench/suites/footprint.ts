@@ -14,7 +14,7 @@ import { pagerDutySignatureHeader } from '../../src/pagerduty/verify-signature.t
 import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
 import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
-import { BENCH_USERS } from '../lib/bot.ts';
+import { BENCH_PD_USERS, BENCH_USERS } from '../lib/bot.ts';
 import { SIGNING_SECRET } from '../lib/slack-command.ts';
 import { summarise, type Figure, type Suite } from '../lib/stats.ts';
 
@@ -124,7 +124,7 @@ export const footprint: Suite = {
     const dir = mkdtempSync(join(tmpdir(), 'incident-bot-bench-fp-'));
     const slack = await new FakeSlack({ users: BENCH_USERS }).start();
     const pd = await new FakePagerDuty({
-      users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
+      users: BENCH_PD_USERS,
     }).start();
     const env = {
       SLACK_BOT_TOKEN: slack.token,

@@ -91,7 +91,7 @@ async function measure(engine: 'sqlite' | 'postgres', sizes: number[], runs: num
           'the walk over the keys alone',
           keysOnly,
         ),
-        scale: { series: `one look (${name})`, size, of: 'incidents with rows pending' },
+        scale: { series: 'one look', size, of: 'incidents with rows pending' },
         ...(engine === 'postgres' ? { engine } : {}),
       });
     }

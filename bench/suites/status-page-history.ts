@@ -91,7 +91,6 @@ export const statusPageHistory: Suite = {
 /** The suite on one engine: PostgreSQL when `env` names a database, else SQLite. */
 async function measure(sizes: number[], quick: boolean, env: Record<string, string>): Promise<Figure[]> {
   const engine = env.DATABASE_URL ? { engine: 'postgres' as const } : {};
-  const name = env.DATABASE_URL ? 'PostgreSQL' : 'SQLite';
   const bot = await benchBot(env);
   const figures: Figure[] = [];
   try {
@@ -144,7 +143,7 @@ async function measure(sizes: number[], quick: boolean, env: Record<string, stri
             'ms',
             times,
           ),
-          scale: { series: `GET ${path} after a change (${name})`, size, of: 'past public incidents' },
+          scale: { series: `GET ${path} after a change`, size, of: 'past public incidents' },
           ...engine,
         });
       }

@@ -15,7 +15,7 @@ import { FakeSlack } from '../../src/sandbox/fake-slack/server.ts';
 import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
 import type { Db } from '../../src/db/open.ts';
 import { openPostgres } from '../../src/db/postgres/pg-database.ts';
-import { BENCH_USERS, benchBot } from '../lib/bot.ts';
+import { BENCH_PD_USERS, BENCH_USERS, benchBot } from '../lib/bot.ts';
 import { childServer } from '../lib/child-server.ts';
 import { perWindow } from '../lib/per-window.ts';
 import { benchDatabaseUrl } from '../lib/postgres.ts';
@@ -57,7 +57,7 @@ export async function stormAt(
   shared?: { replicas: number; databaseUrl: string },
 ): Promise<Figure> {
   const pd = await new FakePagerDuty({
-    users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
+    users: BENCH_PD_USERS,
   }).start();
   const workspace = shared ? await new FakeSlack({ users: BENCH_USERS }).start() : undefined;
   type Replica = { url: string; stop: () => Promise<void> };

@@ -13,7 +13,7 @@ import { FakePagerDuty } from '../../src/sandbox/fake-pagerduty/server.ts';
 import { incidentData, webhookBody } from '../../src/sandbox/fake-pagerduty/webhook-events.ts';
 import { childServer } from '../lib/child-server.ts';
 import { summarise, withFloor, type Suite } from '../lib/stats.ts';
-import { BENCH_USERS } from '../lib/bot.ts';
+import { BENCH_PD_USERS } from '../lib/bot.ts';
 import { benchDatabaseUrl } from '../lib/postgres.ts';
 import type { VendorsInfo } from '../servers/vendors.ts';
 
@@ -81,7 +81,7 @@ export const webhookIngest: Suite = {
     const incidents = quick ? 20 : 200;
     // Only a factory for realistic incident data here; the bot's own fake PagerDuty runs beside it.
     const pd = new FakePagerDuty({
-      users: BENCH_USERS.map((u, i) => ({ id: `PBENCH${i}`, name: u.name, email: u.email })),
+      users: BENCH_PD_USERS,
     });
     // Each server in its own process, so that neither shares an event loop with the client.
     type BotInfo = { url: string; state: string };
