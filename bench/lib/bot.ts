@@ -64,7 +64,7 @@ export async function benchBot(
   };
 }
 
-export type BenchBot = Awaited<ReturnType<typeof benchBot>>;
+type BenchBot = Awaited<ReturnType<typeof benchBot>>;
 
 /** The secret the fake PagerDuty of `pagedBenchBot` signs its webhooks with. */
 const PD_SECRET = 'bench-secret';

@@ -14,7 +14,7 @@ export interface SeededIncident {
   declaredAt: number;
 }
 
-export const SEED_SPAN_MS = 90 * 24 * 60 * MIN;
+const SEED_SPAN_MS = 90 * 24 * 60 * MIN;
 
 /** Resolved incidents number `from` to `to` - 1, spread evenly over the last 90 days; their ids and when each was declared. */
 export function seedResolved(repo: IncidentRepository, now: number, from: number, to: number): SeededIncident[] {
